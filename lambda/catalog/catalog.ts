@@ -1,0 +1,195 @@
+/**
+ * The single source of truth for every field of NITRO `stat/protocolmptcp`.
+ *
+ * The resource has 150 fields: 4 current-count gauges, 73 cumulative counters and, for each counter,
+ * an appliance-computed rate. Each row below is one gauge or one counter; a counter row names its rate
+ * field explicitly, because 30 of the 73 rate fields are not spelled `<counter>rate`
+ * (e.g. `mptcptotmpcapsession` pairs with `mptcpmpcapsessionrate`). The pairing was taken from the
+ * vendor's description of each rate field ("Rate (/s) counter for <counter>"), and a test holds it
+ * against that description.
+ *
+ * Metric names are a public contract: dashboards, alarms and users' queries depend on them. Never rename one.
+ */
+
+export type MetricKind = 'gauge' | 'counter' | 'rate';
+
+export type MetricGroup =
+  | 'sessions'
+  | 'handshake'
+  | 'subflows'
+  | 'data transfer'
+  | 'fallback'
+  | 'errors'
+  | 'resource exhaustion';
+
+export const METRIC_GROUPS: readonly MetricGroup[] = [
+  'sessions',
+  'handshake',
+  'subflows',
+  'data transfer',
+  'fallback',
+  'errors',
+  'resource exhaustion',
+];
+
+export type MetricUnit = 'Count' | 'Count/Second';
+
+export interface MetricDefinition {
+  /** Field name in the NITRO response. */
+  readonly nitroName: string;
+  /** CloudWatch metric name: readable and stable. */
+  readonly metricName: string;
+  readonly kind: MetricKind;
+  readonly unit: MetricUnit;
+  readonly group: MetricGroup;
+  /** The vendor's description of the field. */
+  readonly description: string;
+  /** In the default selection (the metrics an MPTCP operator watches). */
+  readonly defaultSelected: boolean;
+  /** For a counter: its rate field's NITRO name. For a rate: its counter's NITRO name. */
+  readonly pairedWith?: string;
+}
+
+type Row = readonly [
+  nitroName: string,
+  metricName: string,
+  group: MetricGroup,
+  defaultSelected: boolean,
+  description: string,
+  rateField?: string,
+];
+
+// prettier-ignore
+const GAUGES: readonly Row[] = [
+  ['mptcpcurmpcapablesessions', 'CurrentSessions', 'sessions', true, 'The number of current mptcp sessions.'],
+  ['mptcpcursesswithoutsfs', 'CurrentSessionsWithoutSubflows', 'sessions', true, 'Current Multipath TCP sessions without any subflows'],
+  ['mptcpcursfconnections', 'CurrentSubflows', 'subflows', true, 'The number of current mptcp subflow connections.'],
+  ['mptcpcurpendingjoin', 'CurrentPendingJoins', 'subflows', true, 'The number of current mptcp subflow connections in pending state.'],
+];
+
+// prettier-ignore
+const COUNTERS: readonly Row[] = [
+  // sessions
+  ['mptcptotmpcapsession', 'SessionsCreated', 'sessions', true, 'MPTCP total sessions created', 'mptcpmpcapsessionrate'],
+  ['mptcptottxdatafin', 'DataFinSent', 'sessions', false, 'Total MPTCP connection close requests sent', 'mptcptxdatafinrate'],
+  ['mptcptotrxdatafin', 'DataFinReceived', 'sessions', false, 'Total MPTCP connection close(DATA_FIN) requests received.', 'mptcprxdatafinrate'],
+  ['mptcperrfastclose', 'FastCloseSent', 'sessions', false, 'MPTCP FAST CLOSE sent.', 'mptcperrfastcloserate'],
+  // handshake
+  ['mptcptotmpcapsyn', 'MpCapableSynReceived', 'handshake', true, 'MPTCP total MP_CAPABLE received', 'mptcpmpcapsynrate'],
+  ['mptcptotmpcapsynacksent', 'MpCapableSynAckSent', 'handshake', true, 'Total number of MP_CAPABLE SYN/ACKs sent.', 'mptcpmpcapsynacksentrate'],
+  ['mptcptotmpcapfackrecvd', 'MpCapableFinalAckReceived', 'handshake', true, 'Total number of MP_CAPABLE Final ACKs received.', 'mptcpmpcapfackrecvdrate'],
+  ['mptcptotconnest', 'MpCapableSessionsEstablished', 'handshake', false, 'Total MP_CAPABLE sessions created.', 'mptcpconnestrate'],
+  ['mptcptotmpcapsteered', 'MpCapableSessionsSteered', 'handshake', false, 'Total MP_CAPABLE sessions steered', 'mptcpmpcapsteeredrate'],
+  ['mptcptotmpjoinsyn', 'MpJoinSynReceived', 'handshake', true, 'MPTCP total MP_JOIN syn received', 'mptcpmpjoinsynrate'],
+  ['mptcptotmpjoinsynacksent', 'MpJoinSynAckSent', 'handshake', false, 'Total MP_JOIN SYN/ACKs sent.', 'mptcpmpjoinsynacksentrate'],
+  ['mptcptotmpjoinfackrecvd', 'MpJoinFinalAckReceived', 'handshake', true, 'Total number of MP_JOIN Final ACKs', 'mptcpmpjoinfackrecvdrate'],
+  ['mptcptotmpjoin4thacksent', 'MpJoinFourthAckSent', 'handshake', false, 'Total number of Subflow final ACK from peer in 3 way handshake validated with 4th ACK.', 'mptcpmpjoin4thacksentrate'],
+  ['mptcptotmpjoinsteered', 'MpJoinSubflowsSteered', 'handshake', false, 'Total MP_JOIN subflows steered', 'mptcpmpjoinsteeredrate'],
+  ['mptcperrversionnotsupported', 'UnsupportedVersionErrors', 'handshake', true, 'MPTCP MP_CAPABLE request from unsupported mptcp client.', 'mptcperrversionnotsupportedrate'],
+  ['mptcperrcryptonotsupported', 'UnsupportedCryptoErrors', 'handshake', true, 'MPTCP client crypto algorithm not supported.', 'mptcperrcryptonotsupportedrate'],
+  // subflows
+  ['mptcptotsfconn', 'SubflowsCreated', 'subflows', true, 'MPTCP total Subflow connections created', 'mptcpsfconnrate'],
+  ['mptcptotestsfreplaced', 'EstablishedSubflowsReplaced', 'subflows', false, 'MPTCP Total established subflows replaced due to new MP_JOIN.', 'mptcpestsfreplacedrate'],
+  ['mptcptotpendsfreplaced', 'PendingSubflowsReplaced', 'subflows', false, 'MPTCP Total pending subflows replaced due to new MP_JOIN.', 'mptcppendsfreplacedrate'],
+  ['mptcptotaddrremoved', 'AddressesRemoved', 'subflows', false, 'Total number of addresses removed from MPTCP connection with REMOVE_ADDR option', 'mptcpaddrremovedrate'],
+  ['mptcppriobackuprx', 'SubflowsSetToBackup', 'subflows', false, 'MPTCP Subflow used as backup path.', 'mptcppriobackuprxrate'],
+  ['mptcpprioclearbackuprx', 'SubflowsClearedFromBackup', 'subflows', false, 'Subflow earlier used only as a backup subflow, changes to regular subflow with MP_PRIO option', 'mptcpprioclearbackuprxrate'],
+  ['mptcptottxsffin', 'SubflowFinSent', 'subflows', false, 'MPTCP total subflow close requests.', 'mptcptxsffinrate'],
+  // data transfer
+  ['mptcptotdss', 'DssPackets', 'data transfer', false, 'Total number of Data Sequence Signal packets.', 'mptcpdssrate'],
+  ['mptcptotrxdss', 'DssPacketsReceived', 'data transfer', false, 'MPTCP Total Data Sequence Signal packets received.', 'mptcprxdssrate'],
+  ['mptcptottxdss', 'DssPacketsSent', 'data transfer', false, 'MMPTCP Total Data Sequence Signal packets sent', 'mptcptxdssrate'],
+  ['mptcptotdssa', 'DssDataAckPackets', 'data transfer', false, 'Total Data Sequence Signal packets during data transfer with DATA_ACK', 'mptcpdssarate'],
+  ['mptcptotdssfreshack', 'DssFreshAckPackets', 'data transfer', false, 'MPTCP total Data Sequence Signal packets during data transfer with fresh ACK', 'mptcpdssfreshackrate'],
+  ['mptcptotdssm', 'DssMappingPackets', 'data transfer', false, 'MPTCP total data Sequence Signal packets with Data Sequence Mapping and checksum', 'mptcpdssmrate'],
+  ['mptcptotfreshackfrwd', 'FreshAcksForwarded', 'data transfer', false, 'Fresh ACK recieved on a subflow', 'mptcpfreshackfrwdrate'],
+  ['mptcptotdatalessthandatalen', 'MappedDataNotYetReceived', 'data transfer', false, 'MPTCP Map amount of data not yet received.', 'mptcpdatalessthandatalenrate'],
+  ['mptcperrretxpktrcvd', 'RetransmittedDataReceived', 'data transfer', false, 'Retransmitted Data Recevied on MPTCP session.', 'mptcperrretxpktrcvdrate'],
+  // fallback to plain TCP
+  ['mptcpplainackfallback', 'FallbacksOnPlainAck', 'fallback', true, 'MPTCP Fallback to regular tcp on receiving plain ACK for DSS.', 'mptcpplainackfallbackrate'],
+  ['mptcpinfinitemaprecvd', 'FallbacksOnInfiniteMapReceived', 'fallback', true, 'MPTCP Received and set infinite map and fallen back to regular TCP.', 'mptcpinfinitemaprecvdrate'],
+  ['mptcptotinfinitemapfrwd', 'FallbacksOnInfiniteMapForwarded', 'fallback', false, 'MPTCP received Data Sequence Signal with infinite map flag (Fallback to regular TCP).', 'mptcpinfinitemapfrwdrate'],
+  ['mptcpmpfailsent', 'MpFailSent', 'fallback', true, 'MPTCP Total MP_FAIL sent due to checksum failure.', 'mptcpmpfailsentrate'],
+  ['mptcpmpfailrecvd', 'MpFailReceived', 'fallback', true, 'MPTCP Total MP_FAIL received and fallback to regular TCP.', 'mptcpmpfailrecvdrate'],
+  ['mptcpplainackrst', 'ResetsSentOnPlainAck', 'fallback', false, 'MPTCP Sent RST on receiving plain ACK for DSS.', 'mptcpplainackrstrate'],
+  ['mptcperrjoinafterfallback', 'JoinAfterFallbackErrors', 'fallback', false, 'MPTCP New MP_JOIN request received after fallback to regular tcp.', 'mptcperrjoinafterfallbackrate'],
+  // protocol errors
+  ['mptcperrbadcksum', 'ChecksumErrors', 'errors', true, 'MPTCP checksum failed. Connection will fallback to regular tcp.', 'mptcperrbadcksumrate'],
+  ['mptcperrinvalmac', 'InvalidMacErrors', 'errors', true, 'MPTCP invalid MAC on MP_JOIN final ACK.', 'mptcperrinvalmacrate'],
+  ['mptcperrunknowntoken', 'UnknownTokenErrors', 'errors', true, 'MPTCP invalid token received on MP_JOIN request.', 'mptcperrunknowntokenrate'],
+  ['mptcperrinvalcookie', 'InvalidCookieErrors', 'errors', true, 'MPTCP invalid cookie received on MP_CAPABLE final ACK.', 'mptcperrinvalcookierate'],
+  ['mptcperrinvalopts', 'InvalidOptionErrors', 'errors', true, 'MPTCP invalid mptcp option is received and is dropped.', 'mptcperrinvaloptsrate'],
+  ['mptcperrextnflagset', 'ExtensionFlagSetErrors', 'errors', false, 'Extension flag is set on MP_CAPABLE request.', 'mptcperrextnflagsetrate'],
+  ['mptcperrresflagset', 'ReservedFlagSetErrors', 'errors', false, 'MPTCP One or more reserved bits are set on MP_CAPABLE request.', 'mptcperrresflagsetrate'],
+  ['mptcperraddridexist', 'JoinOnExistingAddressIdErrors', 'errors', false, 'MPTCP MP_JOIN request on existing address id.', 'mptcperraddridexistrate'],
+  ['mptcperraddrid0', 'JoinOnAddressIdZeroErrors', 'errors', false, 'MPTCP MP_JOIN request on address id 0.', 'mptcperraddrid0rate'],
+  ['mptcperroptiondiscarded', 'InvalidSubtypeOptionsDiscarded', 'errors', false, 'Invalid subtype in MPTCP option field and hence discarded.', 'mptcperroptiondiscardedrate'],
+  ['mptcperroptsnosession', 'OptionsWithoutSessionErrors', 'errors', false, 'MPTCP options sent on non existing connection/subflow PCBs.', 'mptcperroptsnosessionrate'],
+  ['mptcperrinvalremaddr', 'InvalidRemoveAddressErrors', 'errors', false, 'MPTCP remove address request received on invalid/unknown address id.', 'mptcperrinvalremaddrrate'],
+  ['mptcperroptssendrst', 'ResetsSentOnInvalidOption', 'errors', false, 'MPTCP sent RST on receiving improper option field.', 'mptcperroptssendrstrate'],
+  ['mptcperrremaddrself', 'RemoveSelfAddressErrors', 'errors', false, 'MPTCP remove address request for self address.', 'mptcperrremaddrselfrate'],
+  ['mptcperrrssffail', 'RssFilterFailures', 'errors', false, 'Add RSS filter to steer traffic to right node on established MPTCP session failed.', 'mptcperrrssffailrate'],
+  ['mptcperrnopayloadlenpkt', 'MissingPayloadLengthErrors', 'errors', false, 'MPTCP Payload length not specified in packet.', 'mptcperrnopayloadlenpktrate'],
+  ['mptcperrunsupportedmssnegotiated', 'UnsupportedMssErrors', 'errors', false, 'MPTCP Unsupported MSS negotiated error.', 'mptcperrunsupportedmssnegotiatedrate'],
+  ['mptcperrdatafinpassive', 'DataFinOnPassiveSubflowErrors', 'errors', false, 'MPTCP Data FIN received on passive subflow', 'mptcperrdatafinpassiverate'],
+  ['mptcperrfastclosepassive', 'FastCloseOnPassiveSubflowErrors', 'errors', false, 'MPTCP Fast close received on passive subflow.', 'mptcperrfastclosepassiverate'],
+  ['mptcperrfastclosekey', 'FastCloseInvalidKeyErrors', 'errors', false, 'MPTCP FAST_CLOSE received with invalid key and the packet is dropped.', 'mptcperrfastclosekeyrate'],
+  ['mptcperrnomappktrcvd', 'PacketsWithoutMappingErrors', 'errors', false, 'MPTCP Packet received with no Data Sequence Mapping.', 'mptcperrnomappktrcvdrate'],
+  ['mptcptotmoredatarcvd', 'MoreDataThanMappingErrors', 'errors', false, 'MPTCP More data received than the available Data Sequence Mapping.', 'mptcpmoredatarcvdrate'],
+  ['mptcperrbadmapconndrop', 'SessionsDroppedOnBadMapping', 'errors', false, 'MPTCP Drop the session incase of invalid Data Sequence map.', 'mptcperrbadmapconndroprate'],
+  ['mptcperrdupmaprecvd', 'DuplicateMappingErrors', 'errors', false, 'MPTCP Duplicate maps in Data Sequence map table.', 'mptcperrdupmaprecvdrate'],
+  ['mptcperrinvalidsfn', 'SubflowMappingMismatchErrors', 'errors', false, 'MPTCP subflow map doesn’t exactly match MPTCP session mapping.', 'mptcperrinvalidsfnrate'],
+  ['mptcperrmapexists', 'MappingExistsErrors', 'errors', false, 'MPTCP sequence map already exists.', 'mptcperrmapexistsrate'],
+  ['mptcperrnosffreensb', 'PacketsWithoutSubflowErrors', 'errors', false, 'MPTCP output a packet without any subflow PCB.', 'mptcperrnosffreensbrate'],
+  // resource exhaustion: configured limits reached and memory allocation failures
+  ['mptcperrjointhreshold', 'JoinsRejectedPendingThreshold', 'resource exhaustion', true, 'MPTCP Global pending MP_JOIN threshold limit is reached, new MP_JOIN request will be dropped sending RST', 'mptcperrjointhresholdrate'],
+  ['mptcperrmaxsf', 'JoinsRejectedMaxSubflows', 'resource exhaustion', true, 'MPTCP new MP_JOIN request after maximum configured subflows are established.', 'mptcperrmaxsfrate'],
+  ['mptcperrmpcapsessionallocfail', 'SessionAllocationFailures', 'resource exhaustion', true, 'Creating a MPTCP connection failed due to failure in allocating memory to MPTCP connection management structure.', 'mptcperrmpcapsessionallocfailrate'],
+  ['mptcperrsfsessionallocfail', 'SubflowAttachAllocationFailures', 'resource exhaustion', true, 'Attaching the subflow to MPTCP session failed due to failure in allocating memory to subflow map table.', 'mptcperrsfsessionallocfailrate'],
+  ['mptcptotmpcapsfpcballoc', 'SubflowPcbAllocationFailures', 'resource exhaustion', true, 'Allocating memory to TCP protocol control block(PCB) for subflow failed.', 'mptcpmpcapsfpcballocrate'],
+  ['mptcptotmpcballocfailed', 'MptcpPcbAllocationFailures', 'resource exhaustion', true, 'Allocating memory to MPTCP protocol control block failed.', 'mptcpmpcballocfailedrate'],
+  ['mptcperrnsballocfailed', 'PacketBufferAllocationFailures', 'resource exhaustion', true, 'Failed to allocate memory to output MPTCP packet.', 'mptcperrnsballocfailedrate'],
+];
+
+/** The allocation-failure counters (the "resource exhaustion" alarm watches exactly these). */
+export const ALLOCATION_FAILURE_METRICS: readonly string[] = [
+  'SessionAllocationFailures',
+  'SubflowAttachAllocationFailures',
+  'SubflowPcbAllocationFailures',
+  'MptcpPcbAllocationFailures',
+  'PacketBufferAllocationFailures',
+];
+
+/** The MP_JOIN rejections caused by configured limits. */
+export const JOIN_REJECTION_METRICS: readonly string[] = ['JoinsRejectedPendingThreshold', 'JoinsRejectedMaxSubflows'];
+
+function buildCatalog(): readonly MetricDefinition[] {
+  const metrics: MetricDefinition[] = [];
+  for (const [nitroName, metricName, group, defaultSelected, description] of GAUGES) {
+    metrics.push({ nitroName, metricName, kind: 'gauge', unit: 'Count', group, description, defaultSelected });
+  }
+  for (const [nitroName, metricName, group, defaultSelected, description, rateField] of COUNTERS) {
+    if (!rateField) throw new Error(`catalog: counter ${nitroName} has no rate field`);
+    metrics.push({ nitroName, metricName, kind: 'counter', unit: 'Count', group, description, defaultSelected, pairedWith: rateField });
+    metrics.push({
+      nitroName: rateField,
+      metricName: `${metricName}Rate`,
+      kind: 'rate',
+      unit: 'Count/Second',
+      group,
+      description: `Rate (/s) counter for ${nitroName}`,
+      defaultSelected: false,
+      pairedWith: nitroName,
+    });
+  }
+  return Object.freeze(metrics.map((m) => Object.freeze(m)));
+}
+
+/** Every field of stat/protocolmptcp: 4 gauges, 73 counters, 73 rates. */
+export const CATALOG: readonly MetricDefinition[] = buildCatalog();
+
+export const BY_NITRO_NAME: ReadonlyMap<string, MetricDefinition> = new Map(CATALOG.map((m) => [m.nitroName, m]));
+export const BY_METRIC_NAME: ReadonlyMap<string, MetricDefinition> = new Map(CATALOG.map((m) => [m.metricName, m]));
+
+/** The fields that are exact integers on the appliance (gauges and counters). */
+export const INTEGER_FIELDS: readonly MetricDefinition[] = CATALOG.filter((m) => m.kind !== 'rate');

@@ -1,0 +1,17 @@
+/** The environment variables of the handler contract. Names are a public contract: never rename one. */
+export const ENVIRONMENT = {
+  /** JSON array of ApplianceConfig, used when the event carries no appliances. */
+  appliances: 'APPLIANCES',
+  /** CloudWatch namespace; default NetScaler/MPTCP. */
+  namespace: 'METRIC_NAMESPACE',
+  /** DynamoDB table with the previous sample per appliance (partition key `appliance`, String). */
+  stateTable: 'STATE_TABLE_NAME',
+  /** `default`, `all`, or a comma-separated list of metric or NITRO names. */
+  counters: 'COUNTERS',
+  /** Appliances collected at once; default 10. */
+  concurrency: 'CONCURRENCY',
+  /** CloudWatch storage resolution in seconds: 60 (default, standard) or 1 (high resolution). */
+  storageResolution: 'STORAGE_RESOLUTION',
+} as const;
+
+export const DEFAULT_CONCURRENCY = 10;

@@ -1,0 +1,22 @@
+/**
+ * Health metrics: published for every appliance on every run, with the same `Appliance` dimension as the
+ * MPTCP metrics, so that an alarm can tell a broken collection from a quiet appliance.
+ * Metric names are a public contract (alarms and dashboards use them): never rename one.
+ */
+export const HEALTH_METRICS = {
+  /** 1 when the appliance was collected (or is a secondary skipped on purpose), 0 when collection failed. */
+  success: 'CollectionSuccess',
+  /** Wall time of the appliance's collection, login to logout, in milliseconds. */
+  duration: 'CollectionDuration',
+  /** Counters that went down since the previous sample (reboot, failover, cleared statistics). */
+  counterResets: 'CounterResets',
+  /** Fields that were present but unusable (not a non-negative integer) and were left out. */
+  fieldErrors: 'FieldErrors',
+  /** 1 when the appliance is the secondary of an HA pair and its counters were not published. */
+  secondarySkipped: 'SecondarySkipped',
+} as const;
+
+export type HealthMetricName = (typeof HEALTH_METRICS)[keyof typeof HEALTH_METRICS];
+
+export const DEFAULT_NAMESPACE = 'NetScaler/MPTCP';
+export const APPLIANCE_DIMENSION = 'Appliance';

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { ALLOCATION_FAILURE_METRICS, BY_METRIC_NAME, JOIN_REJECTION_METRICS } from '../../lambda/catalog/catalog.js';
+import { closestNames, resolveSelection, UnknownMetricError } from '../../lambda/catalog/selection.js';
+
+const names = (spec: Parameters<typeof resolveSelection>[0]) => resolveSelection(spec).map((m) => m.metricName);
+
+describe('counter selection', () => {
+  it('defaults to about 25-30 operator metrics: all gauges, creations, handshakes, fallbacks, errors, limits, allocation failures', () => {
+    const selected = names('default');
+    expect(selected.length).toBeGreaterThanOrEqual(25);
+    expect(selected.length).toBeLessThanOrEqual(30);
+    expect(selected).toEqual(expect.arrayContaining(['CurrentSessions', 'CurrentSubflows', 'CurrentPendingJoins', 'CurrentSessionsWithoutSubflows']));
+    expect(selected).toEqual(expect.arrayContaining(['SessionsCreated', 'SubflowsCreated', 'MpCapableSynReceived', 'MpCapableFinalAckReceived']));
+    expect(selected).toEqual(expect.arrayContaining(['ChecksumErrors', 'InvalidMacErrors', 'UnknownTokenErrors', 'InvalidCookieErrors']));
+    expect(selected).toEqual(expect.arrayContaining(['FallbacksOnPlainAck', ...JOIN_REJECTION_METRICS, ...ALLOCATION_FAILURE_METRICS]));
+    expect(resolveSelection('default').every((m) => m.kind !== 'rate')).toBe(true);
+    expect(names(undefined)).toEqual(selected);
+    expect(names('')).toEqual(selected);
+  });
+
+  it('"all" is every gauge and counter; rates only when named', () => {
+    expect(resolveSelection('all')).toHaveLength(77);
+    expect(resolveSelection('all').some((m) => m.kind === 'rate')).toBe(false);
+    expect(names('all,SessionsCreatedRate')).toContain('SessionsCreatedRate');
+  });
+
+  it('accepts metric names and NITRO names, case-insensitive, in catalog order without duplicates', () => {
+    expect(names('ChecksumErrors, mptcptotmpcapsession ,checksumerrors,MPTCPERRBADCKSUM')).toEqual(['SessionsCreated', 'ChecksumErrors']);
+    expect(names(['mptcpmpcapsessionrate'])).toEqual(['SessionsCreatedRate']);
+    expect(names('default,DssPackets')).toHaveLength(names('default').length + 1);
+  });
+
+  it('rejects an unknown name with the closest known names', () => {
+    expect(() => resolveSelection('SessionsCreated,ChecksumError')).toThrow(UnknownMetricError);
+    expect(() => resolveSelection('ChecksumError')).toThrow(/unknown counter "ChecksumError"; did you mean "ChecksumErrors"/);
+    expect(closestNames('mptcptotmpcapsesion')[0]).toBe('mptcptotmpcapsession');
+    expect(() => resolveSelection('zzzzzzzzzzzzzzzzzzzz')).toThrow(/unknown counter "zzzzzzzzzzzzzzzzzzzz" Use "default"/);
+  });
+
+  it('every named group metric exists', () => {
+    for (const name of [...ALLOCATION_FAILURE_METRICS, ...JOIN_REJECTION_METRICS]) expect(BY_METRIC_NAME.get(name)?.kind).toBe('counter');
+  });
+});
