@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CollectorError } from '../errors.js';
 
 /**
  * One appliance to collect: the handler contract's `ApplianceConfig`. The CDK config file uses the same schema,
@@ -61,8 +62,11 @@ export const appliancesSchema = z
     });
   });
 
-export class ConfigurationError extends Error {
+export class ConfigurationError extends CollectorError {
   override readonly name = 'ConfigurationError';
+  constructor(message: string) {
+    super('configuration', message);
+  }
 }
 
 /**

@@ -1,0 +1,70 @@
+import type { MetricDefinition } from '../catalog/catalog.js';
+import { HEALTH_METRICS } from '../metrics/health.js';
+import type { Datum } from '../pipeline/ports.js';
+import type { FieldError, Sample } from './sample.js';
+
+export interface MetricDatumsInput {
+  readonly appliance: string;
+  /** When the sample was taken (epoch ms): the timestamp of every datum. */
+  readonly timestamp: number;
+  readonly selection: readonly MetricDefinition[];
+  readonly sample: Pick<Sample, 'integers' | 'rates'>;
+  /** Counter increases since the previous sample; absent on a first sample (gauges and rates only then). */
+  readonly deltas?: ReadonlyMap<string, bigint>;
+}
+
+/**
+ * Chooses and builds the datums of one sample: gauges as values, counters as the increase since the previous
+ * sample, rates as the appliance computed them. A value that cannot be published exactly is left out and returned
+ * in `unpublishable`, never rounded.
+ */
+export function buildMetricDatums(input: MetricDatumsInput): { datums: Datum[]; unpublishable: FieldError[] } {
+  const datums: Datum[] = [];
+  const unpublishable: FieldError[] = [];
+  const { appliance, timestamp } = input;
+  for (const metric of input.selection) {
+    let value: number | undefined;
+    if (metric.kind === 'rate') {
+      value = input.sample.rates.get(metric.nitroName);
+    } else {
+      const exact = metric.kind === 'gauge' ? input.sample.integers.get(metric.nitroName) : input.deltas?.get(metric.nitroName);
+      if (exact === undefined) continue;
+      value = toExactNumber(exact);
+      if (value === undefined) {
+        unpublishable.push({ field: metric.nitroName, value: exact.toString(), reason: 'beyond 2^53: CloudWatch cannot store it exactly' });
+        continue;
+      }
+    }
+    if (value === undefined || !Number.isFinite(value) || value < 0) continue;
+    datums.push({ metricName: metric.metricName, appliance, value, unit: metric.unit, timestamp });
+  }
+  return { datums, unpublishable };
+}
+
+export function toExactNumber(value: bigint): number | undefined {
+  return value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : undefined;
+}
+
+export interface HealthInput {
+  readonly appliance: string;
+  readonly timestamp: number;
+  readonly success: boolean;
+  readonly durationMs: number;
+  readonly counterResets?: number;
+  readonly fieldErrors?: number;
+  readonly secondarySkipped?: boolean;
+}
+
+/** The health datums of one appliance's collection; published on success and on failure alike. */
+export function buildHealthDatums(health: HealthInput): Datum[] {
+  const { appliance, timestamp } = health;
+  const datum = (metricName: string, value: number, unit: Datum['unit'] = 'Count'): Datum => ({ metricName, appliance, value, unit, timestamp });
+  const datums = [datum(HEALTH_METRICS.success, health.success ? 1 : 0, 'None'), datum(HEALTH_METRICS.duration, Math.max(0, Math.round(health.durationMs)), 'Milliseconds')];
+  if (health.success) {
+    datums.push(datum(HEALTH_METRICS.secondarySkipped, health.secondarySkipped ? 1 : 0, 'None'));
+    if (!health.secondarySkipped) {
+      datums.push(datum(HEALTH_METRICS.counterResets, health.counterResets ?? 0), datum(HEALTH_METRICS.fieldErrors, health.fieldErrors ?? 0));
+    }
+  }
+  return datums;
+}

@@ -1,0 +1,66 @@
+/**
+ * Every failure the collector reports is a CollectorError with a class that callers, logs and the run summary
+ * can act on. Messages name where the problem is (appliance, field, secret id) and never carry a secret.
+ */
+export type ErrorClass =
+  /** The configuration (event, environment, config file) is invalid. */
+  | 'configuration'
+  /** The secret is missing, unreadable, not JSON, or lacks username/password. */
+  | 'secret'
+  /** NITRO 354/355: wrong username or password. Never retried (it can lock the account). */
+  | 'bad-credentials'
+  /** NITRO 444/1027 (or 1026) after one fresh login. */
+  | 'session-expired'
+  /** NITRO 2138, 257 or HTTP 403: the user's command policy does not allow the call. */
+  | 'not-authorized'
+  /** NITRO 445/446: the appliance has no session or connection left for us. */
+  | 'session-limit'
+  /** Any other NITRO error (5xx, 599, errorcode != 0). */
+  | 'appliance-error'
+  /** The answer is not a NITRO answer: not JSON, HTML, truncated, wrong shape. */
+  | 'protocol-error'
+  /** A successful answer without the resource: no MPTCP statistics here (e.g. an admin partition). */
+  | 'no-statistics'
+  /** No answer: refused, DNS, timeout, reset, TLS verification failed. */
+  | 'transport-error'
+  /** The run's time budget ran out before the appliance answered. */
+  | 'timeout'
+  /** The state table could not be read or written. */
+  | 'state-error'
+  /** CloudWatch rejected or did not take the metrics. */
+  | 'publish-error'
+  /** A bug: anything not classified above. */
+  | 'internal';
+
+export interface CollectorErrorOptions {
+  readonly appliance?: string;
+  /** The NITRO errorcode, when the appliance sent one. */
+  readonly nitroErrorCode?: number;
+  readonly httpStatus?: number;
+  readonly cause?: unknown;
+}
+
+export class CollectorError extends Error {
+  override readonly name: string = 'CollectorError';
+  readonly appliance?: string;
+  readonly nitroErrorCode?: number;
+  readonly httpStatus?: number;
+
+  constructor(
+    readonly errorClass: ErrorClass,
+    message: string,
+    options: CollectorErrorOptions = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.appliance = options.appliance;
+    this.nitroErrorCode = options.nitroErrorCode;
+    this.httpStatus = options.httpStatus;
+  }
+}
+
+/** Any thrown value as a CollectorError (unknown values become class `internal`). */
+export function toCollectorError(error: unknown, appliance?: string): CollectorError {
+  if (error instanceof CollectorError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new CollectorError('internal', appliance ? `${appliance}: ${message}` : message, { appliance, cause: error });
+}

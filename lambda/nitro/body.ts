@@ -1,0 +1,66 @@
+/**
+ * Reading a NITRO answer body: JSON or not, and the `errorcode`/`message` envelope that NITRO puts on every
+ * answer, success or failure, under any HTTP status.
+ */
+
+export type BodyShape =
+  | { readonly kind: 'json'; readonly value: unknown }
+  | { readonly kind: 'empty' }
+  | { readonly kind: 'html' }
+  | { readonly kind: 'truncated'; readonly bytes: number }
+  | { readonly kind: 'not-json'; readonly excerpt: string };
+
+export function readBody(text: string, contentType: string | undefined): BodyShape {
+  const trimmed = text.trim();
+  if (trimmed === '') return { kind: 'empty' };
+  if (/^<(!doctype|html|head|body|\?xml)/i.test(trimmed) || (contentType ?? '').toLowerCase().includes('text/html')) return { kind: 'html' };
+  try {
+    return { kind: 'json', value: JSON.parse(trimmed) as unknown };
+  } catch {
+    if (isUnfinishedJson(trimmed)) return { kind: 'truncated', bytes: Buffer.byteLength(text) };
+    return { kind: 'not-json', excerpt: printableExcerpt(trimmed) };
+  }
+}
+
+/** True when `text` opens a JSON object or array that never closes: the answer was cut off. */
+function isUnfinishedJson(text: string): boolean {
+  if (text[0] !== '{' && text[0] !== '[') return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return inString || depth > 0;
+}
+
+function printableExcerpt(text: string): string {
+  const flat = text.replace(/[^\x20-\x7e]+/g, ' ');
+  return flat.length > 80 ? `${flat.slice(0, 80)}…` : flat;
+}
+
+export interface NitroEnvelope {
+  /** 0 on success. */
+  readonly errorcode: number;
+  readonly message: string;
+  readonly body: Record<string, unknown>;
+}
+
+/** The errorcode and message of a JSON answer (numbers may arrive as strings); undefined when it has none. */
+export function readEnvelope(value: unknown): NitroEnvelope | undefined {
+  if (!isRecord(value)) return undefined;
+  const code = value.errorcode;
+  const errorcode = typeof code === 'number' ? code : typeof code === 'string' && /^-?\d+$/.test(code.trim()) ? Number(code) : undefined;
+  if (errorcode === undefined) return undefined;
+  const message = typeof value.message === 'string' ? value.message.trim() : '';
+  return { errorcode, message, body: value };
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

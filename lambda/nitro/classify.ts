@@ -1,0 +1,127 @@
+import { CollectorError } from '../errors.js';
+import { readEnvelope, type BodyShape } from './body.js';
+
+/**
+ * Turns a NITRO answer or a failed request into a CollectorError whose class tells the caller what to do:
+ * re-login once (session-expired), stop without retrying (bad-credentials, not-authorized), or report.
+ * NITRO error codes are read on every HTTP status: appliances send 444 under 200, 400, 401 and 403.
+ */
+
+const BAD_CREDENTIALS = new Set([354, 355]);
+const SESSION_EXPIRED = new Set([352, 444, 1026, 1027]);
+const NOT_AUTHORIZED = new Set([257, 2138]);
+const SESSION_LIMIT = new Set([445, 446]);
+
+export interface AnswerContext {
+  readonly appliance: string;
+  /** What was asked, e.g. "login" or "GET stat/protocolmptcp". */
+  readonly operation: string;
+  /** The NITRO command a command policy must allow for this operation, e.g. "stat protocol mptcp". */
+  readonly command?: string;
+}
+
+/** Returns the JSON object of a successful answer, or throws the classified CollectorError. */
+export function checkAnswer(status: number, body: BodyShape, context: AnswerContext): Record<string, unknown> {
+  const where = `${context.appliance}: ${context.operation}`;
+  if (body.kind !== 'json') {
+    throw new CollectorError('protocol-error', `${where} answered HTTP ${status} with ${describeNonJson(body)}`, { appliance: context.appliance, httpStatus: status });
+  }
+  const envelope = readEnvelope(body.value);
+  const code = envelope?.errorcode;
+  const options = { appliance: context.appliance, httpStatus: status, nitroErrorCode: code };
+  const detail = envelope ? `HTTP ${status}, NITRO errorcode ${code}${envelope.message ? ` "${envelope.message}"` : ''}` : `HTTP ${status}`;
+
+  if (code !== undefined && BAD_CREDENTIALS.has(code)) {
+    throw new CollectorError('bad-credentials', `${where} rejected the username or password (${detail}); not retried, to avoid locking the account: check the secret`, options);
+  }
+  if (code !== undefined && SESSION_EXPIRED.has(code)) {
+    throw new CollectorError('session-expired', `${where}: the NITRO session expired or was killed (${detail})`, options);
+  }
+  if ((code !== undefined && NOT_AUTHORIZED.has(code)) || (status === 403 && (code === undefined || code === 0))) {
+    const policy = context.command ? `: bind the user to a command policy that allows "${context.command}" (e.g. ALLOW "^${context.command.replace(/ /g, '\\s+')}")` : '';
+    throw new CollectorError('not-authorized', `${where} is not authorized (${detail})${policy}`, options);
+  }
+  if (code !== undefined && SESSION_LIMIT.has(code)) {
+    throw new CollectorError('session-limit', `${where}: the appliance has no session or connection left (${detail}); too many administrators or pollers are logged in`, options);
+  }
+  if (status >= 300 || (code !== undefined && code !== 0)) {
+    throw new CollectorError('appliance-error', `${where} failed (${detail})`, options);
+  }
+  if (!envelope) {
+    throw new CollectorError('protocol-error', `${where} answered HTTP ${status} with JSON that is not a NITRO answer (no errorcode)`, options);
+  }
+  return envelope.body;
+}
+
+function describeNonJson(body: Exclude<BodyShape, { kind: 'json' }>): string {
+  switch (body.kind) {
+    case 'empty':
+      return 'an empty body instead of NITRO JSON';
+    case 'html':
+      return 'an HTML page instead of NITRO JSON (a proxy, load balancer or login page in the way, or the URL is not the NSIP/management address?)';
+    case 'truncated':
+      return `a truncated JSON body (${body.bytes} bytes, cut off before its end)`;
+    case 'not-json':
+      return `a body that is not JSON: "${body.excerpt}"`;
+  }
+}
+
+const TLS_TRUST_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+]);
+
+/** Classifies an error thrown by the HTTP client (no answer at all). */
+export function classifyTransportError(error: unknown, context: AnswerContext & { url: string; timedOut: boolean }): CollectorError {
+  const where = `${context.appliance}: ${context.operation} to ${context.url}`;
+  const options = { appliance: context.appliance, cause: error };
+  if (context.timedOut) {
+    return new CollectorError('timeout', `${where} did not finish within the run's time budget`, options);
+  }
+  const code = errorCode(error);
+  const message = innermostMessage(error);
+  if (code && TLS_TRUST_CODES.has(code)) {
+    return new CollectorError(
+      'transport-error',
+      `${where}: TLS verification failed (${code}): the appliance's certificate is not signed by a trusted CA. Put the PEM of the CA that signed the management certificate into "caCertificate" (appliance config or secret)`,
+      options,
+    );
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return new CollectorError('transport-error', `${where}: TLS verification failed: ${message}. Set "tlsServerName" to a name the certificate carries`, options);
+  }
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+    return new CollectorError('transport-error', `${where}: TLS verification failed (${code}): renew the appliance's management certificate`, options);
+  }
+  if (code === 'ECONNREFUSED') return new CollectorError('transport-error', `${where}: connection refused (is the management service on that address and port?)`, options);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new CollectorError('transport-error', `${where}: DNS lookup failed (${code})`, options);
+  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') {
+    return new CollectorError('transport-error', `${where}: connect timed out (network path, security group or firewall?)`, options);
+  }
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new CollectorError('transport-error', `${where}: the appliance did not answer in time (${code})`, options);
+  }
+  return new CollectorError('transport-error', `${where} failed: ${message}${code ? ` (${code})` : ''}`, options);
+}
+
+function errorCode(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'UND_ERR_SOCKET') return code;
+  }
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function innermostMessage(error: unknown): string {
+  let message = error instanceof Error ? error.message : String(error);
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof Error && e.message) message = e.message;
+  }
+  return message;
+}

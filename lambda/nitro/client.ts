@@ -1,0 +1,199 @@
+import { Client } from 'undici';
+import { CollectorError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { ApplianceCredentials } from '../pipeline/ports.js';
+import { readBody, type BodyShape } from './body.js';
+import { checkAnswer, classifyTransportError, type AnswerContext } from './classify.js';
+
+/** Where and how to reach one appliance (the TLS and transport part of ApplianceConfig). */
+export interface NitroTarget {
+  readonly name: string;
+  readonly url: string;
+  readonly caCertificate?: string;
+  readonly tlsServerName?: string;
+  readonly insecureSkipVerify?: boolean;
+  readonly allowPlainHttp?: boolean;
+}
+
+export interface NitroClientOptions {
+  readonly logger: Logger;
+  /** Aborts every request when the run's time budget for this appliance is spent. */
+  readonly signal?: AbortSignal;
+  /** Longest wait for one answer. */
+  readonly requestTimeoutMs?: number;
+  /** The NITRO session's idle timeout: short, so a session that could not be logged out ends soon by itself. */
+  readonly sessionTimeoutSeconds?: number;
+}
+
+/**
+ * The only resources this client can read. Paths are fixed here and no query string can be added, so a
+ * request can never carry `args=clearstats:...` (which clears the appliance's counters).
+ */
+const STAT_RESOURCES = {
+  protocolmptcp: { path: '/nitro/v1/stat/protocolmptcp', command: 'stat protocol mptcp' },
+  hanode: { path: '/nitro/v1/stat/hanode', command: 'stat ha node' },
+} as const;
+
+export type StatResource = keyof typeof STAT_RESOURCES;
+
+const LOGIN_PATH = '/nitro/v1/config/login';
+const LOGOUT_PATH = '/nitro/v1/config/logout';
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const LOGOUT_TIMEOUT_MS = 3_000;
+
+export interface NitroSession {
+  /** The JSON answer of `GET /nitro/v1/stat/<resource>` (errorcode 0), the resource still under its key. */
+  getStat(resource: StatResource): Promise<Record<string, unknown>>;
+}
+
+export class NitroClient {
+  private readonly client: Client;
+  private readonly origin: string;
+  private readonly requestTimeoutMs: number;
+  private readonly sessionTimeoutSeconds: number;
+
+  constructor(
+    private readonly target: NitroTarget,
+    private readonly options: NitroClientOptions,
+  ) {
+    const url = new URL(target.url);
+    if (url.protocol === 'http:' && target.allowPlainHttp !== true) {
+      throw new CollectorError('configuration', `${target.name}: url is plain http://; set allowPlainHttp to send credentials unencrypted on purpose`, {
+        appliance: target.name,
+      });
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw new CollectorError('configuration', `${target.name}: url must be https://`, { appliance: target.name });
+    }
+    this.origin = url.origin;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+    this.sessionTimeoutSeconds = options.sessionTimeoutSeconds ?? 120;
+    if (target.insecureSkipVerify === true && url.protocol === 'https:') {
+      options.logger.warn('TLS certificate verification is OFF for this appliance (insecureSkipVerify): anyone on the network path can read its NITRO credentials', {
+        appliance: target.name,
+      });
+    }
+    this.client = new Client(this.origin, {
+      connect: {
+        ca: target.caCertificate,
+        servername: target.tlsServerName,
+        rejectUnauthorized: target.insecureSkipVerify !== true,
+        timeout: Math.min(this.requestTimeoutMs, 10_000),
+      },
+      headersTimeout: this.requestTimeoutMs,
+      bodyTimeout: this.requestTimeoutMs,
+      keepAliveTimeout: 10_000,
+      pipelining: 1,
+    });
+  }
+
+  /**
+   * Logs in, runs `work` with the session, and always logs out, also when `work` or the budget fails, so no
+   * run leaves one of the appliance's ~20 admin sessions open. A session that expires mid-run is renewed once.
+   */
+  async withSession<T>(credentials: ApplianceCredentials, work: (session: NitroSession) => Promise<T>): Promise<T> {
+    let token = await this.login(credentials);
+    let renewed = false;
+    const session: NitroSession = {
+      getStat: async (resource) => {
+        try {
+          return await this.getStat(resource, token);
+        } catch (error) {
+          if (!(error instanceof CollectorError) || error.errorClass !== 'session-expired' || renewed) throw error;
+          renewed = true;
+          this.options.logger.info('NITRO session expired; logging in again once', { appliance: this.target.name, nitroErrorCode: error.nitroErrorCode });
+          token = await this.login(credentials);
+          return await this.getStat(resource, token);
+        }
+      },
+    };
+    try {
+      return await work(session);
+    } finally {
+      await this.logout(token);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.close().catch(() => this.client.destroy());
+  }
+
+  private async login(credentials: ApplianceCredentials): Promise<string> {
+    const context = { appliance: this.target.name, operation: 'login' };
+    const body = JSON.stringify({ login: { username: credentials.username, password: credentials.password, timeout: this.sessionTimeoutSeconds } });
+    const answer = await this.send('POST', LOGIN_PATH, context, { body });
+    const json = checkAnswer(answer.status, answer.body, context);
+    const token = typeof json.sessionid === 'string' && json.sessionid ? json.sessionid : answer.cookieToken;
+    if (!token) throw new CollectorError('protocol-error', `${this.target.name}: login succeeded but the answer has no sessionid`, { appliance: this.target.name });
+    return token;
+  }
+
+  private async getStat(resource: StatResource, token: string): Promise<Record<string, unknown>> {
+    const { path, command } = STAT_RESOURCES[resource];
+    const context = { appliance: this.target.name, operation: `GET stat/${resource}`, command };
+    const answer = await this.send('GET', path, context, { token });
+    return checkAnswer(answer.status, answer.body, context);
+  }
+
+  private async logout(token: string): Promise<void> {
+    const context = { appliance: this.target.name, operation: 'logout' };
+    try {
+      const answer = await this.send('POST', LOGOUT_PATH, context, { token, body: JSON.stringify({ logout: {} }), signal: AbortSignal.timeout(LOGOUT_TIMEOUT_MS) });
+      checkAnswer(answer.status, answer.body, context);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      // 444 here means the session is already gone: nothing is left open.
+      if (!(error instanceof CollectorError && error.errorClass === 'session-expired')) {
+        this.options.logger.warn(`logout failed; the session ends by itself after ${this.sessionTimeoutSeconds} s idle`, { appliance: this.target.name, reason });
+      }
+    }
+  }
+
+  private async send(
+    method: 'GET' | 'POST',
+    path: string,
+    context: AnswerContext,
+    request: { token?: string; body?: string; signal?: AbortSignal },
+  ): Promise<{ status: number; body: BodyShape; cookieToken?: string }> {
+    const signal = request.signal ?? this.options.signal;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (request.body !== undefined) headers['content-type'] = 'application/json';
+    if (request.token) headers.cookie = `NITRO_AUTH_TOKEN=${request.token}`;
+    try {
+      signal?.throwIfAborted();
+      const response = await this.client.request({ path, method, headers, body: request.body, signal });
+      const text = await readText(response.body, this.target.name, context.operation);
+      const contentType = response.headers['content-type'];
+      return {
+        status: response.statusCode,
+        body: readBody(text, Array.isArray(contentType) ? contentType[0] : contentType),
+        cookieToken: sessionCookie(response.headers['set-cookie']),
+      };
+    } catch (error) {
+      if (error instanceof CollectorError) throw error;
+      throw classifyTransportError(error, { ...context, url: `${this.origin}${path}`, timedOut: signal?.aborted === true && request.signal === undefined });
+    }
+  }
+}
+
+async function readText(body: AsyncIterable<Buffer | Uint8Array> & { destroy(): unknown }, appliance: string, operation: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) {
+      body.destroy();
+      throw new CollectorError('protocol-error', `${appliance}: ${operation} answered more than ${MAX_BODY_BYTES} bytes; not a stat answer`, { appliance });
+    }
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sessionCookie(setCookie: string | string[] | undefined): string | undefined {
+  for (const cookie of [setCookie ?? []].flat()) {
+    const match = /^\s*(?:sessionid|NITRO_AUTH_TOKEN)=([^;]+)/i.exec(cookie);
+    if (match?.[1]) return match[1];
+  }
+  return undefined;
+}

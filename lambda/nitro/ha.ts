@@ -1,0 +1,25 @@
+import { CollectorError } from '../errors.js';
+import { SampleShapeError, unwrapResource } from '../core/sample.js';
+
+/** The node's place in an HA pair, from `stat/hanode`. */
+export type HaRole = { readonly role: 'standalone' } | { readonly role: 'primary' } | { readonly role: 'not-primary'; readonly state: string };
+
+/**
+ * Reads `hacurstatus` (YES in an HA pair, NO standalone) and `hacurmasterstate` (Primary, Secondary, ...).
+ * Only a standalone node or the primary is collected in `primary-only` mode: anything else (Secondary,
+ * Claiming, Force Change...) is not the node carrying the traffic.
+ */
+export function readHaRole(answer: Record<string, unknown>, appliance: string): HaRole {
+  let node: Record<string, unknown>;
+  try {
+    node = unwrapResource(answer.hanode, 'hanode');
+  } catch (error) {
+    const reason = error instanceof SampleShapeError ? error.message : String(error);
+    throw new CollectorError('protocol-error', `${appliance}: GET stat/hanode answered without a usable "hanode" object (${reason})`, { appliance });
+  }
+  const status = String(node.hacurstatus ?? '').trim().toUpperCase();
+  const state = String(node.hacurmasterstate ?? '').trim();
+  if (status === 'NO') return { role: 'standalone' };
+  if (status === 'YES') return state.toLowerCase() === 'primary' ? { role: 'primary' } : { role: 'not-primary', state: state || 'unknown' };
+  throw new CollectorError('protocol-error', `${appliance}: GET stat/hanode has hacurstatus ${JSON.stringify(node.hacurstatus ?? null)}, expected YES or NO`, { appliance });
+}

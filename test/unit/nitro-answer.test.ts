@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { readBody } from '../../lambda/nitro/body.js';
+import { checkAnswer } from '../../lambda/nitro/classify.js';
+import { CollectorError } from '../../lambda/errors.js';
+
+const context = { appliance: 'adc-1', operation: 'GET stat/protocolmptcp', command: 'stat protocol mptcp' };
+
+function classify(status: number, text: string, contentType = 'application/json'): CollectorError {
+  try {
+    checkAnswer(status, readBody(text, contentType), context);
+  } catch (error) {
+    if (error instanceof CollectorError) return error;
+    throw error;
+  }
+  throw new Error('expected an error');
+}
+
+describe('reading a NITRO answer', () => {
+  it('returns the body of a success', () => {
+    expect(checkAnswer(200, readBody('{"errorcode":0,"message":"Done","protocolmptcp":{}}', 'application/json'), context)).toHaveProperty('protocolmptcp');
+  });
+
+  it('treats errorcode != 0 as an error even under HTTP 200', () => {
+    const error = classify(200, '{"errorcode":278,"message":"Invalid argument","severity":"ERROR"}');
+    expect(error.errorClass).toBe('appliance-error');
+    expect(error.nitroErrorCode).toBe(278);
+    expect(error.message).toBe('adc-1: GET stat/protocolmptcp failed (HTTP 200, NITRO errorcode 278 "Invalid argument")');
+  });
+
+  it.each([
+    [401, 354, 'bad-credentials'],
+    [401, 355, 'bad-credentials'],
+    [200, 444, 'session-expired'],
+    [401, 444, 'session-expired'],
+    [403, 444, 'session-expired'],
+    [400, 1027, 'session-expired'],
+    [403, 2138, 'not-authorized'],
+    [409, 445, 'session-limit'],
+    [599, 1234, 'appliance-error'],
+    [503, 0, 'appliance-error'],
+  ])('HTTP %i with errorcode %i is %s', (status, errorcode, errorClass) => {
+    const error = classify(status, JSON.stringify({ errorcode, message: 'm', severity: 'ERROR' }));
+    expect(error.errorClass).toBe(errorClass);
+    expect(error.message).toContain('adc-1');
+  });
+
+  it('explains which command policy a 403 needs', () => {
+    expect(classify(403, '{"errorcode":2138,"message":"Not authorized to execute this command"}').message).toContain(
+      'bind the user to a command policy that allows "stat protocol mptcp" (e.g. ALLOW "^stat\\s+protocol\\s+mptcp")',
+    );
+    expect(classify(403, '{}').errorClass).toBe('not-authorized');
+  });
+
+  it('gives distinct protocol errors for HTML, truncated, non-JSON, empty and envelope-less bodies', () => {
+    expect(classify(502, '<html><body>Bad gateway</body></html>', 'text/html').message).toContain('an HTML page instead of NITRO JSON');
+    expect(classify(200, '{"errorcode":0,"protocolmptcp":{"mptcptotsfconn":"12').message).toContain('a truncated JSON body (52 bytes');
+    expect(classify(200, 'Service Unavailable').message).toContain('a body that is not JSON: "Service Unavailable"');
+    expect(classify(200, '').message).toContain('an empty body');
+    expect(classify(200, '{"protocolmptcp":{}}').message).toContain('JSON that is not a NITRO answer');
+    for (const text of ['<html>', '{"a":', 'nope', '', '{}']) expect(classify(200, text).errorClass).toBe('protocol-error');
+  });
+});

@@ -1,0 +1,130 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CATALOG } from '../../lambda/catalog/catalog.js';
+import { parseInteger, parseRate, parseSample, SampleShapeError, unwrapResource } from '../../lambda/core/sample.js';
+
+const MAX_UINT64 = (1n << 64n) - 1n;
+
+/** A complete resource as a real appliance sends it: integers as strings, rates as numbers. */
+function wireResource(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const resource: Record<string, unknown> = {};
+  CATALOG.forEach((m, i) => (resource[m.nitroName] = m.kind === 'rate' ? i / 4 : String(1000 + i)));
+  return { ...resource, ...overrides };
+}
+
+describe('parseInteger (64-bit counters and gauges)', () => {
+  it('keeps every 64-bit value exact, from a string or a safe JSON number', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: MAX_UINT64 }).filter((v) => v !== 4294967295n), (value) => {
+        expect(parseInteger(value.toString())).toEqual({ ok: true, value });
+        if (value <= BigInt(Number.MAX_SAFE_INTEGER)) expect(parseInteger(Number(value))).toEqual({ ok: true, value });
+      }),
+    );
+  });
+
+  it('keeps 2^53 + 1 exact (a JS number would round it to 2^53)', () => {
+    expect(parseInteger('9007199254740993')).toEqual({ ok: true, value: 9007199254740993n });
+  });
+
+  it('never yields a negative, fractional or out-of-range value from any input', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), fc.string(), fc.double(), fc.bigInt().map(String)), (raw) => {
+        const parsed = parseInteger(raw);
+        if (parsed.ok) {
+          expect(parsed.value >= 0n && parsed.value <= MAX_UINT64).toBe(true);
+        } else {
+          expect(parsed.reason.length).toBeGreaterThan(0);
+        }
+      }),
+    );
+  });
+
+  it.each([
+    ['-5', 'negative'],
+    [-5, 'negative'],
+    ['1.5', 'not a whole number'],
+    [1.5, 'not a whole number'],
+    ['abc', 'not a number'],
+    ['', 'not a number'],
+    [null, 'null, not a number'],
+    [true, 'a boolean, not a number'],
+    [{}, 'an object, not a number'],
+    [2 ** 60, 'a JSON number beyond 2^53 cannot be exact (the appliance should send a string)'],
+    ['18446744073709551616', 'beyond 2^64-1, not a 64-bit counter'],
+    ['4294967295', 'the "not available" sentinel 4294967295'],
+  ])('rejects %j: %s', (raw, reason) => {
+    expect(parseInteger(raw)).toEqual({ ok: false, reason });
+  });
+});
+
+describe('parseRate', () => {
+  it('accepts finite non-negative numbers and numeric strings', () => {
+    fc.assert(fc.property(fc.double({ min: 0, max: 1e12, noNaN: true, noDefaultInfinity: true }), (rate) => {
+      expect(parseRate(rate)).toEqual({ ok: true, value: rate + 0 });
+    }));
+    expect(parseRate('12.5')).toEqual({ ok: true, value: 12.5 });
+  });
+
+  it.each([[-1], [Number.NaN], [Number.POSITIVE_INFINITY], ['x'], [null]])('rejects %j', (raw) => {
+    expect(parseRate(raw).ok).toBe(false);
+  });
+});
+
+describe('parseSample', () => {
+  it('reads every catalog field of a complete wire sample', () => {
+    const sample = parseSample(wireResource());
+    expect(sample.integers.size).toBe(77);
+    expect(sample.rates.size).toBe(73);
+    expect(sample.fieldErrors).toEqual([]);
+    expect(sample.missing).toEqual([]);
+    expect(sample.integers.get('mptcptotmpcapsession')).toBe(1004n);
+  });
+
+  it('accepts integers sent as JSON numbers and rates sent as strings (firmware differences)', () => {
+    const sample = parseSample(wireResource({ mptcptotsfconn: 77, mptcpsfconnrate: '3.5' }));
+    expect(sample.integers.get('mptcptotsfconn')).toBe(77n);
+    expect(sample.rates.get('mptcpsfconnrate')).toBe(3.5);
+  });
+
+  it('leaves out a bad field and reports it, without touching the others', () => {
+    const sample = parseSample(wireResource({ mptcperrbadcksum: '-3', mptcperrinvalmac: '2.5', mptcperrunknowntoken: 'n/a' }));
+    expect(sample.fieldErrors.map((e) => e.field).sort()).toEqual(['mptcperrbadcksum', 'mptcperrinvalmac', 'mptcperrunknowntoken']);
+    expect(sample.fieldErrors).toContainEqual({ field: 'mptcperrbadcksum', value: '"-3"', reason: 'negative' });
+    expect(sample.integers.has('mptcperrbadcksum')).toBe(false);
+    expect(sample.integers.size).toBe(74);
+  });
+
+  it('tolerates missing fields (older firmware) and ignores unknown ones (newer firmware)', () => {
+    const resource = wireResource({ mptcptotv1mpcapsession: '5', _nextgenapiresource: '_stat' });
+    delete resource.mptcpcurpendingjoin;
+    delete resource.mptcpmpfailrecvd;
+    const sample = parseSample(resource);
+    expect(sample.missing).toEqual(['mptcpcurpendingjoin', 'mptcpmpfailrecvd']);
+    expect(sample.unknown).toEqual(['mptcptotv1mpcapsession', '_nextgenapiresource']);
+    expect(sample.fieldErrors).toEqual([]);
+    expect(sample.integers.size).toBe(75);
+  });
+
+  it('never throws and never yields NaN, whatever the field values are', () => {
+    const fieldNames = CATALOG.map((m) => m.nitroName);
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom(...fieldNames, 'extra'), fc.jsonValue()), (resource) => {
+        const sample = parseSample(resource);
+        for (const value of sample.rates.values()) expect(Number.isFinite(value) && value >= 0).toBe(true);
+        for (const value of sample.integers.values()) expect(value >= 0n).toBe(true);
+        expect(sample.integers.size + sample.rates.size + sample.fieldErrors.length + sample.missing.length).toBe(150);
+      }),
+    );
+  });
+});
+
+describe('unwrapResource', () => {
+  it('accepts the object the wire sends and the one-element array the vendor page shows', () => {
+    expect(unwrapResource({ a: 1 }, 'protocolmptcp')).toEqual({ a: 1 });
+    expect(unwrapResource([{ a: 1 }], 'protocolmptcp')).toEqual({ a: 1 });
+  });
+
+  it.each([[[]], [[{}, {}]], ['text'], [null], [[1]]])('rejects %j with a shape error', (value) => {
+    expect(() => unwrapResource(value, 'protocolmptcp')).toThrow(SampleShapeError);
+  });
+});
