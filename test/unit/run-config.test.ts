@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError } from '../../lambda/config/appliance.js';
+import { resolveRunConfig } from '../../lambda/config/run-config.js';
+
+const appliance = { name: 'adc-1', url: 'https://adc-1.example.com', secretId: 'netscaler/adc-1' };
+const env = { STATE_TABLE_NAME: 'state' };
+
+function configError(event: unknown, environment: NodeJS.ProcessEnv): string {
+  try {
+    resolveRunConfig(event, environment);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigurationError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a configuration error');
+}
+
+describe('resolving the run configuration (handler contract)', () => {
+  it('takes appliances from the event, with defaults for everything optional', () => {
+    const config = resolveRunConfig({ appliances: [appliance] }, env);
+    expect(config.appliances).toEqual([appliance]);
+    expect(config.namespace).toBe('NetScaler/MPTCP');
+    expect(config.concurrency).toBe(10);
+    expect(config.storageResolution).toBe(60);
+    expect(config.selection.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it('falls back to APPLIANCES when the event has none', () => {
+    const config = resolveRunConfig({}, { ...env, APPLIANCES: JSON.stringify([appliance]), COUNTERS: 'all', CONCURRENCY: '3', METRIC_NAMESPACE: 'Team/MPTCP' });
+    expect(config.appliances.map((a) => a.name)).toEqual(['adc-1']);
+    expect(config.selection).toHaveLength(77);
+    expect([config.concurrency, config.namespace]).toEqual([3, 'Team/MPTCP']);
+    expect(resolveRunConfig(null, { ...env, APPLIANCES: JSON.stringify([appliance]) }).appliances).toHaveLength(1);
+  });
+
+  it('names the appliance and the field that is wrong', () => {
+    expect(configError({ appliances: [appliance, { ...appliance, name: 'adc-2', url: 'ftp://x' }] }, env)).toBe(
+      'invalid event.appliances: appliances[1] (adc-2).url must be an absolute https:// URL of the appliance (e.g. https://adc.example.com), without path or query',
+    );
+    expect(configError({ appliances: [{ ...appliance, secretId: '' }] }, env)).toContain('appliances[0] (adc-1).secretId must be a Secrets Manager secret name or ARN');
+    expect(configError({ appliances: [{ ...appliance, haMode: 'both' }] }, env)).toContain('appliances[0] (adc-1).haMode');
+    expect(configError({ appliances: [appliance, appliance] }, env)).toContain('appliances[1] (adc-1).name "adc-1" is already used by appliances[0]');
+    expect(configError({ appliances: [{ ...appliance, url: 'http://adc-1' }] }, env)).toContain('is plain http://');
+    expect(configError({ appliances: [{ ...appliance, pasword: 'x' }] }, env)).toContain('appliances[0] (adc-1)');
+    expect(configError({ appliances: [] }, env)).toContain('must list at least one appliance');
+  });
+
+  it('accepts plain http only with the explicit opt-in', () => {
+    expect(resolveRunConfig({ appliances: [{ ...appliance, url: 'http://adc-1', allowPlainHttp: true }] }, env).appliances[0]?.url).toBe('http://adc-1');
+  });
+
+  it('explains each bad environment variable', () => {
+    const event = { appliances: [appliance] };
+    expect(configError(event, {})).toBe('STATE_TABLE_NAME is not set: it names the DynamoDB table that keeps the previous sample per appliance');
+    expect(configError({}, env)).toContain('the event has no "appliances" and APPLIANCES is not set');
+    expect(configError({}, { ...env, APPLIANCES: '[{' })).toContain('invalid APPLIANCES: not JSON');
+    expect(configError(event, { ...env, COUNTERS: 'SessionsCreatd' })).toContain('invalid COUNTERS: unknown counter "SessionsCreatd"; did you mean "SessionsCreated"');
+    expect(configError(event, { ...env, CONCURRENCY: '0' })).toBe('invalid CONCURRENCY "0": a whole number from 1 to 100');
+    expect(configError(event, { ...env, STORAGE_RESOLUTION: '5' })).toContain('60 (standard) or 1 (high resolution)');
+    expect(configError(event, { ...env, METRIC_NAMESPACE: 'AWS/Lambda' })).toContain('not starting with AWS/');
+  });
+});
