@@ -80,8 +80,8 @@ function jsonSafe(_key: string, value: unknown): unknown {
 }
 
 /** A logger that keeps lines in memory (for the local run and tests). */
-export function createMemoryLogger(level: LogLevel = 'DEBUG'): Logger & { lines: string[] } {
+export function createMemoryLogger(level: LogLevel = 'DEBUG', redactor: Redactor = globalRedactor): Logger & { lines: string[] } {
   const lines: string[] = [];
-  const logger = createJsonLogger({ level, write: (line) => lines.push(line) });
+  const logger = createJsonLogger({ level, redactor, write: (line) => lines.push(line) });
   return Object.assign(logger, { lines });
 }

@@ -114,8 +114,9 @@ export class NitroClient {
     }
   }
 
+  /** Closes the connection. Nothing is pending once withSession has settled, so there is nothing to wait for. */
   async close(): Promise<void> {
-    await this.client.close().catch(() => this.client.destroy());
+    await this.client.destroy().catch(() => undefined);
   }
 
   private async login(credentials: ApplianceCredentials): Promise<string> {

@@ -63,6 +63,9 @@ export interface PublishResult {
 }
 
 export interface MetricSink {
-  /** Publishes all datums in as few calls as the service allows. Rejects with PublishError when any call fails. */
+  /**
+   * Publishes all datums in as few calls as the service allows. When any call fails it still sends the others,
+   * then rejects with a CollectorError('publish-error') that carries `published` (datapoints accepted) and `calls`.
+   */
   publish(datums: readonly Datum[]): Promise<PublishResult>;
 }

@@ -1,0 +1,175 @@
+/**
+ * Publishes datums to CloudWatch with PutMetricData, in as few calls as the service's limits allow.
+ *
+ * Defence in depth: a datum CloudWatch would store as a wrong number, or that would make it reject a whole
+ * request, is not sent but returned in `rejected` (the core never produces one, so each is a bug to report);
+ * the others are still published. A failed call does not stop the others: the error, thrown once all calls
+ * are done, says how much was published.
+ */
+import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { CollectorError } from '../errors.js';
+import { APPLIANCE_DIMENSION } from '../metrics/health.js';
+import type { Datum, MetricSink, PublishResult } from '../pipeline/ports.js';
+import { batchDatums, estimateMetricDatumBytes } from '../core/batch.js';
+import { createCloudWatchClient } from './clients.js';
+
+export type RejectedDatum = NonNullable<PublishResult['rejected']>[number];
+
+export interface CloudWatchMetricSinkOptions {
+  readonly namespace: string;
+  readonly client?: CloudWatchClient;
+  /** Seconds: 60 (standard, default) or 1 (high resolution). */
+  readonly storageResolution?: 1 | 60;
+  /** PutMetricData calls in flight at once (default 4). */
+  readonly concurrency?: number;
+  /** Epoch milliseconds, to refuse timestamps CloudWatch does not accept; injected by tests. */
+  readonly now?: () => number;
+}
+
+export const DEFAULT_PUBLISH_CONCURRENCY = 4;
+
+/** CloudWatch's limits on one datum (PutMetricData rejects the whole request when one is broken). */
+const MAX_METRIC_NAME_LENGTH = 255;
+const MAX_DIMENSION_VALUE_LENGTH = 1024;
+const MAX_NAMESPACE_LENGTH = 255;
+const MAX_ABSOLUTE_VALUE = 2 ** 360;
+const MAX_AGE_MS = 14 * 24 * 3600_000;
+const MAX_AHEAD_MS = 2 * 3600_000;
+const NON_NEGATIVE_UNITS: ReadonlySet<Datum['unit']> = new Set(['Count', 'Count/Second', 'Milliseconds']);
+
+/** A publish in which at least one PutMetricData call failed. */
+export class PublishError extends CollectorError {
+  constructor(
+    message: string,
+    /** Datapoints CloudWatch accepted. */
+    readonly published: number,
+    /** Datapoints sent or attempted (rejected datums not included). */
+    readonly attempted: number,
+    readonly calls: number,
+    readonly failedCalls: number,
+    readonly rejected: readonly RejectedDatum[],
+    cause: unknown,
+  ) {
+    super('publish-error', message, { cause });
+  }
+}
+
+export class CloudWatchMetricSink implements MetricSink {
+  private readonly namespace: string;
+  private readonly client: CloudWatchClient;
+  private readonly storageResolution: 1 | 60;
+  private readonly concurrency: number;
+  private readonly now: () => number;
+
+  constructor(options: CloudWatchMetricSinkOptions) {
+    const namespace = options.namespace;
+    if (namespace.length === 0 || namespace.length > MAX_NAMESPACE_LENGTH || namespace.startsWith('AWS/')) {
+      throw new CollectorError(
+        'configuration',
+        `metric namespace "${namespace}" is not usable: it must be 1 to ${MAX_NAMESPACE_LENGTH} characters and not start with "AWS/"`,
+      );
+    }
+    const storageResolution = options.storageResolution ?? 60;
+    if (storageResolution !== 1 && storageResolution !== 60) {
+      throw new CollectorError('configuration', `storage resolution must be 1 or 60 seconds, got ${String(storageResolution)}`);
+    }
+    const concurrency = options.concurrency ?? DEFAULT_PUBLISH_CONCURRENCY;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+    }
+    this.namespace = namespace;
+    this.client = options.client ?? createCloudWatchClient();
+    this.storageResolution = storageResolution;
+    this.concurrency = concurrency;
+    this.now = options.now ?? Date.now;
+  }
+
+  async publish(datums: readonly Datum[]): Promise<PublishResult> {
+    const rejected: RejectedDatum[] = [];
+    const metricData: MetricDatum[] = [];
+    const now = this.now();
+    for (const datum of datums) {
+      const reason = rejectionReason(datum, now);
+      if (reason === undefined) metricData.push(this.toMetricDatum(datum));
+      else rejected.push({ metricName: datum.metricName, appliance: datum.appliance, reason });
+    }
+
+    const batches = batchDatums(metricData, { sizeOf: estimateMetricDatumBytes });
+    const failures: { readonly size: number; readonly error: unknown }[] = [];
+    await forEachConcurrently(batches, this.concurrency, async (batch) => {
+      try {
+        await this.client.send(new PutMetricDataCommand({ Namespace: this.namespace, MetricData: batch }));
+      } catch (error) {
+        failures.push({ size: batch.length, error });
+      }
+    });
+
+    const published = metricData.length - failures.reduce((total, failure) => total + failure.size, 0);
+    if (failures.length > 0) {
+      throw new PublishError(
+        `published ${published} of ${metricData.length} datapoints to namespace ${this.namespace}: ` +
+          `${failures.length} of ${batches.length} PutMetricData calls failed: ${describeFailures(failures.map((f) => f.error))}`,
+        published,
+        metricData.length,
+        batches.length,
+        failures.length,
+        rejected,
+        failures[0]!.error,
+      );
+    }
+    const result = { datapoints: published, calls: batches.length };
+    return rejected.length === 0 ? result : { ...result, rejected };
+  }
+
+  private toMetricDatum(datum: Datum): MetricDatum {
+    return {
+      MetricName: datum.metricName,
+      Dimensions: [{ Name: APPLIANCE_DIMENSION, Value: datum.appliance }],
+      Timestamp: new Date(datum.timestamp),
+      Value: datum.value,
+      Unit: datum.unit,
+      StorageResolution: this.storageResolution,
+    };
+  }
+}
+
+/** Why `datum` must not be sent, or undefined when it is fine. */
+function rejectionReason(datum: Datum, now: number): string | undefined {
+  const { value, unit, timestamp } = datum;
+  if (Number.isNaN(value)) return 'value is NaN';
+  if (!Number.isFinite(value)) return `value is ${value}`;
+  if (value < 0 && NON_NEGATIVE_UNITS.has(unit)) return `value ${value} is negative for unit ${unit}`;
+  if (Math.abs(value) > MAX_ABSOLUTE_VALUE) return `value ${value} is beyond CloudWatch's range of +-2^360`;
+  if (datum.metricName.length === 0) return 'metric name is empty';
+  if (datum.metricName.length > MAX_METRIC_NAME_LENGTH) return `metric name is longer than ${MAX_METRIC_NAME_LENGTH} characters`;
+  if (datum.appliance.length === 0) return 'appliance name is empty';
+  if (datum.appliance.length > MAX_DIMENSION_VALUE_LENGTH) {
+    return `appliance name is longer than ${MAX_DIMENSION_VALUE_LENGTH} characters`;
+  }
+  if (!Number.isFinite(timestamp) || Number.isNaN(new Date(timestamp).getTime())) return `timestamp ${timestamp} is not a time`;
+  if (timestamp < now - MAX_AGE_MS) return `timestamp ${new Date(timestamp).toISOString()} is more than two weeks old`;
+  if (timestamp > now + MAX_AHEAD_MS) return `timestamp ${new Date(timestamp).toISOString()} is more than two hours ahead`;
+  return undefined;
+}
+
+function describeFailures(errors: readonly unknown[]): string {
+  const descriptions = [...new Set(errors.map(describeError))];
+  return descriptions.join('; ');
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+/** Runs `work` on every item with at most `limit` at once; resolves when all are done. `work` must not reject. */
+async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

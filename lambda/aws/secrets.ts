@@ -1,0 +1,156 @@
+/**
+ * Appliance credentials from AWS Secrets Manager, cached for a few minutes per warm container.
+ *
+ * The secret is a JSON object: {"username": "...", "password": "...", "caCertificate"?: "PEM"}.
+ * No message built here ever contains the secret's content: JSON.parse errors quote the input, so they are
+ * neither included nor attached as a cause.
+ */
+import { X509Certificate } from 'node:crypto';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CollectorError } from '../errors.js';
+import type { ApplianceCredentials, CredentialSource } from '../pipeline/ports.js';
+import { createSecretsManagerClient } from './clients.js';
+
+/** Five minutes, as AWS's own Parameters and Secrets extension: a rotated password is picked up soon enough. */
+export const DEFAULT_SECRET_TTL_MS = 5 * 60_000;
+
+export interface SecretsManagerCredentialSourceOptions {
+  readonly client?: SecretsManagerClient;
+  /** How long a read secret is reused (default 5 minutes). 0 disables caching, but not sharing of in-flight reads. */
+  readonly ttlMs?: number;
+  /** Epoch milliseconds; injected by tests. */
+  readonly now?: () => number;
+}
+
+interface CacheEntry {
+  readonly credentials: Promise<ApplianceCredentials>;
+  /** Undefined while the read is in flight. */
+  expiresAt?: number;
+}
+
+export class SecretsManagerCredentialSource implements CredentialSource {
+  private readonly client: SecretsManagerClient;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+  private readonly cache = new Map<string, CacheEntry>();
+
+  constructor(options: SecretsManagerCredentialSourceOptions = {}) {
+    this.client = options.client ?? createSecretsManagerClient();
+    this.ttlMs = options.ttlMs ?? DEFAULT_SECRET_TTL_MS;
+    this.now = options.now ?? Date.now;
+    if (!(this.ttlMs >= 0)) throw new RangeError(`ttlMs must be a non-negative number, got ${this.ttlMs}`);
+  }
+
+  /**
+   * `refresh: true` skips a cached value and replaces it with a fresh read. A read already in flight is shared
+   * even then: it started after the cached value was handed out, so it is as fresh as a new one.
+   */
+  getCredentials(secretId: string, options: { refresh?: boolean } = {}): Promise<ApplianceCredentials> {
+    const cached = this.cache.get(secretId);
+    if (cached !== undefined) {
+      if (cached.expiresAt === undefined) return cached.credentials;
+      if (!options.refresh && this.now() < cached.expiresAt) return cached.credentials;
+    }
+    const entry: CacheEntry = { credentials: this.read(secretId) };
+    this.cache.set(secretId, entry);
+    entry.credentials.then(
+      () => {
+        if (this.cache.get(secretId) === entry) entry.expiresAt = this.now() + this.ttlMs;
+      },
+      () => {
+        // Failed reads are not cached: the next call asks Secrets Manager again.
+        if (this.cache.get(secretId) === entry) this.cache.delete(secretId);
+      },
+    );
+    return entry.credentials;
+  }
+
+  private async read(secretId: string): Promise<ApplianceCredentials> {
+    let secretString: string | undefined;
+    try {
+      const response = await this.client.send(new GetSecretValueCommand({ SecretId: secretId }));
+      if (response.SecretString === undefined) {
+        throw new CollectorError(
+          'secret',
+          response.SecretBinary !== undefined
+            ? `secret ${secretId} holds binary data (SecretBinary); store the credentials as a JSON string {"username": ..., "password": ...}`
+            : `secret ${secretId} has no value`,
+        );
+      }
+      secretString = response.SecretString;
+    } catch (error) {
+      throw error instanceof CollectorError ? error : readFailure(secretId, error);
+    }
+    return parseCredentials(secretId, secretString);
+  }
+}
+
+function readFailure(secretId: string, error: unknown): CollectorError {
+  const name = error instanceof Error ? error.name : 'Error';
+  const detail = error instanceof Error ? error.message : String(error);
+  switch (name) {
+    case 'ResourceNotFoundException':
+      return new CollectorError('secret', `secret ${secretId} was not found, or has no current value (ResourceNotFoundException)`, { cause: error });
+    case 'AccessDeniedException':
+      return new CollectorError(
+        'secret',
+        `access to secret ${secretId} was denied (AccessDeniedException): the function's role needs secretsmanager:GetSecretValue on it, and kms:Decrypt when it is encrypted with a customer managed key`,
+        { cause: error },
+      );
+    case 'DecryptionFailure':
+      return new CollectorError(
+        'secret',
+        `secret ${secretId} could not be decrypted with its KMS key (DecryptionFailure): check that the key is enabled and that its policy lets the function's role use kms:Decrypt`,
+        { cause: error },
+      );
+    default:
+      return new CollectorError('secret', `reading secret ${secretId} failed: ${name}: ${detail}`, { cause: error });
+  }
+}
+
+/** Validates the secret's JSON. Messages name the offending key, never a value. */
+export function parseCredentials(secretId: string, secretString: string): ApplianceCredentials {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(secretString);
+  } catch {
+    throw new CollectorError('secret', `secret ${secretId} is not valid JSON; expected {"username": ..., "password": ...}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new CollectorError('secret', `secret ${secretId} is not a JSON object; expected {"username": ..., "password": ...}`);
+  }
+  const fields = parsed as Record<string, unknown>;
+  const username = requiredString(secretId, fields, 'username');
+  const password = requiredString(secretId, fields, 'password');
+  const caCertificate = fields['caCertificate'];
+  if (caCertificate === undefined || caCertificate === null) return { username, password };
+  if (typeof caCertificate !== 'string' || !isPemCertificateBundle(caCertificate)) {
+    throw new CollectorError(
+      'secret',
+      `secret ${secretId}: "caCertificate" is not a PEM certificate bundle (one or more -----BEGIN CERTIFICATE----- blocks)`,
+    );
+  }
+  return { username, password, caCertificate };
+}
+
+function requiredString(secretId: string, fields: Record<string, unknown>, key: 'username' | 'password'): string {
+  const value = fields[key];
+  if (value === undefined || value === null) throw new CollectorError('secret', `secret ${secretId} has no "${key}"`);
+  if (typeof value !== 'string') throw new CollectorError('secret', `secret ${secretId}: "${key}" is not a string`);
+  if (value.length === 0) throw new CollectorError('secret', `secret ${secretId}: "${key}" is empty`);
+  return value;
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----\r?\n[\s\S]*?-----END CERTIFICATE-----/g;
+
+/** True when the text holds at least one certificate block and every block parses as an X.509 certificate. */
+function isPemCertificateBundle(text: string): boolean {
+  const blocks = text.match(PEM_CERTIFICATE);
+  if (blocks === null) return false;
+  try {
+    for (const block of blocks) new X509Certificate(block);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * The simulated appliance's state and every control operation on it. The HTTP layers (NITRO and /_control)
+ * only read and call this.
+ */
+import { CounterStore } from './counter-store.js';
+import { FaultBook } from './faults.js';
+import type { RawJson } from './json-text.js';
+import { RequestLog } from './request-log.js';
+import { SessionStore } from './sessions.js';
+import { StatFormat } from './stat-format.js';
+import { TrafficModel, type Gauges } from './traffic-model.js';
+import type {
+  Fault,
+  FaultOptions,
+  HaState,
+  IntegerEncoding,
+  JsonValue,
+  RequestLogEntry,
+  ResponseShape,
+  SessionCookieName,
+  SimulatorControl,
+  SimulatorOptions,
+} from './types.js';
+
+export const DEFAULT_USERNAME = 'nsroot-reader';
+export const DEFAULT_PASSWORD = 'sim-password';
+export const DEFAULT_SESSION_LIMIT = 20;
+const DEFAULT_SEED = 1;
+/** Traffic simulated before the first request with `initialCounters: 'realistic'`: a few thousand sessions. */
+const REALISTIC_UPTIME_SECONDS = 300;
+const STANDALONE: HaState = { hacurstatus: 'NO', hacurstate: 'UP', hacurmasterstate: 'Primary' };
+
+export class Appliance implements SimulatorControl {
+  readonly counters = new CounterStore();
+  readonly sessions: SessionStore;
+  readonly faults = new FaultBook();
+  readonly log = new RequestLog();
+  readonly format: StatFormat;
+  readonly cookieName: SessionCookieName;
+  readonly clock: () => number;
+  private readonly traffic: TrafficModel;
+  private credentials: { username: string; password: string };
+  private ha: HaState;
+  private autoAdvance: boolean;
+  private lastAutoAdvanceAt: number;
+
+  constructor(options: SimulatorOptions = {}) {
+    this.clock = options.clock ?? Date.now;
+    const sessionLimit = options.sessionLimit ?? DEFAULT_SESSION_LIMIT;
+    if (!Number.isInteger(sessionLimit) || sessionLimit < 0) throw new RangeError('sessionLimit must be an integer >= 0');
+    this.sessions = new SessionStore(sessionLimit, this.clock);
+    this.format = new StatFormat(options.shape ?? 'object', options.integerEncoding ?? 'string');
+    this.cookieName = options.cookieName ?? 'sessionid';
+    this.traffic = new TrafficModel(options.seed ?? DEFAULT_SEED);
+    this.credentials = { username: options.username ?? DEFAULT_USERNAME, password: options.password ?? DEFAULT_PASSWORD };
+    this.ha = { ...STANDALONE, ...options.haState };
+    this.autoAdvance = options.autoAdvance ?? false;
+    this.lastAutoAdvanceAt = this.clock();
+    if ((options.initialCounters ?? 'realistic') === 'realistic') {
+      this.writeGauges(TrafficModel.steadyGauges());
+      this.advance(REALISTIC_UPTIME_SECONDS);
+    }
+  }
+
+  get username(): string {
+    return this.credentials.username;
+  }
+
+  get password(): string {
+    return this.credentials.password;
+  }
+
+  get haState(): HaState {
+    return this.ha;
+  }
+
+  credentialsMatch(username: string, password: string): boolean {
+    return username === this.credentials.username && password === this.credentials.password;
+  }
+
+  /** On a stat GET: the traffic of the wall-clock time since the last one, when autoAdvance is on. */
+  advanceToNow(): void {
+    const now = this.clock();
+    const seconds = (now - this.lastAutoAdvanceAt) / 1000;
+    this.lastAutoAdvanceAt = now;
+    if (this.autoAdvance && seconds > 0) this.advance(seconds);
+  }
+
+  setCredentials(username: string, password: string): void {
+    if (username === '' || password === '') throw new TypeError('username and password must not be empty');
+    this.credentials = { username, password };
+  }
+
+  setCounter(nitroName: string, value: bigint | string | number): void {
+    this.counters.set(nitroName, value);
+  }
+
+  getCounters(): Record<string, bigint> {
+    return this.counters.integersSnapshot();
+  }
+
+  getRates(): Record<string, number> {
+    return this.counters.ratesSnapshot();
+  }
+
+  advance(seconds: number): void {
+    if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError('advance: seconds must be a finite number >= 0');
+    if (seconds === 0) return;
+    const step = this.traffic.step(seconds, this.readGauges());
+    for (const [counter, delta] of step.counterDeltas) {
+      this.counters.addToCounter(counter, BigInt(delta));
+      this.counters.setRateOfCounter(counter, Math.round(delta / seconds));
+    }
+    this.writeGauges(step.gauges);
+  }
+
+  setAutoAdvance(enabled: boolean): void {
+    this.autoAdvance = enabled;
+    this.lastAutoAdvanceAt = this.clock();
+  }
+
+  reboot(): void {
+    this.counters.zeroAll();
+    this.sessions.endAll();
+  }
+
+  clearStats(): void {
+    this.counters.zeroCounters();
+  }
+
+  setShape(shape: ResponseShape): void {
+    if (shape !== 'object' && shape !== 'array') throw new TypeError(`unknown shape ${String(shape)}`);
+    this.format.shape = shape;
+  }
+
+  setIntegerEncoding(encoding: IntegerEncoding): void {
+    if (encoding !== 'string' && encoding !== 'number') throw new TypeError(`unknown integer encoding ${String(encoding)}`);
+    this.format.integerEncoding = encoding;
+  }
+
+  removeFields(names: readonly string[]): void {
+    this.format.removeFields(names);
+  }
+
+  addFields(fields: Readonly<Record<string, JsonValue>>): void {
+    for (const [name, value] of Object.entries(fields)) this.format.setField(name, value);
+  }
+
+  setRawField(name: string, value: JsonValue | RawJson): void {
+    this.format.setField(name, value);
+  }
+
+  resetFields(): void {
+    this.format.reset();
+  }
+
+  setHaState(state: Partial<HaState>): void {
+    this.ha = { ...this.ha, ...state };
+  }
+
+  injectFault(fault: Fault, options?: FaultOptions): void {
+    this.faults.inject(fault, options);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  requests(): RequestLogEntry[] {
+    return this.log.list();
+  }
+
+  clearRequests(): void {
+    this.log.clear();
+  }
+
+  openSessions(): number {
+    return this.sessions.openCount();
+  }
+
+  maxConcurrentSessions(): number {
+    return this.sessions.maxConcurrent();
+  }
+
+  killSessions(): void {
+    this.sessions.endAll();
+  }
+
+  private readGauges(): Gauges {
+    const value = (name: string): number => Number(this.counters.integer(name));
+    return {
+      mptcpcurmpcapablesessions: value('mptcpcurmpcapablesessions'),
+      mptcpcursesswithoutsfs: value('mptcpcursesswithoutsfs'),
+      mptcpcursfconnections: value('mptcpcursfconnections'),
+      mptcpcurpendingjoin: value('mptcpcurpendingjoin'),
+    };
+  }
+
+  private writeGauges(gauges: Gauges): void {
+    for (const [name, value] of Object.entries(gauges)) this.counters.setGauge(name, BigInt(value));
+  }
+}

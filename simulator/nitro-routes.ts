@@ -1,0 +1,144 @@
+/**
+ * The NITRO calls a collector makes, answered the way appliances answer them on the wire (see
+ * /work/shared/notes/nitro-facts.md): login, stat/protocolmptcp, stat/hanode, logout; 404 + 258 for anything else.
+ */
+import type { Appliance } from './appliance.js';
+import type { CallKind } from './faults.js';
+import type { PresentedAuth } from './presented-auth.js';
+import { NitroCode, NitroMessage, nitroError, nitroSuccess, type HttpReply } from './replies.js';
+
+const DEFAULT_SESSION_TIMEOUT_SECONDS = 1800;
+
+export interface NitroRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly searchParams: URLSearchParams;
+  readonly body: string;
+  readonly auth: PresentedAuth;
+}
+
+export function callKindOf(method: string, path: string): CallKind {
+  if (method === 'POST' && path === '/nitro/v1/config/login') return 'login';
+  if (method === 'POST' && path === '/nitro/v1/config/logout') return 'logout';
+  if (method === 'GET' && path === '/nitro/v1/stat/protocolmptcp') return 'stat';
+  if (method === 'GET' && path === '/nitro/v1/stat/hanode') return 'hanode';
+  return 'other';
+}
+
+/** The answer to `request` without faults. `onUsername` learns the user name a login presented. */
+export function answerNitro(
+  appliance: Appliance,
+  call: CallKind,
+  request: NitroRequest,
+  onUsername: (username: string) => void,
+): HttpReply {
+  switch (call) {
+    case 'login':
+      return login(appliance, request.body, onUsername);
+    case 'logout':
+      return logout(appliance, request.auth);
+    case 'stat':
+      return statProtocolMptcp(appliance, request);
+    case 'hanode':
+      return statHanode(appliance, request.auth);
+    case 'other':
+      return nitroError(404, NitroCode.noSuchResource, NitroMessage.noSuchResource);
+  }
+}
+
+/** The success envelope of `call` without its resource (what the 'no-resource-key' fault sends). */
+export function successWithoutResource(call: CallKind): HttpReply {
+  return nitroSuccess(call === 'login' ? 201 : 200);
+}
+
+function login(appliance: Appliance, body: string, onUsername: (username: string) => void): HttpReply {
+  const request = parseLoginBody(body);
+  if (!request) return nitroError(400, NitroCode.invalidArgument, `${NitroMessage.invalidArgument} [login]`);
+  onUsername(request.username);
+  if (!appliance.credentialsMatch(request.username, request.password)) {
+    return nitroError(401, NitroCode.invalidCredentials, NitroMessage.invalidCredentials);
+  }
+  const created = appliance.sessions.create(request.username, request.timeoutSeconds);
+  if (!created.ok) return nitroError(409, NitroCode.sessionLimit, NitroMessage.sessionLimit);
+  const cookie = `${appliance.cookieName}=${created.sessionId}; path=/nitro/v1; Secure; HttpOnly`;
+  return nitroSuccess(201, [['sessionid', JSON.stringify(created.sessionId)]], { 'Set-Cookie': cookie });
+}
+
+interface LoginRequest {
+  readonly username: string;
+  readonly password: string;
+  readonly timeoutSeconds: number;
+}
+
+function parseLoginBody(body: string): LoginRequest | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const login = isRecord(parsed) ? parsed['login'] : undefined;
+  if (!isRecord(login)) return undefined;
+  const { username, password, timeout } = login;
+  if (typeof username !== 'string' || typeof password !== 'string') return undefined;
+  return { username, password, timeoutSeconds: sessionTimeoutSeconds(timeout) };
+}
+
+function sessionTimeoutSeconds(timeout: unknown): number {
+  const seconds = typeof timeout === 'string' && /^\d+$/.test(timeout) ? Number(timeout) : timeout;
+  return typeof seconds === 'number' && Number.isSafeInteger(seconds) && seconds > 0 ? seconds : DEFAULT_SESSION_TIMEOUT_SECONDS;
+}
+
+type Authentication = { readonly ok: true; readonly sessionId?: string } | { readonly ok: false; readonly reply: HttpReply };
+
+/** A session cookie if one is sent (it wins over headers); else X-NITRO-USER/X-NITRO-PASS. */
+function authenticate(appliance: Appliance, auth: PresentedAuth): Authentication {
+  if (auth.cookie) {
+    if (appliance.sessions.use(auth.cookie.sessionId)) return { ok: true, sessionId: auth.cookie.sessionId };
+    return { ok: false, reply: nitroError(401, NitroCode.sessionExpired, NitroMessage.sessionExpired) };
+  }
+  if (auth.headerUser !== undefined) {
+    if (appliance.credentialsMatch(auth.headerUser, auth.headerPassword ?? '')) return { ok: true };
+    return { ok: false, reply: nitroError(401, NitroCode.invalidCredentials, NitroMessage.invalidCredentials) };
+  }
+  return { ok: false, reply: nitroError(401, NitroCode.sessionExpired, NitroMessage.sessionExpired) };
+}
+
+function logout(appliance: Appliance, auth: PresentedAuth): HttpReply {
+  const authentication = authenticate(appliance, auth);
+  if (!authentication.ok) return authentication.reply;
+  if (authentication.sessionId !== undefined) appliance.sessions.end(authentication.sessionId);
+  return nitroSuccess(200);
+}
+
+function statProtocolMptcp(appliance: Appliance, request: NitroRequest): HttpReply {
+  const authentication = authenticate(appliance, request.auth);
+  if (!authentication.ok) return authentication.reply;
+  appliance.advanceToNow();
+  const reply = nitroSuccess(200, [['protocolmptcp', appliance.format.protocolMptcp(appliance.counters)]]);
+  // Like `stat protocol mptcp -clearstats`: the values are shown, then cleared.
+  if (asksToClearStats(request.searchParams)) appliance.clearStats();
+  return reply;
+}
+
+function statHanode(appliance: Appliance, auth: PresentedAuth): HttpReply {
+  const authentication = authenticate(appliance, auth);
+  if (!authentication.ok) return authentication.reply;
+  return nitroSuccess(200, [['hanode', appliance.format.hanode(appliance.haState)]]);
+}
+
+/** `?args=clearstats:basic` (NITRO's form) or `?clearstats=full`. */
+function asksToClearStats(searchParams: URLSearchParams): boolean {
+  const levels = [...searchParams.getAll('clearstats')];
+  for (const args of searchParams.getAll('args')) {
+    for (const argument of args.split(',')) {
+      const [name, value] = argument.split(':');
+      if (name?.trim().toLowerCase() === 'clearstats' && value !== undefined) levels.push(value);
+    }
+  }
+  return levels.some((level) => ['basic', 'full'].includes(level.trim().toLowerCase()));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,70 @@
+/**
+ * NITRO login sessions: a limited number alive at once, each ending on logout, kill, reboot or after `timeout`
+ * seconds without a request.
+ */
+import { randomBytes } from 'node:crypto';
+
+interface Session {
+  readonly username: string;
+  readonly timeoutMs: number;
+  lastUsedAt: number;
+}
+
+export type CreateSessionResult = { readonly ok: true; readonly sessionId: string } | { readonly ok: false; readonly reason: 'limit' };
+
+export class SessionStore {
+  private readonly sessions = new Map<string, Session>();
+  private highWaterMark = 0;
+
+  constructor(
+    private readonly limit: number,
+    private readonly clock: () => number,
+  ) {}
+
+  create(username: string, timeoutSeconds: number): CreateSessionResult {
+    this.dropExpired();
+    if (this.sessions.size >= this.limit) return { ok: false, reason: 'limit' };
+    // Appliances hand out opaque ids starting with '##'; clients must send them back byte for byte.
+    const sessionId = `##${randomBytes(24).toString('hex').toUpperCase()}`;
+    this.sessions.set(sessionId, { username, timeoutMs: timeoutSeconds * 1000, lastUsedAt: this.clock() });
+    this.highWaterMark = Math.max(this.highWaterMark, this.sessions.size);
+    return { ok: true, sessionId };
+  }
+
+  /** True (and the session's idle time restarts) when the session is alive. */
+  use(sessionId: string): boolean {
+    const session = this.sessions.get(sessionId);
+    if (!session) return false;
+    const now = this.clock();
+    if (now - session.lastUsedAt >= session.timeoutMs) {
+      this.sessions.delete(sessionId);
+      return false;
+    }
+    session.lastUsedAt = now;
+    return true;
+  }
+
+  end(sessionId: string): boolean {
+    return this.sessions.delete(sessionId);
+  }
+
+  endAll(): void {
+    this.sessions.clear();
+  }
+
+  openCount(): number {
+    this.dropExpired();
+    return this.sessions.size;
+  }
+
+  maxConcurrent(): number {
+    return this.highWaterMark;
+  }
+
+  private dropExpired(): void {
+    const now = this.clock();
+    for (const [id, session] of this.sessions) {
+      if (now - session.lastUsedAt >= session.timeoutMs) this.sessions.delete(id);
+    }
+  }
+}

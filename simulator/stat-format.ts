@@ -1,0 +1,81 @@
+/**
+ * How the stat resources are written on the wire: object or one-element array, integers as strings or bare
+ * numbers, and per-field overrides (removed, added, odd raw values) to imitate other firmware.
+ */
+import { BY_NITRO_NAME, CATALOG } from '../lambda/catalog/catalog.js';
+import type { CounterStore } from './counter-store.js';
+import { objectText, toJsonText, type RawJson } from './json-text.js';
+import type { HaState, IntegerEncoding, JsonValue, ResponseShape } from './types.js';
+
+export class StatFormat {
+  shape: ResponseShape;
+  integerEncoding: IntegerEncoding;
+  private readonly removed = new Set<string>();
+  /** Field -> JSON text that replaces the real value (catalog fields) or is appended (any other name). */
+  private readonly overrides = new Map<string, string>();
+
+  constructor(shape: ResponseShape, integerEncoding: IntegerEncoding) {
+    this.shape = shape;
+    this.integerEncoding = integerEncoding;
+  }
+
+  removeFields(names: readonly string[]): void {
+    for (const name of names) {
+      this.removed.add(name);
+      this.overrides.delete(name);
+    }
+  }
+
+  setField(name: string, value: JsonValue | RawJson): void {
+    this.removed.delete(name);
+    this.overrides.set(name, toJsonText(value));
+  }
+
+  reset(): void {
+    this.removed.clear();
+    this.overrides.clear();
+  }
+
+  /** The value of the `protocolmptcp` key, as JSON text. */
+  protocolMptcp(store: CounterStore): string {
+    const members: Array<readonly [string, string]> = [];
+    for (const metric of CATALOG) {
+      if (this.removed.has(metric.nitroName)) continue;
+      const override = this.overrides.get(metric.nitroName);
+      if (override !== undefined) {
+        members.push([metric.nitroName, override]);
+      } else if (metric.kind === 'rate') {
+        members.push([metric.nitroName, JSON.stringify(store.rate(metric.nitroName))]);
+      } else {
+        members.push([metric.nitroName, this.integerText(store.integer(metric.nitroName))]);
+      }
+    }
+    for (const [name, text] of this.overrides) {
+      if (!BY_NITRO_NAME.has(name)) members.push([name, text]);
+    }
+    return this.shaped(objectText(members));
+  }
+
+  /** The value of the `hanode` key, as JSON text. */
+  hanode(state: HaState): string {
+    return this.shaped(
+      objectText([
+        ['hacurstatus', JSON.stringify(state.hacurstatus)],
+        ['hacurstate', JSON.stringify(state.hacurstate)],
+        ['hacurmasterstate', JSON.stringify(state.hacurmasterstate)],
+        ['hatotpktrx', this.integerText(0n)],
+        ['hatotpkttx', this.integerText(0n)],
+        ['hapktrxrate', '0'],
+        ['hapkttxrate', '0'],
+      ]),
+    );
+  }
+
+  private integerText(value: bigint): string {
+    return this.integerEncoding === 'string' ? `"${value}"` : value.toString();
+  }
+
+  private shaped(objectJson: string): string {
+    return this.shape === 'array' ? `[${objectJson}]` : objectJson;
+  }
+}

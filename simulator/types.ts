@@ -1,0 +1,166 @@
+/**
+ * The public types of the NITRO appliance simulator. See simulator/README.md for what each option and control does.
+ */
+
+import type { RawJson } from './json-text.js';
+
+export type ResponseShape = 'object' | 'array';
+/** How gauges and counters are written: JSON strings (what appliances send) or bare JSON numbers (some firmware). */
+export type IntegerEncoding = 'string' | 'number';
+export type SessionCookieName = 'sessionid' | 'NITRO_AUTH_TOKEN';
+export type InitialCounters = 'realistic' | 'zero';
+
+export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+
+
+export interface HaState {
+  /** 'YES' when the node is part of an HA pair, 'NO' when standalone. */
+  readonly hacurstatus: string;
+  /** 'Primary', 'Secondary', ... */
+  readonly hacurmasterstate: string;
+  /** 'UP', ... */
+  readonly hacurstate: string;
+}
+
+/** Which NITRO calls a fault applies to. 'any' also matches unknown paths. */
+export type FaultTarget = 'login' | 'stat' | 'hanode' | 'logout' | 'any';
+
+export type Fault =
+  /** A NITRO error body `{"errorcode":N,"message":..,"severity":"ERROR"}` under any HTTP status (200 included). */
+  | { readonly kind: 'nitro-error'; readonly status: number; readonly errorcode: number; readonly message?: string }
+  /** errorcode 444 under `status` (default 401); the request's session is really killed. */
+  | { readonly kind: 'session-expired'; readonly status?: number }
+  /** 403 + errorcode 2138. */
+  | { readonly kind: 'not-authorized' }
+  /** An HTML error page, as a proxy in front of the appliance would send (default status 502). */
+  | { readonly kind: 'html'; readonly status?: number }
+  /** HTTP 200, `Content-Type: application/json`, a body that is not JSON. */
+  | { readonly kind: 'not-json' }
+  /** The normal answer cut in the middle; Content-Length matches the cut body. Side effects (login) still happen. */
+  | { readonly kind: 'truncated' }
+  /** A success envelope without the resource key (login: without `sessionid`, and no session is created). */
+  | { readonly kind: 'no-resource-key' }
+  /** Waits `ms` before handling the request (combines with one other fault injected for the same call). */
+  | { readonly kind: 'latency'; readonly ms: number }
+  /** Never answers; the socket is destroyed when the simulator closes. */
+  | { readonly kind: 'hang' }
+  /** Destroys the socket without an answer. */
+  | { readonly kind: 'reset' };
+
+export type FaultKind = Fault['kind'];
+
+export interface FaultOptions {
+  /** Default 'any'. */
+  readonly on?: FaultTarget;
+  /** How many matching requests get the fault. Default 1; `Infinity` until clearFaults(). */
+  readonly times?: number;
+}
+
+export type SessionAuth = 'cookie' | 'headers' | 'none';
+
+export interface RequestLogEntry {
+  readonly method: string;
+  /** The path without the query string. */
+  readonly path: string;
+  /** The raw query string without '?', or '' when there was none. */
+  readonly query: string;
+  /** The HTTP status sent; 0 when no answer was sent (reset, hang, closed while delayed). */
+  readonly status: number;
+  /** How the request authenticated: a session cookie, X-NITRO-USER/X-NITRO-PASS headers, or nothing. */
+  readonly sessionAuth: SessionAuth;
+  /** The session cookie's name when one was sent. */
+  readonly cookieName?: SessionCookieName;
+  /** True when X-NITRO-USER or X-NITRO-PASS was sent (also together with a cookie, which clients must not do). */
+  readonly credentialHeaders: boolean;
+  /** The user name from a login body or X-NITRO-USER. Passwords are never recorded. */
+  readonly username?: string;
+  /** True when the current password appeared in the path or query (it is replaced by [REDACTED] there). */
+  readonly credentialsInUrl?: boolean;
+  /** The injected fault that shaped this answer (the terminal one when latency was combined with another). */
+  readonly fault?: FaultKind;
+  /** Arrival time, epoch milliseconds (from the simulator's clock). */
+  readonly at: number;
+}
+
+export interface SimulatorOptions {
+  /** 0 (default): a random free port. The server listens on 127.0.0.1 only. */
+  readonly port?: number;
+  /** Seed of the traffic model's PRNG. Default 1. */
+  readonly seed?: number;
+  /** Move the counters by the wall-clock time since the last stat GET, on every stat GET. Default false. */
+  readonly autoAdvance?: boolean;
+  /** Concurrent sessions allowed. Default 20. */
+  readonly sessionLimit?: number;
+  /** Default 'nsroot-reader'. */
+  readonly username?: string;
+  /** Default 'sim-password'. */
+  readonly password?: string;
+  /** Default 'object'. */
+  readonly shape?: ResponseShape;
+  /** Default 'string'. */
+  readonly integerEncoding?: IntegerEncoding;
+  /** The cookie set by login. Default 'sessionid'; 'NITRO_AUTH_TOKEN' is what old firmware sets. */
+  readonly cookieName?: SessionCookieName;
+  /** Default 'realistic' (a few minutes of traffic); 'zero' starts every counter and gauge at 0. */
+  readonly initialCounters?: InitialCounters;
+  /** Default standalone: { hacurstatus: 'NO', hacurstate: 'UP', hacurmasterstate: 'Primary' }. */
+  readonly haState?: Partial<HaState>;
+  /** Serve the /_control/... HTTP API. Default true. */
+  readonly controlApi?: boolean;
+  /** Epoch milliseconds; used for session expiry, autoAdvance and the request log. Default Date.now. */
+  readonly clock?: () => number;
+}
+
+/** The operations a test (or the /_control HTTP API) uses to steer the simulated appliance. */
+export interface SimulatorControl {
+  setCredentials(username: string, password: string): void;
+  /** Sets a gauge or counter (exact, 0..2^64-1) or a rate field (a number). */
+  setCounter(nitroName: string, value: bigint | string | number): void;
+  /** Every gauge and counter as the appliance holds it. */
+  getCounters(): Record<string, bigint>;
+  /** Every rate field as it would be sent now. */
+  getRates(): Record<string, number>;
+  /** Simulates `seconds` of traffic. */
+  advance(seconds: number): void;
+  /** Turns wall-clock traffic on every stat GET on or off. */
+  setAutoAdvance(enabled: boolean): void;
+  /** All counters, rates and gauges to 0; every session dropped. */
+  reboot(): void;
+  /** Counters and rates to 0 (what `clearstats` does); gauges stay. */
+  clearStats(): void;
+  setShape(shape: ResponseShape): void;
+  setIntegerEncoding(encoding: IntegerEncoding): void;
+  removeFields(names: readonly string[]): void;
+  addFields(fields: Readonly<Record<string, JsonValue>>): void;
+  /** Sends `value` (JSON-encoded, or verbatim for RawJson) instead of the field's real value. */
+  setRawField(name: string, value: JsonValue | RawJson): void;
+  /** Undoes removeFields, addFields and setRawField. */
+  resetFields(): void;
+  setHaState(state: Partial<HaState>): void;
+  injectFault(fault: Fault, options?: FaultOptions): void;
+  clearFaults(): void;
+  requests(): RequestLogEntry[];
+  clearRequests(): void;
+  /** Sessions currently alive (not logged out, killed or expired). */
+  openSessions(): number;
+  /** The most sessions alive at the same time since start. */
+  maxConcurrentSessions(): number;
+  /** Kills every session, as an administrator's `kill system session -all`. */
+  killSessions(): void;
+}
+
+export interface Simulator extends SimulatorControl {
+  /** `https://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly port: number;
+  /** PEM of the CA that signed the server certificate: the only thing a client needs to trust. */
+  readonly caCertificate: string;
+  /** A name in the certificate to verify when connecting by IP. */
+  readonly serverName: 'localhost';
+  readonly username: string;
+  readonly password: string;
+  /** `https://127.0.0.1:<port>/_control` (when the control API is on). */
+  readonly controlUrl: string;
+  /** Closes the server and every connection (hanging requests included). */
+  close(): Promise<void>;
+}
