@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // One warning per run (not per file) when moto_server is missing outside CI.
+    globalSetup: ['test/support/moto-global-setup.ts'],
   },
 });

@@ -84,6 +84,7 @@ export function createHandler(overrides: Partial<HandlerDependencies> = {}) {
       return summary;
     } catch (caught) {
       const error = toCollectorError(caught);
+      error.message = globalRedactor.scrub(error.message);
       logger.error('run failed: nothing was published', { errorClass: error.errorClass, reason: error.message, durationMs: now() - startedAt });
       throw error;
     }

@@ -74,7 +74,8 @@ export async function collectAppliance(
     return {
       appliance: appliance.name,
       outcome: 'failed',
-      error: { errorClass: error.errorClass, message: error.message, nitroErrorCode: error.nitroErrorCode },
+      // An appliance or proxy may echo what it was sent: the message is scrubbed before it is logged or returned.
+      error: { errorClass: error.errorClass, message: deps.redactor.scrub(error.message), nitroErrorCode: error.nitroErrorCode },
       datums: buildHealthDatums({ appliance: appliance.name, timestamp: now(), success: false, durationMs }),
       durationMs,
       counterResets: [],
@@ -186,7 +187,7 @@ async function turnIntoDatums(
   return {
     appliance,
     outcome: stateError ? 'failed' : 'ok',
-    ...(stateError && { error: { errorClass: stateError.errorClass, message: stateError.message } }),
+    ...(stateError && { error: { errorClass: stateError.errorClass, message: deps.redactor.scrub(stateError.message) } }),
     datums: [...datums, ...health],
     durationMs,
     baseline,

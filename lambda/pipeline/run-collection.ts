@@ -52,11 +52,13 @@ export async function runCollection(request: CollectionRequest, deps: CollectorD
   });
 
   const datums = results.flatMap((r) => r.datums);
-  let published = { datapoints: 0, calls: 0 };
+  let published: PublishResult = { datapoints: 0, calls: 0 };
   let publishError: string | undefined;
   try {
     published = await deps.sink.publish(datums);
+    logRejected(deps, published.rejected);
   } catch (caught) {
+    logRejected(deps, (caught as { rejected?: PublishResult['rejected'] }).rejected);
     const error = toCollectorError(caught);
     publishError = error.message;
     published = partiallyPublished(caught);
@@ -80,6 +82,11 @@ export async function runCollection(request: CollectionRequest, deps: CollectorD
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The sink refused datums the core should never have built: a bug, logged so it is found. */
+function logRejected(deps: CollectorDependencies, rejected: PublishResult['rejected']): void {
+  if (rejected && rejected.length > 0) deps.logger.error('datums refused before publishing (a collector bug: please report it)', { rejected });
+}
 
 /** What a failed publish still got through (see MetricSink.publish). */
 function partiallyPublished(error: unknown): PublishResult {

@@ -1,0 +1,292 @@
+import { CloudWatchClient, PutMetricDataCommand, type PutMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
+import { mockClient } from 'aws-sdk-client-mock';
+import { describe, expect, it } from 'vitest';
+import { createCloudWatchClient } from '../../lambda/aws/clients.js';
+import { CloudWatchMetricSink, PublishError } from '../../lambda/aws/cloudwatch-sink.js';
+import { CollectorError } from '../../lambda/errors.js';
+import type { Datum } from '../../lambda/pipeline/ports.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
+import { describeWithMoto, type MotoContext } from '../support/moto.js';
+import { listMetrics, listMetricValues, readMetricSum, uniqueName } from '../support/moto-aws.js';
+
+/** A client for the environment's endpoint that records every PutMetricData input it sends. */
+function recordingClient(): { client: CloudWatchClient; inputs: PutMetricDataCommandInput[] } {
+  const client = createCloudWatchClient();
+  const inputs: PutMetricDataCommandInput[] = [];
+  client.middlewareStack.add(
+    (next) => (args) => {
+      inputs.push(args.input as PutMetricDataCommandInput);
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordPutMetricData' },
+  );
+  return { client, inputs };
+}
+
+// Whole seconds, some minutes ago: moto's one-second buckets then hold exactly one value each.
+const BASE = Math.floor(Date.now() / 1000) * 1000 - 30 * 60_000;
+const WINDOW_START = new Date(BASE - 60_000);
+const WINDOW_END = new Date(BASE + 60 * 60_000);
+
+function datum(overrides: Partial<Datum> = {}): Datum {
+  return { metricName: 'SessionsCreated', appliance: 'ns-01', value: 1, unit: 'Count', timestamp: BASE, ...overrides };
+}
+
+describeWithMoto('CloudWatchMetricSink against moto', (moto: MotoContext) => {
+  it('publishes each datum with the Appliance dimension, its time and its value', async () => {
+    const namespace = uniqueName('Test/Publish');
+    const sink = new CloudWatchMetricSink({ namespace, client: createCloudWatchClient() });
+
+    const result = await sink.publish([
+      datum({ appliance: 'ns-a', value: 5, timestamp: BASE }),
+      datum({ appliance: 'ns-a', value: 7, timestamp: BASE + 60_000 }),
+      datum({ appliance: 'ns-b', value: 11, timestamp: BASE }),
+      datum({ metricName: 'CurrentSessions', appliance: 'ns-a', value: 1234.5, unit: 'None', timestamp: BASE }),
+    ]);
+
+    expect(result).toEqual({ datapoints: 4, calls: 1 });
+    expect(await listMetricValues(namespace, 'SessionsCreated', 'ns-a', WINDOW_START, WINDOW_END)).toEqual([
+      { timestamp: new Date(BASE), value: 5 },
+      { timestamp: new Date(BASE + 60_000), value: 7 },
+    ]);
+    expect(await listMetricValues(namespace, 'SessionsCreated', 'ns-b', WINDOW_START, WINDOW_END)).toEqual([
+      { timestamp: new Date(BASE), value: 11 },
+    ]);
+    expect(await readMetricSum(namespace, 'CurrentSessions', 'ns-a', WINDOW_START, WINDOW_END)).toBe(1234.5);
+    const metrics = await listMetrics(namespace);
+    expect(metrics).toHaveLength(3);
+    for (const metric of metrics) expect(metric.dimensions).toEqual([expect.stringMatching(/^Appliance=ns-[ab]$/)]);
+  });
+
+  it('sends unit and standard storage resolution by default, high resolution when asked', async () => {
+    const namespace = uniqueName('Test/Resolution');
+    const standard = recordingClient();
+    const high = recordingClient();
+
+    await new CloudWatchMetricSink({ namespace, client: standard.client }).publish([datum({ unit: 'Count/Second' })]);
+    await new CloudWatchMetricSink({ namespace, client: high.client, storageResolution: 1 }).publish([datum({ unit: 'Milliseconds' })]);
+
+    expect(standard.inputs[0]?.MetricData?.[0]).toMatchObject({ Unit: 'Count/Second', StorageResolution: 60 });
+    expect(high.inputs[0]?.MetricData?.[0]).toMatchObject({ Unit: 'Milliseconds', StorageResolution: 1 });
+    expect(high.inputs[0]?.Namespace).toBe(namespace);
+  });
+
+  it('publishes 2500 datums in 3 calls, and CloudWatch holds them all', async () => {
+    const namespace = uniqueName('Test/Batches');
+    const { client, inputs } = recordingClient();
+    const appliances = ['ns-1', 'ns-2', 'ns-3', 'ns-4', 'ns-5'];
+    const datums = Array.from({ length: 2500 }, (_, index) =>
+      datum({ appliance: appliances[index % 5]!, value: index, timestamp: BASE + Math.floor(index / 5) * 1000 }),
+    );
+
+    const result = await new CloudWatchMetricSink({ namespace, client }).publish(datums);
+
+    expect(result).toEqual({ datapoints: 2500, calls: 3 });
+    expect(inputs.map((input) => input.MetricData?.length)).toEqual([1000, 1000, 500]);
+    for (const [position, appliance] of appliances.entries()) {
+      const expected = datums.filter((_, index) => index % 5 === position).reduce((total, d) => total + d.value, 0);
+      expect(await readMetricSum(namespace, 'SessionsCreated', appliance, WINDOW_START, WINDOW_END)).toBe(expected);
+    }
+  });
+
+  it('drops a datum CloudWatch must not get, reports it, and publishes the others', async () => {
+    const namespace = uniqueName('Test/Rejected');
+    const { client, inputs } = recordingClient();
+    const now = BASE + 60_000;
+    const sink = new CloudWatchMetricSink({ namespace, client, now: () => now });
+
+    const result = await sink.publish([
+      datum({ appliance: 'good', value: 3 }),
+      datum({ metricName: 'A', appliance: 'nan', value: Number.NaN }),
+      datum({ metricName: 'B', appliance: 'inf', value: Number.POSITIVE_INFINITY }),
+      datum({ metricName: 'C', appliance: 'neg-inf', value: Number.NEGATIVE_INFINITY, unit: 'None' }),
+      datum({ metricName: 'D', appliance: 'negative-count', value: -1, unit: 'Count' }),
+      datum({ metricName: 'E', appliance: 'negative-rate', value: -0.5, unit: 'Count/Second' }),
+      datum({ metricName: 'F', appliance: 'negative-duration', value: -2, unit: 'Milliseconds' }),
+      datum({ metricName: 'G', appliance: 'huge', value: 2 ** 361 }),
+      datum({ metricName: '', appliance: 'no-name' }),
+      datum({ metricName: 'H', appliance: '' }),
+      datum({ metricName: 'I', appliance: 'x'.repeat(1025) }),
+      datum({ metricName: 'J', appliance: 'old', timestamp: now - 15 * 24 * 3600_000 }),
+      datum({ metricName: 'K', appliance: 'future', timestamp: now + 3 * 3600_000 }),
+      datum({ metricName: 'L', appliance: 'no-time', timestamp: Number.NaN }),
+      datum({ appliance: 'good', value: 4, timestamp: BASE + 1000 }),
+      datum({ metricName: 'Gauge', appliance: 'good', value: -3, unit: 'None' }),
+    ]);
+
+    expect(result.datapoints).toBe(3);
+    expect(result.calls).toBe(1);
+    expect(inputs[0]?.MetricData).toHaveLength(3);
+    expect(result.rejected?.map((r) => `${r.metricName}@${r.appliance}`)).toEqual([
+      'A@nan',
+      'B@inf',
+      'C@neg-inf',
+      'D@negative-count',
+      'E@negative-rate',
+      'F@negative-duration',
+      'G@huge',
+      '@no-name',
+      'H@',
+      `I@${'x'.repeat(1025)}`,
+      'J@old',
+      'K@future',
+      'L@no-time',
+    ]);
+    expect(result.rejected?.[0]?.reason).toBe('value is NaN');
+    expect(result.rejected?.[1]?.reason).toBe('value is Infinity');
+    expect(result.rejected?.[3]?.reason).toBe('value -1 is negative for unit Count');
+    expect(result.rejected?.[11]?.reason).toMatch(/more than two hours ahead/);
+    expect(await readMetricSum(namespace, 'SessionsCreated', 'good', WINDOW_START, WINDOW_END)).toBe(7);
+    expect(await readMetricSum(namespace, 'Gauge', 'good', WINDOW_START, WINDOW_END)).toBe(-3);
+  });
+
+  it('makes no call when there is nothing to publish', async () => {
+    const { client, inputs } = recordingClient();
+    const sink = new CloudWatchMetricSink({ namespace: uniqueName('Test/Empty'), client });
+
+    expect(await sink.publish([])).toEqual({ datapoints: 0, calls: 0 });
+    expect(await sink.publish([datum({ value: Number.NaN })])).toMatchObject({ datapoints: 0, calls: 0 });
+    expect(inputs).toHaveLength(0);
+  });
+
+  // moto never throttles: a proxy in front of it answers the first PutMetricData with Throttling, so that the
+  // SDK's own retry strategy (configured in clients.ts) is what publishes the data.
+  it('retries a throttled call and publishes', async () => {
+    const namespace = uniqueName('Test/Throttled');
+    const proxy = await startFaultProxy(moto.endpoint, (operation, call) =>
+      operation === 'PutMetricData' && call === 1 ? { status: 400, code: 'Throttling', message: 'Rate exceeded' } : undefined,
+    );
+    try {
+      const result = await withEndpoint(proxy.endpoint, () =>
+        new CloudWatchMetricSink({ namespace, client: createCloudWatchClient() }).publish([datum({ value: 42 })]),
+      );
+
+      expect(result).toEqual({ datapoints: 1, calls: 1 });
+      expect(proxy.operations).toEqual(['PutMetricData', 'PutMetricData']);
+      expect(await readMetricSum(namespace, 'SessionsCreated', 'ns-01', WINDOW_START, WINDOW_END)).toBe(42);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('reports throttling that outlasts the retries as a publish-error', async () => {
+    const namespace = uniqueName('Test/AlwaysThrottled');
+    const proxy = await startFaultProxy(moto.endpoint, (operation) =>
+      operation === 'PutMetricData' ? { status: 400, code: 'Throttling', message: 'Rate exceeded' } : undefined,
+    );
+    try {
+      const error = await withEndpoint(proxy.endpoint, () =>
+        new CloudWatchMetricSink({ namespace, client: createCloudWatchClient({ maxAttempts: 2 }) })
+          .publish([datum(), datum({ timestamp: BASE + 1000 })])
+          .catch((rejection: unknown) => rejection),
+      );
+
+      expect(error).toBeInstanceOf(PublishError);
+      expect((error as PublishError).message).toContain('published 0 of 2 datapoints');
+      expect((error as PublishError).message).toContain('Throttling: Rate exceeded');
+      expect(proxy.operations).toEqual(['PutMetricData', 'PutMetricData']);
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
+
+/** Runs `work` with AWS_ENDPOINT_URL set to `endpoint` (the SDK reads it at a client's first call). */
+async function withEndpoint<T>(endpoint: string, work: () => Promise<T>): Promise<T> {
+  const saved = process.env['AWS_ENDPOINT_URL'];
+  process.env['AWS_ENDPOINT_URL'] = endpoint;
+  try {
+    return await work();
+  } finally {
+    if (saved === undefined) delete process.env['AWS_ENDPOINT_URL'];
+    else process.env['AWS_ENDPOINT_URL'] = saved;
+  }
+}
+
+// moto accepts every PutMetricData: failures are simulated.
+describe('CloudWatchMetricSink failures moto cannot produce', () => {
+  function awsError(name: string, message: string): Error {
+    return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+  }
+
+  function mockedClient() {
+    const client = new CloudWatchClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    return { client, mock: mockClient(client) };
+  }
+
+  const datums = Array.from({ length: 2500 }, (_, index) => datum({ value: index, timestamp: Date.now() - 60_000 }));
+
+  it('still sends the other batches when one fails, then reports how much was published', async () => {
+    const { client, mock } = mockedClient();
+    mock
+      .on(PutMetricDataCommand)
+      .resolvesOnce({})
+      .rejectsOnce(awsError('InternalServiceError', 'Internal failure'))
+      .resolvesOnce({});
+
+    const error = await new CloudWatchMetricSink({ namespace: 'NetScaler/MPTCP', client })
+      .publish(datums)
+      .catch((rejection: unknown) => rejection);
+
+    expect(mock.commandCalls(PutMetricDataCommand)).toHaveLength(3);
+    expect(error).toBeInstanceOf(PublishError);
+    expect(error).toBeInstanceOf(CollectorError);
+    expect(error).toMatchObject({ errorClass: 'publish-error', published: 1500, attempted: 2500, calls: 3, failedCalls: 1 });
+    expect((error as PublishError).message).toBe(
+      'published 1500 of 2500 datapoints to namespace NetScaler/MPTCP: 1 of 3 PutMetricData calls failed: InternalServiceError: Internal failure',
+    );
+  });
+
+  it('reports access denied with the service error, nothing published', async () => {
+    const { client, mock } = mockedClient();
+    mock
+      .on(PutMetricDataCommand)
+      .rejects(awsError('AccessDenied', 'User: arn:aws:sts::123456789012:assumed-role/collector is not authorized to perform: cloudwatch:PutMetricData'));
+
+    const error = await new CloudWatchMetricSink({ namespace: 'NetScaler/MPTCP', client })
+      .publish(datums.slice(0, 10))
+      .catch((rejection: unknown) => rejection);
+
+    expect(error).toMatchObject({ errorClass: 'publish-error', published: 0, attempted: 10, failedCalls: 1 });
+    expect((error as PublishError).message).toMatch(
+      /^published 0 of 10 datapoints .*: AccessDenied: User: .* is not authorized to perform: cloudwatch:PutMetricData$/,
+    );
+    expect((error as PublishError).cause).toMatchObject({ name: 'AccessDenied' });
+  });
+
+  it('keeps the rejected datums in the error', async () => {
+    const { client, mock } = mockedClient();
+    mock.on(PutMetricDataCommand).rejects(awsError('AccessDenied', 'denied'));
+
+    const error = await new CloudWatchMetricSink({ namespace: 'NetScaler/MPTCP', client })
+      .publish([datum({ timestamp: Date.now() }), datum({ appliance: 'bad', value: Number.NaN, timestamp: Date.now() })])
+      .catch((rejection: unknown) => rejection);
+
+    expect((error as PublishError).rejected).toEqual([{ metricName: 'SessionsCreated', appliance: 'bad', reason: 'value is NaN' }]);
+  });
+
+  it('sends at most 4 calls at once by default', async () => {
+    const { client, mock } = mockedClient();
+    let inFlight = 0;
+    let mostInFlight = 0;
+    mock.on(PutMetricDataCommand).callsFake(async () => {
+      inFlight++;
+      mostInFlight = Math.max(mostInFlight, inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight--;
+      return {};
+    });
+    const many = Array.from({ length: 9500 }, (_, index) => datum({ value: index, timestamp: Date.now() }));
+
+    expect(await new CloudWatchMetricSink({ namespace: 'NetScaler/MPTCP', client }).publish(many)).toEqual({ datapoints: 9500, calls: 10 });
+    expect(mostInFlight).toBe(4);
+  });
+
+  it('refuses an unusable namespace or storage resolution', () => {
+    const client = new CloudWatchClient({ region: 'us-east-1' });
+    expect(() => new CloudWatchMetricSink({ namespace: '', client })).toThrow(/namespace/);
+    expect(() => new CloudWatchMetricSink({ namespace: 'AWS/EC2', client })).toThrow(/AWS\//);
+    expect(() => new CloudWatchMetricSink({ namespace: 'n'.repeat(256), client })).toThrow(/namespace/);
+    expect(() => new CloudWatchMetricSink({ namespace: 'ok', client, storageResolution: 5 as 60 })).toThrow(/1 or 60/);
+  });
+});

@@ -1,0 +1,13 @@
+/**
+ * Optional vitest global setup (`globalSetup: ['test/support/moto-global-setup.ts']`): prints the warning
+ * about a missing moto_server once per run instead of once per test file. Under CI=true it stays quiet and
+ * each suite that needs moto fails on its own.
+ */
+import { MOTO_WARNED_VARIABLE, isMotoInstalled, missingMotoWarning } from './moto-server.js';
+
+export default function setup(): void {
+  if (isMotoInstalled() || process.env['CI'] === 'true') return;
+  process.stderr.write(missingMotoWarning('every suite declared with describeWithMoto, test/aws/** included; vitest lists them as skipped'));
+  // Test workers inherit the environment of the process that runs the global setup.
+  process.env[MOTO_WARNED_VARIABLE] = 'true';
+}
