@@ -10,6 +10,7 @@ import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum } from '@
 import { CollectorError } from '../errors.js';
 import { APPLIANCE_DIMENSION } from '../metrics/health.js';
 import type { Datum, MetricSink, PublishResult } from '../pipeline/ports.js';
+import { mapConcurrently } from '../concurrency.js';
 import { batchDatums, estimateMetricDatumBytes } from '../core/batch.js';
 import { createCloudWatchClient } from './clients.js';
 
@@ -96,7 +97,7 @@ export class CloudWatchMetricSink implements MetricSink {
 
     const batches = batchDatums(metricData, { sizeOf: estimateMetricDatumBytes });
     const failures: { readonly size: number; readonly error: unknown }[] = [];
-    await forEachConcurrently(batches, this.concurrency, async (batch) => {
+    await mapConcurrently(batches, this.concurrency, async (batch) => {
       try {
         await this.client.send(new PutMetricDataCommand({ Namespace: this.namespace, MetricData: batch }));
       } catch (error) {
@@ -160,16 +161,4 @@ function describeFailures(errors: readonly unknown[]): string {
 function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
-}
-
-/** Runs `work` on every item with at most `limit` at once; resolves when all are done. `work` must not reject. */
-async function forEachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

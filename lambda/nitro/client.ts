@@ -130,6 +130,9 @@ export class NitroClient {
   }
 
   private async getStat(resource: StatResource, token: string): Promise<Record<string, unknown>> {
+    if (!Object.hasOwn(STAT_RESOURCES, resource)) {
+      throw new CollectorError('internal', `${this.target.name}: "${String(resource)}" is not a stat resource this client reads`, { appliance: this.target.name });
+    }
     const { path, command } = STAT_RESOURCES[resource];
     const context = { appliance: this.target.name, operation: `GET stat/${resource}`, command };
     const answer = await this.send('GET', path, context, { token });

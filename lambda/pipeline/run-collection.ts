@@ -1,5 +1,6 @@
 import type { MetricDefinition } from '../catalog/catalog.js';
 import type { ApplianceConfig } from '../config/appliance.js';
+import { mapConcurrently } from '../concurrency.js';
 import { CollectorError, toCollectorError, type ErrorClass } from '../errors.js';
 import { collectAppliance, type ApplianceResult, type CollectorDependencies } from './collect-appliance.js';
 import type { Datum, MetricSink, PublishResult } from './ports.js';
@@ -120,17 +121,4 @@ function logOutcome(deps: CollectorDependencies, result: ApplianceResult): void 
       missingFields: result.missingFields,
     });
   }
-}
-
-export async function mapConcurrently<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }

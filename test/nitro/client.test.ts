@@ -161,6 +161,17 @@ describe('NITRO client over real TLS', () => {
     sim.killSessions();
   });
 
+  it('cannot be made to send a query string (such as args=clearstats:full) or read another resource', async () => {
+    const client = new NitroClient(target(), { logger: createMemoryLogger() });
+    try {
+      const attempt = client.withSession(credentials(), (session) => session.getStat('protocolmptcp?args=clearstats:full' as 'protocolmptcp'));
+      await expect(attempt).rejects.toThrow('"protocolmptcp?args=clearstats:full" is not a stat resource this client reads');
+    } finally {
+      await client.close();
+    }
+    expect(paths()).toEqual(['POST /nitro/v1/config/login 201', 'POST /nitro/v1/config/logout 200']);
+  });
+
   it('reports a refused connection and a failed DNS lookup as transport errors', async () => {
     const closed = await startSimulator();
     const port = closed.port;
