@@ -63,12 +63,15 @@ export function createHandler(overrides: Partial<HandlerDependencies> = {}) {
 
       const remainingMs = context.getRemainingTimeInMillis();
       const collectDeadline = Date.now() + remainingMs - publishReserveMs(remainingMs);
+      // Publishing stops a second before Lambda would, so the run always ends with its own log line.
+      const publishDeadline = Date.now() + remainingMs - 1_000;
       const { summary } = await runCollection(
         {
           appliances: config.appliances,
           selection: config.selection,
           concurrency: config.concurrency,
           collectDeadline,
+          publishDeadline,
         },
         { credentials, store, sink, logger, redactor: globalRedactor, now },
       );

@@ -85,7 +85,7 @@ export class CloudWatchMetricSink implements MetricSink {
     this.now = options.now ?? Date.now;
   }
 
-  async publish(datums: readonly Datum[]): Promise<PublishResult> {
+  async publish(datums: readonly Datum[], options: { signal?: AbortSignal } = {}): Promise<PublishResult> {
     const rejected: RejectedDatum[] = [];
     const metricData: MetricDatum[] = [];
     const now = this.now();
@@ -99,7 +99,7 @@ export class CloudWatchMetricSink implements MetricSink {
     const failures: { readonly size: number; readonly error: unknown }[] = [];
     await mapConcurrently(batches, this.concurrency, async (batch) => {
       try {
-        await this.client.send(new PutMetricDataCommand({ Namespace: this.namespace, MetricData: batch }));
+        await this.client.send(new PutMetricDataCommand({ Namespace: this.namespace, MetricData: batch }), { abortSignal: options.signal });
       } catch (error) {
         failures.push({ size: batch.length, error });
       }

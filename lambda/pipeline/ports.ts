@@ -66,6 +66,7 @@ export interface MetricSink {
   /**
    * Publishes all datums in as few calls as the service allows. When any call fails it still sends the others,
    * then rejects with a CollectorError('publish-error') that carries `published` (datapoints accepted) and `calls`.
+   * `signal` ends calls still running (retries included) when the function is about to run out of time.
    */
-  publish(datums: readonly Datum[]): Promise<PublishResult>;
+  publish(datums: readonly Datum[], options?: { signal?: AbortSignal }): Promise<PublishResult>;
 }

@@ -12,6 +12,8 @@ export interface CollectionRequest {
   readonly concurrency: number;
   /** Wall-clock epoch ms (Date.now) by which every appliance must be done, leaving time to publish before the function's timeout. */
   readonly collectDeadline: number;
+  /** Wall-clock epoch ms by which publishing must be done (default: no limit beyond the SDK's own timeouts). */
+  readonly publishDeadline?: number;
 }
 
 export interface ApplianceSummary {
@@ -56,7 +58,8 @@ export async function runCollection(request: CollectionRequest, deps: CollectorD
   let published: PublishResult = { datapoints: 0, calls: 0 };
   let publishError: string | undefined;
   try {
-    published = await deps.sink.publish(datums);
+    const signal = request.publishDeadline === undefined ? undefined : AbortSignal.timeout(Math.min(MAX_TIMER_MS, Math.max(1, request.publishDeadline - Date.now())));
+    published = await deps.sink.publish(datums, { signal });
     logRejected(deps, published.rejected);
   } catch (caught) {
     logRejected(deps, (caught as { rejected?: PublishResult['rejected'] }).rejected);

@@ -1,4 +1,5 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createAwsClients } from '../../lambda/aws/clients.js';
 import { ConfigurationError } from '../../lambda/config/appliance.js';
@@ -177,5 +178,22 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
     expect(error).toBeInstanceOf(CollectorError);
     expect((error as CollectorError).errorClass).toBe('publish-error');
     expect(logger.lines.some((l) => l.includes('run failed: nothing was published'))).toBe(true);
+  });
+
+  it('stops publishing before the function times out when CloudWatch hangs', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const hanging = { ...createAwsClients(), cloudWatch: new CloudWatchClient({ endpoint: `http://127.0.0.1:${port}` }) };
+      const handler = createHandler({ env: { STATE_TABLE_NAME: table, METRIC_NAMESPACE: namespace }, logger, clients: () => hanging });
+      const started = Date.now();
+      await expect(handler({ appliances: appliances().slice(0, 1) }, context(8_000))).rejects.toThrow('nothing could be published');
+      expect(Date.now() - started).toBeLessThan(8_000);
+    } finally {
+      sockets.forEach((socket) => socket.destroy());
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });
