@@ -1,0 +1,173 @@
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ENVIRONMENT } from '../../lambda/config/environment.js';
+import { MAX_EVENT_AGE_SECONDS } from '../model/sizing.js';
+import { SecretAccess } from './secret-access.js';
+
+/** The repository root and the handler, relative to this file (the app may run from anywhere). */
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const HANDLER_ENTRY = fileURLToPath(new URL('../../lambda/handler.ts', import.meta.url));
+const LOCK_FILE = fileURLToPath(new URL('../../package-lock.json', import.meta.url));
+
+export interface CollectorVpcPlacement {
+  readonly vpc: ec2.IVpc;
+  /** Private subnets with a route to the appliances and to the AWS APIs (NAT or endpoints). */
+  readonly subnets: ec2.SubnetSelection;
+  /** Default: a security group that allows only outbound TCP to the appliances' ports and to 443. */
+  readonly securityGroups?: readonly ec2.ISecurityGroup[];
+}
+
+export interface CollectorFunctionProps {
+  readonly applianceCount: number;
+  readonly namespace: string;
+  /** The COUNTERS value: `default`, `all` or a comma-separated list. */
+  readonly counters: string;
+  readonly storageResolution?: 60 | 1;
+  readonly concurrency?: number;
+  readonly stateTable: dynamodb.ITable;
+  readonly secretIds: readonly string[];
+  readonly secretsEncryptionKeyArns?: readonly string[];
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly logRetention: logs.RetentionDays;
+  readonly logGroupRemovalPolicy: RemovalPolicy;
+  readonly vpc?: CollectorVpcPlacement;
+  /** TCP ports of the appliances' URLs, opened outbound by the created security group. */
+  readonly appliancePorts: readonly number[];
+}
+
+/**
+ * The collector Lambda: bundled locally with esbuild from lambda/handler.ts, nodejs24.x on ARM64, with its own
+ * role that can do exactly what the handler does and nothing else:
+ * write its own log group, GetSecretValue on the configured secrets, UpdateItem on the state table, and
+ * PutMetricData in its namespace.
+ */
+export class CollectorFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  /** The function's security groups when it runs in a VPC. */
+  readonly securityGroups: readonly ec2.ISecurityGroup[];
+
+  constructor(scope: Construct, id: string, props: CollectorFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention,
+      removalPolicy: props.logGroupRemovalPolicy,
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'NetScaler MPTCP collector: reads appliance secrets, keeps the last sample, publishes metrics',
+    });
+
+    this.securityGroups = props.vpc ? (props.vpc.securityGroups ?? [this.createSecurityGroup(props.vpc.vpc, props.appliancePorts)]) : [];
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: HANDLER_ENTRY,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: LOCK_FILE,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      description: `Collects NetScaler MPTCP statistics from ${props.applianceCount} appliance(s) into CloudWatch namespace ${props.namespace}`,
+      environment: collectorEnvironment(props),
+      bundling: {
+        // CommonJS: the handler uses neither import.meta nor top-level await, and CJS needs no require shim
+        // for bundled dependencies that call require() on Node built-ins.
+        format: OutputFormat.CJS,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.DEFAULT,
+        sourcesContent: false,
+        // The SDK that the tests ran against, not whichever version the runtime happens to ship.
+        bundleAwsSDK: true,
+      },
+      ...(props.vpc
+        ? {
+            vpc: props.vpc.vpc,
+            vpcSubnets: props.vpc.subnets,
+            securityGroups: [...this.securityGroups],
+            allowPublicSubnet: false,
+          }
+        : {}),
+    });
+
+    // Scheduler invokes asynchronously: no retries (a duplicate run is worse than a missed one) and no
+    // event older than a minute (a late sample is worth nothing; the next run takes a fresh one).
+    this.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.seconds(MAX_EVENT_AGE_SECONDS) });
+
+    this.logGroup.grantWrite(this.role);
+    props.stateTable.grant(this.role, 'dynamodb:UpdateItem');
+    new SecretAccess(this, 'Secrets', { secretIds: props.secretIds, encryptionKeyArns: props.secretsEncryptionKeyArns ?? [] }).grantRead(this.role);
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PublishMetricsInNamespace',
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': props.namespace } },
+      }),
+    );
+    if (props.vpc) {
+      // What Lambda needs to attach the function to the subnets (AWSLambdaVPCAccessExecutionRole without the
+      // log permissions, which are scoped to the log group above).
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'AttachToVpc',
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      );
+    }
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'cloudwatch:PutMetricData has no resource type; it is limited by the cloudwatch:namespace condition to the collector namespace. In a VPC, the network-interface actions Lambda needs are those of AWSLambdaVPCAccessExecutionRole (ec2:Describe* cannot be scoped).',
+    });
+  }
+
+  private createSecurityGroup(vpc: ec2.IVpc, appliancePorts: readonly number[]): ec2.SecurityGroup {
+    const group = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc,
+      description: 'NetScaler MPTCP collector: outbound to the appliances NITRO ports and to AWS APIs (443)',
+      allowAllOutbound: false,
+    });
+    for (const port of [...new Set([443, ...appliancePorts])].sort((a, b) => a - b)) {
+      group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), port === 443 ? 'HTTPS: appliances and AWS APIs' : 'NITRO on an appliance URL port');
+    }
+    return group;
+  }
+}
+
+function collectorEnvironment(props: CollectorFunctionProps): Record<string, string> {
+  return {
+    [ENVIRONMENT.namespace]: props.namespace,
+    [ENVIRONMENT.stateTable]: props.stateTable.tableName,
+    [ENVIRONMENT.counters]: props.counters,
+    ...(props.concurrency === undefined ? {} : { [ENVIRONMENT.concurrency]: String(props.concurrency) }),
+    ...(props.storageResolution === undefined ? {} : { [ENVIRONMENT.storageResolution]: String(props.storageResolution) }),
+    NODE_OPTIONS: '--enable-source-maps',
+  };
+}

@@ -1,0 +1,157 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import type { MetricDefinition } from '../../lambda/catalog/catalog.js';
+import { APPLIANCE_DIMENSION, HEALTH_METRICS } from '../../lambda/metrics/health.js';
+import { planApplianceGraphs } from '../model/dashboard-plan.js';
+import type { CollectorMetrics } from './collector-metrics.js';
+
+export interface MonitoringDashboardProps {
+  readonly metrics: CollectorMetrics;
+  readonly selection: readonly MetricDefinition[];
+  readonly applianceNames: readonly string[];
+  readonly interval: Duration;
+  readonly function: lambda.IFunction;
+  readonly timeout: Duration;
+  /** Every alarm of the deployment, shown by state at the top. */
+  readonly alarms: readonly cloudwatch.IAlarm[];
+  /** Horizontal line on the current-sessions graph (the sessions-without-subflows alarm threshold). */
+  readonly sessionsWithoutSubflowsThreshold?: number;
+  /** Horizontal line on the duration graph (the near-timeout alarm threshold), in milliseconds. */
+  readonly durationThresholdMs?: number;
+  /** Shown in the header. */
+  readonly title: string;
+  readonly countersSpec: string;
+}
+
+/** An alarm status widget shows at most 100 alarms. */
+const ALARMS_PER_STATUS_WIDGET = 100;
+const GRAPH_WIDTH = 8;
+const GRAPH_HEIGHT = 6;
+
+/**
+ * One dashboard per deployment: alarm states; the fleet (one line per appliance, by SEARCH, so it follows
+ * the fleet without redeploying); one appliance in detail, chosen with the "Appliance" selector at the top
+ * (handshakes, data transfer, fallbacks, errors, resource exhaustion, collector health); the collector function.
+ */
+export class MonitoringDashboard extends Construct {
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: MonitoringDashboardProps) {
+    super(scope, id);
+    const period = props.interval;
+    const first = props.applianceNames[0];
+    if (first === undefined) throw new Error('MonitoringDashboard: at least one appliance is needed');
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.hours(3),
+      variables: [
+        new cloudwatch.DashboardVariable({
+          id: 'appliance',
+          type: cloudwatch.VariableType.PROPERTY,
+          inputType: cloudwatch.VariableInputType.SELECT,
+          value: APPLIANCE_DIMENSION,
+          label: 'Appliance',
+          values: cloudwatch.Values.fromValues(...props.applianceNames.map((name) => ({ value: name }))),
+          defaultValue: cloudwatch.DefaultValue.value(first),
+        }),
+      ],
+    });
+
+    const m = props.metrics;
+    const selected = new Set(props.selection.map((metric) => metric.metricName));
+    const graph = (title: string, left: cloudwatch.IMetric[], extra: Partial<cloudwatch.GraphWidgetProps> = {}) =>
+      new cloudwatch.GraphWidget({ title, left, width: GRAPH_WIDTH, height: GRAPH_HEIGHT, period, ...extra });
+
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({ markdown: header(props), width: 24, height: 3 }),
+    );
+    for (let start = 0; start < props.alarms.length; start += ALARMS_PER_STATUS_WIDGET) {
+      const alarms = props.alarms.slice(start, start + ALARMS_PER_STATUS_WIDGET);
+      this.dashboard.addWidgets(
+        new cloudwatch.AlarmStatusWidget({
+          title: props.alarms.length > ALARMS_PER_STATUS_WIDGET ? `Alarms ${start + 1}-${start + alarms.length}` : 'Alarms',
+          alarms: [...alarms],
+          sortBy: cloudwatch.AlarmStatusWidgetSortBy.STATE_UPDATED_TIMESTAMP,
+          width: 24,
+          height: Math.min(2 + Math.ceil(alarms.length / 4), 12),
+        }),
+      );
+    }
+
+    const fleet: cloudwatch.IWidget[] = [
+      graph('Fleet: collection success (1 ok, 0 failed)', [m.everyAppliance(HEALTH_METRICS.success, 'Minimum', period, '')], {
+        leftYAxis: { min: 0, max: 1 },
+      }),
+      graph('Fleet: collection duration (ms)', [m.everyAppliance(HEALTH_METRICS.duration, 'Maximum', period, '')]),
+    ];
+    for (const gauge of ['CurrentSessions', 'CurrentSubflows']) {
+      if (selected.has(gauge)) fleet.push(graph(`Fleet: ${gauge}`, [m.everyAppliance(gauge, 'Average', period, '')]));
+    }
+    this.dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: '## Fleet (one line per appliance)', width: 24, height: 1 }));
+    this.dashboard.addWidgets(...fleet);
+
+    const detail: cloudwatch.IWidget[] = planApplianceGraphs(props.selection).map((plan) =>
+      graph(
+        plan.title,
+        plan.metricNames.map((name) => m.metric(name, first, plan.statistic, period, name)),
+        plan.title.startsWith('Current') && props.sessionsWithoutSubflowsThreshold !== undefined && selected.has('CurrentSessionsWithoutSubflows')
+          ? { leftAnnotations: [{ value: props.sessionsWithoutSubflowsThreshold, label: 'sessions-without-subflows alarm', color: '#d62728' }] }
+          : {},
+      ),
+    );
+    detail.push(
+      graph(
+        'Collector health',
+        [
+          m.metric(HEALTH_METRICS.success, first, 'Minimum', period, HEALTH_METRICS.success),
+          m.metric(HEALTH_METRICS.counterResets, first, 'Sum', period, HEALTH_METRICS.counterResets),
+          m.metric(HEALTH_METRICS.fieldErrors, first, 'Sum', period, HEALTH_METRICS.fieldErrors),
+          m.metric(HEALTH_METRICS.secondarySkipped, first, 'Maximum', period, HEALTH_METRICS.secondarySkipped),
+        ],
+        { right: [m.metric(HEALTH_METRICS.duration, first, 'Maximum', period, `${HEALTH_METRICS.duration} (ms)`)] },
+      ),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({
+        markdown: `## Appliance: choose it with the **Appliance** selector at the top (counters: count per ${minutesText(period)})`,
+        width: 24,
+        height: 1,
+      }),
+    );
+    this.dashboard.addWidgets(...detail);
+
+    const fn = props.function;
+    this.dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: '## Collector function', width: 24, height: 1 }));
+    this.dashboard.addWidgets(
+      graph('Invocations, errors, throttles', [
+        fn.metricInvocations({ period, statistic: 'Sum' }),
+        fn.metricErrors({ period, statistic: 'Sum' }),
+        fn.metricThrottles({ period, statistic: 'Sum' }),
+      ]),
+      graph('Duration (ms)', [fn.metricDuration({ period, statistic: 'Maximum', label: 'Maximum' }), fn.metricDuration({ period, statistic: 'Average', label: 'Average' })], {
+        leftAnnotations: [
+          { value: props.timeout.toMilliseconds(), label: 'timeout', color: '#d62728' },
+          ...(props.durationThresholdMs === undefined ? [] : [{ value: props.durationThresholdMs, label: 'near-timeout alarm', color: '#ff7f0e' }]),
+        ],
+      }),
+      graph('Scheduled events dropped (too old) and their age', [fn.metric('AsyncEventsDropped', { period, statistic: 'Sum' })], {
+        right: [fn.metric('AsyncEventAge', { period, statistic: 'Maximum', label: 'AsyncEventAge (ms)' })],
+      }),
+    );
+  }
+}
+
+function minutesText(period: Duration): string {
+  const minutes = period.toMinutes();
+  return minutes === 1 ? 'minute' : `${minutes} minutes`;
+}
+
+function header(props: MonitoringDashboardProps): string {
+  return [
+    `# ${props.title}`,
+    `${props.applianceNames.length} appliance(s), collected every ${minutesText(props.interval)}; counters \`${props.countersSpec}\` (${props.selection.length} metrics) in namespace \`${props.metrics.namespace}\`.`,
+    'Counters are per-interval deltas: Sum over a period is the count in that period. Alarm runbook and how to read this dashboard: README.md of the deployment repository.',
+  ].join('\n\n');
+}

@@ -1,0 +1,366 @@
+import { Duration, Names, NestedStack, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { MetricDefinition } from '../../lambda/catalog/catalog.js';
+import { resolveSelection } from '../../lambda/catalog/selection.js';
+import { type ApplianceConfig, appliancesSchema, describeIssues } from '../../lambda/config/appliance.js';
+import { DEFAULT_NAMESPACE } from '../../lambda/metrics/health.js';
+import { namespaceProblem } from '../model/namespace.js';
+import {
+  type AlarmKind,
+  type AlarmSettings,
+  type AlarmSettingsOverrides,
+  type ApplianceAlarmPlan,
+  type CollectorAlarmKind,
+  COLLECTOR_ALARM_KINDS,
+  planApplianceAlarms,
+  protocolErrorMetricProblems,
+  settingsFor,
+} from '../model/alarm-plan.js';
+import {
+  DEFAULT_INTERVAL_MINUTES,
+  DEFAULT_MEMORY_MIB,
+  DEFAULT_SHARD_SIZE,
+  MAX_APPLIANCES,
+  MAX_COUNTERS_LENGTH,
+  MAX_MEMORY_MIB,
+  MIN_MEMORY_MIB,
+  MIN_TIMEOUT_SECONDS,
+  defaultTimeoutSeconds,
+  maxTimeoutSeconds,
+  shard,
+} from '../model/sizing.js';
+import { AlarmTopic } from './alarm-topic.js';
+import { ApplianceAlarms, applianceConstructId } from './appliance-alarms.js';
+import { CollectorAlarms } from './collector-alarms.js';
+import { CollectorEndpoints } from './collector-endpoints.js';
+import { CollectorFunction, type CollectorVpcPlacement } from './collector-function.js';
+import { CollectorMetrics } from './collector-metrics.js';
+import { CollectorSchedules } from './collector-schedules.js';
+import { MonitoringDashboard } from './monitoring-dashboard.js';
+import { StateTable } from './state-table.js';
+
+export interface MptcpVpcProps extends CollectorVpcPlacement {
+  /**
+   * Create the endpoints the collector needs (Secrets Manager, CloudWatch, DynamoDB) in this VPC, for subnets
+   * without a NAT gateway. Leave out when the VPC has them already.
+   */
+  readonly endpoints?: {
+    /** Route tables of the subnets, for the DynamoDB gateway endpoint. */
+    readonly routeTableIds: readonly string[];
+  };
+}
+
+export interface MptcpAlarmProps {
+  /** Notify this existing topic (its policy must let CloudWatch publish). Default: a new topic. */
+  readonly topic?: sns.ITopic;
+  /** E-mail subscriptions of the new topic. Not with `topic`. */
+  readonly emails?: readonly string[];
+  /** Per-alarm overrides of ALARM_DEFAULTS. */
+  readonly settings?: Partial<Record<AlarmKind, AlarmSettingsOverrides>>;
+  /** Counters the protocol-errors alarm sums (at most 10, each selected). Default: by PROTOCOL_ERROR_PRIORITY. */
+  readonly protocolErrorMetrics?: readonly string[];
+  /**
+   * Alarm names start with this (`<prefix>-<appliance>-ProtocolErrors`); unique per deployment in an account and
+   * region. Default: `<stack name>-<construct id>`.
+   */
+  readonly alarmNamePrefix?: string;
+}
+
+export interface MptcpMonitoringProps {
+  /** The appliances to collect (the handler contract's ApplianceConfig; names unique). */
+  readonly appliances: readonly ApplianceConfig[];
+  /** CloudWatch namespace. Default `NetScaler/MPTCP`. */
+  readonly namespace?: string;
+  /** `default`, `all`, a comma-separated list or an array of metric / NITRO names. Default `default`. */
+  readonly counters?: string | readonly string[];
+  /** 60 (standard, default) or 1 (high resolution). */
+  readonly storageResolution?: 60 | 1;
+  /** Collection interval, whole minutes. Default 1 minute. */
+  readonly interval?: Duration;
+  /** Appliances per invocation. Default 25. */
+  readonly shardSize?: number;
+  /** Appliances collected at once within an invocation. Default: the handler's (10). */
+  readonly concurrency?: number;
+  /** Function memory in MiB. Default 256. */
+  readonly memorySize?: number;
+  /** Function timeout. Default min(interval - 10 s, 5 minutes); at most interval - 10 s. */
+  readonly timeout?: Duration;
+  /** Default one month. */
+  readonly logRetention?: logs.RetentionDays;
+  /** Default RETAIN: the logs outlive the stack until their retention expires them. */
+  readonly logGroupRemovalPolicy?: RemovalPolicy;
+  /** Customer managed KMS keys of the appliance secrets, if any. */
+  readonly secretsEncryptionKeyArns?: readonly string[];
+  /** Run the function in these subnets (appliances in private networks). */
+  readonly vpc?: MptcpVpcProps;
+  readonly alarms?: MptcpAlarmProps;
+  /** Default true. */
+  readonly dashboard?: boolean;
+  /** Default true. False deploys the schedules disabled. */
+  readonly schedulesEnabled?: boolean;
+  /** Dashboard title. Default "NetScaler MPTCP". */
+  readonly title?: string;
+}
+
+/**
+ * Appliance alarms per CloudFormation template. Keeps every template well under the 500-resource and 1 MB
+ * limits, and under 200 outputs (the dashboard references each alarm of a nested stack through an output).
+ */
+export const MAX_APPLIANCE_ALARMS_PER_TEMPLATE = 180;
+
+/**
+ * NetScaler MPTCP monitoring: the collector function, its schedules and state table, least-privilege IAM,
+ * alarms per appliance and on the collector, an SNS topic, and a dashboard.
+ */
+export class MptcpMonitoring extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: logs.ILogGroup;
+  readonly table: dynamodb.ITable;
+  readonly topic: sns.ITopic;
+  readonly schedules: readonly scheduler.Schedule[];
+  readonly selection: readonly MetricDefinition[];
+  readonly alarmPlan: ApplianceAlarmPlan;
+  /** Every alarm: the collector's, then each appliance's. */
+  readonly alarms: readonly cloudwatch.IAlarm[];
+  readonly dashboard?: cloudwatch.Dashboard;
+  readonly timeout: Duration;
+
+  constructor(scope: Construct, id: string, props: MptcpMonitoringProps) {
+    super(scope, id);
+    const appliances = validateAppliances(props.appliances);
+    const namespace = props.namespace ?? DEFAULT_NAMESPACE;
+    const countersSpec = normalizeCounters(props.counters);
+    this.selection = resolveSelection(countersSpec);
+    const interval = props.interval ?? Duration.minutes(DEFAULT_INTERVAL_MINUTES);
+    const intervalMinutes = validateInterval(interval);
+    this.timeout = props.timeout ?? Duration.seconds(defaultTimeoutSeconds(intervalMinutes));
+    validateNumbers(props, this.timeout, intervalMinutes);
+    validateAlarmSettings(props.alarms, intervalMinutes, this.selection);
+
+    const state = new StateTable(this, 'State');
+    this.table = state.table;
+
+    const collector = new CollectorFunction(this, 'Collector', {
+      applianceCount: appliances.length,
+      namespace,
+      counters: countersSpec,
+      ...(props.storageResolution === undefined ? {} : { storageResolution: props.storageResolution }),
+      ...(props.concurrency === undefined ? {} : { concurrency: props.concurrency }),
+      stateTable: this.table,
+      secretIds: appliances.map((a) => a.secretId),
+      secretsEncryptionKeyArns: props.secretsEncryptionKeyArns ?? [],
+      memorySize: props.memorySize ?? DEFAULT_MEMORY_MIB,
+      timeout: this.timeout,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      logGroupRemovalPolicy: props.logGroupRemovalPolicy ?? RemovalPolicy.RETAIN,
+      appliancePorts: appliances.map(urlPort),
+      ...(props.vpc ? { vpc: props.vpc } : {}),
+    });
+    this.function = collector.function;
+    this.logGroup = collector.logGroup;
+
+    if (props.vpc?.endpoints) {
+      new CollectorEndpoints(this, 'Endpoints', {
+        vpc: props.vpc.vpc,
+        subnets: props.vpc.subnets,
+        routeTableIds: props.vpc.endpoints.routeTableIds,
+        clientSecurityGroups: collector.securityGroups,
+      });
+    }
+
+    this.schedules = new CollectorSchedules(this, 'Schedules', {
+      function: this.function,
+      appliances,
+      interval,
+      shardSize: props.shardSize ?? DEFAULT_SHARD_SIZE,
+      enabled: props.schedulesEnabled ?? true,
+    }).schedules;
+
+    const alarmTopic = new AlarmTopic(this, 'Alarms', {
+      ...(props.alarms?.topic ? { topic: props.alarms.topic } : {}),
+      ...(props.alarms?.emails ? { emails: props.alarms.emails } : {}),
+    });
+    this.topic = alarmTopic.topic;
+    if (alarmTopic.created && (props.alarms?.emails ?? []).length === 0) {
+      Validations.of(this).addWarning(
+        'mptcp-monitoring:topic-without-subscriptions',
+        'Alarms notify a new SNS topic without subscriptions: set alarms.emails (or alarms.topicArn), or subscribe to the TopicArn output yourself.',
+      );
+    }
+    const action = new cloudwatchActions.SnsAction(this.topic);
+
+    const collectorSettings = Object.fromEntries(
+      COLLECTOR_ALARM_KINDS.map((kind) => [kind, settingsFor(kind, props.alarms?.settings?.[kind], intervalMinutes)]),
+    ) as Record<CollectorAlarmKind, AlarmSettings>;
+    const alarmNamePrefix = props.alarms?.alarmNamePrefix ?? defaultAlarmNamePrefix(this);
+    const collectorAlarms = new CollectorAlarms(this, 'CollectorAlarms', {
+      alarmNamePrefix,
+      function: this.function,
+      logGroup: this.logGroup,
+      timeout: this.timeout,
+      settings: collectorSettings,
+      action,
+    });
+
+    const metrics = new CollectorMetrics(namespace);
+    this.alarmPlan = planApplianceAlarms(this.selection, {
+      intervalMinutes,
+      ...(props.alarms?.settings ? { overrides: props.alarms.settings } : {}),
+      ...(props.alarms?.protocolErrorMetrics ? { protocolErrorMetrics: props.alarms.protocolErrorMetrics } : {}),
+    });
+    for (const skipped of this.alarmPlan.skipped) {
+      if (skipped.cause === 'disabled') continue;
+      Validations.of(this).addWarning(
+        `mptcp-monitoring:alarm-skipped:${skipped.kind}`,
+        `The ${skipped.kind} alarm is not created: ${skipped.reason}. Add its counters to "counters" to get it.`,
+      );
+    }
+    const applianceAlarms = this.createApplianceAlarms(appliances, metrics, action, alarmNamePrefix);
+    this.alarms = [...collectorAlarms.alarms, ...applianceAlarms];
+
+    if (props.dashboard ?? true) {
+      const sessionsSettings = this.alarmPlan.alarms.find((a) => a.kind === 'sessionsWithoutSubflows')?.settings;
+      this.dashboard = new MonitoringDashboard(this, 'Dashboard', {
+        metrics,
+        selection: this.selection,
+        applianceNames: appliances.map((a) => a.name),
+        interval,
+        function: this.function,
+        timeout: this.timeout,
+        alarms: this.alarms,
+        ...(sessionsSettings ? { sessionsWithoutSubflowsThreshold: sessionsSettings.threshold } : {}),
+        ...(collectorSettings.functionDuration.enabled
+          ? { durationThresholdMs: Math.floor((this.timeout.toMilliseconds() * collectorSettings.functionDuration.threshold) / 100) }
+          : {}),
+        title: props.title ?? 'NetScaler MPTCP',
+        countersSpec,
+      }).dashboard;
+    }
+  }
+
+  /**
+   * Alarms per appliance, in this construct's stack while they fit, otherwise in nested stacks of at most
+   * MAX_APPLIANCE_ALARMS_PER_TEMPLATE alarms (consecutive appliances in config order). Returns what the
+   * dashboard lists: the alarms themselves, or for nested stacks references by name (no cross-stack outputs).
+   */
+  private createApplianceAlarms(
+    appliances: readonly ApplianceConfig[],
+    metrics: CollectorMetrics,
+    action: cloudwatch.IAlarmAction,
+    alarmNamePrefix: string,
+  ): cloudwatch.IAlarm[] {
+    const perAppliance = this.alarmPlan.alarms.length;
+    if (perAppliance === 0) return [];
+    const build = (scope: Construct, group: readonly ApplianceConfig[], groupNumber?: number) =>
+      group.map(
+        (appliance) =>
+          new ApplianceAlarms(scope, applianceConstructId(appliance.name), {
+            appliance,
+            alarms: this.alarmPlan.alarms,
+            metrics,
+            action,
+            alarmNamePrefix,
+            ...(groupNumber === undefined ? {} : { group: groupNumber }),
+          }),
+      );
+    if (appliances.length * perAppliance <= MAX_APPLIANCE_ALARMS_PER_TEMPLATE) {
+      return build(new Construct(this, 'ApplianceAlarms'), appliances).flatMap((a) => a.alarms);
+    }
+    const appliancesPerStack = Math.max(1, Math.floor(MAX_APPLIANCE_ALARMS_PER_TEMPLATE / perAppliance));
+    const references = new Construct(this, 'NestedAlarmReferences');
+    return shard(appliances, appliancesPerStack).flatMap((group, index) => {
+      const nested = new NestedStack(this, `ApplianceAlarms${index + 1}`, {
+        description: `NetScaler MPTCP alarms of ${group.length} appliance(s): ${group[0]!.name} to ${group[group.length - 1]!.name}`,
+      });
+      return build(nested, group, index + 1)
+        .flatMap((a) => a.alarmNames)
+        .map((name) => cloudwatch.Alarm.fromAlarmName(references, `Alarm${references.node.children.length}`, name));
+    });
+  }
+}
+
+/** `<stack name>-<construct id>`, or a generated unique name when the stack name is not known at synth. */
+function defaultAlarmNamePrefix(scope: Construct): string {
+  const stackName = Stack.of(scope).stackName;
+  return Token.isUnresolved(stackName) ? Names.uniqueResourceName(scope, { maxLength: 64 }) : `${stackName}-${scope.node.id}`;
+}
+
+function validateAppliances(appliances: readonly ApplianceConfig[]): ApplianceConfig[] {
+  const result = appliancesSchema.safeParse(appliances);
+  if (!result.success) throw new Error(`MptcpMonitoring: invalid appliances: ${describeIssues(result.error, appliances, 'appliances')}`);
+  if (result.data.length > MAX_APPLIANCES) {
+    throw new Error(`MptcpMonitoring: ${result.data.length} appliances: at most ${MAX_APPLIANCES} per deployment (template size); use several`);
+  }
+  return result.data;
+}
+
+/** The COUNTERS value: names trimmed and comma-joined; `default` when nothing is named. */
+export function normalizeCounters(counters: string | readonly string[] | undefined): string {
+  const names = (typeof counters === 'string' ? counters.split(',') : (counters ?? [])).map((n) => n.trim()).filter(Boolean);
+  return names.length === 0 ? 'default' : names.join(',');
+}
+
+function validateInterval(interval: Duration): number {
+  const minutes = interval.toSeconds() / 60;
+  if (!Number.isInteger(minutes) || minutes < 1) {
+    throw new Error(`MptcpMonitoring: interval must be a whole number of minutes, at least 1 (got ${interval.toHumanString()})`);
+  }
+  return minutes;
+}
+
+function validateNumbers(props: MptcpMonitoringProps, timeout: Duration, intervalMinutes: number): void {
+  const problems: string[] = [];
+  const namespace = props.namespace === undefined ? undefined : namespaceProblem(props.namespace);
+  if (namespace) problems.push(`namespace ${namespace}`);
+  const counters = normalizeCounters(props.counters);
+  if (counters.length > MAX_COUNTERS_LENGTH) {
+    problems.push(`counters must be at most ${MAX_COUNTERS_LENGTH} characters (the function's environment): use "all" or "default" plus names`);
+  }
+  const seconds = timeout.toSeconds();
+  if (seconds < MIN_TIMEOUT_SECONDS || seconds > maxTimeoutSeconds(intervalMinutes)) {
+    problems.push(`timeout must be from ${MIN_TIMEOUT_SECONDS} s to ${maxTimeoutSeconds(intervalMinutes)} s (the interval minus 10 s, at most 900 s), got ${seconds} s`);
+  }
+  const shardSize = props.shardSize ?? DEFAULT_SHARD_SIZE;
+  if (!Number.isInteger(shardSize) || shardSize < 1) problems.push(`shardSize must be a positive integer, got ${shardSize}`);
+  const memory = props.memorySize ?? DEFAULT_MEMORY_MIB;
+  if (!Number.isInteger(memory) || memory < MIN_MEMORY_MIB || memory > MAX_MEMORY_MIB) {
+    problems.push(`memorySize must be an integer from ${MIN_MEMORY_MIB} to ${MAX_MEMORY_MIB} MiB, got ${memory}`);
+  }
+  if (props.concurrency !== undefined && (!Number.isInteger(props.concurrency) || props.concurrency < 1)) {
+    problems.push(`concurrency must be a positive integer, got ${props.concurrency}`);
+  }
+  if (props.alarms?.topic && (props.alarms.emails ?? []).length > 0) {
+    problems.push('alarms.emails cannot be combined with alarms.topic: subscribe the addresses to your topic');
+  }
+  if (problems.length > 0) throw new Error(`MptcpMonitoring: ${problems.join('; ')}`);
+}
+
+function validateAlarmSettings(alarms: MptcpAlarmProps | undefined, intervalMinutes: number, selection: readonly MetricDefinition[]): void {
+  const problems: string[] = [];
+  for (const [kind, overrides] of Object.entries(alarms?.settings ?? {}) as [AlarmKind, AlarmSettingsOverrides][]) {
+    const settings = settingsFor(kind, overrides, intervalMinutes);
+    if (settings.datapointsToAlarm > settings.evaluationPeriods) {
+      problems.push(`alarms.settings.${kind}.datapointsToAlarm must be at most evaluationPeriods (${settings.evaluationPeriods})`);
+    }
+    if (kind !== 'collectionFailing' && overrides.periodMinutes !== undefined && overrides.periodMinutes % intervalMinutes !== 0) {
+      problems.push(`alarms.settings.${kind}.periodMinutes must be a multiple of the interval (${intervalMinutes} min)`);
+    }
+  }
+  if (alarms?.protocolErrorMetrics) {
+    for (const problem of protocolErrorMetricProblems(selection, alarms.protocolErrorMetrics)) problems.push(`alarms.protocolErrorMetrics ${problem}`);
+  }
+  if (problems.length > 0) throw new Error(`MptcpMonitoring: ${problems.join('; ')}`);
+}
+
+function urlPort(appliance: ApplianceConfig): number {
+  const url = new URL(appliance.url);
+  if (url.port) return Number(url.port);
+  return url.protocol === 'http:' ? 80 : 443;
+}

@@ -1,0 +1,235 @@
+import { ALLOCATION_FAILURE_METRICS, JOIN_REJECTION_METRICS, type MetricDefinition } from '../../lambda/catalog/catalog.js';
+import { HEALTH_METRICS } from '../../lambda/metrics/health.js';
+
+/**
+ * Which alarms exist for a counter selection, on which metrics, with which settings. Pure (no CDK), so the
+ * constructs, the cost estimate and the docs all derive from the same plan.
+ */
+
+export type ApplianceAlarmKind =
+  | 'collectionFailing'
+  | 'protocolErrors'
+  | 'resourceExhaustion'
+  | 'joinsRejected'
+  | 'sessionsWithoutSubflows'
+  | 'fallbacks';
+
+export type CollectorAlarmKind = 'functionErrors' | 'functionThrottles' | 'functionDuration';
+
+export type AlarmKind = ApplianceAlarmKind | CollectorAlarmKind;
+
+export const APPLIANCE_ALARM_KINDS: readonly ApplianceAlarmKind[] = [
+  'collectionFailing',
+  'protocolErrors',
+  'resourceExhaustion',
+  'joinsRejected',
+  'sessionsWithoutSubflows',
+  'fallbacks',
+];
+
+export const COLLECTOR_ALARM_KINDS: readonly CollectorAlarmKind[] = ['functionErrors', 'functionThrottles', 'functionDuration'];
+
+/** CloudWatch accepts at most 10 metrics in one metric-math alarm. */
+export const MAX_METRICS_PER_ALARM = 10;
+
+export interface AlarmSettings {
+  readonly enabled: boolean;
+  /**
+   * The alarm fires above this value (below it for collectionFailing, where it is fixed at 1). For
+   * functionDuration it is a percentage of the function timeout.
+   */
+  readonly threshold: number;
+  /** Length of one evaluated period. collectionFailing always uses the schedule interval. */
+  readonly periodMinutes: number;
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+}
+
+export type AlarmSettingsOverrides = Partial<AlarmSettings>;
+
+/**
+ * Defaults: "any" for allocation failures and join rejections (each one is a refused connection), a sustained
+ * level for gauges, and a few consecutive misses before calling a collector broken, so that one late datapoint
+ * does not page anyone.
+ */
+export const ALARM_DEFAULTS: Readonly<Record<AlarmKind, AlarmSettings>> = {
+  collectionFailing: { enabled: true, threshold: 1, periodMinutes: 1, evaluationPeriods: 3, datapointsToAlarm: 3 },
+  protocolErrors: { enabled: true, threshold: 100, periodMinutes: 5, evaluationPeriods: 1, datapointsToAlarm: 1 },
+  resourceExhaustion: { enabled: true, threshold: 0, periodMinutes: 5, evaluationPeriods: 1, datapointsToAlarm: 1 },
+  joinsRejected: { enabled: true, threshold: 0, periodMinutes: 5, evaluationPeriods: 1, datapointsToAlarm: 1 },
+  sessionsWithoutSubflows: { enabled: true, threshold: 500, periodMinutes: 5, evaluationPeriods: 3, datapointsToAlarm: 3 },
+  fallbacks: { enabled: true, threshold: 100, periodMinutes: 5, evaluationPeriods: 1, datapointsToAlarm: 1 },
+  functionErrors: { enabled: true, threshold: 0, periodMinutes: 5, evaluationPeriods: 2, datapointsToAlarm: 2 },
+  functionThrottles: { enabled: true, threshold: 0, periodMinutes: 5, evaluationPeriods: 1, datapointsToAlarm: 1 },
+  functionDuration: { enabled: true, threshold: 80, periodMinutes: 5, evaluationPeriods: 3, datapointsToAlarm: 3 },
+};
+
+/**
+ * The protocol-errors alarm sums at most 10 counters. These come first, in this order: the five of the default
+ * selection, then the errors that drop or reset a session. Any other selected error counter fills the
+ * remaining places in catalog order.
+ */
+export const PROTOCOL_ERROR_PRIORITY: readonly string[] = [
+  'ChecksumErrors',
+  'InvalidMacErrors',
+  'UnknownTokenErrors',
+  'InvalidCookieErrors',
+  'InvalidOptionErrors',
+  'SessionsDroppedOnBadMapping',
+  'ResetsSentOnInvalidOption',
+  'PacketsWithoutMappingErrors',
+  'MoreDataThanMappingErrors',
+  'SubflowMappingMismatchErrors',
+];
+
+/** The fallback-group counters that count a session falling back to plain TCP (not RSTs, not late joins). */
+export const FALLBACK_ALARM_METRICS: readonly string[] = [
+  'FallbacksOnPlainAck',
+  'FallbacksOnInfiniteMapReceived',
+  'FallbacksOnInfiniteMapForwarded',
+  'MpFailSent',
+  'MpFailReceived',
+];
+
+export const SESSIONS_WITHOUT_SUBFLOWS_METRIC = 'CurrentSessionsWithoutSubflows';
+
+export type AlarmStatistic = 'Sum' | 'Maximum';
+
+export interface PlannedApplianceAlarm {
+  readonly kind: ApplianceAlarmKind;
+  /** Metric names in the collector's namespace, dimension Appliance. More than one: alarm on their sum. */
+  readonly metricNames: readonly string[];
+  readonly statistic: AlarmStatistic;
+  readonly comparison: 'GreaterThanThreshold' | 'LessThanThreshold';
+  /** Missing data: breaching only for collectionFailing (a silent collector is a broken collector). */
+  readonly treatMissingData: 'breaching' | 'notBreaching';
+  readonly settings: AlarmSettings;
+}
+
+export interface SkippedAlarm {
+  readonly kind: ApplianceAlarmKind;
+  /** `disabled`: turned off in the configuration; `not-selected`: none of its metrics is published. */
+  readonly cause: 'disabled' | 'not-selected';
+  readonly reason: string;
+}
+
+export interface ApplianceAlarmPlan {
+  readonly alarms: readonly PlannedApplianceAlarm[];
+  readonly skipped: readonly SkippedAlarm[];
+}
+
+export interface PlanOptions {
+  /** Schedule interval in minutes; collectionFailing evaluates one interval per period. */
+  readonly intervalMinutes: number;
+  readonly overrides?: Partial<Record<ApplianceAlarmKind, AlarmSettingsOverrides>>;
+  /** Explicit counters for the protocol-errors alarm (at most 10, each selected). */
+  readonly protocolErrorMetrics?: readonly string[];
+}
+
+/**
+ * Defaults merged with overrides. A default period is rounded up to a multiple of the schedule interval, so
+ * that every evaluated period holds the same number of samples (an explicit period is validated instead).
+ */
+export function settingsFor(kind: AlarmKind, overrides: AlarmSettingsOverrides | undefined, intervalMinutes = 1): AlarmSettings {
+  const merged = { ...ALARM_DEFAULTS[kind], ...definedOnly(overrides ?? {}) };
+  const periodMinutes = overrides?.periodMinutes ?? Math.ceil(merged.periodMinutes / intervalMinutes) * intervalMinutes;
+  // Every default alarms when all evaluated periods breach; "M out of N" only when datapointsToAlarm is set.
+  return { ...merged, periodMinutes, datapointsToAlarm: overrides?.datapointsToAlarm ?? merged.evaluationPeriods };
+}
+
+/** The per-appliance alarms for a counter selection: alarms on metrics that are not selected are skipped. */
+export function planApplianceAlarms(selection: readonly MetricDefinition[], options: PlanOptions): ApplianceAlarmPlan {
+  const selectedCounters = new Set(selection.filter((m) => m.kind === 'counter').map((m) => m.metricName));
+  const selectedGauges = new Set(selection.filter((m) => m.kind === 'gauge').map((m) => m.metricName));
+  const alarms: PlannedApplianceAlarm[] = [];
+  const skipped: SkippedAlarm[] = [];
+
+  const settings = (kind: ApplianceAlarmKind): AlarmSettings => {
+    const resolved = settingsFor(kind, options.overrides?.[kind], options.intervalMinutes);
+    return kind === 'collectionFailing' ? { ...resolved, threshold: 1, periodMinutes: options.intervalMinutes } : resolved;
+  };
+
+  const add = (kind: ApplianceAlarmKind, metricNames: readonly string[], statistic: AlarmStatistic, missingReason: string) => {
+    const resolved = settings(kind);
+    if (!resolved.enabled) {
+      skipped.push({ kind, cause: 'disabled', reason: 'disabled in the configuration' });
+      return;
+    }
+    if (metricNames.length === 0) {
+      skipped.push({ kind, cause: 'not-selected', reason: missingReason });
+      return;
+    }
+    alarms.push({
+      kind,
+      metricNames,
+      statistic,
+      comparison: kind === 'collectionFailing' ? 'LessThanThreshold' : 'GreaterThanThreshold',
+      treatMissingData: kind === 'collectionFailing' ? 'breaching' : 'notBreaching',
+      settings: resolved,
+    });
+  };
+
+  add('collectionFailing', [HEALTH_METRICS.success], 'Maximum', '');
+  add(
+    'protocolErrors',
+    protocolErrorMetrics(selection, options.protocolErrorMetrics),
+    'Sum',
+    'no counter of the "errors" group is in the counter selection',
+  );
+  add(
+    'resourceExhaustion',
+    ALLOCATION_FAILURE_METRICS.filter((name) => selectedCounters.has(name)),
+    'Sum',
+    `none of ${ALLOCATION_FAILURE_METRICS.join(', ')} is in the counter selection`,
+  );
+  add(
+    'joinsRejected',
+    JOIN_REJECTION_METRICS.filter((name) => selectedCounters.has(name)),
+    'Sum',
+    `none of ${JOIN_REJECTION_METRICS.join(', ')} is in the counter selection`,
+  );
+  add(
+    'sessionsWithoutSubflows',
+    selectedGauges.has(SESSIONS_WITHOUT_SUBFLOWS_METRIC) ? [SESSIONS_WITHOUT_SUBFLOWS_METRIC] : [],
+    'Maximum',
+    `${SESSIONS_WITHOUT_SUBFLOWS_METRIC} is not in the counter selection`,
+  );
+  add(
+    'fallbacks',
+    FALLBACK_ALARM_METRICS.filter((name) => selectedCounters.has(name)),
+    'Sum',
+    `none of ${FALLBACK_ALARM_METRICS.join(', ')} is in the counter selection`,
+  );
+  return { alarms, skipped };
+}
+
+/**
+ * The counters the protocol-errors alarm sums: the explicit list when given (validated elsewhere), else the
+ * selected error-group counters by PROTOCOL_ERROR_PRIORITY, then catalog order, at most 10.
+ */
+export function protocolErrorMetrics(selection: readonly MetricDefinition[], explicit?: readonly string[]): readonly string[] {
+  if (explicit && explicit.length > 0) return explicit;
+  const selectedErrors = selection.filter((m) => m.kind === 'counter' && m.group === 'errors').map((m) => m.metricName);
+  const prioritized = PROTOCOL_ERROR_PRIORITY.filter((name) => selectedErrors.includes(name));
+  const rest = selectedErrors.filter((name) => !PROTOCOL_ERROR_PRIORITY.includes(name));
+  return [...prioritized, ...rest].slice(0, MAX_METRICS_PER_ALARM);
+}
+
+/** Problems with an explicit protocol-errors metric list, as messages for its field. */
+export function protocolErrorMetricProblems(selection: readonly MetricDefinition[], explicit: readonly string[]): string[] {
+  const problems: string[] = [];
+  if (explicit.length > MAX_METRICS_PER_ALARM) {
+    problems.push(`lists ${explicit.length} counters: a metric-math alarm takes at most ${MAX_METRICS_PER_ALARM}`);
+  }
+  const selectedCounters = new Set(selection.filter((m) => m.kind === 'counter').map((m) => m.metricName));
+  for (const name of explicit) {
+    if (!selectedCounters.has(name)) {
+      problems.push(`names "${name}", which is not a selected counter (use CloudWatch metric names of counters that "counters" selects)`);
+    }
+  }
+  return problems;
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

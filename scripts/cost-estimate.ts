@@ -1,0 +1,199 @@
+/**
+ * Monthly cost per appliance, computed from the catalog, the counter selection and the alarm plan, so that
+ * the README's cost section stays true when any of them changes.
+ *
+ *   npx tsx scripts/cost-estimate.ts           prints the estimate (Markdown)
+ *   npx tsx scripts/cost-estimate.ts --write   replaces the generated part of README.md (Monthly cost)
+ *
+ * Prices: public list prices, us-east-1, free tiers ignored. Change PRICES when they change.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CATALOG } from '../lambda/catalog/catalog.js';
+import { resolveSelection } from '../lambda/catalog/selection.js';
+import { HEALTH_METRICS } from '../lambda/metrics/health.js';
+import { planApplianceAlarms } from '../infra/model/alarm-plan.js';
+import { DEFAULT_MEMORY_MIB, DEFAULT_SHARD_SIZE } from '../infra/model/sizing.js';
+
+export const PRICES = {
+  /** Per custom metric-month, first 10,000 metrics. */
+  metric: 0.3,
+  /** Per PutMetricData request (USD 0.01 per 1,000). */
+  putMetricDataRequest: 0.01 / 1_000,
+  /** Per metric in a standard-resolution alarm, per month (a metric-math alarm pays for each metric in it). */
+  alarmMetric: 0.1,
+  /** Lambda on ARM64, per GB-second. */
+  lambdaArmGbSecond: 0.0000133334,
+  /** Lambda, per request (USD 0.20 per million). */
+  lambdaRequest: 0.2 / 1_000_000,
+  /** EventBridge Scheduler, per invocation (USD 1.00 per million). */
+  schedulerInvocation: 1 / 1_000_000,
+  /** DynamoDB on demand, per write request unit (USD 0.625 per million). */
+  dynamoDbWriteUnit: 0.625 / 1_000_000,
+  /** CloudWatch Logs ingestion per GB (storage, USD 0.03 per GB-month compressed, is negligible here). */
+  logIngestionGb: 0.5,
+  /** Per dashboard-month (beyond the 3 free ones). */
+  dashboard: 3,
+  /** Secrets Manager, per secret-month. */
+  secret: 0.4,
+  /** Interface VPC endpoint, per endpoint, per Availability Zone, per hour. */
+  interfaceEndpointHour: 0.01,
+} as const;
+
+export const ASSUMPTIONS = {
+  /** 730 hours a month, one run a minute. */
+  runsPerMonth: 730 * 60,
+  /** Appliances per invocation (a full shard). */
+  appliancesPerInvocation: DEFAULT_SHARD_SIZE,
+  memoryGb: DEFAULT_MEMORY_MIB / 1024,
+  /** Billed duration of one invocation of a full shard (10 appliances at a time, ~0.5 s each, plus AWS calls). */
+  invocationSeconds: 2,
+  /** Billed duration of an invocation for a single appliance. */
+  singleApplianceInvocationSeconds: 1,
+  /** One JSON log line per appliance per run. */
+  logBytesPerAppliancePerRun: 400,
+  /** Lambda's START/END/REPORT lines per invocation (JSON format). */
+  logBytesPerInvocation: 1_200,
+  /** Average decimal digits of a stored counter value. */
+  counterDigits: 10,
+} as const;
+
+export interface CostLine {
+  readonly item: string;
+  readonly detail: string;
+  readonly monthlyUsd: number;
+}
+
+export interface SelectionEstimate {
+  readonly spec: string;
+  readonly metrics: number;
+  readonly alarms: number;
+  readonly alarmMetrics: number;
+  readonly lines: readonly CostLine[];
+  readonly totalUsd: number;
+}
+
+const HEALTH_METRIC_COUNT = Object.keys(HEALTH_METRICS).length;
+
+/** Size of the state item in bytes (DynamoDB: attribute name + value lengths, ~3 bytes per map entry). */
+function stateItemBytes(counterNames: readonly string[]): number {
+  const fixed = 'appliance'.length + 16 + 'takenAt'.length + 8 + 'updatedAt'.length + 24 + 'schemaVersion'.length + 2 + 'counters'.length + 3;
+  return fixed + counterNames.reduce((sum, name) => sum + name.length + ASSUMPTIONS.counterDigits + 3, 0);
+}
+
+/**
+ * Cost of one appliance for a counter selection, in a shard of `appliancesPerInvocation` appliances (which
+ * share invocations, PutMetricData requests and the Lambda's own log lines).
+ */
+export function estimate(spec: string, appliancesPerInvocation: number = ASSUMPTIONS.appliancesPerInvocation): SelectionEstimate {
+  const selection = resolveSelection(spec);
+  const metrics = selection.length + HEALTH_METRIC_COUNT;
+  const runs = ASSUMPTIONS.runsPerMonth;
+  const shardShare = 1 / appliancesPerInvocation;
+  const invocationSeconds = appliancesPerInvocation === 1 ? ASSUMPTIONS.singleApplianceInvocationSeconds : ASSUMPTIONS.invocationSeconds;
+  const plan = planApplianceAlarms(selection, { intervalMinutes: 1 });
+  const alarmMetrics = plan.alarms.reduce((sum, alarm) => sum + alarm.metricNames.length, 0);
+  // The state item keeps every counter the appliance reports, whatever the selection (so that selecting
+  // another counter later has a baseline at once).
+  const counters = CATALOG.filter((m) => m.kind === 'counter').map((m) => m.nitroName);
+  const writeUnits = Math.ceil(stateItemBytes(counters) / 1024);
+  const requestsPerRun = Math.ceil((appliancesPerInvocation * metrics) / 1000) * shardShare;
+  const gbSeconds = ASSUMPTIONS.memoryGb * invocationSeconds * shardShare * runs;
+  const logGb = ((ASSUMPTIONS.logBytesPerAppliancePerRun + ASSUMPTIONS.logBytesPerInvocation * shardShare) * runs) / 1024 ** 3;
+
+  const lines: CostLine[] = [
+    { item: 'Custom metrics', detail: `${selection.length} selected + ${HEALTH_METRIC_COUNT} health = ${metrics} metrics`, monthlyUsd: metrics * PRICES.metric },
+    {
+      item: 'Alarms',
+      detail: `${plan.alarms.length} alarms on ${alarmMetrics} metrics (metric-math alarms pay per metric)`,
+      monthlyUsd: alarmMetrics * PRICES.alarmMetric,
+    },
+    {
+      item: 'PutMetricData',
+      detail: `${formatCount(requestsPerRun * runs)} requests (${metrics} datums a run, 1,000 per request, shared by the shard)`,
+      monthlyUsd: requestsPerRun * runs * PRICES.putMetricDataRequest,
+    },
+    {
+      item: 'Lambda duration',
+      detail: `${formatCount(gbSeconds)} GB-s (ARM64, ${DEFAULT_MEMORY_MIB} MB, ${invocationSeconds} s per invocation of ${appliancesPerInvocation})`,
+      monthlyUsd: gbSeconds * PRICES.lambdaArmGbSecond,
+    },
+    {
+      item: 'Lambda requests',
+      detail: `${formatCount(runs * shardShare)} invocations (1/${appliancesPerInvocation} of ${formatCount(runs)})`,
+      monthlyUsd: runs * shardShare * PRICES.lambdaRequest,
+    },
+    { item: 'EventBridge Scheduler', detail: `${formatCount(runs * shardShare)} invocations`, monthlyUsd: runs * shardShare * PRICES.schedulerInvocation },
+    {
+      item: 'DynamoDB writes',
+      detail: `${formatCount(runs)} UpdateItem x ${writeUnits} WRU (item ~${Math.round(stateItemBytes(counters) / 100) / 10} KB)`,
+      monthlyUsd: runs * writeUnits * PRICES.dynamoDbWriteUnit,
+    },
+    { item: 'CloudWatch Logs', detail: `${Math.round(logGb * 1024)} MB ingested`, monthlyUsd: logGb * PRICES.logIngestionGb },
+  ];
+  return {
+    spec,
+    metrics,
+    alarms: plan.alarms.length,
+    alarmMetrics,
+    lines,
+    totalUsd: lines.reduce((sum, line) => sum + line.monthlyUsd, 0),
+  };
+}
+
+function formatCount(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function usd(n: number): string {
+  return n >= 0.1 ? `$${n.toFixed(2)}` : `$${n.toFixed(3)}`;
+}
+
+/** The generated part of the README's Monthly cost section. */
+export function renderCostMarkdown(): string {
+  const estimates = [estimate('default'), estimate('all')];
+  const [def, all] = estimates as [SelectionEstimate, SelectionEstimate];
+  const rows = def.lines.map((line, index) => {
+    const other = all.lines[index]!;
+    return `| ${line.item} | ${line.detail} | ${usd(line.monthlyUsd)} | ${other.detail} | ${usd(other.monthlyUsd)} |`;
+  });
+  const endpointsPerAz = 2 * 730 * PRICES.interfaceEndpointHour;
+  const [singleDefault, singleAll] = [estimate('default', 1), estimate('all', 1)];
+  return [
+    '| Item | `default`: quantity | `default` | `all`: quantity | `all` |',
+    '| --- | --- | ---: | --- | ---: |',
+    ...rows,
+    `| **Total per appliance** | | **${usd(def.totalUsd)}** | | **${usd(all.totalUsd)}** |`,
+    '',
+    `An appliance alone in its invocation (a single-appliance deployment) pays a whole invocation and a whole PutMetricData request each run: ${usd(singleDefault.totalUsd)} (\`default\`) or ${usd(singleAll.totalUsd)} (\`all\`) a month.`,
+    '',
+    'Per deployment, whatever the number of appliances:',
+    '',
+    `- Dashboard: ${usd(PRICES.dashboard)} a month (the first 3 dashboards of an account are free).`,
+    `- Collector alarms (errors, throttles, duration): 3 x ${usd(PRICES.alarmMetric)} = ${usd(3 * PRICES.alarmMetric)} a month.`,
+    `- Only with \`vpc.createEndpoints\`: 2 interface endpoints (Secrets Manager, CloudWatch) x ${usd(endpointsPerAz)} per Availability Zone a month (the DynamoDB gateway endpoint is free).`,
+    '',
+    `Not in the table: Secrets Manager at ${usd(PRICES.secret)} per secret a month (one per appliance, or one shared), plus about $0.05 per 10,000 reads (the function caches a secret for a few minutes); traffic to the appliances (about 20 KB per run with TLS, under 1 GB a month; through a NAT gateway about $0.04 a month per appliance).`,
+  ].join('\n');
+}
+
+export const COST_DOC = fileURLToPath(new URL('../README.md', import.meta.url));
+export const BEGIN_MARKER = '<!-- cost-estimate:begin (generated by scripts/cost-estimate.ts --write; do not edit) -->';
+export const END_MARKER = '<!-- cost-estimate:end -->';
+
+/** README.md with the generated part replaced by the current estimate. */
+export function updatedCostDoc(current: string): string {
+  const begin = current.indexOf(BEGIN_MARKER);
+  const end = current.indexOf(END_MARKER);
+  if (begin < 0 || end < begin) throw new Error(`${COST_DOC} lacks the markers ${BEGIN_MARKER} ... ${END_MARKER}`);
+  return `${current.slice(0, begin + BEGIN_MARKER.length)}\n${renderCostMarkdown()}\n${current.slice(end)}`;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (process.argv.includes('--write')) {
+    writeFileSync(COST_DOC, updatedCostDoc(readFileSync(COST_DOC, 'utf8')));
+    process.stdout.write(`updated ${COST_DOC}\n`);
+  } else {
+    process.stdout.write(`${renderCostMarkdown()}\n`);
+  }
+}

@@ -1,0 +1,256 @@
+import { NestedStack, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { ALLOCATION_FAILURE_METRICS, JOIN_REJECTION_METRICS } from '../../lambda/catalog/catalog.js';
+import { resolveSelection } from '../../lambda/catalog/selection.js';
+import { HEALTH_METRICS } from '../../lambda/metrics/health.js';
+import { MAX_APPLIANCE_ALARMS_PER_TEMPLATE } from '../../infra/constructs/mptcp-monitoring.js';
+import { FALLBACK_ALARM_METRICS, PROTOCOL_ERROR_PRIORITY } from '../../infra/model/alarm-plan.js';
+import { configWith, manyAppliances, onlyResource, resourcesOf, synthConfig, type ConfigInput } from './helpers.js';
+
+type AlarmProps = Record<string, unknown> & {
+  AlarmDescription: unknown;
+  AlarmActions?: unknown[];
+  OKActions?: unknown[];
+  MetricName?: string;
+  Metrics?: { Expression?: string; MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string; Value: string }[] }; Stat: string; Period: number } }[];
+};
+
+function alarmsOf(template: Template): Record<string, AlarmProps> {
+  return Object.fromEntries(Object.entries(resourcesOf(template, 'AWS::CloudWatch::Alarm')).map(([id, r]) => [id, r.Properties as AlarmProps]));
+}
+
+/** The alarm whose logical id contains `appliance` (without dashes) and `suffix`. */
+function alarm(template: Template, appliance: string, suffix: string): AlarmProps {
+  const key = `${appliance.replace(/[^A-Za-z0-9]/g, '')}${suffix}`;
+  const found = Object.entries(alarmsOf(template)).filter(([id]) => id.includes(key));
+  if (found.length !== 1) throw new Error(`expected one alarm ${key}, found ${found.length}`);
+  return found[0]![1];
+}
+
+function metricNames(props: AlarmProps): string[] {
+  if (props.MetricName) return [props.MetricName];
+  return (props.Metrics ?? []).flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric.MetricName] : []));
+}
+
+/** The description with tokens replaced by a 64-character stand-in (a generated log group name). */
+function descriptionText(props: AlarmProps): string {
+  const d = props.AlarmDescription;
+  if (typeof d === 'string') return d;
+  const parts = (d as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+  return parts.map((p) => (typeof p === 'string' ? p : 'x'.repeat(64))).join('');
+}
+
+const warningsOf = (stack: Stack) =>
+  stack.node
+    .findAll()
+    .flatMap((c) => c.node.metadata)
+    .filter((m) => m.type === 'aws:cdk:warning')
+    .map((m) => String(m.data));
+
+describe('alarms for the default selection', () => {
+  const { template } = synthConfig(configWith());
+  const topicId = onlyResource(template, 'AWS::SNS::Topic').id;
+  const all = alarmsOf(template);
+
+  it('notify the topic on ALARM and on OK, and tell the on-call what it means and what to do', () => {
+    for (const [id, props] of Object.entries(all)) {
+      expect(props.AlarmActions, id).toEqual([{ Ref: topicId }]);
+      expect(props.OKActions, id).toEqual([{ Ref: topicId }]);
+      const text = descriptionText(props);
+      expect(text.length, id).toBeLessThanOrEqual(1024);
+      expect(text, id).toMatch(/Runbook: README\.md#[a-z]+/);
+    }
+  });
+
+  it('name the appliance in each appliance alarm', () => {
+    for (const suffix of ['CollectionFailing', 'ProtocolErrors', 'ResourceExhaustion', 'JoinsRejected', 'SessionsWithoutSubflows', 'FallbacksToTcp']) {
+      expect(descriptionText(alarm(template, 'adc-2', suffix))).toMatch(/^\[adc-2\] /);
+    }
+  });
+
+  it('treat a silent collector as failing: CollectionSuccess below 1 for 3 intervals, missing data breaching', () => {
+    expect(alarm(template, 'adc-1', 'CollectionFailing')).toMatchObject({
+      MetricName: HEALTH_METRICS.success,
+      Namespace: 'NetScaler/MPTCP',
+      Dimensions: [{ Name: 'Appliance', Value: 'adc-1' }],
+      Statistic: 'Maximum',
+      Period: 60,
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  it('sum at most 10 selected error counters for protocol errors (metric math)', () => {
+    const props = alarm(template, 'adc-1', 'ProtocolErrors');
+    expect(props.Metrics![0]).toMatchObject({ Expression: 'SUM([m0,m1,m2,m3,m4])', ReturnData: true });
+    expect(metricNames(props)).toEqual(PROTOCOL_ERROR_PRIORITY.slice(0, 5));
+    expect(props.Metrics!.slice(1).every((m) => m.MetricStat!.Stat === 'Sum' && m.MetricStat!.Period === 300)).toBe(true);
+    expect(props).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 100, TreatMissingData: 'notBreaching' });
+  });
+
+  it('alarm on any allocation failure and any rejected join', () => {
+    expect(metricNames(alarm(template, 'adc-1', 'ResourceExhaustion'))).toEqual(ALLOCATION_FAILURE_METRICS);
+    expect(alarm(template, 'adc-1', 'ResourceExhaustion')).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(metricNames(alarm(template, 'adc-1', 'JoinsRejected'))).toEqual(JOIN_REJECTION_METRICS);
+    expect(alarm(template, 'adc-1', 'JoinsRejected')).toMatchObject({ Threshold: 0 });
+  });
+
+  it('alarm on a sustained number of sessions without subflows and on fallbacks to plain TCP', () => {
+    expect(alarm(template, 'adc-1', 'SessionsWithoutSubflows')).toMatchObject({
+      MetricName: 'CurrentSessionsWithoutSubflows',
+      Statistic: 'Maximum',
+      Threshold: 500,
+      EvaluationPeriods: 3,
+      TreatMissingData: 'notBreaching',
+    });
+    const selected = new Set(resolveSelection('default').map((m) => m.metricName));
+    expect(metricNames(alarm(template, 'adc-1', 'FallbacksToTcp'))).toEqual(FALLBACK_ALARM_METRICS.filter((n) => selected.has(n)));
+  });
+
+  it('watch the collector function: errors, throttles, duration near its timeout', () => {
+    const byId = (suffix: string) => Object.entries(all).find(([id]) => id.includes(`CollectorAlarms${suffix}`))![1];
+    expect(byId('CollectorErrors')).toMatchObject({ MetricName: 'Errors', Namespace: 'AWS/Lambda', Statistic: 'Sum', Threshold: 0, EvaluationPeriods: 2, Period: 300 });
+    expect(byId('CollectorThrottled')).toMatchObject({ MetricName: 'Throttles', Statistic: 'Sum', Threshold: 0 });
+    expect(byId('CollectorNearTimeout')).toMatchObject({ MetricName: 'Duration', Statistic: 'Maximum', Threshold: 40_000 });
+  });
+
+  it('reference only selected metrics and health metrics', () => {
+    const allowed = new Set([...resolveSelection('default').map((m) => m.metricName), ...Object.values(HEALTH_METRICS), 'Errors', 'Throttles', 'Duration']);
+    for (const props of Object.values(all)) for (const name of metricNames(props)) expect(allowed.has(name), name).toBe(true);
+  });
+});
+
+describe('alarm names', () => {
+  it('are <stack name>-<appliance>-<Suffix> and <stack name>-<Suffix>', () => {
+    const { template } = synthConfig(configWith());
+    const names = Object.values(alarmsOf(template)).map((p) => p.AlarmName as string);
+    expect(names).toContain('Test-CollectorErrors');
+    expect(names).toContain('Test-adc-2-CollectionFailing');
+    expect(names).toContain('Test-adc-1-FallbacksToTcp');
+    expect(new Set(names).size).toBe(names.length);
+    expect(descriptionText(alarm(template, 'adc-1', 'CollectionFailing'))).toContain('If Test-CollectorErrors fires too');
+  });
+
+  it('stay within 255 characters and unique for the longest appliance names', () => {
+    const long = (c: string) => ({ name: `${c.repeat(255)}`, url: 'https://adc.example.net', secretId: 's' });
+    const { template } = synthConfig({ appliances: [long('a'), { ...long('a'), name: `${'a'.repeat(254)}b` }] });
+    const names = Object.values(alarmsOf(template)).map((p) => p.AlarmName as string);
+    expect(Math.max(...names.map((n) => n.length))).toBe(255);
+    expect(new Set(names).size).toBe(names.length);
+  });
+});
+
+describe('alarm descriptions', () => {
+  it('stay within 1024 characters with the longest names, keeping the runbook link', () => {
+    const name = `adc-${'x'.repeat(251)}`;
+    const url = `https://${'a'.repeat(60)}.${'b'.repeat(60)}.example.net`;
+    const secretId = `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${'s'.repeat(200)}-AbC123`;
+    const { template } = synthConfig({ appliances: [{ name, url, secretId }], counters: 'all' });
+    for (const props of Object.values(alarmsOf(template))) {
+      const text = descriptionText(props);
+      expect(text.length).toBeLessThanOrEqual(1024);
+      expect(text).toMatch(/Runbook: README\.md#[a-z]+/);
+    }
+    const collection = Object.values(alarmsOf(template)).find((props) => props.MetricName === 'CollectionSuccess')!;
+    expect(descriptionText(collection)).toMatch(/\.\.\.$/);
+  });
+});
+
+describe('alarm settings from the config', () => {
+  it('uses configured thresholds, periods and datapoints', () => {
+    const { template } = synthConfig(
+      configWith({
+        alarms: {
+          fallbacks: { threshold: 7, periodMinutes: 10, evaluationPeriods: 3, datapointsToAlarm: 2 },
+          collectionFailing: { evaluationPeriods: 5, datapointsToAlarm: 4 },
+          functionDuration: { thresholdPercent: 90 },
+        },
+      }),
+    );
+    const fallbacks = alarm(template, 'adc-1', 'FallbacksToTcp');
+    expect(fallbacks).toMatchObject({ Threshold: 7, EvaluationPeriods: 3, DatapointsToAlarm: 2 });
+    expect(fallbacks.Metrics!.slice(1).every((m) => m.MetricStat!.Period === 600)).toBe(true);
+    expect(descriptionText(fallbacks)).toContain('More than 7 MPTCP sessions fell back to plain TCP in 2 of 3 consecutive 10-minute periods');
+    expect(alarm(template, 'adc-1', 'CollectionFailing')).toMatchObject({ EvaluationPeriods: 5, DatapointsToAlarm: 4 });
+    const duration = Object.entries(alarmsOf(template)).find(([id]) => id.includes('CollectorNearTimeout'))![1];
+    expect(duration.Threshold).toBe(45_000);
+  });
+
+  it('evaluates collection per interval with a slower schedule', () => {
+    const { template } = synthConfig(configWith({ schedule: { rateMinutes: 5 } }));
+    expect(alarm(template, 'adc-1', 'CollectionFailing')).toMatchObject({ Period: 300 });
+  });
+
+  it('rounds default periods up to a multiple of the schedule interval', () => {
+    const { template } = synthConfig(configWith({ schedule: { rateMinutes: 2 } }));
+    expect(alarm(template, 'adc-1', 'SessionsWithoutSubflows')).toMatchObject({ Period: 360 });
+    const errors = Object.entries(alarmsOf(template)).find(([id]) => id.includes('CollectorErrors'))![1];
+    expect(errors).toMatchObject({ Period: 360 });
+  });
+
+  it('leaves out disabled alarms without a warning', () => {
+    const { template, stack } = synthConfig(configWith({ alarms: { fallbacks: { enabled: false }, functionThrottles: { enabled: false } } }));
+    expect(Object.keys(alarmsOf(template)).some((id) => id.includes('FallbacksToTcp') || id.includes('CollectorThrottled'))).toBe(false);
+    expect(Object.keys(alarmsOf(template))).toHaveLength(2 + 2 * 5);
+    expect(warningsOf(stack).some((w) => w.includes('fallbacks'))).toBe(false);
+  });
+
+  it('sums the 10 prioritized error counters with "all", or the configured ones', () => {
+    const all = synthConfig(configWith({ counters: 'all' })).template;
+    const props = alarm(all, 'adc-1', 'ProtocolErrors');
+    expect(metricNames(props)).toEqual(PROTOCOL_ERROR_PRIORITY);
+    expect(props.Metrics![0]!.Expression).toBe('SUM([m0,m1,m2,m3,m4,m5,m6,m7,m8,m9])');
+    const chosen = synthConfig(configWith({ counters: 'all', alarms: { protocolErrors: { metrics: ['DuplicateMappingErrors', 'RssFilterFailures'] } } })).template;
+    expect(metricNames(alarm(chosen, 'adc-1', 'ProtocolErrors'))).toEqual(['DuplicateMappingErrors', 'RssFilterFailures']);
+  });
+});
+
+describe('alarms whose metrics are not selected', () => {
+  it('are skipped with a synth-time warning naming the alarm and why', () => {
+    const { template, stack } = synthConfig(configWith({ counters: 'CurrentSessions,SessionsCreated' }));
+    const ids = Object.keys(alarmsOf(template));
+    expect(ids.filter((id) => id.includes('ApplianceAlarms')).map((id) => id.replace(/^MonitoringApplianceAlarmsadc\d/, '').replace(/[0-9A-F]{8}$/, ''))).toEqual([
+      'CollectionFailing',
+      'CollectionFailing',
+    ]);
+    const warnings = warningsOf(stack);
+    for (const kind of ['protocolErrors', 'resourceExhaustion', 'joinsRejected', 'sessionsWithoutSubflows', 'fallbacks']) {
+      expect(warnings.some((w) => w.startsWith(`The ${kind} alarm is not created: `)), kind).toBe(true);
+    }
+    expect(warnings.find((w) => w.startsWith('The sessionsWithoutSubflows alarm'))).toContain('CurrentSessionsWithoutSubflows is not in the counter selection');
+  });
+});
+
+describe('a fleet whose alarms do not fit one template', () => {
+  const appliances = manyAppliances(40);
+  const { stack, template } = synthConfig({ appliances, alarms: { emails: ['oncall@example.com'] } } as ConfigInput);
+  const nested = stack.node.findAll().filter((c): c is NestedStack => c instanceof NestedStack);
+
+  it('puts appliance alarms into nested stacks of at most the per-template limit, in config order', () => {
+    const perStack = Math.floor(MAX_APPLIANCE_ALARMS_PER_TEMPLATE / 6);
+    expect(nested).toHaveLength(Math.ceil(40 / perStack));
+    const counts = nested.map((n) => Object.keys(alarmsOf(Template.fromStack(n))).length);
+    expect(counts).toEqual([perStack * 6, (40 - perStack) * 6]);
+    expect(Object.keys(alarmsOf(template))).toHaveLength(3);
+    template.resourceCountIs('AWS::CloudFormation::Stack', nested.length);
+    expect(descriptionText(alarm(Template.fromStack(nested[1]!), 'adc-040', 'CollectionFailing'))).toMatch(/^\[adc-040\]/);
+  });
+
+  it('names nested alarms with their group, and lists them on the dashboard by name (no cross-stack outputs)', () => {
+    const inner = Template.fromStack(nested[1]!);
+    expect(inner.toJSON().Outputs).toBeUndefined();
+    expect(alarm(inner, 'adc-040', 'CollectionFailing').AlarmName).toBe('Test-adc-040-CollectionFailing-g2');
+    const body = JSON.stringify(onlyResource(template, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody);
+    expect(body).toContain(':alarm:Test-adc-040-CollectionFailing-g2');
+    expect(body.match(/:alarm:Test-adc-\d+-/g)).toHaveLength(40 * 6);
+  });
+
+  it('notifies the parent stack topic from the nested alarms', () => {
+    const inner = alarmsOf(Template.fromStack(nested[0]!));
+    for (const props of Object.values(inner)) expect(JSON.stringify(props.AlarmActions)).toMatch(/"Ref":"referencetoTest.*Topic.*Ref"/);
+  });
+});

@@ -1,0 +1,61 @@
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/build-app.js';
+import { EXAMPLE_CONFIG_FILE } from '../../infra/config/load-config.js';
+
+/**
+ * The one test that bundles the handler for real (esbuild, locally), as `cdk deploy` would, and loads the
+ * bundle the way the nodejs24.x runtime does: CommonJS `index.js`, export `handler`.
+ */
+describe('the real Lambda bundle', () => {
+  const lambdaEnvironment = {
+    AWS_REGION: 'eu-west-1',
+    METRIC_NAMESPACE: 'NetScaler/MPTCP',
+    STATE_TABLE_NAME: 'state',
+    COUNTERS: 'default',
+  };
+  const saved = Object.fromEntries(Object.keys(lambdaEnvironment).map((key) => [key, process.env[key]]));
+  let assetDir = '';
+
+  beforeAll(() => {
+    const cwd = mkdtempSync(join(tmpdir(), 'mptcp-bundle-app-'));
+    copyFileSync(resolve(import.meta.dirname, '../..', EXAMPLE_CONFIG_FILE), join(cwd, EXAMPLE_CONFIG_FILE));
+    const outdir = mkdtempSync(join(tmpdir(), 'mptcp-bundle-out-'));
+    const { app, stack } = buildApp({ outdir }, cwd);
+    app.synth();
+    const fn = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0] as { Properties: { Code: { S3Key: string } } };
+    assetDir = join(outdir, `asset.${fn.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
+  }, 120_000);
+
+  afterAll(() => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+
+  it('loads and exports an async-capable handler function', () => {
+    // The environment the function gets, so that module-level code sees what it would in Lambda.
+    Object.assign(process.env, lambdaEnvironment);
+    const bundle = createRequire(join(assetDir, 'index.js'))(join(assetDir, 'index.js')) as { handler?: unknown };
+    expect(typeof bundle.handler).toBe('function');
+  });
+
+  it('is minified CommonJS with the AWS SDK inside and a source map without sources', () => {
+    const code = readFileSync(join(assetDir, 'index.js'), 'utf8');
+    // Every package is inside; only Node built-ins (and the SDK's optional CRT signer, required in a try) stay outside.
+    const external = [...new Set([...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!))].filter((name) => !name.startsWith('node:'));
+    expect(external).toEqual(external.length === 0 ? [] : ['@aws-sdk/signature-v4-crt']);
+    expect(/\bimport\.meta\b/.test(code), 'import.meta in a CommonJS bundle is undefined').toBe(false);
+    // Minified: only the newlines inside string literals remain.
+    expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
+    expect(code.trimEnd().endsWith('//# sourceMappingURL=index.js.map')).toBe(true);
+    const map = JSON.parse(readFileSync(join(assetDir, 'index.js.map'), 'utf8')) as { sources: string[]; sourcesContent?: unknown };
+    expect(map.sources.some((s) => s.includes('lambda/handler.ts'))).toBe(true);
+    expect(map.sourcesContent).toBeUndefined();
+  });
+});

@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { resolveSelection } from '../../lambda/catalog/selection.js';
+import { COST_DOC, estimate, PRICES, updatedCostDoc } from '../../scripts/cost-estimate.js';
+
+describe('the cost estimate', () => {
+  it('counts the selected metrics plus 5 health metrics at $0.30', () => {
+    const def = estimate('default');
+    expect(def.metrics).toBe(resolveSelection('default').length + 5);
+    expect(estimate('all').metrics).toBe(77 + 5);
+    expect(def.lines.find((l) => l.item === 'Custom metrics')!.monthlyUsd).toBeCloseTo(def.metrics * PRICES.metric, 10);
+  });
+
+  it('prices alarms per metric and adds the lines up', () => {
+    const all = estimate('all');
+    expect(all.alarms).toBe(6);
+    expect(all.alarmMetrics).toBe(1 + 10 + 5 + 2 + 1 + 5);
+    expect(all.totalUsd).toBeCloseTo(all.lines.reduce((sum, l) => sum + l.monthlyUsd, 0), 10);
+    expect(estimate('default', 1).totalUsd).toBeGreaterThan(estimate('default').totalUsd);
+  });
+
+  it('is what the Monthly cost section of the README shows (regenerate with: npx tsx scripts/cost-estimate.ts --write)', () => {
+    const doc = readFileSync(COST_DOC, 'utf8');
+    expect(updatedCostDoc(doc)).toBe(doc);
+  });
+});

@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { resolveSelection } from '../../lambda/catalog/selection.js';
+import { HEALTH_METRICS } from '../../lambda/metrics/health.js';
+import { planApplianceGraphs } from '../../infra/model/dashboard-plan.js';
+import { configWith, manyAppliances, onlyResource, resourcesOf, synthConfig } from './helpers.js';
+
+interface Widget {
+  type: string;
+  width: number;
+  height: number;
+  properties: {
+    title?: string;
+    markdown?: string;
+    alarms?: string[];
+    metrics?: unknown[][];
+    annotations?: { horizontal?: { value: number; label: string }[] };
+  };
+}
+
+interface Body {
+  start: string;
+  widgets: Widget[];
+  variables: { type: string; property: string; inputType: string; defaultValue: string; values: { value: string }[] }[];
+}
+
+/** The dashboard body with each CloudFormation reference replaced by `<logical id>` (or `<Fn>`). */
+function dashboardBody(template: Template): Body {
+  const body = onlyResource(template, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] };
+  const text = body['Fn::Join'][1]
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const ref = (part as { Ref?: string }).Ref ?? (part as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt']?.[0];
+      return `<${ref ?? 'Fn'}>`;
+    })
+    .join('');
+  return JSON.parse(text) as Body;
+}
+
+/** Every metric name a graph widget uses (plain metrics and SEARCH expressions). */
+function metricNamesOf(widget: Widget): string[] {
+  return (widget.properties.metrics ?? []).flatMap((row) => {
+    const first = row[0];
+    if (typeof first === 'object' && first !== null && 'expression' in first) {
+      const match = /MetricName=\\?"([A-Za-z]+)\\?"/.exec(String((first as { expression: string }).expression));
+      return match ? [match[1]!] : [];
+    }
+    return typeof row[1] === 'string' ? [row[1]] : [];
+  });
+}
+
+describe('the dashboard', () => {
+  const { template } = synthConfig(configWith());
+  const body = dashboardBody(template);
+  const titles = body.widgets.map((w) => w.properties.title).filter(Boolean);
+
+  it('has a selector for the appliance, defaulting to the first', () => {
+    expect(body.variables).toEqual([
+      expect.objectContaining({
+        type: 'property',
+        property: 'Appliance',
+        inputType: 'select',
+        defaultValue: 'adc-1',
+        values: [{ value: 'adc-1' }, { value: 'adc-2' }],
+      }),
+    ]);
+  });
+
+  it('shows every alarm of the deployment by state', () => {
+    const statusWidgets = body.widgets.filter((w) => w.type === 'alarm');
+    const shown = statusWidgets.flatMap((w) => w.properties.alarms ?? []);
+    const alarmIds = Object.keys(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
+    expect(shown.sort()).toEqual(alarmIds.map((id) => `<${id}>`).sort());
+  });
+
+  it('has the fleet, handshake, data, fallback, error, exhaustion, health and function sections', () => {
+    expect(titles).toEqual([
+      'Alarms',
+      'Fleet: collection success (1 ok, 0 failed)',
+      'Fleet: collection duration (ms)',
+      'Fleet: CurrentSessions',
+      'Fleet: CurrentSubflows',
+      'Current sessions and subflows',
+      'MP_CAPABLE handshake: SYN -> SYN/ACK -> final ACK',
+      'MP_JOIN handshake: SYN -> SYN/ACK -> final ACK',
+      'Sessions and subflows opened and closed',
+      'Fallbacks to plain TCP',
+      'Protocol errors',
+      'Resource exhaustion: allocation failures and rejected joins',
+      'Collector health',
+      'Invocations, errors, throttles',
+      'Duration (ms)',
+      'Scheduled events dropped (too old) and their age',
+    ]);
+  });
+
+  it('graphs handshakes in protocol order: SYN, SYN/ACK, final ACK', () => {
+    const handshake = body.widgets.find((w) => w.properties.title?.startsWith('MP_CAPABLE'))!;
+    expect(metricNamesOf(handshake)).toEqual(['MpCapableSynReceived', 'MpCapableSynAckSent', 'MpCapableFinalAckReceived']);
+  });
+
+  it('graphs each selected metric of one appliance once, and only selected or health metrics', () => {
+    const selected = resolveSelection('default').map((m) => m.metricName);
+    const perAppliance = body.widgets.filter((w) => !w.properties.title?.startsWith('Fleet') && w.type === 'metric');
+    const names = perAppliance.flatMap(metricNamesOf).filter((n) => !Object.values(HEALTH_METRICS).includes(n as never));
+    const lambdaMetrics = ['Invocations', 'Errors', 'Throttles', 'Duration', 'Duration', 'AsyncEventsDropped', 'AsyncEventAge'];
+    expect(names.filter((n) => !lambdaMetrics.includes(n)).sort()).toEqual([...selected].sort());
+    const health = body.widgets.find((w) => w.properties.title === 'Collector health')!;
+    expect(metricNamesOf(health).sort()).toEqual(Object.values(HEALTH_METRICS).sort());
+  });
+
+  it('marks the alarm thresholds and the timeout', () => {
+    const sessions = body.widgets.find((w) => w.properties.title === 'Current sessions and subflows')!;
+    expect(sessions.properties.annotations?.horizontal).toEqual([expect.objectContaining({ value: 500 })]);
+    const duration = body.widgets.find((w) => w.properties.title === 'Duration (ms)')!;
+    expect(duration.properties.annotations?.horizontal?.map((a) => a.value)).toEqual([50_000, 40_000]);
+  });
+
+  it('uses one line per appliance (SEARCH) for the fleet graphs', () => {
+    const fleet = body.widgets.find((w) => w.properties.title === 'Fleet: collection success (1 ok, 0 failed)')!;
+    expect(fleet.properties.metrics).toEqual([[expect.objectContaining({ expression: `SEARCH('{"NetScaler/MPTCP",Appliance} MetricName="CollectionSuccess"', 'Minimum', 60)` })]]);
+  });
+});
+
+describe('the dashboard follows the selection', () => {
+  it('leaves out graphs without a selected metric', () => {
+    const body = dashboardBody(synthConfig(configWith({ counters: 'CurrentSessions' })).template);
+    const titles = body.widgets.map((w) => w.properties.title).filter(Boolean);
+    expect(titles).toContain('Fleet: CurrentSessions');
+    expect(titles).not.toContain('Fleet: CurrentSubflows');
+    expect(titles.some((t) => t!.startsWith('MP_CAPABLE') || t === 'Protocol errors' || t === 'Fallbacks to plain TCP')).toBe(false);
+  });
+
+  it('places every metric of "all" plus named rates in exactly one graph', () => {
+    const selection = resolveSelection('all,SessionsCreatedRate');
+    const graphs = planApplianceGraphs(selection);
+    const placed = graphs.flatMap((g) => g.metricNames);
+    expect(placed.sort()).toEqual(selection.map((m) => m.metricName).sort());
+    expect(graphs.find((g) => g.title.startsWith('Appliance-computed rates'))?.metricNames).toEqual(['SessionsCreatedRate']);
+    expect(graphs.every((g) => g.metricNames.length <= 100)).toBe(true);
+  });
+
+  it('splits the alarm list into widgets of at most 100 alarms', () => {
+    const body = dashboardBody(synthConfig({ appliances: manyAppliances(20) }).template);
+    const status = body.widgets.filter((w) => w.type === 'alarm');
+    expect(status.map((w) => w.properties.alarms!.length)).toEqual([100, 23]);
+    expect(status.map((w) => w.properties.title)).toEqual(['Alarms 1-100', 'Alarms 101-123']);
+  });
+});

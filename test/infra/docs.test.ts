@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
+import { configFileSchema } from '../../infra/config/file-schema.js';
+import { ALARM_DEFAULTS, type AlarmKind } from '../../infra/model/alarm-plan.js';
+import { ALARM_SUFFIX, runbookLink } from '../../infra/model/alarm-text.js';
+
+/** The operator docs live in README.md (Deployment, The dashboard, Alarm runbook, Monthly cost). */
+const doc = () => readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
+
+/** Every field name of the config schema, nested objects and array elements included. */
+function fieldNames(schema: z.ZodType): string[] {
+  if (schema instanceof z.ZodOptional || schema instanceof z.ZodDefault) return fieldNames(schema.unwrap() as z.ZodType);
+  if (schema instanceof z.ZodArray) return fieldNames(schema.element as z.ZodType);
+  if (schema instanceof z.ZodObject) {
+    return Object.entries(schema.shape as Record<string, z.ZodType>).flatMap(([key, value]) => [key, ...fieldNames(value)]);
+  }
+  return [];
+}
+
+describe('the operator docs match the code', () => {
+  it('the alarm runbook in the README has a section for every alarm, where the descriptions link', () => {
+    const alarms = doc();
+    for (const [kind, suffix] of Object.entries(ALARM_SUFFIX)) {
+      expect(alarms, suffix).toContain(`\n### ${suffix}\n`);
+      expect(runbookLink(kind as AlarmKind)).toBe(`Runbook: README.md#${suffix.toLowerCase()}`);
+    }
+  });
+
+  it('the alarm runbook in the README states the default thresholds', () => {
+    const table = doc().split('\n').filter((line) => line.startsWith('| '));
+    for (const [kind, suffix] of Object.entries(ALARM_SUFFIX) as [AlarmKind, string][]) {
+      const row = table.find((line) => line.startsWith(`| ${suffix} |`));
+      expect(row, suffix).toBeDefined();
+      if (kind !== 'collectionFailing') expect(row, suffix).toMatch(new RegExp(`(more than|above) ${ALARM_DEFAULTS[kind].threshold}\\b`));
+    }
+  });
+
+  it('the README documents every config field', () => {
+    const deployment = doc();
+    const names = [...new Set(fieldNames(configFileSchema))];
+    expect(names.length).toBeGreaterThan(40);
+    for (const name of names) expect(deployment, name).toContain(`\`${name}\``);
+  });
+});

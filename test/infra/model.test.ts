@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { resolveSelection } from '../../lambda/catalog/selection.js';
+import {
+  ALARM_DEFAULTS,
+  APPLIANCE_ALARM_KINDS,
+  MAX_METRICS_PER_ALARM,
+  planApplianceAlarms,
+  protocolErrorMetrics,
+  settingsFor,
+} from '../../infra/model/alarm-plan.js';
+import { defaultTimeoutSeconds, maxTimeoutSeconds, shard } from '../../infra/model/sizing.js';
+
+describe('sizing', () => {
+  it('gives the function the interval minus 10 s, at most 5 minutes by default and 900 s at all', () => {
+    expect([1, 2, 5, 6, 60].map(defaultTimeoutSeconds)).toEqual([50, 110, 290, 300, 300]);
+    expect([1, 5, 60].map(maxTimeoutSeconds)).toEqual([50, 290, 900]);
+  });
+
+  it('shards in order, the last shard taking the rest', () => {
+    expect(shard([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
+    expect(shard([1, 2], 25)).toEqual([[1, 2]]);
+    expect(() => shard([1], 0)).toThrow(RangeError);
+  });
+});
+
+describe('alarm settings', () => {
+  it('alarm on every evaluated period unless datapointsToAlarm says otherwise', () => {
+    expect(settingsFor('fallbacks', undefined)).toEqual(ALARM_DEFAULTS.fallbacks);
+    expect(settingsFor('fallbacks', { evaluationPeriods: 4 })).toMatchObject({ evaluationPeriods: 4, datapointsToAlarm: 4 });
+    expect(settingsFor('fallbacks', { evaluationPeriods: 4, datapointsToAlarm: 2, threshold: 9 })).toMatchObject({ datapointsToAlarm: 2, threshold: 9 });
+    expect(settingsFor('fallbacks', { threshold: undefined })).toEqual(ALARM_DEFAULTS.fallbacks);
+  });
+});
+
+describe('the per-appliance alarm plan', () => {
+  it('has all six alarms for the default selection, each within the metric-math limit', () => {
+    const plan = planApplianceAlarms(resolveSelection('default'), { intervalMinutes: 1 });
+    expect(plan.alarms.map((a) => a.kind)).toEqual(APPLIANCE_ALARM_KINDS);
+    expect(plan.skipped).toEqual([]);
+    expect(plan.alarms.every((a) => a.metricNames.length >= 1 && a.metricNames.length <= MAX_METRICS_PER_ALARM)).toBe(true);
+  });
+
+  it('fixes collectionFailing to the schedule interval and a threshold of 1', () => {
+    const plan = planApplianceAlarms(resolveSelection('default'), { intervalMinutes: 5, overrides: { collectionFailing: { periodMinutes: 60, threshold: 7 } } });
+    expect(plan.alarms[0]).toMatchObject({ kind: 'collectionFailing', treatMissingData: 'breaching', settings: { periodMinutes: 5, threshold: 1 } });
+  });
+
+  it('skips alarms whose metrics are not selected, saying why, and disabled ones', () => {
+    const plan = planApplianceAlarms(resolveSelection('SessionAllocationFailures'), { intervalMinutes: 1, overrides: { joinsRejected: { enabled: false } } });
+    expect(plan.alarms.map((a) => [a.kind, a.metricNames])).toEqual([
+      ['collectionFailing', ['CollectionSuccess']],
+      ['resourceExhaustion', ['SessionAllocationFailures']],
+    ]);
+    expect(Object.fromEntries(plan.skipped.map((s) => [s.kind, s.reason]))).toEqual({
+      protocolErrors: 'no counter of the "errors" group is in the counter selection',
+      joinsRejected: 'disabled in the configuration',
+      sessionsWithoutSubflows: 'CurrentSessionsWithoutSubflows is not in the counter selection',
+      fallbacks: expect.stringMatching(/^none of FallbacksOnPlainAck, .* is in the counter selection$/),
+    });
+  });
+
+  it('fills the protocol-errors alarm by priority, then catalog order, up to 10', () => {
+    const chosen = protocolErrorMetrics(resolveSelection('ChecksumErrors,JoinOnAddressIdZeroErrors,SessionsDroppedOnBadMapping'));
+    expect(chosen).toEqual(['ChecksumErrors', 'SessionsDroppedOnBadMapping', 'JoinOnAddressIdZeroErrors']);
+    expect(protocolErrorMetrics(resolveSelection('all'))).toHaveLength(10);
+  });
+});
