@@ -73,7 +73,7 @@ export function createHandler(overrides: Partial<HandlerDependencies> = {}) {
           collectDeadline,
           publishDeadline,
         },
-        { credentials, store, sink, logger, redactor: globalRedactor, now },
+        { credentials, store, sink, logger, redactor: globalRedactor, now, maxSampleAgeMs: config.maxSampleAgeMs },
       );
       const failed = summary.appliances.filter((a) => a.outcome === 'failed').length;
       logger.info('run finished', {

@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ENVIRONMENT } from '../../lambda/config/environment.js';
+import { DEFAULT_MAX_SAMPLE_AGE_SECONDS, ENVIRONMENT } from '../../lambda/config/environment.js';
 import { MAX_EVENT_AGE_SECONDS } from '../model/sizing.js';
 import { SecretAccess } from './secret-access.js';
 
@@ -31,6 +31,8 @@ export interface CollectorFunctionProps {
   readonly counters: string;
   readonly storageResolution?: 60 | 1;
   readonly concurrency?: number;
+  /** Collection interval in minutes: a previous sample older than three intervals gives no counter deltas. */
+  readonly intervalMinutes: number;
   readonly stateTable: dynamodb.ITable;
   readonly secretIds: readonly string[];
   readonly secretsEncryptionKeyArns?: readonly string[];
@@ -161,6 +163,11 @@ export class CollectorFunction extends Construct {
   }
 }
 
+/** Three missed runs, but never less than the function's default of 15 minutes. */
+export function maxSampleAgeSeconds(intervalMinutes: number): number {
+  return Math.max(DEFAULT_MAX_SAMPLE_AGE_SECONDS, 3 * intervalMinutes * 60);
+}
+
 function collectorEnvironment(props: CollectorFunctionProps): Record<string, string> {
   return {
     [ENVIRONMENT.namespace]: props.namespace,
@@ -168,6 +175,7 @@ function collectorEnvironment(props: CollectorFunctionProps): Record<string, str
     [ENVIRONMENT.counters]: props.counters,
     ...(props.concurrency === undefined ? {} : { [ENVIRONMENT.concurrency]: String(props.concurrency) }),
     ...(props.storageResolution === undefined ? {} : { [ENVIRONMENT.storageResolution]: String(props.storageResolution) }),
+    [ENVIRONMENT.maxSampleAge]: String(maxSampleAgeSeconds(props.intervalMinutes)),
     NODE_OPTIONS: '--enable-source-maps',
   };
 }

@@ -149,6 +149,7 @@ export class MptcpMonitoring extends Construct {
 
     const collector = new CollectorFunction(this, 'Collector', {
       applianceCount: appliances.length,
+      intervalMinutes,
       namespace,
       counters: countersSpec,
       ...(props.storageResolution === undefined ? {} : { storageResolution: props.storageResolution }),

@@ -12,6 +12,12 @@ export const ENVIRONMENT = {
   concurrency: 'CONCURRENCY',
   /** CloudWatch storage resolution in seconds: 60 (default, standard) or 1 (high resolution). */
   storageResolution: 'STORAGE_RESOLUTION',
+  /** A previous sample older than this many seconds gives no counter deltas (default 900; the CDK app sets 3 intervals). */
+  maxSampleAge: 'MAX_SAMPLE_AGE_SECONDS',
 } as const;
 
 export const DEFAULT_CONCURRENCY = 10;
+export const DEFAULT_MAX_SAMPLE_AGE_SECONDS = 900;
+
+/** The longest sensible gap: three intervals of a daily schedule. */
+export const MAX_MAX_SAMPLE_AGE_SECONDS = 3 * 86_400;

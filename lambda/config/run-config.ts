@@ -2,7 +2,7 @@ import type { MetricDefinition } from '../catalog/catalog.js';
 import { resolveSelection, UnknownMetricError } from '../catalog/selection.js';
 import { DEFAULT_NAMESPACE } from '../metrics/health.js';
 import { ConfigurationError, parseAppliances, type ApplianceConfig } from './appliance.js';
-import { DEFAULT_CONCURRENCY, ENVIRONMENT } from './environment.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_MAX_SAMPLE_AGE_SECONDS, ENVIRONMENT, MAX_MAX_SAMPLE_AGE_SECONDS } from './environment.js';
 
 /** Everything one run needs to know, resolved from the invocation event and the environment. */
 export interface RunConfig {
@@ -12,6 +12,8 @@ export interface RunConfig {
   readonly selection: readonly MetricDefinition[];
   readonly concurrency: number;
   readonly storageResolution: 1 | 60;
+  /** A previous sample older than this gives no counter deltas. */
+  readonly maxSampleAgeMs: number;
 }
 
 /**
@@ -26,6 +28,7 @@ export function resolveRunConfig(event: unknown, env: NodeJS.ProcessEnv): RunCon
     selection: selectionFrom(env),
     concurrency: integerFrom(env, ENVIRONMENT.concurrency, DEFAULT_CONCURRENCY, 1, 100),
     storageResolution: storageResolutionFrom(env),
+    maxSampleAgeMs: 1000 * integerFrom(env, ENVIRONMENT.maxSampleAge, DEFAULT_MAX_SAMPLE_AGE_SECONDS, 60, MAX_MAX_SAMPLE_AGE_SECONDS),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { MetricDefinition } from '../catalog/catalog.js';
 import type { ApplianceConfig } from '../config/appliance.js';
+import { DEFAULT_MAX_SAMPLE_AGE_SECONDS } from '../config/environment.js';
 import { buildHealthDatums, buildMetricDatums } from '../core/datums.js';
 import { computeCounterDeltas, countersOf } from '../core/delta.js';
 import { parseSample, SampleShapeError, unwrapResource, type FieldError } from '../core/sample.js';
@@ -37,7 +38,7 @@ export interface ApplianceResult {
   readonly missingFields: readonly string[];
 }
 
-export const DEFAULT_MAX_SAMPLE_AGE_MS = 15 * 60_000;
+export const DEFAULT_MAX_SAMPLE_AGE_MS = DEFAULT_MAX_SAMPLE_AGE_SECONDS * 1000;
 
 /**
  * Collects one appliance end to end: credentials, NITRO session (HA check, stat read, logout), parse, exact

@@ -42,12 +42,13 @@ describe('the stack for a two-appliance config', () => {
           METRIC_NAMESPACE: 'NetScaler/MPTCP',
           STATE_TABLE_NAME: { Ref: table.id },
           COUNTERS: 'default',
+          MAX_SAMPLE_AGE_SECONDS: '900',
           NODE_OPTIONS: '--enable-source-maps',
         },
       },
     });
     const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(Object.keys(variables).sort()).toEqual(['COUNTERS', 'METRIC_NAMESPACE', 'NODE_OPTIONS', 'STATE_TABLE_NAME']);
+    expect(Object.keys(variables).sort()).toEqual(['COUNTERS', 'MAX_SAMPLE_AGE_SECONDS', 'METRIC_NAMESPACE', 'NODE_OPTIONS', 'STATE_TABLE_NAME']);
     expect(fn.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
   });
 
@@ -129,6 +130,15 @@ describe('configuration choices', () => {
     expect(schedules.every((s) => s.Properties!.ScheduleExpression === 'rate(5 minutes)')).toBe(true);
     // All shards share one invoke role.
     expect(new Set(schedules.map((s) => JSON.stringify((s.Properties!.Target as { RoleArn: unknown }).RoleArn))).size).toBe(1);
+  });
+
+  it('lets a previous sample be three intervals old (at least 15 minutes) before counters restart from a baseline', () => {
+    const maxAge = (rateMinutes: number) => {
+      const fn = onlyResource(synthConfig(configWith({ schedule: { rateMinutes } })).template, 'AWS::Lambda::Function');
+      return (fn.Properties.Environment as { Variables: Record<string, string> }).Variables.MAX_SAMPLE_AGE_SECONDS;
+    };
+    expect(maxAge(1)).toBe('900');
+    expect(maxAge(30)).toBe('5400');
   });
 
   it('fits the timeout to the schedule: interval - 10 s, at most 5 minutes, unless set', () => {

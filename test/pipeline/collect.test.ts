@@ -222,6 +222,20 @@ describe('collecting an appliance (pipeline against the simulator)', () => {
     expect(downPort).toBeGreaterThan(0);
   });
 
+  it('restarts counters from a baseline instead of publishing one spike after a long gap', async () => {
+    const sim = sims[0]!;
+    const { run } = setup();
+    await run([applianceOf(sim, 'adc-1')]);
+    sim.advance(60);
+    clock += 20 * 60_000;
+    const late = await run([applianceOf(sim, 'adc-1')]);
+    expect(late.results[0]?.baseline).toBe('stale-previous');
+    expect(valueOf(late.datums, 'SessionsCreated')).toBeUndefined();
+    expect(valueOf(late.datums, 'CurrentSessions')).toBeDefined();
+    sim.advance(60);
+    expect(valueOf((await run([applianceOf(sim, 'adc-1')])).datums, 'SessionsCreated')).toBeGreaterThan(0);
+  });
+
   it('publishes gauges only when an overlapping run already stored a newer sample', async () => {
     const sim = sims[0]!;
     const superseded: SampleStore = { exchange: async () => ({ outcome: 'superseded' }) };

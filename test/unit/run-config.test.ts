@@ -22,6 +22,8 @@ describe('resolving the run configuration (handler contract)', () => {
     expect(config.namespace).toBe('NetScaler/MPTCP');
     expect(config.concurrency).toBe(10);
     expect(config.storageResolution).toBe(60);
+    expect(config.maxSampleAgeMs).toBe(900_000);
+    expect(resolveRunConfig({ appliances: [appliance] }, { ...env, MAX_SAMPLE_AGE_SECONDS: '5400' }).maxSampleAgeMs).toBe(5_400_000);
     expect(config.selection.length).toBeGreaterThanOrEqual(25);
   });
 
@@ -56,6 +58,7 @@ describe('resolving the run configuration (handler contract)', () => {
     expect(configError({}, { ...env, APPLIANCES: '[{' })).toContain('invalid APPLIANCES: not JSON');
     expect(configError(event, { ...env, COUNTERS: 'SessionsCreatd' })).toContain('invalid COUNTERS: unknown counter "SessionsCreatd"; did you mean "SessionsCreated"');
     expect(configError(event, { ...env, CONCURRENCY: '0' })).toBe('invalid CONCURRENCY "0": a whole number from 1 to 100');
+    expect(configError(event, { ...env, MAX_SAMPLE_AGE_SECONDS: '10' })).toBe('invalid MAX_SAMPLE_AGE_SECONDS "10": a whole number from 60 to 259200');
     expect(configError(event, { ...env, STORAGE_RESOLUTION: '5' })).toContain('60 (standard) or 1 (high resolution)');
     expect(configError(event, { ...env, METRIC_NAMESPACE: 'AWS/Lambda' })).toContain('not starting with AWS/');
   });
