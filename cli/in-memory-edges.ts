@@ -1,3 +1,5 @@
+import { batchDatums, estimateMetricDatumBytes } from '../lambda/core/batch.js';
+import { toMetricDatum } from '../lambda/core/datums.js';
 import { CollectorError } from '../lambda/errors.js';
 import type { ApplianceCredentials, CredentialSource, Datum, ExchangeResult, MetricSink, PublishResult, SampleStore, StoredSample } from '../lambda/pipeline/ports.js';
 
@@ -30,6 +32,7 @@ export class DryRunSink implements MetricSink {
 
   async publish(datums: readonly Datum[]): Promise<PublishResult> {
     this.published.push(...datums);
-    return { datapoints: datums.length, calls: Math.ceil(datums.length / 1000) };
+    const metricData = datums.map((datum) => toMetricDatum(datum, 60));
+    return { datapoints: datums.length, calls: batchDatums(metricData, { sizeOf: estimateMetricDatumBytes }).length };
   }
 }

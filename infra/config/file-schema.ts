@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { resolveSelection, UnknownMetricError } from '../../lambda/catalog/selection.js';
 import { appliancesSchema } from '../../lambda/config/appliance.js';
-import { NAMESPACE_RULE, namespaceProblem } from '../model/namespace.js';
+import { NAMESPACE_RULE, namespaceProblem } from '../../lambda/config/namespace.js';
 import { type AlarmKind, MAX_METRICS_PER_ALARM, protocolErrorMetricProblems, settingsFor } from '../model/alarm-plan.js';
 import { MAX_DISTINCT_SECRETS } from '../constructs/secret-access.js';
 import {

@@ -11,7 +11,7 @@ import type { MetricDefinition } from '../../lambda/catalog/catalog.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 import { type ApplianceConfig, appliancesSchema, describeIssues } from '../../lambda/config/appliance.js';
 import { DEFAULT_NAMESPACE } from '../../lambda/metrics/health.js';
-import { namespaceProblem } from '../model/namespace.js';
+import { namespaceProblem } from '../../lambda/config/namespace.js';
 import {
   type AlarmKind,
   type AlarmSettings,

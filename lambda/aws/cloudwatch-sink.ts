@@ -8,10 +8,11 @@
  */
 import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { CollectorError } from '../errors.js';
-import { APPLIANCE_DIMENSION } from '../metrics/health.js';
 import type { Datum, MetricSink, PublishResult } from '../pipeline/ports.js';
+import { namespaceProblem } from '../config/namespace.js';
 import { mapConcurrently } from '../concurrency.js';
 import { batchDatums, estimateMetricDatumBytes } from '../core/batch.js';
+import { toMetricDatum } from '../core/datums.js';
 import { createCloudWatchClient } from './clients.js';
 
 export type RejectedDatum = NonNullable<PublishResult['rejected']>[number];
@@ -32,7 +33,6 @@ export const DEFAULT_PUBLISH_CONCURRENCY = 4;
 /** CloudWatch's limits on one datum (PutMetricData rejects the whole request when one is broken). */
 const MAX_METRIC_NAME_LENGTH = 255;
 const MAX_DIMENSION_VALUE_LENGTH = 1024;
-const MAX_NAMESPACE_LENGTH = 255;
 const MAX_ABSOLUTE_VALUE = 2 ** 360;
 const MAX_AGE_MS = 14 * 24 * 3600_000;
 const MAX_AHEAD_MS = 2 * 3600_000;
@@ -64,12 +64,8 @@ export class CloudWatchMetricSink implements MetricSink {
 
   constructor(options: CloudWatchMetricSinkOptions) {
     const namespace = options.namespace;
-    if (namespace.length === 0 || namespace.length > MAX_NAMESPACE_LENGTH || namespace.startsWith('AWS/')) {
-      throw new CollectorError(
-        'configuration',
-        `metric namespace "${namespace}" is not usable: it must be 1 to ${MAX_NAMESPACE_LENGTH} characters and not start with "AWS/"`,
-      );
-    }
+    const problem = namespaceProblem(namespace);
+    if (problem !== undefined) throw new CollectorError('configuration', `metric namespace "${namespace}" is not usable: it ${problem}`);
     const storageResolution = options.storageResolution ?? 60;
     if (storageResolution !== 1 && storageResolution !== 60) {
       throw new CollectorError('configuration', `storage resolution must be 1 or 60 seconds, got ${String(storageResolution)}`);
@@ -91,7 +87,7 @@ export class CloudWatchMetricSink implements MetricSink {
     const now = this.now();
     for (const datum of datums) {
       const reason = rejectionReason(datum, now);
-      if (reason === undefined) metricData.push(this.toMetricDatum(datum));
+      if (reason === undefined) metricData.push(toMetricDatum(datum, this.storageResolution));
       else rejected.push({ metricName: datum.metricName, appliance: datum.appliance, reason });
     }
 
@@ -120,17 +116,6 @@ export class CloudWatchMetricSink implements MetricSink {
     }
     const result = { datapoints: published, calls: batches.length };
     return rejected.length === 0 ? result : { ...result, rejected };
-  }
-
-  private toMetricDatum(datum: Datum): MetricDatum {
-    return {
-      MetricName: datum.metricName,
-      Dimensions: [{ Name: APPLIANCE_DIMENSION, Value: datum.appliance }],
-      Timestamp: new Date(datum.timestamp),
-      Value: datum.value,
-      Unit: datum.unit,
-      StorageResolution: this.storageResolution,
-    };
   }
 }
 

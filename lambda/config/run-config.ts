@@ -2,6 +2,7 @@ import type { MetricDefinition } from '../catalog/catalog.js';
 import { resolveSelection, UnknownMetricError } from '../catalog/selection.js';
 import { DEFAULT_NAMESPACE } from '../metrics/health.js';
 import { ConfigurationError, parseAppliances, type ApplianceConfig } from './appliance.js';
+import { namespaceProblem } from './namespace.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_MAX_SAMPLE_AGE_SECONDS, ENVIRONMENT, MAX_MAX_SAMPLE_AGE_SECONDS } from './environment.js';
 
 /** Everything one run needs to know, resolved from the invocation event and the environment. */
@@ -50,8 +51,8 @@ function appliancesFrom(event: unknown, env: NodeJS.ProcessEnv): ApplianceConfig
 
 function namespaceFrom(env: NodeJS.ProcessEnv): string {
   const namespace = env[ENVIRONMENT.namespace]?.trim() || DEFAULT_NAMESPACE;
-  if (!/^[\x21-\x7e][\x20-\x7e]{0,254}$/.test(namespace) || namespace.startsWith('AWS/')) {
-    throw new ConfigurationError(`invalid ${ENVIRONMENT.namespace} "${namespace}": 1-255 printable ASCII characters, not starting with AWS/`);
+  if (namespaceProblem(namespace) !== undefined) {
+    throw new ConfigurationError(`invalid ${ENVIRONMENT.namespace} "${namespace}": 1-255 of A-Z a-z 0-9 . - _ / # : and space, not starting with AWS/`);
   }
   return namespace;
 }

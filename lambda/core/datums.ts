@@ -1,5 +1,5 @@
 import type { MetricDefinition } from '../catalog/catalog.js';
-import { HEALTH_METRICS } from '../metrics/health.js';
+import { APPLIANCE_DIMENSION, HEALTH_METRICS } from '../metrics/health.js';
 import type { Datum } from '../pipeline/ports.js';
 import type { FieldError, Sample } from './sample.js';
 
@@ -39,6 +39,18 @@ export function buildMetricDatums(input: MetricDatumsInput): { datums: Datum[]; 
     datums.push({ metricName: metric.metricName, appliance, value, unit: metric.unit, timestamp });
   }
   return { datums, unpublishable };
+}
+
+/** A datum as a CloudWatch MetricDatum (structurally what `@aws-sdk/client-cloudwatch` sends). */
+export function toMetricDatum(datum: Datum, storageResolution: 1 | 60) {
+  return {
+    MetricName: datum.metricName,
+    Dimensions: [{ Name: APPLIANCE_DIMENSION, Value: datum.appliance }],
+    Timestamp: new Date(datum.timestamp),
+    Value: datum.value,
+    Unit: datum.unit,
+    StorageResolution: storageResolution,
+  };
 }
 
 export function toExactNumber(value: bigint): number | undefined {

@@ -1,4 +1,4 @@
-/** CloudWatch's rules for a custom namespace. */
+/** CloudWatch's rules for a custom namespace: one rule for the config file, the function's environment and the sink. */
 const NAMESPACE_PATTERN = /^[0-9A-Za-z.\-_/#: ]{1,255}$/;
 
 export const NAMESPACE_RULE = 'a CloudWatch namespace: 1 to 255 of A-Z a-z 0-9 . - _ / # : and space, not starting with "AWS/"';
