@@ -179,7 +179,7 @@ export async function runCollect(argv: readonly string[], env: NodeJS.ProcessEnv
   for (let i = 0; i < options.samples; i++) {
     if (i > 0) await sleep(options.intervalSeconds * 1000);
     try {
-      runs.push(await runCollection({ appliances: [options.appliance], selection, concurrency: 1, collectDeadline: Date.now() + 60_000 }, deps));
+      runs.push(await runCollection({ appliances: [options.appliance], selection, concurrency: 1, remainingMs: 60_000 }, deps));
     } catch (error) {
       err(`error: ${(error as Error).message}`);
       return error instanceof CollectorError && error.errorClass === 'publish-error' ? EXIT.publishFailed : EXIT.collectionFailed;

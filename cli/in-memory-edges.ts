@@ -1,7 +1,7 @@
 import { batchDatums, estimateMetricDatumBytes } from '../lambda/core/batch.js';
 import { toMetricDatum } from '../lambda/core/datums.js';
 import { CollectorError } from '../lambda/errors.js';
-import type { ApplianceCredentials, CredentialSource, Datum, ExchangeResult, MetricSink, PublishResult, SampleStore, StoredSample } from '../lambda/pipeline/ports.js';
+import type { ApplianceCredentials, ClaimRequest, ClaimResult, CommitResult, CredentialSource, Datum, MetricSink, PublishReport, SampleStore, StoredState } from '../lambda/pipeline/ports.js';
 
 /** Credentials given on the command line (or by the simulator), keyed by secret id. */
 export class StaticCredentialSource implements CredentialSource {
@@ -14,15 +14,33 @@ export class StaticCredentialSource implements CredentialSource {
   }
 }
 
-/** The state table's contract in memory: one process, one run after another. */
+/** The state table's contract in memory (leases included), for one process. */
 export class InMemorySampleStore implements SampleStore {
-  private readonly samples = new Map<string, StoredSample>();
+  private readonly items = new Map<string, { state?: StoredState; lease?: { owner: string; until: number }; committedBy?: string }>();
 
-  async exchange(appliance: string, sample: StoredSample): Promise<ExchangeResult> {
-    const previous = this.samples.get(appliance);
-    if (previous && previous.takenAt >= sample.takenAt) return { outcome: 'superseded' };
-    this.samples.set(appliance, sample);
-    return previous ? { outcome: 'stored', previous } : { outcome: 'stored' };
+  async claim(appliance: string, request: ClaimRequest): Promise<ClaimResult> {
+    const item = this.items.get(appliance) ?? {};
+    const lease = item.lease;
+    if (lease && lease.owner !== request.owner && lease.until >= request.now) return { outcome: 'busy' };
+    if (item.state && item.state.takenAt >= request.takenAt) return { outcome: 'superseded' };
+    this.items.set(appliance, { ...item, lease: { owner: request.owner, until: request.leaseUntil } });
+    return {
+      outcome: 'claimed',
+      ...(item.state ? { previous: item.state } : {}),
+      ...(lease && lease.owner !== request.owner ? { takenOver: { owner: lease.owner } } : {}),
+    };
+  }
+
+  async commit(appliance: string, owner: string, state: StoredState): Promise<CommitResult> {
+    const item = this.items.get(appliance);
+    if (item?.lease?.owner !== owner) return item?.committedBy === owner && item.state?.takenAt === state.takenAt ? { outcome: 'committed' } : { outcome: 'lease-lost' };
+    this.items.set(appliance, { state, committedBy: owner });
+    return { outcome: 'committed' };
+  }
+
+  /** The stored state of an appliance (for tests and the local run's report). */
+  stateOf(appliance: string): StoredState | undefined {
+    return this.items.get(appliance)?.state;
   }
 }
 
@@ -30,9 +48,10 @@ export class InMemorySampleStore implements SampleStore {
 export class DryRunSink implements MetricSink {
   readonly published: Datum[] = [];
 
-  async publish(datums: readonly Datum[]): Promise<PublishResult> {
+  async publish(datums: readonly Datum[]): Promise<PublishReport> {
     this.published.push(...datums);
     const metricData = datums.map((datum) => toMetricDatum(datum, 60));
-    return { datapoints: datums.length, calls: batchDatums(metricData, { sizeOf: estimateMetricDatumBytes }).length };
+    const calls = batchDatums(metricData, { sizeOf: estimateMetricDatumBytes }).length;
+    return { outcomes: datums.map(() => 'published' as const), calls, failedCalls: 0, errors: [], rejected: [] };
   }
 }

@@ -42,7 +42,7 @@ export async function runLocal(options: LocalRunOptions): Promise<{ exitCode: nu
       redactor: globalRedactor,
     };
     const selection = resolveSelection(options.counters ?? 'default');
-    const collect = () => runCollection({ appliances, selection, concurrency: 10, collectDeadline: Date.now() + 30_000 }, deps);
+    const collect = () => runCollection({ appliances, selection, concurrency: 10, remainingMs: 45_000 }, deps);
 
     options.out(`Started ${count} simulated NetScaler appliances (NITRO over HTTPS, each with its own CA).`);
     const first = await collect();

@@ -23,8 +23,10 @@ export type ErrorClass =
   | 'no-statistics'
   /** No answer: refused, DNS, timeout, reset, TLS verification failed. */
   | 'transport-error'
-  /** The run's time budget ran out before the appliance answered. */
+  /** The appliance did not answer in time: one request beyond its limit, or the appliance's share of the run. */
   | 'timeout'
+  /** The run's collection time ran out before this appliance's turn came: it was not contacted at all. */
+  | 'not-started'
   /** The state table could not be read or written. */
   | 'state-error'
   /** CloudWatch rejected or did not take the metrics. */

@@ -29,11 +29,6 @@ export interface HandlerDependencies {
   readonly now?: () => number;
 }
 
-/** Time kept back from collection for publishing, and for logging out of appliances that ran out of time. */
-export function publishReserveMs(remainingMs: number): number {
-  return Math.min(15_000, Math.max(3_000, remainingMs * 0.2)) + 3_500;
-}
-
 /**
  * Builds a handler. The AWS clients and the secret cache live as long as the warm container; the handler
  * resolves with the run summary when appliances fail (their health metrics carry the failure) and rejects only
@@ -61,17 +56,13 @@ export function createHandler(overrides: Partial<HandlerDependencies> = {}) {
         deps.sink?.(config.namespace, config.storageResolution) ??
         new CloudWatchMetricSink({ client: deps.clients().cloudWatch, namespace: config.namespace, storageResolution: config.storageResolution });
 
-      const remainingMs = context.getRemainingTimeInMillis();
-      const collectDeadline = Date.now() + remainingMs - publishReserveMs(remainingMs);
-      // Publishing stops a second before Lambda would, so the run always ends with its own log line.
-      const publishDeadline = Date.now() + remainingMs - 1_000;
       const { summary } = await runCollection(
         {
           appliances: config.appliances,
           selection: config.selection,
           concurrency: config.concurrency,
-          collectDeadline,
-          publishDeadline,
+          // Lambda counts down to its deadline in whole milliseconds; core/budget.ts turns this into integer deadlines.
+          remainingMs: context.getRemainingTimeInMillis(),
         },
         { credentials, store, sink, logger, redactor: globalRedactor, now, maxSampleAgeMs: config.maxSampleAgeMs },
       );
@@ -83,6 +74,8 @@ export function createHandler(overrides: Partial<HandlerDependencies> = {}) {
         putMetricDataCalls: summary.putMetricDataCalls,
         durationMs: now() - startedAt,
         ...(summary.publishError && { publishError: summary.publishError }),
+        ...(summary.uncertainDatapoints && { uncertainDatapoints: summary.uncertainDatapoints }),
+        ...(summary.uncommitted && { uncommitted: summary.uncommitted }),
       });
       return summary;
     } catch (caught) {

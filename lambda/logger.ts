@@ -25,23 +25,59 @@ export interface JsonLoggerOptions {
   now?: () => Date;
 }
 
-/** The set of secret values that must never appear in output. Shared by all loggers of a container. */
+/** Removes secrets from text. */
+export type Scrub = (text: string) => string;
+
+const REDACTED = '[REDACTED]';
+
+/**
+ * The set of secret values that must never appear in output. Shared by all loggers of a container.
+ * A secret is matched raw and in the encodings it picks up on its way into text (see `encodedForms`).
+ */
 export class Redactor {
-  private readonly secrets = new Set<string>();
+  private readonly forms = new Set<string>();
+  /** Longest first, so that no shorter form breaks up a longer one that contains it. */
+  private ordered: readonly string[] = [];
 
   add(secret: string): void {
-    if (secret.length >= 3) this.secrets.add(secret);
+    for (const candidate of new Set([secret, secret.trim()])) {
+      if (candidate.length >= 3) for (const form of encodedForms(candidate)) this.forms.add(form);
+    }
+    this.ordered = [...this.forms].sort((a, b) => b.length - a.length);
   }
 
-  scrub(text: string): string {
+  /** Bound to the instance, so that it can be handed on as a plain function. */
+  readonly scrub: Scrub = (text) => {
     let result = text;
-    for (const secret of this.secrets) {
-      if (result.includes(secret)) result = result.split(secret).join('[REDACTED]');
-      const escaped = JSON.stringify(secret).slice(1, -1);
-      if (escaped !== secret && result.includes(escaped)) result = result.split(escaped).join('[REDACTED]');
+    for (const form of this.ordered) {
+      if (result.includes(form)) result = result.split(form).join(REDACTED);
     }
     return result;
+  };
+}
+
+/**
+ * The secret raw, as the inside of a JSON string (also with every non-ASCII character as a lower- or upper-case
+ * \uXXXX escape), as that inside a JSON string again (a JSON text quoted in a JSON log line), and percent-encoded.
+ */
+function encodedForms(secret: string): Set<string> {
+  const json = jsonStringContent(secret);
+  const unicodeEscaped = (hex: (code: string) => string) => json.replace(/[^\x00-\x7f]/g, (c) => `\\u${hex(c.charCodeAt(0).toString(16).padStart(4, '0'))}`);
+  const jsonAsciiLower = unicodeEscaped((code) => code);
+  const jsonAsciiUpper = unicodeEscaped((code) => code.toUpperCase());
+  const forms = new Set([secret, json, jsonAsciiLower, jsonAsciiUpper]);
+  for (const form of [json, jsonAsciiLower, jsonAsciiUpper]) forms.add(jsonStringContent(form));
+  try {
+    const percent = encodeURIComponent(secret);
+    forms.add(percent).add(percent.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()));
+  } catch {
+    // encodeURIComponent throws on a lone surrogate: such a secret has no percent-encoded form.
   }
+  return forms;
+}
+
+function jsonStringContent(text: string): string {
+  return JSON.stringify(text).slice(1, -1);
 }
 
 export const globalRedactor = new Redactor();

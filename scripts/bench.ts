@@ -9,7 +9,8 @@ import { DryRunSink, InMemorySampleStore, StaticCredentialSource } from '../cli/
 import { CATALOG } from '../lambda/catalog/catalog.js';
 import { resolveSelection } from '../lambda/catalog/selection.js';
 import { buildMetricDatums } from '../lambda/core/datums.js';
-import { computeCounterDeltas, countersOf } from '../lambda/core/delta.js';
+import { accountInterval, countersOf } from '../lambda/core/delta.js';
+import type { StoredState } from '../lambda/pipeline/ports.js';
 import { parseSample } from '../lambda/core/sample.js';
 import { createJsonLogger, Redactor } from '../lambda/logger.js';
 import { runCollection } from '../lambda/pipeline/run-collection.js';
@@ -20,16 +21,16 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 function benchCore(samples: number): void {
   const resource = (offset: number) => Object.fromEntries(CATALOG.map((m, i) => [m.nitroName, m.kind === 'rate' ? i / 3 : String(9_007_199_254_740_000n + BigInt(offset * 7 + i))]));
   const selection = resolveSelection('all');
-  let previous = countersOf(parseSample(resource(0)).integers);
+  let previous: StoredState = { takenAt: 0, counters: countersOf(parseSample(resource(0)).integers), heldSince: new Map(), unpublished: [] };
   const bodies = Array.from({ length: 100 }, (_, i) => JSON.stringify({ errorcode: 0, protocolmptcp: resource(i + 1) }));
   let datums = 0;
   const started = performance.now();
   for (let i = 0; i < samples; i++) {
     const sample = parseSample((JSON.parse(bodies[i % bodies.length]!) as { protocolmptcp: Record<string, unknown> }).protocolmptcp);
-    const counters = countersOf(sample.integers);
-    const { deltas } = computeCounterDeltas(counters, previous);
-    datums += buildMetricDatums({ appliance: 'bench', timestamp: Date.now(), selection, sample, deltas }).datums.length;
-    previous = counters;
+    const takenAt = (i + 1) * 60_000;
+    const account = accountInterval(previous, { takenAt, counters: countersOf(sample.integers) }, 900_000);
+    datums += buildMetricDatums({ appliance: 'bench', timestamp: takenAt, selection, sample, deltas: account.fresh.deltas }).datums.length;
+    previous = { takenAt, counters: account.counters, heldSince: account.heldSince, unpublished: [] };
   }
   const elapsed = performance.now() - started;
   console.log(`core: ${samples} samples (JSON.parse + parse 150 fields + deltas + ${selection.length} datums) in ${elapsed.toFixed(0)} ms = ${((elapsed * 1000) / samples).toFixed(1)} µs/sample (${datums} datums)`);
@@ -51,7 +52,7 @@ async function benchRuns(count: number, concurrency: number): Promise<void> {
     const times: number[] = [];
     for (let run = 0; run < 3; run++) {
       const started = performance.now();
-      const { summary } = await runCollection({ appliances, selection, concurrency, collectDeadline: Date.now() + 60_000 }, deps);
+      const { summary } = await runCollection({ appliances, selection, concurrency, remainingMs: 60_000 }, deps);
       times.push(performance.now() - started);
       const failed = summary.appliances.filter((a) => a.outcome === 'failed').length;
       if (failed > 0) console.log(`  run ${run + 1}: ${failed} appliances failed`);

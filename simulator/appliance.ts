@@ -178,6 +178,10 @@ export class Appliance implements SimulatorControl {
     return this.sessions.openCount();
   }
 
+  openSessionTags(): string[] {
+    return this.sessions.openTags();
+  }
+
   maxConcurrentSessions(): number {
     return this.sessions.maxConcurrent();
   }

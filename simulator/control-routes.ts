@@ -127,7 +127,10 @@ function routes(control: SimulatorControl): ReadonlyMap<string, RouteHandler> {
     ['DELETE /faults', () => (control.clearFaults(), done)],
     ['GET /requests', () => ({ requests: control.requests() })],
     ['DELETE /requests', () => (control.clearRequests(), done)],
-    ['GET /sessions', () => ({ open: control.openSessions(), maxConcurrent: control.maxConcurrentSessions() })],
+    [
+      'GET /sessions',
+      () => ({ open: control.openSessions(), maxConcurrent: control.maxConcurrentSessions(), tags: control.openSessionTags() }),
+    ],
     ['DELETE /sessions', () => (control.killSessions(), done)],
   ]);
 }

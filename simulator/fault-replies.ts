@@ -4,16 +4,18 @@ import type { PresentedAuth } from './presented-auth.js';
 import { NitroCode, NitroMessage, nitroError, type HttpReply } from './replies.js';
 import type { Fault } from './types.js';
 
-type ReplyingFault = Exclude<Fault, { kind: 'latency' | 'hang' | 'reset' | 'truncated' | 'no-resource-key' }>;
+type ReplyingFault = Exclude<Fault, { kind: 'latency' | 'hang' | 'reset' | 'truncated' | 'no-resource-key' | 'drip' | 'decoy-cookie' }>;
 
 const DEFAULT_PROXY_STATUS = 502;
+const DEFAULT_TEXT_STATUS = 500;
+const DEFAULT_TEXT_CONTENT_TYPE = 'text/plain';
 
 export function faultReply(appliance: Appliance, fault: ReplyingFault, auth: PresentedAuth): HttpReply {
   switch (fault.kind) {
     case 'nitro-error':
       return nitroError(fault.status, fault.errorcode, fault.message ?? 'Simulated error');
     case 'session-expired':
-      if (auth.cookie) appliance.sessions.end(auth.cookie.sessionId);
+      if (auth.cookie && fault.keepSession !== true) appliance.sessions.end(auth.cookie.sessionId);
       return nitroError(fault.status ?? 401, NitroCode.sessionExpired, NitroMessage.sessionExpired);
     case 'not-authorized':
       return nitroError(403, NitroCode.notAuthorized, NitroMessage.notAuthorized);
@@ -21,6 +23,12 @@ export function faultReply(appliance: Appliance, fault: ReplyingFault, auth: Pre
       return htmlErrorPage(fault.status ?? DEFAULT_PROXY_STATUS);
     case 'not-json':
       return { status: 200, contentType: 'application/json', body: 'ERROR: statistics are being collected, retry later\n' };
+    case 'text':
+      return {
+        status: fault.status ?? DEFAULT_TEXT_STATUS,
+        contentType: fault.contentType ?? DEFAULT_TEXT_CONTENT_TYPE,
+        body: fault.body,
+      };
   }
 }
 

@@ -3,7 +3,7 @@
  * connection, idle keep-alive and hanging ones included.
  */
 import { createServer, type Server } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { HttpReply } from './replies.js';
 
@@ -76,10 +76,17 @@ export function readBody(request: IncomingMessage, limitBytes: number): Promise<
 export function sendReply(response: ServerResponse, reply: HttpReply, bodyBytes?: number): void {
   let body = Buffer.from(reply.body, 'utf8');
   if (bodyBytes !== undefined) body = body.subarray(0, bodyBytes);
-  response.writeHead(reply.status, {
-    ...reply.headers,
-    'Content-Type': reply.contentType,
-    'Content-Length': String(body.length),
-  });
+  writeReplyHead(response, reply, body.length);
   response.end(body);
+}
+
+/** Writes the status and headers of `reply` (repeated headers in order) with `Content-Length: contentLength`. */
+export function writeReplyHead(response: ServerResponse, reply: HttpReply, contentLength: number): void {
+  const headers: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(reply.headers ?? {})) headers[name] = typeof value === 'string' ? value : [...value];
+  response.writeHead(reply.status, {
+    ...headers,
+    'Content-Type': reply.contentType,
+    'Content-Length': String(contentLength),
+  });
 }

@@ -4,11 +4,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Appliance } from './appliance.js';
+import { decoyCookieLogin } from './decoy-login.js';
+import { DEFAULT_DRIP_BYTES, DEFAULT_DRIP_INTERVAL_MS, dripReply } from './drip.js';
 import { faultReply, truncatedLength } from './fault-replies.js';
+import type { CallKind, FaultDecision } from './faults.js';
 import { readBody, sendReply } from './https-server.js';
-import { answerNitro, callKindOf, successWithoutResource, type NitroRequest } from './nitro-routes.js';
+import { answerNitro, callKindOf, successWithoutResource, type AnswerObserver, type NitroRequest } from './nitro-routes.js';
 import { readPresentedAuth, sessionAuthOf } from './presented-auth.js';
-import { NitroCode, NitroMessage, nitroError } from './replies.js';
+import { NitroCode, NitroMessage, nitroError, type HttpReply } from './replies.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -21,6 +24,7 @@ export async function handleNitroRequest(
 ): Promise<void> {
   const method = request.method ?? 'GET';
   const auth = readPresentedAuth(request.headers);
+  const presentedTag = auth.cookie ? appliance.sessions.tagOf(auth.cookie.sessionId) : undefined;
   const entry = appliance.log.start(
     {
       method,
@@ -30,6 +34,7 @@ export async function handleNitroRequest(
       ...(auth.cookie ? { cookieName: auth.cookie.name } : {}),
       credentialHeaders: auth.headerUser !== undefined || auth.headerPassword !== undefined,
       ...(auth.headerUser !== undefined ? { username: auth.headerUser } : {}),
+      ...(presentedTag !== undefined ? { sessionTag: presentedTag } : {}),
       at: appliance.clock(),
     },
     [appliance.password],
@@ -67,19 +72,36 @@ export async function handleNitroRequest(
   }
 
   const nitroRequest: NitroRequest = { method, path: url.pathname, searchParams: url.searchParams, body, auth };
-  const normalAnswer = () => answerNitro(appliance, call, nitroRequest, (username) => entry.setUsername(username));
   if (fault?.kind === 'truncated') {
-    const reply = normalAnswer();
+    const reply = answerNitro(appliance, call, nitroRequest, entry);
     sendReply(response, reply, truncatedLength(reply.body));
     entry.setStatus(reply.status);
     return;
   }
-  const reply =
-    fault === undefined
-      ? normalAnswer()
-      : fault.kind === 'no-resource-key'
-        ? successWithoutResource(call)
-        : faultReply(appliance, fault, auth);
+  if (fault?.kind === 'drip') {
+    const reply = answerNitro(appliance, call, nitroRequest, entry);
+    entry.setStatus(reply.status);
+    const pace = { intervalMs: fault.intervalMs ?? DEFAULT_DRIP_INTERVAL_MS, bytes: fault.bytes ?? DEFAULT_DRIP_BYTES };
+    await dripReply(response, reply, pace, closing);
+    return;
+  }
+  const reply = completeReply(appliance, call, nitroRequest, fault, entry);
   sendReply(response, reply);
   entry.setStatus(reply.status);
+}
+
+type CompleteReplyFault = Exclude<FaultDecision['terminal'], { kind: 'hang' | 'reset' | 'truncated' | 'drip' }>;
+
+/** The whole answer to send at once: the normal one, or the one `fault` makes. */
+function completeReply(
+  appliance: Appliance,
+  call: CallKind,
+  request: NitroRequest,
+  fault: CompleteReplyFault,
+  observer: AnswerObserver,
+): HttpReply {
+  if (fault === undefined) return answerNitro(appliance, call, request, observer);
+  if (fault.kind === 'no-resource-key') return successWithoutResource(call);
+  if (fault.kind === 'decoy-cookie') return decoyCookieLogin(appliance, request.body, observer);
+  return faultReply(appliance, fault, request.auth);
 }

@@ -17,6 +17,14 @@ export interface NitroRequest {
   readonly auth: PresentedAuth;
 }
 
+/** What answering a request tells the request log. */
+export interface AnswerObserver {
+  /** The user name a login presented. */
+  setUsername(username: string): void;
+  /** The tag of the session a login created. */
+  setSessionTag(tag: string): void;
+}
+
 export function callKindOf(method: string, path: string): CallKind {
   if (method === 'POST' && path === '/nitro/v1/config/login') return 'login';
   if (method === 'POST' && path === '/nitro/v1/config/logout') return 'logout';
@@ -25,16 +33,11 @@ export function callKindOf(method: string, path: string): CallKind {
   return 'other';
 }
 
-/** The answer to `request` without faults. `onUsername` learns the user name a login presented. */
-export function answerNitro(
-  appliance: Appliance,
-  call: CallKind,
-  request: NitroRequest,
-  onUsername: (username: string) => void,
-): HttpReply {
+/** The answer to `request` without faults. */
+export function answerNitro(appliance: Appliance, call: CallKind, request: NitroRequest, observer: AnswerObserver): HttpReply {
   switch (call) {
     case 'login':
-      return login(appliance, request.body, onUsername);
+      return login(appliance, request.body, observer);
     case 'logout':
       return logout(appliance, request.auth);
     case 'stat':
@@ -51,17 +54,27 @@ export function successWithoutResource(call: CallKind): HttpReply {
   return nitroSuccess(call === 'login' ? 201 : 200);
 }
 
-function login(appliance: Appliance, body: string, onUsername: (username: string) => void): HttpReply {
+function login(appliance: Appliance, body: string, observer: AnswerObserver): HttpReply {
+  const outcome = logIn(appliance, body, observer);
+  if (!outcome.ok) return outcome.reply;
+  const cookie = `${appliance.cookieName}=${outcome.sessionId}; path=/nitro/v1; Secure; HttpOnly`;
+  return nitroSuccess(201, [['sessionid', JSON.stringify(outcome.sessionId)]], { 'Set-Cookie': cookie });
+}
+
+export type LoginOutcome = { readonly ok: true; readonly sessionId: string } | { readonly ok: false; readonly reply: HttpReply };
+
+/** A login's work without its success answer: checks the body and credentials, creates the session. */
+export function logIn(appliance: Appliance, body: string, observer: AnswerObserver): LoginOutcome {
   const request = parseLoginBody(body);
-  if (!request) return nitroError(400, NitroCode.invalidArgument, `${NitroMessage.invalidArgument} [login]`);
-  onUsername(request.username);
+  if (!request) return { ok: false, reply: nitroError(400, NitroCode.invalidArgument, `${NitroMessage.invalidArgument} [login]`) };
+  observer.setUsername(request.username);
   if (!appliance.credentialsMatch(request.username, request.password)) {
-    return nitroError(401, NitroCode.invalidCredentials, NitroMessage.invalidCredentials);
+    return { ok: false, reply: nitroError(401, NitroCode.invalidCredentials, NitroMessage.invalidCredentials) };
   }
   const created = appliance.sessions.create(request.username, request.timeoutSeconds);
-  if (!created.ok) return nitroError(409, NitroCode.sessionLimit, NitroMessage.sessionLimit);
-  const cookie = `${appliance.cookieName}=${created.sessionId}; path=/nitro/v1; Secure; HttpOnly`;
-  return nitroSuccess(201, [['sessionid', JSON.stringify(created.sessionId)]], { 'Set-Cookie': cookie });
+  if (!created.ok) return { ok: false, reply: nitroError(409, NitroCode.sessionLimit, NitroMessage.sessionLimit) };
+  observer.setSessionTag(created.tag);
+  return { ok: true, sessionId: created.sessionId };
 }
 
 interface LoginRequest {

@@ -1,11 +1,14 @@
 /** HTTP answers as data, and the NITRO envelopes every answer uses. */
 import { objectText } from './json-text.js';
 
+/** Header values; an array sends the header once per element, in order (several Set-Cookie headers). */
+export type HttpReplyHeaders = Readonly<Record<string, string | readonly string[]>>;
+
 export interface HttpReply {
   readonly status: number;
   readonly contentType: string;
   readonly body: string;
-  readonly headers?: Readonly<Record<string, string>>;
+  readonly headers?: HttpReplyHeaders;
 }
 
 const JSON_CONTENT_TYPE = 'application/json';
@@ -14,7 +17,7 @@ const JSON_CONTENT_TYPE = 'application/json';
 export function nitroSuccess(
   status: number,
   members: Iterable<readonly [string, string]> = [],
-  headers?: Readonly<Record<string, string>>,
+  headers?: HttpReplyHeaders,
 ): HttpReply {
   const body = objectText([['errorcode', '0'], ['message', '"Done"'], ['severity', '"NONE"'], ...members]);
   return { status, contentType: JSON_CONTENT_TYPE, body, ...(headers ? { headers } : {}) };

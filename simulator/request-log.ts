@@ -18,6 +18,7 @@ export interface PendingEntry {
   setStatus(status: number): void;
   setFault(fault: FaultKind): void;
   setUsername(username: string): void;
+  setSessionTag(tag: string): void;
 }
 
 export class RequestLog {
@@ -40,6 +41,9 @@ export class RequestLog {
       },
       setUsername: (username) => {
         recorded.username = username;
+      },
+      setSessionTag: (tag) => {
+        recorded.sessionTag = tag;
       },
     };
   }

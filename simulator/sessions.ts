@@ -3,17 +3,27 @@
  * seconds without a request.
  */
 import { randomBytes } from 'node:crypto';
+import { SessionTags } from './session-tags.js';
 
 interface Session {
   readonly username: string;
+  readonly tag: string;
   readonly timeoutMs: number;
   lastUsedAt: number;
 }
 
-export type CreateSessionResult = { readonly ok: true; readonly sessionId: string } | { readonly ok: false; readonly reason: 'limit' };
+export type CreateSessionResult =
+  | { readonly ok: true; readonly sessionId: string; readonly tag: string }
+  | { readonly ok: false; readonly reason: 'limit' };
+
+/** Appliances hand out opaque ids starting with '##'; clients must send them back byte for byte. */
+export function newSessionId(): string {
+  return `##${randomBytes(24).toString('hex').toUpperCase()}`;
+}
 
 export class SessionStore {
   private readonly sessions = new Map<string, Session>();
+  private readonly tags = new SessionTags();
   private highWaterMark = 0;
 
   constructor(
@@ -24,11 +34,11 @@ export class SessionStore {
   create(username: string, timeoutSeconds: number): CreateSessionResult {
     this.dropExpired();
     if (this.sessions.size >= this.limit) return { ok: false, reason: 'limit' };
-    // Appliances hand out opaque ids starting with '##'; clients must send them back byte for byte.
-    const sessionId = `##${randomBytes(24).toString('hex').toUpperCase()}`;
-    this.sessions.set(sessionId, { username, timeoutMs: timeoutSeconds * 1000, lastUsedAt: this.clock() });
+    const sessionId = newSessionId();
+    const tag = this.tags.issue(sessionId);
+    this.sessions.set(sessionId, { username, tag, timeoutMs: timeoutSeconds * 1000, lastUsedAt: this.clock() });
     this.highWaterMark = Math.max(this.highWaterMark, this.sessions.size);
-    return { ok: true, sessionId };
+    return { ok: true, sessionId, tag };
   }
 
   /** True (and the session's idle time restarts) when the session is alive. */
@@ -55,6 +65,17 @@ export class SessionStore {
   openCount(): number {
     this.dropExpired();
     return this.sessions.size;
+  }
+
+  /** The tags of the sessions alive now, oldest first. */
+  openTags(): string[] {
+    this.dropExpired();
+    return [...this.sessions.values()].map((session) => session.tag);
+  }
+
+  /** The tag of any session id this store ever issued (alive, ended or expired). */
+  tagOf(sessionId: string): string | undefined {
+    return this.tags.tagOf(sessionId);
   }
 
   maxConcurrent(): number {

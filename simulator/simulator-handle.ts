@@ -44,6 +44,7 @@ export function simulatorHandle(appliance: Appliance, endpoint: Endpoint): Simul
     requests: () => appliance.requests(),
     clearRequests: () => appliance.clearRequests(),
     openSessions: () => appliance.openSessions(),
+    openSessionTags: () => appliance.openSessionTags(),
     maxConcurrentSessions: () => appliance.maxConcurrentSessions(),
     killSessions: () => appliance.killSessions(),
   };

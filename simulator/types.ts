@@ -28,8 +28,11 @@ export type FaultTarget = 'login' | 'stat' | 'hanode' | 'logout' | 'any';
 export type Fault =
   /** A NITRO error body `{"errorcode":N,"message":..,"severity":"ERROR"}` under any HTTP status (200 included). */
   | { readonly kind: 'nitro-error'; readonly status: number; readonly errorcode: number; readonly message?: string }
-  /** errorcode 444 under `status` (default 401); the request's session is really killed. */
-  | { readonly kind: 'session-expired'; readonly status?: number }
+  /**
+   * errorcode 444 under `status` (default 401); the request's session is really killed, unless `keepSession` is
+   * true (some firmware and proxies answer 444 while the session lives on: a client must still log it out).
+   */
+  | { readonly kind: 'session-expired'; readonly status?: number; readonly keepSession?: boolean }
   /** 403 + errorcode 2138. */
   | { readonly kind: 'not-authorized' }
   /** An HTML error page, as a proxy in front of the appliance would send (default status 502). */
@@ -45,7 +48,19 @@ export type Fault =
   /** Never answers; the socket is destroyed when the simulator closes. */
   | { readonly kind: 'hang' }
   /** Destroys the socket without an answer. */
-  | { readonly kind: 'reset' };
+  | { readonly kind: 'reset' }
+  /**
+   * The normal answer (status and headers, with the full Content-Length) at once, then its body `bytes` bytes
+   * (default 1) every `intervalMs` (default 1000): never idle long, yet slow to finish. Side effects happen.
+   */
+  | { readonly kind: 'drip'; readonly intervalMs?: number; readonly bytes?: number }
+  /** Exactly `body` under `status` (default 500) and `contentType` (default 'text/plain'). */
+  | { readonly kind: 'text'; readonly status?: number; readonly contentType?: string; readonly body: string }
+  /**
+   * Login only: the normal login (the session is created) answered without `sessionid` in the body and with two
+   * Set-Cookie headers: first `sessionid=<a decoy that is no session>`, then `NITRO_AUTH_TOKEN=<the real session>`.
+   */
+  | { readonly kind: 'decoy-cookie' };
 
 export type FaultKind = Fault['kind'];
 
@@ -78,6 +93,12 @@ export interface RequestLogEntry {
   readonly credentialsInUrl?: boolean;
   /** The injected fault that shaped this answer (the terminal one when latency was combined with another). */
   readonly fault?: FaultKind;
+  /**
+   * The short opaque tag (`s1`, `s2`, ...; never the session id) of the session this request concerns: for a login,
+   * the session it created (also when the answer was then truncated, dripped or decoy-cookied); for any other
+   * request, the session of the cookie it presented, if the simulator ever issued that id (alive or not).
+   */
+  readonly sessionTag?: string;
   /** Arrival time, epoch milliseconds (from the simulator's clock). */
   readonly at: number;
 }
@@ -143,6 +164,8 @@ export interface SimulatorControl {
   clearRequests(): void;
   /** Sessions currently alive (not logged out, killed or expired). */
   openSessions(): number;
+  /** The tags (see RequestLogEntry.sessionTag) of the sessions alive now, oldest first. */
+  openSessionTags(): string[];
   /** The most sessions alive at the same time since start. */
   maxConcurrentSessions(): number;
   /** Kills every session, as an administrator's `kill system session -all`. */

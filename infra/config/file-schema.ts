@@ -93,9 +93,9 @@ const protocolErrorsSchema = strictObject({
 const functionDurationSchema = strictObject({
   enabled: alarmBase.enabled,
   thresholdPercent: z
-    .number({ error: required('a percentage of the function timeout from 1 to 100') })
-    .min(1, 'must be a percentage of the function timeout from 1 to 100')
-    .max(100, 'must be a percentage of the function timeout from 1 to 100')
+    .number({ error: required('a percentage of the collection window from 1 to 100') })
+    .min(1, 'must be a percentage of the collection window from 1 to 100')
+    .max(100, 'must be a percentage of the collection window from 1 to 100')
     .optional(),
   periodMinutes: alarmBase.periodMinutes,
   evaluationPeriods: alarmBase.evaluationPeriods,

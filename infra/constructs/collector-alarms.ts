@@ -6,6 +6,8 @@ import { Construct } from 'constructs';
 import { type AlarmSettings, type CollectorAlarmKind, COLLECTOR_ALARM_KINDS } from '../model/alarm-plan.js';
 import { collectorAlarmName } from '../model/alarm-names.js';
 import { ALARM_SUFFIX, collectorAlarmDescription } from '../model/alarm-text.js';
+import { nearTimeoutThresholdMs } from '../model/sizing.js';
+
 
 export interface CollectorAlarmsProps {
   readonly function: lambda.IFunction;
@@ -18,7 +20,8 @@ export interface CollectorAlarmsProps {
 
 /**
  * Alarms on the collector function itself: errors (the handler fails only when nothing could be published),
- * throttles (shards that did not run), and duration near the timeout (appliances about to be cut off).
+ * throttles (shards that did not run), and duration near the end of the collection window (appliances about to
+ * be cut off).
  */
 export class CollectorAlarms extends Construct {
   readonly alarms: readonly cloudwatch.Alarm[];
@@ -33,7 +36,7 @@ export class CollectorAlarms extends Construct {
     this.alarms = COLLECTOR_ALARM_KINDS.filter((kind) => props.settings[kind].enabled).map((kind) => {
       const settings = props.settings[kind];
       const period = Duration.minutes(settings.periodMinutes);
-      const durationThresholdMs = Math.floor((props.timeout.toMilliseconds() * settings.threshold) / 100);
+      const durationThresholdMs = nearTimeoutThresholdMs(props.timeout.toMilliseconds(), settings.threshold);
       const { metric, threshold } = (() => {
         switch (kind) {
           case 'functionErrors':

@@ -34,6 +34,7 @@ import {
   MIN_TIMEOUT_SECONDS,
   defaultTimeoutSeconds,
   maxTimeoutSeconds,
+  nearTimeoutThresholdMs,
   shard,
 } from '../model/sizing.js';
 import { AlarmTopic } from './alarm-topic.js';
@@ -238,7 +239,7 @@ export class MptcpMonitoring extends Construct {
         alarms: this.alarms,
         ...(sessionsSettings ? { sessionsWithoutSubflowsThreshold: sessionsSettings.threshold } : {}),
         ...(collectorSettings.functionDuration.enabled
-          ? { durationThresholdMs: Math.floor((this.timeout.toMilliseconds() * collectorSettings.functionDuration.threshold) / 100) }
+          ? { durationThresholdMs: nearTimeoutThresholdMs(this.timeout.toMilliseconds(), collectorSettings.functionDuration.threshold) }
           : {}),
         title: props.title ?? 'NetScaler MPTCP',
         countersSpec,

@@ -36,7 +36,8 @@ export interface AlarmSettings {
   readonly enabled: boolean;
   /**
    * The alarm fires above this value (below it for collectionFailing, where it is fixed at 1). For
-   * functionDuration it is a percentage of the function timeout.
+   * functionDuration it is a percentage of the collection window (the time the function waits for appliances;
+   * see nearTimeoutThresholdMs).
    */
   readonly threshold: number;
   /** Length of one evaluated period. collectionFailing always uses the schedule interval. */

@@ -143,8 +143,8 @@ export function collectorAlarmDescription(
       );
     case 'functionDuration':
       return (
-        `The MPTCP collector function ${collector.functionName} ran longer than ${settings.threshold}% of its ${collector.timeoutSeconds} s timeout (${thresholdMs} ms) ${span}. ` +
-        'Slow or unreachable appliances are eating the time budget; near the timeout, appliances are cut off and report CollectionSuccess 0. ' +
+        `The MPTCP collector function ${collector.functionName} ran longer than ${thresholdMs} ms (${settings.threshold}% of the time it waits for appliances, of its ${collector.timeoutSeconds} s timeout) ${span}. ` +
+        'Slow or unreachable appliances are eating the time budget; beyond it, appliances are cut off or never started and report CollectionSuccess 0. ' +
         `Look for slow appliances (CollectionDuration) and timeouts in log group ${collector.logGroupName}; lower shardSize or raise concurrency. ${runbookLink(kind)}`
       );
   }

@@ -1,3 +1,5 @@
+import { collectWindowMs } from '../../lambda/core/budget.js';
+
 /**
  * How the collector is fitted to its schedule. Pure numbers, shared by the construct, the config validation and
  * the cost estimate.
@@ -45,6 +47,15 @@ export const MAX_APPLIANCES = 500;
 
 /** Lambda allows 4 KB of environment variables in all; COUNTERS must leave room for the others. */
 export const MAX_COUNTERS_LENGTH = 3_000;
+
+/**
+ * The CollectorNearTimeout threshold: `percent` of the time the function gives appliances before it stops
+ * waiting for them (the collection window of core/budget.ts). Above it, runs come close to cutting appliances
+ * off; a threshold on the whole timeout would sit above that cutoff and could never fire for it.
+ */
+export function nearTimeoutThresholdMs(timeoutMs: number, percent: number): number {
+  return Math.floor((collectWindowMs(timeoutMs) * percent) / 100);
+}
 
 export function defaultTimeoutSeconds(intervalMinutes: number): number {
   return Math.min(intervalMinutes * 60 - TIMEOUT_HEADROOM_SECONDS, MAX_DEFAULT_TIMEOUT_SECONDS);

@@ -6,12 +6,13 @@
  * AWS_DISABLE_REQUEST_COMPRESSION and AWS_MAX_ATTEMPTS, unless given here.
  *
  * Every call has a connection and a whole-request timeout, so that a hung connection costs one attempt's
- * timeout, not the function's whole time budget. Retries use the SDK's standard mode (exponential backoff with
- * jitter, throttling included).
+ * timeout, and callers pass the run's deadline as an abort signal, so that no call outlives its phase of the
+ * run. Retries use the SDK's standard mode (exponential backoff with jitter, throttling included).
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { RetryOnlyDefiniteFailures } from './uncertain-delivery.js';
 
 export interface AwsClientSettings {
   /** Default: the SDK's resolution (AWS_REGION). */
@@ -22,6 +23,8 @@ export interface AwsClientSettings {
   readonly connectionTimeoutMs?: number;
   /** Whole request and response, per attempt. Default 10 seconds. */
   readonly requestTimeoutMs?: number;
+  /** Default: the SDK's resolution (AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, then the service's own). */
+  readonly endpoint?: string;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
@@ -51,13 +54,16 @@ export function createDynamoDbClient(settings: AwsClientSettings = {}): DynamoDB
   return new DynamoDBClient(commonConfig(settings, DEFAULT_MAX_ATTEMPTS));
 }
 
+/** PutMetricData is not idempotent: a call that may have been stored is never retried (see uncertain-delivery.ts). */
 export function createCloudWatchClient(settings: AwsClientSettings = {}): CloudWatchClient {
-  return new CloudWatchClient(commonConfig(settings, DEFAULT_CLOUDWATCH_MAX_ATTEMPTS));
+  const config = commonConfig(settings, DEFAULT_CLOUDWATCH_MAX_ATTEMPTS);
+  return new CloudWatchClient({ ...config, retryStrategy: new RetryOnlyDefiniteFailures(config.maxAttempts) });
 }
 
 function commonConfig(settings: AwsClientSettings, defaultMaxAttempts: number) {
   return {
     ...(settings.region === undefined ? {} : { region: settings.region }),
+    ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
     maxAttempts: settings.maxAttempts ?? maxAttemptsFromEnvironment() ?? defaultMaxAttempts,
     retryMode: 'standard',
     // Options for the SDK's default NodeHttpHandler (passing options, not an instance, keeps

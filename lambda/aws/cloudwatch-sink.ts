@@ -3,19 +3,21 @@
  *
  * Defence in depth: a datum CloudWatch would store as a wrong number, or that would make it reject a whole
  * request, is not sent but returned in `rejected` (the core never produces one, so each is a bug to report);
- * the others are still published. A failed call does not stop the others: the error, thrown once all calls
- * are done, says how much was published.
+ * the others are still published. A failed call does not stop the others. The report tells, per datum, whether
+ * CloudWatch confirmed it, refused it, or may have stored it without confirming (see isUncertain), so that the
+ * pipeline keeps every increase that was not confirmed for the next run.
  */
 import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { CollectorError } from '../errors.js';
-import type { Datum, MetricSink, PublishResult } from '../pipeline/ports.js';
+import type { Datum, DatumOutcome, MetricSink, PublishReport } from '../pipeline/ports.js';
 import { namespaceProblem } from '../config/namespace.js';
 import { mapConcurrently } from '../concurrency.js';
 import { batchDatums, estimateMetricDatumBytes } from '../core/batch.js';
 import { toMetricDatum } from '../core/datums.js';
 import { createCloudWatchClient } from './clients.js';
+import { isUncertain } from './uncertain-delivery.js';
 
-export type RejectedDatum = NonNullable<PublishResult['rejected']>[number];
+export type RejectedDatum = PublishReport['rejected'][number];
 
 export interface CloudWatchMetricSinkOptions {
   readonly namespace: string;
@@ -37,23 +39,6 @@ const MAX_ABSOLUTE_VALUE = 2 ** 360;
 const MAX_AGE_MS = 14 * 24 * 3600_000;
 const MAX_AHEAD_MS = 2 * 3600_000;
 const NON_NEGATIVE_UNITS: ReadonlySet<Datum['unit']> = new Set(['Count', 'Count/Second', 'Milliseconds']);
-
-/** A publish in which at least one PutMetricData call failed. */
-export class PublishError extends CollectorError {
-  constructor(
-    message: string,
-    /** Datapoints CloudWatch accepted. */
-    readonly published: number,
-    /** Datapoints sent or attempted (rejected datums not included). */
-    readonly attempted: number,
-    readonly calls: number,
-    readonly failedCalls: number,
-    readonly rejected: readonly RejectedDatum[],
-    cause: unknown,
-  ) {
-    super('publish-error', message, { cause });
-  }
-}
 
 export class CloudWatchMetricSink implements MetricSink {
   private readonly namespace: string;
@@ -81,41 +66,46 @@ export class CloudWatchMetricSink implements MetricSink {
     this.now = options.now ?? Date.now;
   }
 
-  async publish(datums: readonly Datum[], options: { signal?: AbortSignal } = {}): Promise<PublishResult> {
+  async publish(datums: readonly Datum[], options: { signal?: AbortSignal } = {}): Promise<PublishReport> {
+    const outcomes = new Array<DatumOutcome>(datums.length);
     const rejected: RejectedDatum[] = [];
-    const metricData: MetricDatum[] = [];
+    const entries: { readonly index: number; readonly metricDatum: MetricDatum }[] = [];
     const now = this.now();
-    for (const datum of datums) {
+    datums.forEach((datum, index) => {
       const reason = rejectionReason(datum, now);
-      if (reason === undefined) metricData.push(toMetricDatum(datum, this.storageResolution));
-      else rejected.push({ metricName: datum.metricName, appliance: datum.appliance, reason });
-    }
-
-    const batches = batchDatums(metricData, { sizeOf: estimateMetricDatumBytes });
-    const failures: { readonly size: number; readonly error: unknown }[] = [];
-    await mapConcurrently(batches, this.concurrency, async (batch) => {
-      try {
-        await this.client.send(new PutMetricDataCommand({ Namespace: this.namespace, MetricData: batch }), { abortSignal: options.signal });
-      } catch (error) {
-        failures.push({ size: batch.length, error });
+      if (reason === undefined) {
+        entries.push({ index, metricDatum: toMetricDatum(datum, this.storageResolution) });
+      } else {
+        outcomes[index] = 'rejected';
+        rejected.push({ metricName: datum.metricName, appliance: datum.appliance, reason });
       }
     });
 
-    const published = metricData.length - failures.reduce((total, failure) => total + failure.size, 0);
-    if (failures.length > 0) {
-      throw new PublishError(
-        `published ${published} of ${metricData.length} datapoints to namespace ${this.namespace}: ` +
-          `${failures.length} of ${batches.length} PutMetricData calls failed: ${describeFailures(failures.map((f) => f.error))}`,
-        published,
-        metricData.length,
-        batches.length,
-        failures.length,
-        rejected,
-        failures[0]!.error,
-      );
-    }
-    const result = { datapoints: published, calls: batches.length };
-    return rejected.length === 0 ? result : { ...result, rejected };
+    const batches = batchDatums(entries, { sizeOf: (entry) => estimateMetricDatumBytes(entry.metricDatum) });
+    const errors = new Set<string>();
+    let failedCalls = 0;
+    let calls = 0;
+    await mapConcurrently(batches, this.concurrency, async (batch) => {
+      let outcome: DatumOutcome;
+      if (options.signal?.aborted) {
+        outcome = 'failed'; // never sent: the publishing time was up before its turn
+        errors.add('publishing time ran out before this call was sent');
+      } else {
+        calls++;
+        try {
+          await this.client.send(new PutMetricDataCommand({ Namespace: this.namespace, MetricData: batch.map((entry) => entry.metricDatum) }), {
+            abortSignal: options.signal,
+          });
+          outcome = 'published';
+        } catch (error) {
+          outcome = isUncertain(error) ? 'uncertain' : 'failed';
+          errors.add(describeError(error));
+        }
+      }
+      if (outcome !== 'published') failedCalls++;
+      for (const entry of batch) outcomes[entry.index] = outcome;
+    });
+    return { outcomes, calls, failedCalls, errors: [...errors], rejected };
   }
 }
 
@@ -136,11 +126,6 @@ function rejectionReason(datum: Datum, now: number): string | undefined {
   if (timestamp < now - MAX_AGE_MS) return `timestamp ${new Date(timestamp).toISOString()} is more than two weeks old`;
   if (timestamp > now + MAX_AHEAD_MS) return `timestamp ${new Date(timestamp).toISOString()} is more than two hours ahead`;
   return undefined;
-}
-
-function describeFailures(errors: readonly unknown[]): string {
-  const descriptions = [...new Set(errors.map(describeError))];
-  return descriptions.join('; ');
 }
 
 function describeError(error: unknown): string {

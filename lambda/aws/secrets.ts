@@ -5,8 +5,9 @@
  * No message built here ever contains the secret's content: JSON.parse errors quote the input, so they are
  * neither included nor attached as a cause.
  */
-import { X509Certificate } from 'node:crypto';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { pemBundleProblem } from '../config/pem.js';
+import { isDeadlineAbort, untilAborted } from '../deadline.js';
 import { CollectorError } from '../errors.js';
 import type { ApplianceCredentials, CredentialSource } from '../pipeline/ports.js';
 import { createSecretsManagerClient } from './clients.js';
@@ -45,13 +46,21 @@ export class SecretsManagerCredentialSource implements CredentialSource {
    * `refresh: true` skips a cached value and replaces it with a fresh read. A read already in flight is shared
    * even then: it started after the cached value was handed out, so it is as fresh as a new one.
    */
-  getCredentials(secretId: string, options: { refresh?: boolean } = {}): Promise<ApplianceCredentials> {
+  getCredentials(secretId: string, options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<ApplianceCredentials> {
+    return untilAborted(this.shared(secretId, options), options.signal).catch((error: unknown) => {
+      if (isDeadlineAbort(error, options.signal)) throw timedOut(secretId, error);
+      throw error;
+    });
+  }
+
+  /** The cached or in-flight read of `secretId`, or a new one (which ends at `signal`, if it aborts first). */
+  private shared(secretId: string, options: { refresh?: boolean; signal?: AbortSignal }): Promise<ApplianceCredentials> {
     const cached = this.cache.get(secretId);
     if (cached !== undefined) {
       if (cached.expiresAt === undefined) return cached.credentials;
       if (!options.refresh && this.now() < cached.expiresAt) return cached.credentials;
     }
-    const entry: CacheEntry = { credentials: this.read(secretId) };
+    const entry: CacheEntry = { credentials: this.read(secretId, options.signal) };
     this.cache.set(secretId, entry);
     entry.credentials.then(
       () => {
@@ -65,10 +74,10 @@ export class SecretsManagerCredentialSource implements CredentialSource {
     return entry.credentials;
   }
 
-  private async read(secretId: string): Promise<ApplianceCredentials> {
+  private async read(secretId: string, signal: AbortSignal | undefined): Promise<ApplianceCredentials> {
     let secretString: string | undefined;
     try {
-      const response = await this.client.send(new GetSecretValueCommand({ SecretId: secretId }));
+      const response = await this.client.send(new GetSecretValueCommand({ SecretId: secretId }), { abortSignal: signal });
       if (response.SecretString === undefined) {
         throw new CollectorError(
           'secret',
@@ -79,10 +88,15 @@ export class SecretsManagerCredentialSource implements CredentialSource {
       }
       secretString = response.SecretString;
     } catch (error) {
-      throw error instanceof CollectorError ? error : readFailure(secretId, error);
+      if (error instanceof CollectorError) throw error;
+      throw isDeadlineAbort(error, signal) ? timedOut(secretId, error) : readFailure(secretId, error);
     }
     return parseCredentials(secretId, secretString);
   }
+}
+
+function timedOut(secretId: string, cause: unknown): CollectorError {
+  return new CollectorError('timeout', `reading secret ${secretId} from Secrets Manager did not finish within the appliance's share of the run's time`, { cause });
 }
 
 function readFailure(secretId: string, error: unknown): CollectorError {
@@ -124,12 +138,11 @@ export function parseCredentials(secretId: string, secretString: string): Applia
   const password = requiredString(secretId, fields, 'password');
   const caCertificate = fields['caCertificate'];
   if (caCertificate === undefined || caCertificate === null) return { username, password };
-  if (typeof caCertificate !== 'string' || !isPemCertificateBundle(caCertificate)) {
-    throw new CollectorError(
-      'secret',
-      `secret ${secretId}: "caCertificate" is not a PEM certificate bundle (one or more -----BEGIN CERTIFICATE----- blocks)`,
-    );
+  if (typeof caCertificate !== 'string') {
+    throw new CollectorError('secret', `secret ${secretId}: "caCertificate" is not a PEM certificate bundle (a string of -----BEGIN CERTIFICATE----- blocks)`);
   }
+  const problem = pemBundleProblem(caCertificate);
+  if (problem !== undefined) throw new CollectorError('secret', `secret ${secretId}: "caCertificate" ${problem}`);
   return { username, password, caCertificate };
 }
 
@@ -139,18 +152,4 @@ function requiredString(secretId: string, fields: Record<string, unknown>, key: 
   if (typeof value !== 'string') throw new CollectorError('secret', `secret ${secretId}: "${key}" is not a string`);
   if (value.length === 0) throw new CollectorError('secret', `secret ${secretId}: "${key}" is empty`);
   return value;
-}
-
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----\r?\n[\s\S]*?-----END CERTIFICATE-----/g;
-
-/** True when the text holds at least one certificate block and every block parses as an X.509 certificate. */
-function isPemCertificateBundle(text: string): boolean {
-  const blocks = text.match(PEM_CERTIFICATE);
-  if (blocks === null) return false;
-  try {
-    for (const block of blocks) new X509Certificate(block);
-    return true;
-  } catch {
-    return false;
-  }
 }

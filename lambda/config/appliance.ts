@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CollectorError } from '../errors.js';
+import { pemBundleProblem } from './pem.js';
 
 /**
  * One appliance to collect: the handler contract's `ApplianceConfig`. The CDK config file uses the same schema,
@@ -16,11 +17,15 @@ export const applianceConfigSchema = z
     url: z
       .string()
       .trim()
-      .refine(isHttpUrl, 'must be an absolute https:// URL of the appliance (e.g. https://adc.example.com), without path or query'),
+      .refine(isHttpUrl, 'must be an absolute https:// URL of the appliance (e.g. https://adc.example.com), without path or query')
+      .refine(hasNoUserinfo, 'must not contain a username or password (user:password@): put the credentials into the secret named by secretId'),
     secretId: z.string().trim().min(1, 'must be a Secrets Manager secret name or ARN'),
     caCertificate: z
       .string()
-      .refine((pem) => pem.includes('-----BEGIN CERTIFICATE-----'), 'must be a PEM bundle (-----BEGIN CERTIFICATE-----)')
+      .superRefine((pem, ctx) => {
+        const problem = pemBundleProblem(pem);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+      })
       .optional(),
     tlsServerName: z
       .string()
@@ -107,8 +112,18 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);
-    return (url.protocol === 'https:' || url.protocol === 'http:') && (url.pathname === '/' || url.pathname === '') && !url.search && !url.username;
+    return (url.protocol === 'https:' || url.protocol === 'http:') && (url.pathname === '/' || url.pathname === '') && !url.search;
   } catch {
     return false;
+  }
+}
+
+/** True for a URL without user or password, and for text that is no URL (isHttpUrl reports that). */
+function hasNoUserinfo(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.username === '' && url.password === '';
+  } catch {
+    return true;
   }
 }

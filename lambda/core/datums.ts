@@ -1,6 +1,6 @@
 import type { MetricDefinition } from '../catalog/catalog.js';
 import { APPLIANCE_DIMENSION, HEALTH_METRICS } from '../metrics/health.js';
-import type { Datum } from '../pipeline/ports.js';
+import type { CounterInterval, Datum } from '../pipeline/ports.js';
 import type { FieldError, Sample } from './sample.js';
 
 export interface MetricDatumsInput {
@@ -23,22 +23,36 @@ export function buildMetricDatums(input: MetricDatumsInput): { datums: Datum[]; 
   const unpublishable: FieldError[] = [];
   const { appliance, timestamp } = input;
   for (const metric of input.selection) {
-    let value: number | undefined;
-    if (metric.kind === 'rate') {
-      value = input.sample.rates.get(metric.nitroName);
-    } else {
-      const exact = metric.kind === 'gauge' ? input.sample.integers.get(metric.nitroName) : input.deltas?.get(metric.nitroName);
-      if (exact === undefined) continue;
-      value = toExactNumber(exact);
-      if (value === undefined) {
-        unpublishable.push({ field: metric.nitroName, value: exact.toString(), reason: 'beyond 2^53: CloudWatch cannot store it exactly' });
-        continue;
-      }
+    if (metric.kind === 'counter') {
+      const value = exactOrReport(input.deltas?.get(metric.nitroName), metric, unpublishable);
+      if (value !== undefined) datums.push({ metricName: metric.metricName, appliance, value, unit: metric.unit, timestamp, counter: metric.nitroName });
+      continue;
     }
+    const value = metric.kind === 'rate' ? input.sample.rates.get(metric.nitroName) : exactOrReport(input.sample.integers.get(metric.nitroName), metric, unpublishable);
     if (value === undefined || !Number.isFinite(value) || value < 0) continue;
     datums.push({ metricName: metric.metricName, appliance, value, unit: metric.unit, timestamp });
   }
   return { datums, unpublishable };
+}
+
+/** The selected counters' increases over one interval, as datums stamped with the interval's time. */
+export function buildCounterDatums(appliance: string, interval: CounterInterval, selection: readonly MetricDefinition[]): { datums: Datum[]; unpublishable: FieldError[] } {
+  const datums: Datum[] = [];
+  const unpublishable: FieldError[] = [];
+  for (const metric of selection) {
+    if (metric.kind !== 'counter') continue;
+    const value = exactOrReport(interval.deltas.get(metric.nitroName), metric, unpublishable);
+    if (value === undefined) continue;
+    datums.push({ metricName: metric.metricName, appliance, value, unit: metric.unit, timestamp: interval.takenAt, counter: metric.nitroName });
+  }
+  return { datums, unpublishable };
+}
+
+function exactOrReport(exact: bigint | undefined, metric: MetricDefinition, unpublishable: FieldError[]): number | undefined {
+  if (exact === undefined) return undefined;
+  const value = toExactNumber(exact);
+  if (value === undefined) unpublishable.push({ field: metric.nitroName, value: exact.toString(), reason: 'beyond 2^53: CloudWatch cannot store it exactly' });
+  return value;
 }
 
 /** A datum as a CloudWatch MetricDatum (structurally what `@aws-sdk/client-cloudwatch` sends). */

@@ -1,14 +1,18 @@
 import { CATALOG } from '../catalog/catalog.js';
+import type { CounterInterval, StoredState } from '../pipeline/ports.js';
 
 /**
- * Per-interval increases of cumulative counters, exact in bigint. A counter that went down was reset (reboot,
- * HA failover seen through a floating address, cleared statistics): its increase since the reset cannot be told
- * apart from a different node's total, so it gets no delta this interval and is reported as a reset.
+ * Per-interval increases of cumulative counters, exact in bigint, and the state to keep for the next run.
+ *
+ * - A counter that went down means the appliance's counters were reset (reboot, HA failover seen through a
+ *   floating address, cleared statistics). A reset clears every counter at once, so when ANY counter went down
+ *   the whole sample is a reset: a counter that has already grown past its old value would otherwise give a
+ *   wrong increase. No increase is taken from such an interval; `resets` names the counters that went down.
+ * - A previous value older than the maximum age gives no increase (the collector was not running: the whole
+ *   gap would land in one period as a spike). `stale` names those counters.
+ * - A counter the sample lacks (a field that vanished for a while) keeps its last value in the state, so that
+ *   its increase is counted when it comes back.
  */
-export interface CounterDeltas {
-  readonly deltas: ReadonlyMap<string, bigint>;
-  readonly resets: readonly string[];
-}
 
 const COUNTER_NAMES: readonly string[] = CATALOG.filter((m) => m.kind === 'counter').map((m) => m.nitroName);
 
@@ -22,15 +26,102 @@ export function countersOf(integers: ReadonlyMap<string, bigint>): Map<string, b
   return counters;
 }
 
-/** Deltas for counters present in both samples; counters new in `current` start their baseline now. */
-export function computeCounterDeltas(current: ReadonlyMap<string, bigint>, previous: ReadonlyMap<string, bigint>): CounterDeltas {
+export interface CurrentSample {
+  readonly takenAt: number;
+  readonly counters: ReadonlyMap<string, bigint>;
+}
+
+export type Baseline = 'first-sample' | 'reset' | 'stale-previous';
+
+export interface IntervalAccount {
+  /** Increases over this interval, for counters whose previous value can be trusted. */
+  readonly fresh: CounterInterval;
+  /** Why this interval gives no increases at all, when it gives none. */
+  readonly baseline?: Baseline;
+  /** Counters that went down (the sample is then a reset as a whole). */
+  readonly resets: readonly string[];
+  /** Counters whose previous value was older than the maximum age (their increase is not counted). */
+  readonly stale: readonly string[];
+  /** The sample to keep: this one's counters, and the last values of counters it lacks. */
+  readonly counters: ReadonlyMap<string, bigint>;
+  readonly heldSince: ReadonlyMap<string, number>;
+}
+
+export function accountInterval(previous: StoredState | undefined, current: CurrentSample, maxAgeMs: number): IntervalAccount {
+  const empty: CounterInterval = { takenAt: current.takenAt, deltas: new Map() };
+  if (previous === undefined) {
+    return { fresh: empty, baseline: 'first-sample', resets: [], stale: [], counters: current.counters, heldSince: new Map() };
+  }
+
+  const resets = [...current.counters].filter(([name, value]) => value < (previous.counters.get(name) ?? 0n)).map(([name]) => name);
+  if (resets.length > 0) {
+    // Values kept from before the reset mean nothing after it.
+    return { fresh: empty, baseline: 'reset', resets, stale: [], counters: current.counters, heldSince: new Map() };
+  }
+
   const deltas = new Map<string, bigint>();
-  const resets: string[] = [];
-  for (const [name, value] of current) {
-    const before = previous.get(name);
-    if (before === undefined) continue;
-    if (value < before) resets.push(name);
+  const stale: string[] = [];
+  for (const [name, value] of current.counters) {
+    const before = previous.counters.get(name);
+    if (before === undefined) continue; // a counter new in this firmware: its baseline starts now
+    const since = previous.heldSince.get(name) ?? previous.takenAt;
+    if (current.takenAt - since > maxAgeMs) stale.push(name);
     else deltas.set(name, value - before);
   }
-  return { deltas, resets };
+
+  const counters = new Map(current.counters);
+  const heldSince = new Map<string, number>();
+  for (const [name, value] of previous.counters) {
+    if (current.counters.has(name)) continue;
+    const since = previous.heldSince.get(name) ?? previous.takenAt;
+    if (current.takenAt - since > maxAgeMs) continue; // it could never give an increase again
+    counters.set(name, value);
+    heldSince.set(name, since);
+  }
+
+  const wholeSampleStale = current.takenAt - previous.takenAt > maxAgeMs;
+  return {
+    fresh: { takenAt: current.takenAt, deltas },
+    ...(wholeSampleStale ? { baseline: 'stale-previous' as const } : {}),
+    resets: [],
+    stale,
+    counters,
+    heldSince,
+  };
+}
+
+/** Unconfirmed intervals kept at most (an item stays small; older ones are folded into the next). */
+export const MAX_UNPUBLISHED_INTERVALS = 30;
+/** CloudWatch takes datapoints up to two weeks old: older unconfirmed increases move to a later interval. */
+export const MAX_UNPUBLISHED_AGE_MS = 13 * 24 * 3600_000;
+
+/**
+ * The increases still to publish after a run: `intervals` minus the counters CloudWatch confirmed (by counter
+ * and interval time), without empty intervals, oldest first, at most MAX_UNPUBLISHED_INTERVALS of them and none
+ * older than MAX_UNPUBLISHED_AGE_MS before `now`. Increases are never dropped: an interval that must go is
+ * added to the next one (later, never earlier, than the time its increases happened).
+ */
+export function remainingUnpublished(
+  intervals: readonly CounterInterval[],
+  isConfirmed: (counter: string, takenAt: number) => boolean,
+  now: number,
+): CounterInterval[] {
+  const left = intervals
+    .map((interval) => ({
+      takenAt: interval.takenAt,
+      deltas: new Map([...interval.deltas].filter(([counter, delta]) => delta > 0n && !isConfirmed(counter, interval.takenAt))),
+    }))
+    .filter((interval) => interval.deltas.size > 0)
+    .sort((a, b) => a.takenAt - b.takenAt);
+
+  while (left.length > 0 && (left.length > MAX_UNPUBLISHED_INTERVALS || left[0]!.takenAt < now - MAX_UNPUBLISHED_AGE_MS)) {
+    const oldest = left.shift()!;
+    const next = left[0];
+    if (next === undefined) {
+      left.push({ takenAt: Math.max(oldest.takenAt, now - MAX_UNPUBLISHED_AGE_MS), deltas: oldest.deltas });
+      break;
+    }
+    for (const [counter, delta] of oldest.deltas) next.deltas.set(counter, (next.deltas.get(counter) ?? 0n) + delta);
+  }
+  return left;
 }

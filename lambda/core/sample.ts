@@ -1,4 +1,5 @@
 import { BY_NITRO_NAME, CATALOG } from '../catalog/catalog.js';
+import type { Scrub } from '../logger.js';
 import { isRecord } from '../nitro/body.js';
 
 /**
@@ -44,8 +45,13 @@ export function unwrapResource(value: unknown, resource: string): Record<string,
   return value;
 }
 
+export interface ParseSampleOptions {
+  /** Removes secrets from a bad field's value before its excerpt is cut (default: none). */
+  readonly scrub?: Scrub;
+}
+
 /** Parses the protocolmptcp resource object. Never throws for a bad field: it is left out and reported. */
-export function parseSample(resource: Record<string, unknown>): Sample {
+export function parseSample(resource: Record<string, unknown>, options: ParseSampleOptions = {}): Sample {
   const integers = new Map<string, bigint>();
   const rates = new Map<string, number>();
   const fieldErrors: FieldError[] = [];
@@ -62,7 +68,7 @@ export function parseSample(resource: Record<string, unknown>): Sample {
       if (typeof parsed.value === 'bigint') integers.set(metric.nitroName, parsed.value);
       else rates.set(metric.nitroName, parsed.value);
     } else {
-      fieldErrors.push({ field: metric.nitroName, value: excerpt(raw), reason: parsed.reason });
+      fieldErrors.push({ field: metric.nitroName, value: previewValue(raw, MAX_EXCERPT_LENGTH, options.scrub), reason: parsed.reason });
     }
   }
   const unknown = Object.keys(resource).filter((key) => !BY_NITRO_NAME.has(key));
@@ -113,13 +119,63 @@ function describeType(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-function excerpt(raw: unknown): string {
-  let text: string;
-  try {
-    text = typeof raw === 'string' ? JSON.stringify(raw) : (JSON.stringify(raw) ?? String(raw));
-  } catch {
-    text = String(raw);
+const MAX_EXCERPT_LENGTH = 40;
+
+/**
+ * The first `maxLength` printable characters of a value's JSON text (cut with "…"). Builds no more of the text
+ * than it shows, without recursion: a value nested 100,000 levels deep costs no more than a flat one. Every string
+ * is scrubbed whole before any of it is cut or mapped to printable characters.
+ */
+export function previewValue(value: unknown, maxLength: number, scrub: Scrub = (unchanged) => unchanged): string {
+  const limit = maxLength + 1; // one character more than is shown tells whether the text was cut
+  let text = '';
+  const budget = () => limit - text.length;
+  const open: { readonly close: string; readonly entries: Iterator<readonly [string | undefined, unknown]>; count: number }[] = [];
+  let next: { readonly value: unknown } | undefined = { value };
+
+  while (text.length < limit) {
+    if (next !== undefined) {
+      const current = next.value;
+      next = undefined;
+      if (Array.isArray(current)) {
+        text += '[';
+        open.push({ close: ']', entries: arrayEntries(current), count: 0 });
+      } else if (isRecord(current)) {
+        text += '{';
+        open.push({ close: '}', entries: objectEntries(current), count: 0 });
+      } else {
+        text += scalarText(current, budget(), scrub);
+      }
+      continue;
+    }
+    const innermost = open.at(-1);
+    if (innermost === undefined) break;
+    const entry = innermost.entries.next();
+    if (entry.done) {
+      text += innermost.close;
+      open.pop();
+      continue;
+    }
+    const [key, child] = entry.value;
+    if (innermost.count++ > 0) text += ',';
+    if (key !== undefined) text += `${scalarText(key, budget(), scrub)}:`;
+    next = { value: child };
   }
-  text = text.replace(/[^\x20-\x7e]/g, '?');
-  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+  const printable = text.replace(/[^\x20-\x7e]/g, '?');
+  return printable.length > maxLength ? `${printable.slice(0, maxLength - 1)}…` : printable;
+}
+
+function* arrayEntries(array: readonly unknown[]): Generator<readonly [undefined, unknown]> {
+  for (let i = 0; i < array.length; i++) yield [undefined, array[i]];
+}
+
+function* objectEntries(object: Record<string, unknown>): Generator<readonly [string, unknown]> {
+  for (const key of Object.keys(object)) yield [key, object[key]];
+}
+
+/** A string or other non-container as JSON would write it, scrubbed whole, then cut to about `budget` characters. */
+function scalarText(value: unknown, budget: number, scrub: Scrub): string {
+  if (typeof value === 'string') return JSON.stringify(scrub(value).slice(0, budget));
+  const text = value === null || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' ? String(value) : typeof value;
+  return scrub(text).slice(0, budget);
 }

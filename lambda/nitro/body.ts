@@ -2,6 +2,7 @@
  * Reading a NITRO answer body: JSON or not, and the `errorcode`/`message` envelope that NITRO puts on every
  * answer, success or failure, under any HTTP status.
  */
+import type { Scrub } from '../logger.js';
 
 export type BodyShape =
   | { readonly kind: 'json'; readonly value: unknown }
@@ -10,7 +11,11 @@ export type BodyShape =
   | { readonly kind: 'truncated'; readonly bytes: number }
   | { readonly kind: 'not-json'; readonly excerpt: string };
 
-export function readBody(text: string, contentType: string | undefined): BodyShape {
+/**
+ * `scrub` removes secrets from the whole text before the not-json excerpt is cut from it: a cut or
+ * character-mapped secret could no longer be recognised.
+ */
+export function readBody(text: string, contentType: string | undefined, scrub: Scrub = (unchanged) => unchanged): BodyShape {
   const trimmed = text.trim();
   if (trimmed === '') return { kind: 'empty' };
   if (/^<(!doctype|html|head|body|\?xml)/i.test(trimmed) || (contentType ?? '').toLowerCase().includes('text/html')) return { kind: 'html' };
@@ -18,7 +23,7 @@ export function readBody(text: string, contentType: string | undefined): BodySha
     return { kind: 'json', value: JSON.parse(trimmed) as unknown };
   } catch {
     if (isUnfinishedJson(trimmed)) return { kind: 'truncated', bytes: Buffer.byteLength(text) };
-    return { kind: 'not-json', excerpt: printableExcerpt(trimmed) };
+    return { kind: 'not-json', excerpt: printableExcerpt(scrub(text).trim()) };
   }
 }
 

@@ -77,11 +77,17 @@ const TLS_TRUST_CODES = new Set([
 ]);
 
 /** Classifies an error thrown by the HTTP client (no answer at all). */
-export function classifyTransportError(error: unknown, context: AnswerContext & { url: string; timedOut: boolean }): CollectorError {
+export function classifyTransportError(
+  error: unknown,
+  context: AnswerContext & { url: string; timedOut?: 'budget' | 'request'; requestTimeoutMs?: number },
+): CollectorError {
   const where = `${context.appliance}: ${context.operation} to ${context.url}`;
   const options = { appliance: context.appliance, cause: error };
-  if (context.timedOut) {
-    return new CollectorError('timeout', `${where} did not finish within the run's time budget`, options);
+  if (context.timedOut === 'budget') {
+    return new CollectorError('timeout', `${where} did not finish within the appliance's share of the run's time`, options);
+  }
+  if (context.timedOut === 'request') {
+    return new CollectorError('timeout', `${where} did not finish within ${context.requestTimeoutMs ?? 'its'} ms (headers and whole body)`, options);
   }
   const code = errorCode(error);
   const message = innermostMessage(error);

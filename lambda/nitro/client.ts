@@ -1,8 +1,10 @@
 import { Client } from 'undici';
+import { MAX_REQUEST_MS, timerMs } from '../core/budget.js';
+import { anySignal } from '../deadline.js';
 import { CollectorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ApplianceCredentials } from '../pipeline/ports.js';
-import { readBody, type BodyShape } from './body.js';
+import { isRecord, readBody, type BodyShape } from './body.js';
 import { checkAnswer, classifyTransportError, type AnswerContext } from './classify.js';
 
 /** Where and how to reach one appliance (the TLS and transport part of ApplianceConfig). */
@@ -17,10 +19,12 @@ export interface NitroTarget {
 
 export interface NitroClientOptions {
   readonly logger: Logger;
-  /** Aborts every request when the run's time budget for this appliance is spent. */
+  /** Aborts every request (logout excepted) when the appliance's share of the run is spent. */
   readonly signal?: AbortSignal;
-  /** Longest wait for one answer. */
+  /** Longest time one request may take, headers and whole body (default MAX_REQUEST_MS). */
   readonly requestTimeoutMs?: number;
+  /** Removes secrets from text the appliance sent, before any of it is excerpted into a message. */
+  readonly scrub?: (text: string) => string;
   /** The NITRO session's idle timeout: short, so a session that could not be logged out ends soon by itself. */
   readonly sessionTimeoutSeconds?: number;
 }
@@ -40,6 +44,7 @@ const LOGIN_PATH = '/nitro/v1/config/login';
 const LOGOUT_PATH = '/nitro/v1/config/logout';
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const LOGOUT_TIMEOUT_MS = 3_000;
+const CONNECT_TIMEOUT_MS = 10_000;
 
 export interface NitroSession {
   /** The JSON answer of `GET /nitro/v1/stat/<resource>` (errorcode 0), the resource still under its key. */
@@ -66,7 +71,7 @@ export class NitroClient {
       throw new CollectorError('configuration', `${target.name}: url must be https://`, { appliance: target.name });
     }
     this.origin = url.origin;
-    this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+    this.requestTimeoutMs = timerMs(options.requestTimeoutMs ?? MAX_REQUEST_MS);
     this.sessionTimeoutSeconds = options.sessionTimeoutSeconds ?? 120;
     if (target.insecureSkipVerify === true && url.protocol === 'https:') {
       options.logger.warn('TLS certificate verification is OFF for this appliance (insecureSkipVerify): anyone on the network path can read its NITRO credentials', {
@@ -78,8 +83,10 @@ export class NitroClient {
         ca: target.caCertificate,
         servername: target.tlsServerName,
         rejectUnauthorized: target.insecureSkipVerify !== true,
-        timeout: Math.min(this.requestTimeoutMs, 10_000),
+        timeout: Math.min(this.requestTimeoutMs, CONNECT_TIMEOUT_MS),
       },
+      // Idle limits only: a body that drips a byte at a time never trips them. The total limit is the signal
+      // each request gets in send().
       headersTimeout: this.requestTimeoutMs,
       bodyTimeout: this.requestTimeoutMs,
       keepAliveTimeout: 10_000,
@@ -102,6 +109,8 @@ export class NitroClient {
           if (!(error instanceof CollectorError) || error.errorClass !== 'session-expired' || renewed) throw error;
           renewed = true;
           this.options.logger.info('NITRO session expired; logging in again once', { appliance: this.target.name, nitroErrorCode: error.nitroErrorCode });
+          // Some firmware and proxies answer 444 while the session lives on: end it before opening another.
+          await this.logout(token);
           token = await this.login(credentials);
           return await this.getStat(resource, token);
         }
@@ -123,8 +132,15 @@ export class NitroClient {
     const context = { appliance: this.target.name, operation: 'login' };
     const body = JSON.stringify({ login: { username: credentials.username, password: credentials.password, timeout: this.sessionTimeoutSeconds } });
     const answer = await this.send('POST', LOGIN_PATH, context, { body });
-    const json = checkAnswer(answer.status, answer.body, context);
-    const token = typeof json.sessionid === 'string' && json.sessionid ? json.sessionid : answer.cookieToken;
+    const bodyToken = answer.body.kind === 'json' && isRecord(answer.body.value) ? nonEmptyString(answer.body.value.sessionid) : undefined;
+    const token = bodyToken ?? answer.cookieToken;
+    try {
+      checkAnswer(answer.status, answer.body, context);
+    } catch (error) {
+      // The appliance may have opened a session although the answer is unusable (cut off, not JSON): close it.
+      if (token) await this.logout(token);
+      throw error;
+    }
     if (!token) throw new CollectorError('protocol-error', `${this.target.name}: login succeeded but the answer has no sessionid`, { appliance: this.target.name });
     return token;
   }
@@ -159,7 +175,9 @@ export class NitroClient {
     context: AnswerContext,
     request: { token?: string; body?: string; signal?: AbortSignal },
   ): Promise<{ status: number; body: BodyShape; cookieToken?: string }> {
-    const signal = request.signal ?? this.options.signal;
+    const budget = request.signal ?? this.options.signal;
+    const requestTimer = AbortSignal.timeout(this.requestTimeoutMs);
+    const signal = anySignal(budget, requestTimer);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     if (request.token) headers.cookie = `NITRO_AUTH_TOKEN=${request.token}`;
@@ -170,12 +188,13 @@ export class NitroClient {
       const contentType = response.headers['content-type'];
       return {
         status: response.statusCode,
-        body: readBody(text, Array.isArray(contentType) ? contentType[0] : contentType),
+        body: readBody(text, Array.isArray(contentType) ? contentType[0] : contentType, this.options.scrub),
         cookieToken: sessionCookie(response.headers['set-cookie']),
       };
     } catch (error) {
       if (error instanceof CollectorError) throw error;
-      throw classifyTransportError(error, { ...context, url: `${this.origin}${path}`, timedOut: signal?.aborted === true && request.signal === undefined });
+      const timedOut = budget?.aborted === true ? 'budget' : requestTimer.aborted ? 'request' : undefined;
+      throw classifyTransportError(error, { ...context, url: `${this.origin}${path}`, timedOut, requestTimeoutMs: this.requestTimeoutMs });
     }
   }
 }
@@ -194,10 +213,16 @@ async function readText(body: AsyncIterable<Buffer | Uint8Array> & { destroy(): 
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The session token from Set-Cookie: NITRO_AUTH_TOKEN (the documented name) wins over sessionid, whatever the order. */
 function sessionCookie(setCookie: string | string[] | undefined): string | undefined {
+  const found = new Map<string, string>();
   for (const cookie of [setCookie ?? []].flat()) {
-    const match = /^\s*(?:sessionid|NITRO_AUTH_TOKEN)=([^;]+)/i.exec(cookie);
-    if (match?.[1]) return match[1];
+    const match = /^\s*(sessionid|NITRO_AUTH_TOKEN)=([^;]+)/i.exec(cookie);
+    if (match?.[1] && match[2]) found.set(match[1].toUpperCase(), match[2].trim());
   }
-  return undefined;
+  return found.get('NITRO_AUTH_TOKEN') ?? found.get('SESSIONID');
+}
+
+function nonEmptyString(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }

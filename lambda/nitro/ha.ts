@@ -1,5 +1,5 @@
 import { CollectorError } from '../errors.js';
-import { SampleShapeError, unwrapResource } from '../core/sample.js';
+import { previewValue, SampleShapeError, unwrapResource } from '../core/sample.js';
 
 /** The node's place in an HA pair, from `stat/hanode`. */
 export type HaRole = { readonly role: 'standalone' } | { readonly role: 'primary' } | { readonly role: 'not-primary'; readonly state: string };
@@ -17,9 +17,17 @@ export function readHaRole(answer: Record<string, unknown>, appliance: string): 
     const reason = error instanceof SampleShapeError ? error.message : String(error);
     throw new CollectorError('protocol-error', `${appliance}: GET stat/hanode answered without a usable "hanode" object (${reason})`, { appliance });
   }
-  const status = String(node.hacurstatus ?? '').trim().toUpperCase();
-  const state = String(node.hacurmasterstate ?? '').trim();
+  const status = textOf(node.hacurstatus).toUpperCase();
+  const state = textOf(node.hacurmasterstate);
   if (status === 'NO') return { role: 'standalone' };
   if (status === 'YES') return state.toLowerCase() === 'primary' ? { role: 'primary' } : { role: 'not-primary', state: state || 'unknown' };
-  throw new CollectorError('protocol-error', `${appliance}: GET stat/hanode has hacurstatus ${JSON.stringify(node.hacurstatus ?? null)}, expected YES or NO`, { appliance });
+  throw new CollectorError('protocol-error', `${appliance}: GET stat/hanode has hacurstatus ${previewValue(node.hacurstatus ?? null, MAX_EXCERPT_LENGTH)}, expected YES or NO`, { appliance });
+}
+
+const MAX_EXCERPT_LENGTH = 40;
+
+/** A string field trimmed; anything else as a bounded preview (String() of a deep array overflows the stack). */
+function textOf(value: unknown): string {
+  if (typeof value === 'string') return value.trim();
+  return value === undefined || value === null ? '' : previewValue(value, MAX_EXCERPT_LENGTH);
 }

@@ -1,20 +1,21 @@
 import type { MetricDefinition } from '../catalog/catalog.js';
 import type { ApplianceConfig } from '../config/appliance.js';
 import { DEFAULT_MAX_SAMPLE_AGE_SECONDS } from '../config/environment.js';
-import { buildHealthDatums, buildMetricDatums } from '../core/datums.js';
-import { computeCounterDeltas, countersOf } from '../core/delta.js';
+import { buildCounterDatums, buildHealthDatums, buildMetricDatums } from '../core/datums.js';
+import { accountInterval, countersOf, type Baseline } from '../core/delta.js';
 import { parseSample, SampleShapeError, unwrapResource, type FieldError } from '../core/sample.js';
 import { CollectorError, toCollectorError, type ErrorClass } from '../errors.js';
 import type { Logger, Redactor } from '../logger.js';
 import { NitroClient, type NitroClientOptions, type NitroTarget } from '../nitro/client.js';
 import { readHaRole } from '../nitro/ha.js';
-import type { ApplianceCredentials, CredentialSource, Datum, SampleStore } from './ports.js';
+import type { ApplianceCredentials, CounterInterval, CredentialSource, Datum, SampleStore, StoredState } from './ports.js';
 
 export interface CollectorDependencies {
   readonly credentials: CredentialSource;
   readonly store: SampleStore;
   readonly logger: Logger;
   readonly redactor: Redactor;
+  /** The clock of sample times and leases (epoch ms); deadlines always use the wall clock. */
   readonly now?: () => number;
   /** Opens the NITRO client for one appliance (tests and the CLI pass options through here). */
   readonly openNitro?: (target: NitroTarget, options: NitroClientOptions) => Pick<NitroClient, 'withSession' | 'close'>;
@@ -24,6 +25,19 @@ export interface CollectorDependencies {
 
 export type ApplianceOutcome = 'ok' | 'secondary-skipped' | 'failed';
 
+/** Why this run publishes no counter increase of its own for the appliance (it may still publish older ones). */
+export type CounterBaseline = Baseline | 'superseded' | 'busy';
+
+/** This run holds the appliance's state item: what to commit once CloudWatch has answered. */
+export interface HeldState {
+  readonly owner: string;
+  readonly takenAt: number;
+  readonly counters: ReadonlyMap<string, bigint>;
+  readonly heldSince: ReadonlyMap<string, number>;
+  /** Every increase this run publishes: the ones earlier runs could not publish, then this interval's. */
+  readonly intervals: readonly CounterInterval[];
+}
+
 export interface ApplianceResult {
   readonly appliance: string;
   readonly outcome: ApplianceOutcome;
@@ -31,31 +45,50 @@ export interface ApplianceResult {
   /** MPTCP and health datums, ready to publish. */
   readonly datums: readonly Datum[];
   readonly durationMs: number;
-  /** Why counters were published as gauges only this time, if they were. */
-  readonly baseline?: 'first-sample' | 'superseded' | 'stale-previous';
+  readonly baseline?: CounterBaseline;
+  /** When the previous committed sample was taken, if there was one. */
+  readonly previousTakenAt?: number;
   readonly counterResets: readonly string[];
+  /** Counters whose previous value was too old to give an increase. */
+  readonly staleCounters: readonly string[];
+  /** Earlier intervals whose increases this run publishes again (CloudWatch had not confirmed them). */
+  readonly replayedIntervals: number;
+  /** An earlier run claimed the state and never committed (it may have published what is published again now). */
+  readonly tookOverUnfinishedRun?: boolean;
   readonly fieldErrors: readonly FieldError[];
   readonly missingFields: readonly string[];
+  readonly held?: HeldState;
 }
 
 export const DEFAULT_MAX_SAMPLE_AGE_MS = DEFAULT_MAX_SAMPLE_AGE_SECONDS * 1000;
 
+export interface ApplianceRun {
+  /** This run's unique id (the state lease owner). */
+  readonly owner: string;
+  /** Lease end, on the `now` clock. */
+  readonly leaseUntil: number;
+  /** Ends everything this appliance does (NITRO, secrets, state claim) at its deadline. */
+  readonly signal: AbortSignal;
+}
+
+const NO_PROBLEMS = { counterResets: [], staleCounters: [], replayedIntervals: 0, fieldErrors: [], missingFields: [] } as const;
+
 /**
- * Collects one appliance end to end: credentials, NITRO session (HA check, stat read, logout), parse, exact
- * deltas against the stored sample, and the datums to publish. It never throws: a failure becomes a result
- * with outcome `failed` and a CollectionSuccess of 0.
+ * Collects one appliance: credentials, NITRO session (HA check, stat read, logout), parse, claim of the state
+ * item, exact deltas, and the datums to publish. It never throws: a failure becomes a result with outcome
+ * `failed` and a CollectionSuccess of 0.
  */
 export async function collectAppliance(
   appliance: ApplianceConfig,
   selection: readonly MetricDefinition[],
-  signal: AbortSignal,
+  run: ApplianceRun,
   deps: CollectorDependencies,
 ): Promise<ApplianceResult> {
   const now = deps.now ?? Date.now;
   const startedAt = now();
   const logger = deps.logger.child({ appliance: appliance.name });
   try {
-    const reading = await readAppliance(appliance, signal, deps, logger);
+    const reading = await readAppliance(appliance, run.signal, deps, logger);
     const durationMs = now() - startedAt;
     if (reading.kind === 'secondary') {
       return {
@@ -63,40 +96,39 @@ export async function collectAppliance(
         outcome: 'secondary-skipped',
         datums: buildHealthDatums({ appliance: appliance.name, timestamp: reading.takenAt, success: true, durationMs, secondarySkipped: true }),
         durationMs,
-        counterResets: [],
-        fieldErrors: [],
-        missingFields: [],
+        ...NO_PROBLEMS,
       };
     }
-    return await turnIntoDatums(appliance.name, reading.resource, reading.takenAt, durationMs, selection, deps);
+    return await turnIntoDatums(appliance.name, reading.resource, reading.takenAt, durationMs, selection, run, deps);
   } catch (caught) {
-    const error = toCollectorError(caught, appliance.name);
-    const durationMs = now() - startedAt;
-    return {
-      appliance: appliance.name,
-      outcome: 'failed',
-      // An appliance or proxy may echo what it was sent: the message is scrubbed before it is logged or returned.
-      error: { errorClass: error.errorClass, message: deps.redactor.scrub(error.message), nitroErrorCode: error.nitroErrorCode },
-      datums: buildHealthDatums({ appliance: appliance.name, timestamp: now(), success: false, durationMs }),
-      durationMs,
-      counterResets: [],
-      fieldErrors: [],
-      missingFields: [],
-    };
+    return failedResult(appliance.name, toCollectorError(caught, appliance.name), now() - startedAt, now(), deps.redactor);
   }
+}
+
+/** The result of an appliance that failed (or was never started): health datums only, CollectionSuccess 0. */
+export function failedResult(appliance: string, error: CollectorError, durationMs: number, timestamp: number, redactor: Redactor): ApplianceResult {
+  return {
+    appliance,
+    outcome: 'failed',
+    // An appliance or proxy may echo what it was sent: the message is scrubbed before it is logged or returned.
+    error: { errorClass: error.errorClass, message: redactor.scrub(error.message), nitroErrorCode: error.nitroErrorCode },
+    datums: buildHealthDatums({ appliance, timestamp, success: false, durationMs }),
+    durationMs,
+    ...NO_PROBLEMS,
+  };
 }
 
 type Reading = { kind: 'secondary'; takenAt: number } | { kind: 'sample'; resource: Record<string, unknown>; takenAt: number };
 
 async function readAppliance(appliance: ApplianceConfig, signal: AbortSignal, deps: CollectorDependencies, logger: Logger): Promise<Reading> {
-  let credentials = await deps.credentials.getCredentials(appliance.secretId);
+  let credentials = await deps.credentials.getCredentials(appliance.secretId, { signal });
   deps.redactor.add(credentials.password);
   try {
     return await readWith(credentials, appliance, signal, deps, logger);
   } catch (error) {
     if (!(error instanceof CollectorError) || error.errorClass !== 'bad-credentials') throw error;
     // The password may have been rotated since it was cached: read the secret once more, retry only if it changed.
-    const fresh = await deps.credentials.getCredentials(appliance.secretId, { refresh: true });
+    const fresh = await deps.credentials.getCredentials(appliance.secretId, { refresh: true, signal });
     deps.redactor.add(fresh.password);
     if (fresh.username === credentials.username && fresh.password === credentials.password) throw error;
     logger.info('credentials changed in the secret since they were cached; retrying with the new ones', { secretId: appliance.secretId });
@@ -115,7 +147,7 @@ async function readWith(
   const now = deps.now ?? Date.now;
   const target: NitroTarget = { ...appliance, caCertificate: joinPem(appliance.caCertificate, credentials.caCertificate) };
   const open = deps.openNitro ?? ((t, o) => new NitroClient(t, o));
-  const client = open(target, { logger, signal });
+  const client = open(target, { logger, signal, scrub: (text) => deps.redactor.scrub(text) });
   try {
     return await client.withSession(credentials, async (session): Promise<Reading> => {
       if ((appliance.haMode ?? 'primary-only') === 'primary-only') {
@@ -155,28 +187,43 @@ async function turnIntoDatums(
   takenAt: number,
   durationMs: number,
   selection: readonly MetricDefinition[],
+  run: ApplianceRun,
   deps: CollectorDependencies,
 ): Promise<ApplianceResult> {
-  const sample = parseSample(resource);
+  const sample = parseSample(resource, { scrub: (text) => deps.redactor.scrub(text) });
   const counters = countersOf(sample.integers);
+  const now = deps.now ?? Date.now;
 
-  let baseline: ApplianceResult['baseline'];
-  let deltas: ReadonlyMap<string, bigint> | undefined;
-  let counterResets: readonly string[] = [];
+  let baseline: CounterBaseline | undefined;
+  let previous: StoredState | undefined;
+  let tookOverUnfinishedRun = false;
+  let account: ReturnType<typeof accountInterval> | undefined;
   let stateError: CollectorError | undefined;
   try {
-    const exchange = await deps.store.exchange(appliance, { takenAt, counters });
-    if (exchange.outcome === 'superseded') baseline = 'superseded';
-    else if (!exchange.previous) baseline = 'first-sample';
-    else if (takenAt - exchange.previous.takenAt > (deps.maxSampleAgeMs ?? DEFAULT_MAX_SAMPLE_AGE_MS)) baseline = 'stale-previous';
-    else ({ deltas, resets: counterResets } = computeCounterDeltas(counters, exchange.previous.counters));
+    const claim = await deps.store.claim(appliance, { owner: run.owner, takenAt, leaseUntil: run.leaseUntil, now: now() }, { signal: run.signal });
+    if (claim.outcome !== 'claimed') baseline = claim.outcome;
+    else {
+      previous = claim.previous;
+      tookOverUnfinishedRun = claim.takenOver !== undefined;
+      account = accountInterval(previous, { takenAt, counters }, deps.maxSampleAgeMs ?? DEFAULT_MAX_SAMPLE_AGE_MS);
+      baseline = account.baseline;
+    }
   } catch (error) {
-    // Without the previous sample no delta can be trusted; the gauges and rates are still right.
+    // Without the state no increase can be trusted; the gauges and rates are still right.
     stateError = toCollectorError(error, appliance);
   }
 
-  const { datums, unpublishable } = buildMetricDatums({ appliance, timestamp: takenAt, selection, sample, deltas });
+  const selected = new Set(selection.filter((m) => m.kind === 'counter').map((m) => m.nitroName));
+  const intervals = account ? [...(previous?.unpublished ?? []), account.fresh].map((interval) => onlySelected(interval, selected)) : [];
+  const { datums, unpublishable } = buildMetricDatums({ appliance, timestamp: takenAt, selection, sample, deltas: account?.fresh.deltas });
+  const replayed = intervals.slice(0, -1);
+  for (const interval of replayed) {
+    const older = buildCounterDatums(appliance, interval, selection);
+    datums.push(...older.datums);
+    unpublishable.push(...older.unpublishable);
+  }
   const fieldErrors = [...sample.fieldErrors, ...unpublishable];
+  const counterResets = account?.resets ?? [];
   const health = buildHealthDatums({
     appliance,
     timestamp: takenAt,
@@ -191,11 +238,20 @@ async function turnIntoDatums(
     ...(stateError && { error: { errorClass: stateError.errorClass, message: deps.redactor.scrub(stateError.message) } }),
     datums: [...datums, ...health],
     durationMs,
-    baseline,
+    ...(baseline ? { baseline } : {}),
+    ...(previous ? { previousTakenAt: previous.takenAt } : {}),
     counterResets,
+    staleCounters: account?.stale ?? [],
+    replayedIntervals: replayed.filter((interval) => interval.deltas.size > 0).length,
+    ...(tookOverUnfinishedRun ? { tookOverUnfinishedRun } : {}),
     fieldErrors,
     missingFields: sample.missing,
+    ...(account ? { held: { owner: run.owner, takenAt, counters: account.counters, heldSince: account.heldSince, intervals } } : {}),
   };
+}
+
+function onlySelected(interval: CounterInterval, selected: ReadonlySet<string>): CounterInterval {
+  return { takenAt: interval.takenAt, deltas: new Map([...interval.deltas].filter(([counter]) => selected.has(counter))) };
 }
 
 function joinPem(...bundles: (string | undefined)[]): string | undefined {

@@ -16,31 +16,72 @@ export interface CredentialSource {
   /**
    * The credentials stored under `secretId` (name or ARN). `refresh: true` bypasses any cache (after the
    * appliance rejected the cached password, e.g. after rotation).
-   * Rejects with SecretError naming the secret id, never its content.
+   * `signal` ends the wait at the run's deadline. Rejects with a CollectorError naming the secret id, never its
+   * content.
    */
-  getCredentials(secretId: string, options?: { refresh?: boolean }): Promise<ApplianceCredentials>;
+  getCredentials(secretId: string, options?: { refresh?: boolean; signal?: AbortSignal }): Promise<ApplianceCredentials>;
 }
 
-/** The cumulative counters of one sample, kept to compute the next sample's deltas. */
-export interface StoredSample {
-  /** When the sample was taken (epoch milliseconds). */
+/** Counter increases over one interval, to be published with the time of the sample that ends it. */
+export interface CounterInterval {
+  /** Epoch milliseconds: when the sample that ends the interval was taken (the datums' timestamp). */
   readonly takenAt: number;
-  /** NITRO counter name -> exact cumulative value. */
-  readonly counters: ReadonlyMap<string, bigint>;
+  /** NITRO counter name -> exact increase. */
+  readonly deltas: ReadonlyMap<string, bigint>;
 }
 
-export type ExchangeResult =
-  /** The new sample is stored; `previous` is the one it replaced (absent on the first sample). */
-  | { readonly outcome: 'stored'; readonly previous?: StoredSample }
-  /** A sample at least as new is already stored (an overlapping run): this sample's deltas must not be published. */
-  | { readonly outcome: 'superseded' };
+/** What the state table keeps per appliance between runs. */
+export interface StoredState {
+  /** When the latest committed sample was taken (epoch milliseconds). */
+  readonly takenAt: number;
+  /** NITRO counter name -> last known exact cumulative value. */
+  readonly counters: ReadonlyMap<string, bigint>;
+  /**
+   * Counters the latest sample lacked (a field that vanished for a while): when the value kept in `counters`
+   * was taken. When the field comes back, its increase is counted from there.
+   */
+  readonly heldSince: ReadonlyMap<string, number>;
+  /** Increases CloudWatch has not confirmed yet, oldest first: published by the next run with their own times. */
+  readonly unpublished: readonly CounterInterval[];
+}
+
+export interface ClaimRequest {
+  /** This run's unique id: only the lease owner can commit. */
+  readonly owner: string;
+  /** The new sample's time: a state at least as new means this sample is superseded. */
+  readonly takenAt: number;
+  /** Epoch milliseconds (the store's clock) after which another run may take the lease over. */
+  readonly leaseUntil: number;
+  /** Epoch milliseconds (the store's clock), to tell an expired lease from a live one. */
+  readonly now: number;
+}
+
+export type ClaimResult =
+  /**
+   * This run holds the appliance's state until it commits (or its lease expires). `previous` is absent on the
+   * first sample; `takenOver` is set when an earlier run's lease had expired without a commit (that run may
+   * have published increases that this run publishes again).
+   */
+  | { readonly outcome: 'claimed'; readonly previous?: StoredState; readonly takenOver?: { readonly owner: string } }
+  /** A sample at least as new is already stored: this sample's counters must not be used. */
+  | { readonly outcome: 'superseded' }
+  /** Another run holds a live lease (an overlapping invocation): this sample's counters must not be used. */
+  | { readonly outcome: 'busy' };
+
+export type CommitResult =
+  | { readonly outcome: 'committed' }
+  /** The lease expired and another run took it: this run's state was not stored. */
+  | { readonly outcome: 'lease-lost' };
 
 export interface SampleStore {
   /**
-   * Atomically stores `sample` as the latest for `appliance` and returns the one it replaced, only when the
-   * stored sample is older than `sample.takenAt`.
+   * Takes the appliance's state for this run (a lease) and returns the state it holds. Atomic: of two
+   * overlapping runs, one claims and the other is told `busy`; a run whose claim answer was lost and retried
+   * still finds its own lease.
    */
-  exchange(appliance: string, sample: StoredSample): Promise<ExchangeResult>;
+  claim(appliance: string, request: ClaimRequest, options?: { signal?: AbortSignal }): Promise<ClaimResult>;
+  /** Stores `state` and releases the lease, only while `owner` holds it. Idempotent for the owner. */
+  commit(appliance: string, owner: string, state: StoredState, options?: { signal?: AbortSignal }): Promise<CommitResult>;
 }
 
 export interface Datum {
@@ -50,23 +91,33 @@ export interface Datum {
   readonly unit: 'Count' | 'Count/Second' | 'Milliseconds' | 'None';
   /** Epoch milliseconds. */
   readonly timestamp: number;
+  /** For a counter increase: its NITRO name, so that an unconfirmed one is kept for the next run. */
+  readonly counter?: string;
 }
 
-export interface PublishResult {
-  readonly datapoints: number;
+/**
+ * What became of one datum: `published` (CloudWatch answered success), `failed` (CloudWatch answered an error,
+ * or the request never left), `uncertain` (the request was sent and no answer came: CloudWatch may have stored
+ * it), `rejected` (not sent: CloudWatch would store a wrong number or refuse the whole request).
+ */
+export type DatumOutcome = 'published' | 'failed' | 'uncertain' | 'rejected';
+
+export interface PublishReport {
+  /** One per datum, in the order given. */
+  readonly outcomes: readonly DatumOutcome[];
   readonly calls: number;
-  /**
-   * Datums the sink refused to send because CloudWatch would store a wrong number or reject the whole request
-   * (NaN, Infinity, a negative count, an empty name). The core never produces one: each is a bug to report.
-   */
-  readonly rejected?: readonly { readonly metricName: string; readonly appliance: string; readonly reason: string }[];
+  readonly failedCalls: number;
+  /** Why calls failed, each reason once. */
+  readonly errors: readonly string[];
+  /** Datums the core should never have built (NaN, negative count, ...): each is a bug to report. */
+  readonly rejected: readonly { readonly metricName: string; readonly appliance: string; readonly reason: string }[];
 }
 
 export interface MetricSink {
   /**
-   * Publishes all datums in as few calls as the service allows. When any call fails it still sends the others,
-   * then rejects with a CollectorError('publish-error') that carries `published` (datapoints accepted) and `calls`.
-   * `signal` ends calls still running (retries included) when the function is about to run out of time.
+   * Publishes all datums in as few calls as the service allows and tells what became of each. Never rejects:
+   * a failed call does not stop the others. `signal` ends calls still running (retries included) when the
+   * run's publishing time is up; their datums are then `uncertain`.
    */
-  publish(datums: readonly Datum[], options?: { signal?: AbortSignal }): Promise<PublishResult>;
+  publish(datums: readonly Datum[], options?: { signal?: AbortSignal }): Promise<PublishReport>;
 }

@@ -1,20 +1,29 @@
+import { randomUUID } from 'node:crypto';
 import type { MetricDefinition } from '../catalog/catalog.js';
 import type { ApplianceConfig } from '../config/appliance.js';
 import { mapConcurrently } from '../concurrency.js';
+import { applianceBudgetMs, MIN_START_MS, planRunBudget, type RunBudget } from '../core/budget.js';
+import { remainingUnpublished } from '../core/delta.js';
+import { signalAt } from '../deadline.js';
 import { CollectorError, toCollectorError, type ErrorClass } from '../errors.js';
-import { collectAppliance, type ApplianceResult, type CollectorDependencies } from './collect-appliance.js';
-import type { Datum, MetricSink, PublishResult } from './ports.js';
+import { collectAppliance, failedResult, type ApplianceResult, type CollectorDependencies, type HeldState } from './collect-appliance.js';
+import type { Datum, DatumOutcome, MetricSink, PublishReport } from './ports.js';
 
 export interface CollectionRequest {
   readonly appliances: readonly ApplianceConfig[];
   readonly selection: readonly MetricDefinition[];
   /** Appliances collected at once. */
   readonly concurrency: number;
-  /** Wall-clock epoch ms (Date.now) by which every appliance must be done, leaving time to publish before the function's timeout. */
-  readonly collectDeadline: number;
-  /** Wall-clock epoch ms by which publishing must be done (default: no limit beyond the SDK's own timeouts). */
-  readonly publishDeadline?: number;
+  /** The time the run may take in all (context.getRemainingTimeInMillis()); see core/budget.ts for its phases. */
+  readonly remainingMs: number;
+  /** This run's unique id (default: a random UUID). */
+  readonly runId?: string;
 }
+
+/** A state lease outlives the run by this much, so that no other run takes it over while this one still works. */
+export const LEASE_MARGIN_MS = 5_000;
+
+export type CommitOutcome = 'committed' | 'lease-lost' | 'failed';
 
 export interface ApplianceSummary {
   readonly name: string;
@@ -22,6 +31,7 @@ export interface ApplianceSummary {
   readonly errorClass?: ErrorClass;
   readonly message?: string;
   readonly nitroErrorCode?: number;
+  /** Datapoints CloudWatch confirmed for this appliance. */
   readonly datapoints: number;
   readonly durationMs: number;
 }
@@ -33,41 +43,156 @@ export interface RunSummary {
   readonly putMetricDataCalls: number;
   /** Set when CloudWatch did not take (all of) the datums. */
   readonly publishError?: string;
+  /**
+   * Counter datapoints sent without an answer (CloudWatch may have stored them): kept for the next run, so they
+   * are published once more, and counted twice if CloudWatch had in fact stored them.
+   */
+  readonly uncertainDatapoints?: number;
+  /** Appliances whose new state could not be stored: the next run publishes their increases again. */
+  readonly uncommitted?: readonly string[];
+}
+
+export interface CommitReport {
+  readonly appliance: string;
+  readonly outcome: CommitOutcome;
+  /** Counter increases (by datum) CloudWatch confirmed that the next run may publish again, when not committed. */
+  readonly atRisk: number;
+  readonly reason?: string;
 }
 
 export interface RunResult {
   readonly summary: RunSummary;
   readonly results: readonly ApplianceResult[];
   readonly datums: readonly Datum[];
+  /** What became of each datum, aligned with `datums`. */
+  readonly outcomes: readonly DatumOutcome[];
+  readonly commits: readonly CommitReport[];
+  readonly budget: RunBudget;
 }
 
 /**
- * Collects every appliance concurrently (bounded), each within the run's deadline, then publishes all datums
- * together in as few PutMetricData calls as possible. One appliance failing never affects another: its
- * health datums carry the failure. Rejects only when nothing at all could be published.
+ * Collects every appliance concurrently (bounded), each within its share of the run's time, then publishes all
+ * datums together in as few PutMetricData calls as possible, then commits each appliance's state: the new
+ * sample, and every counter increase CloudWatch did not confirm (published again by the next run). One appliance
+ * failing never affects another: its health datums carry the failure. Rejects only when nothing at all could be
+ * published, after committing, so that not even then is an increase lost.
  */
 export async function runCollection(request: CollectionRequest, deps: CollectorDependencies & { sink: MetricSink }): Promise<RunResult> {
-  const results = await mapConcurrently(request.appliances, Math.max(1, request.concurrency), async (appliance) => {
-    const budgetMs = Math.min(MAX_TIMER_MS, Math.max(0, request.collectDeadline - Date.now()));
-    const result = await collectAppliance(appliance, request.selection, AbortSignal.timeout(Math.max(1, budgetMs)), deps);
+  const now = deps.now ?? Date.now;
+  const budget = planRunBudget(Date.now(), request.remainingMs);
+  const owner = request.runId ?? randomUUID();
+  const leaseUntil = now() + (budget.deadline - budget.startedAt) + LEASE_MARGIN_MS;
+  const concurrency = Math.max(1, request.concurrency);
+  const perApplianceMs = applianceBudgetMs(budget.collectBy - budget.startedAt, request.appliances.length, concurrency);
+
+  const results = await mapConcurrently(request.appliances, concurrency, async (appliance) => {
+    const startedAt = Date.now();
+    if (budget.collectBy - startedAt < MIN_START_MS) {
+      const error = new CollectorError(
+        'not-started',
+        `${appliance.name}: not started: the run's collection time ran out before its turn (too many slow appliances ahead of it; lower schedule.shardSize or raise schedule.concurrency)`,
+        { appliance: appliance.name },
+      );
+      const result = failedResult(appliance.name, error, 0, now(), deps.redactor);
+      logOutcome(deps, result);
+      return result;
+    }
+    const signal = signalAt(Math.min(budget.collectBy, startedAt + perApplianceMs), startedAt);
+    const result = await collectAppliance(appliance, request.selection, { owner, leaseUntil, signal }, deps);
     logOutcome(deps, result);
     return result;
   });
 
   const datums = results.flatMap((r) => r.datums);
-  let published: PublishResult = { datapoints: 0, calls: 0 };
-  let publishError: string | undefined;
+  const report = await publishWithin(datums, budget, deps);
+  const outcomes = report.outcomes;
+  if (report.rejected.length > 0) deps.logger.error('datums refused before publishing (a collector bug: please report it)', { rejected: report.rejected });
+
+  const commits = await commitAll(results, datums, outcomes, budget, deps);
+  return summarize(results, datums, report, commits, budget, deps);
+}
+
+async function publishWithin(datums: readonly Datum[], budget: RunBudget, deps: { sink: MetricSink } & CollectorDependencies): Promise<PublishReport> {
+  if (datums.length === 0) return { outcomes: [], calls: 0, failedCalls: 0, errors: [], rejected: [] };
   try {
-    const signal = request.publishDeadline === undefined ? undefined : AbortSignal.timeout(Math.min(MAX_TIMER_MS, Math.max(1, request.publishDeadline - Date.now())));
-    published = await deps.sink.publish(datums, { signal });
-    logRejected(deps, published.rejected);
-  } catch (caught) {
-    logRejected(deps, (caught as { rejected?: PublishResult['rejected'] }).rejected);
-    const error = toCollectorError(caught);
-    publishError = error.message;
-    published = partiallyPublished(caught);
-    deps.logger.error('publishing to CloudWatch failed', { errorClass: error.errorClass, reason: error.message, ...published });
-    if (published.datapoints === 0) throw new CollectorError('publish-error', `nothing could be published: ${error.message}`, { cause: caught });
+    return await deps.sink.publish(datums, { signal: signalAt(budget.publishBy) });
+  } catch (error) {
+    // A sink never rejects by contract; should one do, nothing it was given counts as published.
+    const reason = toCollectorError(error).message;
+    return { outcomes: datums.map(() => 'failed' as const), calls: 0, failedCalls: 1, errors: [reason], rejected: [] };
+  }
+}
+
+/** Commits every claimed appliance, concurrently, by the commit deadline; never throws. */
+async function commitAll(
+  results: readonly ApplianceResult[],
+  datums: readonly Datum[],
+  outcomes: readonly DatumOutcome[],
+  budget: RunBudget,
+  deps: CollectorDependencies,
+): Promise<CommitReport[]> {
+  const now = deps.now ?? Date.now;
+  const confirmed = new Set<string>();
+  datums.forEach((datum, index) => {
+    if (datum.counter !== undefined && outcomes[index] === 'published') confirmed.add(counterKey(datum.appliance, datum.counter, datum.timestamp));
+  });
+  const held = results.filter((r): r is ApplianceResult & { held: HeldState } => r.held !== undefined);
+  const signal = signalAt(budget.commitBy);
+  return mapConcurrently(held, 10, async ({ appliance, held: state }) => {
+    const isConfirmed = (counter: string, takenAt: number) => confirmed.has(counterKey(appliance, counter, takenAt));
+    const atRisk = state.intervals.reduce((total, interval) => total + [...interval.deltas.keys()].filter((c) => isConfirmed(c, interval.takenAt)).length, 0);
+    const unpublished = remainingUnpublished(state.intervals, isConfirmed, now());
+    try {
+      const result = await deps.store.commit(appliance, state.owner, { takenAt: state.takenAt, counters: state.counters, heldSince: state.heldSince, unpublished }, { signal });
+      if (result.outcome === 'committed') return { appliance, outcome: 'committed', atRisk: 0 };
+      const reason = 'the lease expired and another run took the state over';
+      deps.logger.error('state not stored: the published increases may be published again by the next run', { appliance, reason, atRisk });
+      return { appliance, outcome: 'lease-lost', atRisk, reason };
+    } catch (error) {
+      const reason = deps.redactor.scrub(toCollectorError(error, appliance).message);
+      deps.logger.error('state not stored: the next run publishes this run\'s increases again', { appliance, reason, atRisk });
+      return { appliance, outcome: 'failed', atRisk, reason };
+    }
+  });
+}
+
+function counterKey(appliance: string, counter: string, takenAt: number): string {
+  return `${appliance}\u0000${counter}\u0000${takenAt}`;
+}
+
+function summarize(
+  results: readonly ApplianceResult[],
+  datums: readonly Datum[],
+  report: PublishReport,
+  commits: readonly CommitReport[],
+  budget: RunBudget,
+  deps: CollectorDependencies,
+): RunResult {
+  const publishedBy = new Map<string, number>();
+  let published = 0;
+  let uncertainCounters = 0;
+  datums.forEach((datum, index) => {
+    const outcome = report.outcomes[index];
+    if (outcome === 'published') {
+      published++;
+      publishedBy.set(datum.appliance, (publishedBy.get(datum.appliance) ?? 0) + 1);
+    } else if (outcome === 'uncertain' && datum.counter !== undefined) uncertainCounters++;
+  });
+  const unsent = datums.length - report.rejected.length - published;
+  const publishError =
+    report.failedCalls > 0 || unsent > 0
+      ? `published ${published} of ${datums.length - report.rejected.length} datapoints: ${report.failedCalls} of ${report.calls} PutMetricData calls failed: ${report.errors.join('; ')}`
+      : undefined;
+  const uncommitted = commits.filter((c) => c.outcome !== 'committed').map((c) => c.appliance);
+
+  if (publishError) {
+    deps.logger.error('publishing to CloudWatch failed; unconfirmed counter increases are kept for the next run', {
+      errorClass: 'publish-error',
+      reason: publishError,
+      datapoints: published,
+      calls: report.calls,
+      ...(uncertainCounters > 0 && { uncertainDatapoints: uncertainCounters }),
+    });
   }
 
   const summary: RunSummary = {
@@ -75,27 +200,29 @@ export async function runCollection(request: CollectionRequest, deps: CollectorD
       name: r.appliance,
       outcome: r.outcome,
       ...(r.error && { errorClass: r.error.errorClass, message: r.error.message, nitroErrorCode: r.error.nitroErrorCode }),
-      datapoints: r.datums.length,
+      datapoints: publishedBy.get(r.appliance) ?? 0,
       durationMs: r.durationMs,
     })),
-    datapointsPublished: published.datapoints,
-    putMetricDataCalls: published.calls,
+    datapointsPublished: published,
+    putMetricDataCalls: report.calls,
     ...(publishError && { publishError }),
+    ...(uncertainCounters > 0 && { uncertainDatapoints: uncertainCounters }),
+    ...(uncommitted.length > 0 && { uncommitted }),
   };
-  return { summary, results, datums };
+  const result = { summary, results, datums, outcomes: report.outcomes, commits, budget };
+  if (datums.length > 0 && published === 0) throw new NothingPublishedError(`nothing could be published: ${publishError ?? 'no datum was accepted'}`, result);
+  return result;
 }
 
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** The sink refused datums the core should never have built: a bug, logged so it is found. */
-function logRejected(deps: CollectorDependencies, rejected: PublishResult['rejected']): void {
-  if (rejected && rejected.length > 0) deps.logger.error('datums refused before publishing (a collector bug: please report it)', { rejected });
-}
-
-/** What a failed publish still got through (see MetricSink.publish). */
-function partiallyPublished(error: unknown): PublishResult {
-  const { published, calls } = (error ?? {}) as { published?: unknown; calls?: unknown };
-  return { datapoints: typeof published === 'number' ? published : 0, calls: typeof calls === 'number' ? calls : 0 };
+/** CloudWatch took none of the run's datums (the state was committed all the same: nothing is lost). */
+export class NothingPublishedError extends CollectorError {
+  override readonly name = 'NothingPublishedError';
+  constructor(
+    message: string,
+    readonly run: RunResult,
+  ) {
+    super('publish-error', message);
+  }
 }
 
 const reportedMissing = new Map<string, string>();
@@ -110,10 +237,13 @@ function logOutcome(deps: CollectorDependencies, result: ApplianceResult): void 
     ...(result.error && { errorClass: result.error.errorClass, nitroErrorCode: result.error.nitroErrorCode, reason: result.error.message }),
     ...(result.baseline && { baseline: result.baseline }),
     ...(result.counterResets.length > 0 && { counterResets: result.counterResets }),
+    ...(result.staleCounters.length > 0 && { staleCounters: result.staleCounters }),
+    ...(result.replayedIntervals > 0 && { replayedIntervals: result.replayedIntervals }),
+    ...(result.tookOverUnfinishedRun && { tookOverUnfinishedRun: true }),
     ...(result.fieldErrors.length > 0 && { fieldErrors: result.fieldErrors }),
   };
   if (result.outcome === 'failed') deps.logger.error('appliance collection failed', fields);
-  else if (result.fieldErrors.length > 0 || result.counterResets.length > 0) deps.logger.warn('appliance collected with problems', fields);
+  else if (result.fieldErrors.length > 0 || result.counterResets.length > 0 || result.tookOverUnfinishedRun) deps.logger.warn('appliance collected with problems', fields);
   else deps.logger.info('appliance collected', fields);
 
   const missing = result.missingFields.join(',');

@@ -2,9 +2,8 @@ import { CloudWatchClient, PutMetricDataCommand, type PutMetricDataCommandInput 
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { createCloudWatchClient } from '../../lambda/aws/clients.js';
-import { CloudWatchMetricSink, PublishError } from '../../lambda/aws/cloudwatch-sink.js';
-import { CollectorError } from '../../lambda/errors.js';
-import type { Datum } from '../../lambda/pipeline/ports.js';
+import { CloudWatchMetricSink } from '../../lambda/aws/cloudwatch-sink.js';
+import type { Datum, PublishReport } from '../../lambda/pipeline/ports.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { describeWithMoto, type MotoContext } from '../support/moto.js';
 import { listMetrics, listMetricValues, readMetricSum, uniqueName } from '../support/moto-aws.js';
@@ -28,6 +27,13 @@ const BASE = Math.floor(Date.now() / 1000) * 1000 - 30 * 60_000;
 const WINDOW_START = new Date(BASE - 60_000);
 const WINDOW_END = new Date(BASE + 60 * 60_000);
 
+/** How many datums ended in each outcome, and the calls made. */
+function tally(report: PublishReport): Record<string, number> {
+  const counts: Record<string, number> = { calls: report.calls, failedCalls: report.failedCalls };
+  for (const outcome of report.outcomes) counts[outcome] = (counts[outcome] ?? 0) + 1;
+  return counts;
+}
+
 function datum(overrides: Partial<Datum> = {}): Datum {
   return { metricName: 'SessionsCreated', appliance: 'ns-01', value: 1, unit: 'Count', timestamp: BASE, ...overrides };
 }
@@ -44,7 +50,7 @@ describeWithMoto('CloudWatchMetricSink against moto', (moto: MotoContext) => {
       datum({ metricName: 'CurrentSessions', appliance: 'ns-a', value: 1234.5, unit: 'None', timestamp: BASE }),
     ]);
 
-    expect(result).toEqual({ datapoints: 4, calls: 1 });
+    expect(result).toEqual({ outcomes: ['published', 'published', 'published', 'published'], calls: 1, failedCalls: 0, errors: [], rejected: [] });
     expect(await listMetricValues(namespace, 'SessionsCreated', 'ns-a', WINDOW_START, WINDOW_END)).toEqual([
       { timestamp: new Date(BASE), value: 5 },
       { timestamp: new Date(BASE + 60_000), value: 7 },
@@ -81,7 +87,7 @@ describeWithMoto('CloudWatchMetricSink against moto', (moto: MotoContext) => {
 
     const result = await new CloudWatchMetricSink({ namespace, client }).publish(datums);
 
-    expect(result).toEqual({ datapoints: 2500, calls: 3 });
+    expect(tally(result)).toEqual({ published: 2500, calls: 3, failedCalls: 0 });
     expect(inputs.map((input) => input.MetricData?.length)).toEqual([1000, 1000, 500]);
     for (const [position, appliance] of appliances.entries()) {
       const expected = datums.filter((_, index) => index % 5 === position).reduce((total, d) => total + d.value, 0);
@@ -114,10 +120,11 @@ describeWithMoto('CloudWatchMetricSink against moto', (moto: MotoContext) => {
       datum({ metricName: 'Gauge', appliance: 'good', value: -3, unit: 'None' }),
     ]);
 
-    expect(result.datapoints).toBe(3);
-    expect(result.calls).toBe(1);
+    expect(tally(result)).toEqual({ published: 3, rejected: 13, calls: 1, failedCalls: 0 });
+    expect(result.outcomes[0]).toBe('published');
+    expect(result.outcomes[1]).toBe('rejected');
     expect(inputs[0]?.MetricData).toHaveLength(3);
-    expect(result.rejected?.map((r) => `${r.metricName}@${r.appliance}`)).toEqual([
+    expect(result.rejected.map((r) => `${r.metricName}@${r.appliance}`)).toEqual([
       'A@nan',
       'B@inf',
       'C@neg-inf',
@@ -132,10 +139,10 @@ describeWithMoto('CloudWatchMetricSink against moto', (moto: MotoContext) => {
       'K@future',
       'L@no-time',
     ]);
-    expect(result.rejected?.[0]?.reason).toBe('value is NaN');
-    expect(result.rejected?.[1]?.reason).toBe('value is Infinity');
-    expect(result.rejected?.[3]?.reason).toBe('value -1 is negative for unit Count');
-    expect(result.rejected?.[11]?.reason).toMatch(/more than two hours ahead/);
+    expect(result.rejected[0]?.reason).toBe('value is NaN');
+    expect(result.rejected[1]?.reason).toBe('value is Infinity');
+    expect(result.rejected[3]?.reason).toBe('value -1 is negative for unit Count');
+    expect(result.rejected[11]?.reason).toMatch(/more than two hours ahead/);
     expect(await readMetricSum(namespace, 'SessionsCreated', 'good', WINDOW_START, WINDOW_END)).toBe(7);
     expect(await readMetricSum(namespace, 'Gauge', 'good', WINDOW_START, WINDOW_END)).toBe(-3);
   });
@@ -144,8 +151,8 @@ describeWithMoto('CloudWatchMetricSink against moto', (moto: MotoContext) => {
     const { client, inputs } = recordingClient();
     const sink = new CloudWatchMetricSink({ namespace: uniqueName('Test/Empty'), client });
 
-    expect(await sink.publish([])).toEqual({ datapoints: 0, calls: 0 });
-    expect(await sink.publish([datum({ value: Number.NaN })])).toMatchObject({ datapoints: 0, calls: 0 });
+    expect(await sink.publish([])).toEqual({ outcomes: [], calls: 0, failedCalls: 0, errors: [], rejected: [] });
+    expect(await sink.publish([datum({ value: Number.NaN })])).toMatchObject({ outcomes: ['rejected'], calls: 0 });
     expect(inputs).toHaveLength(0);
   });
 
@@ -161,7 +168,7 @@ describeWithMoto('CloudWatchMetricSink against moto', (moto: MotoContext) => {
         new CloudWatchMetricSink({ namespace, client: createCloudWatchClient() }).publish([datum({ value: 42 })]),
       );
 
-      expect(result).toEqual({ datapoints: 1, calls: 1 });
+      expect(tally(result)).toEqual({ published: 1, calls: 1, failedCalls: 0 });
       expect(proxy.operations).toEqual(['PutMetricData', 'PutMetricData']);
       expect(await readMetricSum(namespace, 'SessionsCreated', 'ns-01', WINDOW_START, WINDOW_END)).toBe(42);
     } finally {
@@ -169,25 +176,65 @@ describeWithMoto('CloudWatchMetricSink against moto', (moto: MotoContext) => {
     }
   });
 
-  it('reports throttling that outlasts the retries as a publish-error', async () => {
+  it('reports throttling that outlasts the retries as failed (CloudWatch answered: nothing was stored)', async () => {
     const namespace = uniqueName('Test/AlwaysThrottled');
     const proxy = await startFaultProxy(moto.endpoint, (operation) =>
       operation === 'PutMetricData' ? { status: 400, code: 'Throttling', message: 'Rate exceeded' } : undefined,
     );
     try {
-      const error = await withEndpoint(proxy.endpoint, () =>
-        new CloudWatchMetricSink({ namespace, client: createCloudWatchClient({ maxAttempts: 2 }) })
-          .publish([datum(), datum({ timestamp: BASE + 1000 })])
-          .catch((rejection: unknown) => rejection),
+      const report = await withEndpoint(proxy.endpoint, () =>
+        new CloudWatchMetricSink({ namespace, client: createCloudWatchClient({ maxAttempts: 2 }) }).publish([datum(), datum({ timestamp: BASE + 1000 })]),
       );
 
-      expect(error).toBeInstanceOf(PublishError);
-      expect((error as PublishError).message).toContain('published 0 of 2 datapoints');
-      expect((error as PublishError).message).toContain('Throttling: Rate exceeded');
+      expect(tally(report)).toEqual({ failed: 2, calls: 1, failedCalls: 1 });
+      expect(report.errors).toEqual([expect.stringContaining('Throttling: Rate exceeded')]);
       expect(proxy.operations).toEqual(['PutMetricData', 'PutMetricData']);
     } finally {
       await proxy.stop();
     }
+  });
+
+  it('never retries a call that got no answer, and reports it as uncertain: CloudWatch may have stored it', async () => {
+    const namespace = uniqueName('Test/AnswerLost');
+    const proxy = await startFaultProxy(moto.endpoint, (operation, call) => (operation === 'PutMetricData' && call === 1 ? { kind: 'answer-lost' } : undefined));
+    try {
+      const report = await withEndpoint(proxy.endpoint, () => new CloudWatchMetricSink({ namespace, client: createCloudWatchClient() }).publish([datum({ value: 9 })]));
+
+      expect(tally(report)).toEqual({ uncertain: 1, calls: 1, failedCalls: 1 });
+      // One request only: a retry would have stored the datapoint twice.
+      expect(proxy.operations).toEqual(['PutMetricData']);
+      expect(proxy.applied.map((call) => call.answerLost)).toEqual([true]);
+      expect(await readMetricSum(namespace, 'SessionsCreated', 'ns-01', WINDOW_START, WINDOW_END)).toBe(9);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('ends a hung call at the publishing deadline, as uncertain, without a retry', async () => {
+    const proxy = await startFaultProxy(moto.endpoint, () => ({ kind: 'hang' }));
+    try {
+      const started = Date.now();
+      const report = await withEndpoint(proxy.endpoint, () =>
+        new CloudWatchMetricSink({ namespace: uniqueName('Test/Hung'), client: createCloudWatchClient() }).publish([datum()], { signal: AbortSignal.timeout(400) }),
+      );
+      expect(Date.now() - started).toBeLessThan(3_000);
+      expect(tally(report)).toEqual({ uncertain: 1, calls: 1, failedCalls: 1 });
+      expect(proxy.operations).toEqual(['PutMetricData']);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('reports a refused connection as failed (nothing can have been stored), and sends nothing once the deadline has passed', async () => {
+    const refused = new CloudWatchMetricSink({ namespace: 'NetScaler/MPTCP', client: createCloudWatchClient({ maxAttempts: 1 }) });
+    const report = await withEndpoint('http://127.0.0.1:1', () => refused.publish([datum()]));
+    expect(tally(report)).toEqual({ failed: 1, calls: 1, failedCalls: 1 });
+    expect(report.errors[0]).toContain('ECONNREFUSED');
+
+    const { client, inputs } = recordingClient();
+    const late = await new CloudWatchMetricSink({ namespace: 'NetScaler/MPTCP', client }).publish([datum()], { signal: AbortSignal.abort() });
+    expect(tally(late)).toEqual({ failed: 1, calls: 0, failedCalls: 1 });
+    expect(inputs).toHaveLength(0);
   });
 });
 
@@ -216,7 +263,7 @@ describe('CloudWatchMetricSink failures moto cannot produce', () => {
 
   const datums = Array.from({ length: 2500 }, (_, index) => datum({ value: index, timestamp: Date.now() - 60_000 }));
 
-  it('still sends the other batches when one fails, then reports how much was published', async () => {
+  it('still sends the other batches when one fails, and tells which datums were not stored', async () => {
     const { client, mock } = mockedClient();
     mock
       .on(PutMetricDataCommand)
@@ -224,17 +271,13 @@ describe('CloudWatchMetricSink failures moto cannot produce', () => {
       .rejectsOnce(awsError('InternalServiceError', 'Internal failure'))
       .resolvesOnce({});
 
-    const error = await new CloudWatchMetricSink({ namespace: 'NetScaler/MPTCP', client })
-      .publish(datums)
-      .catch((rejection: unknown) => rejection);
+    const report = await new CloudWatchMetricSink({ namespace: 'NetScaler/MPTCP', client }).publish(datums);
 
     expect(mock.commandCalls(PutMetricDataCommand)).toHaveLength(3);
-    expect(error).toBeInstanceOf(PublishError);
-    expect(error).toBeInstanceOf(CollectorError);
-    expect(error).toMatchObject({ errorClass: 'publish-error', published: 1500, attempted: 2500, calls: 3, failedCalls: 1 });
-    expect((error as PublishError).message).toBe(
-      'published 1500 of 2500 datapoints to namespace NetScaler/MPTCP: 1 of 3 PutMetricData calls failed: InternalServiceError: Internal failure',
-    );
+    expect(tally(report)).toEqual({ published: 1500, failed: 1000, calls: 3, failedCalls: 1 });
+    expect(report.outcomes.slice(999, 1001)).toEqual(['published', 'failed']);
+    expect(report.outcomes.slice(1999, 2001)).toEqual(['failed', 'published']);
+    expect(report.errors).toEqual(['InternalServiceError: Internal failure']);
   });
 
   it('reports access denied with the service error, nothing published', async () => {
@@ -243,26 +286,23 @@ describe('CloudWatchMetricSink failures moto cannot produce', () => {
       .on(PutMetricDataCommand)
       .rejects(awsError('AccessDenied', 'User: arn:aws:sts::123456789012:assumed-role/collector is not authorized to perform: cloudwatch:PutMetricData'));
 
-    const error = await new CloudWatchMetricSink({ namespace: 'NetScaler/MPTCP', client })
-      .publish(datums.slice(0, 10))
-      .catch((rejection: unknown) => rejection);
+    const report = await new CloudWatchMetricSink({ namespace: 'NetScaler/MPTCP', client }).publish(datums.slice(0, 10));
 
-    expect(error).toMatchObject({ errorClass: 'publish-error', published: 0, attempted: 10, failedCalls: 1 });
-    expect((error as PublishError).message).toMatch(
-      /^published 0 of 10 datapoints .*: AccessDenied: User: .* is not authorized to perform: cloudwatch:PutMetricData$/,
-    );
-    expect((error as PublishError).cause).toMatchObject({ name: 'AccessDenied' });
+    expect(tally(report)).toEqual({ failed: 10, calls: 1, failedCalls: 1 });
+    expect(report.errors).toEqual([expect.stringMatching(/^AccessDenied: User: .* is not authorized to perform: cloudwatch:PutMetricData$/)]);
   });
 
-  it('keeps the rejected datums in the error', async () => {
+  it('keeps the rejected datums in the report when the calls fail too', async () => {
     const { client, mock } = mockedClient();
     mock.on(PutMetricDataCommand).rejects(awsError('AccessDenied', 'denied'));
 
-    const error = await new CloudWatchMetricSink({ namespace: 'NetScaler/MPTCP', client })
-      .publish([datum({ timestamp: Date.now() }), datum({ appliance: 'bad', value: Number.NaN, timestamp: Date.now() })])
-      .catch((rejection: unknown) => rejection);
+    const report = await new CloudWatchMetricSink({ namespace: 'NetScaler/MPTCP', client }).publish([
+      datum({ timestamp: Date.now() }),
+      datum({ appliance: 'bad', value: Number.NaN, timestamp: Date.now() }),
+    ]);
 
-    expect((error as PublishError).rejected).toEqual([{ metricName: 'SessionsCreated', appliance: 'bad', reason: 'value is NaN' }]);
+    expect(report.outcomes).toEqual(['failed', 'rejected']);
+    expect(report.rejected).toEqual([{ metricName: 'SessionsCreated', appliance: 'bad', reason: 'value is NaN' }]);
   });
 
   it('sends at most 4 calls at once by default', async () => {
@@ -278,7 +318,7 @@ describe('CloudWatchMetricSink failures moto cannot produce', () => {
     });
     const many = Array.from({ length: 9500 }, (_, index) => datum({ value: index, timestamp: Date.now() }));
 
-    expect(await new CloudWatchMetricSink({ namespace: 'NetScaler/MPTCP', client }).publish(many)).toEqual({ datapoints: 9500, calls: 10 });
+    expect(tally(await new CloudWatchMetricSink({ namespace: 'NetScaler/MPTCP', client }).publish(many))).toEqual({ published: 9500, calls: 10, failedCalls: 0 });
     expect(mostInFlight).toBe(4);
   });
 

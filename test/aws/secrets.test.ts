@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createSecretsManagerClient } from '../../lambda/aws/clients.js';
 import { DEFAULT_SECRET_TTL_MS, SecretsManagerCredentialSource } from '../../lambda/aws/secrets.js';
 import { CollectorError } from '../../lambda/errors.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
 import { describeWithMoto } from '../support/moto.js';
 import {
   createEmptySecret,
@@ -316,6 +317,44 @@ describeWithMoto('SecretsManagerCredentialSource against moto', () => {
       await createSecret(name, JSON.stringify({ username: 'monitor', password: 'key-pw-4711', caCertificate: pems.private }));
       const keyBody = pems.private.split('\n')[1]!;
       await expectSecretError(source().getCredentials(name), name, ['key-pw-4711', keyBody], /not a PEM certificate bundle/);
+    });
+  });
+
+  describe('deadlines', () => {
+    it('gives up at the caller\'s deadline when Secrets Manager does not answer, naming the secret, and caches nothing', async () => {
+      const hang = await startFaultProxy(process.env['AWS_ENDPOINT_URL']!, () => ({ kind: 'hang' }));
+      try {
+        const source = new SecretsManagerCredentialSource({ client: createSecretsManagerClient({ endpoint: hang.endpoint }) });
+        const started = Date.now();
+        const error = await source.getCredentials('netscaler/adc-hung', { signal: AbortSignal.timeout(300) }).catch((e: unknown) => e);
+        expect(Date.now() - started).toBeLessThan(2_000);
+        expect(error).toBeInstanceOf(CollectorError);
+        expect(error).toMatchObject({ errorClass: 'timeout', message: expect.stringContaining('secret netscaler/adc-hung') });
+        expect(hang.operations).toEqual(['GetSecretValue']);
+      } finally {
+        await hang.stop();
+      }
+    });
+
+    it('lets each caller of a shared read stop waiting at its own deadline while the read goes on for the others', async () => {
+      const name = uniqueName('ns-shared');
+      const secretPassword = password();
+      await createSecret(name, JSON.stringify({ username: 'monitor', password: secretPassword }));
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const slow = await startFaultProxy(process.env['AWS_ENDPOINT_URL']!, () => undefined, { before: () => gate });
+      try {
+        const source = new SecretsManagerCredentialSource({ client: createSecretsManagerClient({ endpoint: slow.endpoint }) });
+        const patient = source.getCredentials(name, { signal: AbortSignal.timeout(5_000) });
+        const hasty = source.getCredentials(name, { signal: AbortSignal.timeout(100) });
+        await expect(hasty).rejects.toMatchObject({ errorClass: 'timeout' });
+        release();
+        expect(await patient).toEqual({ username: 'monitor', password: secretPassword });
+        expect(slow.operations).toEqual(['GetSecretValue']);
+      } finally {
+        release();
+        await slow.stop();
+      }
     });
   });
 });

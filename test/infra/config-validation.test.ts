@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { generate } from 'selfsigned';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ConfigFileError,
   DEFAULT_CONFIG_FILE,
@@ -30,6 +31,11 @@ function problemsOf(input: unknown): string {
 const withAlarm = (name: string, settings: ConfigInput) => configWith({ alarms: { [name]: settings } });
 
 describe('config file validation: each error names the field and says what is allowed', () => {
+  let certificate: string;
+  beforeAll(async () => {
+    certificate = (await generate([{ name: 'commonName', value: 'config validation test CA' }])).cert;
+  });
+
   it('accepts a minimal file (appliances only) and the committed example', () => {
     expect(validateConfig({ appliances: APPLIANCES }, FILE).appliances).toHaveLength(2);
     const example = resolve(import.meta.dirname, '../..', EXAMPLE_CONFIG_FILE);
@@ -47,6 +53,25 @@ describe('config file validation: each error names the field and says what is al
   it('names the appliance and field of an invalid appliance (the function schema)', () => {
     const appliances = [APPLIANCES[0], { ...APPLIANCES[1], url: 'ftp://adc-2' }];
     expect(problemsOf({ appliances })).toContain(`${FILE}: appliances[1] (adc-2).url must be an absolute https:// URL`);
+  });
+
+  it('rejects credentials in an appliance URL without echoing them or the URL', () => {
+    for (const url of ['https://:s3cret-Pa55@adc-2.example.net', 'https://monitor:s3cret-Pa55@adc-2.example.net:8443']) {
+      const message = problemsOf({ appliances: [APPLIANCES[0], { ...APPLIANCES[1], url }] });
+      expect(message).toBe(
+        `invalid configuration (1 problem):\n  ${FILE}: appliances[1] (adc-2).url must not contain a username or password (user:password@): put the credentials into the secret named by secretId`,
+      );
+      for (const fragment of ['s3cret', 'Pa55', '@adc', 'example.net', url]) expect(message).not.toContain(fragment);
+    }
+  });
+
+  it('rejects an inline caCertificate that is not a valid certificate, naming the block and never echoing the PEM', () => {
+    const fake = `-----BEGIN CERTIFICATE-----\n${'QUJD'.repeat(100)}\n-----END CERTIFICATE-----\n`;
+    const message = problemsOf({ appliances: [{ ...APPLIANCES[0], caCertificate: `${certificate}${certificate}${fake}` }, APPLIANCES[1]] });
+    expect(message).toContain(`${FILE}: appliances[0] (adc-1).caCertificate is not a PEM certificate bundle: block 3 of 3 is not a valid X.509 certificate`);
+    expect(message).not.toContain('QUJDQUJD');
+    expect(message).not.toContain(certificate.split('\n')[1]!.slice(0, 16));
+    expect(validateConfig({ appliances: [{ ...APPLIANCES[0], caCertificate: certificate }] }, FILE).appliances[0]?.caCertificate).toBe(certificate);
   });
 
   it('rejects duplicate appliance names', () => {
@@ -106,7 +131,7 @@ describe('config file validation: each error names the field and says what is al
   it('rejects a collectionFailing threshold (it is fixed) and a duration threshold outside 1-100 %', () => {
     expect(problemsOf(withAlarm('collectionFailing', { threshold: 0 }))).toContain('alarms.collectionFailing has unknown field "threshold"');
     expect(problemsOf(withAlarm('functionDuration', { thresholdPercent: 150 }))).toContain(
-      'alarms.functionDuration.thresholdPercent must be a percentage of the function timeout from 1 to 100',
+      'alarms.functionDuration.thresholdPercent must be a percentage of the collection window from 1 to 100',
     );
   });
 
@@ -158,7 +183,7 @@ describe('config file validation: each error names the field and says what is al
   });
 
   it('rejects a shard whose event would be too large for an asynchronous invocation', () => {
-    const pem = `-----BEGIN CERTIFICATE-----\n${'A'.repeat(20_000)}\n-----END CERTIFICATE-----`;
+    const pem = `${certificate}\n`.repeat(Math.ceil(20_000 / certificate.length));
     const appliances = manyAppliances(12).map((a) => ({ ...a, caCertificate: pem }));
     expect(problemsOf({ appliances })).toContain('schedule.shardSize is too large: shard 1 would pass');
     expect(() => validateConfig({ appliances, schedule: { shardSize: 5 } }, FILE)).not.toThrow();

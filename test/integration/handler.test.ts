@@ -7,10 +7,11 @@ import { CollectorError } from '../../lambda/errors.js';
 import { createHandler } from '../../lambda/handler.js';
 import { createMemoryLogger } from '../../lambda/logger.js';
 import { startSimulator, type Simulator } from '../../simulator/index.js';
+import { countdownContext } from '../support/lambda-context.js';
 import { describeWithMoto } from '../support/moto.js';
 import { createSecret, createStateTable, listMetricValues, readMetricSum, uniqueName, updateSecret } from '../support/moto-aws.js';
 
-const context = (remainingMs = 50_000) => ({ getRemainingTimeInMillis: () => remainingMs, awsRequestId: 'test-request' });
+const context = (about = 49_000) => countdownContext(about);
 
 describeWithMoto('the Lambda handler end to end (simulated appliances, moto_server)', () => {
   const sims: Simulator[] = [];

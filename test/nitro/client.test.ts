@@ -92,17 +92,63 @@ describe('NITRO client over real TLS', () => {
     expect(paths()).toEqual(['POST /nitro/v1/config/login 401']);
   });
 
-  it.each([200, 401, 403])('logs in again once when the session expired (444 under HTTP %i)', async (status) => {
+  it.each([200, 401, 403])('logs in again once when the session expired (444 under HTTP %i), logging the old session out first', async (status) => {
     sim.injectFault({ kind: 'session-expired', status }, { on: 'stat' });
     const { answer } = await readStat();
     expect(answer.errorcode).toBe(0);
     expect(paths()).toEqual([
       'POST /nitro/v1/config/login 201',
       `GET /nitro/v1/stat/protocolmptcp ${status}`,
+      'POST /nitro/v1/config/logout 401',
       'POST /nitro/v1/config/login 201',
       'GET /nitro/v1/stat/protocolmptcp 200',
       'POST /nitro/v1/config/logout 200',
     ]);
+  });
+
+  it('logs out the old session after a 444 that did not end it (regression: it stayed open)', async () => {
+    sim.injectFault({ kind: 'session-expired', status: 401, keepSession: true }, { on: 'stat' });
+    const { answer } = await readStat();
+    expect(answer.errorcode).toBe(0);
+    const [first, , oldLogout, , , lastLogout] = sim.requests();
+    expect(oldLogout).toMatchObject({ path: '/nitro/v1/config/logout', status: 200, sessionTag: first!.sessionTag });
+    expect(lastLogout).toMatchObject({ path: '/nitro/v1/config/logout', status: 200 });
+    expect(sim.openSessionTags()).toEqual([]);
+  });
+
+  it.each(['truncated', 'not-json'] as const)('logs out a session whose login answer was unusable (%s) but carried its cookie (regression)', async (kind) => {
+    sim.injectFault(kind === 'truncated' ? { kind } : { kind: 'text', status: 201, contentType: 'application/json', body: 'Done?' }, { on: 'login' });
+    const error = await failure(readStat());
+    expect(error.errorClass).toBe('protocol-error');
+    const login = sim.requests()[0]!;
+    if (kind === 'truncated') {
+      expect(login.sessionTag).toBeDefined();
+      expect(sim.requests()[1]).toMatchObject({ path: '/nitro/v1/config/logout', status: 200, sessionTag: login.sessionTag });
+    }
+    expect(sim.openSessionTags()).toEqual([]);
+  });
+
+  it('uses NITRO_AUTH_TOKEN when a decoy sessionid cookie comes first, and logs that session out (regression)', async () => {
+    sim.injectFault({ kind: 'decoy-cookie' }, { on: 'login' });
+    const { answer } = await readStat();
+    expect(answer.errorcode).toBe(0);
+    expect(paths()).toEqual(['POST /nitro/v1/config/login 201', 'GET /nitro/v1/stat/protocolmptcp 200', 'POST /nitro/v1/config/logout 200']);
+    expect(sim.openSessionTags()).toEqual([]);
+  });
+
+  it('ends a request whose body drips in within its total time limit, though the body never goes idle, and still logs out', async () => {
+    sim.injectFault({ kind: 'drip', intervalMs: 50, bytes: 1 }, { on: 'stat' });
+    const client = new NitroClient(target(), { logger: createMemoryLogger(), requestTimeoutMs: 700 });
+    const started = Date.now();
+    try {
+      const error = await failure(client.withSession(credentials(), (session) => session.getStat('protocolmptcp')));
+      expect(error.errorClass).toBe('timeout');
+      expect(error.message).toContain('did not finish within 700 ms (headers and whole body)');
+    } finally {
+      await client.close();
+    }
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(paths().at(-1)).toBe('POST /nitro/v1/config/logout 200');
   });
 
   it('gives up after one fresh login when the session keeps expiring', async () => {

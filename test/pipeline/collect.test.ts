@@ -38,9 +38,10 @@ function setup(options: { store?: SampleStore; credentials?: CredentialSource; c
     options.credentials ?? new StaticCredentialSource(new Map(sims.flatMap((sim, i) => [[`secret/adc-${i + 1}`, { username: sim.username, password: sim.password }]])));
   const deps = { credentials, store: options.store ?? new InMemorySampleStore(), sink, logger, redactor, now: () => clock };
   const selection = resolveSelection(options.counters ?? 'default');
-  const run = (appliances: ApplianceConfig[], collectDeadline = Date.now() + 10_000) => {
+  // Lambda's remaining time is an integer that is rarely round: 16,497 ms leaves a 9,697 ms collection window.
+  const run = (appliances: ApplianceConfig[], remainingMs = 16_497) => {
     clock += 60_000;
-    return runCollection({ appliances, selection, concurrency: 10, collectDeadline }, deps);
+    return runCollection({ appliances, selection, concurrency: 10, remainingMs }, deps);
   };
   return { run, logger, sink };
 }
@@ -209,7 +210,7 @@ describe('collecting an appliance (pipeline against the simulator)', () => {
       applianceOf(up, 'adc-4', { secretId: 'secret/missing' }),
     ];
     const started = Date.now();
-    const { summary, datums } = await run(appliances, Date.now() + 1_500);
+    const { summary, datums } = await run(appliances, 8_003);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(summary.appliances.map((a) => [a.name, a.outcome, a.errorClass])).toEqual([
       ['adc-1', 'ok', undefined],
@@ -238,19 +239,23 @@ describe('collecting an appliance (pipeline against the simulator)', () => {
 
   it('publishes gauges only when an overlapping run already stored a newer sample', async () => {
     const sim = sims[0]!;
-    const superseded: SampleStore = { exchange: async () => ({ outcome: 'superseded' }) };
-    const { datums, results } = await setup({ store: superseded }).run([applianceOf(sim, 'adc-1')]);
-    expect(results[0]?.baseline).toBe('superseded');
-    expect(valueOf(datums, 'CurrentSessions')).toBeDefined();
-    expect(valueOf(datums, 'SessionsCreated')).toBeUndefined();
+    for (const outcome of ['superseded', 'busy'] as const) {
+      const store: SampleStore = { claim: async () => ({ outcome }), commit: async () => ({ outcome: 'committed' }) };
+      const { datums, results, commits } = await setup({ store }).run([applianceOf(sim, 'adc-1')]);
+      expect(results[0]?.baseline).toBe(outcome);
+      expect(valueOf(datums, 'CurrentSessions')).toBeDefined();
+      expect(valueOf(datums, 'SessionsCreated')).toBeUndefined();
+      expect(commits).toEqual([]);
+    }
   });
 
   it('still publishes gauges when the state table fails, and reports the failure', async () => {
     const sim = sims[0]!;
     const failing: SampleStore = {
-      exchange: async () => {
+      claim: async () => {
         throw new CollectorError('state-error', 'adc-1: state table unreachable');
       },
+      commit: async () => ({ outcome: 'committed' }),
     };
     const { datums, summary } = await setup({ store: failing }).run([applianceOf(sim, 'adc-1')]);
     expect(summary.appliances[0]).toMatchObject({ outcome: 'failed', errorClass: 'state-error' });

@@ -75,7 +75,7 @@ describe('control API over HTTP', () => {
     await getStat(sim, session, '?args=clearstats:basic');
     const requests = json(await control('GET', '/requests'))['requests'] as Array<Record<string, unknown>>;
     expect(requests.map((entry) => entry['query'])).toEqual(['', 'args=clearstats:basic']);
-    expect(json(await control('GET', '/sessions'))).toEqual({ open: 1, maxConcurrent: 1 });
+    expect(json(await control('GET', '/sessions'))).toEqual({ open: 1, maxConcurrent: 1, tags: ['s1'] });
     await control('DELETE', '/sessions');
     expect(sim.openSessions()).toBe(0);
     await control('DELETE', '/requests');
@@ -86,6 +86,43 @@ describe('control API over HTTP', () => {
     await control('POST', '/credentials', { username: 'other', password: 'never-returned-secret' });
     for (const operation of ['/counters', '/requests', '/sessions']) {
       expect((await control('GET', operation)).text).not.toContain('never-returned-secret');
+    }
+  });
+
+  it('accepts the drip, text, decoy-cookie and keepSession faults', async () => {
+    const session = await login(sim);
+    expect((await control('POST', '/faults', { fault: { kind: 'session-expired', keepSession: true }, on: 'stat' })).status).toBe(200);
+    expect(json(await getStat(sim, session))['errorcode']).toBe(444);
+    expect(sim.openSessions()).toBe(1);
+
+    expect((await control('POST', '/faults', { fault: { kind: 'text', status: 502, body: 'upstream said no' }, on: 'stat' })).status).toBe(200);
+    const text = await getStat(sim, session);
+    expect([text.status, text.headers['content-type'], text.text]).toEqual([502, 'text/plain', 'upstream said no']);
+
+    expect((await control('POST', '/faults', { fault: { kind: 'drip', intervalMs: 1, bytes: 64 }, on: 'stat' })).status).toBe(200);
+    const dripped = await getStat(sim, session);
+    expect(dripped.status).toBe(200);
+    expect(json(dripped)).toHaveProperty('protocolmptcp');
+    expect(sim.requests().at(-1)).toMatchObject({ fault: 'drip' });
+
+    expect((await control('POST', '/faults', { fault: { kind: 'decoy-cookie' }, on: 'login' })).status).toBe(200);
+    const decoyed = await send(sim, 'POST', '/nitro/v1/config/login', { body: loginBody(sim.username, sim.password) });
+    expect(decoyed.headers['set-cookie']).toHaveLength(2);
+    expect(json(await control('GET', '/sessions'))['tags']).toEqual(['s1', 's2']);
+  });
+
+  it('refuses invalid new faults with 400', async () => {
+    for (const [fault, on] of [
+      [{ kind: 'drip', bytes: 0 }, 'stat'],
+      [{ kind: 'drip', intervalMs: 'fast' }, 'stat'],
+      [{ kind: 'text', status: 500 }, 'stat'],
+      [{ kind: 'text', body: 'x', contentType: 'text/plain\nX-Evil: 1' }, 'stat'],
+      [{ kind: 'session-expired', keepSession: 1 }, 'stat'],
+      [{ kind: 'decoy-cookie' }, 'stat'],
+    ] as const) {
+      const result = await control('POST', '/faults', { fault, on });
+      expect(result.status, JSON.stringify(fault)).toBe(400);
+      expect(typeof json(result)['error']).toBe('string');
     }
   });
 

@@ -59,6 +59,54 @@ describe('fault injection', () => {
     expect(json(next)['errorcode']).toBe(444);
   });
 
+  it('session-expired with keepSession: 444, yet the session lives on until the client logs it out', async () => {
+    const [tag] = sim.openSessionTags();
+    sim.injectFault({ kind: 'session-expired', keepSession: true }, { on: 'stat' });
+    const result = await getStat(sim, session);
+    expect(result.status).toBe(401);
+    expect(json(result)).toEqual({ errorcode: 444, message: 'Session expired or killed. Please login again', severity: 'ERROR' });
+    expect(sim.openSessions()).toBe(1);
+    expect(sim.openSessionTags()).toEqual([tag]);
+    expect((await getStat(sim, session)).status).toBe(200);
+    expect((await send(sim, 'POST', '/nitro/v1/config/logout', { session, body: { logout: {} } })).status).toBe(200);
+    expect(sim.openSessions()).toBe(0);
+  });
+
+  it('session-expired with keepSession: false kills the session like the default', async () => {
+    sim.injectFault({ kind: 'session-expired', status: 403, keepSession: false }, { on: 'stat' });
+    expect((await getStat(sim, session)).status).toBe(403);
+    expect(sim.openSessions()).toBe(0);
+    expect(() => sim.injectFault({ kind: 'session-expired', keepSession: 'yes' as unknown as boolean })).toThrow(TypeError);
+  });
+
+  it('text: exactly the given body, under 500 text/plain by default', async () => {
+    const page = `login failed for ${sim.username} with password ${sim.password}\n`;
+    sim.injectFault({ kind: 'text', body: page }, { on: 'login' });
+    const result = await send(sim, 'POST', '/nitro/v1/config/login', { body: loginBody(sim.username, sim.password) });
+    expect(result.status).toBe(500);
+    expect(result.headers['content-type']).toBe('text/plain');
+    expect(result.headers['content-length']).toBe(String(Buffer.byteLength(page)));
+    expect(result.text).toBe(page);
+    expect(sim.openSessions()).toBe(1); // no login happened
+    expect(sim.requests().at(-1)).toMatchObject({ status: 500, fault: 'text' });
+    expect(JSON.stringify(sim.requests())).not.toContain(sim.password);
+  });
+
+  it('text: any status and content type, an empty body included', async () => {
+    sim.injectFault({ kind: 'text', status: 200, contentType: 'application/json; charset=utf-8', body: '{"errorcode":0,' }, { on: 'stat' });
+    const result = await getStat(sim, session);
+    expect([result.status, result.headers['content-type'], result.text]).toEqual([200, 'application/json; charset=utf-8', '{"errorcode":0,']);
+    sim.injectFault({ kind: 'text', status: 503, body: '' }, { on: 'stat' });
+    const empty = await getStat(sim, session);
+    expect([empty.status, empty.text]).toEqual([503, '']);
+  });
+
+  it('text: rejects a content type that could split the answer, and a missing body', () => {
+    expect(() => sim.injectFault({ kind: 'text', contentType: 'text/plain\r\nSet-Cookie: x=1', body: 'x' })).toThrow(TypeError);
+    expect(() => sim.injectFault({ kind: 'text', contentType: '', body: 'x' })).toThrow(TypeError);
+    expect(() => sim.injectFault({ kind: 'text' } as never)).toThrow(TypeError);
+  });
+
   it('session-expired under HTTP 200 (some firmware)', async () => {
     sim.injectFault({ kind: 'session-expired', status: 200 }, { on: 'stat' });
     const result = await getStat(sim, session);

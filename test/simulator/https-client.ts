@@ -3,7 +3,7 @@
  * (so exact 64-bit integers can be checked before any JSON parsing).
  */
 import { request as httpsRequest, type Agent } from 'node:https';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Simulator } from '../../simulator/index.js';
 
 export interface HttpResult {
@@ -25,6 +25,37 @@ export interface RequestOptions {
 }
 
 export function send(sim: Pick<Simulator, 'url' | 'caCertificate'>, method: string, path: string, options: RequestOptions = {}): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = startRequest(sim, method, path, options, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
+
+/** Resolves as soon as the status and headers arrive, leaving the body to the caller (streamed, or abandoned). */
+export function openResponse(
+  sim: Pick<Simulator, 'url' | 'caCertificate'>,
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<{ readonly request: ClientRequest; readonly response: IncomingMessage }> {
+  return new Promise((resolve, reject) => {
+    const request = startRequest(sim, method, path, options, (response) => resolve({ request, response }));
+    request.on('error', reject);
+  });
+}
+
+function startRequest(
+  sim: Pick<Simulator, 'url' | 'caCertificate'>,
+  method: string,
+  path: string,
+  options: RequestOptions,
+  onResponse: (response: IncomingMessage) => void,
+): ClientRequest {
   const headers: Record<string, string> = { ...options.headers };
   let body: string | undefined;
   if (options.body !== undefined) {
@@ -33,26 +64,19 @@ export function send(sim: Pick<Simulator, 'url' | 'caCertificate'>, method: stri
   }
   if (options.session !== undefined) headers['Cookie'] = `${options.cookieName ?? 'NITRO_AUTH_TOKEN'}=${options.session}`;
   const ca = options.ca === undefined ? sim.caCertificate : options.ca;
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      `${sim.url}${path}`,
-      {
-        method,
-        headers,
-        ...(ca === null ? {} : { ca }),
-        ...(options.servername ? { servername: options.servername } : {}),
-        agent: options.agent ?? false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  const req = httpsRequest(
+    `${sim.url}${path}`,
+    {
+      method,
+      headers,
+      ...(ca === null ? {} : { ca }),
+      ...(options.servername ? { servername: options.servername } : {}),
+      agent: options.agent ?? false,
+    },
+    onResponse,
+  );
+  req.end(body);
+  return req;
 }
 
 export function json(result: HttpResult): Record<string, unknown> {

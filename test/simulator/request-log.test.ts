@@ -20,7 +20,16 @@ describe('request log', () => {
 
     const entries = sim.requests();
     expect(entries.map(({ at: _at, ...rest }) => rest)).toEqual([
-      { method: 'POST', path: '/nitro/v1/config/login', query: '', status: 201, sessionAuth: 'none', credentialHeaders: false, username: 'collector' },
+      {
+        method: 'POST',
+        path: '/nitro/v1/config/login',
+        query: '',
+        status: 201,
+        sessionAuth: 'none',
+        credentialHeaders: false,
+        username: 'collector',
+        sessionTag: 's1',
+      },
       {
         method: 'GET',
         path: '/nitro/v1/stat/protocolmptcp',
@@ -29,9 +38,28 @@ describe('request log', () => {
         sessionAuth: 'cookie',
         cookieName: 'NITRO_AUTH_TOKEN',
         credentialHeaders: false,
+        sessionTag: 's1',
       },
-      { method: 'GET', path: '/nitro/v1/stat/hanode', query: '', status: 200, sessionAuth: 'cookie', cookieName: 'sessionid', credentialHeaders: false },
-      { method: 'POST', path: '/nitro/v1/config/logout', query: '', status: 200, sessionAuth: 'cookie', cookieName: 'NITRO_AUTH_TOKEN', credentialHeaders: false },
+      {
+        method: 'GET',
+        path: '/nitro/v1/stat/hanode',
+        query: '',
+        status: 200,
+        sessionAuth: 'cookie',
+        cookieName: 'sessionid',
+        credentialHeaders: false,
+        sessionTag: 's1',
+      },
+      {
+        method: 'POST',
+        path: '/nitro/v1/config/logout',
+        query: '',
+        status: 200,
+        sessionAuth: 'cookie',
+        cookieName: 'NITRO_AUTH_TOKEN',
+        credentialHeaders: false,
+        sessionTag: 's1',
+      },
       { method: 'GET', path: '/nitro/v1/stat/protocolmptcp', query: '', status: 401, sessionAuth: 'none', credentialHeaders: false },
     ]);
     for (const entry of entries) expect(typeof entry.at).toBe('number');

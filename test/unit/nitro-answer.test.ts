@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readBody } from '../../lambda/nitro/body.js';
 import { checkAnswer } from '../../lambda/nitro/classify.js';
 import { CollectorError } from '../../lambda/errors.js';
+import { readHaRole } from '../../lambda/nitro/ha.js';
 
 const context = { appliance: 'adc-1', operation: 'GET stat/protocolmptcp', command: 'stat protocol mptcp' };
 
@@ -58,5 +59,39 @@ describe('reading a NITRO answer', () => {
     expect(classify(200, '').message).toContain('an empty body');
     expect(classify(200, '{"protocolmptcp":{}}').message).toContain('JSON that is not a NITRO answer');
     for (const text of ['<html>', '{"a":', 'nope', '', '{}']) expect(classify(200, text).errorClass).toBe('protocol-error');
+  });
+});
+
+describe('reading the HA role (stat/hanode)', () => {
+  const role = (hanode: Record<string, unknown>) => readHaRole({ hanode: [hanode] }, 'adc-1');
+  const deep = (inner: string) => JSON.parse(`${'['.repeat(100_000)}${inner}${']'.repeat(100_000)}`) as unknown;
+
+  function roleError(hanode: Record<string, unknown>): CollectorError {
+    try {
+      role(hanode);
+    } catch (error) {
+      if (error instanceof CollectorError) return error;
+      throw error;
+    }
+    throw new Error('expected an error');
+  }
+
+  it('tells standalone, primary and not-primary apart', () => {
+    expect(role({ hacurstatus: 'NO', hacurmasterstate: 'Primary' })).toEqual({ role: 'standalone' });
+    expect(role({ hacurstatus: ' yes ', hacurmasterstate: 'Primary' })).toEqual({ role: 'primary' });
+    expect(role({ hacurstatus: 'YES', hacurmasterstate: 'Secondary' })).toEqual({ role: 'not-primary', state: 'Secondary' });
+    expect(role({ hacurstatus: 'YES' })).toEqual({ role: 'not-primary', state: 'unknown' });
+  });
+
+  it('reports a hacurstatus nested 100,000 levels deep, or one without a usable toString, as a protocol error', () => {
+    const error = roleError({ hacurstatus: deep('"YES"'), hacurmasterstate: 'Primary' });
+    expect(error.errorClass).toBe('protocol-error');
+    expect(error.message).toBe(`adc-1: GET stat/hanode has hacurstatus ${'['.repeat(39)}…, expected YES or NO`);
+    expect(roleError({ hacurstatus: { toString: 1 } }).message).toBe('adc-1: GET stat/hanode has hacurstatus {"toString":1}, expected YES or NO');
+    expect(roleError({}).message).toBe('adc-1: GET stat/hanode has hacurstatus null, expected YES or NO');
+  });
+
+  it('keeps a deeply nested hacurmasterstate short', () => {
+    expect(role({ hacurstatus: 'YES', hacurmasterstate: deep('"Primary"') })).toEqual({ role: 'not-primary', state: `${'['.repeat(39)}…` });
   });
 });

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../lambda/config/appliance.js';
+import { generate } from 'selfsigned';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfigurationError, parseAppliances } from '../../lambda/config/appliance.js';
 import { resolveRunConfig } from '../../lambda/config/run-config.js';
 
 const appliance = { name: 'adc-1', url: 'https://adc-1.example.com', secretId: 'netscaler/adc-1' };
@@ -61,5 +62,60 @@ describe('resolving the run configuration (handler contract)', () => {
     expect(configError(event, { ...env, MAX_SAMPLE_AGE_SECONDS: '10' })).toBe('invalid MAX_SAMPLE_AGE_SECONDS "10": a whole number from 60 to 259200');
     expect(configError(event, { ...env, STORAGE_RESOLUTION: '5' })).toContain('60 (standard) or 1 (high resolution)');
     expect(configError(event, { ...env, METRIC_NAMESPACE: 'AWS/Lambda' })).toContain('not starting with AWS/');
+  });
+});
+
+describe('appliance URL and CA certificate checks', () => {
+  function appliancesError(input: unknown): string {
+    try {
+      parseAppliances(input, 'event.appliances');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigurationError);
+      return (error as Error).message;
+    }
+    throw new Error('expected a configuration error');
+  }
+
+  it.each(['https://:s3cret-Pa55@adc-1.example.com', 'https://monitor:s3cret-Pa55@adc-1.example.com', 'https://monitor@adc-1.example.com', 'http://:s3cret-Pa55@adc-1:8080'])(
+    'rejects credentials in the URL %s without echoing them or the URL',
+    (url) => {
+      const expected =
+        'invalid event.appliances: appliances[0] (adc-1).url must not contain a username or password (user:password@): put the credentials into the secret named by secretId';
+      for (const message of [appliancesError([{ ...appliance, url, allowPlainHttp: true }]), configError({ appliances: [{ ...appliance, url, allowPlainHttp: true }] }, env)]) {
+        expect(message).toBe(expected);
+        for (const fragment of ['s3cret', 'Pa55', '@adc', 'example.com', url]) expect(message).not.toContain(fragment);
+      }
+    },
+  );
+
+  describe('inline caCertificate', () => {
+    let certificate: string;
+    beforeAll(async () => {
+      certificate = (await generate([{ name: 'commonName', value: 'run-config test CA' }])).cert;
+    });
+    const notACertificate = '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGUgYXQgYWxs\n-----END CERTIFICATE-----\n';
+    const caError = (caCertificate: string) => appliancesError([{ ...appliance, caCertificate }]);
+
+    it('accepts one certificate or a bundle of them', () => {
+      expect(parseAppliances([{ ...appliance, caCertificate: certificate }], 'event')[0]?.caCertificate).toBe(certificate);
+      expect(parseAppliances([{ ...appliance, caCertificate: `${certificate}\r\n${certificate}` }], 'event')).toHaveLength(1);
+    });
+
+    it('names the block that is not a certificate, without echoing the PEM', () => {
+      const message = caError(`${certificate}${notACertificate}${certificate}`);
+      expect(message).toBe('invalid event.appliances: appliances[0] (adc-1).caCertificate is not a PEM certificate bundle: block 2 of 3 is not a valid X.509 certificate');
+      const body = certificate.split('\n')[1]!;
+      for (const fragment of [body.slice(0, 16), 'bm90IGEgY2VydGlm']) expect(message).not.toContain(fragment);
+    });
+
+    it('rejects text without a certificate block, a block without its END line, and a private key', async () => {
+      expect(caError('just a CA name')).toContain('appliances[0] (adc-1).caCertificate is not a PEM certificate bundle (no -----BEGIN CERTIFICATE----- block)');
+      expect(caError(certificate.replace('-----END CERTIFICATE-----', '') + certificate)).toContain('block 1 of 2 has no -----END CERTIFICATE----- line');
+      expect(caError(certificate.slice(0, -40))).toContain('block 1 of 1 has no -----END CERTIFICATE----- line');
+      const key = (await generate([{ name: 'commonName', value: 'key' }])).private;
+      const message = caError(key);
+      expect(message).toContain('(no -----BEGIN CERTIFICATE----- block)');
+      expect(message).not.toContain(key.split('\n')[1]!.slice(0, 16));
+    });
   });
 });

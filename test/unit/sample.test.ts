@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CATALOG } from '../../lambda/catalog/catalog.js';
-import { parseInteger, parseRate, parseSample, SampleShapeError, unwrapResource } from '../../lambda/core/sample.js';
+import { parseInteger, parseRate, parseSample, previewValue, SampleShapeError, unwrapResource } from '../../lambda/core/sample.js';
+import { readBody } from '../../lambda/nitro/body.js';
 
 const MAX_UINT64 = (1n << 64n) - 1n;
 
@@ -115,6 +116,70 @@ describe('parseSample', () => {
         expect(sample.integers.size + sample.rates.size + sample.fieldErrors.length + sample.missing.length).toBe(150);
       }),
     );
+  });
+});
+
+describe('a field nested 100,000 levels deep', () => {
+  const DEPTH = 100_000;
+  const deepArray = `${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}`;
+  const deepObject = `${'{"a":'.repeat(DEPTH)}1${'}'.repeat(DEPTH)}`;
+
+  /** The stat answer as the appliance would send it, with `fields` spliced in as raw JSON text. */
+  function answerText(fields: Record<string, string>): string {
+    const placeholders = Object.fromEntries(Object.keys(fields).map((name) => [name, `@@${name}@@`]));
+    let text = JSON.stringify({ errorcode: 0, message: 'Done', severity: 'NONE', protocolmptcp: [wireResource(placeholders)] });
+    for (const [name, json] of Object.entries(fields)) text = text.replace(`"@@${name}@@"`, json);
+    return text;
+  }
+
+  it('is parsed by JSON.parse (iterative in V8) and costs one FieldError, not the appliance', () => {
+    const body = readBody(answerText({ mptcptotsfconn: deepArray, mptcpsfconnrate: deepArray, mptcpcurpendingjoin: deepObject }), 'application/json');
+    expect(body.kind).toBe('json');
+    const answer = body.kind === 'json' ? (body.value as Record<string, unknown>) : {};
+    const sample = parseSample(unwrapResource(answer.protocolmptcp, 'protocolmptcp'));
+
+    expect(Object.fromEntries(sample.fieldErrors.map((e) => [e.field, [e.value, e.reason]]))).toEqual({
+      mptcptotsfconn: [`${'['.repeat(39)}…`, 'an array, not a number'],
+      mptcpsfconnrate: [`${'['.repeat(39)}…`, 'an array, not a number'],
+      mptcpcurpendingjoin: [`${'{"a":'.repeat(7)}{"a"…`, 'an object, not a number'],
+    });
+    expect(sample.integers.size + sample.rates.size).toBe(147);
+  });
+});
+
+describe('previewValue (the FieldError excerpt)', () => {
+  it('writes short values as JSON and cuts long ones to the limit', () => {
+    expect(previewValue('-3', 40)).toBe('"-3"');
+    expect(previewValue({ a: [1, null, true, 'x'], b: {} }, 40)).toBe('{"a":[1,null,true,"x"],"b":{}}');
+    expect(previewValue(Number.NaN, 40)).toBe('NaN');
+    expect(previewValue(12n, 40)).toBe('12');
+    expect(previewValue('x'.repeat(100), 10)).toBe('"xxxxxxxx…');
+    expect(previewValue(Array.from({ length: 1_000_000 }, (_, i) => i), 12)).toBe('[0,1,2,3,4,…');
+  });
+
+  it('shows only printable ASCII', () => {
+    expect(previewValue('grüße\n', 40)).toBe('"gr??e\\n"');
+  });
+
+  it('does not call toString or toJSON of a value', () => {
+    expect(previewValue({ toString: 1, toJSON: 2 }, 40)).toBe('{"toString":1,"toJSON":2}');
+  });
+
+  it('never recurses, however deep the value', () => {
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 1_000_000; i++) deep = i % 2 ? [deep] : { k: deep };
+    expect(previewValue(deep, 20)).toBe('[{"k":[{"k":[{"k":[…');
+  });
+
+  it('scrubs each string whole before cutting it', () => {
+    const scrub = (text: string) => text.replaceAll('hunter2-and-more', '[REDACTED]');
+    expect(previewValue({ password: 'hunter2-and-more' }, 20, scrub)).toBe('{"password":"[REDAC…');
+  });
+
+  it('is at most maxLength characters for any JSON value', () => {
+    fc.assert(fc.property(fc.jsonValue(), fc.integer({ min: 2, max: 60 }), (value, maxLength) => {
+      expect(previewValue(value, maxLength).length).toBeLessThanOrEqual(maxLength);
+    }));
   });
 });
 

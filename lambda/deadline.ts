@@ -1,0 +1,54 @@
+import { timerMs } from './core/budget.js';
+
+/**
+ * A signal that aborts at `deadline` (epoch ms on the wall clock), with a TimeoutError reason like
+ * AbortSignal.timeout; already aborted when the deadline has passed. The delay is always a valid timer value.
+ */
+export function signalAt(deadline: number, now: number = Date.now()): AbortSignal {
+  if (deadline <= now) return AbortSignal.abort(new DOMException('the deadline has passed', 'TimeoutError'));
+  return AbortSignal.timeout(timerMs(deadline - now));
+}
+
+/** A signal that aborts when any of `signals` does (undefined entries are ignored). */
+export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
+  const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
+  if (present.length <= 1) return present[0];
+  return AbortSignal.any(present);
+}
+
+/**
+ * Waits for `promise`, but no longer than `signal` allows: rejects with the signal's reason when it aborts first.
+ * For promises shared between callers (a cached secret read), where one caller's deadline must not end the
+ * work for the others.
+ */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** True when `error` is the abort of a deadline signal (or an SDK/undici error caused by one). */
+export function isDeadlineAbort(error: unknown, signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true && (error === signal.reason || isAbortError(error));
+}
+
+function isAbortError(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const name = (e as { name?: unknown }).name;
+    if (name === 'AbortError' || name === 'TimeoutError') return true;
+  }
+  return false;
+}

@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import { CATALOG } from '../../lambda/catalog/catalog.js';
+import { parseSample, unwrapResource } from '../../lambda/core/sample.js';
+import { CollectorError } from '../../lambda/errors.js';
+import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
+import { readBody } from '../../lambda/nitro/body.js';
+import { checkAnswer } from '../../lambda/nitro/classify.js';
+
+/** Passwords that an excerpt would cut (long) or map to printable ASCII (non-ASCII, newline) before a scrub. */
+const PASSWORDS = {
+  long: 'correct-horse-battery-staple-and-a-long-tail-0123456789',
+  unicode: 'pässwörd-ÄÖÜ-密码-🔑',
+  'unicode with long ASCII runs': 'Grüße-aus-der-Hauptstadt-München-密码-🔑-4711',
+  newline: 'first-line-secret\nsecond-line-secret',
+  'quotes and backslashes': 'q"uo\\te\'d-"back\\slash"-secret',
+  'padded with spaces': '  padded-secret-4711  ',
+} as const;
+
+const context = { appliance: 'adc-1', operation: 'POST login', command: 'login' };
+
+function redactorFor(password: string): Redactor {
+  const redactor = new Redactor();
+  redactor.add(password);
+  return redactor;
+}
+
+/** The password inside a JSON string with every non-ASCII character as \uXXXX, as Python's json.dumps writes it. */
+function asciiJson(text: string): string {
+  return JSON.stringify(text)
+    .slice(1, -1)
+    .replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * Every 8-character piece of the password, or of a form an excerpt could turn it into (JSON-escaped, \u-escaped,
+ * non-printable characters mapped to '?' or ' '), that shows up in `output`. Pieces with fewer than 4 letters or
+ * digits are too generic to prove a leak.
+ */
+function leakedPieces(output: string, password: string): string[] {
+  const json = JSON.stringify(password).slice(1, -1);
+  const forms = [password, json, asciiJson(password)].flatMap((form) => [form, form.replace(/[^\x20-\x7e]/g, '?'), form.replace(/[^\x20-\x7e]+/g, ' ')]);
+  const pieces = new Set<string>();
+  for (const form of forms) {
+    for (let i = 0; i + 8 <= form.length; i++) {
+      const piece = form.slice(i, i + 8);
+      if ((piece.match(/[A-Za-z0-9]/g) ?? []).length >= 4 && output.includes(piece)) pieces.add(piece);
+    }
+  }
+  return [...pieces];
+}
+
+function thrownBy(action: () => unknown): CollectorError {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof CollectorError) return error;
+    throw error;
+  }
+  throw new Error('expected a CollectorError');
+}
+
+describe('Redactor', () => {
+  const password = 'pässwörd-"ÄÖÜ"\\密码-🔑';
+  const redactor = redactorFor(password);
+
+  it.each([
+    ['raw', password],
+    ['inside a JSON string', JSON.stringify(password).slice(1, -1)],
+    ['inside a JSON string inside a JSON string', JSON.stringify(JSON.stringify(password).slice(1, -1)).slice(1, -1)],
+    ['JSON with lower-case \\u escapes', asciiJson(password)],
+    ['JSON with upper-case \\u escapes', asciiJson(password).replace(/\\u([0-9a-f]{4})/g, (_, hex: string) => `\\u${hex.toUpperCase()}`)],
+    ['JSON with \\u escapes inside a JSON string', JSON.stringify(asciiJson(password)).slice(1, -1)],
+    ['percent-encoded', encodeURIComponent(password)],
+    ['percent-encoded, lower-case hex', encodeURIComponent(password).toLowerCase()],
+  ])('removes the secret %s', (_form, encoded) => {
+    expect(redactor.scrub(`before ${encoded} after`)).toBe('before [REDACTED] after');
+  });
+
+  it('removes every occurrence of every secret, and the trimmed form of a padded one', () => {
+    const both = redactorFor('first-secret');
+    both.add('  second-secret ');
+    expect(both.scrub('first-secret second-secret;first-secret')).toBe('[REDACTED] [REDACTED];[REDACTED]');
+  });
+
+  it('ignores secrets shorter than 3 characters', () => {
+    const short = redactorFor('ab');
+    short.add(' x');
+    expect(short.scrub('ab x ab')).toBe('ab x ab');
+  });
+
+  it('works as a plain function (handed on as a scrub callback)', () => {
+    const { scrub } = redactor;
+    expect(['a', password].map(scrub)).toEqual(['a', '[REDACTED]']);
+  });
+
+  it('keeps a secret with a lone surrogate (no percent-encoded form)', () => {
+    expect(redactorFor('abc\ud800def').scrub('x abc\ud800def y')).toBe('x [REDACTED] y');
+  });
+
+  it('scrubs every log line', () => {
+    const logger = createMemoryLogger('DEBUG', redactor);
+    logger.warn('failed', { detail: JSON.stringify({ message: `bad ${password}` }), error: new Error(password) });
+    expect(logger.lines[0]).not.toContain('ssw');
+    expect(logger.lines[0]).toContain('"detail":"{\\"message\\":\\"bad [REDACTED]\\"}"');
+  });
+});
+
+describe.each(Object.entries(PASSWORDS))('a %s password echoed by the appliance never comes out', (_label, password) => {
+  const redactor = redactorFor(password);
+  const logger = createMemoryLogger('DEBUG', redactor);
+
+  it('in the excerpt of a body that is not JSON', () => {
+    for (const text of [
+      `Authentication failed for user nsroot with password ${password} (attempt 3 of 3, account locked for 10 minutes)`,
+      `password ${password} rejected`,
+      `{"errorcode":354,"message":"Invalid password ${asciiJson(password)}"} <- and some trailing bytes`,
+    ]) {
+      const body = readBody(text, 'text/plain', redactor.scrub);
+      expect(body.kind).toBe('not-json');
+      const excerpt = body.kind === 'not-json' ? body.excerpt : '';
+      expect(leakedPieces(excerpt, password)).toEqual([]);
+      const message = thrownBy(() => checkAnswer(200, body, context)).message;
+      expect(leakedPieces(message, password)).toEqual([]);
+    }
+    const short = readBody(`password ${password} rejected`, 'text/plain', redactor.scrub);
+    expect(short).toEqual({ kind: 'not-json', excerpt: 'password [REDACTED] rejected' });
+  });
+
+  it('in the message of a NITRO error, once scrubbed and in the log', () => {
+    const message = `Invalid username or password "${password}" for user nsroot`;
+    for (const text of [JSON.stringify({ errorcode: 354, message, severity: 'ERROR' }), `{"errorcode":354,"message":"${asciiJson(message)}","severity":"ERROR"}`]) {
+      const error = thrownBy(() => checkAnswer(401, readBody(text, 'application/json', redactor.scrub), context));
+      expect(error.errorClass).toBe('bad-credentials');
+      const scrubbed = redactor.scrub(error.message);
+      expect(scrubbed).toContain('[REDACTED]');
+      expect(leakedPieces(scrubbed, password)).toEqual([]);
+      logger.error('login failed', { error, quoted: JSON.stringify({ message: error.message }) });
+    }
+    for (const line of logger.lines) expect(leakedPieces(line, password)).toEqual([]);
+  });
+
+  it('in the excerpt of a stat field value', () => {
+    const resource: Record<string, unknown> = {};
+    CATALOG.forEach((m, i) => (resource[m.nitroName] = m.kind === 'rate' ? i : String(i + 1)));
+    resource.mptcptotsfconn = password;
+    resource.mptcpcurpendingjoin = { note: `echo ${password}` };
+    resource.mptcpsfconnrate = [password];
+    const text = JSON.stringify({ errorcode: 0, message: 'Done', protocolmptcp: [resource] });
+
+    const body = readBody(text, 'application/json', redactor.scrub);
+    const answer = checkAnswer(200, body, context);
+    const sample = parseSample(unwrapResource(answer.protocolmptcp, 'protocolmptcp'), { scrub: redactor.scrub });
+
+    expect(Object.fromEntries(sample.fieldErrors.map((e) => [e.field, e.value]))).toEqual({
+      mptcptotsfconn: '"[REDACTED]"',
+      mptcpcurpendingjoin: '{"note":"echo [REDACTED]"}',
+      mptcpsfconnrate: '["[REDACTED]"]',
+    });
+    logger.warn('unusable fields', { fieldErrors: sample.fieldErrors });
+    for (const output of [JSON.stringify(sample.fieldErrors), ...logger.lines]) expect(leakedPieces(output, password)).toEqual([]);
+  });
+});
