@@ -12,7 +12,7 @@ import { CollectorError } from '../errors.js';
 import type { Datum, DatumOutcome, MetricSink, PublishReport } from '../pipeline/ports.js';
 import { namespaceProblem } from '../config/namespace.js';
 import { mapConcurrently } from '../concurrency.js';
-import { batchDatums, estimateMetricDatumBytes } from '../core/batch.js';
+import { batchDatums, estimateMetricDatumBytes, PUT_METRIC_DATA_MAX_ITEMS } from '../core/batch.js';
 import { toMetricDatum } from '../core/datums.js';
 import { createCloudWatchClient } from './clients.js';
 import { isUncertain } from './uncertain-delivery.js';
@@ -26,6 +26,8 @@ export interface CloudWatchMetricSinkOptions {
   readonly storageResolution?: 1 | 60;
   /** PutMetricData calls in flight at once (default 4). */
   readonly concurrency?: number;
+  /** Datums per PutMetricData call, at most CloudWatch's 1000 (default). Smaller only to exercise partial failures. */
+  readonly maxDatumsPerCall?: number;
   /** Epoch milliseconds, to refuse timestamps CloudWatch does not accept; injected by tests. */
   readonly now?: () => number;
 }
@@ -45,6 +47,7 @@ export class CloudWatchMetricSink implements MetricSink {
   private readonly client: CloudWatchClient;
   private readonly storageResolution: 1 | 60;
   private readonly concurrency: number;
+  private readonly maxDatumsPerCall: number;
   private readonly now: () => number;
 
   constructor(options: CloudWatchMetricSinkOptions) {
@@ -63,6 +66,7 @@ export class CloudWatchMetricSink implements MetricSink {
     this.client = options.client ?? createCloudWatchClient();
     this.storageResolution = storageResolution;
     this.concurrency = concurrency;
+    this.maxDatumsPerCall = Math.min(PUT_METRIC_DATA_MAX_ITEMS, options.maxDatumsPerCall ?? PUT_METRIC_DATA_MAX_ITEMS);
     this.now = options.now ?? Date.now;
   }
 
@@ -81,7 +85,7 @@ export class CloudWatchMetricSink implements MetricSink {
       }
     });
 
-    const batches = batchDatums(entries, { sizeOf: (entry) => estimateMetricDatumBytes(entry.metricDatum) });
+    const batches = batchDatums(entries, { maxItems: this.maxDatumsPerCall, sizeOf: (entry) => estimateMetricDatumBytes(entry.metricDatum) });
     const errors = new Set<string>();
     let failedCalls = 0;
     let calls = 0;

@@ -73,10 +73,9 @@ export function accountInterval(previous: StoredState | undefined, current: Curr
   const heldSince = new Map<string, number>();
   for (const [name, value] of previous.counters) {
     if (current.counters.has(name)) continue;
-    const since = previous.heldSince.get(name) ?? previous.takenAt;
-    if (current.takenAt - since > maxAgeMs) continue; // it could never give an increase again
+    // Kept however old: when the field comes back, a value too old is reported as stale, never silently dropped.
     counters.set(name, value);
-    heldSince.set(name, since);
+    heldSince.set(name, previous.heldSince.get(name) ?? previous.takenAt);
   }
 
   const wholeSampleStale = current.takenAt - previous.takenAt > maxAgeMs;

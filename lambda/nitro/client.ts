@@ -131,7 +131,15 @@ export class NitroClient {
   private async login(credentials: ApplianceCredentials): Promise<string> {
     const context = { appliance: this.target.name, operation: 'login' };
     const body = JSON.stringify({ login: { username: credentials.username, password: credentials.password, timeout: this.sessionTimeoutSeconds } });
-    const answer = await this.send('POST', LOGIN_PATH, context, { body });
+    let answer: Awaited<ReturnType<NitroClient['send']>>;
+    try {
+      answer = await this.send('POST', LOGIN_PATH, context, { body });
+    } catch (error) {
+      // The session cookie came with the headers, the body never finished (a drip, a timeout): close that session.
+      const cookieToken = (error as { sessionCookieToken?: unknown }).sessionCookieToken;
+      if (typeof cookieToken === 'string') await this.logout(cookieToken);
+      throw error;
+    }
     const bodyToken = answer.body.kind === 'json' && isRecord(answer.body.value) ? nonEmptyString(answer.body.value.sessionid) : undefined;
     const token = bodyToken ?? answer.cookieToken;
     try {
@@ -181,20 +189,23 @@ export class NitroClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     if (request.token) headers.cookie = `NITRO_AUTH_TOKEN=${request.token}`;
+    let cookieToken: string | undefined;
     try {
       signal?.throwIfAborted();
       const response = await this.client.request({ path, method, headers, body: request.body, signal });
+      cookieToken = sessionCookie(response.headers['set-cookie']);
       const text = await readText(response.body, this.target.name, context.operation);
       const contentType = response.headers['content-type'];
       return {
         status: response.statusCode,
         body: readBody(text, Array.isArray(contentType) ? contentType[0] : contentType, this.options.scrub),
-        cookieToken: sessionCookie(response.headers['set-cookie']),
+        cookieToken,
       };
     } catch (error) {
-      if (error instanceof CollectorError) throw error;
       const timedOut = budget?.aborted === true ? 'budget' : requestTimer.aborted ? 'request' : undefined;
-      throw classifyTransportError(error, { ...context, url: `${this.origin}${path}`, timedOut, requestTimeoutMs: this.requestTimeoutMs });
+      const failure =
+        error instanceof CollectorError ? error : classifyTransportError(error, { ...context, url: `${this.origin}${path}`, timedOut, requestTimeoutMs: this.requestTimeoutMs });
+      throw cookieToken === undefined ? failure : Object.assign(failure, { sessionCookieToken: cookieToken });
     }
   }
 }

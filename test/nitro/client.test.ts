@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CollectorError } from '../../lambda/errors.js';
-import { createMemoryLogger } from '../../lambda/logger.js';
+import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
 import { NitroClient, type NitroTarget } from '../../lambda/nitro/client.js';
 import { generateUntrustedCa, startSimulator, type Simulator } from '../../simulator/index.js';
 
@@ -134,6 +134,37 @@ describe('NITRO client over real TLS', () => {
     expect(answer.errorcode).toBe(0);
     expect(paths()).toEqual(['POST /nitro/v1/config/login 201', 'GET /nitro/v1/stat/protocolmptcp 200', 'POST /nitro/v1/config/logout 200']);
     expect(sim.openSessionTags()).toEqual([]);
+  });
+
+  it.each([
+    ['long', `${'Aa1-'.repeat(12)}x`],
+    ['unicode', 'pässwörd-ÄÖÜ-密码-🔑-long-enough'],
+    ['newline', 'first line\nsecond "quoted" \\ line'],
+  ])('never lets an appliance echo a %s password back into an error message, however it is excerpted', async (_kind, password) => {
+    const redactor = new Redactor();
+    redactor.add(password);
+    sim.injectFault({ kind: 'text', status: 500, body: `ERROR: login for nsroot-reader with password ${password} refused; details follow ${'.'.repeat(60)}` }, { on: 'stat' });
+    const client = new NitroClient(target(), { logger: createMemoryLogger('DEBUG', redactor), scrub: (text) => redactor.scrub(text) });
+    try {
+      const error = await failure(client.withSession(credentials(), (session) => session.getStat('protocolmptcp')));
+      expect(error.message).toContain('[REDACTED]');
+      for (let i = 0; i + 8 <= password.length; i++) expect(error.message).not.toContain(password.slice(i, i + 8));
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('logs out the session of a login whose answer drips in past its time limit (the cookie came with the headers)', async () => {
+    sim.injectFault({ kind: 'drip', intervalMs: 50, bytes: 1 }, { on: 'login' });
+    const client = new NitroClient(target(), { logger: createMemoryLogger(), requestTimeoutMs: 400 });
+    try {
+      expect((await failure(client.withSession(credentials(), (session) => session.getStat('protocolmptcp')))).errorClass).toBe('timeout');
+    } finally {
+      await client.close();
+    }
+    const [login, logout] = sim.requests();
+    expect(login?.sessionTag).toBeDefined();
+    expect(logout).toMatchObject({ path: '/nitro/v1/config/logout', status: 200, sessionTag: login?.sessionTag });
   });
 
   it('ends a request whose body drips in within its total time limit, though the body never goes idle, and still logs out', async () => {

@@ -39,6 +39,8 @@ export interface FaultProxy {
 export interface FaultProxyOptions {
   /** Awaited before each call is handled (e.g. to hold calls back until a test releases them). */
   readonly before?: () => Promise<void>;
+  /** Operations the proxy answers itself with success (`{}`) instead of forwarding them: it plays the service. */
+  readonly answerItself?: readonly string[];
 }
 
 export async function startFaultProxy(targetEndpoint: string, plan: FaultPlan, options: FaultProxyOptions = {}): Promise<FaultProxy> {
@@ -68,6 +70,15 @@ export async function startFaultProxy(targetEndpoint: string, plan: FaultPlan, o
         return;
       }
       const answerLost = fault?.kind === 'answer-lost';
+      if (options.answerItself?.includes(operation)) {
+        applied.push({ operation, body, answerLost });
+        if (answerLost) incoming.socket.destroy();
+        else {
+          outgoing.writeHead(200, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'proxy' });
+          outgoing.end('{}');
+        }
+        return;
+      }
       const forwarded = request({ host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers }, (response) => {
         const ok = (response.statusCode ?? 500) < 300;
         if (answerLost) {

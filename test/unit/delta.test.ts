@@ -68,12 +68,15 @@ describe('accounting one interval of counters', () => {
     expect(back.heldSince).toEqual(new Map());
   });
 
-  it('lets a held value go stale on its own clock, and forgets it once it can never count again', () => {
+  it('lets a held value go stale on its own clock, and reports it as stale when the field comes back, however late', () => {
     const previous = stored(10 * MINUTE, { a: 1n, b: 5n }, { b: 0 });
     const back = accountInterval(previous, sample(16 * MINUTE, { a: 2n, b: 9n }), MAX_AGE);
     expect(back).toMatchObject({ stale: ['b'], fresh: interval(16 * MINUTE, { a: 1n }) });
     expect(back.baseline).toBeUndefined();
-    expect(accountInterval(previous, sample(16 * MINUTE, { a: 2n }), MAX_AGE).counters).toEqual(new Map([['a', 2n]]));
+    const stillGone = accountInterval(previous, sample(16 * MINUTE, { a: 2n }), MAX_AGE);
+    expect(stillGone.heldSince).toEqual(new Map([['b', 0]]));
+    const muchLater = accountInterval({ ...previous, takenAt: 899 * MINUTE, counters: stillGone.counters, heldSince: stillGone.heldSince }, sample(900 * MINUTE, { a: 3n, b: 6n }), MAX_AGE);
+    expect(muchLater).toMatchObject({ stale: ['b'], fresh: interval(900 * MINUTE, { a: 1n }) });
   });
 
   it('forgets held values on a reset (they mean nothing after it)', () => {

@@ -1,0 +1,442 @@
+/**
+ * The soak: the real pipeline (runCollection with the production NITRO client, Secrets Manager source,
+ * DynamoDB store and CloudWatch sink) round after round over simulated appliances, with random faults at every
+ * edge, checked against the simulators' ground truth. DynamoDB and Secrets Manager are moto_server behind a
+ * fault proxy; CloudWatch is played by the proxy itself, which keeps every PutMetricData that took effect (moto
+ * would hold millions of datapoints). Independent lanes (own appliances, table, proxy) run side by side.
+ */
+import { randomBytes } from 'node:crypto';
+import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { createCloudWatchClient, createDynamoDbClient, createSecretsManagerClient, type AwsClientSettings } from '../../lambda/aws/clients.js';
+import { CloudWatchMetricSink } from '../../lambda/aws/cloudwatch-sink.js';
+import { SecretsManagerCredentialSource } from '../../lambda/aws/secrets.js';
+import { DynamoDbSampleStore } from '../../lambda/aws/state-store.js';
+import { resolveSelection } from '../../lambda/catalog/selection.js';
+import type { ApplianceConfig } from '../../lambda/config/appliance.js';
+import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
+import type { CollectorDependencies } from '../../lambda/pipeline/collect-appliance.js';
+import { NothingPublishedError, runCollection, type RunResult } from '../../lambda/pipeline/run-collection.js';
+import { startSimulator, type Simulator } from '../../simulator/index.js';
+import { startFaultProxy, type FaultProxy, type InjectedFault } from '../support/fault-proxy.js';
+import { ApplianceLedger, COUNTERS } from './ledger.js';
+import { datumKey, DeliveryTally, storedDatums } from './observer.js';
+import { SoakPlanner, type AwsFaultRule, type RoundPlan } from './plan.js';
+
+export interface SoakOptions {
+  readonly rounds: number;
+  /** Appliances per lane. */
+  readonly appliances: number;
+  readonly lanes: number;
+  readonly seed: number;
+  /** moto_server's endpoint. */
+  readonly motoEndpoint: string;
+  /** Called every `progressEvery` rounds of lane 0. */
+  readonly progress?: (round: number) => void;
+  readonly progressEvery?: number;
+}
+
+export interface SoakReport {
+  readonly rounds: number;
+  readonly runs: number;
+  readonly collections: number;
+  readonly outcomes: Record<string, number>;
+  readonly faults: Record<string, number>;
+  readonly violations: readonly string[];
+  readonly figures: {
+    readonly datapointsPublished: number;
+    readonly uncertainDatapoints: number;
+    readonly storedWithoutAnswer: number;
+    readonly replayedAfterUnfinishedRuns: number;
+    readonly excusedResets: number;
+    readonly excusedStaleCounters: number;
+    readonly committedIntervals: number;
+    readonly longestRunMs: number;
+    readonly tightestMarginMs: number;
+    readonly durationMs: number;
+  };
+}
+
+const MINUTE = 60_000;
+const MAX_SAMPLE_AGE_MS = 15 * MINUTE;
+/** Short AWS timeouts: a hung call costs the soak little time. */
+const AWS_SETTINGS: AwsClientSettings = { region: 'us-east-1', requestTimeoutMs: 400, connectionTimeoutMs: 300, maxAttempts: 2 };
+const UNKNOWN_FIELDS = { mptcptotv1mpcapsession: '5', _nextgenapiresource: '_stat' };
+
+interface ApplianceState {
+  readonly name: string;
+  readonly sim: Simulator;
+  readonly secretId: string;
+  readonly ledger: ApplianceLedger;
+  secretPassword: string;
+  badCredentialsUntil: number;
+  downUntil: number;
+  readonly vanished: Map<string, number>;
+  unknownFields: boolean;
+  readonly failedLogoutTags: Set<string>;
+}
+
+class Tally {
+  readonly counts: Record<string, number> = {};
+  add(kind: string, by = 1): void {
+    this.counts[kind] = (this.counts[kind] ?? 0) + by;
+  }
+}
+
+function newPassword(form: number): string {
+  const tag = randomBytes(4).toString('hex');
+  switch (form % 4) {
+    case 0:
+      return `sim-password-${tag}`;
+    case 1:
+      return `${'Long-Passw0rd-'.repeat(3)}${tag}`;
+    case 2:
+      return `pässwörd-ÄÖÜ-密码-🔑-${tag}`;
+    default:
+      return `line one\nline "two" \\ ${tag}`;
+  }
+}
+
+class Lane {
+  private readonly appliances: ApplianceState[] = [];
+  private proxy!: FaultProxy;
+  private readonly planner: SoakPlanner;
+  private readonly redactor = new Redactor();
+  private readonly logger = createMemoryLogger('INFO', this.redactor);
+  private readonly allPasswords = new Set<string>();
+  private readonly t0 = Date.now() - 8 * 24 * 3600_000;
+  private clock = this.t0;
+  private tableName = '';
+  private namespace = '';
+  private deps!: CollectorDependencies & { sink: CloudWatchMetricSink };
+  private rules: readonly AwsFaultRule[] = [];
+  private callsThisRound = new Map<string, number>();
+  private appliedSeen = 0;
+  private readonly selection = resolveSelection('all');
+
+  readonly violations: string[] = [];
+  readonly faults = new Tally();
+  readonly outcomes = new Tally();
+  runs = 0;
+  collections = 0;
+  datapointsPublished = 0;
+  uncertainDatapoints = 0;
+  storedWithoutAnswer = 0;
+  longestRunMs = 0;
+  tightestMarginMs = Number.POSITIVE_INFINITY;
+
+  constructor(
+    private readonly index: number,
+    private readonly options: SoakOptions,
+  ) {
+    this.planner = new SoakPlanner(options.seed * 1000 + index, options.appliances);
+  }
+
+  async start(): Promise<void> {
+    const moto = { endpoint: this.options.motoEndpoint, region: 'us-east-1' };
+    const suffix = randomBytes(4).toString('hex');
+    this.tableName = `soak-state-${this.index}-${suffix}`;
+    this.namespace = `Soak/Lane${this.index}`;
+    await new DynamoDBClient(moto).send(
+      new CreateTableCommand({
+        TableName: this.tableName,
+        AttributeDefinitions: [{ AttributeName: 'appliance', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'appliance', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    for (let i = 0; i < this.options.appliances; i++) {
+      const name = `soak-${this.index}-${i + 1}`;
+      const password = newPassword(i);
+      const sim = await startSimulator({ seed: this.options.seed * 100 + this.index * 10 + i, password, clock: () => this.clock });
+      const secretId = `soak/${suffix}/${name}`;
+      await new SecretsManagerClient(moto).send(new CreateSecretCommand({ Name: secretId, SecretString: JSON.stringify({ username: sim.username, password, caCertificate: sim.caCertificate }) }));
+      this.allPasswords.add(password);
+      this.appliances.push({ name, sim, secretId, ledger: new ApplianceLedger(name), secretPassword: password, badCredentialsUntil: -1, downUntil: -1, vanished: new Map(), unknownFields: false, failedLogoutTags: new Set() });
+    }
+    this.proxy = await startFaultProxy(this.options.motoEndpoint, (operation, _call, body) => this.faultFor(operation, body), { answerItself: ['PutMetricData'] });
+    this.coldStart();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.appliances.map((a) => a.sim.close()));
+    await this.proxy?.stop();
+  }
+
+  /** A new container: new SDK clients, an empty secret cache. */
+  private coldStart(): void {
+    const settings = { ...AWS_SETTINGS, endpoint: this.proxy.endpoint };
+    this.deps = {
+      credentials: new SecretsManagerCredentialSource({ client: createSecretsManagerClient(settings) }),
+      store: new DynamoDbSampleStore({ tableName: this.tableName, client: createDynamoDbClient(settings) }),
+      sink: new CloudWatchMetricSink({ namespace: this.namespace, client: createCloudWatchClient(settings), maxDatumsPerCall: 100 }),
+      logger: this.logger,
+      redactor: this.redactor,
+      now: () => this.clock,
+      maxSampleAgeMs: MAX_SAMPLE_AGE_MS,
+    };
+  }
+
+  private faultFor(operation: string, body: Buffer): InjectedFault | undefined {
+    const kind = operation === 'UpdateItem' ? (body.includes('REMOVE #leaseOwner') ? 'commit' : 'claim') : operation;
+    const call = (this.callsThisRound.get(kind) ?? 0) + 1;
+    this.callsThisRound.set(kind, call);
+    const rule = this.rules.find((r) => r.operation === kind && (r.calls === 'all' || (r.calls === 'first' && call === 1) || (r.calls === 'second' && call === 2)));
+    if (rule) this.faults.add(rule.kind);
+    return rule?.fault;
+  }
+
+  async round(round: number): Promise<void> {
+    this.clock = this.t0 + (round + 1) * MINUTE;
+    const plan = this.planner.plan(round, this.appliances.map((a) => a.secretPassword));
+    await this.prepareAppliances(round, plan);
+    this.rules = plan.aws;
+    this.callsThisRound = new Map();
+    if (plan.coldStart) {
+      this.faults.add('cold-start');
+      this.coldStart();
+    }
+    const configs: ApplianceConfig[] = this.appliances.map((a) => ({ name: a.name, url: a.sim.url, secretId: a.secretId }));
+    const runs = plan.overlappingRuns ? 2 : 1;
+    if (plan.overlappingRuns) this.faults.add('overlapping-runs');
+    const results = await Promise.all(Array.from({ length: runs }, () => this.runOnce(configs, plan.remainingMs)));
+    this.rules = [];
+    const tally = new DeliveryTally();
+    for (const run of results) if (run) await this.account(run, tally);
+    this.checkDelivery(tally);
+    this.checkAppliances();
+    this.checkLogs();
+  }
+
+  private async prepareAppliances(round: number, plan: RoundPlan): Promise<void> {
+    for (const [index, appliance] of this.appliances.entries()) {
+      const { sim } = appliance;
+      const p = plan.appliances[index]!;
+      sim.clearFaults();
+      if (p.reset) {
+        this.faults.add(p.reset);
+        if (p.reset === 'reboot') sim.reboot();
+        else sim.clearStats();
+      }
+      const before = sim.getCounters();
+      sim.advance(60);
+      const after = sim.getCounters();
+      const increase = new Map(COUNTERS.map((c) => [c, after[c]! - before[c]!]));
+
+      if (p.rotate) {
+        this.faults.add('rotation');
+        const password = newPassword(round + index);
+        this.allPasswords.add(password);
+        sim.setCredentials(sim.username, password);
+        await new SecretsManagerClient({ endpoint: this.options.motoEndpoint, region: 'us-east-1' }).send(
+          new PutSecretValueCommand({ SecretId: appliance.secretId, SecretString: JSON.stringify({ username: sim.username, password, caCertificate: sim.caCertificate }) }),
+        );
+        appliance.secretPassword = password;
+        appliance.badCredentialsUntil = -1;
+      } else if (p.badCredentialsFor > 0 && round >= appliance.badCredentialsUntil) {
+        this.faults.add('bad-credentials');
+        appliance.badCredentialsUntil = round + p.badCredentialsFor;
+        sim.setCredentials(sim.username, `wrong-${randomBytes(6).toString('hex')}`);
+      }
+      if (appliance.badCredentialsUntil >= 0 && round >= appliance.badCredentialsUntil) {
+        sim.setCredentials(sim.username, appliance.secretPassword);
+        appliance.badCredentialsUntil = -1;
+      }
+      if (p.downFor > 0 && round >= appliance.downUntil) {
+        this.faults.add('down-for-a-while');
+        appliance.downUntil = round + p.downFor;
+      }
+      if (round < appliance.downUntil) sim.injectFault({ kind: 'reset' }, { on: 'login', times: 5 });
+      else if (p.nitroFault) {
+        this.faults.add(p.nitroFault.kind);
+        sim.injectFault(p.nitroFault.fault, { on: p.nitroFault.on });
+      }
+
+      if (p.vanish) {
+        this.faults.add('fields-vanish');
+        for (const counter of p.vanish.counters) appliance.vanished.set(counter, round + p.vanish.rounds);
+      }
+      for (const [counter, until] of appliance.vanished) if (round >= until) appliance.vanished.delete(counter);
+      if (p.addUnknownFields) {
+        this.faults.add('fields-appear');
+        appliance.unknownFields = true;
+      }
+      sim.resetFields();
+      const absent = new Set(appliance.vanished.keys());
+      sim.removeFields([...absent]);
+      if (appliance.unknownFields) sim.addFields(UNKNOWN_FIELDS);
+      if (p.corrupt) {
+        this.faults.add(p.corrupt.withPassword ? 'password-in-field' : 'field-corrupted');
+        sim.setRawField(p.corrupt.counter, p.corrupt.withPassword ? appliance.secretPassword : 'n/a');
+        absent.add(p.corrupt.counter);
+      }
+      appliance.ledger.recordRound(this.clock, increase, absent, p.reset !== undefined);
+    }
+  }
+
+  private async runOnce(appliances: ApplianceConfig[], remainingMs: number): Promise<RunResult | undefined> {
+    this.runs++;
+    const started = Date.now();
+    let run: RunResult;
+    try {
+      run = await runCollection({ appliances, selection: this.selection, concurrency: 4, remainingMs }, this.deps);
+    } catch (error) {
+      if (!(error instanceof NothingPublishedError)) {
+        this.violations.push(`lane ${this.index}: runCollection threw ${(error as Error).stack ?? String(error)}`);
+        return undefined;
+      }
+      run = error.run;
+    }
+    const ended = Date.now();
+    this.longestRunMs = Math.max(this.longestRunMs, ended - started);
+    this.tightestMarginMs = Math.min(this.tightestMarginMs, run.budget.deadline - ended);
+    if (ended > run.budget.deadline) this.violations.push(`lane ${this.index}: a run ended ${ended - run.budget.deadline} ms after its deadline`);
+    return run;
+  }
+
+  private async account(run: RunResult, tally: DeliveryTally): Promise<void> {
+    this.uncertainDatapoints += run.summary.uncertainDatapoints ?? 0;
+    run.datums.forEach((datum, index) => {
+      const outcome = run.outcomes[index];
+      if (outcome === 'published') this.datapointsPublished++;
+      if (outcome === 'published' || outcome === 'uncertain') tally.seen(datumKey(datum), outcome);
+      if (outcome === 'published' && datum.counter !== undefined) this.ledgerOf(datum.appliance).recordPublished(datum.counter, datum.value);
+    });
+    for (const result of run.results) {
+      this.collections++;
+      this.outcomes.add(result.error?.errorClass ?? result.outcome);
+      if (!result.held) continue;
+      const commit = run.commits.find((c) => c.appliance === result.appliance);
+      const landed = commit?.outcome === 'committed' || (await this.commitLanded(result.appliance, result.held.owner, result.held.takenAt));
+      const ledger = this.ledgerOf(result.appliance);
+      if (landed) {
+        this.violations.push(...ledger.recordCommit({ ...result, held: result.held }));
+        continue;
+      }
+      run.datums.forEach((datum, index) => {
+        if (datum.appliance === result.appliance && datum.counter !== undefined && run.outcomes[index] === 'published') ledger.recordReplay(datum.counter, datum.value);
+      });
+    }
+  }
+
+  private async commitLanded(appliance: string, owner: string, takenAt: number): Promise<boolean> {
+    const item = await this.readItem(appliance);
+    return item?.['committedBy']?.S === owner && item['takenAt']?.N === String(takenAt);
+  }
+
+  private readItem(appliance: string) {
+    return new DynamoDBClient({ endpoint: this.options.motoEndpoint, region: 'us-east-1' })
+      .send(new GetItemCommand({ TableName: this.tableName, Key: { appliance: { S: appliance } }, ConsistentRead: true }))
+      .then((response) => response.Item);
+  }
+
+  private ledgerOf(appliance: string): ApplianceLedger {
+    return this.appliances.find((a) => a.name === appliance)!.ledger;
+  }
+
+  private checkDelivery(tally: DeliveryTally): void {
+    const applied = this.proxy.applied.slice(this.appliedSeen);
+    this.appliedSeen = this.proxy.applied.length;
+    for (const datum of storedDatums(applied)) {
+      tally.stored(datumKey(datum));
+      if (!Number.isFinite(datum.value) || datum.value < 0) this.violations.push(`lane ${this.index}: CloudWatch got ${datum.value} for ${datum.metricName} of ${datum.appliance}`);
+    }
+    const { violations, storedUnanswered } = tally.check();
+    this.violations.push(...violations);
+    this.storedWithoutAnswer += storedUnanswered;
+  }
+
+  private checkAppliances(): void {
+    for (const appliance of this.appliances) {
+      const requests = appliance.sim.requests();
+      appliance.sim.clearRequests();
+      for (const request of requests) {
+        if (request.query !== '') this.violations.push(`${appliance.name}: a request carried a query string (${request.path}?${request.query})`);
+        if (request.path.endsWith('/logout') && request.sessionTag && request.status !== 200 && request.status !== 201) appliance.failedLogoutTags.add(request.sessionTag);
+      }
+      for (const tag of appliance.sim.openSessionTags()) {
+        if (!appliance.failedLogoutTags.has(tag)) this.violations.push(`${appliance.name}: session ${tag} is open and its logout was never attempted`);
+      }
+    }
+  }
+
+  private checkLogs(): void {
+    const forms = [...this.allPasswords].flatMap((password) => {
+      const escaped = JSON.stringify(password).slice(1, -1);
+      return [password, escaped, ...windows(escaped, 12)];
+    });
+    for (const line of this.logger.lines) {
+      const leaked = forms.find((form) => line.includes(form));
+      if (leaked !== undefined) this.violations.push(`lane ${this.index}: a log line holds (part of) a password: ${line.slice(0, 200)}`);
+    }
+    this.logger.lines.length = 0;
+  }
+
+  /** The conservation check, against the unpublished increases the state items hold at the end. */
+  async finish(): Promise<void> {
+    for (const appliance of this.appliances) {
+      const item = await this.readItem(appliance.name);
+      const carried = new Map<string, bigint>();
+      for (const entry of item?.['unpublished']?.L ?? []) {
+        for (const [counter, value] of Object.entries(entry.M?.['deltas']?.M ?? {})) carried.set(counter, (carried.get(counter) ?? 0n) + BigInt(value.S ?? '0'));
+      }
+      this.violations.push(...appliance.ledger.check(carried));
+    }
+  }
+
+  ledgers(): ApplianceLedger[] {
+    return this.appliances.map((a) => a.ledger);
+  }
+}
+
+function windows(text: string, length: number): string[] {
+  if (text.length <= length) return [];
+  return Array.from({ length: text.length - length + 1 }, (_, i) => text.slice(i, i + length));
+}
+
+export async function runSoak(options: SoakOptions): Promise<SoakReport> {
+  const started = Date.now();
+  Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'soak', AWS_SECRET_ACCESS_KEY: 'soak', AWS_REGION: 'us-east-1', AWS_DISABLE_REQUEST_COMPRESSION: 'true' });
+  const lanes = Array.from({ length: options.lanes }, (_, i) => new Lane(i, options));
+  try {
+    await Promise.all(lanes.map((lane) => lane.start()));
+    await Promise.all(
+      lanes.map(async (lane, index) => {
+        for (let round = 0; round < options.rounds; round++) {
+          await lane.round(round);
+          if (index === 0 && options.progress && (round + 1) % (options.progressEvery ?? 1000) === 0) options.progress(round + 1);
+        }
+        await lane.finish();
+      }),
+    );
+  } finally {
+    await Promise.all(lanes.map((lane) => lane.stop()));
+  }
+  const merge = (pick: (lane: Lane) => Record<string, number>) => {
+    const merged: Record<string, number> = {};
+    for (const lane of lanes) for (const [kind, count] of Object.entries(pick(lane))) merged[kind] = (merged[kind] ?? 0) + count;
+    return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)));
+  };
+  const sum = (pick: (lane: Lane) => number) => lanes.reduce((total, lane) => total + pick(lane), 0);
+  const ledgers = lanes.flatMap((lane) => lane.ledgers());
+  return {
+    rounds: options.rounds * options.lanes,
+    runs: sum((l) => l.runs),
+    collections: sum((l) => l.collections),
+    outcomes: merge((l) => l.outcomes.counts),
+    faults: merge((l) => l.faults.counts),
+    violations: lanes.flatMap((lane) => lane.violations),
+    figures: {
+      datapointsPublished: sum((l) => l.datapointsPublished),
+      uncertainDatapoints: sum((l) => l.uncertainDatapoints),
+      storedWithoutAnswer: sum((l) => l.storedWithoutAnswer),
+      replayedAfterUnfinishedRuns: ledgers.reduce((t, l) => t + l.counts.replayedByUnfinishedRuns, 0),
+      excusedResets: ledgers.reduce((t, l) => t + l.counts.excusedResets, 0),
+      excusedStaleCounters: ledgers.reduce((t, l) => t + l.counts.excusedStale, 0),
+      committedIntervals: ledgers.reduce((t, l) => t + l.counts.committedIntervals, 0),
+      longestRunMs: Math.max(...lanes.map((l) => l.longestRunMs)),
+      tightestMarginMs: Math.min(...lanes.map((l) => l.tightestMarginMs)),
+      durationMs: Date.now() - started,
+    },
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * What goes wrong in each soak round, drawn from a seeded PRNG: faults at every edge (NITRO, Secrets Manager,
+ * DynamoDB, CloudWatch) and events on the appliances (resets, rotations, fields that vanish and come back).
+ * Pure: the engine applies the plan.
+ */
+import { Prng } from '../../simulator/prng.js';
+import type { Fault, FaultTarget } from '../../simulator/types.js';
+import type { InjectedFault } from '../support/fault-proxy.js';
+import { COUNTERS } from './ledger.js';
+
+export type NitroFaultKind =
+  | 'down'
+  | 'slow'
+  | 'drip'
+  | 'hang'
+  | 'http-5xx'
+  | 'http-599'
+  | 'html'
+  | 'truncated-stat'
+  | 'truncated-login'
+  | 'not-json'
+  | 'errorcode-in-200'
+  | 'session-expired'
+  | 'session-expired-kept'
+  | 'decoy-cookie'
+  | 'logout-fails'
+  | 'password-echoed-in-text'
+  | 'password-echoed-in-error';
+
+/** [kind, probability per appliance and round, where, fault] */
+const NITRO_FAULTS: readonly (readonly [NitroFaultKind, number, FaultTarget, (password: string) => Fault])[] = [
+  ['down', 0.02, 'login', () => ({ kind: 'reset' })],
+  ['slow', 0.02, 'stat', () => ({ kind: 'latency', ms: 150 })],
+  ['drip', 0.003, 'stat', () => ({ kind: 'drip', intervalMs: 200, bytes: 1 })],
+  ['hang', 0.002, 'hanode', () => ({ kind: 'hang' })],
+  ['http-5xx', 0.015, 'stat', () => ({ kind: 'nitro-error', status: 503, errorcode: 2, message: 'Service unavailable' })],
+  ['http-599', 0.015, 'stat', () => ({ kind: 'nitro-error', status: 599, errorcode: 1234, message: 'Netscaler specific error' })],
+  ['html', 0.01, 'stat', () => ({ kind: 'html', status: 502 })],
+  ['truncated-stat', 0.01, 'stat', () => ({ kind: 'truncated' })],
+  ['truncated-login', 0.01, 'login', () => ({ kind: 'truncated' })],
+  ['not-json', 0.01, 'stat', () => ({ kind: 'not-json' })],
+  ['errorcode-in-200', 0.01, 'stat', () => ({ kind: 'nitro-error', status: 200, errorcode: 278, message: 'Invalid argument' })],
+  ['session-expired', 0.02, 'stat', () => ({ kind: 'session-expired', status: 401 })],
+  ['session-expired-kept', 0.01, 'stat', () => ({ kind: 'session-expired', status: 200, keepSession: true })],
+  ['decoy-cookie', 0.01, 'login', () => ({ kind: 'decoy-cookie' })],
+  ['logout-fails', 0.01, 'logout', () => ({ kind: 'nitro-error', status: 500, errorcode: 1, message: 'Internal error' })],
+  ['password-echoed-in-text', 0.01, 'stat', (password) => ({ kind: 'text', status: 500, body: `ERROR: session for password ${password} is not valid\n${'='.repeat(70)}` })],
+  ['password-echoed-in-error', 0.01, 'login', (password) => ({ kind: 'nitro-error', status: 401, errorcode: 354, message: `Invalid password ${password}` })],
+];
+
+export type AwsFaultKind =
+  | 'secrets-hang'
+  | 'secrets-error'
+  | 'claim-error'
+  | 'claim-hang'
+  | 'claim-answer-lost'
+  | 'commit-error'
+  | 'commit-hang'
+  | 'commit-answer-lost'
+  | 'cloudwatch-refused'
+  | 'cloudwatch-throttled'
+  | 'cloudwatch-throttled-once'
+  | 'cloudwatch-hang'
+  | 'cloudwatch-answer-lost'
+  | 'cloudwatch-partial';
+
+/** [kind, probability per round, operation, which calls of it, fault] */
+const AWS_FAULTS: readonly (readonly [AwsFaultKind, number, 'GetSecretValue' | 'claim' | 'commit' | 'PutMetricData', 'first' | 'all' | 'second', InjectedFault])[] = [
+  ['secrets-hang', 0.3, 'GetSecretValue', 'all', { kind: 'hang' }],
+  ['secrets-error', 0.3, 'GetSecretValue', 'first', { status: 500, code: 'InternalServiceError', message: 'simulated' }],
+  ['claim-error', 0.02, 'claim', 'all', { status: 500, code: 'InternalServerError', message: 'simulated' }],
+  ['claim-hang', 0.004, 'claim', 'first', { kind: 'hang' }],
+  ['claim-answer-lost', 0.02, 'claim', 'first', { kind: 'answer-lost' }],
+  ['commit-error', 0.02, 'commit', 'all', { status: 500, code: 'InternalServerError', message: 'simulated' }],
+  ['commit-hang', 0.004, 'commit', 'first', { kind: 'hang' }],
+  ['commit-answer-lost', 0.02, 'commit', 'first', { kind: 'answer-lost' }],
+  ['cloudwatch-refused', 0.02, 'PutMetricData', 'all', { status: 500, code: 'InternalServiceError', message: 'simulated' }],
+  ['cloudwatch-throttled', 0.02, 'PutMetricData', 'all', { status: 400, code: 'Throttling', message: 'Rate exceeded' }],
+  ['cloudwatch-throttled-once', 0.02, 'PutMetricData', 'first', { status: 400, code: 'Throttling', message: 'Rate exceeded' }],
+  ['cloudwatch-hang', 0.004, 'PutMetricData', 'first', { kind: 'hang' }],
+  ['cloudwatch-answer-lost', 0.02, 'PutMetricData', 'first', { kind: 'answer-lost' }],
+  ['cloudwatch-partial', 0.02, 'PutMetricData', 'second', { status: 500, code: 'InternalServiceError', message: 'simulated' }],
+];
+
+export type EventKind =
+  | 'reboot'
+  | 'clear-stats'
+  | 'rotation'
+  | 'bad-credentials'
+  | 'fields-vanish'
+  | 'field-corrupted'
+  | 'password-in-field'
+  | 'fields-appear'
+  | 'down-for-a-while'
+  | 'overlapping-runs'
+  | 'cold-start';
+
+export interface AwsFaultRule {
+  readonly kind: AwsFaultKind;
+  readonly operation: 'GetSecretValue' | 'claim' | 'commit' | 'PutMetricData';
+  readonly calls: 'first' | 'all' | 'second';
+  readonly fault: InjectedFault;
+}
+
+export interface ApplianceRoundPlan {
+  readonly nitroFault?: { readonly kind: NitroFaultKind; readonly on: FaultTarget; readonly fault: Fault };
+  readonly reset?: 'reboot' | 'clear-stats';
+  readonly rotate: boolean;
+  /** Rounds the appliance's password differs from its secret (0: no spell starts). */
+  readonly badCredentialsFor: number;
+  /** Counters removed from the answer, and for how many rounds. */
+  readonly vanish?: { readonly counters: readonly string[]; readonly rounds: number };
+  readonly corrupt?: { readonly counter: string; readonly withPassword: boolean };
+  readonly addUnknownFields: boolean;
+  /** Rounds the appliance is unreachable (0: no spell starts): longer than the maximum sample age. */
+  readonly downFor: number;
+}
+
+export interface RoundPlan {
+  readonly appliances: readonly ApplianceRoundPlan[];
+  readonly aws: readonly AwsFaultRule[];
+  readonly overlappingRuns: boolean;
+  readonly coldStart: boolean;
+  /** Lambda's remaining time for this run: an integer, never round. */
+  readonly remainingMs: number;
+}
+
+export const MIN_ROUNDS_BETWEEN_RESETS = 12;
+
+export class SoakPlanner {
+  private readonly prng: Prng;
+  private readonly lastReset: number[];
+
+  constructor(
+    seed: number,
+    private readonly appliances: number,
+  ) {
+    this.prng = new Prng(seed);
+    this.lastReset = Array.from({ length: appliances }, () => -MIN_ROUNDS_BETWEEN_RESETS);
+  }
+
+  private chance(p: number): boolean {
+    return this.prng.next() < p;
+  }
+
+  private integer(min: number, max: number): number {
+    return min + Math.floor(this.prng.next() * (max - min + 1));
+  }
+
+  private pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.prng.next() * items.length)]!;
+  }
+
+  plan(round: number, passwords: readonly string[]): RoundPlan {
+    const appliances = Array.from({ length: this.appliances }, (_, index): ApplianceRoundPlan => {
+      const candidates = NITRO_FAULTS.filter(([, p]) => this.chance(p));
+      const chosen = candidates.length > 0 ? this.pick(candidates) : undefined;
+      let reset: ApplianceRoundPlan['reset'];
+      // Resets spaced out, so that the counters have grown beyond what they will be after the next one: a reset
+      // none of the counters shows cannot be told from traffic (README: How counters become CloudWatch metrics).
+      if (round - this.lastReset[index]! >= MIN_ROUNDS_BETWEEN_RESETS && round > 0) {
+        if (this.chance(0.004)) reset = 'reboot';
+        else if (this.chance(0.003)) reset = 'clear-stats';
+        if (reset) this.lastReset[index] = round;
+      }
+      return {
+        ...(chosen ? { nitroFault: { kind: chosen[0], on: chosen[2], fault: chosen[3](passwords[index]!) } } : {}),
+        ...(reset ? { reset } : {}),
+        rotate: this.chance(0.005),
+        badCredentialsFor: this.chance(0.003) ? this.integer(1, 3) : 0,
+        ...(this.chance(0.01) ? { vanish: { counters: Array.from({ length: this.integer(1, 3) }, () => this.pick(COUNTERS)), rounds: this.integer(1, 20) } } : {}),
+        ...(this.chance(0.006) ? { corrupt: { counter: this.pick(COUNTERS), withPassword: this.chance(0.5) } } : {}),
+        addUnknownFields: this.chance(0.003),
+        downFor: this.chance(0.0015) ? this.integer(16, 20) : 0,
+      };
+    });
+    const aws: AwsFaultRule[] = [];
+    for (const [kind, p, operation, calls, fault] of AWS_FAULTS) {
+      // Secrets are read only on a cold start or after a rotation: their faults are drawn for those rounds.
+      if (operation !== 'GetSecretValue' && this.chance(p)) aws.push({ kind, operation, calls, fault });
+    }
+    const coldStart = this.chance(0.02);
+    if (coldStart) {
+      for (const [kind, p, operation, calls, fault] of AWS_FAULTS) if (operation === 'GetSecretValue' && this.chance(p)) aws.push({ kind, operation, calls, fault });
+    }
+    return { appliances, aws, overlappingRuns: this.chance(0.01), coldStart, remainingMs: this.integer(8_003, 9_997) };
+  }
+}

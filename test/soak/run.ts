@@ -1,0 +1,65 @@
+/**
+ * `npm run soak [-- --rounds 10000 --lanes 4 --appliances 4 --seed 1]`: drives the real pipeline through many
+ * rounds with random faults at every edge and prints what happened and the violations of its invariants (see
+ * docs/reliability.md). Needs moto_server on PATH. Exits 1 when there is any violation.
+ */
+import { parseArgs } from 'node:util';
+import { isMotoInstalled, MOTO_INSTALL_HINT, startMoto } from '../support/moto-server.js';
+import { runSoak, type SoakReport } from './engine.js';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '2500' },
+    lanes: { type: 'string', default: '4' },
+    appliances: { type: 'string', default: '4' },
+    seed: { type: 'string', default: '1' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  process.stdout.write('npm run soak -- [--rounds N per lane (2500)] [--lanes N (4)] [--appliances N per lane (4)] [--seed N (1)]\n');
+  process.exit(0);
+}
+const positive = (name: string, text: string) => {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    process.stderr.write(`--${name} must be a positive integer, got ${text}\n`);
+    process.exit(2);
+  }
+  return value;
+};
+const rounds = positive('rounds', values.rounds);
+const lanes = positive('lanes', values.lanes);
+const appliances = positive('appliances', values.appliances);
+const seed = positive('seed', values.seed);
+
+if (!isMotoInstalled()) {
+  process.stderr.write(`moto_server is not on PATH: the soak needs it for DynamoDB and Secrets Manager. Install it with: ${MOTO_INSTALL_HINT}\n`);
+  process.exit(2);
+}
+const moto = await startMoto();
+let report: SoakReport;
+try {
+  process.stdout.write(`soak: ${lanes} lanes x ${rounds} rounds x ${appliances} appliances, seed ${seed}\n`);
+  report = await runSoak({ rounds, lanes, appliances, seed, motoEndpoint: moto.endpoint, progressEvery: Math.max(1, Math.floor(rounds / 10)), progress: (r) => process.stdout.write(`  lane 0: ${r} rounds\n`) });
+} finally {
+  await moto.stop();
+}
+process.stdout.write(formatReport(report));
+process.exit(report.violations.length === 0 ? 0 : 1);
+
+function formatReport(r: SoakReport): string {
+  const lines = [
+    `rounds: ${r.rounds} (runs ${r.runs}, appliance collections ${r.collections}) in ${(r.figures.durationMs / 1000).toFixed(0)} s`,
+    `outcomes: ${Object.entries(r.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    'faults by kind:',
+    ...Object.entries(r.faults).map(([kind, count]) => `  ${kind.padEnd(28)} ${count}`),
+    `datapoints confirmed by CloudWatch: ${r.figures.datapointsPublished}`,
+    `committed intervals: ${r.figures.committedIntervals}; excused: ${r.figures.excusedResets} resets, ${r.figures.excusedStaleCounters} stale counter values`,
+    `counted windows: ${r.figures.uncertainDatapoints} counter datapoints sent without an answer (${r.figures.storedWithoutAnswer} datapoints of all kinds stored by CloudWatch all the same, so counted twice); ${r.figures.replayedAfterUnfinishedRuns} counter datapoints published again after a run could not commit`,
+    `longest run ${r.figures.longestRunMs} ms; tightest margin to the deadline ${r.figures.tightestMarginMs} ms`,
+    `violations: ${r.violations.length}`,
+    ...r.violations.slice(0, 50).map((v) => `  ${v}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
