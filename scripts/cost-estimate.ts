@@ -75,9 +75,14 @@ export interface SelectionEstimate {
 
 const HEALTH_METRIC_COUNT = Object.keys(HEALTH_METRICS).length;
 
-/** Size of the state item in bytes (DynamoDB: attribute name + value lengths, ~3 bytes per map entry). */
+/**
+ * Size of the state item in bytes while a run holds it (DynamoDB: attribute name + value lengths, ~3 bytes per
+ * map entry), with nothing unpublished (CloudWatch confirmed everything).
+ */
 function stateItemBytes(counterNames: readonly string[]): number {
-  const fixed = 'appliance'.length + 16 + 'takenAt'.length + 8 + 'updatedAt'.length + 24 + 'schemaVersion'.length + 2 + 'counters'.length + 3;
+  const fixed =
+    'appliance'.length + 16 + 'takenAt'.length + 8 + 'updatedAt'.length + 24 + 'schemaVersion'.length + 2 + 'counters'.length + 3 +
+    'heldSince'.length + 3 + 'unpublished'.length + 3 + 'committedBy'.length + 36 + 'leaseOwner'.length + 36 + 'leaseUntil'.length + 8;
   return fixed + counterNames.reduce((sum, name) => sum + name.length + ASSUMPTIONS.counterDigits + 3, 0);
 }
 
@@ -97,6 +102,8 @@ export function estimate(spec: string, appliancesPerInvocation: number = ASSUMPT
   // another counter later has a baseline at once).
   const counters = CATALOG.filter((m) => m.kind === 'counter').map((m) => m.nitroName);
   const writeUnits = Math.ceil(stateItemBytes(counters) / 1024);
+  // Two writes per run: the claim (lease) before publishing and the commit after it, each billed on the item.
+  const writesPerRun = 2;
   const requestsPerRun = Math.ceil((appliancesPerInvocation * metrics) / 1000) * shardShare;
   const gbSeconds = ASSUMPTIONS.memoryGb * invocationSeconds * shardShare * runs;
   const logGb = ((ASSUMPTIONS.logBytesPerAppliancePerRun + ASSUMPTIONS.logBytesPerInvocation * shardShare) * runs) / 1024 ** 3;
@@ -126,8 +133,8 @@ export function estimate(spec: string, appliancesPerInvocation: number = ASSUMPT
     { item: 'EventBridge Scheduler', detail: `${formatCount(runs * shardShare)} invocations`, monthlyUsd: runs * shardShare * PRICES.schedulerInvocation },
     {
       item: 'DynamoDB writes',
-      detail: `${formatCount(runs)} UpdateItem x ${writeUnits} WRU (item ~${Math.round(stateItemBytes(counters) / 100) / 10} KB)`,
-      monthlyUsd: runs * writeUnits * PRICES.dynamoDbWriteUnit,
+      detail: `${formatCount(runs * writesPerRun)} UpdateItem (claim and commit) x ${writeUnits} WRU (item ~${Math.round(stateItemBytes(counters) / 100) / 10} KB)`,
+      monthlyUsd: runs * writesPerRun * writeUnits * PRICES.dynamoDbWriteUnit,
     },
     { item: 'CloudWatch Logs', detail: `${Math.round(logGb * 1024)} MB ingested`, monthlyUsd: logGb * PRICES.logIngestionGb },
   ];

@@ -69,6 +69,16 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
     expect(await sum('CollectionSuccess')).toBe(2);
   });
 
+  it('runs with any integer remaining time Lambda reports (regression: a fractional timer threw ERR_OUT_OF_RANGE)', async () => {
+    const handler = newHandler();
+    for (const remaining of [49_997, 15_001, 20_003, 74_999, 31_337]) {
+      const deadline = Date.now() + remaining;
+      const summary = await handler({ appliances: appliances().slice(0, 1) }, { awsRequestId: `r-${remaining}`, getRemainingTimeInMillis: () => deadline - Date.now() });
+      expect(summary.appliances[0]?.outcome, `remaining ${remaining}`).toBe('ok');
+    }
+    expect(logger.lines.filter((l) => l.includes('"run finished"'))).toHaveLength(5);
+  });
+
   it('reads appliances from APPLIANCES when the event has none', async () => {
     const summary = await newHandler({ APPLIANCES: JSON.stringify(appliances().slice(1, 2)) })({}, context());
     expect(summary.appliances.map((a) => [a.name, a.outcome])).toEqual([[n(2), 'ok']]);
