@@ -306,22 +306,15 @@ class Lane {
       this.collections++;
       this.outcomes.add(result.error?.errorClass ?? result.outcome);
       if (!result.held) continue;
-      const commit = run.commits.find((c) => c.appliance === result.appliance);
-      const landed = commit?.outcome === 'committed' || (await this.commitLanded(result.appliance, result.held.owner, result.held.takenAt));
-      const ledger = this.ledgerOf(result.appliance);
-      if (landed) {
-        this.violations.push(...ledger.recordCommit({ ...result, held: result.held }));
-        continue;
-      }
+      const committed = run.commits.find((c) => c.appliance === result.appliance)?.outcome === 'committed';
+      const published = new Map<string, bigint>();
       run.datums.forEach((datum, index) => {
-        if (datum.appliance === result.appliance && datum.counter !== undefined && run.outcomes[index] === 'published') ledger.recordReplay(datum.counter, datum.value);
+        if (datum.appliance === result.appliance && datum.counter !== undefined && run.outcomes[index] === 'published') {
+          published.set(datum.counter, (published.get(datum.counter) ?? 0n) + BigInt(datum.value));
+        }
       });
+      this.violations.push(...this.ledgerOf(result.appliance).recordHeld({ ...result, held: result.held }, committed, published));
     }
-  }
-
-  private async commitLanded(appliance: string, owner: string, takenAt: number): Promise<boolean> {
-    const item = await this.readItem(appliance);
-    return item?.['committedBy']?.S === owner && item['takenAt']?.N === String(takenAt);
   }
 
   private readItem(appliance: string) {
@@ -376,6 +369,7 @@ class Lane {
   async finish(): Promise<void> {
     for (const appliance of this.appliances) {
       const item = await this.readItem(appliance.name);
+      this.violations.push(...appliance.ledger.resolveAtEnd(item?.['committedBy']?.S, item?.['takenAt']?.N === undefined ? undefined : Number(item['takenAt'].N)));
       const carried = new Map<string, bigint>();
       for (const entry of item?.['unpublished']?.L ?? []) {
         for (const [counter, value] of Object.entries(entry.M?.['deltas']?.M ?? {})) carried.set(counter, (carried.get(counter) ?? 0n) + BigInt(value.S ?? '0'));

@@ -10,6 +10,8 @@
 import { CATALOG } from '../../lambda/catalog/catalog.js';
 import type { ApplianceResult } from '../../lambda/pipeline/collect-appliance.js';
 
+export type HeldResult = ApplianceResult & { held: NonNullable<ApplianceResult['held']> };
+
 export const COUNTERS: readonly string[] = CATALOG.filter((m) => m.kind === 'counter').map((m) => m.nitroName);
 
 export class ApplianceLedger {
@@ -22,10 +24,12 @@ export class ApplianceLedger {
   private readonly absent = new Map<number, ReadonlySet<string>>();
 
   private lastCommitted: number | undefined;
+  private pending: { readonly result: HeldResult; readonly published: ReadonlyMap<string, bigint> } | undefined;
   private readonly lastSeen = new Map<string, number>();
   readonly expected = new Map<string, bigint>(COUNTERS.map((c) => [c, 0n]));
   readonly published = new Map<string, bigint>(COUNTERS.map((c) => [c, 0n]));
   readonly replayed = new Map<string, bigint>(COUNTERS.map((c) => [c, 0n]));
+  /** replayedByUnfinishedRuns: counter datapoints a run published and then could not commit (published again). */
   readonly counts = { committedIntervals: 0, excusedResets: 0, excusedStale: 0, replayedByUnfinishedRuns: 0 };
 
   constructor(readonly appliance: string) {}
@@ -43,17 +47,40 @@ export class ApplianceLedger {
     this.published.set(counter, this.published.get(counter)! + BigInt(value));
   }
 
-  /** What a run published and then could not commit: the next run publishes it again. */
-  recordReplay(counter: string, value: number): void {
-    this.replayed.set(counter, this.replayed.get(counter)! + BigInt(value));
-    this.counts.replayedByUnfinishedRuns++;
+  /**
+   * A run that held the state, with whether its commit is known to have landed. A commit that failed may still
+   * have landed (DynamoDB applied it, the answer was lost): the next run that holds the state tells, by the
+   * previous sample it finds. Until then the run is pending. Returns violations of the state chain.
+   */
+  recordHeld(result: HeldResult, committed: boolean, published: ReadonlyMap<string, bigint>): string[] {
+    const violations = this.resolvePending(result.previousTakenAt === this.pending?.result.held.takenAt);
+    if (committed) violations.push(...this.recordCommit(result));
+    else this.pending = { result, published };
+    return violations;
+  }
+
+  /** At the end: whether the pending run's commit landed, from the state item. */
+  resolveAtEnd(committedBy: string | undefined, takenAt: number | undefined): string[] {
+    const pending = this.pending;
+    return this.resolvePending(pending !== undefined && committedBy === pending.result.held.owner && takenAt === pending.result.held.takenAt);
+  }
+
+  private resolvePending(landed: boolean): string[] {
+    const pending = this.pending;
+    if (pending === undefined) return [];
+    this.pending = undefined;
+    if (landed) return this.recordCommit(pending.result);
+    // The state stayed where it was: the next run publishes the same increases again.
+    for (const [counter, value] of pending.published) this.replayed.set(counter, this.replayed.get(counter)! + value);
+    this.counts.replayedByUnfinishedRuns += pending.published.size;
+    return [];
   }
 
   /**
    * A committed run: adds the true increases the collector should have counted over its interval, per counter,
    * or none where it reported a reset or a stale value. Returns violations of the state chain.
    */
-  recordCommit(result: ApplianceResult & { held: NonNullable<ApplianceResult['held']> }): string[] {
+  private recordCommit(result: HeldResult): string[] {
     const violations: string[] = [];
     const takenAt = result.held.takenAt;
     if (result.previousTakenAt !== this.lastCommitted) {
