@@ -94,6 +94,8 @@ export class CollectorFunction extends Construct {
         format: OutputFormat.CJS,
         target: 'node24',
         minify: true,
+        // Class names survive minification: the runtime logs an error's constructor.name as its errorType.
+        keepNames: true,
         sourceMap: true,
         sourceMapMode: SourceMapMode.DEFAULT,
         sourcesContent: false,

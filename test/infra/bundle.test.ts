@@ -1,15 +1,12 @@
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Template } from 'aws-cdk-lib/assertions';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../infra/build-app.js';
-import { EXAMPLE_CONFIG_FILE } from '../../infra/config/load-config.js';
+import { synthesizeCollectorAsset, type CollectorAsset } from '../support/collector-asset.js';
 
 /**
- * The one test that bundles the handler for real (esbuild, locally), as `cdk deploy` would, and loads the
- * bundle the way the nodejs24.x runtime does: CommonJS `index.js`, export `handler`.
+ * Bundles the handler for real (esbuild, locally), as `cdk deploy` would, and loads the bundle the way the
+ * nodejs24.x runtime does: CommonJS `index.js`, export `handler` (test/lambda-runtime runs it in the real runtime).
  */
 describe('the real Lambda bundle', () => {
   const lambdaEnvironment = {
@@ -20,18 +17,16 @@ describe('the real Lambda bundle', () => {
   };
   const saved = Object.fromEntries(Object.keys(lambdaEnvironment).map((key) => [key, process.env[key]]));
   let assetDir = '';
+  let asset: CollectorAsset | undefined;
 
   beforeAll(() => {
-    const cwd = mkdtempSync(join(tmpdir(), 'mptcp-bundle-app-'));
-    copyFileSync(resolve(import.meta.dirname, '../..', EXAMPLE_CONFIG_FILE), join(cwd, EXAMPLE_CONFIG_FILE));
-    const outdir = mkdtempSync(join(tmpdir(), 'mptcp-bundle-out-'));
-    const { app, stack } = buildApp({ outdir }, cwd);
-    app.synth();
-    const fn = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0] as { Properties: { Code: { S3Key: string } } };
-    assetDir = join(outdir, `asset.${fn.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
+    // The app as `cdk synth` runs it on a clean clone (the example config), with bundling.
+    asset = synthesizeCollectorAsset();
+    assetDir = asset.assetDir;
   }, 120_000);
 
   afterAll(() => {
+    asset?.dispose();
     for (const [key, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
