@@ -34,7 +34,7 @@ export interface HeldState {
   readonly takenAt: number;
   readonly counters: ReadonlyMap<string, bigint>;
   readonly heldSince: ReadonlyMap<string, number>;
-  /** Every increase this run publishes: the ones earlier runs could not publish, then this interval's. */
+  /** Every counter increase this run publishes (earlier runs' unconfirmed ones and this interval's), by interval. */
   readonly intervals: readonly CounterInterval[];
 }
 
@@ -213,11 +213,9 @@ async function turnIntoDatums(
     stateError = toCollectorError(error, appliance);
   }
 
-  const selected = new Set(selection.filter((m) => m.kind === 'counter').map((m) => m.nitroName));
-  const intervals = account ? [...(previous?.unpublished ?? []), account.fresh].map((interval) => onlySelected(interval, selected)) : [];
   const { datums, unpublishable } = buildMetricDatums({ appliance, timestamp: takenAt, selection, sample, deltas: account?.fresh.deltas });
-  const replayed = intervals.slice(0, -1);
-  for (const interval of replayed) {
+  const replayed = previous?.unpublished ?? [];
+  for (const interval of account ? replayed : []) {
     const older = buildCounterDatums(appliance, interval, selection);
     datums.push(...older.datums);
     unpublishable.push(...older.unpublishable);
@@ -242,16 +240,27 @@ async function turnIntoDatums(
     ...(previous ? { previousTakenAt: previous.takenAt } : {}),
     counterResets,
     staleCounters: account?.stale ?? [],
-    replayedIntervals: replayed.filter((interval) => interval.deltas.size > 0).length,
+    replayedIntervals: account ? replayed.length : 0,
     ...(tookOverUnfinishedRun ? { tookOverUnfinishedRun } : {}),
     fieldErrors,
     missingFields: sample.missing,
-    ...(account ? { held: { owner: run.owner, takenAt, counters: account.counters, heldSince: account.heldSince, intervals } } : {}),
+    ...(account ? { held: { owner: run.owner, takenAt, counters: account.counters, heldSince: account.heldSince, intervals: intervalsOf(datums) } } : {}),
   };
 }
 
-function onlySelected(interval: CounterInterval, selected: ReadonlySet<string>): CounterInterval {
-  return { takenAt: interval.takenAt, deltas: new Map([...interval.deltas].filter(([counter]) => selected.has(counter))) };
+/**
+ * The counter increases this run publishes, by interval: exactly its counter datums (selected counters only; an
+ * increase CloudWatch cannot hold exactly is a field error, not something to carry).
+ */
+function intervalsOf(datums: readonly Datum[]): CounterInterval[] {
+  const byTime = new Map<number, Map<string, bigint>>();
+  for (const datum of datums) {
+    if (datum.counter === undefined) continue;
+    let deltas = byTime.get(datum.timestamp);
+    if (!deltas) byTime.set(datum.timestamp, (deltas = new Map()));
+    deltas.set(datum.counter, BigInt(datum.value));
+  }
+  return [...byTime].map(([takenAt, deltas]) => ({ takenAt, deltas }));
 }
 
 function joinPem(...bundles: (string | undefined)[]): string | undefined {

@@ -23,6 +23,9 @@ export interface CollectionRequest {
 /** A state lease outlives the run by this much, so that no other run takes it over while this one still works. */
 export const LEASE_MARGIN_MS = 5_000;
 
+/** State commits in flight at once (each is one small UpdateItem). */
+const COMMIT_CONCURRENCY = 10;
+
 export type CommitOutcome = 'committed' | 'lease-lost' | 'failed';
 
 export interface ApplianceSummary {
@@ -138,7 +141,7 @@ async function commitAll(
   });
   const held = results.filter((r): r is ApplianceResult & { held: HeldState } => r.held !== undefined);
   const signal = signalAt(budget.commitBy);
-  return mapConcurrently(held, 10, async ({ appliance, held: state }) => {
+  return mapConcurrently(held, COMMIT_CONCURRENCY, async ({ appliance, held: state }) => {
     const isConfirmed = (counter: string, takenAt: number) => confirmed.has(counterKey(appliance, counter, takenAt));
     const atRisk = state.intervals.reduce((total, interval) => total + [...interval.deltas.keys()].filter((c) => isConfirmed(c, interval.takenAt)).length, 0);
     const unpublished = remainingUnpublished(state.intervals, isConfirmed, now());
