@@ -69,7 +69,7 @@ function encodedForms(secret: string): Set<string> {
   for (const form of [json, jsonAsciiLower, jsonAsciiUpper]) forms.add(jsonStringContent(form));
   try {
     const percent = encodeURIComponent(secret);
-    forms.add(percent).add(percent.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()));
+    forms.add(percent).add(percent.replace(/%[0-9A-F]{2}/g, (code) => code.toLowerCase()));
   } catch {
     // encodeURIComponent throws on a lone surrogate: such a secret has no percent-encoded form.
   }

@@ -257,7 +257,7 @@ function checkCounters(
   issue: (path: (string | number)[], message: string) => void,
 ): ReturnType<typeof resolveSelection> | undefined {
   const names = typeof counters === 'string' ? counters.split(',') : counters;
-  if (names !== undefined && names.every((name) => name.trim() === '')) {
+  if (names?.every((name) => name.trim() === '')) {
     issue(['counters'], 'must name at least one counter, "default" or "all" (or be left out for "default")');
     return undefined;
   }

@@ -12,15 +12,15 @@ import { createHash } from 'node:crypto';
 export const MAX_ALARM_NAME_LENGTH = 255;
 
 export function collectorAlarmName(prefix: string, suffix: string): string {
-  return fit(prefix, '', `-${suffix}`);
+  return fitName(prefix, '', `-${suffix}`);
 }
 
 export function applianceAlarmName(prefix: string, appliance: string, suffix: string, group?: number): string {
-  return fit(`${prefix}-`, appliance, `-${suffix}${group === undefined ? '' : `-g${group}`}`);
+  return fitName(`${prefix}-`, appliance, `-${suffix}${group === undefined ? '' : `-g${group}`}`);
 }
 
 /** Shortens the middle part (with a hash of the whole name, to stay unique) when the name is too long. */
-function fit(head: string, middle: string, tail: string): string {
+function fitName(head: string, middle: string, tail: string): string {
   const name = `${head}${middle}${tail}`;
   if (name.length <= MAX_ALARM_NAME_LENGTH) return name;
   const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);

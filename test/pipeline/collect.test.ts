@@ -46,7 +46,7 @@ function setup(options: { store?: SampleStore; credentials?: CredentialSource; c
   return { run, logger, sink };
 }
 
-const valueOf = (datums: readonly Datum[], metricName: string, appliance = 'adc-1') => datums.find((d) => d.metricName === metricName && d.appliance === appliance)?.value;
+const datumValue = (datums: readonly Datum[], metricName: string, appliance = 'adc-1') => datums.find((d) => d.metricName === metricName && d.appliance === appliance)?.value;
 
 describe('collecting an appliance (pipeline against the simulator)', () => {
   it('publishes gauges on the first sample and exact counter deltas from the second', async () => {
@@ -56,14 +56,14 @@ describe('collecting an appliance (pipeline against the simulator)', () => {
     sim.setCounter('mptcpcurmpcapablesessions', 12n);
     const first = await run([applianceOf(sim, 'adc-1')]);
     expect(first.summary.appliances[0]).toMatchObject({ name: 'adc-1', outcome: 'ok' });
-    expect(valueOf(first.datums, 'CurrentSessions')).toBe(12);
-    expect(valueOf(first.datums, 'SessionsCreated')).toBeUndefined();
+    expect(datumValue(first.datums, 'CurrentSessions')).toBe(12);
+    expect(datumValue(first.datums, 'SessionsCreated')).toBeUndefined();
     expect(first.results[0]?.baseline).toBe('first-sample');
 
     sim.setCounter('mptcptotmpcapsession', 1250n);
     const second = await run([applianceOf(sim, 'adc-1')]);
-    expect(valueOf(second.datums, 'SessionsCreated')).toBe(250);
-    expect(valueOf(second.datums, 'CollectionSuccess')).toBe(1);
+    expect(datumValue(second.datums, 'SessionsCreated')).toBe(250);
+    expect(datumValue(second.datums, 'CollectionSuccess')).toBe(1);
     expect(second.datums.every((d) => Number.isFinite(d.value) && d.value >= 0)).toBe(true);
     expect(second.datums.find((d) => d.metricName === 'SessionsCreated')?.timestamp).toBe(clock);
   });
@@ -74,7 +74,7 @@ describe('collecting an appliance (pipeline against the simulator)', () => {
     sim.setCounter('mptcptotsfconn', '9007199254740993');
     await run([applianceOf(sim, 'adc-1')]);
     sim.setCounter('mptcptotsfconn', '9007199254741000');
-    expect(valueOf((await run([applianceOf(sim, 'adc-1')])).datums, 'SubflowsCreated')).toBe(7);
+    expect(datumValue((await run([applianceOf(sim, 'adc-1')])).datums, 'SubflowsCreated')).toBe(7);
   });
 
   it('publishes no negative datapoint when counters reset (reboot), and counts the resets', async () => {
@@ -86,13 +86,13 @@ describe('collecting an appliance (pipeline against the simulator)', () => {
     sim.advance(10);
     const afterReboot = await run([applianceOf(sim, 'adc-1')]);
     expect(afterReboot.datums.every((d) => d.value >= 0)).toBe(true);
-    expect(valueOf(afterReboot.datums, 'SessionsCreated')).toBeUndefined();
-    expect(valueOf(afterReboot.datums, 'CounterResets')).toBeGreaterThan(0);
+    expect(datumValue(afterReboot.datums, 'SessionsCreated')).toBeUndefined();
+    expect(datumValue(afterReboot.datums, 'CounterResets')).toBeGreaterThan(0);
     expect(afterReboot.results[0]?.counterResets).toContain('mptcptotmpcapsession');
     sim.advance(60);
     const next = await run([applianceOf(sim, 'adc-1')]);
-    expect(valueOf(next.datums, 'SessionsCreated')).toBeGreaterThan(0);
-    expect(valueOf(next.datums, 'CounterResets')).toBe(0);
+    expect(datumValue(next.datums, 'SessionsCreated')).toBeGreaterThan(0);
+    expect(datumValue(next.datums, 'CounterResets')).toBe(0);
   });
 
   it('leaves out a bad field only, and counts it in FieldErrors', async () => {
@@ -103,10 +103,10 @@ describe('collecting an appliance (pipeline against the simulator)', () => {
     sim.setRawField('mptcperrbadcksum', '-3');
     sim.setRawField('mptcpcursfconnections', 'n/a');
     const result = await run([applianceOf(sim, 'adc-1')]);
-    expect(valueOf(result.datums, 'ChecksumErrors')).toBeUndefined();
-    expect(valueOf(result.datums, 'CurrentSubflows')).toBeUndefined();
-    expect(valueOf(result.datums, 'FieldErrors')).toBe(2);
-    expect(valueOf(result.datums, 'SessionsCreated')).toBeDefined();
+    expect(datumValue(result.datums, 'ChecksumErrors')).toBeUndefined();
+    expect(datumValue(result.datums, 'CurrentSubflows')).toBeUndefined();
+    expect(datumValue(result.datums, 'FieldErrors')).toBe(2);
+    expect(datumValue(result.datums, 'SessionsCreated')).toBeDefined();
     expect(result.summary.appliances[0]?.outcome).toBe('ok');
     expect(logger.lines.join('\n')).toContain('"field":"mptcperrbadcksum","value":"\\"-3\\"","reason":"negative"');
   });
@@ -122,9 +122,9 @@ describe('collecting an appliance (pipeline against the simulator)', () => {
       await run([applianceOf(sim, 'adc-1')]);
       sim.advance(60);
       const second = await run([applianceOf(sim, 'adc-1')]);
-      expect(valueOf(second.datums, 'CurrentPendingJoins')).toBeUndefined();
-      expect(valueOf(second.datums, 'CurrentSessions')).toBeDefined();
-      expect(valueOf(second.datums, 'FieldErrors')).toBe(0);
+      expect(datumValue(second.datums, 'CurrentPendingJoins')).toBeUndefined();
+      expect(datumValue(second.datums, 'CurrentSessions')).toBeDefined();
+      expect(datumValue(second.datums, 'FieldErrors')).toBe(0);
       expect(logger.lines.filter((l) => l.includes('does not send some fields'))).toHaveLength(1);
     } finally {
       sim.setShape('object');
@@ -137,7 +137,7 @@ describe('collecting an appliance (pipeline against the simulator)', () => {
     sim.injectFault({ kind: 'no-resource-key' }, { on: 'stat' });
     const { summary, datums } = await setup().run([applianceOf(sim, 'adc-1')]);
     expect(summary.appliances[0]).toMatchObject({ outcome: 'failed', errorClass: 'no-statistics' });
-    expect(valueOf(datums, 'CollectionSuccess')).toBe(0);
+    expect(datumValue(datums, 'CollectionSuccess')).toBe(0);
   });
 
   it('skips the secondary of an HA pair (primary-only), collects the primary, and collects any node with haMode any', async () => {
@@ -218,8 +218,8 @@ describe('collecting an appliance (pipeline against the simulator)', () => {
       ['adc-3', 'failed', 'transport-error'],
       ['adc-4', 'failed', 'secret'],
     ]);
-    expect(valueOf(datums, 'CollectionSuccess', 'adc-1')).toBe(1);
-    for (const name of ['adc-2', 'adc-3', 'adc-4']) expect(valueOf(datums, 'CollectionSuccess', name)).toBe(0);
+    expect(datumValue(datums, 'CollectionSuccess', 'adc-1')).toBe(1);
+    for (const name of ['adc-2', 'adc-3', 'adc-4']) expect(datumValue(datums, 'CollectionSuccess', name)).toBe(0);
     expect(downPort).toBeGreaterThan(0);
   });
 
@@ -231,10 +231,10 @@ describe('collecting an appliance (pipeline against the simulator)', () => {
     clock += 20 * 60_000;
     const late = await run([applianceOf(sim, 'adc-1')]);
     expect(late.results[0]?.baseline).toBe('stale-previous');
-    expect(valueOf(late.datums, 'SessionsCreated')).toBeUndefined();
-    expect(valueOf(late.datums, 'CurrentSessions')).toBeDefined();
+    expect(datumValue(late.datums, 'SessionsCreated')).toBeUndefined();
+    expect(datumValue(late.datums, 'CurrentSessions')).toBeDefined();
     sim.advance(60);
-    expect(valueOf((await run([applianceOf(sim, 'adc-1')])).datums, 'SessionsCreated')).toBeGreaterThan(0);
+    expect(datumValue((await run([applianceOf(sim, 'adc-1')])).datums, 'SessionsCreated')).toBeGreaterThan(0);
   });
 
   it('publishes gauges only when an overlapping run already stored a newer sample', async () => {
@@ -243,8 +243,8 @@ describe('collecting an appliance (pipeline against the simulator)', () => {
       const store: SampleStore = { claim: async () => ({ outcome }), commit: async () => ({ outcome: 'committed' }) };
       const { datums, results, commits } = await setup({ store }).run([applianceOf(sim, 'adc-1')]);
       expect(results[0]?.baseline).toBe(outcome);
-      expect(valueOf(datums, 'CurrentSessions')).toBeDefined();
-      expect(valueOf(datums, 'SessionsCreated')).toBeUndefined();
+      expect(datumValue(datums, 'CurrentSessions')).toBeDefined();
+      expect(datumValue(datums, 'SessionsCreated')).toBeUndefined();
       expect(commits).toEqual([]);
     }
   });
@@ -259,8 +259,8 @@ describe('collecting an appliance (pipeline against the simulator)', () => {
     };
     const { datums, summary } = await setup({ store: failing }).run([applianceOf(sim, 'adc-1')]);
     expect(summary.appliances[0]).toMatchObject({ outcome: 'failed', errorClass: 'state-error' });
-    expect(valueOf(datums, 'CurrentSessions')).toBeDefined();
-    expect(valueOf(datums, 'CollectionSuccess')).toBe(0);
+    expect(datumValue(datums, 'CurrentSessions')).toBeDefined();
+    expect(datumValue(datums, 'CollectionSuccess')).toBe(0);
   });
 
   it('never logs a password', async () => {

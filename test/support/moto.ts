@@ -124,6 +124,7 @@ export function describeWithMoto(name: string, body: (moto: MotoContext) => void
     },
   };
   if (!requireMoto(name)) {
+    // biome-ignore lint/suspicious/noSkippedTests: reported skip when moto_server is missing outside CI
     describe.skip(`${name} (skipped: ${MOTO_EXECUTABLE} is not installed)`, () => body(context));
     return;
   }
