@@ -6,12 +6,12 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { resolveSelection } from '../lambda/catalog/selection.js';
-import { parseAppliances, type ApplianceConfig } from '../lambda/config/appliance.js';
+import { type ApplianceConfig, parseAppliances } from '../lambda/config/appliance.js';
 import { CollectorError } from '../lambda/errors.js';
 import { createJsonLogger, globalRedactor, type Logger } from '../lambda/logger.js';
 import { DEFAULT_NAMESPACE } from '../lambda/metrics/health.js';
 import type { MetricSink } from '../lambda/pipeline/ports.js';
-import { runCollection, type RunResult } from '../lambda/pipeline/run-collection.js';
+import { type RunResult, runCollection } from '../lambda/pipeline/run-collection.js';
 import { DryRunSink, InMemorySampleStore, StaticCredentialSource } from './in-memory-edges.js';
 import { formatDatumTable, formatOutcomes } from './report.js';
 
@@ -91,7 +91,10 @@ export function parseCollectArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     },
   });
   if (values.help) return 'help';
-  if (values.password !== undefined) throw new UsageError('--password is not accepted (it would show in ps and shell history): put the password in an environment variable and pass its name with --password-env');
+  if (values.password !== undefined)
+    throw new UsageError(
+      '--password is not accepted (it would show in ps and shell history): put the password in an environment variable and pass its name with --password-env',
+    );
   if (!values.url) throw new UsageError('--url is required');
   if (!values.username) throw new UsageError('--username is required');
   if (!values['password-env']) throw new UsageError('--password-env is required (the name of the environment variable holding the password)');
@@ -192,7 +195,11 @@ export async function runCollect(argv: readonly string[], env: NodeJS.ProcessEnv
     out(formatDatumTable(last.datums));
     out('');
     runs.forEach((run, i) => out(`sample ${i + 1}: ${formatOutcomes(run.summary)}`));
-    out(options.publish ? `published ${last.summary.datapointsPublished} datapoints to ${options.namespace}` : 'dry run: nothing was sent to CloudWatch (use --publish to send)');
+    out(
+      options.publish
+        ? `published ${last.summary.datapointsPublished} datapoints to ${options.namespace}`
+        : 'dry run: nothing was sent to CloudWatch (use --publish to send)',
+    );
   }
   if (runs.some((r) => r.summary.publishError)) return EXIT.publishFailed;
   return runs.some((r) => r.summary.appliances.some((a) => a.outcome === 'failed')) ? EXIT.collectionFailed : EXIT.ok;

@@ -1,7 +1,18 @@
 import { batchDatums, estimateMetricDatumBytes } from '../lambda/core/batch.js';
 import { toMetricDatum } from '../lambda/core/datums.js';
 import { CollectorError } from '../lambda/errors.js';
-import type { ApplianceCredentials, ClaimRequest, ClaimResult, CommitResult, CredentialSource, Datum, MetricSink, PublishReport, SampleStore, StoredState } from '../lambda/pipeline/ports.js';
+import type {
+  ApplianceCredentials,
+  ClaimRequest,
+  ClaimResult,
+  CommitResult,
+  CredentialSource,
+  Datum,
+  MetricSink,
+  PublishReport,
+  SampleStore,
+  StoredState,
+} from '../lambda/pipeline/ports.js';
 
 /** Credentials given on the command line (or by the simulator), keyed by secret id. */
 export class StaticCredentialSource implements CredentialSource {
@@ -33,7 +44,8 @@ export class InMemorySampleStore implements SampleStore {
 
   async commit(appliance: string, owner: string, state: StoredState): Promise<CommitResult> {
     const item = this.items.get(appliance);
-    if (item?.lease?.owner !== owner) return item?.committedBy === owner && item.state?.takenAt === state.takenAt ? { outcome: 'committed' } : { outcome: 'lease-lost' };
+    if (item?.lease?.owner !== owner)
+      return item?.committedBy === owner && item.state?.takenAt === state.takenAt ? { outcome: 'committed' } : { outcome: 'lease-lost' };
     this.items.set(appliance, { state, committedBy: owner });
     return { outcome: 'committed' };
   }

@@ -7,8 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveSelection } from '../lambda/catalog/selection.js';
 import type { ApplianceConfig } from '../lambda/config/appliance.js';
 import { createJsonLogger, globalRedactor } from '../lambda/logger.js';
-import { runCollection, type RunResult } from '../lambda/pipeline/run-collection.js';
-import { startSimulator, type Simulator } from '../simulator/index.js';
+import { type RunResult, runCollection } from '../lambda/pipeline/run-collection.js';
+import { type Simulator, startSimulator } from '../simulator/index.js';
 import { DryRunSink, InMemorySampleStore, StaticCredentialSource } from './in-memory-edges.js';
 import { formatDatumTable, formatOutcomes } from './report.js';
 
@@ -33,7 +33,9 @@ export async function runLocal(options: LocalRunOptions): Promise<{ exitCode: nu
       caCertificate: sim.caCertificate,
       tlsServerName: sim.serverName,
     }));
-    const credentials = new StaticCredentialSource(new Map(simulators.map((sim, i) => [`local/sim-adc-${i + 1}`, { username: sim.username, password: sim.password }])));
+    const credentials = new StaticCredentialSource(
+      new Map(simulators.map((sim, i) => [`local/sim-adc-${i + 1}`, { username: sim.username, password: sim.password }])),
+    );
     const deps = {
       credentials,
       store: new InMemorySampleStore(),
@@ -53,7 +55,9 @@ export async function runLocal(options: LocalRunOptions): Promise<{ exitCode: nu
     options.out(`\nCollection 2: the metrics that would be published (counters are increases over the last ${intervalMs / 1000} s)\n`);
     options.out(formatDatumTable(second.datums));
     options.out(`\n${formatOutcomes(second.summary)}`);
-    options.out(`\n${second.summary.datapointsPublished} datapoints in ${second.summary.putMetricDataCalls} PutMetricData call(s) would be sent (dry run: no AWS account used).`);
+    options.out(
+      `\n${second.summary.datapointsPublished} datapoints in ${second.summary.putMetricDataCalls} PutMetricData call(s) would be sent (dry run: no AWS account used).`,
+    );
     const failed = [first, second].some((run) => run.summary.appliances.some((a) => a.outcome === 'failed'));
     return { exitCode: failed ? 1 : 0, runs: [first, second] };
   } finally {

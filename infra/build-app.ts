@@ -1,6 +1,6 @@
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { loadConfig, type LoadedConfig } from './config/load-config.js';
+import { type LoadedConfig, loadConfig } from './config/load-config.js';
 import { DEFAULT_STACK_NAME, MptcpMonitoringStack } from './stack.js';
 
 export interface BuiltApp {

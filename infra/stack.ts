@@ -5,9 +5,9 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { ConfigFile } from './config/file-schema.js';
 import { DEFAULT_CONFIG_FILE, EXAMPLE_CONFIG_FILE } from './config/load-config.js';
+import { MptcpMonitoring, type MptcpMonitoringProps, type MptcpVpcProps } from './constructs/mptcp-monitoring.js';
 import type { AlarmKind, AlarmSettingsOverrides } from './model/alarm-plan.js';
 import { DEFAULT_LOG_RETENTION_DAYS } from './model/sizing.js';
-import { MptcpMonitoring, type MptcpMonitoringProps, type MptcpVpcProps } from './constructs/mptcp-monitoring.js';
 
 export const DEFAULT_STACK_NAME = 'NetScalerMptcpMonitoring';
 
@@ -45,7 +45,10 @@ export class MptcpMonitoringStack extends Stack {
     }
 
     new CfnOutput(this, 'FunctionName', { value: this.monitoring.function.functionName, description: 'The collector function' });
-    new CfnOutput(this, 'LogGroupName', { value: this.monitoring.logGroup.logGroupName, description: "The collector's logs (one JSON line per appliance per run)" });
+    new CfnOutput(this, 'LogGroupName', {
+      value: this.monitoring.logGroup.logGroupName,
+      description: "The collector's logs (one JSON line per appliance per run)",
+    });
     new CfnOutput(this, 'StateTableName', { value: this.monitoring.table.tableName, description: 'Previous counter sample per appliance' });
     new CfnOutput(this, 'TopicArn', { value: this.monitoring.topic.topicArn, description: 'Alarm notifications (confirm the e-mail subscriptions)' });
     if (this.monitoring.dashboard) {

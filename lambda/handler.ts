@@ -1,12 +1,12 @@
+import { type AwsClients, createAwsClients } from './aws/clients.js';
 import { CloudWatchMetricSink } from './aws/cloudwatch-sink.js';
-import { createAwsClients, type AwsClients } from './aws/clients.js';
 import { SecretsManagerCredentialSource } from './aws/secrets.js';
 import { DynamoDbSampleStore } from './aws/state-store.js';
 import { resolveRunConfig } from './config/run-config.js';
 import { toCollectorError } from './errors.js';
 import { createJsonLogger, globalRedactor, type Logger } from './logger.js';
 import type { CredentialSource, MetricSink, SampleStore } from './pipeline/ports.js';
-import { runCollection, type RunSummary } from './pipeline/run-collection.js';
+import { type RunSummary, runCollection } from './pipeline/run-collection.js';
 
 /** The part of the Lambda context the handler uses. */
 export interface InvocationContext {

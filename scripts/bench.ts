@@ -10,16 +10,17 @@ import { CATALOG } from '../lambda/catalog/catalog.js';
 import { resolveSelection } from '../lambda/catalog/selection.js';
 import { buildMetricDatums } from '../lambda/core/datums.js';
 import { accountInterval, countersOf } from '../lambda/core/delta.js';
-import type { StoredState } from '../lambda/pipeline/ports.js';
 import { parseSample } from '../lambda/core/sample.js';
 import { createJsonLogger, Redactor } from '../lambda/logger.js';
+import type { StoredState } from '../lambda/pipeline/ports.js';
 import { runCollection } from '../lambda/pipeline/run-collection.js';
-import { startSimulator, type Simulator } from '../simulator/index.js';
+import { type Simulator, startSimulator } from '../simulator/index.js';
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 function benchCore(samples: number): void {
-  const resource = (offset: number) => Object.fromEntries(CATALOG.map((m, i) => [m.nitroName, m.kind === 'rate' ? i / 3 : String(9_007_199_254_740_000n + BigInt(offset * 7 + i))]));
+  const resource = (offset: number) =>
+    Object.fromEntries(CATALOG.map((m, i) => [m.nitroName, m.kind === 'rate' ? i / 3 : String(9_007_199_254_740_000n + BigInt(offset * 7 + i))]));
   const selection = resolveSelection('all');
   let previous: StoredState = { takenAt: 0, counters: countersOf(parseSample(resource(0)).integers), heldSince: new Map(), unpublished: [] };
   const bodies = Array.from({ length: 100 }, (_, i) => JSON.stringify({ errorcode: 0, protocolmptcp: resource(i + 1) }));
@@ -33,7 +34,9 @@ function benchCore(samples: number): void {
     previous = { takenAt, counters: account.counters, heldSince: account.heldSince, unpublished: [] };
   }
   const elapsed = performance.now() - started;
-  console.log(`core: ${samples} samples (JSON.parse + parse 150 fields + deltas + ${selection.length} datums) in ${elapsed.toFixed(0)} ms = ${((elapsed * 1000) / samples).toFixed(1)} µs/sample (${datums} datums)`);
+  console.log(
+    `core: ${samples} samples (JSON.parse + parse 150 fields + deltas + ${selection.length} datums) in ${elapsed.toFixed(0)} ms = ${((elapsed * 1000) / samples).toFixed(1)} µs/sample (${datums} datums)`,
+  );
 }
 
 async function benchRuns(count: number, concurrency: number): Promise<void> {
@@ -61,7 +64,7 @@ async function benchRuns(count: number, concurrency: number): Promise<void> {
     const memory = process.memoryUsage();
     console.log(
       `run: ${count} appliances, concurrency ${concurrency}: median ${median.toFixed(0)} ms per run (${(median / count).toFixed(1)} ms/appliance), ` +
-        `${deps.sink.published.length / 3 | 0} datums/run; rss ${mb(memory.rss)}, heap ${mb(memory.heapUsed)}`,
+        `${(deps.sink.published.length / 3) | 0} datums/run; rss ${mb(memory.rss)}, heap ${mb(memory.heapUsed)}`,
     );
   } finally {
     await Promise.all(sims.map((sim) => sim.close()));
@@ -69,4 +72,9 @@ async function benchRuns(count: number, concurrency: number): Promise<void> {
 }
 
 benchCore(20_000);
-for (const [count, concurrency] of [[10, 10], [100, 10], [100, 25]] as const) await benchRuns(count, concurrency);
+for (const [count, concurrency] of [
+  [10, 10],
+  [100, 10],
+  [100, 25],
+] as const)
+  await benchRuns(count, concurrency);

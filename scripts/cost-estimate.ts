@@ -9,11 +9,11 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { planApplianceAlarms } from '../infra/model/alarm-plan.js';
+import { DEFAULT_MEMORY_MIB, DEFAULT_SHARD_SIZE } from '../infra/model/sizing.js';
 import { CATALOG } from '../lambda/catalog/catalog.js';
 import { resolveSelection } from '../lambda/catalog/selection.js';
 import { HEALTH_METRICS } from '../lambda/metrics/health.js';
-import { planApplianceAlarms } from '../infra/model/alarm-plan.js';
-import { DEFAULT_MEMORY_MIB, DEFAULT_SHARD_SIZE } from '../infra/model/sizing.js';
 
 export const PRICES = {
   /** Per custom metric-month, first 10,000 metrics. */
@@ -81,8 +81,26 @@ const HEALTH_METRIC_COUNT = Object.keys(HEALTH_METRICS).length;
  */
 function stateItemBytes(counterNames: readonly string[]): number {
   const fixed =
-    'appliance'.length + 16 + 'takenAt'.length + 8 + 'updatedAt'.length + 24 + 'schemaVersion'.length + 2 + 'counters'.length + 3 +
-    'heldSince'.length + 3 + 'unpublished'.length + 3 + 'committedBy'.length + 36 + 'leaseOwner'.length + 36 + 'leaseUntil'.length + 8;
+    'appliance'.length +
+    16 +
+    'takenAt'.length +
+    8 +
+    'updatedAt'.length +
+    24 +
+    'schemaVersion'.length +
+    2 +
+    'counters'.length +
+    3 +
+    'heldSince'.length +
+    3 +
+    'unpublished'.length +
+    3 +
+    'committedBy'.length +
+    36 +
+    'leaseOwner'.length +
+    36 +
+    'leaseUntil'.length +
+    8;
   return fixed + counterNames.reduce((sum, name) => sum + name.length + ASSUMPTIONS.counterDigits + 3, 0);
 }
 
@@ -109,7 +127,11 @@ export function estimate(spec: string, appliancesPerInvocation: number = ASSUMPT
   const logGb = ((ASSUMPTIONS.logBytesPerAppliancePerRun + ASSUMPTIONS.logBytesPerInvocation * shardShare) * runs) / 1024 ** 3;
 
   const lines: CostLine[] = [
-    { item: 'Custom metrics', detail: `${selection.length} selected + ${HEALTH_METRIC_COUNT} health = ${metrics} metrics`, monthlyUsd: metrics * PRICES.metric },
+    {
+      item: 'Custom metrics',
+      detail: `${selection.length} selected + ${HEALTH_METRIC_COUNT} health = ${metrics} metrics`,
+      monthlyUsd: metrics * PRICES.metric,
+    },
     {
       item: 'Alarms',
       detail: `${plan.alarms.length} alarms on ${alarmMetrics} metrics (metric-math alarms pay per metric)`,

@@ -4,7 +4,11 @@ import { HEALTH_METRICS } from '../lambda/metrics/health.js';
 const HEALTH_ROWS: readonly [string, string, string][] = [
   [HEALTH_METRICS.success, 'None', '1 when the appliance was collected (or is an HA secondary skipped on purpose), 0 when collection failed.'],
   [HEALTH_METRICS.duration, 'Milliseconds', 'Time to collect the appliance, login to logout.'],
-  [HEALTH_METRICS.counterResets, 'Count', 'Counters that went down since the previous sample (reboot, failover, cleared statistics); they get no datapoint that interval.'],
+  [
+    HEALTH_METRICS.counterResets,
+    'Count',
+    'Counters that went down since the previous sample (reboot, failover, cleared statistics); they get no datapoint that interval.',
+  ],
   [HEALTH_METRICS.fieldErrors, 'Count', 'Fields the appliance sent that were not usable (not a non-negative integer) and were left out.'],
   [HEALTH_METRICS.secondarySkipped, 'None', '1 when the appliance is the secondary of an HA pair and its counters were not published (haMode primary-only).'],
 ];
@@ -22,7 +26,7 @@ export function renderMetricsDoc(): string {
     '- **gauge**: a current count, published as its value (graph with Average or Maximum).',
     '- **counter**: cumulative on the appliance, published as the increase since the previous sample, so `Sum` over any',
     '  period is the count in that period. Nothing is published for a counter on the first sample, or when it went down.',
-    '- **rate**: the appliance\'s own per-second figure; published only when named explicitly in `COUNTERS` (not by `all`).',
+    "- **rate**: the appliance's own per-second figure; published only when named explicitly in `COUNTERS` (not by `all`).",
     '',
     '`COUNTERS` (or `counters` in the config file) takes `default`, `all` (every gauge and counter), or a comma-separated',
     'list of metric names or NITRO names, case-insensitive, which can be combined: `default,DssPackets,SessionsCreatedRate`.',
@@ -38,7 +42,13 @@ export function renderMetricsDoc(): string {
     ...HEALTH_ROWS.map(([name, unit, meaning]) => `| \`${name}\` | ${unit} | ${meaning} |`),
   ];
   for (const group of METRIC_GROUPS) {
-    lines.push('', `## ${group[0]!.toUpperCase()}${group.slice(1)}`, '', '| Metric | NITRO field | Kind | Unit | Default | Rate metric (NITRO field) | Description |', '| --- | --- | --- | --- | --- | --- | --- |');
+    lines.push(
+      '',
+      `## ${group[0]!.toUpperCase()}${group.slice(1)}`,
+      '',
+      '| Metric | NITRO field | Kind | Unit | Default | Rate metric (NITRO field) | Description |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+    );
     for (const metric of CATALOG.filter((m) => m.group === group && m.kind !== 'rate')) lines.push(row(metric));
   }
   lines.push('');

@@ -8,7 +8,7 @@ import type { RawJson } from './json-text.js';
 import { RequestLog } from './request-log.js';
 import { SessionStore } from './sessions.js';
 import { StatFormat } from './stat-format.js';
-import { TrafficModel, type Gauges } from './traffic-model.js';
+import { type Gauges, TrafficModel } from './traffic-model.js';
 import type {
   Fault,
   FaultOptions,

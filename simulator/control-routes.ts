@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { faultSchema, faultTargetSchema } from './faults.js';
 import { RawJson } from './json-text.js';
-import { jsonReply, type HttpReply } from './replies.js';
+import { type HttpReply, jsonReply } from './replies.js';
 import type { JsonValue, SimulatorControl } from './types.js';
 
 export const CONTROL_PREFIX = '/_control';
@@ -36,9 +36,7 @@ function routes(control: SimulatorControl): ReadonlyMap<string, RouteHandler> {
     [
       'POST /counters',
       (body) => {
-        const parsed = z
-          .union([z.object({ name: z.string(), value: integerValue }), z.object({ counters: z.record(z.string(), integerValue) })])
-          .parse(body);
+        const parsed = z.union([z.object({ name: z.string(), value: integerValue }), z.object({ counters: z.record(z.string(), integerValue) })]).parse(body);
         const counters = 'counters' in parsed ? Object.entries(parsed.counters) : [[parsed.name, parsed.value] as const];
         for (const [name, value] of counters) control.setCounter(name, value);
         return done;
@@ -91,9 +89,7 @@ function routes(control: SimulatorControl): ReadonlyMap<string, RouteHandler> {
     [
       'POST /fields/raw',
       (body) => {
-        const parsed = z
-          .union([z.object({ name: z.string(), json: z.string() }), z.object({ name: z.string(), value: jsonValue })])
-          .parse(body);
+        const parsed = z.union([z.object({ name: z.string(), json: z.string() }), z.object({ name: z.string(), value: jsonValue })]).parse(body);
         control.setRawField(parsed.name, 'json' in parsed ? new RawJson(parsed.json) : (parsed.value as JsonValue));
         return done;
       },
@@ -102,9 +98,7 @@ function routes(control: SimulatorControl): ReadonlyMap<string, RouteHandler> {
     [
       'POST /ha-state',
       (body) => {
-        const state = z
-          .object({ hacurstatus: z.string().optional(), hacurmasterstate: z.string().optional(), hacurstate: z.string().optional() })
-          .parse(body);
+        const state = z.object({ hacurstatus: z.string().optional(), hacurmasterstate: z.string().optional(), hacurstate: z.string().optional() }).parse(body);
         control.setHaState(state);
         return done;
       },
@@ -127,10 +121,7 @@ function routes(control: SimulatorControl): ReadonlyMap<string, RouteHandler> {
     ['DELETE /faults', () => (control.clearFaults(), done)],
     ['GET /requests', () => ({ requests: control.requests() })],
     ['DELETE /requests', () => (control.clearRequests(), done)],
-    [
-      'GET /sessions',
-      () => ({ open: control.openSessions(), maxConcurrent: control.maxConcurrentSessions(), tags: control.openSessionTags() }),
-    ],
+    ['GET /sessions', () => ({ open: control.openSessions(), maxConcurrent: control.maxConcurrentSessions(), tags: control.openSessionTags() })],
     ['DELETE /sessions', () => (control.killSessions(), done)],
   ]);
 }

@@ -4,8 +4,8 @@
  * `NITRO_AUTH_TOKEN=<the real session id>`. A client that keeps the first cookie it sees gets 401 + 444 next.
  */
 import type { Appliance } from './appliance.js';
-import { logIn, type AnswerObserver } from './nitro-routes.js';
-import { nitroSuccess, type HttpReply } from './replies.js';
+import { type AnswerObserver, logIn } from './nitro-routes.js';
+import { type HttpReply, nitroSuccess } from './replies.js';
 import { newSessionId } from './sessions.js';
 
 export function decoyCookieLogin(appliance: Appliance, body: string, observer: AnswerObserver): HttpReply {

@@ -1,7 +1,7 @@
 /** The answers injected faults send instead of (or cut from) the normal answer. */
 import type { Appliance } from './appliance.js';
 import type { PresentedAuth } from './presented-auth.js';
-import { NitroCode, NitroMessage, nitroError, type HttpReply } from './replies.js';
+import { type HttpReply, NitroCode, NitroMessage, nitroError } from './replies.js';
 import type { Fault } from './types.js';
 
 type ReplyingFault = Exclude<Fault, { kind: 'latency' | 'hang' | 'reset' | 'truncated' | 'no-resource-key' | 'drip' | 'decoy-cookie' }>;

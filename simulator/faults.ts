@@ -23,7 +23,12 @@ export const faultSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('drip'),
     intervalMs: z.number().int().min(1).max(3_600_000).optional(),
-    bytes: z.number().int().min(1).max(1024 * 1024).optional(),
+    bytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024 * 1024)
+      .optional(),
   }),
   z.object({ kind: z.literal('text'), status: httpStatus.optional(), contentType: headerValue.optional(), body: z.string() }),
   z.object({ kind: z.literal('decoy-cookie') }),

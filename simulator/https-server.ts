@@ -2,8 +2,9 @@
  * An HTTPS server on 127.0.0.1 that can be closed promptly: close() stops listening and destroys every open
  * connection, idle keep-alive and hanging ones included.
  */
-import { createServer, type Server } from 'node:https';
+
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
 import type { HttpReply } from './replies.js';
 

@@ -13,9 +13,9 @@ import { simulatorHandle } from './simulator-handle.js';
 import { serverKeyMaterial, untrustedCaCertificate } from './tls.js';
 import type { Simulator, SimulatorOptions } from './types.js';
 
-export type * from './types.js';
-export { RawJson } from './json-text.js';
 export { DEFAULT_PASSWORD, DEFAULT_SESSION_LIMIT, DEFAULT_USERNAME } from './appliance.js';
+export { RawJson } from './json-text.js';
+export type * from './types.js';
 
 const MAX_CONTROL_BODY_BYTES = 1024 * 1024;
 

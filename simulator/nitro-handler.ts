@@ -9,9 +9,9 @@ import { DEFAULT_DRIP_BYTES, DEFAULT_DRIP_INTERVAL_MS, dripReply } from './drip.
 import { faultReply, truncatedLength } from './fault-replies.js';
 import type { CallKind, FaultDecision } from './faults.js';
 import { readBody, sendReply } from './https-server.js';
-import { answerNitro, callKindOf, successWithoutResource, type AnswerObserver, type NitroRequest } from './nitro-routes.js';
+import { type AnswerObserver, answerNitro, callKindOf, type NitroRequest, successWithoutResource } from './nitro-routes.js';
 import { readPresentedAuth, sessionAuthOf } from './presented-auth.js';
-import { NitroCode, NitroMessage, nitroError, type HttpReply } from './replies.js';
+import { type HttpReply, NitroCode, NitroMessage, nitroError } from './replies.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -93,13 +93,7 @@ export async function handleNitroRequest(
 type CompleteReplyFault = Exclude<FaultDecision['terminal'], { kind: 'hang' | 'reset' | 'truncated' | 'drip' }>;
 
 /** The whole answer to send at once: the normal one, or the one `fault` makes. */
-function completeReply(
-  appliance: Appliance,
-  call: CallKind,
-  request: NitroRequest,
-  fault: CompleteReplyFault,
-  observer: AnswerObserver,
-): HttpReply {
+function completeReply(appliance: Appliance, call: CallKind, request: NitroRequest, fault: CompleteReplyFault, observer: AnswerObserver): HttpReply {
   if (fault === undefined) return answerNitro(appliance, call, request, observer);
   if (fault.kind === 'no-resource-key') return successWithoutResource(call);
   if (fault.kind === 'decoy-cookie') return decoyCookieLogin(appliance, request.body, observer);

@@ -5,7 +5,7 @@
 import type { Appliance } from './appliance.js';
 import type { CallKind } from './faults.js';
 import type { PresentedAuth } from './presented-auth.js';
-import { NitroCode, NitroMessage, nitroError, nitroSuccess, type HttpReply } from './replies.js';
+import { type HttpReply, NitroCode, NitroMessage, nitroError, nitroSuccess } from './replies.js';
 
 const DEFAULT_SESSION_TIMEOUT_SECONDS = 1800;
 

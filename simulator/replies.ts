@@ -14,11 +14,7 @@ export interface HttpReply {
 const JSON_CONTENT_TYPE = 'application/json';
 
 /** `{"errorcode":0,"message":"Done","severity":"NONE", ...members}` */
-export function nitroSuccess(
-  status: number,
-  members: Iterable<readonly [string, string]> = [],
-  headers?: HttpReplyHeaders,
-): HttpReply {
+export function nitroSuccess(status: number, members: Iterable<readonly [string, string]> = [], headers?: HttpReplyHeaders): HttpReply {
   const body = objectText([['errorcode', '0'], ['message', '"Done"'], ['severity', '"NONE"'], ...members]);
   return { status, contentType: JSON_CONTENT_TYPE, body, ...(headers ? { headers } : {}) };
 }

@@ -4,7 +4,7 @@
  */
 import { BY_NITRO_NAME, CATALOG } from '../lambda/catalog/catalog.js';
 import type { CounterStore } from './counter-store.js';
-import { objectText, toJsonText, type RawJson } from './json-text.js';
+import { objectText, type RawJson, toJsonText } from './json-text.js';
 import type { HaState, IntegerEncoding, JsonValue, ResponseShape } from './types.js';
 
 export class StatFormat {

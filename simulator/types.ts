@@ -12,7 +12,6 @@ export type InitialCounters = 'realistic' | 'zero';
 
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
-
 export interface HaState {
   /** 'YES' when the node is part of an HA pair, 'NO' when standalone. */
   readonly hacurstatus: string;

@@ -2,9 +2,11 @@ import { z } from 'zod';
 import { resolveSelection, UnknownMetricError } from '../../lambda/catalog/selection.js';
 import { appliancesSchema } from '../../lambda/config/appliance.js';
 import { NAMESPACE_RULE, namespaceProblem } from '../../lambda/config/namespace.js';
-import { type AlarmKind, MAX_METRICS_PER_ALARM, protocolErrorMetricProblems, settingsFor } from '../model/alarm-plan.js';
 import { MAX_DISTINCT_SECRETS } from '../constructs/secret-access.js';
+import { type AlarmKind, MAX_METRICS_PER_ALARM, protocolErrorMetricProblems, settingsFor } from '../model/alarm-plan.js';
 import {
+  DEFAULT_INTERVAL_MINUTES,
+  DEFAULT_SHARD_SIZE,
   MAX_APPLIANCES,
   MAX_COUNTERS_LENGTH,
   MAX_MEMORY_MIB,
@@ -13,8 +15,6 @@ import {
   MIN_MEMORY_MIB,
   MIN_TIMEOUT_SECONDS,
   maxTimeoutSeconds,
-  DEFAULT_INTERVAL_MINUTES,
-  DEFAULT_SHARD_SIZE,
   shard,
 } from '../model/sizing.js';
 
@@ -25,9 +25,7 @@ import {
  */
 
 /** CloudWatch Logs retention values, in days (CloudFormation rejects any other). */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 function required(rule: string) {
   return (issue: { input?: unknown }) => (issue.input === undefined ? `is required: ${rule}` : `must be ${rule}`);
@@ -35,9 +33,7 @@ function required(rule: string) {
 
 function integer(min: number, max?: number) {
   const rule = max === undefined ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
-  return z
-    .number({ error: required(rule) })
-    .refine((n) => Number.isInteger(n) && n >= min && (max === undefined || n <= max), `must be ${rule}`);
+  return z.number({ error: required(rule) }).refine((n) => Number.isInteger(n) && n >= min && (max === undefined || n <= max), `must be ${rule}`);
 }
 
 function nonNegativeNumber() {
@@ -224,7 +220,10 @@ export const configFileSchema = strictObject({
   }
 
   if (config.appliances.length > MAX_APPLIANCES) {
-    issue(['appliances'], `lists ${config.appliances.length} appliances: at most ${MAX_APPLIANCES} per deployment; split the fleet over several config files with different stackName values`);
+    issue(
+      ['appliances'],
+      `lists ${config.appliances.length} appliances: at most ${MAX_APPLIANCES} per deployment; split the fleet over several config files with different stackName values`,
+    );
   }
   const distinctSecrets = new Set(config.appliances.map((a) => a.secretId)).size;
   if (distinctSecrets > MAX_DISTINCT_SECRETS) {
@@ -261,9 +260,15 @@ function checkCounters(
     issue(['counters'], 'must name at least one counter, "default" or "all" (or be left out for "default")');
     return undefined;
   }
-  const joined = (names ?? []).map((name) => name.trim()).filter(Boolean).join(',');
+  const joined = (names ?? [])
+    .map((name) => name.trim())
+    .filter(Boolean)
+    .join(',');
   if (joined.length > MAX_COUNTERS_LENGTH) {
-    issue(['counters'], `is ${joined.length} characters long: at most ${MAX_COUNTERS_LENGTH} fit the function's environment; use "all" or "default" plus the extra names`);
+    issue(
+      ['counters'],
+      `is ${joined.length} characters long: at most ${MAX_COUNTERS_LENGTH} fit the function's environment; use "all" or "default" plus the extra names`,
+    );
     return undefined;
   }
   try {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { z } from 'zod';
 import { describeIssues } from '../../lambda/config/appliance.js';
-import { configFileSchema, type ConfigFile } from './file-schema.js';
+import { type ConfigFile, configFileSchema } from './file-schema.js';
 
 export const DEFAULT_CONFIG_FILE = 'mptcp-monitoring.json';
 export const EXAMPLE_CONFIG_FILE = 'mptcp-monitoring.example.json';
@@ -39,7 +39,9 @@ export function locateConfig(requested: unknown, cwd: string): { path: string; i
   if (existsSync(defaultPath)) return { path: defaultPath, isExampleFallback: false };
   const examplePath = resolve(cwd, EXAMPLE_CONFIG_FILE);
   if (existsSync(examplePath)) return { path: examplePath, isExampleFallback: true };
-  throw new ConfigFileError(`no config file: create ${DEFAULT_CONFIG_FILE} (see ${EXAMPLE_CONFIG_FILE} and the Deployment section of README.md) or pass -c config=PATH`);
+  throw new ConfigFileError(
+    `no config file: create ${DEFAULT_CONFIG_FILE} (see ${EXAMPLE_CONFIG_FILE} and the Deployment section of README.md) or pass -c config=PATH`,
+  );
 }
 
 export function loadConfig(requested: unknown, cwd: string): LoadedConfig {

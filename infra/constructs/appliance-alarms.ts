@@ -2,8 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
-import type { PlannedApplianceAlarm } from '../model/alarm-plan.js';
 import { applianceAlarmName, collectorAlarmName } from '../model/alarm-names.js';
+import type { PlannedApplianceAlarm } from '../model/alarm-plan.js';
 import { ALARM_SUFFIX, applianceAlarmDescription } from '../model/alarm-text.js';
 import type { CollectorMetrics } from './collector-metrics.js';
 
@@ -36,9 +36,7 @@ export class ApplianceAlarms extends Construct {
         metric: props.metrics.sum(planned.metricNames, appliance.name, planned.statistic, period, label),
         threshold: planned.settings.threshold,
         comparisonOperator:
-          planned.comparison === 'LessThanThreshold'
-            ? cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
-            : cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          planned.comparison === 'LessThanThreshold' ? cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD : cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: planned.settings.evaluationPeriods,
         datapointsToAlarm: planned.settings.datapointsToAlarm,
         treatMissingData: planned.treatMissingData === 'breaching' ? cloudwatch.TreatMissingData.BREACHING : cloudwatch.TreatMissingData.NOT_BREACHING,

@@ -3,11 +3,10 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { type AlarmSettings, type CollectorAlarmKind, COLLECTOR_ALARM_KINDS } from '../model/alarm-plan.js';
 import { collectorAlarmName } from '../model/alarm-names.js';
+import { type AlarmSettings, COLLECTOR_ALARM_KINDS, type CollectorAlarmKind } from '../model/alarm-plan.js';
 import { ALARM_SUFFIX, collectorAlarmDescription } from '../model/alarm-text.js';
 import { nearTimeoutThresholdMs } from '../model/sizing.js';
-
 
 export interface CollectorAlarmsProps {
   readonly function: lambda.IFunction;

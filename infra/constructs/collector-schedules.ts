@@ -51,7 +51,8 @@ export class CollectorSchedules extends Construct {
     Validations.of(this.role).acknowledge({
       // cdk-nag names the finding after the function's logical id.
       id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(props.function.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
-      reason: 'lambda:InvokeFunction on the collector function and its qualified versions/aliases (ARN:*), as granted by the Scheduler Lambda target: one function, nothing else.',
+      reason:
+        'lambda:InvokeFunction on the collector function and its qualified versions/aliases (ARN:*), as granted by the Scheduler Lambda target: one function, nothing else.',
     });
     const shards = shard(props.appliances, props.shardSize);
     this.events = shards.map((appliances) => ({ appliances }));

@@ -64,9 +64,7 @@ export class MonitoringDashboard extends Construct {
     const graph = (title: string, left: cloudwatch.IMetric[], extra: Partial<cloudwatch.GraphWidgetProps> = {}) =>
       new cloudwatch.GraphWidget({ title, left, width: GRAPH_WIDTH, height: GRAPH_HEIGHT, period, ...extra });
 
-    this.dashboard.addWidgets(
-      new cloudwatch.TextWidget({ markdown: header(props), width: 24, height: 3 }),
-    );
+    this.dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: header(props), width: 24, height: 3 }));
     for (let start = 0; start < props.alarms.length; start += ALARMS_PER_STATUS_WIDGET) {
       const alarms = props.alarms.slice(start, start + ALARMS_PER_STATUS_WIDGET);
       this.dashboard.addWidgets(
@@ -130,12 +128,16 @@ export class MonitoringDashboard extends Construct {
         fn.metricErrors({ period, statistic: 'Sum' }),
         fn.metricThrottles({ period, statistic: 'Sum' }),
       ]),
-      graph('Duration (ms)', [fn.metricDuration({ period, statistic: 'Maximum', label: 'Maximum' }), fn.metricDuration({ period, statistic: 'Average', label: 'Average' })], {
-        leftAnnotations: [
-          { value: props.timeout.toMilliseconds(), label: 'timeout', color: '#d62728' },
-          ...(props.durationThresholdMs === undefined ? [] : [{ value: props.durationThresholdMs, label: 'near-timeout alarm', color: '#ff7f0e' }]),
-        ],
-      }),
+      graph(
+        'Duration (ms)',
+        [fn.metricDuration({ period, statistic: 'Maximum', label: 'Maximum' }), fn.metricDuration({ period, statistic: 'Average', label: 'Average' })],
+        {
+          leftAnnotations: [
+            { value: props.timeout.toMilliseconds(), label: 'timeout', color: '#d62728' },
+            ...(props.durationThresholdMs === undefined ? [] : [{ value: props.durationThresholdMs, label: 'near-timeout alarm', color: '#ff7f0e' }]),
+          ],
+        },
+      ),
       graph('Scheduled events dropped (too old) and their age', [fn.metric('AsyncEventsDropped', { period, statistic: 'Sum' })], {
         right: [fn.metric('AsyncEventAge', { period, statistic: 'Maximum', label: 'AsyncEventAge (ms)' })],
       }),

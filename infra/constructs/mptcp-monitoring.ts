@@ -10,15 +10,15 @@ import { Construct } from 'constructs';
 import type { MetricDefinition } from '../../lambda/catalog/catalog.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 import { type ApplianceConfig, appliancesSchema, describeIssues } from '../../lambda/config/appliance.js';
-import { DEFAULT_NAMESPACE } from '../../lambda/metrics/health.js';
 import { namespaceProblem } from '../../lambda/config/namespace.js';
+import { DEFAULT_NAMESPACE } from '../../lambda/metrics/health.js';
 import {
   type AlarmKind,
   type AlarmSettings,
   type AlarmSettingsOverrides,
   type ApplianceAlarmPlan,
-  type CollectorAlarmKind,
   COLLECTOR_ALARM_KINDS,
+  type CollectorAlarmKind,
   planApplianceAlarms,
   protocolErrorMetricProblems,
   settingsFor,
@@ -27,12 +27,12 @@ import {
   DEFAULT_INTERVAL_MINUTES,
   DEFAULT_MEMORY_MIB,
   DEFAULT_SHARD_SIZE,
+  defaultTimeoutSeconds,
   MAX_APPLIANCES,
   MAX_COUNTERS_LENGTH,
   MAX_MEMORY_MIB,
   MIN_MEMORY_MIB,
   MIN_TIMEOUT_SECONDS,
-  defaultTimeoutSeconds,
   maxTimeoutSeconds,
   nearTimeoutThresholdMs,
   shard,
@@ -327,7 +327,9 @@ function validateNumbers(props: MptcpMonitoringProps, timeout: Duration, interva
   }
   const seconds = timeout.toSeconds();
   if (seconds < MIN_TIMEOUT_SECONDS || seconds > maxTimeoutSeconds(intervalMinutes)) {
-    problems.push(`timeout must be from ${MIN_TIMEOUT_SECONDS} s to ${maxTimeoutSeconds(intervalMinutes)} s (the interval minus 10 s, at most 900 s), got ${seconds} s`);
+    problems.push(
+      `timeout must be from ${MIN_TIMEOUT_SECONDS} s to ${maxTimeoutSeconds(intervalMinutes)} s (the interval minus 10 s, at most 900 s), got ${seconds} s`,
+    );
   }
   const shardSize = props.shardSize ?? DEFAULT_SHARD_SIZE;
   if (!Number.isInteger(shardSize) || shardSize < 1) problems.push(`shardSize must be a positive integer, got ${shardSize}`);

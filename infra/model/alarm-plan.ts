@@ -6,13 +6,7 @@ import { HEALTH_METRICS } from '../../lambda/metrics/health.js';
  * constructs, the cost estimate and the docs all derive from the same plan.
  */
 
-export type ApplianceAlarmKind =
-  | 'collectionFailing'
-  | 'protocolErrors'
-  | 'resourceExhaustion'
-  | 'joinsRejected'
-  | 'sessionsWithoutSubflows'
-  | 'fallbacks';
+export type ApplianceAlarmKind = 'collectionFailing' | 'protocolErrors' | 'resourceExhaustion' | 'joinsRejected' | 'sessionsWithoutSubflows' | 'fallbacks';
 
 export type CollectorAlarmKind = 'functionErrors' | 'functionThrottles' | 'functionDuration';
 
@@ -171,12 +165,7 @@ export function planApplianceAlarms(selection: readonly MetricDefinition[], opti
   };
 
   add('collectionFailing', [HEALTH_METRICS.success], 'Maximum', '');
-  add(
-    'protocolErrors',
-    protocolErrorMetrics(selection, options.protocolErrorMetrics),
-    'Sum',
-    'no counter of the "errors" group is in the counter selection',
-  );
+  add('protocolErrors', protocolErrorMetrics(selection, options.protocolErrorMetrics), 'Sum', 'no counter of the "errors" group is in the counter selection');
   add(
     'resourceExhaustion',
     ALLOCATION_FAILURE_METRICS.filter((name) => selectedCounters.has(name)),

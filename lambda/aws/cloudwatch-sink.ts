@@ -7,13 +7,13 @@
  * CloudWatch confirmed it, refused it, or may have stored it without confirming (see isUncertain), so that the
  * pipeline keeps every increase that was not confirmed for the next run.
  */
-import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum } from '@aws-sdk/client-cloudwatch';
-import { CollectorError } from '../errors.js';
-import type { Datum, DatumOutcome, MetricSink, PublishReport } from '../pipeline/ports.js';
-import { namespaceProblem } from '../config/namespace.js';
+import { type CloudWatchClient, type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mapConcurrently } from '../concurrency.js';
+import { namespaceProblem } from '../config/namespace.js';
 import { batchDatums, estimateMetricDatumBytes, PUT_METRIC_DATA_MAX_ITEMS } from '../core/batch.js';
 import { toMetricDatum } from '../core/datums.js';
+import { CollectorError } from '../errors.js';
+import type { Datum, DatumOutcome, MetricSink, PublishReport } from '../pipeline/ports.js';
 import { createCloudWatchClient } from './clients.js';
 import { isUncertain } from './uncertain-delivery.js';
 

@@ -96,7 +96,9 @@ export class SecretsManagerCredentialSource implements CredentialSource {
 }
 
 function timedOut(secretId: string, cause: unknown): CollectorError {
-  return new CollectorError('timeout', `reading secret ${secretId} from Secrets Manager did not finish within the appliance's share of the run's time`, { cause });
+  return new CollectorError('timeout', `reading secret ${secretId} from Secrets Manager did not finish within the appliance's share of the run's time`, {
+    cause,
+  });
 }
 
 function readFailure(secretId: string, error: unknown): CollectorError {

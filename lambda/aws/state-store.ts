@@ -18,7 +18,7 @@
  *   leaseOwner    S  while a run holds the item: its id
  *   leaseUntil    N  while a run holds the item: epoch ms after which another run may take it over
  */
-import { ConditionalCheckFailedException, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ConditionalCheckFailedException, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { CollectorError } from '../errors.js';
 import type { ClaimRequest, ClaimResult, CommitResult, CounterInterval, SampleStore, StoredState } from '../pipeline/ports.js';
 import { createDynamoDbClient } from './clients.js';
@@ -65,8 +65,13 @@ export class DynamoDbSampleStore implements SampleStore {
   }
 
   async claim(appliance: string, request: ClaimRequest, options: { signal?: AbortSignal } = {}): Promise<ClaimResult> {
-    for (const [what, value] of [['sample time', request.takenAt], ['lease end', request.leaseUntil], ['clock', request.now]] as const) {
-      if (!Number.isSafeInteger(value) || value < 0) throw new CollectorError('internal', `${appliance}: ${what} ${value} is not epoch milliseconds`, { appliance });
+    for (const [what, value] of [
+      ['sample time', request.takenAt],
+      ['lease end', request.leaseUntil],
+      ['clock', request.now],
+    ] as const) {
+      if (!Number.isSafeInteger(value) || value < 0)
+        throw new CollectorError('internal', `${appliance}: ${what} ${value} is not epoch milliseconds`, { appliance });
     }
     try {
       const response = await this.client.send(
@@ -122,7 +127,17 @@ export class DynamoDbSampleStore implements SampleStore {
             'SET #takenAt = :takenAt, #counters = :counters, #heldSince = :heldSince, #unpublished = :unpublished, ' +
             '#updatedAt = :updatedAt, #committedBy = :owner, #schemaVersion = :schemaVersion REMOVE #leaseOwner, #leaseUntil',
           ConditionExpression: '#leaseOwner = :owner',
-          ExpressionAttributeNames: names('#takenAt', '#counters', '#heldSince', '#unpublished', '#updatedAt', '#committedBy', '#schemaVersion', '#leaseOwner', '#leaseUntil'),
+          ExpressionAttributeNames: names(
+            '#takenAt',
+            '#counters',
+            '#heldSince',
+            '#unpublished',
+            '#updatedAt',
+            '#committedBy',
+            '#schemaVersion',
+            '#leaseOwner',
+            '#leaseUntil',
+          ),
           ExpressionAttributeValues: values,
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),

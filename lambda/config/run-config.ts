@@ -1,9 +1,9 @@
 import type { MetricDefinition } from '../catalog/catalog.js';
 import { resolveSelection, UnknownMetricError } from '../catalog/selection.js';
 import { DEFAULT_NAMESPACE } from '../metrics/health.js';
-import { ConfigurationError, parseAppliances, type ApplianceConfig } from './appliance.js';
-import { namespaceProblem } from './namespace.js';
+import { type ApplianceConfig, ConfigurationError, parseAppliances } from './appliance.js';
 import { DEFAULT_CONCURRENCY, DEFAULT_MAX_SAMPLE_AGE_SECONDS, ENVIRONMENT, MAX_MAX_SAMPLE_AGE_SECONDS } from './environment.js';
+import { namespaceProblem } from './namespace.js';
 
 /** Everything one run needs to know, resolved from the invocation event and the environment. */
 export interface RunConfig {
@@ -38,7 +38,9 @@ function appliancesFrom(event: unknown, env: NodeJS.ProcessEnv): ApplianceConfig
   if (fromEvent !== undefined) return parseAppliances(fromEvent, 'event.appliances');
   const raw = env[ENVIRONMENT.appliances];
   if (raw === undefined || raw.trim() === '') {
-    throw new ConfigurationError(`no appliances: the event has no "appliances" and ${ENVIRONMENT.appliances} is not set (expected a JSON array of {name, url, secretId, ...})`);
+    throw new ConfigurationError(
+      `no appliances: the event has no "appliances" and ${ENVIRONMENT.appliances} is not set (expected a JSON array of {name, url, secretId, ...})`,
+    );
   }
   let parsed: unknown;
   try {

@@ -28,7 +28,8 @@ export function buildMetricDatums(input: MetricDatumsInput): { datums: Datum[]; 
       if (value !== undefined) datums.push({ metricName: metric.metricName, appliance, value, unit: metric.unit, timestamp, counter: metric.nitroName });
       continue;
     }
-    const value = metric.kind === 'rate' ? input.sample.rates.get(metric.nitroName) : exactOrReport(input.sample.integers.get(metric.nitroName), metric, unpublishable);
+    const value =
+      metric.kind === 'rate' ? input.sample.rates.get(metric.nitroName) : exactOrReport(input.sample.integers.get(metric.nitroName), metric, unpublishable);
     if (value === undefined || !Number.isFinite(value) || value < 0) continue;
     datums.push({ metricName: metric.metricName, appliance, value, unit: metric.unit, timestamp });
   }
@@ -36,7 +37,11 @@ export function buildMetricDatums(input: MetricDatumsInput): { datums: Datum[]; 
 }
 
 /** The selected counters' increases over one interval, as datums stamped with the interval's time. */
-export function buildCounterDatums(appliance: string, interval: CounterInterval, selection: readonly MetricDefinition[]): { datums: Datum[]; unpublishable: FieldError[] } {
+export function buildCounterDatums(
+  appliance: string,
+  interval: CounterInterval,
+  selection: readonly MetricDefinition[],
+): { datums: Datum[]; unpublishable: FieldError[] } {
   const datums: Datum[] = [];
   const unpublishable: FieldError[] = [];
   for (const metric of selection) {
@@ -85,7 +90,10 @@ export interface HealthInput {
 export function buildHealthDatums(health: HealthInput): Datum[] {
   const { appliance, timestamp } = health;
   const datum = (metricName: string, value: number, unit: Datum['unit'] = 'Count'): Datum => ({ metricName, appliance, value, unit, timestamp });
-  const datums = [datum(HEALTH_METRICS.success, health.success ? 1 : 0, 'None'), datum(HEALTH_METRICS.duration, Math.max(0, Math.round(health.durationMs)), 'Milliseconds')];
+  const datums = [
+    datum(HEALTH_METRICS.success, health.success ? 1 : 0, 'None'),
+    datum(HEALTH_METRICS.duration, Math.max(0, Math.round(health.durationMs)), 'Milliseconds'),
+  ];
   if (health.success) {
     datums.push(datum(HEALTH_METRICS.secondarySkipped, health.secondarySkipped ? 1 : 0, 'None'));
     if (!health.secondarySkipped) {

@@ -1,5 +1,5 @@
 import { CollectorError } from '../errors.js';
-import { readEnvelope, type BodyShape } from './body.js';
+import { type BodyShape, readEnvelope } from './body.js';
 
 /**
  * Turns a NITRO answer or a failed request into a CollectorError whose class tells the caller what to do:
@@ -24,7 +24,10 @@ export interface AnswerContext {
 export function checkAnswer(status: number, body: BodyShape, context: AnswerContext): Record<string, unknown> {
   const where = `${context.appliance}: ${context.operation}`;
   if (body.kind !== 'json') {
-    throw new CollectorError('protocol-error', `${where} answered HTTP ${status} with ${describeNonJson(body)}`, { appliance: context.appliance, httpStatus: status });
+    throw new CollectorError('protocol-error', `${where} answered HTTP ${status} with ${describeNonJson(body)}`, {
+      appliance: context.appliance,
+      httpStatus: status,
+    });
   }
   const envelope = readEnvelope(body.value);
   const code = envelope?.errorcode;
@@ -32,17 +35,27 @@ export function checkAnswer(status: number, body: BodyShape, context: AnswerCont
   const detail = envelope ? `HTTP ${status}, NITRO errorcode ${code}${envelope.message ? ` "${envelope.message}"` : ''}` : `HTTP ${status}`;
 
   if (code !== undefined && BAD_CREDENTIALS.has(code)) {
-    throw new CollectorError('bad-credentials', `${where} rejected the username or password (${detail}); not retried, to avoid locking the account: check the secret`, options);
+    throw new CollectorError(
+      'bad-credentials',
+      `${where} rejected the username or password (${detail}); not retried, to avoid locking the account: check the secret`,
+      options,
+    );
   }
   if (code !== undefined && SESSION_EXPIRED.has(code)) {
     throw new CollectorError('session-expired', `${where}: the NITRO session expired or was killed (${detail})`, options);
   }
   if ((code !== undefined && NOT_AUTHORIZED.has(code)) || (status === 403 && (code === undefined || code === 0))) {
-    const policy = context.command ? `: bind the user to a command policy that allows "${context.command}" (e.g. ALLOW "^${context.command.replace(/ /g, '\\s+')}")` : '';
+    const policy = context.command
+      ? `: bind the user to a command policy that allows "${context.command}" (e.g. ALLOW "^${context.command.replace(/ /g, '\\s+')}")`
+      : '';
     throw new CollectorError('not-authorized', `${where} is not authorized (${detail})${policy}`, options);
   }
   if (code !== undefined && SESSION_LIMIT.has(code)) {
-    throw new CollectorError('session-limit', `${where}: the appliance has no session or connection left (${detail}); too many administrators or pollers are logged in`, options);
+    throw new CollectorError(
+      'session-limit',
+      `${where}: the appliance has no session or connection left (${detail}); too many administrators or pollers are logged in`,
+      options,
+    );
   }
   if (status >= 300 || (code !== undefined && code !== 0)) {
     throw new CollectorError('appliance-error', `${where} failed (${detail})`, options);
@@ -99,12 +112,17 @@ export function classifyTransportError(
     );
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    return new CollectorError('transport-error', `${where}: TLS verification failed: ${message}. Set "tlsServerName" to a name the certificate carries`, options);
+    return new CollectorError(
+      'transport-error',
+      `${where}: TLS verification failed: ${message}. Set "tlsServerName" to a name the certificate carries`,
+      options,
+    );
   }
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
     return new CollectorError('transport-error', `${where}: TLS verification failed (${code}): renew the appliance's management certificate`, options);
   }
-  if (code === 'ECONNREFUSED') return new CollectorError('transport-error', `${where}: connection refused (is the management service on that address and port?)`, options);
+  if (code === 'ECONNREFUSED')
+    return new CollectorError('transport-error', `${where}: connection refused (is the management service on that address and port?)`, options);
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new CollectorError('transport-error', `${where}: DNS lookup failed (${code})`, options);
   if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') {
     return new CollectorError('transport-error', `${where}: connect timed out (network path, security group or firewall?)`, options);

@@ -4,8 +4,8 @@ import { anySignal } from '../deadline.js';
 import { CollectorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ApplianceCredentials } from '../pipeline/ports.js';
-import { isRecord, readBody, type BodyShape } from './body.js';
-import { checkAnswer, classifyTransportError, type AnswerContext } from './classify.js';
+import { type BodyShape, isRecord, readBody } from './body.js';
+import { type AnswerContext, checkAnswer, classifyTransportError } from './classify.js';
 
 /** Where and how to reach one appliance (the TLS and transport part of ApplianceConfig). */
 export interface NitroTarget {
@@ -74,9 +74,12 @@ export class NitroClient {
     this.requestTimeoutMs = timerMs(options.requestTimeoutMs ?? MAX_REQUEST_MS);
     this.sessionTimeoutSeconds = options.sessionTimeoutSeconds ?? 120;
     if (target.insecureSkipVerify === true && url.protocol === 'https:') {
-      options.logger.warn('TLS certificate verification is OFF for this appliance (insecureSkipVerify): anyone on the network path can read its NITRO credentials', {
-        appliance: target.name,
-      });
+      options.logger.warn(
+        'TLS certificate verification is OFF for this appliance (insecureSkipVerify): anyone on the network path can read its NITRO credentials',
+        {
+          appliance: target.name,
+        },
+      );
     }
     this.client = new Client(this.origin, {
       connect: {
@@ -149,13 +152,16 @@ export class NitroClient {
       if (token) await this.logout(token);
       throw error;
     }
-    if (!token) throw new CollectorError('protocol-error', `${this.target.name}: login succeeded but the answer has no sessionid`, { appliance: this.target.name });
+    if (!token)
+      throw new CollectorError('protocol-error', `${this.target.name}: login succeeded but the answer has no sessionid`, { appliance: this.target.name });
     return token;
   }
 
   private async getStat(resource: StatResource, token: string): Promise<Record<string, unknown>> {
     if (!Object.hasOwn(STAT_RESOURCES, resource)) {
-      throw new CollectorError('internal', `${this.target.name}: "${String(resource)}" is not a stat resource this client reads`, { appliance: this.target.name });
+      throw new CollectorError('internal', `${this.target.name}: "${String(resource)}" is not a stat resource this client reads`, {
+        appliance: this.target.name,
+      });
     }
     const { path, command } = STAT_RESOURCES[resource];
     const context = { appliance: this.target.name, operation: `GET stat/${resource}`, command };
@@ -166,13 +172,20 @@ export class NitroClient {
   private async logout(token: string): Promise<void> {
     const context = { appliance: this.target.name, operation: 'logout' };
     try {
-      const answer = await this.send('POST', LOGOUT_PATH, context, { token, body: JSON.stringify({ logout: {} }), signal: AbortSignal.timeout(LOGOUT_TIMEOUT_MS) });
+      const answer = await this.send('POST', LOGOUT_PATH, context, {
+        token,
+        body: JSON.stringify({ logout: {} }),
+        signal: AbortSignal.timeout(LOGOUT_TIMEOUT_MS),
+      });
       checkAnswer(answer.status, answer.body, context);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       // 444 here means the session is already gone: nothing is left open.
       if (!(error instanceof CollectorError && error.errorClass === 'session-expired')) {
-        this.options.logger.warn(`logout failed; the session ends by itself after ${this.sessionTimeoutSeconds} s idle`, { appliance: this.target.name, reason });
+        this.options.logger.warn(`logout failed; the session ends by itself after ${this.sessionTimeoutSeconds} s idle`, {
+          appliance: this.target.name,
+          reason,
+        });
       }
     }
   }
@@ -204,7 +217,9 @@ export class NitroClient {
     } catch (error) {
       const timedOut = budget?.aborted === true ? 'budget' : requestTimer.aborted ? 'request' : undefined;
       const failure =
-        error instanceof CollectorError ? error : classifyTransportError(error, { ...context, url: `${this.origin}${path}`, timedOut, requestTimeoutMs: this.requestTimeoutMs });
+        error instanceof CollectorError
+          ? error
+          : classifyTransportError(error, { ...context, url: `${this.origin}${path}`, timedOut, requestTimeoutMs: this.requestTimeoutMs });
       throw cookieToken === undefined ? failure : Object.assign(failure, { sessionCookieToken: cookieToken });
     }
   }

@@ -1,5 +1,5 @@
-import { CollectorError } from '../errors.js';
 import { previewValue, SampleShapeError, unwrapResource } from '../core/sample.js';
+import { CollectorError } from '../errors.js';
 
 /** The node's place in an HA pair, from `stat/hanode`. */
 export type HaRole = { readonly role: 'standalone' } | { readonly role: 'primary' } | { readonly role: 'not-primary'; readonly state: string };
@@ -21,7 +21,11 @@ export function readHaRole(answer: Record<string, unknown>, appliance: string): 
   const state = textOf(node.hacurmasterstate);
   if (status === 'NO') return { role: 'standalone' };
   if (status === 'YES') return state.toLowerCase() === 'primary' ? { role: 'primary' } : { role: 'not-primary', state: state || 'unknown' };
-  throw new CollectorError('protocol-error', `${appliance}: GET stat/hanode has hacurstatus ${previewValue(node.hacurstatus ?? null, MAX_EXCERPT_LENGTH)}, expected YES or NO`, { appliance });
+  throw new CollectorError(
+    'protocol-error',
+    `${appliance}: GET stat/hanode has hacurstatus ${previewValue(node.hacurstatus ?? null, MAX_EXCERPT_LENGTH)}, expected YES or NO`,
+    { appliance },
+  );
 }
 
 const MAX_EXCERPT_LENGTH = 40;

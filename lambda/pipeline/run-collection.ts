@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { MetricDefinition } from '../catalog/catalog.js';
-import type { ApplianceConfig } from '../config/appliance.js';
 import { mapConcurrently } from '../concurrency.js';
+import type { ApplianceConfig } from '../config/appliance.js';
 import { applianceBudgetMs, MIN_START_MS, planRunBudget, type RunBudget } from '../core/budget.js';
 import { remainingUnpublished } from '../core/delta.js';
 import { signalAt } from '../deadline.js';
-import { CollectorError, toCollectorError, type ErrorClass } from '../errors.js';
-import { collectAppliance, failedResult, type ApplianceResult, type CollectorDependencies, type HeldState } from './collect-appliance.js';
+import { CollectorError, type ErrorClass, toCollectorError } from '../errors.js';
+import { type ApplianceResult, type CollectorDependencies, collectAppliance, failedResult, type HeldState } from './collect-appliance.js';
 import type { Datum, DatumOutcome, MetricSink, PublishReport } from './ports.js';
 
 export interface CollectionRequest {
@@ -146,14 +146,19 @@ async function commitAll(
     const atRisk = state.intervals.reduce((total, interval) => total + [...interval.deltas.keys()].filter((c) => isConfirmed(c, interval.takenAt)).length, 0);
     const unpublished = remainingUnpublished(state.intervals, isConfirmed, now());
     try {
-      const result = await deps.store.commit(appliance, state.owner, { takenAt: state.takenAt, counters: state.counters, heldSince: state.heldSince, unpublished }, { signal });
+      const result = await deps.store.commit(
+        appliance,
+        state.owner,
+        { takenAt: state.takenAt, counters: state.counters, heldSince: state.heldSince, unpublished },
+        { signal },
+      );
       if (result.outcome === 'committed') return { appliance, outcome: 'committed', atRisk: 0 };
       const reason = 'the lease expired and another run took the state over';
       deps.logger.error('state not stored: the published increases may be published again by the next run', { appliance, reason, atRisk });
       return { appliance, outcome: 'lease-lost', atRisk, reason };
     } catch (error) {
       const reason = deps.redactor.scrub(toCollectorError(error, appliance).message);
-      deps.logger.error('state not stored: the next run publishes this run\'s increases again', { appliance, reason, atRisk });
+      deps.logger.error("state not stored: the next run publishes this run's increases again", { appliance, reason, atRisk });
       return { appliance, outcome: 'failed', atRisk, reason };
     }
   });
@@ -246,7 +251,8 @@ function logOutcome(deps: CollectorDependencies, result: ApplianceResult): void 
     ...(result.fieldErrors.length > 0 && { fieldErrors: result.fieldErrors }),
   };
   if (result.outcome === 'failed') deps.logger.error('appliance collection failed', fields);
-  else if (result.fieldErrors.length > 0 || result.counterResets.length > 0 || result.tookOverUnfinishedRun) deps.logger.warn('appliance collected with problems', fields);
+  else if (result.fieldErrors.length > 0 || result.counterResets.length > 0 || result.tookOverUnfinishedRun)
+    deps.logger.warn('appliance collected with problems', fields);
   else deps.logger.info('appliance collected', fields);
 
   const missing = result.missingFields.join(',');

@@ -1,13 +1,13 @@
-import { CloudWatchClient, PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  PUT_METRIC_DATA_MAX_ITEMS,
-  PUT_METRIC_DATA_MAX_REQUEST_BYTES,
-  PUT_METRIC_DATA_SAFETY_MARGIN_BYTES,
   batchDatums,
   estimateMetricDatumBytes,
   jsonStringBytes,
+  PUT_METRIC_DATA_MAX_ITEMS,
+  PUT_METRIC_DATA_MAX_REQUEST_BYTES,
+  PUT_METRIC_DATA_SAFETY_MARGIN_BYTES,
   putMetricDataEnvelopeBytes,
 } from '../../lambda/core/batch.js';
 

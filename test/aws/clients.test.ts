@@ -5,12 +5,12 @@ import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  DEFAULT_CLOUDWATCH_MAX_ATTEMPTS,
-  DEFAULT_MAX_ATTEMPTS,
   createAwsClients,
   createCloudWatchClient,
   createDynamoDbClient,
   createSecretsManagerClient,
+  DEFAULT_CLOUDWATCH_MAX_ATTEMPTS,
+  DEFAULT_MAX_ATTEMPTS,
 } from '../../lambda/aws/clients.js';
 import { describeWithMoto } from '../support/moto.js';
 import { createSecret, createStateTable, uniqueName } from '../support/moto-aws.js';

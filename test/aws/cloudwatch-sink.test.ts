@@ -55,9 +55,7 @@ describeWithMoto('CloudWatchMetricSink against moto', (moto: MotoContext) => {
       { timestamp: new Date(BASE), value: 5 },
       { timestamp: new Date(BASE + 60_000), value: 7 },
     ]);
-    expect(await listMetricValues(namespace, 'SessionsCreated', 'ns-b', WINDOW_START, WINDOW_END)).toEqual([
-      { timestamp: new Date(BASE), value: 11 },
-    ]);
+    expect(await listMetricValues(namespace, 'SessionsCreated', 'ns-b', WINDOW_START, WINDOW_END)).toEqual([{ timestamp: new Date(BASE), value: 11 }]);
     expect(await readMetricSum(namespace, 'CurrentSessions', 'ns-a', WINDOW_START, WINDOW_END)).toBe(1234.5);
     const metrics = await listMetrics(namespace);
     expect(metrics).toHaveLength(3);
@@ -196,9 +194,13 @@ describeWithMoto('CloudWatchMetricSink against moto', (moto: MotoContext) => {
 
   it('never retries a call that got no answer, and reports it as uncertain: CloudWatch may have stored it', async () => {
     const namespace = uniqueName('Test/AnswerLost');
-    const proxy = await startFaultProxy(moto.endpoint, (operation, call) => (operation === 'PutMetricData' && call === 1 ? { kind: 'answer-lost' } : undefined));
+    const proxy = await startFaultProxy(moto.endpoint, (operation, call) =>
+      operation === 'PutMetricData' && call === 1 ? { kind: 'answer-lost' } : undefined,
+    );
     try {
-      const report = await withEndpoint(proxy.endpoint, () => new CloudWatchMetricSink({ namespace, client: createCloudWatchClient() }).publish([datum({ value: 9 })]));
+      const report = await withEndpoint(proxy.endpoint, () =>
+        new CloudWatchMetricSink({ namespace, client: createCloudWatchClient() }).publish([datum({ value: 9 })]),
+      );
 
       expect(tally(report)).toEqual({ uncertain: 1, calls: 1, failedCalls: 1 });
       // One request only: a retry would have stored the datapoint twice.
@@ -215,7 +217,9 @@ describeWithMoto('CloudWatchMetricSink against moto', (moto: MotoContext) => {
     try {
       const started = Date.now();
       const report = await withEndpoint(proxy.endpoint, () =>
-        new CloudWatchMetricSink({ namespace: uniqueName('Test/Hung'), client: createCloudWatchClient() }).publish([datum()], { signal: AbortSignal.timeout(400) }),
+        new CloudWatchMetricSink({ namespace: uniqueName('Test/Hung'), client: createCloudWatchClient() }).publish([datum()], {
+          signal: AbortSignal.timeout(400),
+        }),
       );
       expect(Date.now() - started).toBeLessThan(3_000);
       expect(tally(report)).toEqual({ uncertain: 1, calls: 1, failedCalls: 1 });
@@ -265,11 +269,7 @@ describe('CloudWatchMetricSink failures moto cannot produce', () => {
 
   it('still sends the other batches when one fails, and tells which datums were not stored', async () => {
     const { client, mock } = mockedClient();
-    mock
-      .on(PutMetricDataCommand)
-      .resolvesOnce({})
-      .rejectsOnce(awsError('InternalServiceError', 'Internal failure'))
-      .resolvesOnce({});
+    mock.on(PutMetricDataCommand).resolvesOnce({}).rejectsOnce(awsError('InternalServiceError', 'Internal failure')).resolvesOnce({});
 
     const report = await new CloudWatchMetricSink({ namespace: 'NetScaler/MPTCP', client }).publish(datums);
 
@@ -318,7 +318,11 @@ describe('CloudWatchMetricSink failures moto cannot produce', () => {
     });
     const many = Array.from({ length: 9500 }, (_, index) => datum({ value: index, timestamp: Date.now() }));
 
-    expect(tally(await new CloudWatchMetricSink({ namespace: 'NetScaler/MPTCP', client }).publish(many))).toEqual({ published: 9500, calls: 10, failedCalls: 0 });
+    expect(tally(await new CloudWatchMetricSink({ namespace: 'NetScaler/MPTCP', client }).publish(many))).toEqual({
+      published: 9500,
+      calls: 10,
+      failedCalls: 0,
+    });
     expect(mostInFlight).toBe(4);
   });
 

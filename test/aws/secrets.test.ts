@@ -8,13 +8,7 @@ import { DEFAULT_SECRET_TTL_MS, SecretsManagerCredentialSource } from '../../lam
 import { CollectorError } from '../../lambda/errors.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { describeWithMoto } from '../support/moto.js';
-import {
-  createEmptySecret,
-  createSecret,
-  scheduleSecretDeletion,
-  uniqueName,
-  updateSecret,
-} from '../support/moto-aws.js';
+import { createEmptySecret, createSecret, scheduleSecretDeletion, uniqueName, updateSecret } from '../support/moto-aws.js';
 
 /** A Secrets Manager client against moto that counts GetSecretValue calls. */
 function countingClient(): { client: SecretsManagerClient; calls: () => number } {
@@ -51,9 +45,7 @@ async function expectSecretError(promise: Promise<unknown>, secretId: string, se
   expect(collectorError.message).toContain(secretId);
   expect(collectorError.message).toMatch(pattern);
   // The id itself is allowed (and random): take it out before looking for content.
-  const everything = [collectorError.message, collectorError.stack ?? '', describeCauses(collectorError.cause)]
-    .join('\n')
-    .replaceAll(secretId, '<secret id>');
+  const everything = [collectorError.message, collectorError.stack ?? '', describeCauses(collectorError.cause)].join('\n').replaceAll(secretId, '<secret id>');
   for (const content of secretContent) expect(everything).not.toContain(content);
   return collectorError;
 }
@@ -173,11 +165,7 @@ describeWithMoto('SecretsManagerCredentialSource against moto', () => {
       const { client, calls } = countingClient();
       const source = new SecretsManagerCredentialSource({ client, now: manualClock().now });
 
-      const results = await Promise.all([
-        source.getCredentials(name),
-        source.getCredentials(name),
-        source.getCredentials(name, { refresh: true }),
-      ]);
+      const results = await Promise.all([source.getCredentials(name), source.getCredentials(name), source.getCredentials(name, { refresh: true })]);
 
       expect(calls()).toBe(1);
       expect(results[1]).toEqual(results[0]);
@@ -321,7 +309,7 @@ describeWithMoto('SecretsManagerCredentialSource against moto', () => {
   });
 
   describe('deadlines', () => {
-    it('gives up at the caller\'s deadline when Secrets Manager does not answer, naming the secret, and caches nothing', async () => {
+    it("gives up at the caller's deadline when Secrets Manager does not answer, naming the secret, and caches nothing", async () => {
       const hang = await startFaultProxy(process.env['AWS_ENDPOINT_URL']!, () => ({ kind: 'hang' }));
       try {
         const source = new SecretsManagerCredentialSource({ client: createSecretsManagerClient({ endpoint: hang.endpoint }) });

@@ -1,11 +1,11 @@
-import { DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoDbClient } from '../../lambda/aws/clients.js';
 import { DynamoDbSampleStore } from '../../lambda/aws/state-store.js';
 import { CollectorError } from '../../lambda/errors.js';
 import type { ClaimRequest, CounterInterval, StoredState } from '../../lambda/pipeline/ports.js';
-import { describeWithMoto } from '../support/moto.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
+import { describeWithMoto } from '../support/moto.js';
 import { createStateTable, getStateItem, putStateItem, uniqueName } from '../support/moto-aws.js';
 
 function state(takenAt: number, counters: Record<string, bigint> = {}, extra: Partial<StoredState> = {}): StoredState {
@@ -42,7 +42,11 @@ describeWithMoto('DynamoDbSampleStore against moto', () => {
     const leased = await getStateItem(tableName, appliance);
     expect(leased).toMatchObject({ leaseOwner: { S: 'run-1' }, leaseUntil: { N: '65000' } });
 
-    await store.commit(appliance, 'run-1', state(1_700_000_000_123, { mptcptotmpcapsession: 42n }, { heldSince: new Map([['mptcperrfastclose', 1_700_000_000_000]]) }));
+    await store.commit(
+      appliance,
+      'run-1',
+      state(1_700_000_000_123, { mptcptotmpcapsession: 42n }, { heldSince: new Map([['mptcperrfastclose', 1_700_000_000_000]]) }),
+    );
     const item = await getStateItem(tableName, appliance);
     expect(item).toEqual({
       appliance: { S: appliance },
@@ -61,7 +65,10 @@ describeWithMoto('DynamoDbSampleStore against moto', () => {
     const unpublished = [interval(1_000, { a: 9_007_199_254_740_993n }), interval(2_000, { a: 3n, b: 0n })];
     await run(appliance, 'run-1', state(2_000, { a: 18_446_744_073_709_551_615n, b: 7n }, { unpublished, heldSince: new Map([['c', 500]]) }));
     const claim = await store.claim(appliance, claimBy('run-2', 3_000));
-    expect(claim).toEqual({ outcome: 'claimed', previous: state(2_000, { a: 18_446_744_073_709_551_615n, b: 7n }, { unpublished, heldSince: new Map([['c', 500]]) }) });
+    expect(claim).toEqual({
+      outcome: 'claimed',
+      previous: state(2_000, { a: 18_446_744_073_709_551_615n, b: 7n }, { unpublished, heldSince: new Map([['c', 500]]) }),
+    });
   });
 
   it('tells an overlapping run that the state is busy, and lets the owner claim again (a retried claim)', async () => {
@@ -144,12 +151,18 @@ describeWithMoto('DynamoDbSampleStore against moto', () => {
         },
       },
       heldSince: { M: { good: { N: '900' }, bad: { S: '900' }, negative: { N: '-1' } } },
-      unpublished: { L: [{ M: { takenAt: { N: '900' }, deltas: { M: { good: { S: '4' }, bad: { S: 'x' } } } } }, { M: { takenAt: { S: 'x' } } }, { S: 'junk' }] },
+      unpublished: {
+        L: [{ M: { takenAt: { N: '900' }, deltas: { M: { good: { S: '4' }, bad: { S: 'x' } } } } }, { M: { takenAt: { S: 'x' } } }, { S: 'junk' }],
+      },
     });
     const claim = await store.claim(appliance, claimBy('run-1', 2_000));
     expect(claim).toEqual({
       outcome: 'claimed',
-      previous: state(1_000, { good: 12_345_678_901_234_567_890n, leadingZeros: 7n }, { heldSince: new Map([['good', 900]]), unpublished: [interval(900, { good: 4n })] }),
+      previous: state(
+        1_000,
+        { good: 12_345_678_901_234_567_890n, leadingZeros: 7n },
+        { heldSince: new Map([['good', 900]]), unpublished: [interval(900, { good: 4n })] },
+      ),
     });
   });
 
@@ -189,7 +202,7 @@ describeWithMoto('DynamoDbSampleStore against moto', () => {
     expect((error as CollectorError).message).toContain('ResourceNotFoundException');
   });
 
-  it('gives up at the caller\'s deadline when DynamoDB does not answer', async () => {
+  it("gives up at the caller's deadline when DynamoDB does not answer", async () => {
     const hang = await startFaultProxy(process.env['AWS_ENDPOINT_URL']!, () => ({ kind: 'hang' }));
     try {
       const slow = new DynamoDbSampleStore({ tableName, client: new DynamoDBClient({ endpoint: hang.endpoint }) });
@@ -208,8 +221,13 @@ describe('DynamoDbSampleStore input checks', () => {
   const store = new DynamoDbSampleStore({ tableName: 'unused', client: createDynamoDbClient({ region: 'us-east-1' }) });
 
   it('refuses a negative counter or increase as a bug', async () => {
-    await expect(store.commit('ns-01', 'run', state(1_000, { a: -1n }))).rejects.toMatchObject({ errorClass: 'internal', message: expect.stringContaining('counter a is negative') });
-    await expect(store.commit('ns-01', 'run', state(1_000, {}, { unpublished: [interval(900, { b: -2n })] }))).rejects.toMatchObject({ errorClass: 'internal' });
+    await expect(store.commit('ns-01', 'run', state(1_000, { a: -1n }))).rejects.toMatchObject({
+      errorClass: 'internal',
+      message: expect.stringContaining('counter a is negative'),
+    });
+    await expect(store.commit('ns-01', 'run', state(1_000, {}, { unpublished: [interval(900, { b: -2n })] }))).rejects.toMatchObject({
+      errorClass: 'internal',
+    });
   });
 
   it('refuses times that are not epoch milliseconds', async () => {

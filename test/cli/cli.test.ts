@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT, runCollect } from '../../cli/collect-command.js';
 import { runLocal } from '../../cli/local-run-command.js';
-import { startSimulator, type Simulator } from '../../simulator/index.js';
+import { type Simulator, startSimulator } from '../../simulator/index.js';
 
 function capture() {
   const out: string[] = [];
@@ -72,7 +72,9 @@ describe('npm run collect', () => {
 
   it('--json prints one parseable document', async () => {
     const { out, write } = capture();
-    expect(await runCollect([...base(), '--json', '--samples', '1', '--name', 'lab-adc', '--counters', 'CurrentSessions'], env(), write.out, write.err)).toBe(EXIT.ok);
+    expect(await runCollect([...base(), '--json', '--samples', '1', '--name', 'lab-adc', '--counters', 'CurrentSessions'], env(), write.out, write.err)).toBe(
+      EXIT.ok,
+    );
     const doc = JSON.parse(out.join('\n')) as { summary: { appliances: { name: string; outcome: string }[] }; metrics: { metricName: string }[] };
     expect(doc.summary.appliances).toEqual([expect.objectContaining({ name: 'lab-adc', outcome: 'ok' })]);
     expect(doc.metrics.map((m) => m.metricName)).toContain('CurrentSessions');

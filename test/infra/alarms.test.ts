@@ -1,20 +1,23 @@
-import { NestedStack, Stack } from 'aws-cdk-lib';
+import { NestedStack, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { MAX_APPLIANCE_ALARMS_PER_TEMPLATE } from '../../infra/constructs/mptcp-monitoring.js';
+import { FALLBACK_ALARM_METRICS, PROTOCOL_ERROR_PRIORITY } from '../../infra/model/alarm-plan.js';
 import { ALLOCATION_FAILURE_METRICS, JOIN_REJECTION_METRICS } from '../../lambda/catalog/catalog.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 import { planRunBudget } from '../../lambda/core/budget.js';
 import { HEALTH_METRICS } from '../../lambda/metrics/health.js';
-import { MAX_APPLIANCE_ALARMS_PER_TEMPLATE } from '../../infra/constructs/mptcp-monitoring.js';
-import { FALLBACK_ALARM_METRICS, PROTOCOL_ERROR_PRIORITY } from '../../infra/model/alarm-plan.js';
-import { configWith, manyAppliances, onlyResource, resourcesOf, synthConfig, type ConfigInput } from './helpers.js';
+import { type ConfigInput, configWith, manyAppliances, onlyResource, resourcesOf, synthConfig } from './helpers.js';
 
 type AlarmProps = Record<string, unknown> & {
   AlarmDescription: unknown;
   AlarmActions?: unknown[];
   OKActions?: unknown[];
   MetricName?: string;
-  Metrics?: { Expression?: string; MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string; Value: string }[] }; Stat: string; Period: number } }[];
+  Metrics?: {
+    Expression?: string;
+    MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string; Value: string }[] }; Stat: string; Period: number };
+  }[];
 };
 
 function alarmsOf(template: Template): Record<string, AlarmProps> {
@@ -114,7 +117,14 @@ describe('alarms for the default selection', () => {
 
   it('watch the collector function: errors, throttles, duration near its timeout', () => {
     const byId = (suffix: string) => Object.entries(all).find(([id]) => id.includes(`CollectorAlarms${suffix}`))![1];
-    expect(byId('CollectorErrors')).toMatchObject({ MetricName: 'Errors', Namespace: 'AWS/Lambda', Statistic: 'Sum', Threshold: 0, EvaluationPeriods: 2, Period: 300 });
+    expect(byId('CollectorErrors')).toMatchObject({
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+      Statistic: 'Sum',
+      Threshold: 0,
+      EvaluationPeriods: 2,
+      Period: 300,
+    });
     expect(byId('CollectorThrottled')).toMatchObject({ MetricName: 'Throttles', Statistic: 'Sum', Threshold: 0 });
     // 80 % of the 36.5 s the 50 s function waits for appliances: it fires before the handler cuts them off.
     const nearTimeout = byId('CollectorNearTimeout');
@@ -208,7 +218,9 @@ describe('alarm settings from the config', () => {
     const props = alarm(all, 'adc-1', 'ProtocolErrors');
     expect(metricNames(props)).toEqual(PROTOCOL_ERROR_PRIORITY);
     expect(props.Metrics![0]!.Expression).toBe('SUM([m0,m1,m2,m3,m4,m5,m6,m7,m8,m9])');
-    const chosen = synthConfig(configWith({ counters: 'all', alarms: { protocolErrors: { metrics: ['DuplicateMappingErrors', 'RssFilterFailures'] } } })).template;
+    const chosen = synthConfig(
+      configWith({ counters: 'all', alarms: { protocolErrors: { metrics: ['DuplicateMappingErrors', 'RssFilterFailures'] } } }),
+    ).template;
     expect(metricNames(alarm(chosen, 'adc-1', 'ProtocolErrors'))).toEqual(['DuplicateMappingErrors', 'RssFilterFailures']);
   });
 });
@@ -217,13 +229,15 @@ describe('alarms whose metrics are not selected', () => {
   it('are skipped with a synth-time warning naming the alarm and why', () => {
     const { template, stack } = synthConfig(configWith({ counters: 'CurrentSessions,SessionsCreated' }));
     const ids = Object.keys(alarmsOf(template));
-    expect(ids.filter((id) => id.includes('ApplianceAlarms')).map((id) => id.replace(/^MonitoringApplianceAlarmsadc\d/, '').replace(/[0-9A-F]{8}$/, ''))).toEqual([
-      'CollectionFailing',
-      'CollectionFailing',
-    ]);
+    expect(
+      ids.filter((id) => id.includes('ApplianceAlarms')).map((id) => id.replace(/^MonitoringApplianceAlarmsadc\d/, '').replace(/[0-9A-F]{8}$/, '')),
+    ).toEqual(['CollectionFailing', 'CollectionFailing']);
     const warnings = warningsOf(stack);
     for (const kind of ['protocolErrors', 'resourceExhaustion', 'joinsRejected', 'sessionsWithoutSubflows', 'fallbacks']) {
-      expect(warnings.some((w) => w.startsWith(`The ${kind} alarm is not created: `)), kind).toBe(true);
+      expect(
+        warnings.some((w) => w.startsWith(`The ${kind} alarm is not created: `)),
+        kind,
+      ).toBe(true);
     }
     expect(warnings.find((w) => w.startsWith('The sessionsWithoutSubflows alarm'))).toContain('CurrentSessionsWithoutSubflows is not in the counter selection');
   });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { synthesizeCollectorAsset, type CollectorAsset } from '../support/collector-asset.js';
+import { type CollectorAsset, synthesizeCollectorAsset } from '../support/collector-asset.js';
 
 /**
  * Bundles the handler for real (esbuild, locally), as `cdk deploy` would, and loads the bundle the way the

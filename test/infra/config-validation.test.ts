@@ -13,7 +13,7 @@ import {
   validateConfig,
 } from '../../infra/config/load-config.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
-import { APPLIANCES, configWith, manyAppliances, type ConfigInput } from './helpers.js';
+import { APPLIANCES, type ConfigInput, configWith, manyAppliances } from './helpers.js';
 
 const FILE = 'mptcp-monitoring.json';
 
@@ -151,7 +151,9 @@ describe('config file validation: each error names the field and says what is al
   });
 
   it('limits the function timeout to the interval minus 10 seconds', () => {
-    expect(problemsOf(configWith({ function: { timeoutSeconds: 55 } }))).toContain(`${FILE}: function.timeoutSeconds must be at most 50 with a 1-minute schedule`);
+    expect(problemsOf(configWith({ function: { timeoutSeconds: 55 } }))).toContain(
+      `${FILE}: function.timeoutSeconds must be at most 50 with a 1-minute schedule`,
+    );
     expect(() => validateConfig(configWith({ schedule: { rateMinutes: 5 }, function: { timeoutSeconds: 290 } }), FILE)).not.toThrow();
   });
 

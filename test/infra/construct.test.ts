@@ -44,11 +44,16 @@ describe('MptcpMonitoring in a user stack', () => {
     expect(onlyResource(template, 'AWS::Logs::LogGroup')).toMatchObject({ Properties: { RetentionInDays: 7 }, DeletionPolicy: 'Delete' });
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Threshold: 3, AlarmActions: [{ Ref: stack.getLogicalId(topic.node.defaultChild as sns.CfnTopic) }] });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Threshold: 3,
+      AlarmActions: [{ Ref: stack.getLogicalId(topic.node.defaultChild as sns.CfnTopic) }],
+    });
   });
 
   it('validates its props with messages that name the prop', () => {
-    expect(() => userStack({ appliances: [{ ...APPLIANCES[0]!, url: 'adc-1' }] })).toThrow(/MptcpMonitoring: invalid appliances: appliances\[0\] \(adc-1\)\.url must be/);
+    expect(() => userStack({ appliances: [{ ...APPLIANCES[0]!, url: 'adc-1' }] })).toThrow(
+      /MptcpMonitoring: invalid appliances: appliances\[0\] \(adc-1\)\.url must be/,
+    );
     expect(() => userStack({ counters: 'Nope' })).toThrow(/unknown counter "Nope"/);
     expect(() => userStack({ namespace: 'AWS/MPTCP' })).toThrow('namespace must not start with "AWS/"');
     expect(() => userStack({ interval: Duration.seconds(90) })).toThrow('interval must be a whole number of minutes');

@@ -15,7 +15,10 @@ describe('the cost estimate', () => {
     const all = estimate('all');
     expect(all.alarms).toBe(6);
     expect(all.alarmMetrics).toBe(1 + 10 + 5 + 2 + 1 + 5);
-    expect(all.totalUsd).toBeCloseTo(all.lines.reduce((sum, l) => sum + l.monthlyUsd, 0), 10);
+    expect(all.totalUsd).toBeCloseTo(
+      all.lines.reduce((sum, l) => sum + l.monthlyUsd, 0),
+      10,
+    );
     expect(estimate('default', 1).totalUsd).toBeGreaterThan(estimate('default').totalUsd);
   });
 

@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import type { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { planApplianceGraphs } from '../../infra/model/dashboard-plan.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 import { HEALTH_METRICS } from '../../lambda/metrics/health.js';
-import { planApplianceGraphs } from '../../infra/model/dashboard-plan.js';
 import { configWith, manyAppliances, onlyResource, resourcesOf, synthConfig } from './helpers.js';
 
 interface Widget {
@@ -118,7 +118,9 @@ describe('the dashboard', () => {
 
   it('uses one line per appliance (SEARCH) for the fleet graphs', () => {
     const fleet = body.widgets.find((w) => w.properties.title === 'Fleet: collection success (1 ok, 0 failed)')!;
-    expect(fleet.properties.metrics).toEqual([[expect.objectContaining({ expression: `SEARCH('{"NetScaler/MPTCP",Appliance} MetricName="CollectionSuccess"', 'Minimum', 60)` })]]);
+    expect(fleet.properties.metrics).toEqual([
+      [expect.objectContaining({ expression: `SEARCH('{"NetScaler/MPTCP",Appliance} MetricName="CollectionSuccess"', 'Minimum', 60)` })],
+    ]);
   });
 });
 

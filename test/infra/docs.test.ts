@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { configFileSchema } from '../../infra/config/file-schema.js';
 import { ALARM_DEFAULTS, type AlarmKind } from '../../infra/model/alarm-plan.js';
 import { ALARM_SUFFIX, runbookLink } from '../../infra/model/alarm-text.js';
@@ -29,7 +29,9 @@ describe('the operator docs match the code', () => {
   });
 
   it('the alarm runbook in the README states the default thresholds', () => {
-    const table = doc().split('\n').filter((line) => line.startsWith('| '));
+    const table = doc()
+      .split('\n')
+      .filter((line) => line.startsWith('| '));
     for (const [kind, suffix] of Object.entries(ALARM_SUFFIX) as [AlarmKind, string][]) {
       const row = table.find((line) => line.startsWith(`| ${suffix} |`));
       expect(row, suffix).toBeDefined();

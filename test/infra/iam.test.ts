@@ -114,7 +114,10 @@ describe('the Scheduler role', () => {
           StringEquals: {
             'aws:SourceAccount': { Ref: 'AWS::AccountId' },
             'aws:SourceArn': {
-              'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule-group/default']],
+              'Fn::Join': [
+                '',
+                ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule-group/default'],
+              ],
             },
           },
         },

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { resolveSelection } from '../../lambda/catalog/selection.js';
 import {
   ALARM_DEFAULTS,
   APPLIANCE_ALARM_KINDS,
@@ -9,6 +8,7 @@ import {
   settingsFor,
 } from '../../infra/model/alarm-plan.js';
 import { defaultTimeoutSeconds, maxTimeoutSeconds, shard } from '../../infra/model/sizing.js';
+import { resolveSelection } from '../../lambda/catalog/selection.js';
 
 describe('sizing', () => {
   it('gives the function the interval minus 10 s, at most 5 minutes by default and 900 s at all', () => {
@@ -41,7 +41,10 @@ describe('the per-appliance alarm plan', () => {
   });
 
   it('fixes collectionFailing to the schedule interval and a threshold of 1', () => {
-    const plan = planApplianceAlarms(resolveSelection('default'), { intervalMinutes: 5, overrides: { collectionFailing: { periodMinutes: 60, threshold: 7 } } });
+    const plan = planApplianceAlarms(resolveSelection('default'), {
+      intervalMinutes: 5,
+      overrides: { collectionFailing: { periodMinutes: 60, threshold: 7 } },
+    });
     expect(plan.alarms[0]).toMatchObject({ kind: 'collectionFailing', treatMissingData: 'breaching', settings: { periodMinutes: 5, threshold: 1 } });
   });
 

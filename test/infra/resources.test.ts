@@ -7,7 +7,10 @@ describe('the stack for a two-appliance config', () => {
 
   it('has exactly the expected resources', () => {
     const counts = Object.fromEntries(
-      Object.values(template.toJSON().Resources as Record<string, { Type: string }>).reduce((map, r) => map.set(r.Type, (map.get(r.Type) ?? 0) + 1), new Map<string, number>()),
+      Object.values(template.toJSON().Resources as Record<string, { Type: string }>).reduce(
+        (map, r) => map.set(r.Type, (map.get(r.Type) ?? 0) + 1),
+        new Map<string, number>(),
+      ),
     );
     expect(counts).toEqual({
       'AWS::DynamoDB::Table': 1,
@@ -122,11 +125,7 @@ describe('configuration choices', () => {
     const schedules = Object.values(resourcesOf(template, 'AWS::Scheduler::Schedule'));
     expect(schedules).toHaveLength(3);
     const inputs = schedules.map((s) => JSON.parse((s.Properties!.Target as { Input: string }).Input).appliances.map((a: { name: string }) => a.name));
-    expect(inputs).toEqual([
-      ['adc-001', 'adc-002', 'adc-003'],
-      ['adc-004', 'adc-005', 'adc-006'],
-      ['adc-007'],
-    ]);
+    expect(inputs).toEqual([['adc-001', 'adc-002', 'adc-003'], ['adc-004', 'adc-005', 'adc-006'], ['adc-007']]);
     expect(schedules.every((s) => s.Properties!.ScheduleExpression === 'rate(5 minutes)')).toBe(true);
     // All shards share one invoke role.
     expect(new Set(schedules.map((s) => JSON.stringify((s.Properties!.Target as { RoleArn: unknown }).RoleArn))).size).toBe(1);
@@ -150,7 +149,13 @@ describe('configuration choices', () => {
 
   it('passes namespace, counters, concurrency and storage resolution to the function', () => {
     const { template } = synthConfig(
-      configWith({ namespace: 'Edge/MPTCP', counters: ['CurrentSessions', ' ChecksumErrors '], schedule: { concurrency: 4 }, storageResolution: 1, function: { memoryMiB: 512 } }),
+      configWith({
+        namespace: 'Edge/MPTCP',
+        counters: ['CurrentSessions', ' ChecksumErrors '],
+        schedule: { concurrency: 4 },
+        storageResolution: 1,
+        function: { memoryMiB: 512 },
+      }),
     );
     const fn = onlyResource(template, 'AWS::Lambda::Function').Properties;
     expect(fn.MemorySize).toBe(512);
@@ -167,7 +172,9 @@ describe('configuration choices', () => {
     const never = onlyResource(synthConfig(configWith({ function: { logRetentionDays: 'infinite', retainLogGroup: false } })).template, 'AWS::Logs::LogGroup');
     expect(never.Properties).not.toHaveProperty('RetentionInDays');
     expect(never.DeletionPolicy).toBe('Delete');
-    expect(onlyResource(synthConfig(configWith({ function: { logRetentionDays: 365 } })).template, 'AWS::Logs::LogGroup').Properties).toEqual({ RetentionInDays: 365 });
+    expect(onlyResource(synthConfig(configWith({ function: { logRetentionDays: 365 } })).template, 'AWS::Logs::LogGroup').Properties).toEqual({
+      RetentionInDays: 365,
+    });
   });
 
   it('notifies an existing topic instead of creating one', () => {

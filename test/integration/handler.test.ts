@@ -1,12 +1,12 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { createServer, type Socket } from 'node:net';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createAwsClients } from '../../lambda/aws/clients.js';
 import { ConfigurationError } from '../../lambda/config/appliance.js';
 import { CollectorError } from '../../lambda/errors.js';
 import { createHandler } from '../../lambda/handler.js';
 import { createMemoryLogger } from '../../lambda/logger.js';
-import { startSimulator, type Simulator } from '../../simulator/index.js';
+import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { countdownContext } from '../support/lambda-context.js';
 import { describeWithMoto } from '../support/moto.js';
 import { createSecret, createStateTable, listMetricValues, readMetricSum, uniqueName, updateSecret } from '../support/moto-aws.js';
@@ -25,8 +25,7 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
   let suffix = '';
   const n = (i: number) => `adc-${i}-${suffix}`;
   const appliances = () => sims.map((sim, i) => ({ name: n(i + 1), url: sim.url, secretId: secretIds[i]!, tlsServerName: sim.serverName }));
-  const newHandler = (env: Record<string, string> = {}) =>
-    createHandler({ env: { STATE_TABLE_NAME: table, METRIC_NAMESPACE: namespace, ...env }, logger });
+  const newHandler = (env: Record<string, string> = {}) => createHandler({ env: { STATE_TABLE_NAME: table, METRIC_NAMESPACE: namespace, ...env }, logger });
   const sum = (metric: string, appliance = n(1)) => readMetricSum(namespace, metric, appliance, testStart, new Date(Date.now() + 60_000));
   const values = async (metric: string, appliance = n(1)) =>
     (await listMetricValues(namespace, metric, appliance, testStart, new Date(Date.now() + 60_000))).map((v) => v.value);
@@ -36,7 +35,12 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
       const sim = await startSimulator({ seed: 10 + i, initialCounters: 'zero' });
       sims.push(sim);
       // The CA comes from the secret, as operators are told to store it.
-      secretIds.push(await createSecret(uniqueName(`netscaler/adc-${i + 1}`), JSON.stringify({ username: sim.username, password: sim.password, caCertificate: sim.caCertificate })));
+      secretIds.push(
+        await createSecret(
+          uniqueName(`netscaler/adc-${i + 1}`),
+          JSON.stringify({ username: sim.username, password: sim.password, caCertificate: sim.caCertificate }),
+        ),
+      );
     }
   });
   afterAll(async () => Promise.all(sims.map((sim) => sim.close())));
@@ -73,7 +77,10 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
     const handler = newHandler();
     for (const remaining of [49_997, 15_001, 20_003, 74_999, 31_337]) {
       const deadline = Date.now() + remaining;
-      const summary = await handler({ appliances: appliances().slice(0, 1) }, { awsRequestId: `r-${remaining}`, getRemainingTimeInMillis: () => deadline - Date.now() });
+      const summary = await handler(
+        { appliances: appliances().slice(0, 1) },
+        { awsRequestId: `r-${remaining}`, getRemainingTimeInMillis: () => deadline - Date.now() },
+      );
       expect(summary.appliances[0]?.outcome, `remaining ${remaining}`).toBe('ok');
     }
     expect(logger.lines.filter((l) => l.includes('"run finished"'))).toHaveLength(5);
@@ -144,7 +151,12 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
     try {
       const summary = await handler({ appliances: appliances().slice(2) }, context());
       expect(summary.appliances[0]!.outcome).toBe('ok');
-      expect(sim.requests().filter((r) => r.path.endsWith('/login')).map((r) => r.status)).toEqual([201, 401, 201]);
+      expect(
+        sim
+          .requests()
+          .filter((r) => r.path.endsWith('/login'))
+          .map((r) => r.status),
+      ).toEqual([201, 401, 201]);
     } finally {
       sim.setCredentials(sim.username, 'sim-password');
       await updateSecret(secretIds[2]!, JSON.stringify({ username: sim.username, password: 'sim-password', caCertificate: sim.caCertificate }));

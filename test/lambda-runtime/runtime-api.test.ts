@@ -6,9 +6,9 @@
  * runs whole collections against a simulated appliance and moto_server.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../simulator/index.js';
-import { synthesizeCollectorAsset, type CollectorAsset } from '../support/collector-asset.js';
-import { describeWithLambdaRuntime, startLambdaRuntime, type InvocationResult, type LambdaRuntime } from '../support/lambda-runtime.js';
+import { type Simulator, startSimulator } from '../../simulator/index.js';
+import { type CollectorAsset, synthesizeCollectorAsset } from '../support/collector-asset.js';
+import { describeWithLambdaRuntime, type InvocationResult, type LambdaRuntime, startLambdaRuntime } from '../support/lambda-runtime.js';
 import { describeWithMoto, motoEnvironment } from '../support/moto.js';
 import { createSecret, createStateTable, readMetricSum, uniqueName } from '../support/moto-aws.js';
 
@@ -67,7 +67,10 @@ describeWithLambdaRuntime('the bundled collector in the real Lambda runtime inte
   });
 
   it('reports a rejected invocation as the error the runtime posted, naming the bad field', async () => {
-    const result = await runtime.invoke({ appliances: [appliance('adc-1'), appliance('adc-2', { url: 'ftp://adc-2.example.net' })] }, { timeoutMs: TIMEOUT_MS });
+    const result = await runtime.invoke(
+      { appliances: [appliance('adc-1'), appliance('adc-2', { url: 'ftp://adc-2.example.net' })] },
+      { timeoutMs: TIMEOUT_MS },
+    );
 
     expect(result.outcome, JSON.stringify(result, null, 2)).toBe('error');
     expect(result.phase).toBe('invoke');
@@ -134,7 +137,10 @@ describeWithLambdaRuntime('the bundled collector in the real Lambda runtime inte
     );
     expect(timedOut.outcome).toBe('timeout');
     expect(timedOut.pid).toBe(warmPid);
-    expect(timedOut.error).toEqual({ errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${timedOut.requestId} Error: Task timed out after 0.30 seconds` });
+    expect(timedOut.error).toEqual({
+      errorType: 'Sandbox.Timedout',
+      errorMessage: `RequestId: ${timedOut.requestId} Error: Task timed out after 0.30 seconds`,
+    });
     expect(timedOut.exit).toEqual({ code: null, signal: 'SIGKILL' });
     // Not before the deadline by the wall clock (durationMs runs on the monotonic clock, which may differ by 1 ms).
     expect(Date.now()).toBeGreaterThanOrEqual(timedOut.deadlineMs!);
@@ -152,10 +158,16 @@ describeWithLambdaRuntime('the bundled collector in the real Lambda runtime inte
   });
 
   it('reports a process that dies during an invocation as a crash and starts a new one', async () => {
-    const crashed = await runtime.invoke({ appliances: [appliance('adc-1')] }, { timeoutMs: TIMEOUT_MS, onDispatch: ({ pid }) => process.kill(pid, 'SIGSEGV') });
+    const crashed = await runtime.invoke(
+      { appliances: [appliance('adc-1')] },
+      { timeoutMs: TIMEOUT_MS, onDispatch: ({ pid }) => process.kill(pid, 'SIGSEGV') },
+    );
     expect(crashed.outcome).toBe('crash');
     expect(crashed.exit).toEqual({ code: null, signal: 'SIGSEGV' });
-    expect(crashed.error).toEqual({ errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${crashed.requestId} Error: Runtime exited with signal: SIGSEGV` });
+    expect(crashed.error).toEqual({
+      errorType: 'Runtime.ExitError',
+      errorMessage: `RequestId: ${crashed.requestId} Error: Runtime exited with signal: SIGSEGV`,
+    });
     expect(runtime.pid).toBeUndefined();
 
     const next = await runtime.invoke({ appliances: [] }, { timeoutMs: TIMEOUT_MS });

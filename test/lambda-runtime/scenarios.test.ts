@@ -5,12 +5,12 @@
  */
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../simulator/index.js';
-import { synthesizeCollectorAsset, type CollectorAsset } from '../support/collector-asset.js';
-import { startFaultProxy, type FaultProxy, type InjectedFault } from '../support/fault-proxy.js';
-import { describeWithLambdaRuntime, startLambdaRuntime, type InvocationResult, type LambdaRuntime } from '../support/lambda-runtime.js';
+import { type Simulator, startSimulator } from '../../simulator/index.js';
+import { type CollectorAsset, synthesizeCollectorAsset } from '../support/collector-asset.js';
+import { type FaultProxy, type InjectedFault, startFaultProxy } from '../support/fault-proxy.js';
+import { describeWithLambdaRuntime, type InvocationResult, type LambdaRuntime, startLambdaRuntime } from '../support/lambda-runtime.js';
 import { describeWithMoto, motoEnvironment } from '../support/moto.js';
-import { createSecret, createStateTable, readMetricSum, listMetricValues, uniqueName, updateSecret } from '../support/moto-aws.js';
+import { createSecret, createStateTable, listMetricValues, readMetricSum, uniqueName, updateSecret } from '../support/moto-aws.js';
 
 /** The 1-minute schedule's timeout, give or take: never a round number. */
 const timeoutMs = () => 49_000 + randomInt(1, 998);
@@ -27,15 +27,20 @@ describeWithMoto('the bundled function end to end, as Lambda runs it', (moto) =>
     let testStart: Date;
     let suffix = '';
     const name = (i: number) => `rt-adc-${i + 1}-${suffix}`;
-    const applianceList = (...indexes: number[]) => indexes.map((i) => ({ name: name(i), url: sims[i]!.url, secretId: secretIds[i]!, tlsServerName: sims[i]!.serverName }));
+    const applianceList = (...indexes: number[]) =>
+      indexes.map((i) => ({ name: name(i), url: sims[i]!.url, secretId: secretIds[i]!, tlsServerName: sims[i]!.serverName }));
     const sum = (metric: string, i = 0) => readMetricSum(namespace, metric, name(i), testStart, new Date(Date.now() + 60_000));
-    const values = async (metric: string, i = 0) => (await listMetricValues(namespace, metric, name(i), testStart, new Date(Date.now() + 60_000))).map((v) => v.value);
+    const values = async (metric: string, i = 0) =>
+      (await listMetricValues(namespace, metric, name(i), testStart, new Date(Date.now() + 60_000))).map((v) => v.value);
 
     const invoke = (...indexes: number[]) => invokeWithin(timeoutMs(), ...indexes);
     const invokeWithin = async (timeout: number, ...indexes: number[]): Promise<InvocationResult> => {
       const result = await runtime.invoke({ appliances: applianceList(...indexes) }, { timeoutMs: timeout });
       expect(result.durationMs, 'inside its budget').toBeLessThan(timeout);
-      expect(result.logs.some((line) => line.includes('"run finished"') || line.includes('run failed: nothing was published')), 'the run ends with its own log line').toBe(true);
+      expect(
+        result.logs.some((line) => line.includes('"run finished"') || line.includes('run failed: nothing was published')),
+        'the run ends with its own log line',
+      ).toBe(true);
       return result;
     };
     const summaryOf = (result: InvocationResult) => {
@@ -47,7 +52,12 @@ describeWithMoto('the bundled function end to end, as Lambda runs it', (moto) =>
       for (let i = 0; i < 3; i++) {
         const sim = await startSimulator({ seed: 40 + i, initialCounters: 'zero' });
         sims.push(sim);
-        secretIds.push(await createSecret(uniqueName(`netscaler/rt-${i + 1}`), JSON.stringify({ username: sim.username, password: sim.password, caCertificate: sim.caCertificate })));
+        secretIds.push(
+          await createSecret(
+            uniqueName(`netscaler/rt-${i + 1}`),
+            JSON.stringify({ username: sim.username, password: sim.password, caCertificate: sim.caCertificate }),
+          ),
+        );
       }
       proxy = await startFaultProxy(moto.endpoint, (operation, _call, body) => fault(operation, body));
       const table = uniqueName('mptcp-state');

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CollectorError } from '../../lambda/errors.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
 import { NitroClient, type NitroTarget } from '../../lambda/nitro/client.js';
-import { generateUntrustedCa, startSimulator, type Simulator } from '../../simulator/index.js';
+import { generateUntrustedCa, type Simulator, startSimulator } from '../../simulator/index.js';
 
 let sim: Simulator;
 let untrustedCa: string;
@@ -28,7 +28,9 @@ async function readStat(t: NitroTarget = target(), options: { signal?: AbortSign
   const logger = createMemoryLogger();
   const client = new NitroClient(t, { logger, signal: options.signal, requestTimeoutMs: 5_000 });
   try {
-    const answer = await client.withSession({ ...credentials(), ...(options.password && { password: options.password }) }, (session) => session.getStat('protocolmptcp'));
+    const answer = await client.withSession({ ...credentials(), ...(options.password && { password: options.password }) }, (session) =>
+      session.getStat('protocolmptcp'),
+    );
     return { answer, logger };
   } finally {
     await client.close();
@@ -68,7 +70,9 @@ describe('NITRO client over real TLS', () => {
     for (const caCertificate of [untrustedCa, undefined]) {
       const error = await failure(readStat(target({ caCertificate })));
       expect(error.errorClass).toBe('transport-error');
-      expect(error.message).toMatch(/TLS verification failed \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|CERT_SIGNATURE_FAILURE)\)/);
+      expect(error.message).toMatch(
+        /TLS verification failed \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|CERT_SIGNATURE_FAILURE)\)/,
+      );
       expect(error.message).toContain('"caCertificate"');
     }
     expect(sim.requests()).toEqual([]);
@@ -143,7 +147,10 @@ describe('NITRO client over real TLS', () => {
   ])('never lets an appliance echo a %s password back into an error message, however it is excerpted', async (_kind, password) => {
     const redactor = new Redactor();
     redactor.add(password);
-    sim.injectFault({ kind: 'text', status: 500, body: `ERROR: login for nsroot-reader with password ${password} refused; details follow ${'.'.repeat(60)}` }, { on: 'stat' });
+    sim.injectFault(
+      { kind: 'text', status: 500, body: `ERROR: login for nsroot-reader with password ${password} refused; details follow ${'.'.repeat(60)}` },
+      { on: 'stat' },
+    );
     const client = new NitroClient(target(), { logger: createMemoryLogger('DEBUG', redactor), scrub: (text) => redactor.scrub(text) });
     try {
       const error = await failure(client.withSession(credentials(), (session) => session.getStat('protocolmptcp')));

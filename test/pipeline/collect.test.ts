@@ -6,7 +6,7 @@ import { CollectorError } from '../../lambda/errors.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
 import type { ApplianceCredentials, CredentialSource, Datum, SampleStore } from '../../lambda/pipeline/ports.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
-import { startSimulator, type Simulator } from '../../simulator/index.js';
+import { type Simulator, startSimulator } from '../../simulator/index.js';
 
 const sims: Simulator[] = [];
 let clock = 1_700_000_000_000;
@@ -35,7 +35,8 @@ function setup(options: { store?: SampleStore; credentials?: CredentialSource; c
   const logger = createMemoryLogger('DEBUG', redactor);
   const sink = new DryRunSink();
   const credentials =
-    options.credentials ?? new StaticCredentialSource(new Map(sims.flatMap((sim, i) => [[`secret/adc-${i + 1}`, { username: sim.username, password: sim.password }]])));
+    options.credentials ??
+    new StaticCredentialSource(new Map(sims.flatMap((sim, i) => [[`secret/adc-${i + 1}`, { username: sim.username, password: sim.password }]])));
   const deps = { credentials, store: options.store ?? new InMemorySampleStore(), sink, logger, redactor, now: () => clock };
   const selection = resolveSelection(options.counters ?? 'default');
   // Lambda's remaining time is an integer that is rarely round: 16,497 ms leaves a 9,697 ms collection window.
@@ -46,7 +47,8 @@ function setup(options: { store?: SampleStore; credentials?: CredentialSource; c
   return { run, logger, sink };
 }
 
-const datumValue = (datums: readonly Datum[], metricName: string, appliance = 'adc-1') => datums.find((d) => d.metricName === metricName && d.appliance === appliance)?.value;
+const datumValue = (datums: readonly Datum[], metricName: string, appliance = 'adc-1') =>
+  datums.find((d) => d.metricName === metricName && d.appliance === appliance)?.value;
 
 describe('collecting an appliance (pipeline against the simulator)', () => {
   it('publishes gauges on the first sample and exact counter deltas from the second', async () => {

@@ -8,8 +8,8 @@ import { resolveSelection } from '../../lambda/catalog/selection.js';
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
 import type { Datum, DatumOutcome, MetricSink, PublishReport, SampleStore } from '../../lambda/pipeline/ports.js';
-import { NothingPublishedError, runCollection, type RunResult } from '../../lambda/pipeline/run-collection.js';
-import { startSimulator, type Simulator } from '../../simulator/index.js';
+import { NothingPublishedError, type RunResult, runCollection } from '../../lambda/pipeline/run-collection.js';
+import { type Simulator, startSimulator } from '../../simulator/index.js';
 
 /** A sink whose next publish can be told what to do with counter datums; it keeps what CloudWatch would hold. */
 type Failure = 'failed' | 'uncertain-but-stored' | 'everything-failed';

@@ -9,7 +9,7 @@ import { resolveSelection } from '../../lambda/catalog/selection.js';
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
-import { startSimulator, type Simulator } from '../../simulator/index.js';
+import { type Simulator, startSimulator } from '../../simulator/index.js';
 
 describe('the time budget of a run', () => {
   let slow: Simulator;
@@ -31,7 +31,13 @@ describe('the time budget of a run', () => {
     const deps = { credentials, store: new InMemorySampleStore(), sink: new DryRunSink(), logger: createMemoryLogger('DEBUG', redactor), redactor };
     return runCollection({ appliances, selection: resolveSelection('default'), concurrency, remainingMs }, deps);
   }
-  const at = (sim: Simulator, name: string, secretId: string): ApplianceConfig => ({ name, url: sim.url, secretId, caCertificate: sim.caCertificate, haMode: 'any' });
+  const at = (sim: Simulator, name: string, secretId: string): ApplianceConfig => ({
+    name,
+    url: sim.url,
+    secretId,
+    caCertificate: sim.caCertificate,
+    haMode: 'any',
+  });
 
   it('collects the healthy appliances although 10 appliances drip their answers and fill every slot (regression)', async () => {
     slow.injectFault({ kind: 'drip', intervalMs: 200, bytes: 1 }, { on: 'stat', times: Number.POSITIVE_INFINITY });

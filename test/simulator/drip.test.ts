@@ -1,7 +1,7 @@
 import { createHook } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../simulator/index.js';
+import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { getStat, login, loginBody, openResponse, send } from './https-client.js';
 
 interface Chunk {

@@ -2,8 +2,9 @@
  * A minimal HTTPS client for the simulator's tests: node:https, trusting only the CA it is given, raw body text
  * (so exact 64-bit integers can be checked before any JSON parsing).
  */
-import { request as httpsRequest, type Agent } from 'node:https';
+
 import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { type Agent, request as httpsRequest } from 'node:https';
 import type { Simulator } from '../../simulator/index.js';
 
 export interface HttpResult {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../simulator/index.js';
+import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { getStat, login, loginBody, send } from './https-client.js';
 
 const PASSWORD = 'Un1que-Passw0rd!';
@@ -85,7 +85,12 @@ describe('request log', () => {
     expect(serialized).not.toContain(PASSWORD);
     expect(serialized).not.toContain(encodeURIComponent(PASSWORD));
     expect(serialized).toContain('collector');
-    expect(sim.requests().filter((entry) => entry.credentialsInUrl).map((entry) => [entry.path, entry.query])).toEqual([
+    expect(
+      sim
+        .requests()
+        .filter((entry) => entry.credentialsInUrl)
+        .map((entry) => [entry.path, entry.query]),
+    ).toEqual([
       ['/nitro/v1/stat/protocolmptcp', 'password=[REDACTED]'],
       ['/nitro/v1/stat/[REDACTED]', ''],
     ]);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSimulator, type RequestLogEntry, type Simulator } from '../../simulator/index.js';
+import { type RequestLogEntry, type Simulator, startSimulator } from '../../simulator/index.js';
 import { getStat, json, login, loginBody, send } from './https-client.js';
 
 const logOut = (sim: Simulator, session: string) => send(sim, 'POST', '/nitro/v1/config/logout', { session, body: { logout: {} } });
@@ -83,7 +83,12 @@ describe('session tags', () => {
     expect(json(refused)['errorcode']).toBe(445);
     const none = undefined;
     expect(sim.requests().map((entry) => entry.sessionTag)).toEqual([none, none, none, none, none, none, 's1', 's2', 's3', none]);
-    expect(sim.requests().slice(0, 6).every((entry) => !('sessionTag' in entry))).toBe(true);
+    expect(
+      sim
+        .requests()
+        .slice(0, 6)
+        .every((entry) => !('sessionTag' in entry)),
+    ).toBe(true);
   });
 
   it('never reuses a tag, and counts per simulator', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CATALOG } from '../../lambda/catalog/catalog.js';
-import { RawJson, startSimulator, type Simulator } from '../../simulator/index.js';
+import { RawJson, type Simulator, startSimulator } from '../../simulator/index.js';
 import { getStat, json, login, send } from './https-client.js';
 
 const INTEGER_FIELDS = CATALOG.filter((m) => m.kind !== 'rate').map((m) => m.nitroName);
@@ -135,12 +135,7 @@ describe('stat/protocolmptcp', () => {
     await getStat(sim, session, '?args=clearstats:full');
     expect(sim.getCounters()['mptcptotmpcapsession']).toBe(0n);
 
-    expect(sim.requests().map((entry) => entry.query)).toEqual([
-      '',
-      'attrs=mptcptotmpcapsession',
-      'args=clearstats:basic',
-      'args=clearstats:full',
-    ]);
+    expect(sim.requests().map((entry) => entry.query)).toEqual(['', 'attrs=mptcptotmpcapsession', 'args=clearstats:basic', 'args=clearstats:full']);
   });
 
   it('clearStats() zeroes counters and rates but not gauges', () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { generateUntrustedCa, startSimulator, type Simulator } from '../../simulator/index.js';
+import { generateUntrustedCa, type Simulator, startSimulator } from '../../simulator/index.js';
 import { getStat, json, login, loginBody, send } from './https-client.js';
 
 const SESSION_EXPIRED = { errorcode: 444, message: 'Session expired or killed. Please login again', severity: 'ERROR' };

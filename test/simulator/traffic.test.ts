@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CATALOG } from '../../lambda/catalog/catalog.js';
-import { startSimulator, type Simulator } from '../../simulator/index.js';
+import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { getStat, json, login } from './https-client.js';
 
 const COUNTERS = CATALOG.filter((m) => m.kind === 'counter').map((m) => m.nitroName);

@@ -6,9 +6,9 @@
  * would hold millions of datapoints). Independent lanes (own appliances, table, proxy) run side by side.
  */
 import { randomBytes } from 'node:crypto';
-import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { createCloudWatchClient, createDynamoDbClient, createSecretsManagerClient, type AwsClientSettings } from '../../lambda/aws/clients.js';
+import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { type AwsClientSettings, createCloudWatchClient, createDynamoDbClient, createSecretsManagerClient } from '../../lambda/aws/clients.js';
 import { CloudWatchMetricSink } from '../../lambda/aws/cloudwatch-sink.js';
 import { SecretsManagerCredentialSource } from '../../lambda/aws/secrets.js';
 import { DynamoDbSampleStore } from '../../lambda/aws/state-store.js';
@@ -16,12 +16,12 @@ import { resolveSelection } from '../../lambda/catalog/selection.js';
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
 import type { CollectorDependencies } from '../../lambda/pipeline/collect-appliance.js';
-import { NothingPublishedError, runCollection, type RunResult } from '../../lambda/pipeline/run-collection.js';
-import { startSimulator, type Simulator } from '../../simulator/index.js';
-import { startFaultProxy, type FaultProxy, type InjectedFault } from '../support/fault-proxy.js';
+import { NothingPublishedError, type RunResult, runCollection } from '../../lambda/pipeline/run-collection.js';
+import { type Simulator, startSimulator } from '../../simulator/index.js';
+import { type FaultProxy, type InjectedFault, startFaultProxy } from '../support/fault-proxy.js';
 import { ApplianceLedger, COUNTERS } from './ledger.js';
-import { datumKey, DeliveryTally, storedDatums } from './observer.js';
-import { SoakPlanner, type AwsFaultRule, type RoundPlan } from './plan.js';
+import { DeliveryTally, datumKey, storedDatums } from './observer.js';
+import { type AwsFaultRule, type RoundPlan, SoakPlanner } from './plan.js';
 
 export interface SoakOptions {
   readonly rounds: number;
@@ -150,11 +150,26 @@ class Lane {
       const password = newPassword(i);
       const sim = await startSimulator({ seed: this.options.seed * 100 + this.index * 10 + i, password, clock: () => this.clock });
       const secretId = `soak/${suffix}/${name}`;
-      await new SecretsManagerClient(moto).send(new CreateSecretCommand({ Name: secretId, SecretString: JSON.stringify({ username: sim.username, password, caCertificate: sim.caCertificate }) }));
+      await new SecretsManagerClient(moto).send(
+        new CreateSecretCommand({ Name: secretId, SecretString: JSON.stringify({ username: sim.username, password, caCertificate: sim.caCertificate }) }),
+      );
       this.allPasswords.add(password);
-      this.appliances.push({ name, sim, secretId, ledger: new ApplianceLedger(name), secretPassword: password, badCredentialsUntil: -1, downUntil: -1, vanished: new Map(), unknownFields: false, failedLogoutTags: new Set() });
+      this.appliances.push({
+        name,
+        sim,
+        secretId,
+        ledger: new ApplianceLedger(name),
+        secretPassword: password,
+        badCredentialsUntil: -1,
+        downUntil: -1,
+        vanished: new Map(),
+        unknownFields: false,
+        failedLogoutTags: new Set(),
+      });
     }
-    this.proxy = await startFaultProxy(this.options.motoEndpoint, (operation, _call, body) => this.faultFor(operation, body), { answerItself: ['PutMetricData'] });
+    this.proxy = await startFaultProxy(this.options.motoEndpoint, (operation, _call, body) => this.faultFor(operation, body), {
+      answerItself: ['PutMetricData'],
+    });
     this.coldStart();
   }
 
@@ -181,14 +196,19 @@ class Lane {
     const kind = operation === 'UpdateItem' ? (body.includes('REMOVE #leaseOwner') ? 'commit' : 'claim') : operation;
     const call = (this.callsThisRound.get(kind) ?? 0) + 1;
     this.callsThisRound.set(kind, call);
-    const rule = this.rules.find((r) => r.operation === kind && (r.calls === 'all' || (r.calls === 'first' && call === 1) || (r.calls === 'second' && call === 2)));
+    const rule = this.rules.find(
+      (r) => r.operation === kind && (r.calls === 'all' || (r.calls === 'first' && call === 1) || (r.calls === 'second' && call === 2)),
+    );
     if (rule) this.faults.add(rule.kind);
     return rule?.fault;
   }
 
   async round(round: number): Promise<void> {
     this.clock = this.t0 + (round + 1) * MINUTE;
-    const plan = this.planner.plan(round, this.appliances.map((a) => a.secretPassword));
+    const plan = this.planner.plan(
+      round,
+      this.appliances.map((a) => a.secretPassword),
+    );
     await this.prepareAppliances(round, plan);
     this.rules = plan.aws;
     this.callsThisRound = new Map();
@@ -229,7 +249,10 @@ class Lane {
         this.allPasswords.add(password);
         sim.setCredentials(sim.username, password);
         await new SecretsManagerClient({ endpoint: this.options.motoEndpoint, region: 'us-east-1' }).send(
-          new PutSecretValueCommand({ SecretId: appliance.secretId, SecretString: JSON.stringify({ username: sim.username, password, caCertificate: sim.caCertificate }) }),
+          new PutSecretValueCommand({
+            SecretId: appliance.secretId,
+            SecretString: JSON.stringify({ username: sim.username, password, caCertificate: sim.caCertificate }),
+          }),
         );
         appliance.secretPassword = password;
         appliance.badCredentialsUntil = -1;
@@ -332,7 +355,8 @@ class Lane {
     this.appliedSeen = this.proxy.applied.length;
     for (const datum of storedDatums(applied)) {
       tally.stored(datumKey(datum));
-      if (!Number.isFinite(datum.value) || datum.value < 0) this.violations.push(`lane ${this.index}: CloudWatch got ${datum.value} for ${datum.metricName} of ${datum.appliance}`);
+      if (!Number.isFinite(datum.value) || datum.value < 0)
+        this.violations.push(`lane ${this.index}: CloudWatch got ${datum.value} for ${datum.metricName} of ${datum.appliance}`);
     }
     const { violations, storedUnanswered } = tally.check();
     this.violations.push(...violations);
@@ -345,7 +369,8 @@ class Lane {
       appliance.sim.clearRequests();
       for (const request of requests) {
         if (request.query !== '') this.violations.push(`${appliance.name}: a request carried a query string (${request.path}?${request.query})`);
-        if (request.path.endsWith('/logout') && request.sessionTag && request.status !== 200 && request.status !== 201) appliance.failedLogoutTags.add(request.sessionTag);
+        if (request.path.endsWith('/logout') && request.sessionTag && request.status !== 200 && request.status !== 201)
+          appliance.failedLogoutTags.add(request.sessionTag);
       }
       for (const tag of appliance.sim.openSessionTags()) {
         if (!appliance.failedLogoutTags.has(tag)) this.violations.push(`${appliance.name}: session ${tag} is open and its logout was never attempted`);
@@ -369,10 +394,13 @@ class Lane {
   async finish(): Promise<void> {
     for (const appliance of this.appliances) {
       const item = await this.readItem(appliance.name);
-      this.violations.push(...appliance.ledger.resolveAtEnd(item?.['committedBy']?.S, item?.['takenAt']?.N === undefined ? undefined : Number(item['takenAt'].N)));
+      this.violations.push(
+        ...appliance.ledger.resolveAtEnd(item?.['committedBy']?.S, item?.['takenAt']?.N === undefined ? undefined : Number(item['takenAt'].N)),
+      );
       const carried = new Map<string, bigint>();
       for (const entry of item?.['unpublished']?.L ?? []) {
-        for (const [counter, value] of Object.entries(entry.M?.['deltas']?.M ?? {})) carried.set(counter, (carried.get(counter) ?? 0n) + BigInt(value.S ?? '0'));
+        for (const [counter, value] of Object.entries(entry.M?.['deltas']?.M ?? {}))
+          carried.set(counter, (carried.get(counter) ?? 0n) + BigInt(value.S ?? '0'));
       }
       this.violations.push(...appliance.ledger.check(carried));
     }

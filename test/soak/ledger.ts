@@ -84,10 +84,13 @@ export class ApplianceLedger {
     const violations: string[] = [];
     const takenAt = result.held.takenAt;
     if (result.previousTakenAt !== this.lastCommitted) {
-      violations.push(`${this.appliance}: the run at ${iso(takenAt)} started from the state of ${iso(result.previousTakenAt)}, but the last commit was ${iso(this.lastCommitted)}`);
+      violations.push(
+        `${this.appliance}: the run at ${iso(takenAt)} started from the state of ${iso(result.previousTakenAt)}, but the last commit was ${iso(this.lastCommitted)}`,
+      );
     }
     const resetInside = this.lastCommitted !== undefined && this.resets.some((at) => at > this.lastCommitted! && at <= takenAt);
-    if (resetInside && result.baseline !== 'reset') violations.push(`${this.appliance}: a reset before ${iso(takenAt)} was not detected (baseline ${result.baseline ?? 'none'})`);
+    if (resetInside && result.baseline !== 'reset')
+      violations.push(`${this.appliance}: a reset before ${iso(takenAt)} was not detected (baseline ${result.baseline ?? 'none'})`);
     if (!resetInside && result.baseline === 'reset') violations.push(`${this.appliance}: a reset was reported at ${iso(takenAt)} where none happened`);
 
     const absentNow = this.absent.get(takenAt) ?? new Set();

@@ -26,7 +26,8 @@ export function storedDatums(calls: readonly AppliedCall[]): StoredDatum[] {
   return datums;
 }
 
-export const datumKey = (d: { appliance: string; metricName: string; timestamp: number; value: number }) => `${d.appliance}|${d.metricName}|${d.timestamp}|${d.value}`;
+export const datumKey = (d: { appliance: string; metricName: string; timestamp: number; value: number }) =>
+  `${d.appliance}|${d.metricName}|${d.timestamp}|${d.value}`;
 
 /**
  * For the datums of one round, by key: how many times the collector saw each confirmed or sent without an
@@ -60,7 +61,8 @@ export class DeliveryTally {
     let storedUnanswered = 0;
     for (const [key, { published, uncertain, stored }] of this.byKey) {
       if (stored < published) violations.push(`CloudWatch lacks a datum the collector saw confirmed: ${key} (confirmed ${published}, stored ${stored})`);
-      else if (stored > published + uncertain) violations.push(`CloudWatch holds a datum more often than sent: ${key} (confirmed ${published}, unanswered ${uncertain}, stored ${stored})`);
+      else if (stored > published + uncertain)
+        violations.push(`CloudWatch holds a datum more often than sent: ${key} (confirmed ${published}, unanswered ${uncertain}, stored ${stored})`);
       else storedUnanswered += stored - published;
     }
     return { violations, storedUnanswered };

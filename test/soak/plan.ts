@@ -44,7 +44,12 @@ const NITRO_FAULTS: readonly (readonly [NitroFaultKind, number, FaultTarget, (pa
   ['session-expired-kept', 0.01, 'stat', () => ({ kind: 'session-expired', status: 200, keepSession: true })],
   ['decoy-cookie', 0.01, 'login', () => ({ kind: 'decoy-cookie' })],
   ['logout-fails', 0.01, 'logout', () => ({ kind: 'nitro-error', status: 500, errorcode: 1, message: 'Internal error' })],
-  ['password-echoed-in-text', 0.01, 'stat', (password) => ({ kind: 'text', status: 500, body: `ERROR: session for password ${password} is not valid\n${'='.repeat(70)}` })],
+  [
+    'password-echoed-in-text',
+    0.01,
+    'stat',
+    (password) => ({ kind: 'text', status: 500, body: `ERROR: session for password ${password} is not valid\n${'='.repeat(70)}` }),
+  ],
   ['password-echoed-in-error', 0.01, 'login', (password) => ({ kind: 'nitro-error', status: 401, errorcode: 354, message: `Invalid password ${password}` })],
 ];
 
@@ -65,7 +70,13 @@ export type AwsFaultKind =
   | 'cloudwatch-partial';
 
 /** [kind, probability per round, operation, which calls of it, fault] */
-const AWS_FAULTS: readonly (readonly [AwsFaultKind, number, 'GetSecretValue' | 'claim' | 'commit' | 'PutMetricData', 'first' | 'all' | 'second', InjectedFault])[] = [
+const AWS_FAULTS: readonly (readonly [
+  AwsFaultKind,
+  number,
+  'GetSecretValue' | 'claim' | 'commit' | 'PutMetricData',
+  'first' | 'all' | 'second',
+  InjectedFault,
+])[] = [
   ['secrets-hang', 0.3, 'GetSecretValue', 'all', { kind: 'hang' }],
   ['secrets-error', 0.3, 'GetSecretValue', 'first', { status: 500, code: 'InternalServiceError', message: 'simulated' }],
   ['claim-error', 0.02, 'claim', 'all', { status: 500, code: 'InternalServerError', message: 'simulated' }],
@@ -168,7 +179,9 @@ export class SoakPlanner {
         ...(reset ? { reset } : {}),
         rotate: this.chance(0.005),
         badCredentialsFor: this.chance(0.003) ? this.integer(1, 3) : 0,
-        ...(this.chance(0.01) ? { vanish: { counters: Array.from({ length: this.integer(1, 3) }, () => this.pick(COUNTERS)), rounds: this.integer(1, 20) } } : {}),
+        ...(this.chance(0.01)
+          ? { vanish: { counters: Array.from({ length: this.integer(1, 3) }, () => this.pick(COUNTERS)), rounds: this.integer(1, 20) } }
+          : {}),
         ...(this.chance(0.006) ? { corrupt: { counter: this.pick(COUNTERS), withPassword: this.chance(0.5) } } : {}),
         addUnknownFields: this.chance(0.003),
         downFor: this.chance(0.0015) ? this.integer(16, 20) : 0,
@@ -181,7 +194,8 @@ export class SoakPlanner {
     }
     const coldStart = this.chance(0.02);
     if (coldStart) {
-      for (const [kind, p, operation, calls, fault] of AWS_FAULTS) if (operation === 'GetSecretValue' && this.chance(p)) aws.push({ kind, operation, calls, fault });
+      for (const [kind, p, operation, calls, fault] of AWS_FAULTS)
+        if (operation === 'GetSecretValue' && this.chance(p)) aws.push({ kind, operation, calls, fault });
     }
     return { appliances, aws, overlappingRuns: this.chance(0.01), coldStart, remainingMs: this.integer(8_003, 9_997) };
   }

@@ -41,7 +41,15 @@ const moto = await startMoto();
 let report: SoakReport;
 try {
   process.stdout.write(`soak: ${lanes} lanes x ${rounds} rounds x ${appliances} appliances, seed ${seed}\n`);
-  report = await runSoak({ rounds, lanes, appliances, seed, motoEndpoint: moto.endpoint, progressEvery: Math.max(1, Math.floor(rounds / 10)), progress: (r) => process.stdout.write(`  lane 0: ${r} rounds\n`) });
+  report = await runSoak({
+    rounds,
+    lanes,
+    appliances,
+    seed,
+    motoEndpoint: moto.endpoint,
+    progressEvery: Math.max(1, Math.floor(rounds / 10)),
+    progress: (r) => process.stdout.write(`  lane 0: ${r} rounds\n`),
+  });
 } finally {
   await moto.stop();
 }
@@ -51,7 +59,9 @@ process.exit(report.violations.length === 0 ? 0 : 1);
 function formatReport(r: SoakReport): string {
   const lines = [
     `rounds: ${r.rounds} (runs ${r.runs}, appliance collections ${r.collections}) in ${(r.figures.durationMs / 1000).toFixed(0)} s`,
-    `outcomes: ${Object.entries(r.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `outcomes: ${Object.entries(r.outcomes)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
     'faults by kind:',
     ...Object.entries(r.faults).map(([kind, count]) => `  ${kind.padEnd(28)} ${count}`),
     `datapoints confirmed by CloudWatch: ${r.figures.datapointsPublished}`,

@@ -3,7 +3,7 @@
  * instead of (or after) forwarding them: what moto cannot do (throttling, a service that hangs, an answer lost
  * after the call took effect), sent through the real SDK stack so that its retry strategy is exercised.
  */
-import { createServer, request, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, request } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 export type InjectedFault =
@@ -54,7 +54,10 @@ export async function startFaultProxy(targetEndpoint: string, plan: FaultPlan, o
     void readBody(incoming).then(async (body) => {
       await options.before?.();
       // x-amz-target is `<service>.<operation>` in the JSON protocols.
-      const operation = String(incoming.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+      const operation =
+        String(incoming.headers['x-amz-target'] ?? '')
+          .split('.')
+          .pop() ?? '';
       operations.push(operation);
       const call = (calls.get(operation) ?? 0) + 1;
       calls.set(operation, call);
@@ -79,20 +82,23 @@ export async function startFaultProxy(targetEndpoint: string, plan: FaultPlan, o
         }
         return;
       }
-      const forwarded = request({ host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers }, (response) => {
-        const ok = (response.statusCode ?? 500) < 300;
-        if (answerLost) {
-          response.resume();
-          response.once('end', () => {
-            if (ok) applied.push({ operation, body, answerLost: true });
-            incoming.socket.destroy();
-          });
-          return;
-        }
-        if (ok) applied.push({ operation, body, answerLost: false });
-        outgoing.writeHead(response.statusCode ?? 502, response.headers);
-        response.pipe(outgoing);
-      });
+      const forwarded = request(
+        { host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
+        (response) => {
+          const ok = (response.statusCode ?? 500) < 300;
+          if (answerLost) {
+            response.resume();
+            response.once('end', () => {
+              if (ok) applied.push({ operation, body, answerLost: true });
+              incoming.socket.destroy();
+            });
+            return;
+          }
+          if (ok) applied.push({ operation, body, answerLost: false });
+          outgoing.writeHead(response.statusCode ?? 502, response.headers);
+          response.pipe(outgoing);
+        },
+      );
       forwarded.once('error', (error) => {
         outgoing.writeHead(502);
         outgoing.end(String(error));

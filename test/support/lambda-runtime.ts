@@ -14,7 +14,7 @@
  * Not as in Lambda: memory is not limited (AWS_LAMBDA_FUNCTION_MEMORY_SIZE is only passed on), the process is
  * not frozen between invocations, and there are no extensions or telemetry API.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -130,7 +130,9 @@ export function requireLambdaRuntime(suiteName: string): boolean {
   const { available, missing } = lambdaRuntimeAvailability();
   if (available) return true;
   if (process.env['CI'] === 'true') {
-    throw new Error(`The Lambda runtime harness cannot run, and CI=true: the suite "${suiteName}" cannot run. Missing: ${missing.join('; ')}. ${LAMBDA_RUNTIME_INSTALL_HINT}`);
+    throw new Error(
+      `The Lambda runtime harness cannot run, and CI=true: the suite "${suiteName}" cannot run. Missing: ${missing.join('; ')}. ${LAMBDA_RUNTIME_INSTALL_HINT}`,
+    );
   }
   if (!warnedInThisProcess) {
     warnedInThisProcess = true;
@@ -427,7 +429,11 @@ class ExecutionEnvironment implements LambdaRuntime {
       if (sandbox.initDurationMs === undefined) {
         const initTimeoutMs = this.options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS;
         invocation.timer = setTimeout(() => {
-          this.timeOut(invocation, `RequestId: ${invocation.id} Error: the runtime did not ask for an invocation within ${initTimeoutMs} ms of its start (init timeout)`, 'init');
+          this.timeOut(
+            invocation,
+            `RequestId: ${invocation.id} Error: the runtime did not ask for an invocation within ${initTimeoutMs} ms of its start (init timeout)`,
+            'init',
+          );
         }, initTimeoutMs);
       }
       this.dispatchIfReady();
@@ -489,7 +495,9 @@ class ExecutionEnvironment implements LambdaRuntime {
     const { outcome, phase, result, error, at } = invocation.outcome;
     const sandbox = invocation.sandbox;
     if (invocation.dispatchError !== undefined) {
-      invocation.reject(new Error(`onDispatch threw (the invocation ended as ${outcome}): ${invocation.dispatchError.message}`, { cause: invocation.dispatchError }));
+      invocation.reject(
+        new Error(`onDispatch threw (the invocation ended as ${outcome}): ${invocation.dispatchError.message}`, { cause: invocation.dispatchError }),
+      );
       return;
     }
     invocation.resolve({

@@ -3,26 +3,9 @@
  * clients made here find moto through the environment that suite sets).
  */
 import { randomUUID } from 'node:crypto';
-import {
-  CloudWatchClient,
-  GetMetricDataCommand,
-  GetMetricStatisticsCommand,
-  ListMetricsCommand,
-  type Dimension,
-} from '@aws-sdk/client-cloudwatch';
-import {
-  CreateTableCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
-import {
-  CreateSecretCommand,
-  DeleteSecretCommand,
-  PutSecretValueCommand,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import { CloudWatchClient, type Dimension, GetMetricDataCommand, GetMetricStatisticsCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
+import { type AttributeValue, CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateSecretCommand, DeleteSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { APPLIANCE_DIMENSION } from '../../lambda/metrics/health.js';
 
 /** A name no other test uses: tests share one moto_server per file and run their own resources in it. */
@@ -76,9 +59,7 @@ export async function putStateItem(tableName: string, item: Record<string, Attri
 }
 
 export async function getStateItem(tableName: string, appliance: string): Promise<Record<string, AttributeValue> | undefined> {
-  const response = await new DynamoDBClient({}).send(
-    new GetItemCommand({ TableName: tableName, Key: { appliance: { S: appliance } }, ConsistentRead: true }),
-  );
+  const response = await new DynamoDBClient({}).send(new GetItemCommand({ TableName: tableName, Key: { appliance: { S: appliance } }, ConsistentRead: true }));
   return response.Item;
 }
 
@@ -93,13 +74,7 @@ function applianceDimensions(appliance: string): Dimension[] {
  * undefined when there is none. (moto's GetMetricStatistics buckets start at the first datapoint rather than
  * on period boundaries, hence the sum over all returned buckets.)
  */
-export async function readMetricSum(
-  namespace: string,
-  metricName: string,
-  appliance: string,
-  start: Date,
-  end: Date,
-): Promise<number | undefined> {
+export async function readMetricSum(namespace: string, metricName: string, appliance: string, start: Date, end: Date): Promise<number | undefined> {
   const seconds = Math.ceil((end.getTime() - start.getTime()) / 1000);
   const response = await new CloudWatchClient({}).send(
     new GetMetricStatisticsCommand({
@@ -126,13 +101,7 @@ export interface MetricValue {
  * The metric's values with dimension Appliance=`appliance`, oldest first, read with GetMetricData at a period
  * of one second: values stored within the same second come back as their sum, at the whole second.
  */
-export async function listMetricValues(
-  namespace: string,
-  metricName: string,
-  appliance: string,
-  start: Date,
-  end: Date,
-): Promise<MetricValue[]> {
+export async function listMetricValues(namespace: string, metricName: string, appliance: string, start: Date, end: Date): Promise<MetricValue[]> {
   const client = new CloudWatchClient({});
   const values: MetricValue[] = [];
   let nextToken: string | undefined;

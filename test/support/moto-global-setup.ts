@@ -3,7 +3,7 @@
  * about a missing moto_server once per run instead of once per test file. Under CI=true it stays quiet and
  * each suite that needs moto fails on its own.
  */
-import { MOTO_WARNED_VARIABLE, isMotoInstalled, missingMotoWarning } from './moto-server.js';
+import { isMotoInstalled, MOTO_WARNED_VARIABLE, missingMotoWarning } from './moto-server.js';
 
 export default function setup(): void {
   if (isMotoInstalled() || process.env['CI'] === 'true') return;

@@ -5,7 +5,7 @@
  * The server only listens on 127.0.0.1. It is stopped by `stop()`, and also when the test process dies in any
  * way (a watcher stops it when the test process's end of its stdin pipe closes).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
@@ -76,14 +76,7 @@ function stopChildNow(child: ChildProcess): void {
 // The shell runs moto in the background and a watcher that stops it when our end of stdin closes (stop(), or
 // this process dying, even by SIGKILL). Background jobs get /dev/null as stdin, hence the copy on fd 3.
 // `wait` makes the shell exit with moto, so an early exit (port taken) is seen as this child's exit.
-const WATCHER_SCRIPT = [
-  'exec 3<&0',
-  '"$0" "$@" 3<&- &',
-  'moto=$!',
-  '( read -r _ <&3; kill "$moto" 2>/dev/null ) &',
-  'exec 3<&-',
-  'wait "$moto"',
-].join('\n');
+const WATCHER_SCRIPT = ['exec 3<&0', '"$0" "$@" 3<&- &', 'moto=$!', '( read -r _ <&3; kill "$moto" 2>/dev/null ) &', 'exec 3<&-', 'wait "$moto"'].join('\n');
 
 async function startMotoOnce(port: number): Promise<MotoServer> {
   const args = ['-H', '127.0.0.1', '-p', String(port)];

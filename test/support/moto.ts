@@ -6,17 +6,9 @@
  * moto_server is not installed the suite is skipped with one loud warning, except under CI=true where it fails.
  */
 import { afterAll, beforeAll, describe } from 'vitest';
-import {
-  MOTO_EXECUTABLE,
-  MOTO_INSTALL_HINT,
-  MOTO_WARNED_VARIABLE,
-  isMotoInstalled,
-  missingMotoWarning,
-  startMoto,
-  type MotoServer,
-} from './moto-server.js';
+import { isMotoInstalled, MOTO_EXECUTABLE, MOTO_INSTALL_HINT, MOTO_WARNED_VARIABLE, type MotoServer, missingMotoWarning, startMoto } from './moto-server.js';
 
-export { isMotoInstalled, startMoto, type MotoServer } from './moto-server.js';
+export { isMotoInstalled, type MotoServer, startMoto } from './moto-server.js';
 
 export const MOTO_REGION = 'us-east-1';
 
@@ -108,7 +100,11 @@ async function stopSharedMoto(): Promise<void> {
   const server = shared;
   shared = undefined;
   // A server that failed to start has already failed the suite's beforeAll: nothing to stop.
-  if (server !== undefined) await server.then((running) => running.stop(), () => undefined);
+  if (server !== undefined)
+    await server.then(
+      (running) => running.stop(),
+      () => undefined,
+    );
 }
 
 /**

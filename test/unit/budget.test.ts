@@ -15,13 +15,20 @@ describe('the run budget', () => {
         expect(budget.commitBy).toBeLessThanOrEqual(budget.deadline);
         expect(budget.deadline).toBe(startedAt + remainingMs);
         // Every phase's timer is one AbortSignal.timeout accepts (it throws ERR_OUT_OF_RANGE on a fraction).
-        for (const deadline of [budget.collectBy, budget.publishBy, budget.commitBy]) expect(() => AbortSignal.timeout(timerMs(deadline - startedAt))).not.toThrow();
+        for (const deadline of [budget.collectBy, budget.publishBy, budget.commitBy])
+          expect(() => AbortSignal.timeout(timerMs(deadline - startedAt))).not.toThrow();
       }),
     );
   });
 
   it('keeps 20 % (3 to 15 s) plus 3.5 s from collection, 2.5 s from publishing and 0.5 s for the last log line', () => {
-    expect(planRunBudget(1_000, 49_997)).toEqual({ startedAt: 1_000, collectBy: 1_000 + 49_997 - 9_999 - 3_500, publishBy: 1_000 + 47_497, commitBy: 1_000 + 49_497, deadline: 50_997 });
+    expect(planRunBudget(1_000, 49_997)).toEqual({
+      startedAt: 1_000,
+      collectBy: 1_000 + 49_997 - 9_999 - 3_500,
+      publishBy: 1_000 + 47_497,
+      commitBy: 1_000 + 49_497,
+      deadline: 50_997,
+    });
     expect(collectWindowMs(10_000)).toBe(3_500);
     expect(collectWindowMs(300_000)).toBe(300_000 - 15_000 - 3_500);
     expect(collectWindowMs(5_000)).toBe(0);
@@ -39,14 +46,19 @@ describe('the run budget', () => {
     expect(applianceBudgetMs(36_500, 100, 10)).toBe(MIN_APPLIANCE_MS);
     expect(applianceBudgetMs(3_000, 1, 10)).toBe(3_000);
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 900_000 }), fc.integer({ min: 1, max: 500 }), fc.integer({ min: 1, max: 100 }), (window, appliances, concurrency) => {
-        const share = applianceBudgetMs(window, appliances, concurrency);
-        expect(Number.isInteger(share)).toBe(true);
-        expect(share).toBeLessThanOrEqual(Math.min(window, MAX_APPLIANCE_MS));
-        // When each wave can have the minimum, every wave fits in the window.
-        const waves = Math.ceil(appliances / concurrency);
-        if (window / waves >= MIN_APPLIANCE_MS) expect(share * waves).toBeLessThanOrEqual(window);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 900_000 }),
+        fc.integer({ min: 1, max: 500 }),
+        fc.integer({ min: 1, max: 100 }),
+        (window, appliances, concurrency) => {
+          const share = applianceBudgetMs(window, appliances, concurrency);
+          expect(Number.isInteger(share)).toBe(true);
+          expect(share).toBeLessThanOrEqual(Math.min(window, MAX_APPLIANCE_MS));
+          // When each wave can have the minimum, every wave fits in the window.
+          const waves = Math.ceil(appliances / concurrency);
+          if (window / waves >= MIN_APPLIANCE_MS) expect(share * waves).toBeLessThanOrEqual(window);
+        },
+      ),
     );
   });
 });

@@ -19,8 +19,16 @@ describe('building metric datums', () => {
 
   it('publishes counters as their delta and rates only when selected', () => {
     const deltas = new Map([['mptcptotmpcapsession', 17n]]);
-    expect(buildMetricDatums({ ...base, selection: resolveSelection('SessionsCreated'), deltas }).datums.map((d) => [d.metricName, d.value])).toEqual([['SessionsCreated', 17]]);
-    expect(buildMetricDatums({ ...base, selection: resolveSelection('SessionsCreated,SessionsCreatedRate'), deltas }).datums.map((d) => [d.metricName, d.value, d.unit])).toEqual([
+    expect(buildMetricDatums({ ...base, selection: resolveSelection('SessionsCreated'), deltas }).datums.map((d) => [d.metricName, d.value])).toEqual([
+      ['SessionsCreated', 17],
+    ]);
+    expect(
+      buildMetricDatums({ ...base, selection: resolveSelection('SessionsCreated,SessionsCreatedRate'), deltas }).datums.map((d) => [
+        d.metricName,
+        d.value,
+        d.unit,
+      ]),
+    ).toEqual([
       ['SessionsCreated', 17, 'Count'],
       ['SessionsCreatedRate', 2.5, 'Count/Second'],
     ]);
@@ -30,7 +38,9 @@ describe('building metric datums', () => {
     const big = { integers: new Map([['mptcpcurmpcapablesessions', 2n ** 53n + 1n]]), rates: new Map() };
     const { datums, unpublishable } = buildMetricDatums({ ...base, sample: big, selection: resolveSelection('CurrentSessions') });
     expect(datums).toEqual([]);
-    expect(unpublishable).toEqual([{ field: 'mptcpcurmpcapablesessions', value: '9007199254740993', reason: 'beyond 2^53: CloudWatch cannot store it exactly' }]);
+    expect(unpublishable).toEqual([
+      { field: 'mptcpcurmpcapablesessions', value: '9007199254740993', reason: 'beyond 2^53: CloudWatch cannot store it exactly' },
+    ]);
   });
 
   it('does not publish a field that is absent from the sample', () => {

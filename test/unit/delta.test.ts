@@ -15,7 +15,11 @@ const interval = (takenAt: number, deltas: Record<string, bigint>): CounterInter
 
 describe('accounting one interval of counters', () => {
   it('is the exact increase, also beyond 2^53', () => {
-    const account = accountInterval(stored(0, { mptcptotmpcapsession: 9007199254740993n }), sample(MINUTE, { mptcptotmpcapsession: 9007199254741000n }), MAX_AGE);
+    const account = accountInterval(
+      stored(0, { mptcptotmpcapsession: 9007199254740993n }),
+      sample(MINUTE, { mptcptotmpcapsession: 9007199254741000n }),
+      MAX_AGE,
+    );
     expect(account.fresh).toEqual(interval(MINUTE, { mptcptotmpcapsession: 7n }));
     expect(account.baseline).toBeUndefined();
   });
@@ -30,7 +34,13 @@ describe('accounting one interval of counters', () => {
       fc.property(fc.bigInt({ min: 0n, max: MAX_UINT64 }), fc.bigInt({ min: 0n, max: MAX_UINT64 }), (before, after) => {
         const account = accountInterval(stored(0, { c: before, other: 10n }), sample(MINUTE, { c: after, other: 12n }), MAX_AGE);
         for (const delta of account.fresh.deltas.values()) expect(delta >= 0n).toBe(true);
-        if (after >= before) expect(account.fresh.deltas).toEqual(new Map([['c', after - before], ['other', 2n]]));
+        if (after >= before)
+          expect(account.fresh.deltas).toEqual(
+            new Map([
+              ['c', after - before],
+              ['other', 2n],
+            ]),
+          );
         else expect(account).toMatchObject({ baseline: 'reset', resets: ['c'], fresh: interval(MINUTE, {}) });
       }),
     );
@@ -51,20 +61,39 @@ describe('accounting one interval of counters', () => {
   it('starts the baseline of a counter the previous sample lacked (new firmware field)', () => {
     const account = accountInterval(stored(0, { a: 1n }), sample(MINUTE, { a: 5n, b: 9n }), MAX_AGE);
     expect([...account.fresh.deltas]).toEqual([['a', 4n]]);
-    expect(account.counters).toEqual(new Map([['a', 5n], ['b', 9n]]));
+    expect(account.counters).toEqual(
+      new Map([
+        ['a', 5n],
+        ['b', 9n],
+      ]),
+    );
   });
 
   it('keeps the last value of a field that vanished and counts its whole increase when it comes back', () => {
     const vanished = accountInterval(stored(0, { a: 10n, b: 100n }), sample(MINUTE, { a: 12n }), MAX_AGE);
-    expect(vanished.counters).toEqual(new Map([['a', 12n], ['b', 100n]]));
+    expect(vanished.counters).toEqual(
+      new Map([
+        ['a', 12n],
+        ['b', 100n],
+      ]),
+    );
     expect(vanished.heldSince).toEqual(new Map([['b', 0]]));
 
     const next: StoredState = { takenAt: MINUTE, counters: vanished.counters, heldSince: vanished.heldSince, unpublished: [] };
     const stillGone = accountInterval(next, sample(2 * MINUTE, { a: 13n }), MAX_AGE);
     expect(stillGone.heldSince).toEqual(new Map([['b', 0]]));
 
-    const back = accountInterval({ takenAt: 2 * MINUTE, counters: stillGone.counters, heldSince: stillGone.heldSince, unpublished: [] }, sample(3 * MINUTE, { a: 14n, b: 130n }), MAX_AGE);
-    expect(back.fresh.deltas).toEqual(new Map([['a', 1n], ['b', 30n]]));
+    const back = accountInterval(
+      { takenAt: 2 * MINUTE, counters: stillGone.counters, heldSince: stillGone.heldSince, unpublished: [] },
+      sample(3 * MINUTE, { a: 14n, b: 130n }),
+      MAX_AGE,
+    );
+    expect(back.fresh.deltas).toEqual(
+      new Map([
+        ['a', 1n],
+        ['b', 30n],
+      ]),
+    );
     expect(back.heldSince).toEqual(new Map());
   });
 
@@ -75,7 +104,11 @@ describe('accounting one interval of counters', () => {
     expect(back.baseline).toBeUndefined();
     const stillGone = accountInterval(previous, sample(16 * MINUTE, { a: 2n }), MAX_AGE);
     expect(stillGone.heldSince).toEqual(new Map([['b', 0]]));
-    const muchLater = accountInterval({ ...previous, takenAt: 899 * MINUTE, counters: stillGone.counters, heldSince: stillGone.heldSince }, sample(900 * MINUTE, { a: 3n, b: 6n }), MAX_AGE);
+    const muchLater = accountInterval(
+      { ...previous, takenAt: 899 * MINUTE, counters: stillGone.counters, heldSince: stillGone.heldSince },
+      sample(900 * MINUTE, { a: 3n, b: 6n }),
+      MAX_AGE,
+    );
     expect(muchLater).toMatchObject({ stale: ['b'], fresh: interval(900 * MINUTE, { a: 1n }) });
   });
 
@@ -85,7 +118,12 @@ describe('accounting one interval of counters', () => {
   });
 
   it('keeps only counters (not gauges) for the state table', () => {
-    const counters = countersOf(new Map([['mptcpcurmpcapablesessions', 3n], ['mptcptotsfconn', 10n]]));
+    const counters = countersOf(
+      new Map([
+        ['mptcpcurmpcapablesessions', 3n],
+        ['mptcptotsfconn', 10n],
+      ]),
+    );
     expect([...counters]).toEqual([['mptcptotsfconn', 10n]]);
   });
 });
@@ -101,17 +139,20 @@ describe('what stays unpublished after a run', () => {
 
   it('never drops an increase: beyond the limits the oldest intervals fold into later ones', () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ age: fc.integer({ min: 0, max: 20 * 24 * 60 }), delta: fc.bigInt({ min: 1n, max: MAX_UINT64 }) }), { maxLength: 80 }), (entries) => {
-        const byTime = new Map<number, bigint>();
-        for (const { age, delta } of entries) byTime.set(now - age * MINUTE, (byTime.get(now - age * MINUTE) ?? 0n) + delta);
-        const intervals = [...byTime].map(([takenAt, delta]) => interval(takenAt, { a: delta }));
-        const left = remainingUnpublished(intervals, () => false, now);
-        const total = (list: readonly CounterInterval[]) => list.reduce((sum, i) => sum + (i.deltas.get('a') ?? 0n), 0n);
-        expect(total(left)).toBe(total(intervals));
-        expect(left.length).toBeLessThanOrEqual(MAX_UNPUBLISHED_INTERVALS);
-        for (const i of left) expect(i.takenAt).toBeGreaterThanOrEqual(now - MAX_UNPUBLISHED_AGE_MS);
-        expect(left.map((i) => i.takenAt)).toEqual([...left.map((i) => i.takenAt)].sort((x, y) => x - y));
-      }),
+      fc.property(
+        fc.array(fc.record({ age: fc.integer({ min: 0, max: 20 * 24 * 60 }), delta: fc.bigInt({ min: 1n, max: MAX_UINT64 }) }), { maxLength: 80 }),
+        (entries) => {
+          const byTime = new Map<number, bigint>();
+          for (const { age, delta } of entries) byTime.set(now - age * MINUTE, (byTime.get(now - age * MINUTE) ?? 0n) + delta);
+          const intervals = [...byTime].map(([takenAt, delta]) => interval(takenAt, { a: delta }));
+          const left = remainingUnpublished(intervals, () => false, now);
+          const total = (list: readonly CounterInterval[]) => list.reduce((sum, i) => sum + (i.deltas.get('a') ?? 0n), 0n);
+          expect(total(left)).toBe(total(intervals));
+          expect(left.length).toBeLessThanOrEqual(MAX_UNPUBLISHED_INTERVALS);
+          for (const i of left) expect(i.takenAt).toBeGreaterThanOrEqual(now - MAX_UNPUBLISHED_AGE_MS);
+          expect(left.map((i) => i.takenAt)).toEqual([...left.map((i) => i.takenAt)].sort((x, y) => x - y));
+        },
+      ),
     );
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { CollectorError } from '../../lambda/errors.js';
 import { readBody } from '../../lambda/nitro/body.js';
 import { checkAnswer } from '../../lambda/nitro/classify.js';
-import { CollectorError } from '../../lambda/errors.js';
 import { readHaRole } from '../../lambda/nitro/ha.js';
 
 const context = { appliance: 'adc-1', operation: 'GET stat/protocolmptcp', command: 'stat protocol mptcp' };

@@ -128,7 +128,10 @@ describe.each(Object.entries(PASSWORDS))('a %s password echoed by the appliance 
 
   it('in the message of a NITRO error, once scrubbed and in the log', () => {
     const message = `Invalid username or password "${password}" for user nsroot`;
-    for (const text of [JSON.stringify({ errorcode: 354, message, severity: 'ERROR' }), `{"errorcode":354,"message":"${asciiJson(message)}","severity":"ERROR"}`]) {
+    for (const text of [
+      JSON.stringify({ errorcode: 354, message, severity: 'ERROR' }),
+      `{"errorcode":354,"message":"${asciiJson(message)}","severity":"ERROR"}`,
+    ]) {
       const error = thrownBy(() => checkAnswer(401, readBody(text, 'application/json', redactor.scrub), context));
       expect(error.errorClass).toBe('bad-credentials');
       const scrubbed = redactor.scrub(error.message);

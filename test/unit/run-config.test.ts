@@ -40,7 +40,9 @@ describe('resolving the run configuration (handler contract)', () => {
     expect(configError({ appliances: [appliance, { ...appliance, name: 'adc-2', url: 'ftp://x' }] }, env)).toBe(
       'invalid event.appliances: appliances[1] (adc-2).url must be an absolute https:// URL of the appliance (e.g. https://adc.example.com), without path or query',
     );
-    expect(configError({ appliances: [{ ...appliance, secretId: '' }] }, env)).toContain('appliances[0] (adc-1).secretId must be a Secrets Manager secret name or ARN');
+    expect(configError({ appliances: [{ ...appliance, secretId: '' }] }, env)).toContain(
+      'appliances[0] (adc-1).secretId must be a Secrets Manager secret name or ARN',
+    );
     expect(configError({ appliances: [{ ...appliance, haMode: 'both' }] }, env)).toContain('appliances[0] (adc-1).haMode');
     expect(configError({ appliances: [appliance, appliance] }, env)).toContain('appliances[1] (adc-1).name "adc-1" is already used by appliances[0]');
     expect(configError({ appliances: [{ ...appliance, url: 'http://adc-1' }] }, env)).toContain('is plain http://');
@@ -57,7 +59,9 @@ describe('resolving the run configuration (handler contract)', () => {
     expect(configError(event, {})).toBe('STATE_TABLE_NAME is not set: it names the DynamoDB table that keeps the previous sample per appliance');
     expect(configError({}, env)).toContain('the event has no "appliances" and APPLIANCES is not set');
     expect(configError({}, { ...env, APPLIANCES: '[{' })).toContain('invalid APPLIANCES: not JSON');
-    expect(configError(event, { ...env, COUNTERS: 'SessionsCreatd' })).toContain('invalid COUNTERS: unknown counter "SessionsCreatd"; did you mean "SessionsCreated"');
+    expect(configError(event, { ...env, COUNTERS: 'SessionsCreatd' })).toContain(
+      'invalid COUNTERS: unknown counter "SessionsCreatd"; did you mean "SessionsCreated"',
+    );
     expect(configError(event, { ...env, CONCURRENCY: '0' })).toBe('invalid CONCURRENCY "0": a whole number from 1 to 100');
     expect(configError(event, { ...env, MAX_SAMPLE_AGE_SECONDS: '10' })).toBe('invalid MAX_SAMPLE_AGE_SECONDS "10": a whole number from 60 to 259200');
     expect(configError(event, { ...env, STORAGE_RESOLUTION: '5' })).toContain('60 (standard) or 1 (high resolution)');
@@ -76,17 +80,22 @@ describe('appliance URL and CA certificate checks', () => {
     throw new Error('expected a configuration error');
   }
 
-  it.each(['https://:s3cret-Pa55@adc-1.example.com', 'https://monitor:s3cret-Pa55@adc-1.example.com', 'https://monitor@adc-1.example.com', 'http://:s3cret-Pa55@adc-1:8080'])(
-    'rejects credentials in the URL %s without echoing them or the URL',
-    (url) => {
-      const expected =
-        'invalid event.appliances: appliances[0] (adc-1).url must not contain a username or password (user:password@): put the credentials into the secret named by secretId';
-      for (const message of [appliancesError([{ ...appliance, url, allowPlainHttp: true }]), configError({ appliances: [{ ...appliance, url, allowPlainHttp: true }] }, env)]) {
-        expect(message).toBe(expected);
-        for (const fragment of ['s3cret', 'Pa55', '@adc', 'example.com', url]) expect(message).not.toContain(fragment);
-      }
-    },
-  );
+  it.each([
+    'https://:s3cret-Pa55@adc-1.example.com',
+    'https://monitor:s3cret-Pa55@adc-1.example.com',
+    'https://monitor@adc-1.example.com',
+    'http://:s3cret-Pa55@adc-1:8080',
+  ])('rejects credentials in the URL %s without echoing them or the URL', (url) => {
+    const expected =
+      'invalid event.appliances: appliances[0] (adc-1).url must not contain a username or password (user:password@): put the credentials into the secret named by secretId';
+    for (const message of [
+      appliancesError([{ ...appliance, url, allowPlainHttp: true }]),
+      configError({ appliances: [{ ...appliance, url, allowPlainHttp: true }] }, env),
+    ]) {
+      expect(message).toBe(expected);
+      for (const fragment of ['s3cret', 'Pa55', '@adc', 'example.com', url]) expect(message).not.toContain(fragment);
+    }
+  });
 
   describe('inline caCertificate', () => {
     let certificate: string;
@@ -103,7 +112,9 @@ describe('appliance URL and CA certificate checks', () => {
 
     it('names the block that is not a certificate, without echoing the PEM', () => {
       const message = caError(`${certificate}${notACertificate}${certificate}`);
-      expect(message).toBe('invalid event.appliances: appliances[0] (adc-1).caCertificate is not a PEM certificate bundle: block 2 of 3 is not a valid X.509 certificate');
+      expect(message).toBe(
+        'invalid event.appliances: appliances[0] (adc-1).caCertificate is not a PEM certificate bundle: block 2 of 3 is not a valid X.509 certificate',
+      );
       const body = certificate.split('\n')[1]!;
       for (const fragment of [body.slice(0, 16), 'bm90IGEgY2VydGlm']) expect(message).not.toContain(fragment);
     });

@@ -16,10 +16,13 @@ function wireResource(overrides: Record<string, unknown> = {}): Record<string, u
 describe('parseInteger (64-bit counters and gauges)', () => {
   it('keeps every 64-bit value exact, from a string or a safe JSON number', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: MAX_UINT64 }).filter((v) => v !== 4294967295n), (value) => {
-        expect(parseInteger(value.toString())).toEqual({ ok: true, value });
-        if (value <= BigInt(Number.MAX_SAFE_INTEGER)) expect(parseInteger(Number(value))).toEqual({ ok: true, value });
-      }),
+      fc.property(
+        fc.bigInt({ min: 0n, max: MAX_UINT64 }).filter((v) => v !== 4294967295n),
+        (value) => {
+          expect(parseInteger(value.toString())).toEqual({ ok: true, value });
+          if (value <= BigInt(Number.MAX_SAFE_INTEGER)) expect(parseInteger(Number(value))).toEqual({ ok: true, value });
+        },
+      ),
     );
   });
 
@@ -60,9 +63,11 @@ describe('parseInteger (64-bit counters and gauges)', () => {
 
 describe('parseRate', () => {
   it('accepts finite non-negative numbers and numeric strings', () => {
-    fc.assert(fc.property(fc.double({ min: 0, max: 1e12, noNaN: true, noDefaultInfinity: true }), (rate) => {
-      expect(parseRate(rate)).toEqual({ ok: true, value: rate + 0 });
-    }));
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1e12, noNaN: true, noDefaultInfinity: true }), (rate) => {
+        expect(parseRate(rate)).toEqual({ ok: true, value: rate + 0 });
+      }),
+    );
     expect(parseRate('12.5')).toEqual({ ok: true, value: 12.5 });
   });
 
@@ -154,7 +159,12 @@ describe('previewValue (the FieldError excerpt)', () => {
     expect(previewValue(Number.NaN, 40)).toBe('NaN');
     expect(previewValue(12n, 40)).toBe('12');
     expect(previewValue('x'.repeat(100), 10)).toBe('"xxxxxxxx…');
-    expect(previewValue(Array.from({ length: 1_000_000 }, (_, i) => i), 12)).toBe('[0,1,2,3,4,…');
+    expect(
+      previewValue(
+        Array.from({ length: 1_000_000 }, (_, i) => i),
+        12,
+      ),
+    ).toBe('[0,1,2,3,4,…');
   });
 
   it('shows only printable ASCII', () => {
@@ -177,9 +187,11 @@ describe('previewValue (the FieldError excerpt)', () => {
   });
 
   it('is at most maxLength characters for any JSON value', () => {
-    fc.assert(fc.property(fc.jsonValue(), fc.integer({ min: 2, max: 60 }), (value, maxLength) => {
-      expect(previewValue(value, maxLength).length).toBeLessThanOrEqual(maxLength);
-    }));
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.integer({ min: 2, max: 60 }), (value, maxLength) => {
+        expect(previewValue(value, maxLength).length).toBeLessThanOrEqual(maxLength);
+      }),
+    );
   });
 });
 
