@@ -32,7 +32,9 @@ async function main(): Promise<void> {
       'NITRO appliance simulator running',
       `  url:         ${simulator.url}`,
       `  server name: ${simulator.serverName} (or adc.simulator.test)`,
-      `  username:    ${simulator.username} (password: see simulator/README.md)`,
+      `  username:    ${simulator.username}`,
+      // The simulator's password guards nothing real: print it so a user can log in without looking it up.
+      `  password:    ${simulator.password}`,
       `  CA (PEM):    ${caPath}`,
       `  control API: ${simulator.controlUrl}`,
       'Ctrl-C to stop.',

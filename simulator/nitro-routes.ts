@@ -1,6 +1,6 @@
 /**
- * The NITRO calls a collector makes, answered the way appliances answer them on the wire (see
- * /work/shared/notes/nitro-facts.md): login, stat/protocolmptcp, stat/hanode, logout; 404 + 258 for anything else.
+ * The NITRO calls a collector makes, answered the way appliances answer them on the wire (simulator/README.md,
+ * "Wire behaviour"): login, stat/protocolmptcp, stat/hanode, logout; 404 + 258 for anything else.
  */
 import type { Appliance } from './appliance.js';
 import type { CallKind } from './faults.js';

@@ -1,0 +1,64 @@
+/**
+ * What a newcomer meets first: one Node requirement, an `npm ci` without warnings, links that stay in the repository.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LAMBDA_NODE_VERSION } from '../support/lambda-runtime.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
+const packageJson = JSON.parse(read('package.json')) as { engines: { node: string }; allowScripts?: Record<string, boolean> };
+
+describe('the Node.js requirement', () => {
+  it('is stated once, the same in package.json engines and in both places the README names it', () => {
+    const readme = read('README.md');
+    const requirement = packageJson.engines.node;
+    const statements = readme.split('\n').filter((line) => /Node\.js\s+`/.test(line));
+    expect(statements.length).toBeGreaterThanOrEqual(2);
+    for (const line of statements) expect(line).toContain(`Node.js \`${requirement}\``);
+    expect(readme).not.toMatch(/Node(\.js)?\s+v?[\d.]+\+?\s+or\s+(newer|later|above)/);
+  });
+
+  it('.nvmrc pins the Node of the Lambda runtime tests, and it satisfies engines', () => {
+    const pinned = read('.nvmrc').trim();
+    expect(pinned).toBe(LAMBDA_NODE_VERSION);
+    const [major, minor] = pinned.split('.').map(Number) as [number, number];
+    // engines is "^20.19.0 || >=22.12.0": Node 20 from 20.19, any Node from 22.12.
+    expect(packageJson.engines.node).toBe('^20.19.0 || >=22.12.0');
+    expect(major > 22 || (major === 22 && minor >= 12)).toBe(true);
+    const [hereMajor, hereMinor] = process.versions.node.split('.').map(Number) as [number, number];
+    expect((hereMajor === 20 && hereMinor >= 19) || hereMajor > 22 || (hereMajor === 22 && hereMinor >= 12), process.version).toBe(true);
+  });
+});
+
+describe('npm ci', () => {
+  it('has an allowScripts entry for every locked package with an install script (npm 11 warns about the others)', () => {
+    const lock = JSON.parse(read('package-lock.json')) as { packages: Record<string, { version?: string; hasInstallScript?: boolean }> };
+    const allowed = packageJson.allowScripts ?? {};
+    const withScripts = Object.entries(lock.packages)
+      .filter(([path, entry]) => path !== '' && entry.hasInstallScript === true)
+      .map(([path, entry]) => ({ name: path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length), version: entry.version }));
+    expect(withScripts.map((p) => p.name)).toContain('esbuild');
+    for (const { name, version } of withScripts) {
+      expect(allowed[name] ?? allowed[`${name}@${version}`], `${name}@${version} in allowScripts`).toBeDefined();
+    }
+  });
+});
+
+describe('links in the repository documents', () => {
+  const documents = execFileSync('git', ['ls-files', '*.md'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
+
+  it.each(documents)('%s links only to files inside the repository', (document) => {
+    const text = read(document);
+    const targets = [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]!).filter((t) => !/^(https?:|mailto:|#)/.test(t));
+    for (const target of targets) {
+      const path = resolve(ROOT, dirname(document), target.split('#')[0]!);
+      expect(relative(ROOT, path).startsWith('..'), `${document} -> ${target}`).toBe(false);
+      expect(existsSync(path), `${document} -> ${target}`).toBe(true);
+    }
+    // A path outside the repository, even in prose, is a dead end for anyone who clones it.
+    expect(text).not.toMatch(/`\/[^`\s]+\.md`/);
+  });
+});
