@@ -2,6 +2,8 @@
  * The simulated appliance's state and every control operation on it. The HTTP layers (NITRO and /_control)
  * only read and call this.
  */
+
+import type { VirtualServerType } from '../lambda/config/virtual-server.js';
 import { CounterStore } from './counter-store.js';
 import { FaultBook } from './faults.js';
 import type { RawJson } from './json-text.js';
@@ -21,6 +23,7 @@ import type {
   SimulatorControl,
   SimulatorOptions,
 } from './types.js';
+import { VirtualServerStore, type VirtualServerValues } from './virtual-servers.js';
 
 export const DEFAULT_USERNAME = 'nsroot-reader';
 export const DEFAULT_PASSWORD = 'sim-password';
@@ -35,6 +38,7 @@ export class Appliance implements SimulatorControl {
   readonly sessions: SessionStore;
   readonly faults = new FaultBook();
   readonly log = new RequestLog();
+  readonly virtualServers = new VirtualServerStore();
   readonly format: StatFormat;
   readonly cookieName: SessionCookieName;
   readonly clock: () => number;
@@ -188,6 +192,14 @@ export class Appliance implements SimulatorControl {
 
   killSessions(): void {
     this.sessions.endAll();
+  }
+
+  setVirtualServer(type: VirtualServerType, name: string, values?: VirtualServerValues): void {
+    this.virtualServers.set(type, name, values);
+  }
+
+  removeVirtualServer(type: VirtualServerType, name: string): void {
+    this.virtualServers.remove(type, name);
   }
 
   private readGauges(): Gauges {

@@ -123,6 +123,27 @@ function routes(control: SimulatorControl): ReadonlyMap<string, RouteHandler> {
     ['DELETE /requests', () => (control.clearRequests(), done)],
     ['GET /sessions', () => ({ open: control.openSessions(), maxConcurrent: control.maxConcurrentSessions(), tags: control.openSessionTags() })],
     ['DELETE /sessions', () => (control.killSessions(), done)],
+    [
+      'POST /virtual-servers',
+      (body) => {
+        const { type, name, curmptcpsessions, cursubflowconn } = z
+          .object({ type: z.enum(['lb', 'cs']), name: z.string().min(1), curmptcpsessions: integerValue.optional(), cursubflowconn: integerValue.optional() })
+          .parse(body);
+        control.setVirtualServer(type, name, {
+          ...(curmptcpsessions === undefined ? {} : { curmptcpsessions }),
+          ...(cursubflowconn === undefined ? {} : { cursubflowconn }),
+        });
+        return done;
+      },
+    ],
+    [
+      'DELETE /virtual-servers',
+      (body) => {
+        const { type, name } = z.object({ type: z.enum(['lb', 'cs']), name: z.string().min(1) }).parse(body);
+        control.removeVirtualServer(type, name);
+        return done;
+      },
+    ],
   ]);
 }
 

@@ -34,7 +34,7 @@ export const faultSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('decoy-cookie') }),
 ]);
 
-export const faultTargetSchema = z.enum(['login', 'stat', 'hanode', 'logout', 'any']);
+export const faultTargetSchema = z.enum(['login', 'stat', 'hanode', 'vserver', 'logout', 'any']);
 
 export const faultTimesSchema = z.union([z.number().int().min(1), z.literal(Number.POSITIVE_INFINITY)]);
 

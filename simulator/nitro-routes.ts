@@ -2,6 +2,7 @@
  * The NITRO calls a collector makes, answered the way appliances answer them on the wire (simulator/README.md,
  * "Wire behaviour"): login, stat/protocolmptcp, stat/hanode, logout; 404 + 258 for anything else.
  */
+import { VIRTUAL_SERVER_TYPES, type VirtualServerResource } from '../lambda/config/virtual-server.js';
 import type { Appliance } from './appliance.js';
 import type { CallKind } from './faults.js';
 import type { PresentedAuth } from './presented-auth.js';
@@ -30,6 +31,7 @@ export function callKindOf(method: string, path: string): CallKind {
   if (method === 'POST' && path === '/nitro/v1/config/logout') return 'logout';
   if (method === 'GET' && path === '/nitro/v1/stat/protocolmptcp') return 'stat';
   if (method === 'GET' && path === '/nitro/v1/stat/hanode') return 'hanode';
+  if (method === 'GET' && virtualServerPath(path) !== undefined) return 'vserver';
   return 'other';
 }
 
@@ -44,6 +46,8 @@ export function answerNitro(appliance: Appliance, call: CallKind, request: Nitro
       return statProtocolMptcp(appliance, request);
     case 'hanode':
       return statHanode(appliance, request.auth);
+    case 'vserver':
+      return statVirtualServer(appliance, request);
     case 'other':
       return nitroError(404, NitroCode.noSuchResource, NitroMessage.noSuchResource);
   }
@@ -138,6 +142,34 @@ function statHanode(appliance: Appliance, auth: PresentedAuth): HttpReply {
   const authentication = authenticate(appliance, auth);
   if (!authentication.ok) return authentication.reply;
   return nitroSuccess(200, [['hanode', appliance.format.hanode(appliance.haState)]]);
+}
+
+const VIRTUAL_SERVER_RESOURCES: readonly VirtualServerResource[] = Object.values(VIRTUAL_SERVER_TYPES).map((t) => t.resource);
+
+/** `stat/lbvserver` or `stat/csvserver`, with `name` (still percent-encoded) when one server is asked for. */
+function virtualServerPath(path: string): { resource: VirtualServerResource; encodedName?: string } | undefined {
+  const match = /^\/nitro\/v1\/stat\/([a-z]+)(?:\/([^/]+))?$/.exec(path);
+  const resource = VIRTUAL_SERVER_RESOURCES.find((r) => r === match?.[1]);
+  if (!match || !resource) return undefined;
+  return match[2] === undefined ? { resource } : { resource, encodedName: match[2] };
+}
+
+/** One server (`.../lbvserver/NAME`, 258 when there is none) or the whole collection (`.../lbvserver`). */
+function statVirtualServer(appliance: Appliance, request: NitroRequest): HttpReply {
+  const authentication = authenticate(appliance, request.auth);
+  if (!authentication.ok) return authentication.reply;
+  const target = virtualServerPath(request.path);
+  if (!target) return nitroError(404, NitroCode.noSuchResource, NitroMessage.noSuchResource);
+  const encoding = appliance.format.integerEncoding;
+  if (target.encodedName === undefined) return nitroSuccess(200, [[target.resource, appliance.virtualServers.arrayText(target.resource, encoding)]]);
+  let name: string;
+  try {
+    name = decodeURIComponent(target.encodedName);
+  } catch {
+    return nitroError(400, NitroCode.invalidArgument, NitroMessage.invalidArgument);
+  }
+  if (!appliance.virtualServers.has(target.resource, name)) return nitroError(404, NitroCode.noSuchResource, NitroMessage.noSuchResource);
+  return nitroSuccess(200, [[target.resource, appliance.virtualServers.arrayText(target.resource, encoding, name)]]);
 }
 
 /** `?args=clearstats:basic` (NITRO's form) or `?clearstats=full`. */

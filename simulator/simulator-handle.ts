@@ -47,5 +47,7 @@ export function simulatorHandle(appliance: Appliance, endpoint: Endpoint): Simul
     openSessionTags: () => appliance.openSessionTags(),
     maxConcurrentSessions: () => appliance.maxConcurrentSessions(),
     killSessions: () => appliance.killSessions(),
+    setVirtualServer: (type, name, values) => appliance.setVirtualServer(type, name, values),
+    removeVirtualServer: (type, name) => appliance.removeVirtualServer(type, name),
   };
 }

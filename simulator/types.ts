@@ -2,7 +2,9 @@
  * The public types of the NITRO appliance simulator. See simulator/README.md for what each option and control does.
  */
 
+import type { VirtualServerType } from '../lambda/config/virtual-server.js';
 import type { RawJson } from './json-text.js';
+import type { VirtualServerValues } from './virtual-servers.js';
 
 export type ResponseShape = 'object' | 'array';
 /** How gauges and counters are written: JSON strings (what appliances send) or bare JSON numbers (some firmware). */
@@ -21,8 +23,8 @@ export interface HaState {
   readonly hacurstate: string;
 }
 
-/** Which NITRO calls a fault applies to. 'any' also matches unknown paths. */
-export type FaultTarget = 'login' | 'stat' | 'hanode' | 'logout' | 'any';
+/** Which NITRO calls a fault applies to ('vserver': stat/lbvserver and stat/csvserver). 'any' also matches unknown paths. */
+export type FaultTarget = 'login' | 'stat' | 'hanode' | 'vserver' | 'logout' | 'any';
 
 export type Fault =
   /** A NITRO error body `{"errorcode":N,"message":..,"severity":"ERROR"}` under any HTTP status (200 included). */
@@ -169,6 +171,10 @@ export interface SimulatorControl {
   maxConcurrentSessions(): number;
   /** Kills every session, as an administrator's `kill system session -all`. */
   killSessions(): void;
+  /** Creates the lb or cs virtual server `name`, or sets its MPTCP gauges (curmptcpsessions, cursubflowconn). */
+  setVirtualServer(type: VirtualServerType, name: string, values?: VirtualServerValues): void;
+  /** Removes a virtual server: its stat GET then answers 258 (no such resource). */
+  removeVirtualServer(type: VirtualServerType, name: string): void;
 }
 
 export interface Simulator extends SimulatorControl {

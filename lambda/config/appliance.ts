@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CollectorError } from '../errors.js';
 import { pemBundleProblem } from './pem.js';
+import { MAX_VIRTUAL_SERVER_NAME_LENGTH, MAX_VIRTUAL_SERVERS_PER_APPLIANCE, VIRTUAL_SERVER_RULE, virtualServerListProblems } from './virtual-server.js';
 
 /**
  * One appliance to collect: the handler contract's `ApplianceConfig`. The CDK config file uses the same schema,
@@ -36,6 +37,18 @@ export const applianceConfigSchema = z
     haMode: z.enum(['primary-only', 'any']).optional(),
     /** Explicit opt-in for a plain http:// URL (credentials then cross the network unencrypted). */
     allowPlainHttp: z.boolean().optional(),
+    /** lb/cs virtual servers whose current MPTCP sessions and subflows are published (one GET each per run). */
+    virtualServers: z
+      .array(z.string({ error: `must be ${VIRTUAL_SERVER_RULE}` }).max(MAX_VIRTUAL_SERVER_NAME_LENGTH + 3, `must be ${VIRTUAL_SERVER_RULE}`), {
+        error: `must be a list of at most ${MAX_VIRTUAL_SERVERS_PER_APPLIANCE} virtual servers, each ${VIRTUAL_SERVER_RULE}`,
+      })
+      // Bounded before anything looks at the entries: a huge list costs no more than a short one.
+      .max(MAX_VIRTUAL_SERVERS_PER_APPLIANCE, `must list at most ${MAX_VIRTUAL_SERVERS_PER_APPLIANCE} virtual servers (one GET each per run)`)
+      .superRefine((list, ctx) => {
+        for (const [index, message] of virtualServerListProblems(list))
+          ctx.addIssue({ code: 'custom', message, ...(index === undefined ? {} : { path: [index] }) });
+      })
+      .optional(),
   })
   .strict()
   .superRefine((appliance, ctx) => {

@@ -1,4 +1,5 @@
 import type { MetricDefinition } from '../catalog/catalog.js';
+import { VIRTUAL_SERVER_DIMENSION } from '../catalog/virtual-server-metrics.js';
 import { APPLIANCE_DIMENSION, HEALTH_METRICS } from '../metrics/health.js';
 import type { CounterInterval, Datum } from '../pipeline/ports.js';
 import type { FieldError, Sample } from './sample.js';
@@ -64,7 +65,10 @@ function exactOrReport(exact: bigint | undefined, metric: MetricDefinition, unpu
 export function toMetricDatum(datum: Datum, storageResolution: 1 | 60) {
   return {
     MetricName: datum.metricName,
-    Dimensions: [{ Name: APPLIANCE_DIMENSION, Value: datum.appliance }],
+    Dimensions: [
+      { Name: APPLIANCE_DIMENSION, Value: datum.appliance },
+      ...(datum.virtualServer === undefined ? [] : [{ Name: VIRTUAL_SERVER_DIMENSION, Value: datum.virtualServer }]),
+    ],
     Timestamp: new Date(datum.timestamp),
     Value: datum.value,
     Unit: datum.unit,

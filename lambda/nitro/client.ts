@@ -1,4 +1,5 @@
 import { Client } from 'undici';
+import { VIRTUAL_SERVER_TYPES, type VirtualServerRef, virtualServerStatPath } from '../config/virtual-server.js';
 import { MAX_REQUEST_MS, timerMs } from '../core/budget.js';
 import { anySignal } from '../deadline.js';
 import { CollectorError } from '../errors.js';
@@ -49,6 +50,17 @@ const CONNECT_TIMEOUT_MS = 10_000;
 export interface NitroSession {
   /** The JSON answer of `GET /nitro/v1/stat/<resource>` (errorcode 0), the resource still under its key. */
   getStat(resource: StatResource): Promise<Record<string, unknown>>;
+  /**
+   * The JSON answer of `GET /nitro/v1/stat/lbvserver/NAME` or `.../csvserver/NAME` (errorcode 0). The name is
+   * validated and percent-encoded into the path (config/virtual-server.ts): it can add no query and no other path.
+   */
+  getVirtualServerStat(server: VirtualServerRef): Promise<Record<string, unknown>>;
+}
+
+interface StatRequest {
+  readonly path: string;
+  readonly operation: string;
+  readonly command: string;
 }
 
 export class NitroClient {
@@ -104,20 +116,22 @@ export class NitroClient {
   async withSession<T>(credentials: ApplianceCredentials, work: (session: NitroSession) => Promise<T>): Promise<T> {
     let token = await this.login(credentials);
     let renewed = false;
+    const read = async (request: StatRequest) => {
+      try {
+        return await this.getStat(request, token);
+      } catch (error) {
+        if (!(error instanceof CollectorError) || error.errorClass !== 'session-expired' || renewed) throw error;
+        renewed = true;
+        this.options.logger.info('NITRO session expired; logging in again once', { appliance: this.target.name, nitroErrorCode: error.nitroErrorCode });
+        // Some firmware and proxies answer 444 while the session lives on: end it before opening another.
+        await this.logout(token);
+        token = await this.login(credentials);
+        return await this.getStat(request, token);
+      }
+    };
     const session: NitroSession = {
-      getStat: async (resource) => {
-        try {
-          return await this.getStat(resource, token);
-        } catch (error) {
-          if (!(error instanceof CollectorError) || error.errorClass !== 'session-expired' || renewed) throw error;
-          renewed = true;
-          this.options.logger.info('NITRO session expired; logging in again once', { appliance: this.target.name, nitroErrorCode: error.nitroErrorCode });
-          // Some firmware and proxies answer 444 while the session lives on: end it before opening another.
-          await this.logout(token);
-          token = await this.login(credentials);
-          return await this.getStat(resource, token);
-        }
-      },
+      getStat: (resource) => read(this.statRequest(resource)),
+      getVirtualServerStat: (server) => read(this.virtualServerRequest(server)),
     };
     try {
       return await work(session);
@@ -157,15 +171,30 @@ export class NitroClient {
     return token;
   }
 
-  private async getStat(resource: StatResource, token: string): Promise<Record<string, unknown>> {
+  private statRequest(resource: StatResource): StatRequest {
     if (!Object.hasOwn(STAT_RESOURCES, resource)) {
       throw new CollectorError('internal', `${this.target.name}: "${String(resource)}" is not a stat resource this client reads`, {
         appliance: this.target.name,
       });
     }
     const { path, command } = STAT_RESOURCES[resource];
-    const context = { appliance: this.target.name, operation: `GET stat/${resource}`, command };
-    const answer = await this.send('GET', path, context, { token });
+    return { path, command, operation: `GET stat/${resource}` };
+  }
+
+  private virtualServerRequest(server: VirtualServerRef): StatRequest {
+    let path: string;
+    try {
+      path = virtualServerStatPath(server);
+    } catch (error) {
+      throw new CollectorError('internal', `${this.target.name}: ${(error as Error).message}`, { appliance: this.target.name });
+    }
+    const { resource, command } = VIRTUAL_SERVER_TYPES[server.type];
+    return { path, command, operation: `GET stat/${resource}/${server.name}` };
+  }
+
+  private async getStat(request: StatRequest, token: string): Promise<Record<string, unknown>> {
+    const context = { appliance: this.target.name, operation: request.operation, command: request.command };
+    const answer = await this.send('GET', request.path, context, { token });
     return checkAnswer(answer.status, answer.body, context);
   }
 

@@ -1,14 +1,17 @@
 import type { MetricDefinition } from '../catalog/catalog.js';
 import type { ApplianceConfig } from '../config/appliance.js';
 import { DEFAULT_MAX_SAMPLE_AGE_SECONDS } from '../config/environment.js';
+import { virtualServerRefs } from '../config/virtual-server.js';
 import { buildCounterDatums, buildHealthDatums, buildMetricDatums } from '../core/datums.js';
 import { accountInterval, type Baseline, countersOf } from '../core/delta.js';
 import { type FieldError, parseSample, SampleShapeError, unwrapResource } from '../core/sample.js';
+import { buildVirtualServerDatums, type VirtualServerReading } from '../core/virtual-server-datums.js';
 import { CollectorError, type ErrorClass, toCollectorError } from '../errors.js';
 import type { Logger, Redactor } from '../logger.js';
 import { NitroClient, type NitroClientOptions, type NitroTarget } from '../nitro/client.js';
 import { readHaRole } from '../nitro/ha.js';
 import type { ApplianceCredentials, CounterInterval, CredentialSource, Datum, SampleStore, StoredState } from './ports.js';
+import { readVirtualServers } from './read-virtual-servers.js';
 
 export interface CollectorDependencies {
   readonly credentials: CredentialSource;
@@ -58,6 +61,8 @@ export interface ApplianceResult {
   readonly fieldErrors: readonly FieldError[];
   readonly missingFields: readonly string[];
   readonly held?: HeldState;
+  /** Listed virtual servers that could not be read this run (each logged at WARN). */
+  readonly virtualServerErrors?: number;
 }
 
 export const DEFAULT_MAX_SAMPLE_AGE_MS = DEFAULT_MAX_SAMPLE_AGE_SECONDS * 1000;
@@ -99,7 +104,10 @@ export async function collectAppliance(
         ...NO_PROBLEMS,
       };
     }
-    return await turnIntoDatums(appliance.name, reading.resource, reading.takenAt, durationMs, selection, run, deps);
+    const result = await turnIntoDatums(appliance.name, reading.resource, reading.takenAt, durationMs, selection, run, deps);
+    if (reading.virtualServers === undefined) return result;
+    const perServer = buildVirtualServerDatums(appliance.name, reading.takenAt, reading.virtualServers);
+    return { ...result, datums: [...result.datums, ...perServer], virtualServerErrors: reading.virtualServers.filter((r) => !r.ok).length };
   } catch (caught) {
     return failedResult(appliance.name, toCollectorError(caught, appliance.name), now() - startedAt, now(), deps.redactor);
   }
@@ -118,7 +126,9 @@ export function failedResult(appliance: string, error: CollectorError, durationM
   };
 }
 
-type Reading = { kind: 'secondary'; takenAt: number } | { kind: 'sample'; resource: Record<string, unknown>; takenAt: number };
+type Reading =
+  | { kind: 'secondary'; takenAt: number }
+  | { kind: 'sample'; resource: Record<string, unknown>; takenAt: number; virtualServers?: readonly VirtualServerReading[] };
 
 async function readAppliance(appliance: ApplianceConfig, signal: AbortSignal, deps: CollectorDependencies, logger: Logger): Promise<Reading> {
   let credentials = await deps.credentials.getCredentials(appliance.secretId, { signal });
@@ -158,7 +168,12 @@ async function readWith(
         }
       }
       const answer = await session.getStat('protocolmptcp');
-      return { kind: 'sample', resource: resourceOf(answer, appliance.name), takenAt: now() };
+      const resource = resourceOf(answer, appliance.name);
+      const takenAt = now();
+      const servers = virtualServerRefs(appliance.virtualServers);
+      if (servers.length === 0) return { kind: 'sample', resource, takenAt };
+      const virtualServers = await readVirtualServers(session, servers, logger, (text) => deps.redactor.scrub(text));
+      return { kind: 'sample', resource, takenAt, virtualServers };
     });
   } finally {
     await client.close();

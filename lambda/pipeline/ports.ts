@@ -87,6 +87,8 @@ export interface SampleStore {
 export interface Datum {
   readonly metricName: string;
   readonly appliance: string;
+  /** For a per-virtual-server gauge: `lb/NAME` or `cs/NAME`, its second dimension (VirtualServer). */
+  readonly virtualServer?: string;
   readonly value: number;
   readonly unit: 'Count' | 'Count/Second' | 'Milliseconds' | 'None';
   /** Epoch milliseconds. */

@@ -249,9 +249,10 @@ function logOutcome(deps: CollectorDependencies, result: ApplianceResult): void 
     ...(result.replayedIntervals > 0 && { replayedIntervals: result.replayedIntervals }),
     ...(result.tookOverUnfinishedRun && { tookOverUnfinishedRun: true }),
     ...(result.fieldErrors.length > 0 && { fieldErrors: result.fieldErrors }),
+    ...((result.virtualServerErrors ?? 0) > 0 && { virtualServerErrors: result.virtualServerErrors }),
   };
   if (result.outcome === 'failed') deps.logger.error('appliance collection failed', fields);
-  else if (result.fieldErrors.length > 0 || result.counterResets.length > 0 || result.tookOverUnfinishedRun)
+  else if (result.fieldErrors.length > 0 || result.counterResets.length > 0 || result.tookOverUnfinishedRun || (result.virtualServerErrors ?? 0) > 0)
     deps.logger.warn('appliance collected with problems', fields);
   else deps.logger.info('appliance collected', fields);
 
