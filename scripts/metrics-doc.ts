@@ -1,4 +1,6 @@
 import { CATALOG, METRIC_GROUPS, type MetricDefinition } from '../lambda/catalog/catalog.js';
+import { VIRTUAL_SERVER_DIMENSION, VIRTUAL_SERVER_ERRORS_METRIC, VIRTUAL_SERVER_GAUGES } from '../lambda/catalog/virtual-server-metrics.js';
+import { VIRTUAL_SERVER_TYPES } from '../lambda/config/virtual-server.js';
 import { HEALTH_METRICS } from '../lambda/metrics/health.js';
 
 const HEALTH_ROWS: readonly [string, string, string][] = [
@@ -41,6 +43,22 @@ export function renderMetricsDoc(): string {
     '| --- | --- | --- |',
     ...HEALTH_ROWS.map(([name, unit, meaning]) => `| \`${name}\` | ${unit} | ${meaning} |`),
   ];
+  const resources = Object.values(VIRTUAL_SERVER_TYPES);
+  lines.push(
+    '',
+    '## Per virtual server',
+    '',
+    `Only for the load-balancing and content-switching virtual servers an appliance lists in \`virtualServers\` (\`lb/NAME\`, \`cs/NAME\`),`,
+    `read with \`GET /nitro/v1/stat/${resources.map((r) => r.resource).join('/NAME` or `.../')}/NAME\` in the appliance's session. Dimensions \`Appliance\``,
+    `and \`${VIRTUAL_SERVER_DIMENSION}\` (the listed \`lb/NAME\` or \`cs/NAME\`). Not affected by \`COUNTERS\`.`,
+    '',
+    '| Metric | NITRO field | Kind | Unit | Dimensions | Description |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...VIRTUAL_SERVER_GAUGES.map(
+      (g) => `| \`${g.metricName}\` | \`${g.nitroName}\` | gauge | ${g.unit} | Appliance, ${VIRTUAL_SERVER_DIMENSION} | ${g.description} |`,
+    ),
+    `| \`${VIRTUAL_SERVER_ERRORS_METRIC}\` | | health | Count | Appliance | Listed virtual servers that could not be read this run (unknown or removed: NITRO 258; not authorized; a bad answer), each logged at WARN. Published on every run of an appliance that lists servers; 0 when all were read. |`,
+  );
   for (const group of METRIC_GROUPS) {
     lines.push(
       '',

@@ -137,7 +137,7 @@ function routes(control: SimulatorControl): ReadonlyMap<string, RouteHandler> {
       },
     ],
     [
-      'DELETE /virtual-servers',
+      'POST /virtual-servers/remove',
       (body) => {
         const { type, name } = z.object({ type: z.enum(['lb', 'cs']), name: z.string().min(1) }).parse(body);
         control.removeVirtualServer(type, name);

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { CloudWatchClient, type Dimension, GetMetricDataCommand, GetMetricStatisticsCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { type AttributeValue, CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, DeleteSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { VIRTUAL_SERVER_DIMENSION } from '../../lambda/catalog/virtual-server-metrics.js';
 import { APPLIANCE_DIMENSION } from '../../lambda/metrics/health.js';
 
 /** A name no other test uses: tests share one moto_server per file and run their own resources in it. */
@@ -65,8 +66,10 @@ export async function getStateItem(tableName: string, appliance: string): Promis
 
 // CloudWatch ------------------------------------------------------------------------------------------------
 
-function applianceDimensions(appliance: string): Dimension[] {
-  return [{ Name: APPLIANCE_DIMENSION, Value: appliance }];
+/** Appliance, and VirtualServer (`lb/NAME`, `cs/NAME`) for a per-virtual-server metric. */
+function applianceDimensions(appliance: string, virtualServer?: string): Dimension[] {
+  const dimensions = [{ Name: APPLIANCE_DIMENSION, Value: appliance }];
+  return virtualServer === undefined ? dimensions : [...dimensions, { Name: VIRTUAL_SERVER_DIMENSION, Value: virtualServer }];
 }
 
 /**
@@ -74,13 +77,20 @@ function applianceDimensions(appliance: string): Dimension[] {
  * undefined when there is none. (moto's GetMetricStatistics buckets start at the first datapoint rather than
  * on period boundaries, hence the sum over all returned buckets.)
  */
-export async function readMetricSum(namespace: string, metricName: string, appliance: string, start: Date, end: Date): Promise<number | undefined> {
+export async function readMetricSum(
+  namespace: string,
+  metricName: string,
+  appliance: string,
+  start: Date,
+  end: Date,
+  virtualServer?: string,
+): Promise<number | undefined> {
   const seconds = Math.ceil((end.getTime() - start.getTime()) / 1000);
   const response = await new CloudWatchClient({}).send(
     new GetMetricStatisticsCommand({
       Namespace: namespace,
       MetricName: metricName,
-      Dimensions: applianceDimensions(appliance),
+      Dimensions: applianceDimensions(appliance, virtualServer),
       StartTime: start,
       EndTime: end,
       Period: Math.max(60, Math.ceil(seconds / 60) * 60),
