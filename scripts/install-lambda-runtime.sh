@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs aws-lambda-ric (optionalDependencies), which test/lambda-runtime uses to run the bundled function the
+# Installs aws-lambda-ric (optionalDependencies), which test/e2e/lambda-runtime-*.test.ts use to run the bundled function the
 # way Lambda does. Its engines say node >= 22, and npm skips an optional dependency whose engines do not match
 # WITHOUT A WORD: under older Node, this adds it with the harness's pinned Node 24 (same lock, nothing saved).
 # Its install scripts build it from source (cmake, make, g++: a few minutes). Run after `npm ci`.

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
-import { getStat, login, loginBody, send } from './https-client.js';
+import { getStat, login, loginBody, send } from '../support/https-client.js';
 
 const PASSWORD = 'Un1que-Passw0rd!';
 

@@ -7,7 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build-app.js';
 import { DEFAULT_CONFIG_FILE, EXAMPLE_CONFIG_FILE } from '../../infra/config/load-config.js';
-import { APPLIANCES, manyAppliances } from './helpers.js';
+import { APPLIANCES, manyAppliances } from '../support/synth-config.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 

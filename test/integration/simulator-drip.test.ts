@@ -2,7 +2,7 @@ import { createHook } from 'node:async_hooks';
 import type { IncomingMessage } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
-import { getStat, login, loginBody, openResponse, send } from './https-client.js';
+import { getStat, login, loginBody, openResponse, send } from '../support/https-client.js';
 
 interface Chunk {
   readonly at: number;

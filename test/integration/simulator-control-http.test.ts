@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
-import { getStat, json, login, loginBody, send } from './https-client.js';
+import { getStat, json, login, loginBody, send } from '../support/https-client.js';
 
 describe('control API over HTTP', () => {
   let sim: Simulator;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
-import { APPLIANCES, configWith, manyAppliances, onlyResource, resourcesOf, synthConfig } from './helpers.js';
+import { APPLIANCES, configWith, manyAppliances, onlyResource, resourcesOf, synthConfig } from '../support/synth-config.js';
 
 describe('the stack for a two-appliance config', () => {
   const { template } = synthConfig(configWith());

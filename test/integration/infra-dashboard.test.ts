@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { planApplianceGraphs } from '../../infra/model/dashboard-plan.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 import { HEALTH_METRICS } from '../../lambda/metrics/health.js';
-import { configWith, manyAppliances, onlyResource, resourcesOf, synthConfig } from './helpers.js';
+import { configWith, manyAppliances, onlyResource, resourcesOf, synthConfig } from '../support/synth-config.js';
 
 interface Widget {
   type: string;

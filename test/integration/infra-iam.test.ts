@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { secretIdForm } from '../../infra/constructs/secret-access.js';
-import { APPLIANCES, configWith, logicalId, onlyResource, policyStatementsOf, resourcesOf, synthConfig } from './helpers.js';
+import { APPLIANCES, configWith, logicalId, onlyResource, policyStatementsOf, resourcesOf, synthConfig } from '../support/synth-config.js';
 
 const ACCOUNT_ARN = (suffix: string) => ({
   'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:secret:${suffix}`]],

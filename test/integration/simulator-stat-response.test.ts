@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CATALOG } from '../../lambda/catalog/catalog.js';
 import { RawJson, type Simulator, startSimulator } from '../../simulator/index.js';
-import { getStat, json, login, send } from './https-client.js';
+import { getStat, json, login, send } from '../support/https-client.js';
 
 const INTEGER_FIELDS = CATALOG.filter((m) => m.kind !== 'rate').map((m) => m.nitroName);
 const RATE_FIELDS = CATALOG.filter((m) => m.kind === 'rate').map((m) => m.nitroName);

@@ -7,7 +7,7 @@ import { ALLOCATION_FAILURE_METRICS, JOIN_REJECTION_METRICS } from '../../lambda
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 import { planRunBudget } from '../../lambda/core/budget.js';
 import { HEALTH_METRICS } from '../../lambda/metrics/health.js';
-import { type ConfigInput, configWith, manyAppliances, onlyResource, resourcesOf, synthConfig } from './helpers.js';
+import { type ConfigInput, configWith, manyAppliances, onlyResource, resourcesOf, synthConfig } from '../support/synth-config.js';
 
 type AlarmProps = Record<string, unknown> & {
   AlarmDescription: unknown;

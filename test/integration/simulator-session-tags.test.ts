@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type RequestLogEntry, type Simulator, startSimulator } from '../../simulator/index.js';
-import { getStat, json, login, loginBody, send } from './https-client.js';
+import { getStat, json, login, loginBody, send } from '../support/https-client.js';
 
 const logOut = (sim: Simulator, session: string) => send(sim, 'POST', '/nitro/v1/config/logout', { session, body: { logout: {} } });
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
-import { json, login, send } from './https-client.js';
+import { json, login, send } from '../support/https-client.js';
 
 describe('stat/lbvserver and stat/csvserver', () => {
   let sim: Simulator;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CATALOG } from '../../lambda/catalog/catalog.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
-import { getStat, json, login } from './https-client.js';
+import { getStat, json, login } from '../support/https-client.js';
 
 const COUNTERS = CATALOG.filter((m) => m.kind === 'counter').map((m) => m.nitroName);
 const GAUGES = CATALOG.filter((m) => m.kind === 'gauge').map((m) => m.nitroName);

@@ -4,7 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { MptcpMonitoring, type MptcpMonitoringProps } from '../../infra/index.js';
-import { APPLIANCES, onlyResource } from './helpers.js';
+import { APPLIANCES, onlyResource } from '../support/synth-config.js';
 
 /** The construct in a user's own stack, as the README shows it. */
 function userStack(props: Partial<MptcpMonitoringProps> = {}) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { APPLIANCES, configWith, logicalId, onlyResource, resourcesOf, synthConfig } from './helpers.js';
+import { APPLIANCES, configWith, logicalId, onlyResource, resourcesOf, synthConfig } from '../support/synth-config.js';
 
 const VPC_ID = 'vpc-0123456789abcdef0';
 const SUBNETS = ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'];

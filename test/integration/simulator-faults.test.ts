@@ -1,7 +1,7 @@
 import { Agent } from 'node:https';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
-import { getStat, json, login, loginBody, send } from './https-client.js';
+import { getStat, json, login, loginBody, send } from '../support/https-client.js';
 
 describe('fault injection', () => {
   let sim: Simulator;

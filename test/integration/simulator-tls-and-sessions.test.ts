@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateUntrustedCa, type Simulator, startSimulator } from '../../simulator/index.js';
-import { getStat, json, login, loginBody, send } from './https-client.js';
+import { getStat, json, login, loginBody, send } from '../support/https-client.js';
 
 const SESSION_EXPIRED = { errorcode: 444, message: 'Session expired or killed. Please login again', severity: 'ERROR' };
 

@@ -13,7 +13,7 @@ import {
   validateConfig,
 } from '../../infra/config/load-config.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
-import { APPLIANCES, type ConfigInput, configWith, manyAppliances } from './helpers.js';
+import { APPLIANCES, type ConfigInput, configWith, manyAppliances } from '../support/synth-config.js';
 
 const FILE = 'mptcp-monitoring.json';
 

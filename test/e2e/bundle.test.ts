@@ -6,7 +6,7 @@ import { type CollectorAsset, synthesizeCollectorAsset } from '../support/collec
 
 /**
  * Bundles the handler for real (esbuild, locally), as `cdk deploy` would, and loads the bundle the way the
- * nodejs24.x runtime does: CommonJS `index.js`, export `handler` (test/lambda-runtime runs it in the real runtime).
+ * nodejs24.x runtime does: CommonJS `index.js`, export `handler` (test/e2e/lambda-runtime-*.test.ts run it in the real runtime).
  */
 describe('the real Lambda bundle', () => {
   const lambdaEnvironment = {

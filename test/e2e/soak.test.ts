@@ -3,8 +3,8 @@
  * faults at every edge; every invariant of test/soak/engine.ts must hold.
  */
 import { expect, it } from 'vitest';
+import { runSoak } from '../soak/engine.js';
 import { describeWithMoto } from '../support/moto.js';
-import { runSoak } from './engine.js';
 
 describeWithMoto('a short soak of the whole pipeline under random faults', (moto) => {
   it('loses no count, publishes no wrong number, leaves no session open, leaks no password, and keeps every run inside its budget', async () => {
