@@ -3,6 +3,7 @@ import { CloudWatchMetricSink } from './aws/cloudwatch-sink.js';
 import { SecretsManagerCredentialSource } from './aws/secrets.js';
 import { DynamoDbSampleStore } from './aws/state-store.js';
 import { resolveRunConfig } from './config/run-config.js';
+import { excerpt, MAX_FIELD_CHARS, MAX_RESULT_BYTES, utf8Bytes } from './core/text.js';
 import { toCollectorError } from './errors.js';
 import { createJsonLogger, globalRedactor, type Logger } from './logger.js';
 import type { CredentialSource, MetricSink, SampleStore } from './pipeline/ports.js';
@@ -77,14 +78,43 @@ export function createHandler(overrides: Partial<HandlerDependencies> = {}) {
         ...(summary.uncertainDatapoints && { uncertainDatapoints: summary.uncertainDatapoints }),
         ...(summary.uncommitted && { uncommitted: summary.uncommitted }),
       });
-      return summary;
+      return boundedSummary(summary);
     } catch (caught) {
       const error = toCollectorError(caught);
-      error.message = globalRedactor.scrub(error.message);
+      // The runtime logs and returns the message: scrubbed and cut (a 6 MB event must not come back as 6 MB).
+      error.message = excerpt(error.message, MAX_FIELD_CHARS, globalRedactor.scrub);
       logger.error('run failed: nothing was published', { errorClass: error.errorClass, reason: error.message, durationMs: now() - startedAt });
       throw error;
     }
   };
+}
+
+/** Characters of an appliance's message kept in the result. */
+const RESULT_MESSAGE_CHARS = 300;
+
+/**
+ * The summary within MAX_RESULT_BYTES whatever the fleet: messages cut to RESULT_MESSAGE_CHARS; when that is
+ * still too long, the appliances that did not fail are left out, then as many failed ones as needed (counted
+ * in `appliancesLeftOut`; the log has one line per appliance in any case).
+ */
+export function boundedSummary(summary: RunSummary): RunSummary {
+  const cutMessages: RunSummary = {
+    ...summary,
+    ...(summary.publishError && { publishError: excerpt(summary.publishError, MAX_FIELD_CHARS) }),
+    appliances: summary.appliances.map((a) => (a.message === undefined ? a : { ...a, message: excerpt(a.message, RESULT_MESSAGE_CHARS) })),
+  };
+  if (utf8Bytes(JSON.stringify(cutMessages)) <= MAX_RESULT_BYTES) return cutMessages;
+  const failedFirst = [...cutMessages.appliances].sort((a, b) => Number(b.outcome === 'failed') - Number(a.outcome === 'failed'));
+  const { uncommitted, ...rest } = cutMessages;
+  const bounded = { ...rest, ...(uncommitted && { uncommitted: uncommitted.slice(0, 100), uncommittedCount: uncommitted.length }) };
+  // Each kept appliance is at most ~500 bytes: keep what fits in the bound less room for the rest of the summary.
+  let kept = failedFirst.length;
+  let candidate: RunSummary;
+  do {
+    kept = Math.floor(kept / 2);
+    candidate = { ...bounded, appliances: failedFirst.slice(0, kept), appliancesLeftOut: failedFirst.length - kept } as RunSummary;
+  } while (kept > 0 && utf8Bytes(JSON.stringify(candidate)) > MAX_RESULT_BYTES);
+  return candidate;
 }
 
 function lazy<T>(create: () => T): () => T {

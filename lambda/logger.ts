@@ -3,6 +3,8 @@
  * CloudWatch Logs Insights see the fields at top level. Every password the run has read is registered with
  * `redact` and scrubbed from every line as a last line of defence: code never logs one on purpose.
  */
+import { cut, MAX_FIELD_CHARS, MAX_LOG_LINE_BYTES, SCRUB_WINDOW_CHARS, utf8Bytes } from './core/text.js';
+
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
 const LEVELS: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40 };
@@ -31,17 +33,31 @@ export type Scrub = (text: string) => string;
 const REDACTED = '[REDACTED]';
 
 /**
+ * Shortest secret the collector accepts (the secret reader refuses shorter passwords) and the redactor scrubs:
+ * scrubbing a shorter one would turn ordinary words into [REDACTED], and its encodings would match by chance.
+ */
+export const MIN_SECRET_LENGTH = 8;
+
+/**
  * The set of secret values that must never appear in output. Shared by all loggers of a container.
- * A secret is matched raw and in the encodings it picks up on its way into text (see `encodedForms`).
+ * A secret is matched raw and in the encodings it picks up on its way into text (see `encodedForms` and
+ * docs/reliability.md, "What the scrubber guarantees").
  */
 export class Redactor {
   private readonly forms = new Set<string>();
+  private readonly splitPatterns = new Map<string, RegExp>();
   /** Longest first, so that no shorter form breaks up a longer one that contains it. */
   private ordered: readonly string[] = [];
 
-  add(secret: string): void {
+  /** Registers a password; `username` adds the forms of HTTP Basic credentials (`user:password`). */
+  add(secret: string, context: { username?: string } = {}): void {
     for (const candidate of new Set([secret, secret.trim()])) {
-      if (candidate.length >= 3) for (const form of encodedForms(candidate)) this.forms.add(form);
+      if (candidate.trim().length < MIN_SECRET_LENGTH) continue;
+      for (const form of encodedForms(candidate)) this.forms.add(form);
+      if (context.username !== undefined) for (const form of base64Forms(Buffer.from(`${context.username}:${candidate}`, 'utf8'))) this.forms.add(form);
+      for (const form of [candidate, jsonStringContent(candidate)]) {
+        if (!this.splitPatterns.has(form)) this.splitPatterns.set(form, splitPattern(form));
+      }
     }
     this.ordered = [...this.forms].sort((a, b) => b.length - a.length);
   }
@@ -52,13 +68,20 @@ export class Redactor {
     for (const form of this.ordered) {
       if (result.includes(form)) result = result.split(form).join(REDACTED);
     }
+    for (const pattern of this.splitPatterns.values()) {
+      pattern.lastIndex = 0;
+      if (pattern.test(result)) result = result.replace(pattern, REDACTED);
+    }
     return result;
   };
 }
 
 /**
- * The secret raw, as the inside of a JSON string (also with every non-ASCII character as a lower- or upper-case
- * \uXXXX escape), as that inside a JSON string again (a JSON text quoted in a JSON log line), and percent-encoded.
+ * The secret raw; as the inside of a JSON string (also with every non-ASCII character as a lower- or upper-case
+ * \uXXXX escape), and that inside a JSON string again; percent-encoded (either hex case) and form-encoded (`+`
+ * for a space); its UTF-8 bytes read as Latin-1 (and that JSON-escaped); its UTF-8 bytes in hex (either case);
+ * and base64 (standard and URL-safe) at each of the three byte alignments, so that it is found inside any longer
+ * base64 text too, such as an HTTP Basic header.
  */
 function encodedForms(secret: string): Set<string> {
   const json = jsonStringContent(secret);
@@ -70,10 +93,43 @@ function encodedForms(secret: string): Set<string> {
   try {
     const percent = encodeURIComponent(secret);
     forms.add(percent).add(percent.replace(/%[0-9A-F]{2}/g, (code) => code.toLowerCase()));
+    forms.add(percent.replace(/%20/g, '+'));
+    forms.add(new URLSearchParams({ p: secret }).toString().slice(2));
   } catch {
     // encodeURIComponent throws on a lone surrogate: such a secret has no percent-encoded form.
   }
+  const bytes = Buffer.from(secret, 'utf8');
+  const latin1 = bytes.toString('latin1');
+  if (latin1 !== secret) forms.add(latin1).add(jsonStringContent(latin1));
+  const hex = bytes.toString('hex');
+  forms.add(hex).add(hex.toUpperCase());
+  for (const form of base64Forms(bytes)) forms.add(form);
   return forms;
+}
+
+/**
+ * The base64 characters that depend on `bytes` alone, for each of the three offsets at which they can start
+ * inside a longer base64 text (standard and URL-safe alphabets).
+ */
+function base64Forms(bytes: Buffer): string[] {
+  const forms: string[] = [];
+  for (let offset = 0; offset < 3; offset++) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes])
+      .toString('base64')
+      .replace(/=+$/, '');
+    const first = Math.ceil((offset * 8) / 6);
+    const end = Math.floor(((offset + bytes.length) * 8) / 6);
+    const core = encoded.slice(first, end);
+    if (core.length >= MIN_SECRET_LENGTH) forms.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return forms;
+}
+
+/** The text with a line break (raw, or as a JSON escape) anywhere between two of its characters. */
+function splitPattern(text: string): RegExp {
+  const lineBreak = String.raw`(?:\r\n|\r|\n|\\r\\n|\\n|\\r)[ \t]*`;
+  const characters = [...text].map((c) => c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'));
+  return new RegExp(characters.join(`(?:${lineBreak})?`), 'g');
 }
 
 function jsonStringContent(text: string): string {
@@ -97,8 +153,7 @@ export function createJsonLogger(options: JsonLoggerOptions = {}, base: LogField
 
   const log = (level: LogLevel, message: string, fields?: LogFields) => {
     if (LEVELS[level] < threshold) return;
-    const entry = { timestamp: now().toISOString(), level, message, ...base, ...fields };
-    write(redactor.scrub(JSON.stringify(entry, jsonSafe)));
+    write(logLine({ timestamp: now().toISOString(), level, message, ...base, ...fields }, redactor.scrub));
   };
   return {
     debug: (m, f) => log('DEBUG', m, f),
@@ -109,10 +164,61 @@ export function createJsonLogger(options: JsonLoggerOptions = {}, base: LogField
   };
 }
 
-function jsonSafe(_key: string, value: unknown): unknown {
+/** Items kept of an array in a log field (the rest are counted), and how deep objects are followed. */
+const MAX_FIELD_ITEMS = 32;
+const MAX_FIELD_DEPTH = 6;
+
+/**
+ * One JSON line of at most MAX_LOG_LINE_BYTES: every string value scrubbed (keys are the code's own and stay as
+ * they are), cut to MAX_FIELD_CHARS, arrays to MAX_FIELD_ITEMS; a line still too long keeps its level, message
+ * and short fields and says how long it was.
+ */
+export function logLine(entry: LogFields, scrub: Scrub): string {
+  const line = JSON.stringify(boundValue(entry, scrub, 0));
+  const bytes = utf8Bytes(line);
+  if (bytes <= MAX_LOG_LINE_BYTES) return line;
+  // Level, time, message and the short fields that fit in a quarter of the bound, in the entry's order.
+  const short: LogFields = {};
+  let kept = 0;
+  for (const [key, value] of Object.entries(entry)) {
+    const shown = typeof value === 'string' ? cut(scrub(value.slice(0, 256 + SCRUB_WINDOW_CHARS)), 256) : value;
+    if (typeof shown !== 'string' && typeof shown !== 'number' && typeof shown !== 'boolean') continue;
+    const size = utf8Bytes(JSON.stringify(shown)) + key.length + 4;
+    if (kept + size > MAX_LOG_LINE_BYTES / 4) continue;
+    short[key] = shown;
+    kept += size;
+  }
+  return JSON.stringify({ ...short, lineTruncated: true, lineBytes: bytes });
+}
+
+/** `value` with its strings scrubbed and every string, array and object bounded (see logLine). */
+export function boundValue(value: unknown, scrub: Scrub, depth: number): unknown {
+  if (typeof value === 'string')
+    return cut(
+      scrub(value.length > MAX_FIELD_CHARS + SCRUB_WINDOW_CHARS ? value.slice(0, MAX_FIELD_CHARS + SCRUB_WINDOW_CHARS) : value),
+      MAX_FIELD_CHARS,
+      Math.max(0, value.length - MAX_FIELD_CHARS - SCRUB_WINDOW_CHARS),
+    );
   if (typeof value === 'bigint') return value.toString();
-  if (value instanceof Error) return { name: value.name, message: value.message };
-  return value;
+  if (value === null || typeof value !== 'object') return typeof value === 'function' || typeof value === 'symbol' ? String(value) : value;
+  if (depth >= MAX_FIELD_DEPTH) return '[nested too deep]';
+  if (value instanceof Error) return { name: value.name, message: boundValue(value.message, scrub, depth + 1) };
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) {
+    const kept = value.slice(0, MAX_FIELD_ITEMS).map((item) => boundValue(item, scrub, depth + 1));
+    if (value.length > MAX_FIELD_ITEMS) kept.push(`… ${value.length - MAX_FIELD_ITEMS} more`);
+    return kept;
+  }
+  const bounded: Record<string, unknown> = {};
+  let keys = 0;
+  for (const [key, item] of Object.entries(value)) {
+    if (++keys > MAX_FIELD_ITEMS * 2) {
+      bounded['…'] = `${Object.keys(value).length - MAX_FIELD_ITEMS * 2} more fields`;
+      break;
+    }
+    bounded[key] = boundValue(item, scrub, depth + 1);
+  }
+  return bounded;
 }
 
 /** A logger that keeps lines in memory (for the local run and tests). */

@@ -9,6 +9,7 @@ import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/clien
 import { pemBundleProblem } from '../config/pem.js';
 import { isDeadlineAbort, untilAborted } from '../deadline.js';
 import { CollectorError } from '../errors.js';
+import { MIN_SECRET_LENGTH } from '../logger.js';
 import type { ApplianceCredentials, CredentialSource } from '../pipeline/ports.js';
 import { createSecretsManagerClient } from './clients.js';
 
@@ -138,6 +139,14 @@ export function parseCredentials(secretId: string, secretString: string): Applia
   const fields = parsed as Record<string, unknown>;
   const username = requiredString(secretId, fields, 'username');
   const password = requiredString(secretId, fields, 'password');
+  // A password this short cannot be scrubbed from the logs without scrubbing ordinary words as well.
+  if (password.trim() === '') throw new CollectorError('secret', `secret ${secretId}: "password" is only whitespace`);
+  if (password.trim().length < MIN_SECRET_LENGTH) {
+    throw new CollectorError(
+      'secret',
+      `secret ${secretId}: "password" is shorter than ${MIN_SECRET_LENGTH} characters (spaces at either end not counted); the collector refuses it, as it could not be kept out of the logs`,
+    );
+  }
   const caCertificate = fields['caCertificate'];
   if (caCertificate === undefined || caCertificate === null) return { username, password };
   if (typeof caCertificate !== 'string') {

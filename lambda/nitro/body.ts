@@ -2,6 +2,7 @@
  * Reading a NITRO answer body: JSON or not, and the `errorcode`/`message` envelope that NITRO puts on every
  * answer, success or failure, under any HTTP status.
  */
+import { excerpt, MAX_APPLIANCE_TEXT_CHARS } from '../core/text.js';
 import type { Scrub } from '../logger.js';
 
 export type BodyShape =
@@ -19,12 +20,18 @@ export function readBody(text: string, contentType: string | undefined, scrub: S
   const trimmed = text.trim();
   if (trimmed === '') return { kind: 'empty' };
   if (/^<(!doctype|html|head|body|\?xml)/i.test(trimmed) || (contentType ?? '').toLowerCase().includes('text/html')) return { kind: 'html' };
+  let value: unknown;
   try {
-    return { kind: 'json', value: JSON.parse(trimmed) as unknown };
+    value = JSON.parse(trimmed);
   } catch {
     if (isUnfinishedJson(trimmed)) return { kind: 'truncated', bytes: Buffer.byteLength(text) };
-    return { kind: 'not-json', excerpt: printableExcerpt(scrub(text).trim()) };
+    return { kind: 'not-json', excerpt: excerpt(text, NOT_JSON_EXCERPT_CHARS, scrub) };
   }
+  // The envelope's message is the one appliance text that goes into error messages: it is cut here, scrubbed first.
+  if (isRecord(value) && typeof value.message === 'string' && value.message.length > MAX_APPLIANCE_TEXT_CHARS) {
+    value.message = excerpt(value.message, MAX_APPLIANCE_TEXT_CHARS, scrub);
+  }
+  return { kind: 'json', value };
 }
 
 /** True when `text` opens a JSON object or array that never closes: the answer was cut off. */
@@ -44,10 +51,7 @@ function isUnfinishedJson(text: string): boolean {
   return inString || depth > 0;
 }
 
-function printableExcerpt(text: string): string {
-  const flat = text.replace(/[^\x20-\x7e]+/g, ' ');
-  return flat.length > 80 ? `${flat.slice(0, 80)}…` : flat;
-}
+const NOT_JSON_EXCERPT_CHARS = 80;
 
 export interface NitroEnvelope {
   /** 0 on success. */

@@ -34,16 +34,29 @@ export interface NitroClientOptions {
  * The only resources this client can read. Paths are fixed here and no query string can be added, so a
  * request can never carry `args=clearstats:...` (which clears the appliance's counters).
  */
+/**
+ * Each answer's body is read up to its resource's limit and no further (the parse of a body costs many times its
+ * size, and ten appliances run at once in 256 MB). Real answers: protocolmptcp 4-7 KB (150-200 fields), hanode
+ * under 2 KB, login and logout under 200 bytes; the limits leave a margin of ten times or more.
+ */
+export const MAX_BODY_BYTES = {
+  protocolmptcp: 64 * 1024,
+  hanode: 32 * 1024,
+  /** stat/lbvserver/NAME and stat/csvserver/NAME: one server, 2-4 KB. */
+  virtualServer: 64 * 1024,
+  login: 16 * 1024,
+  logout: 16 * 1024,
+} as const;
+
 const STAT_RESOURCES = {
-  protocolmptcp: { path: '/nitro/v1/stat/protocolmptcp', command: 'stat protocol mptcp' },
-  hanode: { path: '/nitro/v1/stat/hanode', command: 'stat ha node' },
+  protocolmptcp: { path: '/nitro/v1/stat/protocolmptcp', command: 'stat protocol mptcp', maxBodyBytes: MAX_BODY_BYTES.protocolmptcp },
+  hanode: { path: '/nitro/v1/stat/hanode', command: 'stat ha node', maxBodyBytes: MAX_BODY_BYTES.hanode },
 } as const;
 
 export type StatResource = keyof typeof STAT_RESOURCES;
 
 const LOGIN_PATH = '/nitro/v1/config/login';
 const LOGOUT_PATH = '/nitro/v1/config/logout';
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
 const LOGOUT_TIMEOUT_MS = 3_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -61,6 +74,7 @@ interface StatRequest {
   readonly path: string;
   readonly operation: string;
   readonly command: string;
+  readonly maxBodyBytes: number;
 }
 
 export class NitroClient {
@@ -150,7 +164,7 @@ export class NitroClient {
     const body = JSON.stringify({ login: { username: credentials.username, password: credentials.password, timeout: this.sessionTimeoutSeconds } });
     let answer: Awaited<ReturnType<NitroClient['send']>>;
     try {
-      answer = await this.send('POST', LOGIN_PATH, context, { body });
+      answer = await this.send('POST', LOGIN_PATH, context, { body, maxBodyBytes: MAX_BODY_BYTES.login });
     } catch (error) {
       // The session cookie came with the headers, the body never finished (a drip, a timeout): close that session.
       const cookieToken = (error as { sessionCookieToken?: unknown }).sessionCookieToken;
@@ -177,8 +191,8 @@ export class NitroClient {
         appliance: this.target.name,
       });
     }
-    const { path, command } = STAT_RESOURCES[resource];
-    return { path, command, operation: `GET stat/${resource}` };
+    const { path, command, maxBodyBytes } = STAT_RESOURCES[resource];
+    return { path, command, maxBodyBytes, operation: `GET stat/${resource}` };
   }
 
   private virtualServerRequest(server: VirtualServerRef): StatRequest {
@@ -189,12 +203,12 @@ export class NitroClient {
       throw new CollectorError('internal', `${this.target.name}: ${(error as Error).message}`, { appliance: this.target.name });
     }
     const { resource, command } = VIRTUAL_SERVER_TYPES[server.type];
-    return { path, command, operation: `GET stat/${resource}/${server.name}` };
+    return { path, command, maxBodyBytes: MAX_BODY_BYTES.virtualServer, operation: `GET stat/${resource}/${server.name}` };
   }
 
   private async getStat(request: StatRequest, token: string): Promise<Record<string, unknown>> {
     const context = { appliance: this.target.name, operation: request.operation, command: request.command };
-    const answer = await this.send('GET', request.path, context, { token });
+    const answer = await this.send('GET', request.path, context, { token, maxBodyBytes: request.maxBodyBytes });
     return checkAnswer(answer.status, answer.body, context);
   }
 
@@ -202,6 +216,7 @@ export class NitroClient {
     const context = { appliance: this.target.name, operation: 'logout' };
     try {
       const answer = await this.send('POST', LOGOUT_PATH, context, {
+        maxBodyBytes: MAX_BODY_BYTES.logout,
         token,
         body: JSON.stringify({ logout: {} }),
         signal: AbortSignal.timeout(LOGOUT_TIMEOUT_MS),
@@ -223,7 +238,7 @@ export class NitroClient {
     method: 'GET' | 'POST',
     path: string,
     context: AnswerContext,
-    request: { token?: string; body?: string; signal?: AbortSignal },
+    request: { token?: string; body?: string; signal?: AbortSignal; maxBodyBytes: number },
   ): Promise<{ status: number; body: BodyShape; cookieToken?: string }> {
     const budget = request.signal ?? this.options.signal;
     const requestTimer = AbortSignal.timeout(this.requestTimeoutMs);
@@ -236,7 +251,7 @@ export class NitroClient {
       signal?.throwIfAborted();
       const response = await this.client.request({ path, method, headers, body: request.body, signal });
       cookieToken = sessionCookie(response.headers['set-cookie']);
-      const text = await readText(response.body, this.target.name, context.operation);
+      const text = await readText(response.body, this.target.name, context.operation, request.maxBodyBytes);
       const contentType = response.headers['content-type'];
       return {
         status: response.statusCode,
@@ -254,14 +269,25 @@ export class NitroClient {
   }
 }
 
-async function readText(body: AsyncIterable<Buffer | Uint8Array> & { destroy(): unknown }, appliance: string, operation: string): Promise<string> {
+async function readText(
+  body: AsyncIterable<Buffer | Uint8Array> & { destroy(): unknown },
+  appliance: string,
+  operation: string,
+  maxBodyBytes: number,
+): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
+    if (size > maxBodyBytes) {
       body.destroy();
-      throw new CollectorError('protocol-error', `${appliance}: ${operation} answered more than ${MAX_BODY_BYTES} bytes; not a stat answer`, { appliance });
+      throw new CollectorError(
+        'protocol-error',
+        `${appliance}: ${operation} answered more than ${maxBodyBytes} bytes (the limit for this resource); not a NITRO answer of this kind`,
+        {
+          appliance,
+        },
+      );
     }
     chunks.push(Buffer.from(chunk));
   }

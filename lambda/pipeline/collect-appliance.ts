@@ -132,14 +132,14 @@ type Reading =
 
 async function readAppliance(appliance: ApplianceConfig, signal: AbortSignal, deps: CollectorDependencies, logger: Logger): Promise<Reading> {
   let credentials = await deps.credentials.getCredentials(appliance.secretId, { signal });
-  deps.redactor.add(credentials.password);
+  deps.redactor.add(credentials.password, { username: credentials.username });
   try {
     return await readWith(credentials, appliance, signal, deps, logger);
   } catch (error) {
     if (!(error instanceof CollectorError) || error.errorClass !== 'bad-credentials') throw error;
     // The password may have been rotated since it was cached: read the secret once more, retry only if it changed.
     const fresh = await deps.credentials.getCredentials(appliance.secretId, { refresh: true, signal });
-    deps.redactor.add(fresh.password);
+    deps.redactor.add(fresh.password, { username: fresh.username });
     if (fresh.username === credentials.username && fresh.password === credentials.password) throw error;
     logger.info('credentials changed in the secret since they were cached; retrying with the new ones', { secretId: appliance.secretId });
     credentials = fresh;

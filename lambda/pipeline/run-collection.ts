@@ -53,6 +53,9 @@ export interface RunSummary {
   readonly uncertainDatapoints?: number;
   /** Appliances whose new state could not be stored: the next run publishes their increases again. */
   readonly uncommitted?: readonly string[];
+  /** Set when the result had to be bounded (see handler.ts): how many appliances were left out of `appliances`. */
+  readonly appliancesLeftOut?: number;
+  readonly uncommittedCount?: number;
 }
 
 export interface CommitReport {

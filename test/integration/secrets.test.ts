@@ -206,9 +206,9 @@ describeWithMoto('SecretsManagerCredentialSource against moto', () => {
       const source = new SecretsManagerCredentialSource({ client, now: manualClock().now });
 
       await expect(source.getCredentials(name)).rejects.toThrow(/no "password"/);
-      await updateSecret(name, JSON.stringify({ username: 'monitor', password: 'now-set' }));
+      await updateSecret(name, JSON.stringify({ username: 'monitor', password: 'now-set-4711' }));
 
-      expect((await source.getCredentials(name)).password).toBe('now-set');
+      expect((await source.getCredentials(name)).password).toBe('now-set-4711');
       expect(calls()).toBe(2);
     });
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CATALOG } from '../../lambda/catalog/catalog.js';
 import { parseSample, unwrapResource } from '../../lambda/core/sample.js';
+import { MAX_LOG_LINE_BYTES } from '../../lambda/core/text.js';
 import { CollectorError } from '../../lambda/errors.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
 import { readBody } from '../../lambda/nitro/body.js';
@@ -72,6 +73,9 @@ describe('Redactor', () => {
     ['JSON with \\u escapes inside a JSON string', JSON.stringify(asciiJson(password)).slice(1, -1)],
     ['percent-encoded', encodeURIComponent(password)],
     ['percent-encoded, lower-case hex', encodeURIComponent(password).toLowerCase()],
+    ['hex of its UTF-8 bytes', Buffer.from(password).toString('hex')],
+    ['hex of its UTF-8 bytes, upper case', Buffer.from(password).toString('hex').toUpperCase()],
+    ['UTF-8 read as Latin-1', Buffer.from(password).toString('latin1')],
   ])('removes the secret %s', (_form, encoded) => {
     expect(redactor.scrub(`before ${encoded} after`)).toBe('before [REDACTED] after');
   });
@@ -82,10 +86,56 @@ describe('Redactor', () => {
     expect(both.scrub('first-secret second-secret;first-secret')).toBe('[REDACTED] [REDACTED];[REDACTED]');
   });
 
-  it('ignores secrets shorter than 3 characters', () => {
-    const short = redactorFor('ab');
-    short.add(' x');
-    expect(short.scrub('ab x ab')).toBe('ab x ab');
+  it('ignores secrets shorter than MIN_SECRET_LENGTH (not counting spaces), so that ordinary words stay', () => {
+    const short = redactorFor('appli');
+    short.add('   ');
+    short.add('  seven77  ');
+    expect(short.scrub('appli seven77 "   " {"appli":1}')).toBe('appli seven77 "   " {"appli":1}');
+  });
+
+  describe('encodings an appliance or a proxy may echo', () => {
+    const secret = 'open sesame+4711/é';
+    const user = 'nsroot';
+    const encodings = new Redactor();
+    encodings.add(secret, { username: user });
+    const cases: [string, string][] = [
+      ['base64', Buffer.from(secret).toString('base64')],
+      ['URL-safe base64', Buffer.from(secret).toString('base64url')],
+      ['HTTP Basic (base64 of user:password)', `Authorization: Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`],
+      ['base64 inside a longer base64 text, at every offset', ['', 'x', 'xy'].map((p) => Buffer.from(`${p}${secret}-tail`).toString('base64')).join(' ')],
+      ['form encoding (+ for a space)', new URLSearchParams({ password: secret }).toString()],
+      ['percent-encoding with + for a space', encodeURIComponent(secret).replace(/%20/g, '+')],
+      ['hex', Buffer.from(secret).toString('hex')],
+      ['split across a newline', `${secret.slice(0, 6)}\n${secret.slice(6)}`],
+      ['split across a JSON-escaped CRLF and indentation', JSON.stringify(`${secret.slice(0, 9)}\r\n   ${secret.slice(9)}`)],
+      ['UTF-8 read as Latin-1', Buffer.from(secret).toString('latin1')],
+    ];
+    it.each(cases)('%s', (_label, text) => {
+      const scrubbed = encodings.scrub(`echo: ${text} end`);
+      expect(scrubbed).toContain('[REDACTED]');
+      const b64 = Buffer.from(secret).toString('base64');
+      for (const piece of [secret, 'sesame', Buffer.from(secret).toString('hex').slice(4, 20), b64.slice(4, 14)]) expect(scrubbed).not.toContain(piece);
+    });
+
+    it('scrubs values, never keys, and bounds every line', () => {
+      const keyed = new Redactor();
+      keyed.add('appliance-password');
+      const logger = createMemoryLogger('DEBUG', keyed);
+      logger.warn('x', { 'appliance-password': 'appliance-password', huge: 'y'.repeat(3_000_000), many: Array.from({ length: 100_000 }, (_, i) => i) });
+      const line = logger.lines[0]!;
+      expect(line).toContain('"appliance-password":"[REDACTED]"');
+      expect(Buffer.byteLength(line)).toBeLessThanOrEqual(MAX_LOG_LINE_BYTES);
+      expect(JSON.parse(line).huge).toMatch(/^y{1024}… \(2998976 more characters\)$/);
+    });
+
+    it('keeps a line that stays too long after bounding each field within the bound, as valid JSON', () => {
+      const logger = createMemoryLogger('DEBUG', new Redactor());
+      const wide = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`f${i}`, 'z'.repeat(1_000)]));
+      logger.error(`m${'m'.repeat(100_000)}`, { appliance: 'adc-1', ...wide });
+      const line = logger.lines[0]!;
+      expect(Buffer.byteLength(line)).toBeLessThanOrEqual(MAX_LOG_LINE_BYTES);
+      expect(JSON.parse(line)).toMatchObject({ level: 'ERROR', appliance: 'adc-1', lineTruncated: true });
+    });
   });
 
   it('works as a plain function (handed on as a scrub callback)', () => {
@@ -94,7 +144,7 @@ describe('Redactor', () => {
   });
 
   it('keeps a secret with a lone surrogate (no percent-encoded form)', () => {
-    expect(redactorFor('abc\ud800def').scrub('x abc\ud800def y')).toBe('x [REDACTED] y');
+    expect(redactorFor('abcd\ud800efgh').scrub('x abcd\ud800efgh y')).toBe('x [REDACTED] y');
   });
 
   it('scrubs every log line', () => {
