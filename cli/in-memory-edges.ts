@@ -1,6 +1,5 @@
 import { batchDatums, estimateMetricDatumBytes } from '../lambda/core/batch.js';
 import { toMetricDatum } from '../lambda/core/datums.js';
-import { CollectorError } from '../lambda/errors.js';
 import type {
   ApplianceCredentials,
   ClaimRequest,
@@ -12,7 +11,8 @@ import type {
   PublishReport,
   SampleStore,
   StoredState,
-} from '../lambda/pipeline/ports.js';
+} from '../lambda/core/ports.js';
+import { CollectorError } from '../lambda/errors.js';
 
 /** Credentials given on the command line (or by the simulator), keyed by secret id. */
 export class StaticCredentialSource implements CredentialSource {

@@ -1,4 +1,4 @@
-import type { Datum } from '../lambda/pipeline/ports.js';
+import type { Datum } from '../lambda/core/ports.js';
 import type { RunSummary } from '../lambda/pipeline/run-collection.js';
 
 /** The metrics as a table an operator can read: metric, Appliance dimension, value, unit. */

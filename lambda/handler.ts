@@ -3,10 +3,10 @@ import { CloudWatchMetricSink } from './aws/cloudwatch-sink.js';
 import { SecretsManagerCredentialSource } from './aws/secrets.js';
 import { DynamoDbSampleStore } from './aws/state-store.js';
 import { resolveRunConfig } from './config/run-config.js';
+import type { CredentialSource, MetricSink, SampleStore } from './core/ports.js';
 import { excerpt, MAX_FIELD_CHARS, MAX_RESULT_BYTES, utf8Bytes } from './core/text.js';
 import { toCollectorError } from './errors.js';
 import { createJsonLogger, globalRedactor, type Logger } from './logger.js';
-import type { CredentialSource, MetricSink, SampleStore } from './pipeline/ports.js';
 import { type RunSummary, runCollection } from './pipeline/run-collection.js';
 
 /** The part of the Lambda context the handler uses. */

@@ -3,6 +3,7 @@
  * CloudWatch Logs Insights see the fields at top level. Every password the run has read is registered with
  * `redact` and scrubbed from every line as a last line of defence: code never logs one on purpose.
  */
+import type { Scrub } from './core/ports.js';
 import { cut, MAX_FIELD_CHARS, MAX_LOG_LINE_BYTES, SCRUB_WINDOW_CHARS, utf8Bytes } from './core/text.js';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -26,9 +27,6 @@ export interface JsonLoggerOptions {
   redactor?: Redactor;
   now?: () => Date;
 }
-
-/** Removes secrets from text. */
-export type Scrub = (text: string) => string;
 
 const REDACTED = '[REDACTED]';
 

@@ -10,9 +10,9 @@ import { CATALOG } from '../lambda/catalog/catalog.js';
 import { resolveSelection } from '../lambda/catalog/selection.js';
 import { buildMetricDatums } from '../lambda/core/datums.js';
 import { accountInterval, countersOf } from '../lambda/core/delta.js';
+import type { StoredState } from '../lambda/core/ports.js';
 import { parseSample } from '../lambda/core/sample.js';
 import { createJsonLogger, Redactor } from '../lambda/logger.js';
-import type { StoredState } from '../lambda/pipeline/ports.js';
 import { runCollection } from '../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../simulator/index.js';
 

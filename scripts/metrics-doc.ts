@@ -1,6 +1,6 @@
 import { CATALOG, METRIC_GROUPS, type MetricDefinition } from '../lambda/catalog/catalog.js';
+import { VIRTUAL_SERVER_TYPES } from '../lambda/catalog/virtual-server.js';
 import { VIRTUAL_SERVER_DIMENSION, VIRTUAL_SERVER_ERRORS_METRIC, VIRTUAL_SERVER_GAUGES } from '../lambda/catalog/virtual-server-metrics.js';
-import { VIRTUAL_SERVER_TYPES } from '../lambda/config/virtual-server.js';
 import { HEALTH_METRICS } from '../lambda/metrics/health.js';
 
 const HEALTH_ROWS: readonly [string, string, string][] = [

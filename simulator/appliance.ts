@@ -3,7 +3,7 @@
  * only read and call this.
  */
 
-import type { VirtualServerType } from '../lambda/config/virtual-server.js';
+import type { VirtualServerType } from '../lambda/catalog/virtual-server.js';
 import { CounterStore } from './counter-store.js';
 import { FaultBook } from './faults.js';
 import type { RawJson } from './json-text.js';

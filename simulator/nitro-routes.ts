@@ -2,7 +2,8 @@
  * The NITRO calls a collector makes, answered the way appliances answer them on the wire (simulator/README.md,
  * "Wire behaviour"): login, stat/protocolmptcp, stat/hanode, logout; 404 + 258 for anything else.
  */
-import { VIRTUAL_SERVER_TYPES, type VirtualServerResource } from '../lambda/config/virtual-server.js';
+import { VIRTUAL_SERVER_TYPES, type VirtualServerResource } from '../lambda/catalog/virtual-server.js';
+import { isRecord } from '../lambda/core/is-record.js';
 import type { Appliance } from './appliance.js';
 import type { CallKind } from './faults.js';
 import type { PresentedAuth } from './presented-auth.js';
@@ -182,8 +183,4 @@ function asksToClearStats(searchParams: URLSearchParams): boolean {
     }
   }
   return levels.some((level) => ['basic', 'full'].includes(level.trim().toLowerCase()));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

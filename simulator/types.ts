@@ -2,7 +2,7 @@
  * The public types of the NITRO appliance simulator. See simulator/README.md for what each option and control does.
  */
 
-import type { VirtualServerType } from '../lambda/config/virtual-server.js';
+import type { VirtualServerType } from '../lambda/catalog/virtual-server.js';
 import type { RawJson } from './json-text.js';
 import type { VirtualServerValues } from './virtual-servers.js';
 

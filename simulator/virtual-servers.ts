@@ -4,7 +4,7 @@
  * (`GET /nitro/v1/stat/lbvserver`), with the field set of a real appliance (about 50 fields), so that answer sizes
  * are realistic.
  */
-import { VIRTUAL_SERVER_TYPES, type VirtualServerResource, type VirtualServerType } from '../lambda/config/virtual-server.js';
+import { VIRTUAL_SERVER_TYPES, type VirtualServerResource, type VirtualServerType } from '../lambda/catalog/virtual-server.js';
 import { objectText } from './json-text.js';
 import type { IntegerEncoding } from './types.js';
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { z } from 'zod';
 import { describeIssues } from '../../lambda/config/appliance.js';
+import { isRecord } from '../../lambda/core/is-record.js';
 import { type ConfigFile, configFileSchema } from './file-schema.js';
 
 export const DEFAULT_CONFIG_FILE = 'mptcp-monitoring.json';
@@ -78,8 +79,4 @@ export function describeConfigIssues(error: z.ZodError, input: unknown): string[
     const field = isRecord(input) ? input[String(head)] : undefined;
     return describeIssues(new z.ZodError([{ ...issue, path: rest }]), field, String(head));
   });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -12,8 +12,8 @@ import { mapConcurrently } from '../concurrency.js';
 import { namespaceProblem } from '../config/namespace.js';
 import { batchDatums, estimateMetricDatumBytes, PUT_METRIC_DATA_MAX_ITEMS } from '../core/batch.js';
 import { toMetricDatum } from '../core/datums.js';
+import type { Datum, DatumOutcome, MetricSink, PublishReport } from '../core/ports.js';
 import { CollectorError } from '../errors.js';
-import type { Datum, DatumOutcome, MetricSink, PublishReport } from '../pipeline/ports.js';
 import { createCloudWatchClient } from './clients.js';
 import { isUncertain } from './uncertain-delivery.js';
 

@@ -7,10 +7,10 @@
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { pemBundleProblem } from '../config/pem.js';
+import type { ApplianceCredentials, CredentialSource } from '../core/ports.js';
 import { isDeadlineAbort, untilAborted } from '../deadline.js';
 import { CollectorError } from '../errors.js';
 import { MIN_SECRET_LENGTH } from '../logger.js';
-import type { ApplianceCredentials, CredentialSource } from '../pipeline/ports.js';
 import { createSecretsManagerClient } from './clients.js';
 
 /** Five minutes, as AWS's own Parameters and Secrets extension: a rotated password is picked up soon enough. */

@@ -19,8 +19,8 @@
  *   leaseUntil    N  while a run holds the item: epoch ms after which another run may take it over
  */
 import { type AttributeValue, ConditionalCheckFailedException, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { ClaimRequest, ClaimResult, CommitResult, CounterInterval, SampleStore, StoredState } from '../core/ports.js';
 import { CollectorError } from '../errors.js';
-import type { ClaimRequest, ClaimResult, CommitResult, CounterInterval, SampleStore, StoredState } from '../pipeline/ports.js';
 import { createDynamoDbClient } from './clients.js';
 
 export const STATE_TABLE_PARTITION_KEY = 'appliance';

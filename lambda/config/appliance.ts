@@ -1,7 +1,13 @@
 import { z } from 'zod';
+import {
+  MAX_VIRTUAL_SERVER_NAME_LENGTH,
+  MAX_VIRTUAL_SERVERS_PER_APPLIANCE,
+  VIRTUAL_SERVER_RULE,
+  virtualServerListProblems,
+} from '../catalog/virtual-server.js';
+import { isRecord } from '../core/is-record.js';
 import { CollectorError } from '../errors.js';
 import { pemBundleProblem } from './pem.js';
-import { MAX_VIRTUAL_SERVER_NAME_LENGTH, MAX_VIRTUAL_SERVERS_PER_APPLIANCE, VIRTUAL_SERVER_RULE, virtualServerListProblems } from './virtual-server.js';
 
 /**
  * One appliance to collect: the handler contract's `ApplianceConfig`. The CDK config file uses the same schema,
@@ -116,10 +122,6 @@ function renderPath(prefix: string, path: readonly PropertyKey[], input: unknown
     }
   }
   return rendered;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isHttpUrl(value: string): boolean {

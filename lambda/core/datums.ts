@@ -1,7 +1,7 @@
 import type { MetricDefinition } from '../catalog/catalog.js';
 import { VIRTUAL_SERVER_DIMENSION } from '../catalog/virtual-server-metrics.js';
 import { APPLIANCE_DIMENSION, HEALTH_METRICS } from '../metrics/health.js';
-import type { CounterInterval, Datum } from '../pipeline/ports.js';
+import type { CounterInterval, Datum } from './ports.js';
 import type { FieldError, Sample } from './sample.js';
 
 export interface MetricDatumsInput {

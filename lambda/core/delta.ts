@@ -1,5 +1,5 @@
 import { CATALOG } from '../catalog/catalog.js';
-import type { CounterInterval, StoredState } from '../pipeline/ports.js';
+import type { CounterInterval, StoredState } from './ports.js';
 
 /**
  * Per-interval increases of cumulative counters, exact in bigint, and the state to keep for the next run.

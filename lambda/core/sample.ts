@@ -1,6 +1,6 @@
 import { BY_NITRO_NAME, CATALOG } from '../catalog/catalog.js';
-import type { Scrub } from '../logger.js';
-import { isRecord } from '../nitro/body.js';
+import { isRecord } from './is-record.js';
+import type { Scrub } from './ports.js';
 
 /**
  * One parsed `stat/protocolmptcp` sample. Gauges and counters are exact 64-bit integers (bigint); rates are

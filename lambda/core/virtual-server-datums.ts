@@ -1,7 +1,7 @@
+import { VIRTUAL_SERVER_TYPES, type VirtualServerRef } from '../catalog/virtual-server.js';
 import { VIRTUAL_SERVER_ERRORS_METRIC, VIRTUAL_SERVER_GAUGES } from '../catalog/virtual-server-metrics.js';
-import { VIRTUAL_SERVER_TYPES, type VirtualServerRef } from '../config/virtual-server.js';
-import type { Datum } from '../pipeline/ports.js';
 import { toExactNumber } from './datums.js';
+import type { Datum } from './ports.js';
 import { parseInteger } from './sample.js';
 
 /** What one listed server gave this run: its two gauges, or why it gave nothing. */

@@ -2,8 +2,9 @@
  * Reading a NITRO answer body: JSON or not, and the `errorcode`/`message` envelope that NITRO puts on every
  * answer, success or failure, under any HTTP status.
  */
+import { isRecord } from '../core/is-record.js';
+import type { Scrub } from '../core/ports.js';
 import { excerpt, MAX_APPLIANCE_TEXT_CHARS } from '../core/text.js';
-import type { Scrub } from '../logger.js';
 
 export type BodyShape =
   | { readonly kind: 'json'; readonly value: unknown }
@@ -68,8 +69,4 @@ export function readEnvelope(value: unknown): NitroEnvelope | undefined {
   if (errorcode === undefined) return undefined;
   const message = typeof value.message === 'string' ? value.message.trim() : '';
   return { errorcode, message, body: value };
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

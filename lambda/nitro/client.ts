@@ -1,11 +1,12 @@
 import { Client } from 'undici';
-import { VIRTUAL_SERVER_TYPES, type VirtualServerRef, virtualServerStatPath } from '../config/virtual-server.js';
+import { VIRTUAL_SERVER_TYPES, type VirtualServerRef, virtualServerStatPath } from '../catalog/virtual-server.js';
 import { MAX_REQUEST_MS, timerMs } from '../core/budget.js';
+import { isRecord } from '../core/is-record.js';
+import type { ApplianceCredentials } from '../core/ports.js';
 import { anySignal } from '../deadline.js';
 import { CollectorError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { ApplianceCredentials } from '../pipeline/ports.js';
-import { type BodyShape, isRecord, readBody } from './body.js';
+import { type BodyShape, readBody } from './body.js';
 import { type AnswerContext, checkAnswer, classifyTransportError } from './classify.js';
 
 /** Where and how to reach one appliance (the TLS and transport part of ApplianceConfig). */

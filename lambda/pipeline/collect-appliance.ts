@@ -1,16 +1,16 @@
 import type { MetricDefinition } from '../catalog/catalog.js';
+import { virtualServerRefs } from '../catalog/virtual-server.js';
 import type { ApplianceConfig } from '../config/appliance.js';
 import { DEFAULT_MAX_SAMPLE_AGE_SECONDS } from '../config/environment.js';
-import { virtualServerRefs } from '../config/virtual-server.js';
 import { buildCounterDatums, buildHealthDatums, buildMetricDatums } from '../core/datums.js';
 import { accountInterval, type Baseline, countersOf } from '../core/delta.js';
+import type { ApplianceCredentials, CounterInterval, CredentialSource, Datum, SampleStore, StoredState } from '../core/ports.js';
 import { type FieldError, parseSample, SampleShapeError, unwrapResource } from '../core/sample.js';
 import { buildVirtualServerDatums, type VirtualServerReading } from '../core/virtual-server-datums.js';
 import { CollectorError, type ErrorClass, toCollectorError } from '../errors.js';
 import type { Logger, Redactor } from '../logger.js';
 import { NitroClient, type NitroClientOptions, type NitroTarget } from '../nitro/client.js';
 import { readHaRole } from '../nitro/ha.js';
-import type { ApplianceCredentials, CounterInterval, CredentialSource, Datum, SampleStore, StoredState } from './ports.js';
 import { readVirtualServers } from './read-virtual-servers.js';
 
 export interface CollectorDependencies {

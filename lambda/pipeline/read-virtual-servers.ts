@@ -1,4 +1,4 @@
-import type { VirtualServerRef } from '../config/virtual-server.js';
+import type { VirtualServerRef } from '../catalog/virtual-server.js';
 import type { VirtualServerReading } from '../core/virtual-server-datums.js';
 import { readVirtualServerAnswer } from '../core/virtual-server-datums.js';
 import { type ErrorClass, toCollectorError } from '../errors.js';

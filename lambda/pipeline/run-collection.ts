@@ -4,10 +4,10 @@ import { mapConcurrently } from '../concurrency.js';
 import type { ApplianceConfig } from '../config/appliance.js';
 import { applianceBudgetMs, MIN_START_MS, planRunBudget, type RunBudget } from '../core/budget.js';
 import { remainingUnpublished } from '../core/delta.js';
+import type { Datum, DatumOutcome, MetricSink, PublishReport } from '../core/ports.js';
 import { signalAt } from '../deadline.js';
 import { CollectorError, type ErrorClass, toCollectorError } from '../errors.js';
 import { type ApplianceResult, type CollectorDependencies, collectAppliance, failedResult, type HeldState } from './collect-appliance.js';
-import type { Datum, DatumOutcome, MetricSink, PublishReport } from './ports.js';
 
 export interface CollectionRequest {
   readonly appliances: readonly ApplianceConfig[];

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { createCloudWatchClient } from '../../lambda/aws/clients.js';
 import { CloudWatchMetricSink } from '../../lambda/aws/cloudwatch-sink.js';
-import type { Datum, PublishReport } from '../../lambda/pipeline/ports.js';
+import type { Datum, PublishReport } from '../../lambda/core/ports.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { describeWithMoto, type MotoContext } from '../support/moto.js';
 import { listMetrics, listMetricValues, readMetricSum, uniqueName } from '../support/moto-aws.js';

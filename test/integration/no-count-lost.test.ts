@@ -6,8 +6,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InMemorySampleStore, StaticCredentialSource } from '../../cli/in-memory-edges.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
+import type { Datum, DatumOutcome, MetricSink, PublishReport, SampleStore } from '../../lambda/core/ports.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
-import type { Datum, DatumOutcome, MetricSink, PublishReport, SampleStore } from '../../lambda/pipeline/ports.js';
 import { NothingPublishedError, type RunResult, runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 

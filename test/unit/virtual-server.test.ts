@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import {
+  MAX_VIRTUAL_SERVERS_PER_APPLIANCE,
+  parseVirtualServer,
+  virtualServerListProblems,
+  virtualServerStatPath,
+} from '../../lambda/catalog/virtual-server.js';
 import { parseAppliances } from '../../lambda/config/appliance.js';
-import { MAX_VIRTUAL_SERVERS_PER_APPLIANCE, parseVirtualServer, virtualServerListProblems, virtualServerStatPath } from '../../lambda/config/virtual-server.js';
 import { buildVirtualServerDatums, readVirtualServerAnswer } from '../../lambda/core/virtual-server-datums.js';
 
 const appliance = (virtualServers: unknown) => ({ name: 'adc-1', url: 'https://adc.example.com', secretId: 's', virtualServers });

@@ -4,6 +4,9 @@
  * ones a real local emulator (moto_server).
  */
 
+/** Removes secrets from text (the run's Redactor.scrub). */
+export type Scrub = (text: string) => string;
+
 /** Credentials for one appliance, as stored in its secret. Never logged, never returned. */
 export interface ApplianceCredentials {
   readonly username: string;
