@@ -8,11 +8,13 @@ export function formatDatumTable(datums: readonly Datum[]): string {
 }
 
 /** One line per appliance: its outcome, and the error class and message when it failed. */
-export function formatOutcomes(summary: RunSummary): string {
+export function formatOutcomes(summary: RunSummary, options: { readonly dryRun?: boolean; readonly errorMessages?: boolean } = {}): string {
   return summary.appliances
     .map((a) => {
-      const head = `${a.name}: ${a.outcome} (${a.datapoints} datapoints, ${a.durationMs} ms)`;
-      return a.errorClass ? `${head} ${a.errorClass}${a.nitroErrorCode !== undefined ? ` [NITRO ${a.nitroErrorCode}]` : ''}: ${a.message}` : head;
+      const head = `${a.name}: ${a.outcome} (${a.datapoints} datapoints${options.dryRun ? ' would be published' : ''}, ${a.durationMs} ms)`;
+      if (!a.errorClass) return head;
+      const error = `${head} ${a.errorClass}${a.nitroErrorCode !== undefined ? ` [NITRO ${a.nitroErrorCode}]` : ''}`;
+      return options.errorMessages === false ? error : `${error}: ${a.message}`;
     })
     .join('\n');
 }

@@ -17,6 +17,8 @@ import { RetryOnlyDefiniteFailures } from './uncertain-delivery.js';
 export interface AwsClientSettings {
   /** Default: the SDK's resolution (AWS_REGION). */
   readonly region?: string;
+  /** A named profile of the shared AWS config and credentials files (the collect CLI's --profile). Default: AWS_PROFILE. */
+  readonly profile?: string;
   /** Attempts per call, first one included. Default 3; 5 for CloudWatch, whose PutMetricData is throttled first. */
   readonly maxAttempts?: number;
   /** Default 3 seconds. */
@@ -63,6 +65,7 @@ export function createCloudWatchClient(settings: AwsClientSettings = {}): CloudW
 function commonConfig(settings: AwsClientSettings, defaultMaxAttempts: number) {
   return {
     ...(settings.region === undefined ? {} : { region: settings.region }),
+    ...(settings.profile === undefined ? {} : { profile: settings.profile }),
     ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
     maxAttempts: settings.maxAttempts ?? maxAttemptsFromEnvironment() ?? defaultMaxAttempts,
     retryMode: 'standard',

@@ -83,7 +83,8 @@ describe('npm run collect', () => {
   it('exits 1 and names the error class when the appliance cannot be collected', async () => {
     const { out, err, write } = capture();
     expect(await runCollect([...base(), '--samples', '1'], { ADC_PASSWORD: 'wrong-password' }, write.out, write.err)).toBe(EXIT.collectionFailed);
-    expect(out.join('\n')).toMatch(/127\.0\.0\.1: failed .* bad-credentials \[NITRO 354\]: .*rejected the username or password/);
+    expect(out.join('\n')).toMatch(/127\.0\.0\.1: failed .* bad-credentials \[NITRO 354\]$/m);
+    expect(err.at(-1)).toMatch(/rejected the username or password .*\(bad-credentials, NITRO 354\)/);
     expect([...out, ...err].join('\n')).not.toContain('wrong-password');
   });
 });
