@@ -19,6 +19,8 @@ export default defineConfig({
     pool: 'forks',
     // One warning per run (not per file) when moto_server is missing outside CI.
     globalSetup: ['test/support/moto-global-setup.ts'],
+    // Last words of a run that skipped suites for a missing tool: which, and what installs it.
+    reporters: ['default', './test/support/skip-summary-reporter.ts'],
     projects: [kind('unit'), kind('integration'), kind('e2e')],
   },
 });

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/build-app.js';
 import { DEFAULT_CONFIG_FILE, EXAMPLE_CONFIG_FILE } from '../../infra/config/load-config.js';
 import { APPLIANCES, manyAppliances } from '../support/synth-config.js';
+import { CFN_LINT, isToolPresent, skippedForMissing } from '../support/toolchain.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 
@@ -90,18 +91,15 @@ describe('cdk-nag AwsSolutions', () => {
 });
 
 describe('cfn-lint', () => {
-  const available = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' }).status === 0;
+  const available = isToolPresent(CFN_LINT);
   if (!available && process.env.CI === 'true') {
     it('is installed (required in CI)', () => {
-      expect.fail('cfn-lint is not on PATH: CI must install it (pip install cfn-lint)');
+      expect.fail(`cfn-lint is not on PATH: CI must install it (${CFN_LINT.install})`);
     });
     return;
   }
-  if (!available) {
-    console.warn('SKIPPED: cfn-lint is not on PATH; install it (pip install cfn-lint) to lint the synthesized templates');
-  }
-
-  it.skipIf(!available)('reports no error on the synthesized templates (example and full deployments, nested stacks included)', () => {
+  const title = 'reports no error on the synthesized templates (example and full deployments, nested stacks included)';
+  it.skipIf(!available)(available ? title : skippedForMissing(title, `cfn-lint is not installed (${CFN_LINT.install})`), () => {
     const templates = (['example', 'full'] as const).flatMap((key) => {
       const { outdir } = synthOnce(key);
       return readdirSync(outdir)

@@ -14,27 +14,27 @@
  * Not as in Lambda: memory is not limited (AWS_LAMBDA_FUNCTION_MEMORY_SIZE is only passed on), the process is
  * not frozen between invocations, and there are no extensions or telemetry API.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { describe } from 'vitest';
+import {
+  LAMBDA_NODE_VERSION,
+  locateRuntimeClient,
+  RIC_PACKAGE,
+  RIC_VERSION,
+  resolveNode24,
+  runtimeClientCacheDir,
+  runtimeClientCacheEntry,
+  runtimeClientEntry,
+} from './runtime-client.js';
+import { skippedForMissing } from './toolchain.js';
 
-/** The Node.js that runs the function: the nodejs24.x runtime's major version, pinned. */
-export const LAMBDA_NODE_VERSION = '24.11.1';
-export const RIC_PACKAGE = 'aws-lambda-ric';
-
-const REPO_ROOT = resolve(import.meta.dirname, '../..');
-export const RIC_DIR = join(REPO_ROOT, 'node_modules', RIC_PACKAGE);
-/** The runtime interface client's entry point (ESM); run as `node index.mjs <handler>`. */
-export const RIC_ENTRY = join(RIC_DIR, 'index.mjs');
-/** Built from source by the package's install scripts; the client does not start without it. */
-export const RIC_NATIVE_CLIENT = join(RIC_DIR, 'rapid-client.node');
+export { LAMBDA_NODE_VERSION, RIC_PACKAGE, resolveNode24 } from './runtime-client.js';
 
 const RUNTIME_API = '/2018-06-01/runtime';
 /** Lambda's limit on the init phase. */
@@ -43,43 +43,15 @@ const DEFAULT_INIT_TIMEOUT_MS = 10_000;
 const INIT_ERROR_EXIT_GRACE_MS = 2_000;
 /** After a response, how long to wait for the runtime's next `next` (which proves it has finished writing logs). */
 const SETTLE_AFTER_RESPONSE_MS = 1_000;
-const NPX_TIMEOUT_MS = 180_000;
 const ACCOUNT_ID = '123456789012';
 
 // ---------------------------------------------------------------------------------------------------------
-// Availability: Node 24 and the built runtime interface client
-
-let node24: { readonly path: string } | { readonly error: Error } | undefined;
-
-/**
- * The path of the pinned Node 24 binary (`npx -y node@<version>`: downloaded once into npm's npx cache, a second
- * or so afterwards). Resolved once per process; throws (every time) when it cannot be resolved.
- */
-export function resolveNode24(): string {
-  if (node24 === undefined) {
-    try {
-      const output = execFileSync('npx', ['-y', `node@${LAMBDA_NODE_VERSION}`, '-p', 'process.execPath'], {
-        cwd: tmpdir(),
-        encoding: 'utf8',
-        timeout: NPX_TIMEOUT_MS,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const path = output.trim().split('\n').at(-1)?.trim() ?? '';
-      const version = execFileSync(path, ['--version'], { encoding: 'utf8', timeout: 10_000 }).trim();
-      if (version !== `v${LAMBDA_NODE_VERSION}`) throw new Error(`${path} is Node ${version}, not v${LAMBDA_NODE_VERSION}`);
-      node24 = { path };
-    } catch (error) {
-      const stderr = (error as { stderr?: unknown }).stderr;
-      const detail = typeof stderr === 'string' && stderr.trim() !== '' ? stderr.trim().split('\n').slice(-3).join(' | ') : (error as Error).message;
-      node24 = { error: new Error(`Node ${LAMBDA_NODE_VERSION} could not be resolved with "npx -y node@${LAMBDA_NODE_VERSION}": ${detail}`) };
-    }
-  }
-  if ('error' in node24) throw node24.error;
-  return node24.path;
-}
+// Availability: Node 24 and the built runtime interface client (test/support/runtime-client.ts)
 
 export interface LambdaRuntimeAvailability {
   readonly available: boolean;
+  /** The built client's index.mjs, when there is one. */
+  readonly entry?: string;
   /** The Node 24 binary, when it resolved. */
   readonly nodeBinary?: string;
   /** What is missing, one sentence each. */
@@ -88,25 +60,28 @@ export interface LambdaRuntimeAvailability {
 
 let availability: LambdaRuntimeAvailability | undefined;
 
-/** Whether the runtime interface client is installed and built and Node 24 resolves. Checked once per process. */
+/** Whether the runtime interface client is built and Node 24 resolves. Checked once per process. */
 export function lambdaRuntimeAvailability(): LambdaRuntimeAvailability {
   if (availability !== undefined) return availability;
   const missing: string[] = [];
-  if (!existsSync(RIC_ENTRY)) missing.push(`${RIC_PACKAGE} is not installed (no ${RIC_ENTRY})`);
-  else if (!existsSync(RIC_NATIVE_CLIENT)) missing.push(`${RIC_PACKAGE} is installed but its native client was not built (no ${RIC_NATIVE_CLIENT})`);
+  const client = locateRuntimeClient();
+  if (client === undefined) missing.push(`${RIC_PACKAGE} ${RIC_VERSION} is not built (not in ${runtimeClientCacheEntry(runtimeClientCacheDir())})`);
   let nodeBinary: string | undefined;
   try {
     nodeBinary = resolveNode24();
   } catch (error) {
     missing.push((error as Error).message);
   }
-  availability = missing.length === 0 && nodeBinary !== undefined ? { available: true, nodeBinary, missing } : { available: false, missing };
+  availability =
+    missing.length === 0 && nodeBinary !== undefined && client !== undefined
+      ? { available: true, nodeBinary, entry: runtimeClientEntry(client.packageDir), missing }
+      : { available: false, missing };
   return availability;
 }
 
 export const LAMBDA_RUNTIME_INSTALL_HINT =
-  `${RIC_PACKAGE} is an optional dependency that npm installs only under Node >= 22 (under Node 20 it skips it ` +
-  `without a message) and builds from source (cmake, make, g++; a few minutes). After npm ci: npm run setup:lambda-runtime`;
+  `npm test builds ${RIC_PACKAGE} once per machine before the tests (cmake, make, g++; a few minutes) and keeps it in ` +
+  `${runtimeClientCacheDir()}; \`npm run setup:lambda-runtime\` does only that step, \`npm run doctor\` shows what is missing`;
 
 export function missingLambdaRuntimeWarning(skipped: string, missing: readonly string[]): string {
   const line = '!'.repeat(100);
@@ -160,7 +135,7 @@ export function describeWithLambdaRuntime(name: string, body: (runtime: LambdaRu
   };
   if (!requireLambdaRuntime(name)) {
     // biome-ignore lint/suspicious/noSkippedTests: reported skip when the runtime client is missing outside CI
-    describe.skip(`${name} (skipped: the Lambda runtime interface client or Node ${LAMBDA_NODE_VERSION} is missing)`, () => body(context));
+    describe.skip(skippedForMissing(name, `the Lambda runtime interface client or Node ${LAMBDA_NODE_VERSION} is missing`), () => body(context));
     return;
   }
   describe(name, () => body(context));
@@ -184,6 +159,8 @@ export interface LambdaRuntimeOptions {
   readonly memorySize: number;
   /** Default: the pinned Node 24 (resolveNode24()). */
   readonly nodeBinary?: string;
+  /** The runtime interface client's index.mjs; default: the built one locateRuntimeClient() finds. */
+  readonly runtimeClientEntry?: string;
   /** Default `mptcp-collector`. */
   readonly functionName?: string;
   /** AWS_REGION and AWS_DEFAULT_REGION; default `eu-west-1` (the environment may override them). */
@@ -259,9 +236,14 @@ export interface LambdaRuntime {
 
 /** Starts the Runtime API server; the function's process starts with the first invocation. */
 export async function startLambdaRuntime(options: LambdaRuntimeOptions): Promise<LambdaRuntime> {
-  if (!existsSync(RIC_ENTRY)) throw new Error(`${RIC_PACKAGE} is not installed: ${LAMBDA_RUNTIME_INSTALL_HINT}`);
+  let clientEntry = options.runtimeClientEntry;
+  if (clientEntry === undefined) {
+    const client = locateRuntimeClient();
+    if (client === undefined) throw new Error(`${RIC_PACKAGE} ${RIC_VERSION} is not built: ${LAMBDA_RUNTIME_INSTALL_HINT}`);
+    clientEntry = runtimeClientEntry(client.packageDir);
+  }
   const nodeBinary = options.nodeBinary ?? resolveNode24();
-  const runtime = new ExecutionEnvironment(options, nodeBinary);
+  const runtime = new ExecutionEnvironment(options, nodeBinary, clientEntry);
   await runtime.listen();
   return runtime;
 }
@@ -328,6 +310,8 @@ class ExecutionEnvironment implements LambdaRuntime {
   constructor(
     private readonly options: LambdaRuntimeOptions,
     private readonly nodeBinary: string,
+    /** The runtime interface client's index.mjs. */
+    private readonly clientEntry: string,
   ) {
     this.functionName = options.functionName ?? 'mptcp-collector';
     this.region = options.region ?? 'eu-west-1';
@@ -536,7 +520,7 @@ class ExecutionEnvironment implements LambdaRuntime {
 
   private spawnSandbox(): Sandbox {
     installExitHook();
-    const child = spawn(this.nodeBinary, [RIC_ENTRY, this.options.handler], {
+    const child = spawn(this.nodeBinary, [this.clientEntry, this.options.handler], {
       cwd: this.options.assetDir,
       env: this.sandboxEnvironment(),
       stdio: ['ignore', 'pipe', 'pipe'],

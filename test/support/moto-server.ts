@@ -10,9 +10,10 @@ import { accessSync, constants } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
+import { MOTO_SERVER } from './toolchain.js';
 
-export const MOTO_EXECUTABLE = 'moto_server';
-export const MOTO_INSTALL_HINT = "pip install 'moto[server]'";
+export const MOTO_EXECUTABLE = MOTO_SERVER.command;
+export const MOTO_INSTALL_HINT = MOTO_SERVER.install;
 
 export interface MotoServer {
   /** http://127.0.0.1:<port> */

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe } from 'vitest';
 import { isMotoInstalled, MOTO_EXECUTABLE, MOTO_INSTALL_HINT, MOTO_WARNED_VARIABLE, type MotoServer, missingMotoWarning, startMoto } from './moto-server.js';
+import { skippedForMissing } from './toolchain.js';
 
 export { isMotoInstalled, type MotoServer, startMoto } from './moto-server.js';
 
@@ -121,7 +122,7 @@ export function describeWithMoto(name: string, body: (moto: MotoContext) => void
   };
   if (!requireMoto(name)) {
     // biome-ignore lint/suspicious/noSkippedTests: reported skip when moto_server is missing outside CI
-    describe.skip(`${name} (skipped: ${MOTO_EXECUTABLE} is not installed)`, () => body(context));
+    describe.skip(skippedForMissing(name, `${MOTO_EXECUTABLE} is not installed`), () => body(context));
     return;
   }
   // Registered where the first suite is declared (normally the file's top level): the server outlives each

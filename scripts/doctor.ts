@@ -1,0 +1,87 @@
+/**
+ * `npm run doctor`: what `npm test` needs on this machine, what is here (with versions) and what is missing
+ * (with the command that installs it). Changes nothing and downloads nothing. Exit code 1 when something a test
+ * suite needs is missing.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import {
+  isBuiltClient,
+  LAMBDA_NODE_VERSION,
+  locateRuntimeClient,
+  RIC_PACKAGE,
+  RIC_VERSION,
+  resolveNode24,
+  runtimeClientCacheDir,
+} from '../test/support/runtime-client.js';
+import { BUILD_TOOLS, checkTool, SYSTEM_TOOLS } from '../test/support/toolchain.js';
+
+type State = 'ok' | 'MISSING' | 'todo';
+interface Row {
+  readonly state: State;
+  readonly what: string;
+  readonly version: string;
+  readonly note: string;
+}
+
+const rows: Row[] = [];
+const engines = (JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+rows.push({ state: satisfiesEngines(process.versions.node) ? 'ok' : 'MISSING', what: 'Node.js', version: process.versions.node, note: `needs ${engines}` });
+
+for (const tool of SYSTEM_TOOLS) {
+  const check = checkTool(tool);
+  rows.push(
+    check.path === undefined
+      ? { state: 'MISSING', what: tool.command, version: '-', note: `for ${tool.neededFor}; install: ${tool.install}` }
+      : { state: 'ok', what: tool.command, version: check.version ?? '?', note: `for ${tool.neededFor}` },
+  );
+}
+
+let node24: string | undefined;
+try {
+  node24 = resolveNode24({ download: false });
+} catch {
+  // not in npx's cache yet
+}
+rows.push(
+  node24 !== undefined
+    ? { state: 'ok', what: `Node ${LAMBDA_NODE_VERSION}`, version: LAMBDA_NODE_VERSION, note: `runs the function in the Lambda runtime tests (${node24})` }
+    : {
+        state: 'todo',
+        what: `Node ${LAMBDA_NODE_VERSION}`,
+        version: '-',
+        note: `not fetched yet: npm test fetches it once (npx -y node@${LAMBDA_NODE_VERSION}; needs the npm registry)`,
+      },
+);
+
+const client = locateRuntimeClient();
+const canBuild = BUILD_TOOLS.every((tool) => checkTool(tool).path !== undefined);
+rows.push(
+  client !== undefined && isBuiltClient(client.packageDir)
+    ? { state: 'ok', what: RIC_PACKAGE, version: RIC_VERSION, note: `built (${client.packageDir})` }
+    : canBuild
+      ? { state: 'todo', what: RIC_PACKAGE, version: '-', note: `not built yet: npm test builds it once (a few minutes) into ${runtimeClientCacheDir()}` }
+      : { state: 'MISSING', what: RIC_PACKAGE, version: '-', note: 'not built, and cannot be: cmake, make and g++ are needed (above)' },
+);
+
+const width = (key: 'what' | 'version'): number => Math.max(...rows.map((row) => row[key].length));
+process.stdout.write('What npm test needs on this machine:\n\n');
+const home = homedir();
+const tilde = (text: string): string => (home.length > 1 ? text.replaceAll(`${home}/`, '~/') : text);
+for (const row of rows) {
+  process.stdout.write(`  ${row.state.padEnd(7)}  ${row.what.padEnd(width('what'))}  ${row.version.padEnd(width('version'))}  ${tilde(row.note)}\n`);
+}
+const missing = rows.filter((row) => row.state === 'MISSING');
+process.stdout.write(
+  missing.length === 0
+    ? '\nEverything is here: npm test runs every suite.\n'
+    : `\nMissing: ${missing.map((row) => row.what).join(', ')}. npm test skips what needs it (and fails with CI=true).\n`,
+);
+process.exitCode = missing.length === 0 ? 0 : 1;
+
+/** engines is "^20.19.0 || >=22.12.0". */
+function satisfiesEngines(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return (major === 20 && minor >= 19) || major > 22 || (major === 22 && minor >= 12);
+}
