@@ -12,6 +12,7 @@ import type { MetricSink } from '../lambda/core/ports.js';
 import { CollectorError } from '../lambda/errors.js';
 import { createJsonLogger, globalRedactor, type Logger } from '../lambda/logger.js';
 import { DEFAULT_NAMESPACE } from '../lambda/metrics/health.js';
+import { MissingFieldsReported } from '../lambda/pipeline/missing-fields.js';
 import { type ApplianceSummary, type RunResult, type RunSummary, runCollection } from '../lambda/pipeline/run-collection.js';
 import { createCliLogger } from './cli-logger.js';
 import { applianceFailureLine, inOptionWords, publishFailureLine } from './collect-failure.js';
@@ -268,6 +269,7 @@ async function collect(options: CollectOptions, out: (text: string) => void, err
     sink,
     logger,
     redactor: globalRedactor,
+    missingFieldsReported: new MissingFieldsReported(),
   };
   const selection = resolveSelection(options.counters);
   const runs: RunResult[] = [];

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { resolveSelection } from '../lambda/catalog/selection.js';
 import type { ApplianceConfig } from '../lambda/config/appliance.js';
 import { createJsonLogger, globalRedactor } from '../lambda/logger.js';
+import { MissingFieldsReported } from '../lambda/pipeline/missing-fields.js';
 import { type RunResult, runCollection } from '../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../simulator/index.js';
 import { DryRunSink, InMemorySampleStore, StaticCredentialSource } from './in-memory-edges.js';
@@ -42,6 +43,7 @@ export async function runLocal(options: LocalRunOptions): Promise<{ exitCode: nu
       sink: new DryRunSink(),
       logger: createJsonLogger({ level: 'WARN', write: options.err }),
       redactor: globalRedactor,
+      missingFieldsReported: new MissingFieldsReported(),
     };
     const selection = resolveSelection(options.counters ?? 'default');
     const collect = () => runCollection({ appliances, selection, concurrency: 10, remainingMs: 45_000 }, deps);

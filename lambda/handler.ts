@@ -7,6 +7,7 @@ import type { CredentialSource, MetricSink, SampleStore } from './core/ports.js'
 import { excerpt, MAX_FIELD_CHARS, MAX_RESULT_BYTES, utf8Bytes } from './core/text.js';
 import { toCollectorError } from './errors.js';
 import { createJsonLogger, globalRedactor, type Logger } from './logger.js';
+import { MissingFieldsReported } from './pipeline/missing-fields.js';
 import { type RunSummary, runCollection } from './pipeline/run-collection.js';
 
 /** The part of the Lambda context the handler uses. */
@@ -44,9 +45,11 @@ export function createHandler(overrides: Partial<HandlerDependencies> = {}) {
     ...overrides,
   };
   let credentials: CredentialSource | undefined = deps.credentials;
+  const now = deps.now ?? Date.now;
+  // Lives as long as the warm container: each appliance's missing fields are reported once, not every minute.
+  const missingFieldsReported = new MissingFieldsReported();
 
   return async function handler(event: CollectorEvent | null | undefined, context: InvocationContext): Promise<RunSummary> {
-    const now = deps.now ?? Date.now;
     const startedAt = now();
     const logger = deps.logger.child(context.awsRequestId ? { requestId: context.awsRequestId } : {});
     try {
@@ -65,7 +68,7 @@ export function createHandler(overrides: Partial<HandlerDependencies> = {}) {
           // Lambda counts down to its deadline in whole milliseconds; core/budget.ts turns this into integer deadlines.
           remainingMs: context.getRemainingTimeInMillis(),
         },
-        { credentials, store, sink, logger, redactor: globalRedactor, now, maxSampleAgeMs: config.maxSampleAgeMs },
+        { credentials, store, sink, logger, redactor: globalRedactor, now, maxSampleAgeMs: config.maxSampleAgeMs, missingFieldsReported },
       );
       const failed = summary.appliances.filter((a) => a.outcome === 'failed').length;
       logger.info('run finished', {

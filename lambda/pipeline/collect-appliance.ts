@@ -5,12 +5,13 @@ import { DEFAULT_MAX_SAMPLE_AGE_SECONDS } from '../config/environment.js';
 import { buildCounterDatums, buildHealthDatums, buildMetricDatums } from '../core/datums.js';
 import { accountInterval, type Baseline, countersOf } from '../core/delta.js';
 import type { ApplianceCredentials, CounterInterval, CredentialSource, Datum, SampleStore, StoredState } from '../core/ports.js';
-import { type FieldError, parseSample, SampleShapeError, unwrapResource } from '../core/sample.js';
+import { type FieldError, parseSample, type Sample, SampleShapeError, unwrapResource } from '../core/sample.js';
 import { buildVirtualServerDatums, type VirtualServerReading } from '../core/virtual-server-datums.js';
 import { CollectorError, type ErrorClass, toCollectorError } from '../errors.js';
 import type { Logger, Redactor } from '../logger.js';
 import { NitroClient, type NitroClientOptions, type NitroTarget } from '../nitro/client.js';
 import { readHaRole } from '../nitro/ha.js';
+import type { MissingFieldsReported } from './missing-fields.js';
 import { readVirtualServers } from './read-virtual-servers.js';
 
 export interface CollectorDependencies {
@@ -18,12 +19,17 @@ export interface CollectorDependencies {
   readonly store: SampleStore;
   readonly logger: Logger;
   readonly redactor: Redactor;
-  /** The clock of sample times and leases (epoch ms); deadlines always use the wall clock. */
+  /** The clock of sample times and leases (epoch ms; default Date.now); deadlines always use the wall clock. */
   readonly now?: () => number;
   /** Opens the NITRO client for one appliance (tests and the CLI pass options through here). */
   readonly openNitro?: (target: NitroTarget, options: NitroClientOptions) => Pick<NitroClient, 'withSession' | 'close'>;
   /** A previous sample older than this gives no deltas (its increase would land in one period as a spike). */
   readonly maxSampleAgeMs?: number;
+  /**
+   * The missing fields already reported, for as long as the caller keeps it (the handler: the warm container), so
+   * that each appliance's missing fields are reported once, not every minute. Default: a new memory each run.
+   */
+  readonly missingFieldsReported?: MissingFieldsReported;
 }
 
 export type ApplianceOutcome = 'ok' | 'secondary-skipped' | 'failed';
@@ -31,13 +37,13 @@ export type ApplianceOutcome = 'ok' | 'secondary-skipped' | 'failed';
 /** Why this run publishes no counter increase of its own for the appliance (it may still publish older ones). */
 export type CounterBaseline = Baseline | 'superseded' | 'busy';
 
-/** This run holds the appliance's state item: what to commit once CloudWatch has answered. */
-export interface HeldState {
+/**
+ * This run holds the appliance's state item: the sample to commit once CloudWatch has answered, and every
+ * counter increase this run publishes (earlier runs' unconfirmed ones and this interval's), by interval: those
+ * CloudWatch does not confirm become the committed state's `unpublished`.
+ */
+export interface HeldState extends Omit<StoredState, 'unpublished'> {
   readonly owner: string;
-  readonly takenAt: number;
-  readonly counters: ReadonlyMap<string, bigint>;
-  readonly heldSince: ReadonlyMap<string, number>;
-  /** Every counter increase this run publishes (earlier runs' unconfirmed ones and this interval's), by interval. */
   readonly intervals: readonly CounterInterval[];
 }
 
@@ -67,13 +73,30 @@ export interface ApplianceResult {
 
 export const DEFAULT_MAX_SAMPLE_AGE_MS = DEFAULT_MAX_SAMPLE_AGE_SECONDS * 1000;
 
-export interface ApplianceRun {
+/** What every appliance of one run shares, settled once by runCollection. */
+export interface RunContext {
   /** This run's unique id (the state lease owner). */
   readonly owner: string;
   /** Lease end, on the `now` clock. */
   readonly leaseUntil: number;
+  /** The run's clock of sample times and leases. */
+  readonly now: () => number;
+  readonly maxSampleAgeMs: number;
+  readonly selection: readonly MetricDefinition[];
+}
+
+export interface ApplianceRun extends RunContext {
   /** Ends everything this appliance does (NITRO, secrets, state claim) at its deadline. */
   readonly signal: AbortSignal;
+}
+
+/** One appliance's collection: what every step of it needs. */
+interface ApplianceJob {
+  readonly appliance: ApplianceConfig;
+  readonly run: ApplianceRun;
+  readonly deps: CollectorDependencies;
+  /** The run's logger, every line naming the appliance. */
+  readonly logger: Logger;
 }
 
 const NO_PROBLEMS = { counterResets: [], staleCounters: [], replayedIntervals: 0, fieldErrors: [], missingFields: [] } as const;
@@ -83,18 +106,12 @@ const NO_PROBLEMS = { counterResets: [], staleCounters: [], replayedIntervals: 0
  * item, exact deltas, and the datums to publish. It never throws: a failure becomes a result with outcome
  * `failed` and a CollectionSuccess of 0.
  */
-export async function collectAppliance(
-  appliance: ApplianceConfig,
-  selection: readonly MetricDefinition[],
-  run: ApplianceRun,
-  deps: CollectorDependencies,
-): Promise<ApplianceResult> {
-  const now = deps.now ?? Date.now;
-  const startedAt = now();
-  const logger = deps.logger.child({ appliance: appliance.name });
+export async function collectAppliance(appliance: ApplianceConfig, run: ApplianceRun, deps: CollectorDependencies): Promise<ApplianceResult> {
+  const job: ApplianceJob = { appliance, run, deps, logger: deps.logger.child({ appliance: appliance.name }) };
+  const startedAt = run.now();
   try {
-    const reading = await readAppliance(appliance, run.signal, deps, logger);
-    const durationMs = now() - startedAt;
+    const reading = await readAppliance(job);
+    const durationMs = run.now() - startedAt;
     if (reading.kind === 'secondary') {
       return {
         appliance: appliance.name,
@@ -104,23 +121,40 @@ export async function collectAppliance(
         ...NO_PROBLEMS,
       };
     }
-    const result = await turnIntoDatums(appliance.name, reading.resource, reading.takenAt, durationMs, selection, run, deps);
+    const sample = parseSample(reading.resource, { scrub: (text) => deps.redactor.scrub(text) });
+    const claim = await claimState(job, reading.takenAt);
+    const result = sampleResult({ job, sample, takenAt: reading.takenAt, durationMs, claim });
     if (reading.virtualServers === undefined) return result;
     const perServer = buildVirtualServerDatums(appliance.name, reading.takenAt, reading.virtualServers);
     return { ...result, datums: [...result.datums, ...perServer], virtualServerErrors: reading.virtualServers.filter((r) => !r.ok).length };
   } catch (caught) {
-    return failedResult(appliance.name, toCollectorError(caught, appliance.name), now() - startedAt, now(), deps.redactor);
+    const timestamp = run.now();
+    return failedResult({
+      appliance: appliance.name,
+      error: toCollectorError(caught, appliance.name),
+      durationMs: timestamp - startedAt,
+      timestamp,
+      redactor: deps.redactor,
+    });
   }
 }
 
 /** The result of an appliance that failed (or was never started): health datums only, CollectionSuccess 0. */
-export function failedResult(appliance: string, error: CollectorError, durationMs: number, timestamp: number, redactor: Redactor): ApplianceResult {
+export function failedResult(failure: {
+  readonly appliance: string;
+  readonly error: CollectorError;
+  readonly durationMs: number;
+  /** When it failed (the health datums' time), on the run's clock. */
+  readonly timestamp: number;
+  readonly redactor: Redactor;
+}): ApplianceResult {
+  const { appliance, error, durationMs } = failure;
   return {
     appliance,
     outcome: 'failed',
     // An appliance or proxy may echo what it was sent: the message is scrubbed before it is logged or returned.
-    error: { errorClass: error.errorClass, message: redactor.scrub(error.message), nitroErrorCode: error.nitroErrorCode },
-    datums: buildHealthDatums({ appliance, timestamp, success: false, durationMs }),
+    error: { errorClass: error.errorClass, message: failure.redactor.scrub(error.message), nitroErrorCode: error.nitroErrorCode },
+    datums: buildHealthDatums({ appliance, timestamp: failure.timestamp, success: false, durationMs }),
     durationMs,
     ...NO_PROBLEMS,
   };
@@ -130,46 +164,41 @@ type Reading =
   | { kind: 'secondary'; takenAt: number }
   | { kind: 'sample'; resource: Record<string, unknown>; takenAt: number; virtualServers?: readonly VirtualServerReading[] };
 
-async function readAppliance(appliance: ApplianceConfig, signal: AbortSignal, deps: CollectorDependencies, logger: Logger): Promise<Reading> {
-  let credentials = await deps.credentials.getCredentials(appliance.secretId, { signal });
+async function readAppliance(job: ApplianceJob): Promise<Reading> {
+  const { appliance, run, deps } = job;
+  let credentials = await deps.credentials.getCredentials(appliance.secretId, { signal: run.signal });
   deps.redactor.add(credentials.password, { username: credentials.username });
   try {
-    return await readWith(credentials, appliance, signal, deps, logger);
+    return await readWith(job, credentials);
   } catch (error) {
     if (!(error instanceof CollectorError) || error.errorClass !== 'bad-credentials') throw error;
     // The password may have been rotated since it was cached: read the secret once more, retry only if it changed.
-    const fresh = await deps.credentials.getCredentials(appliance.secretId, { refresh: true, signal });
+    const fresh = await deps.credentials.getCredentials(appliance.secretId, { refresh: true, signal: run.signal });
     deps.redactor.add(fresh.password, { username: fresh.username });
     if (fresh.username === credentials.username && fresh.password === credentials.password) throw error;
-    logger.info('credentials changed in the secret since they were cached; retrying with the new ones', { secretId: appliance.secretId });
+    job.logger.info('credentials changed in the secret since they were cached; retrying with the new ones', { secretId: appliance.secretId });
     credentials = fresh;
-    return await readWith(credentials, appliance, signal, deps, logger);
+    return await readWith(job, credentials);
   }
 }
 
-async function readWith(
-  credentials: ApplianceCredentials,
-  appliance: ApplianceConfig,
-  signal: AbortSignal,
-  deps: CollectorDependencies,
-  logger: Logger,
-): Promise<Reading> {
-  const now = deps.now ?? Date.now;
+async function readWith(job: ApplianceJob, credentials: ApplianceCredentials): Promise<Reading> {
+  const { appliance, run, deps, logger } = job;
   const target: NitroTarget = { ...appliance, caCertificate: joinPem(appliance.caCertificate, credentials.caCertificate) };
   const open = deps.openNitro ?? ((t, o) => new NitroClient(t, o));
-  const client = open(target, { logger, signal, scrub: (text) => deps.redactor.scrub(text) });
+  const client = open(target, { logger, signal: run.signal, scrub: (text) => deps.redactor.scrub(text) });
   try {
     return await client.withSession(credentials, async (session): Promise<Reading> => {
       if ((appliance.haMode ?? 'primary-only') === 'primary-only') {
         const role = readHaRole(await session.getStat('hanode'), appliance.name);
         if (role.role === 'not-primary') {
           logger.info(`HA node is ${role.state}, not primary: its counters are not published (haMode primary-only)`);
-          return { kind: 'secondary', takenAt: now() };
+          return { kind: 'secondary', takenAt: run.now() };
         }
       }
       const answer = await session.getStat('protocolmptcp');
       const resource = resourceOf(answer, appliance.name);
-      const takenAt = now();
+      const takenAt = run.now();
       const servers = virtualServerRefs(appliance.virtualServers);
       if (servers.length === 0) return { kind: 'sample', resource, takenAt };
       const virtualServers = await readVirtualServers(session, servers, logger, (text) => deps.redactor.scrub(text));
@@ -196,42 +225,43 @@ function resourceOf(answer: Record<string, unknown>, appliance: string): Record<
   }
 }
 
-async function turnIntoDatums(
-  appliance: string,
-  resource: Record<string, unknown>,
-  takenAt: number,
-  durationMs: number,
-  selection: readonly MetricDefinition[],
-  run: ApplianceRun,
-  deps: CollectorDependencies,
-): Promise<ApplianceResult> {
-  const sample = parseSample(resource, { scrub: (text) => deps.redactor.scrub(text) });
-  const counters = countersOf(sample.integers);
-  const now = deps.now ?? Date.now;
+/** What claiming the appliance's state item gave: the previous state to count from, or why there is none. */
+type StateClaim =
+  | { readonly outcome: 'claimed'; readonly previous?: StoredState; readonly tookOverUnfinishedRun: boolean }
+  | { readonly outcome: 'superseded' | 'busy' }
+  | { readonly outcome: 'failed'; readonly error: CollectorError };
 
-  let baseline: CounterBaseline | undefined;
-  let previous: StoredState | undefined;
-  let tookOverUnfinishedRun = false;
-  let account: ReturnType<typeof accountInterval> | undefined;
-  let stateError: CollectorError | undefined;
+/** Takes the state item's lease for this run (see SampleStore.claim); a failure is returned, never thrown. */
+async function claimState(job: ApplianceJob, takenAt: number): Promise<StateClaim> {
+  const { appliance, run, deps } = job;
   try {
-    const claim = await deps.store.claim(appliance, { owner: run.owner, takenAt, leaseUntil: run.leaseUntil, now: now() }, { signal: run.signal });
-    if (claim.outcome !== 'claimed') baseline = claim.outcome;
-    else {
-      previous = claim.previous;
-      tookOverUnfinishedRun = claim.takenOver !== undefined;
-      account = accountInterval(previous, { takenAt, counters }, deps.maxSampleAgeMs ?? DEFAULT_MAX_SAMPLE_AGE_MS);
-      baseline = account.baseline;
-    }
+    const claim = await deps.store.claim(appliance.name, { owner: run.owner, takenAt, leaseUntil: run.leaseUntil, now: run.now() }, { signal: run.signal });
+    if (claim.outcome !== 'claimed') return { outcome: claim.outcome };
+    return { outcome: 'claimed', ...(claim.previous ? { previous: claim.previous } : {}), tookOverUnfinishedRun: claim.takenOver !== undefined };
   } catch (error) {
     // Without the state no increase can be trusted; the gauges and rates are still right.
-    stateError = toCollectorError(error, appliance);
+    return { outcome: 'failed', error: toCollectorError(error, appliance.name) };
   }
+}
 
-  const { datums, unpublishable } = buildMetricDatums({ appliance, timestamp: takenAt, selection, sample, deltas: account?.fresh.deltas });
+/**
+ * The result of a sample read: its gauges and rates; with the state claimed, the exact increases since the
+ * previous sample and the unconfirmed ones of earlier runs; the health datums; the state to commit.
+ */
+function sampleResult(input: { job: ApplianceJob; sample: Sample; takenAt: number; durationMs: number; claim: StateClaim }): ApplianceResult {
+  const { job, sample, takenAt, durationMs, claim } = input;
+  const { run, deps } = job;
+  const appliance = job.appliance.name;
+  const claimed = claim.outcome === 'claimed' ? claim : undefined;
+  const stateError = claim.outcome === 'failed' ? claim.error : undefined;
+  const previous = claimed?.previous;
+  const account = claimed && accountInterval(previous, { takenAt, counters: countersOf(sample.integers) }, run.maxSampleAgeMs);
+  const baseline: CounterBaseline | undefined = claim.outcome === 'superseded' || claim.outcome === 'busy' ? claim.outcome : account?.baseline;
+
+  const { datums, unpublishable } = buildMetricDatums({ appliance, timestamp: takenAt, selection: run.selection, sample, deltas: account?.fresh.deltas });
   const replayed = previous?.unpublished ?? [];
   for (const interval of account ? replayed : []) {
-    const older = buildCounterDatums(appliance, interval, selection);
+    const older = buildCounterDatums(appliance, interval, run.selection);
     datums.push(...older.datums);
     unpublishable.push(...older.unpublishable);
   }
@@ -256,7 +286,7 @@ async function turnIntoDatums(
     counterResets,
     staleCounters: account?.stale ?? [],
     replayedIntervals: account ? replayed.length : 0,
-    ...(tookOverUnfinishedRun ? { tookOverUnfinishedRun } : {}),
+    ...(claimed?.tookOverUnfinishedRun ? { tookOverUnfinishedRun: true } : {}),
     fieldErrors,
     missingFields: sample.missing,
     ...(account ? { held: { owner: run.owner, takenAt, counters: account.counters, heldSince: account.heldSince, intervals: intervalsOf(datums) } } : {}),

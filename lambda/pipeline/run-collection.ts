@@ -7,7 +7,17 @@ import { remainingUnpublished } from '../core/delta.js';
 import type { Datum, DatumOutcome, MetricSink, PublishReport } from '../core/ports.js';
 import { signalAt } from '../deadline.js';
 import { CollectorError, type ErrorClass, toCollectorError } from '../errors.js';
-import { type ApplianceResult, type CollectorDependencies, collectAppliance, failedResult, type HeldState } from './collect-appliance.js';
+import type { Logger } from '../logger.js';
+import {
+  type ApplianceResult,
+  type CollectorDependencies,
+  collectAppliance,
+  DEFAULT_MAX_SAMPLE_AGE_MS,
+  failedResult,
+  type HeldState,
+  type RunContext,
+} from './collect-appliance.js';
+import { MissingFieldsReported } from './missing-fields.js';
 
 export interface CollectionRequest {
   readonly appliances: readonly ApplianceConfig[];
@@ -66,12 +76,19 @@ export interface CommitReport {
   readonly reason?: string;
 }
 
+/** One datum and what became of it. */
+export interface Delivery {
+  readonly datum: Datum;
+  readonly outcome: DatumOutcome;
+}
+
 export interface RunResult {
   readonly summary: RunSummary;
   readonly results: readonly ApplianceResult[];
+  /** Every datum of the run, in the order they were published. */
   readonly datums: readonly Datum[];
-  /** What became of each datum, aligned with `datums`. */
-  readonly outcomes: readonly DatumOutcome[];
+  /** Each datum with what became of it. */
+  readonly deliveries: readonly Delivery[];
   readonly commits: readonly CommitReport[];
   readonly budget: RunBudget;
 }
@@ -85,9 +102,15 @@ export interface RunResult {
  */
 export async function runCollection(request: CollectionRequest, deps: CollectorDependencies & { sink: MetricSink }): Promise<RunResult> {
   const now = deps.now ?? Date.now;
+  const missingFieldsReported = deps.missingFieldsReported ?? new MissingFieldsReported();
   const budget = planRunBudget(Date.now(), request.remainingMs);
-  const owner = request.runId ?? randomUUID();
-  const leaseUntil = now() + (budget.deadline - budget.startedAt) + LEASE_MARGIN_MS;
+  const context: RunContext = {
+    owner: request.runId ?? randomUUID(),
+    leaseUntil: now() + (budget.deadline - budget.startedAt) + LEASE_MARGIN_MS,
+    now,
+    maxSampleAgeMs: deps.maxSampleAgeMs ?? DEFAULT_MAX_SAMPLE_AGE_MS,
+    selection: request.selection,
+  };
   const concurrency = Math.max(1, request.concurrency);
   const perApplianceMs = applianceBudgetMs(budget.collectBy - budget.startedAt, request.appliances.length, concurrency);
 
@@ -99,23 +122,37 @@ export async function runCollection(request: CollectionRequest, deps: CollectorD
         `${appliance.name}: not started: the run's collection time ran out before its turn (too many slow appliances ahead of it; lower schedule.shardSize or raise schedule.concurrency)`,
         { appliance: appliance.name },
       );
-      const result = failedResult(appliance.name, error, 0, now(), deps.redactor);
-      logOutcome(deps, result);
+      const result = failedResult({ appliance: appliance.name, error, durationMs: 0, timestamp: now(), redactor: deps.redactor });
+      logOutcome(deps.logger, missingFieldsReported, result);
       return result;
     }
     const signal = signalAt(Math.min(budget.collectBy, startedAt + perApplianceMs), startedAt);
-    const result = await collectAppliance(appliance, request.selection, { owner, leaseUntil, signal }, deps);
-    logOutcome(deps, result);
+    const result = await collectAppliance(appliance, { ...context, signal }, deps);
+    logOutcome(deps.logger, missingFieldsReported, result);
     return result;
   });
 
   const datums = results.flatMap((r) => r.datums);
   const report = await publishWithin(datums, budget, deps);
-  const outcomes = report.outcomes;
   if (report.rejected.length > 0) deps.logger.error('datums refused before publishing (a collector bug: please report it)', { rejected: report.rejected });
+  const deliveries = datums.map((datum, index): Delivery => ({ datum, outcome: report.outcomes[index] ?? 'failed' }));
 
-  const commits = await commitAll(results, datums, outcomes, budget, deps);
-  return summarize(results, datums, report, commits, budget, deps);
+  const commits = await commitAll({ results, deliveries, commitBy: budget.commitBy, now, deps });
+  const run = summarize({ results, deliveries, report, commits, budget });
+  const { summary } = run;
+  if (summary.publishError) {
+    deps.logger.error('publishing to CloudWatch failed; unconfirmed counter increases are kept for the next run', {
+      errorClass: 'publish-error',
+      reason: summary.publishError,
+      datapoints: summary.datapointsPublished,
+      calls: summary.putMetricDataCalls,
+      ...(summary.uncertainDatapoints && { uncertainDatapoints: summary.uncertainDatapoints }),
+    });
+  }
+  if (datums.length > 0 && summary.datapointsPublished === 0) {
+    throw new NothingPublishedError(`nothing could be published: ${summary.publishError ?? 'no datum was accepted'}`, run);
+  }
+  return run;
 }
 
 async function publishWithin(datums: readonly Datum[], budget: RunBudget, deps: { sink: MetricSink } & CollectorDependencies): Promise<PublishReport> {
@@ -130,24 +167,24 @@ async function publishWithin(datums: readonly Datum[], budget: RunBudget, deps: 
 }
 
 /** Commits every claimed appliance, concurrently, by the commit deadline; never throws. */
-async function commitAll(
-  results: readonly ApplianceResult[],
-  datums: readonly Datum[],
-  outcomes: readonly DatumOutcome[],
-  budget: RunBudget,
-  deps: CollectorDependencies,
-): Promise<CommitReport[]> {
-  const now = deps.now ?? Date.now;
+async function commitAll(input: {
+  readonly results: readonly ApplianceResult[];
+  readonly deliveries: readonly Delivery[];
+  readonly commitBy: number;
+  readonly now: () => number;
+  readonly deps: CollectorDependencies;
+}): Promise<CommitReport[]> {
+  const { deps } = input;
   const confirmed = new Set<string>();
-  datums.forEach((datum, index) => {
-    if (datum.counter !== undefined && outcomes[index] === 'published') confirmed.add(counterKey(datum.appliance, datum.counter, datum.timestamp));
-  });
-  const held = results.filter((r): r is ApplianceResult & { held: HeldState } => r.held !== undefined);
-  const signal = signalAt(budget.commitBy);
+  for (const { datum, outcome } of input.deliveries) {
+    if (datum.counter !== undefined && outcome === 'published') confirmed.add(counterKey(datum.appliance, datum.counter, datum.timestamp));
+  }
+  const held = input.results.filter((r): r is ApplianceResult & { held: HeldState } => r.held !== undefined);
+  const signal = signalAt(input.commitBy);
   return mapConcurrently(held, COMMIT_CONCURRENCY, async ({ appliance, held: state }) => {
     const isConfirmed = (counter: string, takenAt: number) => confirmed.has(counterKey(appliance, counter, takenAt));
     const atRisk = state.intervals.reduce((total, interval) => total + [...interval.deltas.keys()].filter((c) => isConfirmed(c, interval.takenAt)).length, 0);
-    const unpublished = remainingUnpublished(state.intervals, isConfirmed, now());
+    const unpublished = remainingUnpublished(state.intervals, isConfirmed, input.now());
     try {
       const result = await deps.store.commit(
         appliance,
@@ -171,40 +208,30 @@ function counterKey(appliance: string, counter: string, takenAt: number): string
   return `${appliance}\u0000${counter}\u0000${takenAt}`;
 }
 
-function summarize(
-  results: readonly ApplianceResult[],
-  datums: readonly Datum[],
-  report: PublishReport,
-  commits: readonly CommitReport[],
-  budget: RunBudget,
-  deps: CollectorDependencies,
-): RunResult {
+/** What the run did, per appliance and in all. */
+function summarize(input: {
+  readonly results: readonly ApplianceResult[];
+  readonly deliveries: readonly Delivery[];
+  readonly report: PublishReport;
+  readonly commits: readonly CommitReport[];
+  readonly budget: RunBudget;
+}): RunResult {
+  const { results, deliveries, report, commits, budget } = input;
   const publishedBy = new Map<string, number>();
   let published = 0;
   let uncertainCounters = 0;
-  datums.forEach((datum, index) => {
-    const outcome = report.outcomes[index];
+  for (const { datum, outcome } of deliveries) {
     if (outcome === 'published') {
       published++;
       publishedBy.set(datum.appliance, (publishedBy.get(datum.appliance) ?? 0) + 1);
     } else if (outcome === 'uncertain' && datum.counter !== undefined) uncertainCounters++;
-  });
-  const unsent = datums.length - report.rejected.length - published;
+  }
+  const unsent = deliveries.length - report.rejected.length - published;
   const publishError =
     report.failedCalls > 0 || unsent > 0
-      ? `published ${published} of ${datums.length - report.rejected.length} datapoints: ${report.failedCalls} of ${report.calls} PutMetricData calls failed: ${report.errors.join('; ')}`
+      ? `published ${published} of ${deliveries.length - report.rejected.length} datapoints: ${report.failedCalls} of ${report.calls} PutMetricData calls failed: ${report.errors.join('; ')}`
       : undefined;
   const uncommitted = commits.filter((c) => c.outcome !== 'committed').map((c) => c.appliance);
-
-  if (publishError) {
-    deps.logger.error('publishing to CloudWatch failed; unconfirmed counter increases are kept for the next run', {
-      errorClass: 'publish-error',
-      reason: publishError,
-      datapoints: published,
-      calls: report.calls,
-      ...(uncertainCounters > 0 && { uncertainDatapoints: uncertainCounters }),
-    });
-  }
 
   const summary: RunSummary = {
     appliances: results.map((r) => ({
@@ -220,9 +247,7 @@ function summarize(
     ...(uncertainCounters > 0 && { uncertainDatapoints: uncertainCounters }),
     ...(uncommitted.length > 0 && { uncommitted }),
   };
-  const result = { summary, results, datums, outcomes: report.outcomes, commits, budget };
-  if (datums.length > 0 && published === 0) throw new NothingPublishedError(`nothing could be published: ${publishError ?? 'no datum was accepted'}`, result);
-  return result;
+  return { summary, results, datums: deliveries.map((d) => d.datum), deliveries, commits, budget };
 }
 
 /** CloudWatch took none of the run's datums (the state was committed all the same: nothing is lost). */
@@ -236,10 +261,8 @@ export class NothingPublishedError extends CollectorError {
   }
 }
 
-const reportedMissing = new Map<string, string>();
-
-/** One line per appliance per run; missing fields are reported once per container, not every minute. */
-function logOutcome(deps: CollectorDependencies, result: ApplianceResult): void {
+/** One line per appliance per run; missing fields only when they are news (see MissingFieldsReported). */
+function logOutcome(logger: Logger, missingFieldsReported: MissingFieldsReported, result: ApplianceResult): void {
   const fields = {
     appliance: result.appliance,
     outcome: result.outcome,
@@ -254,15 +277,13 @@ function logOutcome(deps: CollectorDependencies, result: ApplianceResult): void 
     ...(result.fieldErrors.length > 0 && { fieldErrors: result.fieldErrors }),
     ...((result.virtualServerErrors ?? 0) > 0 && { virtualServerErrors: result.virtualServerErrors }),
   };
-  if (result.outcome === 'failed') deps.logger.error('appliance collection failed', fields);
+  if (result.outcome === 'failed') logger.error('appliance collection failed', fields);
   else if (result.fieldErrors.length > 0 || result.counterResets.length > 0 || result.tookOverUnfinishedRun || (result.virtualServerErrors ?? 0) > 0)
-    deps.logger.warn('appliance collected with problems', fields);
-  else deps.logger.info('appliance collected', fields);
+    logger.warn('appliance collected with problems', fields);
+  else logger.info('appliance collected', fields);
 
-  const missing = result.missingFields.join(',');
-  if (missing && reportedMissing.get(result.appliance) !== missing) {
-    reportedMissing.set(result.appliance, missing);
-    deps.logger.warn('the appliance does not send some fields (older firmware?); their metrics are not published', {
+  if (missingFieldsReported.isNews(result.appliance, result.missingFields)) {
+    logger.warn('the appliance does not send some fields (older firmware?); their metrics are not published', {
       appliance: result.appliance,
       missingFields: result.missingFields,
     });

@@ -5,6 +5,7 @@ import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import type { ApplianceCredentials, CredentialSource, Datum, SampleStore } from '../../lambda/core/ports.js';
 import { CollectorError } from '../../lambda/errors.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
+import { MissingFieldsReported } from '../../lambda/pipeline/missing-fields.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 
@@ -37,7 +38,15 @@ function setup(options: { store?: SampleStore; credentials?: CredentialSource; c
   const credentials =
     options.credentials ??
     new StaticCredentialSource(new Map(sims.flatMap((sim, i) => [[`secret/adc-${i + 1}`, { username: sim.username, password: sim.password }]])));
-  const deps = { credentials, store: options.store ?? new InMemorySampleStore(), sink, logger, redactor, now: () => clock };
+  const deps = {
+    credentials,
+    store: options.store ?? new InMemorySampleStore(),
+    sink,
+    logger,
+    redactor,
+    now: () => clock,
+    missingFieldsReported: new MissingFieldsReported(),
+  };
   const selection = resolveSelection(options.counters ?? 'default');
   // Lambda's remaining time is an integer that is rarely round: 16,497 ms leaves a 9,697 ms collection window.
   const run = (appliances: ApplianceConfig[], remainingMs = 16_497) => {

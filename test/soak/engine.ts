@@ -16,6 +16,7 @@ import { resolveSelection } from '../../lambda/catalog/selection.js';
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
 import type { CollectorDependencies } from '../../lambda/pipeline/collect-appliance.js';
+import { MissingFieldsReported } from '../../lambda/pipeline/missing-fields.js';
 import { NothingPublishedError, type RunResult, runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { type FaultProxy, type InjectedFault, startFaultProxy } from '../support/fault-proxy.js';
@@ -189,6 +190,7 @@ class Lane {
       redactor: this.redactor,
       now: () => this.clock,
       maxSampleAgeMs: MAX_SAMPLE_AGE_MS,
+      missingFieldsReported: new MissingFieldsReported(),
     };
   }
 
@@ -319,23 +321,22 @@ class Lane {
 
   private async account(run: RunResult, tally: DeliveryTally): Promise<void> {
     this.uncertainDatapoints += run.summary.uncertainDatapoints ?? 0;
-    run.datums.forEach((datum, index) => {
-      const outcome = run.outcomes[index];
+    for (const { datum, outcome } of run.deliveries) {
       if (outcome === 'published') this.datapointsPublished++;
       if (outcome === 'published' || outcome === 'uncertain') tally.seen(datumKey(datum), outcome);
       if (outcome === 'published' && datum.counter !== undefined) this.ledgerOf(datum.appliance).recordPublished(datum.counter, datum.value);
-    });
+    }
     for (const result of run.results) {
       this.collections++;
       this.outcomes.add(result.error?.errorClass ?? result.outcome);
       if (!result.held) continue;
       const committed = run.commits.find((c) => c.appliance === result.appliance)?.outcome === 'committed';
       const published = new Map<string, bigint>();
-      run.datums.forEach((datum, index) => {
-        if (datum.appliance === result.appliance && datum.counter !== undefined && run.outcomes[index] === 'published') {
+      for (const { datum, outcome } of run.deliveries) {
+        if (datum.appliance === result.appliance && datum.counter !== undefined && outcome === 'published') {
           published.set(datum.counter, (published.get(datum.counter) ?? 0n) + BigInt(datum.value));
         }
-      });
+      }
       this.violations.push(...this.ledgerOf(result.appliance).recordHeld({ ...result, held: result.held }, committed, published));
     }
   }
