@@ -1,7 +1,7 @@
 /** Public API for use in your own CDK app: `new MptcpMonitoring(stack, 'Mptcp', { appliances: [...] })`. */
 
 export type { ApplianceConfig } from '../lambda/config/appliance.js';
-export { type ConfigFile, configFileSchema } from './config/file-schema.js';
+export { type ConfigFile, configFileSpec } from './config/file-schema.js';
 export { ConfigFileError, DEFAULT_CONFIG_FILE, EXAMPLE_CONFIG_FILE, loadConfig, parseConfigText, validateConfig } from './config/load-config.js';
 export {
   MAX_APPLIANCE_ALARMS_PER_TEMPLATE,

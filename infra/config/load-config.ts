@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { z } from 'zod';
-import { describeIssues } from '../../lambda/config/appliance.js';
-import { isRecord } from '../../lambda/core/is-record.js';
-import { type ConfigFile, configFileSchema } from './file-schema.js';
+import { parseJsonText } from '../../lambda/config/json-text.js';
+import { renderProblems, validate } from '../../lambda/config/schema.js';
+import { type ConfigFile, configFileSpec } from './file-schema.js';
 
 export const DEFAULT_CONFIG_FILE = 'mptcp-monitoring.json';
 export const EXAMPLE_CONFIG_FILE = 'mptcp-monitoring.example.json';
@@ -52,31 +51,19 @@ export function loadConfig(requested: unknown, cwd: string): LoadedConfig {
 
 /** Parses and validates the file's text; `label` starts every error line (normally the file name). */
 export function parseConfigText(text: string, label: string): ConfigFile {
-  let input: unknown;
-  try {
-    input = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigFileError(`${label}: not valid JSON: ${(error as Error).message}`);
-  }
-  return validateConfig(input, label);
-}
-
-export function validateConfig(input: unknown, label: string): ConfigFile {
-  const result = configFileSchema.safeParse(input);
-  if (result.success) return result.data;
-  const lines = describeConfigIssues(result.error, input).map((line) => `${label}: ${line}`);
-  throw new ConfigFileError(`invalid configuration (${lines.length} problem${lines.length > 1 ? 's' : ''}):\n  ${lines.join('\n  ')}`);
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) throw new ConfigFileError(`${label}: ${parsed.problem}`);
+  return validateConfig(parsed.value, label);
 }
 
 /**
- * One line per issue, `appliances[1] (adc-2).url must be ...`: the field path (appliances named) then the rule.
- * Uses the appliance schema's own renderer, one top-level field at a time.
+ * Validates a parsed config file. One error lists the problems, one per line (the first few, then a count):
+ * `mptcp-monitoring.json: appliances[1] (adc-2).url must be ...`.
  */
-export function describeConfigIssues(error: z.ZodError, input: unknown): string[] {
-  return error.issues.map((issue) => {
-    const [head, ...rest] = issue.path;
-    if (head === undefined) return `the top level ${issue.message}`;
-    const field = isRecord(input) ? input[String(head)] : undefined;
-    return describeIssues(new z.ZodError([{ ...issue, path: rest }]), field, String(head));
-  });
+export function validateConfig(input: unknown, label: string): ConfigFile {
+  const result = validate(configFileSpec, input);
+  if (result.ok) return result.value;
+  const count = result.problems.length;
+  const lines = renderProblems(result.problems, input, 'the top level').map((line) => `${label}: ${line}`);
+  throw new ConfigFileError(`invalid configuration (${count} problem${count > 1 ? 's' : ''}):\n  ${lines.join('\n  ')}`);
 }

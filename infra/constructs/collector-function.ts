@@ -7,8 +7,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { DEFAULT_MAX_SAMPLE_AGE_SECONDS, ENVIRONMENT } from '../../lambda/config/environment.js';
-import { MAX_EVENT_AGE_SECONDS } from '../model/sizing.js';
+import { ENVIRONMENT } from '../../lambda/config/environment.js';
+import { MAX_EVENT_AGE_SECONDS, maxSampleAgeSeconds } from '../model/sizing.js';
 import { SecretAccess } from './secret-access.js';
 
 /** The repository root and the handler, relative to this file (the app may run from anywhere). */
@@ -163,11 +163,6 @@ export class CollectorFunction extends Construct {
     }
     return group;
   }
-}
-
-/** Three missed runs, but never less than the function's default of 15 minutes. */
-export function maxSampleAgeSeconds(intervalMinutes: number): number {
-  return Math.max(DEFAULT_MAX_SAMPLE_AGE_SECONDS, 3 * intervalMinutes * 60);
 }
 
 function collectorEnvironment(props: CollectorFunctionProps): Record<string, string> {

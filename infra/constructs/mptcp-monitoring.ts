@@ -3,15 +3,14 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { MetricDefinition } from '../../lambda/catalog/catalog.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
-import { type ApplianceConfig, appliancesSchema, describeIssues } from '../../lambda/config/appliance.js';
-import { namespaceProblem } from '../../lambda/config/namespace.js';
-import { DEFAULT_NAMESPACE } from '../../lambda/metrics/health.js';
+import type { ApplianceConfig } from '../../lambda/config/appliance.js';
+import { defaultOf } from '../../lambda/config/settings.js';
 import {
   type AlarmKind,
   type AlarmSettings,
@@ -20,20 +19,14 @@ import {
   COLLECTOR_ALARM_KINDS,
   type CollectorAlarmKind,
   planApplianceAlarms,
-  protocolErrorMetricProblems,
   settingsFor,
 } from '../model/alarm-plan.js';
 import {
   DEFAULT_INTERVAL_MINUTES,
+  DEFAULT_LOG_RETENTION_DAYS,
   DEFAULT_MEMORY_MIB,
   DEFAULT_SHARD_SIZE,
   defaultTimeoutSeconds,
-  MAX_APPLIANCES,
-  MAX_COUNTERS_LENGTH,
-  MAX_MEMORY_MIB,
-  MIN_MEMORY_MIB,
-  MIN_TIMEOUT_SECONDS,
-  maxTimeoutSeconds,
   nearTimeoutThresholdMs,
   shard,
 } from '../model/sizing.js';
@@ -45,6 +38,7 @@ import { CollectorFunction, type CollectorVpcPlacement } from './collector-funct
 import { CollectorMetrics } from './collector-metrics.js';
 import { CollectorSchedules } from './collector-schedules.js';
 import { MonitoringDashboard } from './monitoring-dashboard.js';
+import { checkProps } from './props-check.js';
 import { StateTable } from './state-table.js';
 
 export interface MptcpVpcProps extends CollectorVpcPlacement {
@@ -135,15 +129,14 @@ export class MptcpMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: MptcpMonitoringProps) {
     super(scope, id);
-    const appliances = validateAppliances(props.appliances);
-    const namespace = props.namespace ?? DEFAULT_NAMESPACE;
+    checkProps(props);
+    const appliances = props.appliances;
+    const namespace = props.namespace ?? defaultOf('namespace');
     const countersSpec = normalizeCounters(props.counters);
     this.selection = resolveSelection(countersSpec);
     const interval = props.interval ?? Duration.minutes(DEFAULT_INTERVAL_MINUTES);
-    const intervalMinutes = validateInterval(interval);
+    const intervalMinutes = interval.toMinutes();
     this.timeout = props.timeout ?? Duration.seconds(defaultTimeoutSeconds(intervalMinutes));
-    validateNumbers(props, this.timeout, intervalMinutes);
-    validateAlarmSettings(props.alarms, intervalMinutes, this.selection);
 
     const state = new StateTable(this, 'State');
     this.table = state.table;
@@ -160,7 +153,7 @@ export class MptcpMonitoring extends Construct {
       secretsEncryptionKeyArns: props.secretsEncryptionKeyArns ?? [],
       memorySize: props.memorySize ?? DEFAULT_MEMORY_MIB,
       timeout: this.timeout,
-      logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      logRetention: props.logRetention ?? (DEFAULT_LOG_RETENTION_DAYS as logs.RetentionDays),
       logGroupRemovalPolicy: props.logGroupRemovalPolicy ?? RemovalPolicy.RETAIN,
       appliancePorts: appliances.map(urlPort),
       ...(props.vpc ? { vpc: props.vpc } : {}),
@@ -182,7 +175,7 @@ export class MptcpMonitoring extends Construct {
       appliances,
       interval,
       shardSize: props.shardSize ?? DEFAULT_SHARD_SIZE,
-      enabled: props.schedulesEnabled ?? true,
+      enabled: props.schedulesEnabled ?? defaultOf('schedulesEnabled'),
     }).schedules;
 
     const alarmTopic = new AlarmTopic(this, 'Alarms', {
@@ -227,7 +220,7 @@ export class MptcpMonitoring extends Construct {
     const applianceAlarms = this.createApplianceAlarms(appliances, metrics, action, alarmNamePrefix);
     this.alarms = [...collectorAlarms.alarms, ...applianceAlarms];
 
-    if (props.dashboard ?? true) {
+    if (props.dashboard ?? defaultOf('dashboard')) {
       const sessionsSettings = this.alarmPlan.alarms.find((a) => a.kind === 'sessionsWithoutSubflows')?.settings;
       this.dashboard = new MonitoringDashboard(this, 'Dashboard', {
         metrics,
@@ -241,7 +234,7 @@ export class MptcpMonitoring extends Construct {
         ...(collectorSettings.functionDuration.enabled
           ? { durationThresholdMs: nearTimeoutThresholdMs(this.timeout.toMilliseconds(), collectorSettings.functionDuration.threshold) }
           : {}),
-        title: props.title ?? 'NetScaler MPTCP',
+        title: props.title ?? defaultOf('title'),
         countersSpec,
       }).dashboard;
     }
@@ -294,73 +287,10 @@ function defaultAlarmNamePrefix(scope: Construct): string {
   return Token.isUnresolved(stackName) ? Names.uniqueResourceName(scope, { maxLength: 64 }) : `${stackName}-${scope.node.id}`;
 }
 
-function validateAppliances(appliances: readonly ApplianceConfig[]): ApplianceConfig[] {
-  const result = appliancesSchema.safeParse(appliances);
-  if (!result.success) throw new Error(`MptcpMonitoring: invalid appliances: ${describeIssues(result.error, appliances, 'appliances')}`);
-  if (result.data.length > MAX_APPLIANCES) {
-    throw new Error(`MptcpMonitoring: ${result.data.length} appliances: at most ${MAX_APPLIANCES} per deployment (template size); use several`);
-  }
-  return result.data;
-}
-
 /** The COUNTERS value: names trimmed and comma-joined; `default` when nothing is named. */
 export function normalizeCounters(counters: string | readonly string[] | undefined): string {
   const names = (typeof counters === 'string' ? counters.split(',') : (counters ?? [])).map((n) => n.trim()).filter(Boolean);
   return names.length === 0 ? 'default' : names.join(',');
-}
-
-function validateInterval(interval: Duration): number {
-  const minutes = interval.toSeconds() / 60;
-  if (!Number.isInteger(minutes) || minutes < 1) {
-    throw new Error(`MptcpMonitoring: interval must be a whole number of minutes, at least 1 (got ${interval.toHumanString()})`);
-  }
-  return minutes;
-}
-
-function validateNumbers(props: MptcpMonitoringProps, timeout: Duration, intervalMinutes: number): void {
-  const problems: string[] = [];
-  const namespace = props.namespace === undefined ? undefined : namespaceProblem(props.namespace);
-  if (namespace) problems.push(`namespace ${namespace}`);
-  const counters = normalizeCounters(props.counters);
-  if (counters.length > MAX_COUNTERS_LENGTH) {
-    problems.push(`counters must be at most ${MAX_COUNTERS_LENGTH} characters (the function's environment): use "all" or "default" plus names`);
-  }
-  const seconds = timeout.toSeconds();
-  if (seconds < MIN_TIMEOUT_SECONDS || seconds > maxTimeoutSeconds(intervalMinutes)) {
-    problems.push(
-      `timeout must be from ${MIN_TIMEOUT_SECONDS} s to ${maxTimeoutSeconds(intervalMinutes)} s (the interval minus 10 s, at most 900 s), got ${seconds} s`,
-    );
-  }
-  const shardSize = props.shardSize ?? DEFAULT_SHARD_SIZE;
-  if (!Number.isInteger(shardSize) || shardSize < 1) problems.push(`shardSize must be a positive integer, got ${shardSize}`);
-  const memory = props.memorySize ?? DEFAULT_MEMORY_MIB;
-  if (!Number.isInteger(memory) || memory < MIN_MEMORY_MIB || memory > MAX_MEMORY_MIB) {
-    problems.push(`memorySize must be an integer from ${MIN_MEMORY_MIB} to ${MAX_MEMORY_MIB} MiB, got ${memory}`);
-  }
-  if (props.concurrency !== undefined && (!Number.isInteger(props.concurrency) || props.concurrency < 1)) {
-    problems.push(`concurrency must be a positive integer, got ${props.concurrency}`);
-  }
-  if (props.alarms?.topic && (props.alarms.emails ?? []).length > 0) {
-    problems.push('alarms.emails cannot be combined with alarms.topic: subscribe the addresses to your topic');
-  }
-  if (problems.length > 0) throw new Error(`MptcpMonitoring: ${problems.join('; ')}`);
-}
-
-function validateAlarmSettings(alarms: MptcpAlarmProps | undefined, intervalMinutes: number, selection: readonly MetricDefinition[]): void {
-  const problems: string[] = [];
-  for (const [kind, overrides] of Object.entries(alarms?.settings ?? {}) as [AlarmKind, AlarmSettingsOverrides][]) {
-    const settings = settingsFor(kind, overrides, intervalMinutes);
-    if (settings.datapointsToAlarm > settings.evaluationPeriods) {
-      problems.push(`alarms.settings.${kind}.datapointsToAlarm must be at most evaluationPeriods (${settings.evaluationPeriods})`);
-    }
-    if (kind !== 'collectionFailing' && overrides.periodMinutes !== undefined && overrides.periodMinutes % intervalMinutes !== 0) {
-      problems.push(`alarms.settings.${kind}.periodMinutes must be a multiple of the interval (${intervalMinutes} min)`);
-    }
-  }
-  if (alarms?.protocolErrorMetrics) {
-    for (const problem of protocolErrorMetricProblems(selection, alarms.protocolErrorMetrics)) problems.push(`alarms.protocolErrorMetrics ${problem}`);
-  }
-  if (problems.length > 0) throw new Error(`MptcpMonitoring: ${problems.join('; ')}`);
 }
 
 function urlPort(appliance: ApplianceConfig): number {

@@ -1,4 +1,6 @@
 import { ALLOCATION_FAILURE_METRICS, JOIN_REJECTION_METRICS, type MetricDefinition } from '../../lambda/catalog/catalog.js';
+import { excerpt } from '../../lambda/config/schema.js';
+import { type AlarmField, MAX_METRICS_PER_ALARM } from '../../lambda/config/settings.js';
 import { HEALTH_METRICS } from '../../lambda/metrics/health.js';
 
 /**
@@ -23,8 +25,24 @@ export const APPLIANCE_ALARM_KINDS: readonly ApplianceAlarmKind[] = [
 
 export const COLLECTOR_ALARM_KINDS: readonly CollectorAlarmKind[] = ['functionErrors', 'functionThrottles', 'functionDuration'];
 
-/** CloudWatch accepts at most 10 metrics in one metric-math alarm. */
-export const MAX_METRICS_PER_ALARM = 10;
+export { MAX_METRICS_PER_ALARM };
+
+/**
+ * The settings each alarm takes (their rules: ALARM_FIELD_SPECS in the settings model). collectionFailing
+ * evaluates one schedule interval per period against a fixed threshold; functionDuration's threshold is a
+ * percentage, named thresholdPercent in the config file.
+ */
+export const ALARM_FIELDS: Readonly<Record<AlarmKind, readonly AlarmField[]>> = {
+  collectionFailing: ['enabled', 'evaluationPeriods', 'datapointsToAlarm'],
+  protocolErrors: ['enabled', 'threshold', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
+  resourceExhaustion: ['enabled', 'threshold', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
+  joinsRejected: ['enabled', 'threshold', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
+  sessionsWithoutSubflows: ['enabled', 'threshold', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
+  fallbacks: ['enabled', 'threshold', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
+  functionErrors: ['enabled', 'threshold', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
+  functionThrottles: ['enabled', 'threshold', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
+  functionDuration: ['enabled', 'thresholdPercent', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
+};
 
 export interface AlarmSettings {
   readonly enabled: boolean;
@@ -214,7 +232,7 @@ export function protocolErrorMetricProblems(selection: readonly MetricDefinition
   const selectedCounters = new Set(selection.filter((m) => m.kind === 'counter').map((m) => m.metricName));
   for (const name of explicit) {
     if (!selectedCounters.has(name)) {
-      problems.push(`names "${name}", which is not a selected counter (use CloudWatch metric names of counters that "counters" selects)`);
+      problems.push(`names ${excerpt(name)}, which is not a selected counter (use CloudWatch metric names of counters that "counters" selects)`);
     }
   }
   return problems;

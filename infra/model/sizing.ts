@@ -1,3 +1,4 @@
+import { defaultOf, SETTINGS } from '../../lambda/config/settings.js';
 import { collectWindowMs } from '../../lambda/core/budget.js';
 
 /**
@@ -5,13 +6,10 @@ import { collectWindowMs } from '../../lambda/core/budget.js';
  * the cost estimate.
  */
 
-export const DEFAULT_INTERVAL_MINUTES = 1;
-export const DEFAULT_SHARD_SIZE = 25;
-export const MAX_SHARD_SIZE = 100;
-export const DEFAULT_MEMORY_MIB = 256;
-export const MIN_MEMORY_MIB = 128;
-export const MAX_MEMORY_MIB = 10_240;
-export const DEFAULT_LOG_RETENTION_DAYS = 30;
+export const DEFAULT_INTERVAL_MINUTES = defaultOf('rateMinutes');
+export const DEFAULT_SHARD_SIZE = defaultOf('shardSize');
+export const DEFAULT_MEMORY_MIB = defaultOf('memoryMiB');
+export const DEFAULT_LOG_RETENTION_DAYS = defaultOf('logRetentionDays');
 
 /**
  * Room between the end of one run and the start of the next: a run that ends this long before the next tick
@@ -27,8 +25,7 @@ export const TIMEOUT_HEADROOM_SECONDS = 10;
 export const MAX_DEFAULT_TIMEOUT_SECONDS = 300;
 
 /** Lambda's hard limit. */
-export const MAX_TIMEOUT_SECONDS = 900;
-export const MIN_TIMEOUT_SECONDS = 10;
+export const MAX_TIMEOUT_SECONDS = SETTINGS.timeoutSeconds.spec.max!;
 
 /**
  * Maximum event age for the Scheduler and for Lambda's asynchronous queue: the smallest value both accept.
@@ -45,9 +42,6 @@ export const MAX_SCHEDULE_INPUT_BYTES = 200_000;
  */
 export const MAX_APPLIANCES = 500;
 
-/** Lambda allows 4 KB of environment variables in all; COUNTERS must leave room for the others. */
-export const MAX_COUNTERS_LENGTH = 3_000;
-
 /**
  * The CollectorNearTimeout threshold: `percent` of the time the function gives appliances before it stops
  * waiting for them (the collection window of core/budget.ts). Above it, runs come close to cutting appliances
@@ -55,6 +49,11 @@ export const MAX_COUNTERS_LENGTH = 3_000;
  */
 export function nearTimeoutThresholdMs(timeoutMs: number, percent: number): number {
   return Math.floor((collectWindowMs(timeoutMs) * percent) / 100);
+}
+
+/** MAX_SAMPLE_AGE_SECONDS for a schedule: three missed runs, but never less than the function's default. */
+export function maxSampleAgeSeconds(intervalMinutes: number): number {
+  return Math.max(defaultOf('maxSampleAgeSeconds'), 3 * intervalMinutes * 60);
 }
 
 export function defaultTimeoutSeconds(intervalMinutes: number): number {

@@ -1,4 +1,5 @@
 import { BY_METRIC_NAME, BY_NITRO_NAME, CATALOG, type MetricDefinition } from './catalog.js';
+import { closestNames } from './closest-names.js';
 
 export class UnknownMetricError extends Error {
   override readonly name = 'UnknownMetricError';
@@ -36,7 +37,7 @@ export function resolveSelection(spec: string | readonly string[] | undefined): 
 /** Finds one metric by CloudWatch metric name or NITRO field name (case-insensitive). */
 export function lookupMetric(name: string): MetricDefinition {
   const found = BY_METRIC_NAME.get(name) ?? BY_NITRO_NAME.get(name.toLowerCase()) ?? CASE_INSENSITIVE.get(name.toLowerCase());
-  if (!found) throw new UnknownMetricError(name, closestNames(name));
+  if (!found) throw new UnknownMetricError(name, closestMetricNames(name));
   return found;
 }
 
@@ -50,26 +51,8 @@ function splitList(spec: string): string[] {
 }
 
 /** The known names nearest to `name` by edit distance, best first. */
-export function closestNames(name: string, limit = 3): string[] {
-  const target = name.toLowerCase();
-  const candidates = [...CATALOG.map((m) => m.metricName), ...CATALOG.map((m) => m.nitroName), 'default', 'all'];
-  return candidates
-    .map((candidate) => ({ candidate, distance: editDistance(target, candidate.toLowerCase()) }))
-    .filter(({ candidate, distance }) => distance <= Math.max(3, Math.ceil(candidate.length / 3)))
-    .sort((a, b) => a.distance - b.distance || a.candidate.localeCompare(b.candidate))
-    .slice(0, limit)
-    .map(({ candidate }) => candidate);
+export function closestMetricNames(name: string, limit = 3): string[] {
+  return closestNames(name, CANDIDATES, limit, 3);
 }
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
-}
+const CANDIDATES = [...CATALOG.map((m) => m.metricName), ...CATALOG.map((m) => m.nitroName), 'default', 'all'];

@@ -1,9 +1,9 @@
 import type { MetricDefinition } from '../catalog/catalog.js';
-import { resolveSelection, UnknownMetricError } from '../catalog/selection.js';
-import { DEFAULT_NAMESPACE } from '../metrics/health.js';
-import { type ApplianceConfig, ConfigurationError, parseAppliances } from './appliance.js';
-import { DEFAULT_CONCURRENCY, DEFAULT_MAX_SAMPLE_AGE_SECONDS, ENVIRONMENT, MAX_MAX_SAMPLE_AGE_SECONDS } from './environment.js';
-import { namespaceProblem } from './namespace.js';
+import { resolveSelection } from '../catalog/selection.js';
+import { ConfigurationError } from './appliance.js';
+import { parseJsonText } from './json-text.js';
+import { INVALID, type Problem, renderProblems, type Spec } from './schema.js';
+import { type ApplianceConfig, SETTINGS, type Setting } from './settings.js';
 
 /** Everything one run needs to know, resolved from the invocation event and the environment. */
 export interface RunConfig {
@@ -18,73 +18,80 @@ export interface RunConfig {
 }
 
 /**
- * Appliances come from the event `{"appliances": [...]}`, or from APPLIANCES when the event has none.
- * Every problem is a ConfigurationError naming the variable or field.
+ * Appliances come from the event `{"appliances": [...]}`, or from APPLIANCES when the event has none; every
+ * other setting from its environment variable (the settings model's `env`), with the model's default when
+ * unset. Every problem at once (the first few, then a count) in one ConfigurationError naming the variable or
+ * field.
  */
 export function resolveRunConfig(event: unknown, env: NodeJS.ProcessEnv): RunConfig {
+  const problems: Problem[] = [];
+  const shown: Record<string, unknown> = {};
+  const read = <T>(row: Setting<T>): T | undefined => {
+    const name = row.env!;
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') {
+      if (row.default === undefined) problems.push({ path: [name], message: `is not set: ${row.spec.rule}` });
+      return row.default;
+    }
+    const value = fromText(row.spec, raw.trim());
+    shown[name] = value;
+    const checked = row.spec.check(value, [name], problems);
+    return checked === INVALID ? undefined : checked;
+  };
+
+  const appliances = appliancesFrom(event, env, problems, shown);
+  const namespace = read(SETTINGS.namespace);
+  const stateTableName = read(SETTINGS.stateTableName);
+  const counters = read(SETTINGS.counters);
+  const concurrency = read(SETTINGS.concurrency);
+  const storageResolution = read(SETTINGS.storageResolution);
+  const maxSampleAgeSeconds = read(SETTINGS.maxSampleAgeSeconds);
+  if (problems.length > 0) throw new ConfigurationError(`invalid configuration: ${renderProblems(problems, shown, 'the event').join('; ')}`);
   return {
-    appliances: appliancesFrom(event, env),
-    namespace: namespaceFrom(env),
-    stateTableName: required(env, ENVIRONMENT.stateTable, 'the DynamoDB table that keeps the previous sample per appliance'),
-    selection: selectionFrom(env),
-    concurrency: integerFrom(env, ENVIRONMENT.concurrency, DEFAULT_CONCURRENCY, 1, 100),
-    storageResolution: storageResolutionFrom(env),
-    maxSampleAgeMs: 1000 * integerFrom(env, ENVIRONMENT.maxSampleAge, DEFAULT_MAX_SAMPLE_AGE_SECONDS, 60, MAX_MAX_SAMPLE_AGE_SECONDS),
+    appliances: appliances!,
+    namespace: namespace!,
+    stateTableName: stateTableName!,
+    selection: resolveSelection(counters),
+    concurrency: concurrency!,
+    storageResolution: storageResolution!,
+    maxSampleAgeMs: 1000 * maxSampleAgeSeconds!,
   };
 }
 
-function appliancesFrom(event: unknown, env: NodeJS.ProcessEnv): ApplianceConfig[] {
+/** An environment variable's text as the setting's type: a number where the spec wants one, else the text. */
+function fromText(spec: Spec<unknown>, raw: string): unknown {
+  const wantsNumber = spec.type === 'integer' || spec.type === 'number' || (spec.type === 'choice' && spec.choices?.every((c) => typeof c === 'number'));
+  return wantsNumber && /^[+-]?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+}
+
+function appliancesFrom(event: unknown, env: NodeJS.ProcessEnv, problems: Problem[], shown: Record<string, unknown>): ApplianceConfig[] | undefined {
+  const spec = SETTINGS.appliances.spec;
   const fromEvent = typeof event === 'object' && event !== null ? (event as { appliances?: unknown }).appliances : undefined;
-  if (fromEvent !== undefined) return parseAppliances(fromEvent, 'event.appliances');
-  const raw = env[ENVIRONMENT.appliances];
-  if (raw === undefined || raw.trim() === '') {
-    throw new ConfigurationError(
-      `no appliances: the event has no "appliances" and ${ENVIRONMENT.appliances} is not set (expected a JSON array of {name, url, secretId, ...})`,
-    );
+  const name = SETTINGS.appliances.env!;
+  let input: unknown;
+  let path: (string | number)[];
+  if (fromEvent !== undefined) {
+    input = fromEvent;
+    path = ['event', 'appliances'];
+    shown.event = { appliances: fromEvent };
+  } else {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') {
+      problems.push({
+        path: [],
+        message: `has no "appliances" and ${name} is not set: one of them must be ${spec.rule}`,
+      });
+      return undefined;
+    }
+    const parsed = parseJsonText(raw);
+    if (!parsed.ok) {
+      problems.push({ path: [name], message: `is ${parsed.problem}` });
+      return undefined;
+    }
+    input = parsed.value;
+    path = [name];
+    shown[name] = parsed.value;
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (error) {
-    throw new ConfigurationError(`invalid ${ENVIRONMENT.appliances}: not JSON (${(error as Error).message})`);
-  }
-  return parseAppliances(parsed, ENVIRONMENT.appliances);
-}
-
-function namespaceFrom(env: NodeJS.ProcessEnv): string {
-  const namespace = env[ENVIRONMENT.namespace]?.trim() || DEFAULT_NAMESPACE;
-  if (namespaceProblem(namespace) !== undefined) {
-    throw new ConfigurationError(`invalid ${ENVIRONMENT.namespace} "${namespace}": 1-255 of A-Z a-z 0-9 . - _ / # : and space, not starting with AWS/`);
-  }
-  return namespace;
-}
-
-function selectionFrom(env: NodeJS.ProcessEnv): readonly MetricDefinition[] {
-  try {
-    return resolveSelection(env[ENVIRONMENT.counters] ?? 'default');
-  } catch (error) {
-    if (error instanceof UnknownMetricError) throw new ConfigurationError(`invalid ${ENVIRONMENT.counters}: ${error.message}`);
-    throw error;
-  }
-}
-
-function storageResolutionFrom(env: NodeJS.ProcessEnv): 1 | 60 {
-  const raw = env[ENVIRONMENT.storageResolution]?.trim();
-  if (!raw || raw === '60') return 60;
-  if (raw === '1') return 1;
-  throw new ConfigurationError(`invalid ${ENVIRONMENT.storageResolution} "${raw}": 60 (standard) or 1 (high resolution)`);
-}
-
-function integerFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigurationError(`invalid ${name} "${raw}": a whole number from ${min} to ${max}`);
-  return value;
-}
-
-function required(env: NodeJS.ProcessEnv, name: string, what: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new ConfigurationError(`${name} is not set: it names ${what}`);
-  return value;
+  const checked = spec.check(input, path, problems);
+  return checked === INVALID ? undefined : checked;
 }

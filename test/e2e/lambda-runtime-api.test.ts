@@ -75,7 +75,7 @@ describeWithLambdaRuntime('the bundled collector in the real Lambda runtime inte
     expect(result.outcome, JSON.stringify(result, null, 2)).toBe('error');
     expect(result.phase).toBe('invoke');
     expect(result.error?.errorType).toBe('ConfigurationError');
-    expect(result.error?.errorMessage).toContain('invalid event.appliances: appliances[1] (adc-2).url must be an absolute https:// URL');
+    expect(result.error?.errorMessage).toContain('invalid configuration: event.appliances[1] (adc-2).url must be an absolute https:// URL');
     expect(result.error?.errorMessage).not.toContain('adc-1');
     // The first invocation started the process.
     expect(result.coldStart).toBe(true);
@@ -102,10 +102,10 @@ describeWithLambdaRuntime('the bundled collector in the real Lambda runtime inte
     const pid = runtime.pid;
     expect(pid).toBeTypeOf('number');
     const events = [
-      { appliances: [appliance('adc-1', { secretId: '' })], field: 'appliances[0] (adc-1).secretId must be a Secrets Manager secret name or ARN' },
+      { appliances: [appliance('adc-1', { secretId: '' })], field: 'appliances[0] (adc-1).secretId must not be empty: a Secrets Manager secret name or ARN' },
       { appliances: [appliance('adc-1'), appliance('adc-1')], field: 'appliances[1] (adc-1).name "adc-1" is already used by appliances[0]' },
       { appliances: [], field: 'appliances must list at least one appliance' },
-      { appliances: [appliance('adc-1', { password: 'x' })], field: 'appliances[0] (adc-1) Unrecognized key: "password"' },
+      { appliances: [appliance('adc-1', { password: 'x' })], field: 'event.appliances[0] (adc-1) has unknown field "password". Allowed: name, url, secretId' },
     ];
     const results: InvocationResult[] = [];
     for (const { appliances } of events) results.push(await runtime.invoke({ appliances }, { timeoutMs: TIMEOUT_MS }));

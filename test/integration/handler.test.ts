@@ -187,7 +187,9 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
     const bad = [{ ...appliances()[0]!, url: 'adc-1.example.com' }];
     await expect(newHandler()({ appliances: bad }, context())).rejects.toThrow(ConfigurationError);
     await expect(newHandler()({ appliances: bad }, context())).rejects.toThrow(`appliances[0] (${n(1)}).url must be an absolute https:// URL`);
-    await expect(newHandler({ COUNTERS: 'Bogus' })({ appliances: appliances() }, context())).rejects.toThrow('invalid COUNTERS');
+    await expect(newHandler({ COUNTERS: 'Bogus' })({ appliances: appliances() }, context())).rejects.toThrow(
+      'invalid configuration: COUNTERS names an unknown counter "Bogus"',
+    );
   });
 
   it('rejects when CloudWatch is unreachable: nothing could be published', async () => {

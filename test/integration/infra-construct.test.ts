@@ -50,19 +50,48 @@ describe('MptcpMonitoring in a user stack', () => {
     });
   });
 
-  it('validates its props with messages that name the prop', () => {
+  it('validates its props with messages that name the prop and the rule', () => {
     expect(() => userStack({ appliances: [{ ...APPLIANCES[0]!, url: 'adc-1' }] })).toThrow(
-      /MptcpMonitoring: invalid appliances: appliances\[0\] \(adc-1\)\.url must be/,
+      'MptcpMonitoring: invalid props (1 problem):\n  appliances[0] (adc-1).url must be an absolute https:// URL',
     );
-    expect(() => userStack({ counters: 'Nope' })).toThrow(/unknown counter "Nope"/);
+    expect(() => userStack({ counters: 'Nope' })).toThrow(/counters names an unknown counter "Nope"/);
     expect(() => userStack({ namespace: 'AWS/MPTCP' })).toThrow('namespace must not start with "AWS/"');
-    expect(() => userStack({ interval: Duration.seconds(90) })).toThrow('interval must be a whole number of minutes');
-    expect(() => userStack({ timeout: Duration.seconds(60) })).toThrow('timeout must be from 10 s to 50 s');
-    expect(() => userStack({ shardSize: 0 })).toThrow('shardSize must be a positive integer');
-    expect(() => userStack({ memorySize: 100 })).toThrow('memorySize must be an integer from 128 to 10240 MiB');
+    expect(() => userStack({ interval: Duration.seconds(90) })).toThrow('interval must be a whole number of minutes from 1 to 1440 (got 1.5)');
+    expect(() => userStack({ timeout: Duration.seconds(60) })).toThrow('timeout must be at most 50 seconds with a 1-minute interval');
+    expect(() => userStack({ shardSize: 0 })).toThrow('shardSize must be a whole number from 1 to 100 (got 0)');
+    expect(() => userStack({ memorySize: 100 })).toThrow('memorySize must be a whole number of MiB from 128 to 10240 (got 100)');
     expect(() => userStack({ alarms: { settings: { fallbacks: { evaluationPeriods: 1, datapointsToAlarm: 2 } } } })).toThrow(
       'alarms.settings.fallbacks.datapointsToAlarm must be at most evaluationPeriods (1)',
     );
     expect(() => userStack({ alarms: { protocolErrorMetrics: ['DssPackets'] } })).toThrow('alarms.protocolErrorMetrics names "DssPackets"');
+  });
+
+  it('refuses at synth what the deployed function or CloudWatch would refuse (issue 14)', () => {
+    const cases: [Partial<MptcpMonitoringProps>, string][] = [
+      [{ concurrency: 500 }, 'concurrency must be a whole number from 1 to 100 (got 500)'],
+      [{ interval: Duration.days(2) }, 'interval must be a whole number of minutes from 1 to 1440 (got 2880)'],
+      [{ shardSize: 1000 }, 'shardSize must be a whole number from 1 to 100 (got 1000)'],
+      [{ alarms: { settings: { fallbacks: { threshold: -1 } } } }, 'alarms.settings.fallbacks.threshold must be a number >= 0 (got -1)'],
+      [{ alarms: { settings: { protocolErrors: { periodMinutes: 0 } } } }, 'alarms.settings.protocolErrors.periodMinutes must be a whole number of minutes'],
+      [
+        { alarms: { settings: { joinsRejected: { evaluationPeriods: 5000 } } } },
+        'alarms.settings.joinsRejected.evaluationPeriods must be a whole number from 1 to 1440',
+      ],
+      [{ alarms: { settings: { collectionFailing: { threshold: 2 } } } }, 'alarms.settings.collectionFailing has unknown field "threshold"'],
+    ];
+    for (const [props, message] of cases) expect(() => userStack(props), message).toThrow(message);
+  });
+
+  it('reports every bad prop at once, the first five in full', () => {
+    const bad = { concurrency: 0, shardSize: 0, memorySize: 1, namespace: 'AWS/x', counters: 'Nope1,Nope2', storageResolution: 5 as 60, title: '' };
+    let message = '';
+    try {
+      userStack(bad);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^MptcpMonitoring: invalid props \(8 problems\):\n/);
+    expect(message.split('\n')).toHaveLength(1 + 5 + 1);
+    expect(message.trimEnd().endsWith('and 3 more problems')).toBe(true);
   });
 });

@@ -80,12 +80,14 @@ describe('config file validation: each error names the field and says what is al
 
   it('rejects an unknown top-level field and lists the allowed ones', () => {
     const message = problemsOf(configWith({ counter: 'all' }));
-    expect(message).toContain(`${FILE}: the top level has unknown field "counter"; allowed: `);
+    expect(message).toContain(`${FILE}: the top level has unknown field "counter"; did you mean "counters"? Allowed: $comment, stackName,`);
     expect(message).toContain('counters');
   });
 
   it('rejects an unknown nested field with its path', () => {
-    expect(problemsOf(withAlarm('fallbacks', { treshold: 5 }))).toMatch(/alarms\.fallbacks has unknown field "treshold"; allowed: enabled, threshold,/);
+    expect(problemsOf(withAlarm('fallbacks', { treshold: 5 }))).toContain(
+      'alarms.fallbacks has unknown field "treshold"; did you mean "threshold"? Allowed: enabled, threshold, periodMinutes,',
+    );
   });
 
   it('rejects an unknown counter with the closest names (string form)', () => {
@@ -114,7 +116,9 @@ describe('config file validation: each error names the field and says what is al
   });
 
   it('requires whole numbers of periods and datapoints within the evaluation window', () => {
-    expect(problemsOf(withAlarm('fallbacks', { evaluationPeriods: 1.5 }))).toContain('alarms.fallbacks.evaluationPeriods must be an integer from 1 to 1440');
+    expect(problemsOf(withAlarm('fallbacks', { evaluationPeriods: 1.5 }))).toContain(
+      'alarms.fallbacks.evaluationPeriods must be a whole number from 1 to 1440 (got 1.5)',
+    );
     expect(problemsOf(withAlarm('fallbacks', { evaluationPeriods: 2, datapointsToAlarm: 3 }))).toContain(
       'alarms.fallbacks.datapointsToAlarm must be at most evaluationPeriods (2)',
     );
@@ -125,13 +129,13 @@ describe('config file validation: each error names the field and says what is al
 
   it('requires alarm periods to be a multiple of the schedule rate', () => {
     const input = configWith({ schedule: { rateMinutes: 5 }, alarms: { joinsRejected: { periodMinutes: 3 } } });
-    expect(problemsOf(input)).toContain('alarms.joinsRejected.periodMinutes must be a multiple of schedule.rateMinutes (5)');
+    expect(problemsOf(input)).toContain('alarms.joinsRejected.periodMinutes must be a multiple of the interval (5 minutes)');
   });
 
   it('rejects a collectionFailing threshold (it is fixed) and a duration threshold outside 1-100 %', () => {
     expect(problemsOf(withAlarm('collectionFailing', { threshold: 0 }))).toContain('alarms.collectionFailing has unknown field "threshold"');
     expect(problemsOf(withAlarm('functionDuration', { thresholdPercent: 150 }))).toContain(
-      'alarms.functionDuration.thresholdPercent must be a percentage of the collection window from 1 to 100',
+      'alarms.functionDuration.thresholdPercent must be a percentage of the collection window from 1 to 100 (got 150)',
     );
   });
 
@@ -145,24 +149,26 @@ describe('config file validation: each error names the field and says what is al
 
   it('rejects e-mails together with an existing topic, and malformed addresses and ARNs', () => {
     const both = configWith({ alarms: { emails: ['a@example.com'], topicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall' } });
-    expect(problemsOf(both)).toContain('alarms.topicArn cannot be combined with alarms.emails');
+    expect(problemsOf(both)).toContain('alarms.emails cannot be combined with an existing topic');
     expect(problemsOf(configWith({ alarms: { emails: ['oncall'] } }))).toContain('alarms.emails[0] must be an e-mail address');
     expect(problemsOf(configWith({ alarms: { topicArn: 'oncall' } }))).toContain('alarms.topicArn must be an SNS topic ARN');
   });
 
   it('limits the function timeout to the interval minus 10 seconds', () => {
     expect(problemsOf(configWith({ function: { timeoutSeconds: 55 } }))).toContain(
-      `${FILE}: function.timeoutSeconds must be at most 50 with a 1-minute schedule`,
+      `${FILE}: function.timeoutSeconds must be at most 50 seconds with a 1-minute interval`,
     );
     expect(() => validateConfig(configWith({ schedule: { rateMinutes: 5 }, function: { timeoutSeconds: 290 } }), FILE)).not.toThrow();
   });
 
   it('checks schedule, memory, retention, resolution and namespace ranges', () => {
-    expect(problemsOf(configWith({ schedule: { rateMinutes: 0 } }))).toContain('schedule.rateMinutes must be an integer from 1 to 1440');
-    expect(problemsOf(configWith({ schedule: { shardSize: 0 } }))).toContain('schedule.shardSize must be an integer from 1 to 100');
-    expect(problemsOf(configWith({ function: { memoryMiB: 64 } }))).toContain('function.memoryMiB must be an integer from 128 to 10240');
+    expect(problemsOf(configWith({ schedule: { rateMinutes: 0 } }))).toContain('schedule.rateMinutes must be a whole number of minutes from 1 to 1440 (got 0)');
+    expect(problemsOf(configWith({ schedule: { shardSize: 0 } }))).toContain('schedule.shardSize must be a whole number from 1 to 100 (got 0)');
+    expect(problemsOf(configWith({ function: { memoryMiB: 64 } }))).toContain('function.memoryMiB must be a whole number of MiB from 128 to 10240 (got 64)');
     expect(problemsOf(configWith({ function: { logRetentionDays: 31 } }))).toContain('function.logRetentionDays must be one of 1, 3, 5, 7, 14, 30,');
-    expect(problemsOf(configWith({ storageResolution: 10 }))).toContain('storageResolution must be 60 (standard resolution) or 1 (high resolution)');
+    expect(problemsOf(configWith({ storageResolution: 10 }))).toContain(
+      'storageResolution must be 60 or 1 (60: standard resolution, 1: high resolution) (got 10)',
+    );
     expect(problemsOf(configWith({ namespace: 'AWS/MPTCP' }))).toContain('namespace must not start with "AWS/"');
     expect(problemsOf(configWith({ namespace: "Net'Scaler" }))).toContain('namespace must be a CloudWatch namespace');
   });
@@ -170,7 +176,7 @@ describe('config file validation: each error names the field and says what is al
   it('checks the stack name, environment and tags', () => {
     expect(problemsOf(configWith({ stackName: '1st' }))).toContain('stackName must be a CloudFormation stack name');
     expect(problemsOf(configWith({ env: { account: '1234' } }))).toContain('env.account must be a 12-digit AWS account id');
-    expect(problemsOf(configWith({ tags: { team: 5 } }))).toContain('tags.team must map tag keys to string values');
+    expect(problemsOf(configWith({ tags: { team: 5 } }))).toContain('tags.team must be a string tag value of at most 256 characters (got 5)');
   });
 
   it('checks VPC ids and requires route tables when endpoints are created', () => {

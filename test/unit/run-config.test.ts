@@ -38,10 +38,10 @@ describe('resolving the run configuration (handler contract)', () => {
 
   it('names the appliance and the field that is wrong', () => {
     expect(configError({ appliances: [appliance, { ...appliance, name: 'adc-2', url: 'ftp://x' }] }, env)).toBe(
-      'invalid event.appliances: appliances[1] (adc-2).url must be an absolute https:// URL of the appliance (e.g. https://adc.example.com), without path or query',
+      'invalid configuration: event.appliances[1] (adc-2).url must be an absolute https:// URL of the appliance (e.g. https://adc.example.com), without path or query',
     );
     expect(configError({ appliances: [{ ...appliance, secretId: '' }] }, env)).toContain(
-      'appliances[0] (adc-1).secretId must be a Secrets Manager secret name or ARN',
+      'event.appliances[0] (adc-1).secretId must not be empty: a Secrets Manager secret name or ARN',
     );
     expect(configError({ appliances: [{ ...appliance, haMode: 'both' }] }, env)).toContain('appliances[0] (adc-1).haMode');
     expect(configError({ appliances: [appliance, appliance] }, env)).toContain('appliances[1] (adc-1).name "adc-1" is already used by appliances[0]');
@@ -56,16 +56,24 @@ describe('resolving the run configuration (handler contract)', () => {
 
   it('explains each bad environment variable', () => {
     const event = { appliances: [appliance] };
-    expect(configError(event, {})).toBe('STATE_TABLE_NAME is not set: it names the DynamoDB table that keeps the previous sample per appliance');
-    expect(configError({}, env)).toContain('the event has no "appliances" and APPLIANCES is not set');
-    expect(configError({}, { ...env, APPLIANCES: '[{' })).toContain('invalid APPLIANCES: not JSON');
-    expect(configError(event, { ...env, COUNTERS: 'SessionsCreatd' })).toContain(
-      'invalid COUNTERS: unknown counter "SessionsCreatd"; did you mean "SessionsCreated"',
+    expect(configError(event, {})).toBe(
+      'invalid configuration: STATE_TABLE_NAME is not set: the name of the DynamoDB table that keeps the previous sample per appliance',
     );
-    expect(configError(event, { ...env, CONCURRENCY: '0' })).toBe('invalid CONCURRENCY "0": a whole number from 1 to 100');
-    expect(configError(event, { ...env, MAX_SAMPLE_AGE_SECONDS: '10' })).toBe('invalid MAX_SAMPLE_AGE_SECONDS "10": a whole number from 60 to 259200');
-    expect(configError(event, { ...env, STORAGE_RESOLUTION: '5' })).toContain('60 (standard) or 1 (high resolution)');
-    expect(configError(event, { ...env, METRIC_NAMESPACE: 'AWS/Lambda' })).toContain('not starting with AWS/');
+    expect(configError({}, env)).toContain('the event has no "appliances" and APPLIANCES is not set');
+    expect(configError({}, { ...env, APPLIANCES: '[{' })).toBe(
+      'invalid configuration: APPLIANCES is not valid JSON: line 1, column 3: expected a field name in double quotes, found the end of the text',
+    );
+    expect(configError(event, { ...env, COUNTERS: 'SessionsCreatd' })).toContain(
+      'invalid configuration: COUNTERS names an unknown counter "SessionsCreatd"; did you mean "SessionsCreated"',
+    );
+    expect(configError(event, { ...env, CONCURRENCY: '0' })).toBe('invalid configuration: CONCURRENCY must be a whole number from 1 to 100 (got 0)');
+    expect(configError(event, { ...env, MAX_SAMPLE_AGE_SECONDS: '10' })).toBe(
+      'invalid configuration: MAX_SAMPLE_AGE_SECONDS must be a whole number of seconds from 60 to 259200 (got 10)',
+    );
+    expect(configError(event, { ...env, STORAGE_RESOLUTION: '5' })).toBe(
+      'invalid configuration: STORAGE_RESOLUTION must be 60 or 1 (60: standard resolution, 1: high resolution) (got 5)',
+    );
+    expect(configError(event, { ...env, METRIC_NAMESPACE: 'AWS/Lambda' })).toContain('METRIC_NAMESPACE must not start with "AWS/"');
   });
 });
 
@@ -87,7 +95,7 @@ describe('appliance URL and CA certificate checks', () => {
     'http://:s3cret-Pa55@adc-1:8080',
   ])('rejects credentials in the URL %s without echoing them or the URL', (url) => {
     const expected =
-      'invalid event.appliances: appliances[0] (adc-1).url must not contain a username or password (user:password@): put the credentials into the secret named by secretId';
+      'invalid configuration: event.appliances[0] (adc-1).url must not contain a username or password (user:password@): put the credentials into the secret named by secretId';
     for (const message of [
       appliancesError([{ ...appliance, url, allowPlainHttp: true }]),
       configError({ appliances: [{ ...appliance, url, allowPlainHttp: true }] }, env),
@@ -113,7 +121,7 @@ describe('appliance URL and CA certificate checks', () => {
     it('names the block that is not a certificate, without echoing the PEM', () => {
       const message = caError(`${certificate}${notACertificate}${certificate}`);
       expect(message).toBe(
-        'invalid event.appliances: appliances[0] (adc-1).caCertificate is not a PEM certificate bundle: block 2 of 3 is not a valid X.509 certificate',
+        'invalid configuration: event.appliances[0] (adc-1).caCertificate is not a PEM certificate bundle: block 2 of 3 is not a valid X.509 certificate',
       );
       const body = certificate.split('\n')[1]!;
       for (const fragment of [body.slice(0, 16), 'bm90IGEgY2VydGlm']) expect(message).not.toContain(fragment);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ALLOCATION_FAILURE_METRICS, BY_METRIC_NAME, JOIN_REJECTION_METRICS } from '../../lambda/catalog/catalog.js';
-import { closestNames, resolveSelection, UnknownMetricError } from '../../lambda/catalog/selection.js';
+import { closestMetricNames, resolveSelection, UnknownMetricError } from '../../lambda/catalog/selection.js';
 
 const names = (spec: Parameters<typeof resolveSelection>[0]) => resolveSelection(spec).map((m) => m.metricName);
 
@@ -33,7 +33,7 @@ describe('counter selection', () => {
   it('rejects an unknown name with the closest known names', () => {
     expect(() => resolveSelection('SessionsCreated,ChecksumError')).toThrow(UnknownMetricError);
     expect(() => resolveSelection('ChecksumError')).toThrow(/unknown counter "ChecksumError"; did you mean "ChecksumErrors"/);
-    expect(closestNames('mptcptotmpcapsesion')[0]).toBe('mptcptotmpcapsession');
+    expect(closestMetricNames('mptcptotmpcapsesion')[0]).toBe('mptcptotmpcapsession');
     expect(() => resolveSelection('zzzzzzzzzzzzzzzzzzzz')).toThrow(/unknown counter "zzzzzzzzzzzzzzzzzzzz" Use "default"/);
   });
 

@@ -1,0 +1,134 @@
+import { resolveSelection } from '../../lambda/catalog/selection.js';
+import { ALARM_FIELD_SPECS, type AlarmField, type ApplianceConfig, SETTINGS, type Setting } from '../../lambda/config/settings.js';
+import { MAX_DISTINCT_SECRETS } from '../constructs/secret-access.js';
+import { ALARM_DEFAULTS, ALARM_FIELDS, type AlarmKind, type AlarmSettingsOverrides, protocolErrorMetricProblems, settingsFor } from '../model/alarm-plan.js';
+import { MAX_APPLIANCES, MAX_SCHEDULE_INPUT_BYTES, maxSampleAgeSeconds, maxTimeoutSeconds, shard } from '../model/sizing.js';
+
+/**
+ * The deployment side of the settings model: the settings model's rows plus one row per alarm field
+ * (`alarms.<kind>.<field>`), and the rules across settings. The config file and the construct both use these,
+ * each under its own paths, so a value one refuses the other refuses too.
+ */
+
+export interface SettingRow extends Setting {
+  /** `concurrency`, or `alarms.fallbacks.threshold` for an alarm field. */
+  readonly id: string;
+}
+
+export type AlarmOverrides = Partial<Record<AlarmKind, AlarmSettingsOverrides>>;
+
+/** The alarm field as the construct's `alarms.settings.<kind>` names it (functionDuration's percent is its threshold). */
+export function alarmPropField(field: AlarmField): keyof AlarmSettingsOverrides {
+  return field === 'thresholdPercent' ? 'threshold' : field;
+}
+
+function alarmRows(): SettingRow[] {
+  return (Object.entries(ALARM_FIELDS) as [AlarmKind, readonly AlarmField[]][]).flatMap(([kind, fields]) =>
+    fields.map((field): SettingRow => {
+      const { spec, doc } = ALARM_FIELD_SPECS[field];
+      const defaultValue = field === 'datapointsToAlarm' ? undefined : ALARM_DEFAULTS[kind][alarmPropField(field)];
+      return {
+        id: `alarms.${kind}.${field}`,
+        spec,
+        doc: `${kind}: ${doc}.`,
+        ...(defaultValue === undefined ? { defaultText: '= evaluationPeriods' } : { default: defaultValue }),
+        file: `alarms.${kind}.${field}`,
+        prop: { path: `alarms.settings.${kind}.${alarmPropField(field)}` },
+      };
+    }),
+  );
+}
+
+/** Every setting, the model's rows first. */
+export const SETTING_ROWS: readonly SettingRow[] = [...Object.entries(SETTINGS).map(([id, row]) => ({ id, ...(row as Setting) })), ...alarmRows()];
+
+/** Deployment settings in their canonical units, as far as each passed its own rule. */
+export interface DeploymentValues {
+  readonly rateMinutes?: number;
+  readonly timeoutSeconds?: number;
+  readonly shardSize?: number;
+  readonly appliances?: readonly ApplianceConfig[];
+  /** Leave protocolErrorMetrics out when counters did not pass: its rule needs the selection. */
+  readonly counters?: string | readonly string[];
+  readonly alarms?: AlarmOverrides;
+  readonly protocolErrorMetrics?: readonly string[];
+  readonly alarmEmails?: readonly string[];
+  /** An existing topic is given (alarmTopicArn, or the construct's alarms.topic). */
+  readonly existingTopic?: boolean;
+}
+
+export interface RuleProblem {
+  /** The row the problem belongs to (SettingRow.id). */
+  readonly setting: string;
+  readonly message: string;
+}
+
+/** The rules across settings, each stated once. */
+export function crossFieldProblems(values: DeploymentValues): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const add = (setting: string, message: string) => problems.push({ setting, message });
+  const rateMinutes = values.rateMinutes ?? SETTINGS.rateMinutes.default!;
+
+  const maxAge = maxSampleAgeSeconds(rateMinutes);
+  if (maxAge > SETTINGS.maxSampleAgeSeconds.spec.max!) {
+    add('rateMinutes', `gives a maximum sample age of ${maxAge} s (three intervals): the function accepts at most ${SETTINGS.maxSampleAgeSeconds.spec.max}`);
+  }
+
+  if (values.timeoutSeconds !== undefined && values.timeoutSeconds > maxTimeoutSeconds(rateMinutes)) {
+    add(
+      'timeoutSeconds',
+      `must be at most ${maxTimeoutSeconds(rateMinutes)} seconds with a ${rateMinutes}-minute interval (the interval minus 10 s, at most 900): a run must end before the next starts`,
+    );
+  }
+
+  if (values.alarmEmails && values.alarmEmails.length > 0 && values.existingTopic) {
+    add('alarmEmails', 'cannot be combined with an existing topic: subscribe the e-mail addresses to that topic, or leave the topic out');
+  }
+
+  for (const [kind, overrides] of Object.entries(values.alarms ?? {}) as [AlarmKind, AlarmSettingsOverrides][]) {
+    const settings = settingsFor(kind, overrides, rateMinutes);
+    if (settings.datapointsToAlarm > settings.evaluationPeriods) {
+      add(`alarms.${kind}.datapointsToAlarm`, `must be at most evaluationPeriods (${settings.evaluationPeriods})`);
+    }
+    if (kind !== 'collectionFailing' && overrides.periodMinutes !== undefined && overrides.periodMinutes % rateMinutes !== 0) {
+      add(`alarms.${kind}.periodMinutes`, `must be a multiple of the interval (${rateMinutes} minutes): a shorter period has no datapoint`);
+    }
+    const period = kind === 'collectionFailing' ? rateMinutes : settings.periodMinutes;
+    if (overrides.evaluationPeriods !== undefined && settings.evaluationPeriods * period > 1440) {
+      add(`alarms.${kind}.evaluationPeriods`, `times the period (${period} min) must be at most one day (1440 min)`);
+    }
+  }
+
+  if (values.protocolErrorMetrics) {
+    const selection = resolveSelection(values.counters);
+    for (const problem of protocolErrorMetricProblems(selection, values.protocolErrorMetrics)) add('protocolErrorMetrics', problem);
+  }
+
+  const appliances = values.appliances;
+  if (appliances) {
+    if (appliances.length > MAX_APPLIANCES) {
+      add(
+        'appliances',
+        `lists ${appliances.length} appliances: at most ${MAX_APPLIANCES} per deployment; split the fleet over several deployments (stackName)`,
+      );
+    }
+    const distinctSecrets = new Set(appliances.map((a) => a.secretId)).size;
+    if (distinctSecrets > MAX_DISTINCT_SECRETS) {
+      add(
+        'appliances',
+        `use ${distinctSecrets} distinct secretId values: at most ${MAX_DISTINCT_SECRETS} per deployment (IAM policy size); let appliances share a secret (the same read-only NITRO user) or split the fleet`,
+      );
+    }
+    const shardSize = values.shardSize ?? SETTINGS.shardSize.default!;
+    shard(appliances, shardSize).forEach((group, index) => {
+      const bytes = Buffer.byteLength(JSON.stringify({ appliances: group }));
+      if (bytes > MAX_SCHEDULE_INPUT_BYTES) {
+        add(
+          'shardSize',
+          `is too large: shard ${index + 1} would pass ${bytes} bytes to the function (at most ${MAX_SCHEDULE_INPUT_BYTES}); lower shardSize or move caCertificate PEMs into the appliances' secrets`,
+        );
+      }
+    });
+  }
+  return problems;
+}

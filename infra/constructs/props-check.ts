@@ -1,0 +1,84 @@
+import type { Duration } from 'aws-cdk-lib';
+import { object, optional, type Problem, renderProblems, type Spec, valueAt } from '../../lambda/config/schema.js';
+import { ALARM_FIELD_SPECS, type ApplianceConfig } from '../../lambda/config/settings.js';
+import { isRecord } from '../../lambda/core/is-record.js';
+import { type AlarmOverrides, alarmPropField, crossFieldProblems, SETTING_ROWS } from '../config/settings-rules.js';
+import { ALARM_FIELDS, type AlarmKind } from '../model/alarm-plan.js';
+
+/**
+ * The construct's props checked at synth against the settings model: each row with a `prop` under its prop
+ * path (a Duration in the row's unit), the alarm settings per kind, and the rules across settings. A bad prop
+ * fails synth with its path and the rule, never a deployed function that fails every run.
+ */
+
+/** `alarms.settings` as the props name it: per kind, the kind's fields (functionDuration's percent is `threshold`). */
+const alarmSettingsSpec = object(
+  Object.fromEntries(
+    (Object.entries(ALARM_FIELDS) as [AlarmKind, readonly (keyof typeof ALARM_FIELD_SPECS)[]][]).map(([kind, fields]) => [
+      kind,
+      optional(
+        object(Object.fromEntries(fields.map((field) => [alarmPropField(field), optional(ALARM_FIELD_SPECS[field].spec as Spec<unknown>)])), {
+          rule: `the ${kind} alarm's settings object`,
+        }),
+      ),
+    ]),
+  ),
+  { rule: 'an object of alarm settings per alarm' },
+);
+
+const ALARM_PROP_PREFIX = 'alarms.settings.';
+
+/** Throws one Error naming every bad prop (the first few, then a count). */
+export function checkProps(props: object): void {
+  const problems: Problem[] = [];
+  const valid = new Map<string, unknown>();
+  for (const row of SETTING_ROWS) {
+    if (!row.prop || row.prop.cdkValue || row.prop.path.startsWith(ALARM_PROP_PREFIX)) continue;
+    const path = row.prop.path.split('.');
+    let value = valueAt(props, path);
+    if (value === undefined && !row.required) continue;
+    if (row.prop.duration && value !== undefined) {
+      if (!isDuration(value)) {
+        problems.push({ path, message: `must be a Duration (Duration.${row.prop.duration}(n)): ${row.spec.rule}` });
+        continue;
+      }
+      const seconds = value.toSeconds({ integral: false });
+      value = row.prop.duration === 'minutes' ? seconds / 60 : seconds;
+    }
+    const before = problems.length;
+    const checked = row.spec.check(value, path, problems);
+    if (problems.length === before) valid.set(row.id, checked);
+  }
+  const settings = valueAt(props, ['alarms', 'settings']);
+  const alarmsBefore = problems.length;
+  if (settings !== undefined) alarmSettingsSpec.check(settings, ['alarms', 'settings'], problems);
+  const alarmsValid = problems.length === alarmsBefore;
+
+  const get = <T>(id: string) => valid.get(id) as T | undefined;
+  const countersValid = valueAt(props, ['counters']) === undefined || valid.has('counters');
+  const defined = <T extends object>(value: T) => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+  const rules = crossFieldProblems(
+    defined({
+      rateMinutes: get<number>('rateMinutes'),
+      timeoutSeconds: get<number>('timeoutSeconds'),
+      shardSize: get<number>('shardSize'),
+      appliances: get<ApplianceConfig[]>('appliances'),
+      counters: get<string | string[]>('counters'),
+      alarms: alarmsValid && isRecord(settings) ? (settings as AlarmOverrides) : undefined,
+      protocolErrorMetrics: countersValid ? get<string[]>('protocolErrorMetrics') : undefined,
+      alarmEmails: get<string[]>('alarmEmails'),
+      existingTopic: valueAt(props, ['alarms', 'topic']) !== undefined,
+    }),
+  );
+  for (const rule of rules) {
+    const row = SETTING_ROWS.find((r) => r.id === rule.setting);
+    problems.push({ path: row!.prop!.path.split('.'), message: rule.message });
+  }
+  if (problems.length === 0) return;
+  const count = problems.length;
+  throw new Error(`MptcpMonitoring: invalid props (${count} problem${count > 1 ? 's' : ''}):\n  ${renderProblems(problems, props, 'props').join('\n  ')}`);
+}
+
+function isDuration(value: unknown): value is Duration {
+  return isRecord(value) && typeof (value as { toSeconds?: unknown }).toSeconds === 'function';
+}
