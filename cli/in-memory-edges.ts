@@ -12,6 +12,7 @@ import type {
   SampleStore,
   StoredState,
 } from '../lambda/core/ports.js';
+import { claimRequestProblem, storedStateProblem } from '../lambda/core/state-checks.js';
 import { CollectorError } from '../lambda/errors.js';
 
 /** Credentials given on the command line (or by the simulator), keyed by secret id. */
@@ -25,11 +26,15 @@ export class StaticCredentialSource implements CredentialSource {
   }
 }
 
-/** The state table's contract in memory (leases included), for one process. */
+/**
+ * The state table's contract in memory (leases included), for one process. test/integration/sample-store-contract
+ * .test.ts holds it to the same cases as the DynamoDB store.
+ */
 export class InMemorySampleStore implements SampleStore {
   private readonly items = new Map<string, { state?: StoredState; lease?: { owner: string; until: number }; committedBy?: string }>();
 
   async claim(appliance: string, request: ClaimRequest): Promise<ClaimResult> {
+    refuseBug(appliance, claimRequestProblem(request));
     const item = this.items.get(appliance) ?? {};
     const lease = item.lease;
     if (lease && lease.owner !== request.owner && lease.until >= request.now) return { outcome: 'busy' };
@@ -37,23 +42,41 @@ export class InMemorySampleStore implements SampleStore {
     this.items.set(appliance, { ...item, lease: { owner: request.owner, until: request.leaseUntil } });
     return {
       outcome: 'claimed',
-      ...(item.state ? { previous: item.state } : {}),
+      ...(item.state ? { previous: copyOf(item.state) } : {}),
       ...(lease && lease.owner !== request.owner ? { takenOver: { owner: lease.owner } } : {}),
     };
   }
 
   async commit(appliance: string, owner: string, state: StoredState): Promise<CommitResult> {
+    refuseBug(appliance, storedStateProblem(state));
     const item = this.items.get(appliance);
     if (item?.lease?.owner !== owner)
       return item?.committedBy === owner && item.state?.takenAt === state.takenAt ? { outcome: 'committed' } : { outcome: 'lease-lost' };
-    this.items.set(appliance, { state, committedBy: owner });
+    this.items.set(appliance, { state: copyOf(state), committedBy: owner });
     return { outcome: 'committed' };
   }
 
   /** The stored state of an appliance (for tests and the local run's report). */
   stateOf(appliance: string): StoredState | undefined {
-    return this.items.get(appliance)?.state;
+    const state = this.items.get(appliance)?.state;
+    return state && copyOf(state);
   }
+}
+
+function refuseBug(appliance: string, problem: string | undefined): void {
+  if (problem !== undefined) throw new CollectorError('internal', `${appliance}: ${problem}`, { appliance });
+}
+
+/** A copy, as a table gives back: nothing shared with the caller, no interval without increases. */
+function copyOf(state: StoredState): StoredState {
+  return {
+    takenAt: state.takenAt,
+    counters: new Map(state.counters),
+    heldSince: new Map(state.heldSince),
+    unpublished: state.unpublished
+      .filter((interval) => interval.deltas.size > 0)
+      .map((interval) => ({ takenAt: interval.takenAt, deltas: new Map(interval.deltas) })),
+  };
 }
 
 /** A dry run: keeps what would be published and counts the PutMetricData calls it would take. */

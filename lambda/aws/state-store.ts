@@ -20,6 +20,7 @@
  */
 import { type AttributeValue, ConditionalCheckFailedException, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { ClaimRequest, ClaimResult, CommitResult, CounterInterval, SampleStore, StoredState } from '../core/ports.js';
+import { claimRequestProblem, storedStateProblem } from '../core/state-checks.js';
 import { CollectorError } from '../errors.js';
 import { createDynamoDbClient } from './clients.js';
 
@@ -65,14 +66,8 @@ export class DynamoDbSampleStore implements SampleStore {
   }
 
   async claim(appliance: string, request: ClaimRequest, options: { signal?: AbortSignal } = {}): Promise<ClaimResult> {
-    for (const [what, value] of [
-      ['sample time', request.takenAt],
-      ['lease end', request.leaseUntil],
-      ['clock', request.now],
-    ] as const) {
-      if (!Number.isSafeInteger(value) || value < 0)
-        throw new CollectorError('internal', `${appliance}: ${what} ${value} is not epoch milliseconds`, { appliance });
-    }
+    const problem = claimRequestProblem(request);
+    if (problem !== undefined) throw new CollectorError('internal', `${appliance}: ${problem}`, { appliance });
     try {
       const response = await this.client.send(
         new UpdateItemCommand({
@@ -170,26 +165,24 @@ function conditionFailureItem(error: unknown): Record<string, AttributeValue> | 
 }
 
 function stateAttributes(appliance: string, state: StoredState): Record<string, AttributeValue> {
-  if (!Number.isSafeInteger(state.takenAt) || state.takenAt < 0) {
-    throw new CollectorError('internal', `${appliance}: sample time ${state.takenAt} is not epoch milliseconds`, { appliance });
-  }
+  const problem = storedStateProblem(state);
+  if (problem !== undefined) throw new CollectorError('internal', `${appliance}: ${problem}`, { appliance });
   return {
     ':takenAt': { N: String(state.takenAt) },
-    ':counters': { M: exactValues(appliance, 'counter', state.counters) },
+    ':counters': { M: exactValues(state.counters) },
     ':heldSince': { M: Object.fromEntries([...state.heldSince].map(([name, since]) => [name, { N: String(since) }])) },
     ':unpublished': {
       L: state.unpublished.map((interval) => ({
-        M: { takenAt: { N: String(interval.takenAt) }, deltas: { M: exactValues(appliance, 'increase of', interval.deltas) } },
+        M: { takenAt: { N: String(interval.takenAt) }, deltas: { M: exactValues(interval.deltas) } },
       })),
     },
     ':schemaVersion': { N: String(STATE_SCHEMA_VERSION) },
   };
 }
 
-function exactValues(appliance: string, what: string, values: ReadonlyMap<string, bigint>): Record<string, AttributeValue> {
+function exactValues(values: ReadonlyMap<string, bigint>): Record<string, AttributeValue> {
   const attributes: Record<string, AttributeValue> = {};
   for (const [name, value] of values) {
-    if (value < 0n) throw new CollectorError('internal', `${appliance}: ${what} ${name} is negative (${value})`, { appliance });
     attributes[name] = { S: value.toString() };
   }
   return attributes;

@@ -1,0 +1,214 @@
+/**
+ * The SampleStore contract: what the pipeline relies on from the state store, whichever store it is. Run against
+ * the DynamoDB store (moto_server) and the in-memory store of the local run (test/integration/sample-store-contract
+ * .test.ts), so that `npm start` and `npm run collect` cannot drift from production semantics.
+ *
+ * A case is one entry of SAMPLE_STORE_CONTRACT: a name and a check that gets a store and an appliance name of its
+ * own (no state yet). Add a case there and both stores run it.
+ */
+import { expect } from 'vitest';
+import type { ClaimRequest, CounterInterval, SampleStore, StoredState } from '../../lambda/core/ports.js';
+
+export function state(takenAt: number, counters: Record<string, bigint> = {}, extra: Partial<StoredState> = {}): StoredState {
+  return { takenAt, counters: new Map(Object.entries(counters)), heldSince: new Map(), unpublished: [], ...extra };
+}
+
+export function interval(takenAt: number, deltas: Record<string, bigint>): CounterInterval {
+  return { takenAt, deltas: new Map(Object.entries(deltas)) };
+}
+
+/** A claim by `owner` for a sample taken at `takenAt`, at `now` on the store's clock, with a 55 s lease. */
+export const claimBy = (owner: string, takenAt: number, now = 10_000): ClaimRequest => ({ owner, takenAt, leaseUntil: now + 55_000, now });
+
+/** Claims as `owner` and commits `next`: one whole run. */
+async function completeRun(store: SampleStore, appliance: string, owner: string, next: StoredState): Promise<void> {
+  expect((await store.claim(appliance, claimBy(owner, next.takenAt))).outcome).toBe('claimed');
+  expect(await store.commit(appliance, owner, next)).toEqual({ outcome: 'committed' });
+}
+
+export interface SampleStoreCase {
+  readonly name: string;
+  readonly check: (store: SampleStore, appliance: string) => Promise<void>;
+}
+
+export const SAMPLE_STORE_CONTRACT: readonly SampleStoreCase[] = [
+  {
+    name: 'claims an appliance it has never seen: no previous state, nothing taken over',
+    check: async (store, appliance) => {
+      expect(await store.claim(appliance, claimBy('run-1', 1_000))).toEqual({ outcome: 'claimed' });
+    },
+  },
+  {
+    name: 'gives the next claim exactly what was committed: exact counters beyond 2^53, heldSince, unpublished increases',
+    check: async (store, appliance) => {
+      const committed = state(
+        2_000,
+        { a: 18_446_744_073_709_551_615n, b: 7n },
+        { heldSince: new Map([['c', 500]]), unpublished: [interval(1_000, { a: 9_007_199_254_740_993n }), interval(2_000, { a: 3n, b: 0n })] },
+      );
+      await completeRun(store, appliance, 'run-1', committed);
+      expect(await store.claim(appliance, claimBy('run-2', 3_000))).toEqual({
+        outcome: 'claimed',
+        previous: state(
+          2_000,
+          { a: 18_446_744_073_709_551_615n, b: 7n },
+          { heldSince: new Map([['c', 500]]), unpublished: [interval(1_000, { a: 9_007_199_254_740_993n }), interval(2_000, { a: 3n, b: 0n })] },
+        ),
+      });
+    },
+  },
+  {
+    name: 'keeps what was committed, not the caller’s objects: changing them afterwards changes nothing stored',
+    check: async (store, appliance) => {
+      const counters = new Map([['a', 1n]]);
+      const deltas = new Map([['a', 4n]]);
+      await completeRun(store, appliance, 'run-1', { takenAt: 1_000, counters, heldSince: new Map(), unpublished: [{ takenAt: 900, deltas }] });
+      counters.set('a', 99n);
+      deltas.set('b', 5n);
+      const claim = await store.claim(appliance, claimBy('run-2', 2_000));
+      expect(claim).toEqual({ outcome: 'claimed', previous: state(1_000, { a: 1n }, { unpublished: [interval(900, { a: 4n })] }) });
+    },
+  },
+  {
+    name: 'keeps no unpublished interval without increases',
+    check: async (store, appliance) => {
+      await completeRun(store, appliance, 'run-1', state(1_000, { a: 1n }, { unpublished: [interval(800, {}), interval(900, { a: 2n })] }));
+      expect(await store.claim(appliance, claimBy('run-2', 2_000))).toEqual({
+        outcome: 'claimed',
+        previous: state(1_000, { a: 1n }, { unpublished: [interval(900, { a: 2n })] }),
+      });
+    },
+  },
+  {
+    name: 'tells an overlapping run the state is busy while the lease lives (its last millisecond included)',
+    check: async (store, appliance) => {
+      await completeRun(store, appliance, 'run-1', state(1_000, { a: 1n }));
+      await store.claim(appliance, { owner: 'run-2', takenAt: 2_000, leaseUntil: 60_000, now: 10_000 });
+      expect(await store.claim(appliance, { owner: 'run-3', takenAt: 2_001, leaseUntil: 120_000, now: 59_999 })).toEqual({ outcome: 'busy' });
+      expect(await store.claim(appliance, { owner: 'run-3', takenAt: 2_001, leaseUntil: 120_000, now: 60_000 })).toEqual({ outcome: 'busy' });
+      expect(await store.commit(appliance, 'run-3', state(2_001))).toEqual({ outcome: 'lease-lost' });
+      expect(await store.commit(appliance, 'run-2', state(2_000, { a: 2n }))).toEqual({ outcome: 'committed' });
+    },
+  },
+  {
+    name: 'lets the lease owner claim again (a retried claim whose answer was lost) and still gives it the previous state',
+    check: async (store, appliance) => {
+      await completeRun(store, appliance, 'run-1', state(1_000, { a: 1n }));
+      expect((await store.claim(appliance, claimBy('run-2', 2_000))).outcome).toBe('claimed');
+      expect(await store.claim(appliance, claimBy('run-2', 2_000))).toEqual({ outcome: 'claimed', previous: state(1_000, { a: 1n }) });
+      expect(await store.commit(appliance, 'run-2', state(2_000, { a: 2n }))).toEqual({ outcome: 'committed' });
+    },
+  },
+  {
+    name: 'gives the state to exactly one of many concurrent claims',
+    check: async (store, appliance) => {
+      await completeRun(store, appliance, 'run-0', state(1_000, { a: 1n }));
+      const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => store.claim(appliance, claimBy(`run-${i + 1}`, 2_000 + i))));
+      expect(claims.filter((c) => c.outcome === 'claimed')).toHaveLength(1);
+      expect(claims.filter((c) => c.outcome === 'busy')).toHaveLength(7);
+    },
+  },
+  {
+    name: 'refuses a sample not newer than the stored one (superseded), and stays claimable by a newer one',
+    check: async (store, appliance) => {
+      await completeRun(store, appliance, 'run-1', state(5_000, { a: 1n }));
+      expect(await store.claim(appliance, claimBy('run-2', 5_000))).toEqual({ outcome: 'superseded' });
+      expect(await store.claim(appliance, claimBy('run-2', 4_999))).toEqual({ outcome: 'superseded' });
+      expect(await store.claim(appliance, claimBy('run-3', 5_001))).toEqual({ outcome: 'claimed', previous: state(5_000, { a: 1n }) });
+    },
+  },
+  {
+    name: 'calls an older sample superseded, not busy, once the lease that holds the state has expired',
+    check: async (store, appliance) => {
+      await completeRun(store, appliance, 'run-1', state(5_000, { a: 1n }));
+      await store.claim(appliance, { owner: 'crashed', takenAt: 6_000, leaseUntil: 60_000, now: 10_000 });
+      expect(await store.claim(appliance, { owner: 'run-3', takenAt: 4_000, leaseUntil: 130_000, now: 60_001 })).toEqual({ outcome: 'superseded' });
+    },
+  },
+  {
+    name: 'takes over a lease that expired without a commit, says whose, and the former owner can no longer commit',
+    check: async (store, appliance) => {
+      await completeRun(store, appliance, 'run-1', state(1_000, { a: 1n }));
+      await store.claim(appliance, { owner: 'crashed', takenAt: 2_000, leaseUntil: 60_000, now: 10_000 });
+      expect(await store.claim(appliance, { owner: 'run-3', takenAt: 3_000, leaseUntil: 130_000, now: 60_001 })).toEqual({
+        outcome: 'claimed',
+        previous: state(1_000, { a: 1n }),
+        takenOver: { owner: 'crashed' },
+      });
+      expect(await store.commit(appliance, 'crashed', state(2_000))).toEqual({ outcome: 'lease-lost' });
+      expect(await store.commit(appliance, 'run-3', state(3_000, { a: 3n }))).toEqual({ outcome: 'committed' });
+      expect(await store.claim(appliance, claimBy('run-4', 4_000))).toEqual({ outcome: 'claimed', previous: state(3_000, { a: 3n }) });
+    },
+  },
+  {
+    name: 'releases the lease on commit: the next run claims at once, taking nothing over',
+    check: async (store, appliance) => {
+      await completeRun(store, appliance, 'run-1', state(1_000, { a: 1n }));
+      expect(await store.claim(appliance, claimBy('run-2', 2_000, 10_001))).toEqual({ outcome: 'claimed', previous: state(1_000, { a: 1n }) });
+    },
+  },
+  {
+    name: 'commits for the owner of an expired lease that no other run took',
+    check: async (store, appliance) => {
+      await store.claim(appliance, { owner: 'slow', takenAt: 1_000, leaseUntil: 60_000, now: 10_000 });
+      expect(await store.commit(appliance, 'slow', state(1_000, { a: 1n }))).toEqual({ outcome: 'committed' });
+      expect(await store.claim(appliance, claimBy('run-2', 2_000, 70_000))).toEqual({ outcome: 'claimed', previous: state(1_000, { a: 1n }) });
+    },
+  },
+  {
+    name: 'treats a repeated commit by the same run as done (its first answer was lost), even after the next claim',
+    check: async (store, appliance) => {
+      await completeRun(store, appliance, 'run-1', state(1_000, { a: 1n }));
+      expect(await store.commit(appliance, 'run-1', state(1_000, { a: 1n }))).toEqual({ outcome: 'committed' });
+      expect(await store.commit(appliance, 'run-1', state(9_000, { a: 1n }))).toEqual({ outcome: 'lease-lost' });
+      expect((await store.claim(appliance, claimBy('run-2', 2_000))).outcome).toBe('claimed');
+      expect(await store.commit(appliance, 'run-1', state(1_000, { a: 1n }))).toEqual({ outcome: 'committed' });
+    },
+  },
+  {
+    name: 'refuses a commit by a run that never claimed',
+    check: async (store, appliance) => {
+      expect(await store.commit(appliance, 'stranger', state(1_000))).toEqual({ outcome: 'lease-lost' });
+      await completeRun(store, appliance, 'run-1', state(1_000, { a: 1n }));
+      expect(await store.commit(appliance, 'stranger', state(2_000))).toEqual({ outcome: 'lease-lost' });
+      expect(await store.claim(appliance, claimBy('run-2', 2_000))).toEqual({ outcome: 'claimed', previous: state(1_000, { a: 1n }) });
+    },
+  },
+  {
+    name: 'changes nothing on a busy or superseded claim',
+    check: async (store, appliance) => {
+      await completeRun(store, appliance, 'run-1', state(5_000, { a: 1n }));
+      expect((await store.claim(appliance, claimBy('run-2', 6_000))).outcome).toBe('claimed');
+      expect((await store.claim(appliance, claimBy('run-3', 7_000))).outcome).toBe('busy');
+      expect((await store.claim(appliance, claimBy('run-3', 4_000))).outcome).toBe('busy');
+      expect(await store.commit(appliance, 'run-2', state(6_000, { a: 2n }))).toEqual({ outcome: 'committed' });
+      expect((await store.claim(appliance, claimBy('run-4', 5_500))).outcome).toBe('superseded');
+      expect(await store.claim(appliance, claimBy('run-5', 7_000))).toEqual({ outcome: 'claimed', previous: state(6_000, { a: 2n }) });
+    },
+  },
+  {
+    name: 'refuses, as a bug, times that are not epoch milliseconds and negative counters or increases',
+    check: async (store, appliance) => {
+      for (const bad of [Number.NaN, -1, 1.5, Number.POSITIVE_INFINITY]) {
+        await expect(store.claim(appliance, claimBy('run-1', bad))).rejects.toMatchObject({ errorClass: 'internal', appliance });
+        await expect(store.claim(appliance, { owner: 'run-1', takenAt: 1_000, leaseUntil: bad, now: 10_000 })).rejects.toMatchObject({
+          errorClass: 'internal',
+        });
+        await expect(store.claim(appliance, { owner: 'run-1', takenAt: 1_000, leaseUntil: 65_000, now: bad })).rejects.toMatchObject({
+          errorClass: 'internal',
+        });
+      }
+      expect((await store.claim(appliance, claimBy('run-1', 1_000))).outcome).toBe('claimed');
+      for (const bad of [Number.NaN, -1, 1.5]) {
+        await expect(store.commit(appliance, 'run-1', state(bad))).rejects.toMatchObject({ errorClass: 'internal', appliance });
+      }
+      await expect(store.commit(appliance, 'run-1', state(1_000, { a: -1n }))).rejects.toMatchObject({ errorClass: 'internal' });
+      await expect(store.commit(appliance, 'run-1', state(1_000, {}, { unpublished: [interval(900, { b: -2n })] }))).rejects.toMatchObject({
+        errorClass: 'internal',
+      });
+      // None of the refused commits stored anything or released the lease.
+      expect(await store.claim(appliance, claimBy('run-2', 2_000))).toEqual({ outcome: 'busy' });
+      expect(await store.commit(appliance, 'run-1', state(1_000, { a: 1n }))).toEqual({ outcome: 'committed' });
+    },
+  },
+];
