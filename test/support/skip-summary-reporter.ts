@@ -25,8 +25,8 @@ export default class SkipSummaryReporter implements Reporter {
     const tests = [...skipped.values()].reduce((sum, entry) => sum + entry.tests, 0);
     const lines = [
       '',
-      `SKIPPED ${tests} tests in ${skipped.size} suites because something this machine lacks is missing:`,
-      ...[...skipped.values()].map((entry) => `  - ${entry.file} > ${entry.name} (${entry.tests} tests): ${entry.why}`),
+      `SKIPPED ${plural(tests, 'test')} in ${plural(skipped.size, 'suite')} because a tool they need is missing here:`,
+      ...[...skipped.values()].map((entry) => `  - ${entry.file} > ${entry.name} (${plural(entry.tests, 'test')}): ${entry.why}`),
     ];
     const missing = missingTools(SYSTEM_TOOLS);
     if (missing.length > 0) lines.push('To run them, install:', ...installCommands(missing).map((command) => `  ${command}`));
@@ -47,4 +47,8 @@ function markedAncestor(test: TestCase): { readonly name: string; readonly why: 
     node = node.parent;
   }
   return undefined;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
