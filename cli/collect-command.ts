@@ -238,7 +238,7 @@ export async function runCollect(argv: readonly string[], env: NodeJS.ProcessEnv
   try {
     options = parseCollectArgs(argv, env);
   } catch (error) {
-    err(`error: ${(error as Error).message}. Run with --help for usage.`);
+    err(`error: ${(error as Error).message.replace(/\.+$/, '')}. Run with --help for usage.`);
     return EXIT.usage;
   }
   if (options === 'help') {

@@ -17,13 +17,25 @@ export const OPTION_OF_FIELD: Readonly<Record<string, string>> = {
   haMode: '--ha-mode',
 };
 
+/** Config-file advice in validation messages, and what to do on the command line instead. */
+const CONFIG_FILE_ADVICE: readonly [RegExp, string][] = [
+  [/put the credentials into the secret named by secretId/g, 'pass the user with --username and the password through --password-env'],
+  [/set "allowPlainHttp": true/g, 'add --allow-http'],
+];
+
 /** A validation message with config-file field names replaced by the options that set them. */
 export function inOptionWords(message: string): string {
-  let text = message;
+  let text = message
+    .replace(/^invalid (configuration|command line):\s*/, '')
+    .replace(/(?:"command line"|command line|appliances)\[0\](?:\s*\([^)]*\))?\.?/g, '')
+    .replace(/\.+$/, '');
+  for (const [advice, instead] of CONFIG_FILE_ADVICE) text = text.replace(advice, instead);
   for (const [field, option] of Object.entries(OPTION_OF_FIELD)) {
-    text = text.replace(new RegExp(`(^|[^A-Za-z-])"?${field}"?(?![A-Za-z])`, 'g'), `$1${option}`);
+    // A field's name starts each problem ("url must be ..."); camelCase names are the field wherever they are.
+    const where = /[A-Z]/.test(field) ? `(^|[^A-Za-z-])"?${field}"?(?![A-Za-z])` : `(^|; )"?${field}"?(?![A-Za-z])`;
+    text = text.replace(new RegExp(where, 'g'), `$1${option}`);
   }
-  return text.replace(/^invalid command line:\s*/, '').replace(/appliances\[0\](\s*\([^)]*\))?\.?/g, '');
+  return text;
 }
 
 export interface FailureContext {

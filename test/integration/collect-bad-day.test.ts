@@ -139,7 +139,10 @@ describe('npm run collect on a bad day: usage (exit 2, nothing sent to the appli
     ],
     ['a reserved namespace', ['--url', 'https://127.0.0.1:9', '--publish', '--namespace', 'AWS/Foo'], /--namespace "AWS\/Foo" must not start with "AWS\/"/],
     ['an unknown option', ['--url', 'https://127.0.0.1:9', '--bogus'], /Unknown option '--bogus'/],
-    ['a bad URL', ['--url', 'ftp://x'], /--url must be an absolute https:\/\/ URL/],
+    ['a bad URL', ['--url', 'ftp://x'], /^error: --url must be an absolute https:\/\/ URL/],
+    ['credentials in the URL', ['--url', 'https://u:p@127.0.0.1:9'], /^error: --url must not contain a username or password .*--username/],
+    ['a TLS name that is no DNS name', ['--url', 'https://127.0.0.1:9', '--server-name', 'a_b'], /^error: --server-name must be a DNS name/],
+    ['an unknown counter', ['--url', 'https://127.0.0.1:9', '--counters', 'SessionCreated'], /did you mean "SessionsCreated"/],
     [
       'a missing password variable',
       ['--url', 'https://127.0.0.1:9', '--password-env', 'NOT_SET_ANYWHERE'],
