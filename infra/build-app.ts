@@ -21,7 +21,7 @@ export function buildApp(appProps: AppProps = {}, cwd: string = process.cwd()): 
   const region = config.env?.region;
   const stack = new MptcpMonitoringStack(app, config.stackName ?? DEFAULT_STACK_NAME, {
     config,
-    isExampleFallback: loaded.isExampleFallback,
+    isExample: loaded.isExample,
     ...(account || region ? { env: { ...(account ? { account } : {}), ...(region ? { region } : {}) } } : {}),
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

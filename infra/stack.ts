@@ -14,10 +14,10 @@ export const DEFAULT_STACK_NAME = 'NetScalerMptcpMonitoring';
 export interface MptcpMonitoringStackProps extends StackProps {
   readonly config: ConfigFile;
   /**
-   * The config is the committed example (no mptcp-monitoring.json yet): the stack synthesizes, but its
+   * The config is the committed example (as the fallback or chosen by name): the stack synthesizes, but its
    * schedules are disabled so that deploying it by mistake collects nothing.
    */
-  readonly isExampleFallback?: boolean;
+  readonly isExample?: boolean;
 }
 
 /** The app's stack: MptcpMonitoring configured from the config file, plus outputs for the operator. */
@@ -34,13 +34,13 @@ export class MptcpMonitoringStack extends Stack {
     const { config } = props;
     for (const [key, value] of Object.entries(config.tags ?? {})) Tags.of(this).add(key, value);
 
-    this.monitoring = new MptcpMonitoring(this, 'Monitoring', monitoringProps(this, config, props.isExampleFallback ?? false));
+    this.monitoring = new MptcpMonitoring(this, 'Monitoring', monitoringProps(this, config, props.isExample ?? false));
 
-    if (props.isExampleFallback) {
+    if (props.isExample) {
       Validations.of(this).addWarning(
         'mptcp-monitoring:example-config',
-        `${DEFAULT_CONFIG_FILE} does not exist: synthesized from ${EXAMPLE_CONFIG_FILE} with its schedules DISABLED. ` +
-          `Copy it to ${DEFAULT_CONFIG_FILE} (or pass -c config=PATH) with your appliances before deploying.`,
+        `Synthesized from the committed example ${EXAMPLE_CONFIG_FILE}: its schedules are DISABLED (nothing is collected). ` +
+          `Copy it to ${DEFAULT_CONFIG_FILE} (or another name, passed with -c config=PATH) with your appliances before deploying.`,
       );
     }
 
@@ -61,7 +61,7 @@ export class MptcpMonitoringStack extends Stack {
 }
 
 /** Maps the config file onto the construct's props; defaults stay with the construct. */
-export function monitoringProps(scope: Construct, config: ConfigFile, isExampleFallback: boolean): MptcpMonitoringProps {
+export function monitoringProps(scope: Construct, config: ConfigFile, isExample: boolean): MptcpMonitoringProps {
   const fn = config.function ?? {};
   const alarms = config.alarms;
   const settings: Partial<Record<AlarmKind, AlarmSettingsOverrides>> = {};
@@ -101,7 +101,7 @@ export function monitoringProps(scope: Construct, config: ConfigFile, isExampleF
       alarmNamePrefix: Stack.of(scope).stackName,
     },
     dashboard: config.dashboard?.enabled ?? true,
-    schedulesEnabled: !isExampleFallback,
+    schedulesEnabled: !isExample,
     title: `NetScaler MPTCP (${Stack.of(scope).stackName})`,
   };
 }

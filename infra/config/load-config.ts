@@ -15,8 +15,11 @@ export interface LoadedConfig {
   readonly config: ConfigFile;
   /** Absolute path of the file that was read. */
   readonly path: string;
-  /** True when the default file was missing and the committed example was used instead. */
-  readonly isExampleFallback: boolean;
+  /**
+   * True when the file is the committed example (by its name: as the fallback, or chosen with -c config=):
+   * the stack then deploys its schedules disabled, whatever the file says.
+   */
+  readonly isExample: boolean;
 }
 
 /**
@@ -24,7 +27,7 @@ export interface LoadedConfig {
  * `mptcp-monitoring.json`, and when that does not exist the committed example, so that `cdk synth` works on a
  * clean clone.
  */
-export function locateConfig(requested: unknown, cwd: string): { path: string; isExampleFallback: boolean } {
+export function locateConfig(requested: unknown, cwd: string): { path: string; isExample: boolean } {
   if (requested !== undefined) {
     if (typeof requested !== 'string' || requested.trim() === '') {
       throw new ConfigFileError('context "config" must be the path of the config file, e.g. -c config=mptcp-monitoring.json');
@@ -33,20 +36,20 @@ export function locateConfig(requested: unknown, cwd: string): { path: string; i
     if (!existsSync(path)) {
       throw new ConfigFileError(`config file ${path} (from -c config=${requested}) does not exist`);
     }
-    return { path, isExampleFallback: false };
+    return { path, isExample: basename(path) === EXAMPLE_CONFIG_FILE };
   }
   const defaultPath = resolve(cwd, DEFAULT_CONFIG_FILE);
-  if (existsSync(defaultPath)) return { path: defaultPath, isExampleFallback: false };
+  if (existsSync(defaultPath)) return { path: defaultPath, isExample: false };
   const examplePath = resolve(cwd, EXAMPLE_CONFIG_FILE);
-  if (existsSync(examplePath)) return { path: examplePath, isExampleFallback: true };
+  if (existsSync(examplePath)) return { path: examplePath, isExample: true };
   throw new ConfigFileError(
     `no config file: create ${DEFAULT_CONFIG_FILE} (see ${EXAMPLE_CONFIG_FILE} and the Deployment section of README.md) or pass -c config=PATH`,
   );
 }
 
 export function loadConfig(requested: unknown, cwd: string): LoadedConfig {
-  const { path, isExampleFallback } = locateConfig(requested, cwd);
-  return { config: parseConfigText(readFileSync(path, 'utf8'), basename(path)), path, isExampleFallback };
+  const { path, isExample } = locateConfig(requested, cwd);
+  return { config: parseConfigText(readFileSync(path, 'utf8'), basename(path)), path, isExample };
 }
 
 /** Parses and validates the file's text; `label` starts every error line (normally the file name). */

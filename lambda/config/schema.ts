@@ -331,8 +331,8 @@ export function object<S extends Shape>(fields: S, options: ObjectOptions<S> = {
         const [near] = closestNames(key, names, 1);
         const missing = near !== undefined && value[near] === undefined && !fields[near]!.optional;
         if (missing) explained.add(near);
-        const hint = near === undefined ? '.' : missing ? `; did you mean "${near}" (required)?` : `; did you mean "${near}"?`;
-        problems.push({ path, message: `has unknown field ${excerpt(key)}${hint} Allowed: ${names.join(', ')}` });
+        const hint = near === undefined ? '; allowed:' : missing ? `; did you mean "${near}" (required)? Allowed:` : `; did you mean "${near}"? Allowed:`;
+        problems.push({ path, message: `has unknown field ${excerpt(key)}${hint} ${names.join(', ')}` });
       }
       const result: Record<string, unknown> = {};
       for (const [name, spec] of Object.entries(fields)) {

@@ -189,10 +189,10 @@ describe('configuration choices', () => {
   });
 
   it('deploys the example config with its schedules disabled, and warns', () => {
-    const { template, stack } = synthConfig(configWith(), { isExampleFallback: true });
+    const { template, stack } = synthConfig(configWith(), { isExample: true });
     expect(onlyResource(template, 'AWS::Scheduler::Schedule').Properties.State).toBe('DISABLED');
     const warnings = stack.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data));
-    expect(warnings.some((w) => w.includes('mptcp-monitoring.json does not exist') && w.includes('DISABLED'))).toBe(true);
+    expect(warnings.some((w) => w.includes('Synthesized from the committed example mptcp-monitoring.example.json') && w.includes('DISABLED'))).toBe(true);
   });
 
   it('applies tags and the environment from the config', () => {

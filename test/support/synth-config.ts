@@ -37,10 +37,10 @@ export interface Synthesized {
 /**
  * The app's stack for a config file's content, validated the way the app does, without bundling (fast).
  */
-export function synthConfig(input: ConfigInput, options: { isExampleFallback?: boolean } = {}): Synthesized {
+export function synthConfig(input: ConfigInput, options: { isExample?: boolean } = {}): Synthesized {
   const config = validateConfig(input, 'mptcp-monitoring.json');
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new MptcpMonitoringStack(app, 'Test', { config, isExampleFallback: options.isExampleFallback ?? false });
+  const stack = new MptcpMonitoringStack(app, 'Test', { config, isExample: options.isExample ?? false });
   return { app, stack, template: Template.fromStack(stack) };
 }
 

@@ -210,6 +210,75 @@ describe('config file validation: each error names the field and says what is al
   });
 });
 
+describe('config errors in plain words (issue 12)', () => {
+  it('names a mistyped key and the field it probably is, also inside an appliance', () => {
+    const appliances = [APPLIANCES[0], { name: 'adc-2', url: 'https://adc-2.example.net', secretID: 'netscaler/adc-2' }];
+    const message = problemsOf({ appliances });
+    expect(message).toMatch(/^invalid configuration \(1 problem\):\n {2}mptcp-monitoring\.json: appliances\[1\] \(adc-2\) has unknown field "secretID"; /);
+    expect(message).toContain('has unknown field "secretID"; did you mean "secretId" (required)? Allowed: name, url, secretId, caCertificate,');
+    expect(problemsOf(configWith({ schedule: { shardsize: 5 } }))).toContain('schedule has unknown field "shardsize"; did you mean "shardSize"?');
+  });
+
+  it('reports every unknown counter at once, each with its closest names', () => {
+    const message = problemsOf(configWith({ counters: 'ChecksumError,default,SesionsCreated,Nope' }));
+    expect(message).toMatch(/^invalid configuration \(3 problems\):/);
+    expect(message).toContain('counters names an unknown counter "ChecksumError"; did you mean "ChecksumErrors"');
+    expect(message).toContain('counters names an unknown counter "SesionsCreated"; did you mean "SessionsCreated"');
+    expect(message).toContain('counters names an unknown counter "Nope". Allowed: "default", "all"');
+  });
+
+  it('gives the line and column of a JSON syntax error, without quoting the text', () => {
+    const text = '{\n  "appliances": [\n    { "name": "adc-1", "url": "https://adc-1" },\n  ],\n}\n';
+    expect(() => parseConfigText(text, FILE)).toThrow(`${FILE}: not valid JSON: line 4, column 3: expected a value (no comma before "]"), found "]"`);
+    expect(() => parseConfigText('{"appliances": [', FILE)).toThrow(
+      `${FILE}: not valid JSON: line 1, column 17: expected a value (a string, number, object, list, true, false or null), found the end of the text`,
+    );
+    expect(() => parseConfigText('{"a": "secret-value\n"}', FILE)).toThrow('line 1, column 20: expected a closing quote');
+    expect(() => parseConfigText('{"a": "secret-value\n"}', FILE)).not.toThrow(/secret-value/);
+  });
+
+  it('never shows validator wording, whatever the input', () => {
+    const inputs: unknown[] = [
+      null,
+      [],
+      'x',
+      {},
+      { appliances: {} },
+      { appliances: [null, 5, 'x', [], {}] },
+      { appliances: [{ name: 5, url: false, secretId: [] }] },
+      configWith({ schedule: 'x', function: [], alarms: { fallbacks: null }, tags: [], env: 5, counters: [5, null] }),
+    ];
+    for (const input of inputs) {
+      const message = problemsOf(input);
+      expect(message).not.toMatch(/Invalid input|expected \w+, received|Unrecognized key|ZodError/);
+      for (const line of message.split('\n').slice(1)) {
+        expect(line, line).toMatch(/^ {2}mptcp-monitoring\.json: (and \d+ more problems?$|(the top level|[\w$.[\]() -]+) (is|must|has|lists|names) )/);
+      }
+    }
+  });
+
+  it('shows the first five problems and counts the rest', () => {
+    const appliances = Array.from({ length: 12 }, (_, i) => ({ name: `adc-${i}`, url: 'ftp://x', secretId: 's' }));
+    const message = problemsOf({ appliances });
+    expect(message.split('\n')).toHaveLength(1 + 5 + 1);
+    expect(message).toMatch(/^invalid configuration \(12 problems\):/);
+    expect(message.trimEnd().endsWith(`${FILE}: and 7 more problems`)).toBe(true);
+  });
+
+  it('cuts text from the input to a short excerpt (keys, names, counters)', () => {
+    const long = 'x'.repeat(10_000);
+    for (const input of [
+      configWith({ [long]: 1 }),
+      configWith({ counters: ['x'.repeat(2_000)] }),
+      { appliances: [APPLIANCES[0], { ...APPLIANCES[1], name: APPLIANCES[0]!.name }], [`${long}b`]: 1 },
+    ]) {
+      const message = problemsOf(input);
+      expect(message.length, message.slice(0, 200)).toBeLessThan(2_000);
+      expect(message).toContain(`"${'x'.repeat(40)}"...`);
+    }
+  });
+});
+
 describe('config file location', () => {
   const dir = () => mkdtempSync(join(tmpdir(), 'mptcp-config-'));
 
@@ -218,14 +287,24 @@ describe('config file location', () => {
     writeFileSync(join(cwd, DEFAULT_CONFIG_FILE), JSON.stringify({ appliances: APPLIANCES }));
     writeFileSync(join(cwd, EXAMPLE_CONFIG_FILE), JSON.stringify({ appliances: [APPLIANCES[0]] }));
     const loaded = loadConfig(undefined, cwd);
-    expect(loaded).toMatchObject({ path: join(cwd, DEFAULT_CONFIG_FILE), isExampleFallback: false });
+    expect(loaded).toMatchObject({ path: join(cwd, DEFAULT_CONFIG_FILE), isExample: false });
     expect(loaded.config.appliances).toHaveLength(2);
   });
 
   it('falls back to the committed example when the default file does not exist', () => {
     const cwd = dir();
     writeFileSync(join(cwd, EXAMPLE_CONFIG_FILE), JSON.stringify({ appliances: APPLIANCES }));
-    expect(locateConfig(undefined, cwd)).toEqual({ path: join(cwd, EXAMPLE_CONFIG_FILE), isExampleFallback: true });
+    expect(locateConfig(undefined, cwd)).toEqual({ path: join(cwd, EXAMPLE_CONFIG_FILE), isExample: true });
+  });
+
+  it('treats the committed example as the example however it is chosen (by -c config= too, from any directory)', () => {
+    const cwd = dir();
+    writeFileSync(join(cwd, EXAMPLE_CONFIG_FILE), JSON.stringify({ appliances: APPLIANCES }));
+    writeFileSync(join(cwd, DEFAULT_CONFIG_FILE), JSON.stringify({ appliances: APPLIANCES }));
+    expect(locateConfig(EXAMPLE_CONFIG_FILE, cwd)).toEqual({ path: join(cwd, EXAMPLE_CONFIG_FILE), isExample: true });
+    expect(locateConfig(`./${EXAMPLE_CONFIG_FILE}`, cwd).isExample).toBe(true);
+    expect(locateConfig(join(cwd, EXAMPLE_CONFIG_FILE), '/').isExample).toBe(true);
+    expect(locateConfig(DEFAULT_CONFIG_FILE, cwd).isExample).toBe(false);
   });
 
   it('fails when an explicitly given file does not exist (never falls back)', () => {

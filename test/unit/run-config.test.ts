@@ -77,6 +77,27 @@ describe('resolving the run configuration (handler contract)', () => {
   });
 });
 
+describe('the event and APPLIANCES in plain words (issue 12)', () => {
+  it('names a mistyped key, the JSON position, and every problem of the event and environment at once', () => {
+    expect(configError({ appliances: [{ name: 'adc-1', url: 'https://adc-1', secretID: 's' }] }, env)).toBe(
+      'invalid configuration: event.appliances[0] (adc-1) has unknown field "secretID"; did you mean "secretId" (required)? Allowed: name, url, secretId, caCertificate, tlsServerName, insecureSkipVerify, haMode, allowPlainHttp, virtualServers',
+    );
+    expect(configError({}, { ...env, APPLIANCES: '[\n  {"name": "adc-1",}\n]' })).toBe(
+      'invalid configuration: APPLIANCES is not valid JSON: line 2, column 20: expected a field name (no comma before "}"), found "}"',
+    );
+    const message = configError({ appliances: [{ ...appliance, url: 'ftp://x' }] }, { STATE_TABLE_NAME: ' ', CONCURRENCY: 'ten', COUNTERS: 'Nope1,Nope2' });
+    expect(message.split('; ')).toEqual([
+      'invalid configuration: event.appliances[0] (adc-1).url must be an absolute https:// URL of the appliance (e.g. https://adc.example.com), without path or query',
+      'STATE_TABLE_NAME is not set: the name of the DynamoDB table that keeps the previous sample per appliance',
+      expect.stringContaining('COUNTERS names an unknown counter "Nope1"'),
+      expect.stringContaining('COUNTERS names an unknown counter "Nope2"'),
+      'CONCURRENCY must be a whole number from 1 to 100 (got a string)',
+    ]);
+    const many = Array.from({ length: 9 }, (_, i) => ({ name: `adc-${i}`, url: 'https://x', secretId: '' }));
+    expect(configError({ appliances: many }, env)).toMatch(/; and 4 more problems$/);
+  });
+});
+
 describe('appliance URL and CA certificate checks', () => {
   function appliancesError(input: unknown): string {
     try {
