@@ -2,23 +2,17 @@ import { type AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoDbClient } from '../../lambda/aws/clients.js';
 import { DynamoDbSampleStore } from '../../lambda/aws/state-store.js';
-import type { ClaimRequest, CounterInterval, StoredState } from '../../lambda/core/ports.js';
 import { CollectorError } from '../../lambda/errors.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { describeWithMoto } from '../support/moto.js';
 import { createStateTable, getStateItem, putStateItem, uniqueName } from '../support/moto-aws.js';
-
-function state(takenAt: number, counters: Record<string, bigint> = {}, extra: Partial<StoredState> = {}): StoredState {
-  return { takenAt, counters: new Map(Object.entries(counters)), heldSince: new Map(), unpublished: [], ...extra };
-}
-
-function interval(takenAt: number, deltas: Record<string, bigint>): CounterInterval {
-  return { takenAt, deltas: new Map(Object.entries(deltas)) };
-}
+import { claimBy, interval, state } from '../support/sample-store-contract.js';
 
 const FIXED_NOW = Date.parse('2026-01-02T03:04:05.678Z');
-const claimBy = (owner: string, takenAt: number, now = 10_000): ClaimRequest => ({ owner, takenAt, leaseUntil: now + 55_000, now });
 
+// The semantics every store shares (claim, busy, superseded, takeover, commit, lease lost) are in the SampleStore
+// contract (test/support/sample-store-contract.ts); these are the DynamoDB store's own: item layout, old and
+// unusable items, errors, deadlines.
 describeWithMoto('DynamoDbSampleStore against moto', () => {
   let tableName: string;
   let store: DynamoDbSampleStore;
@@ -27,14 +21,6 @@ describeWithMoto('DynamoDbSampleStore against moto', () => {
     await createStateTable(tableName);
     store = new DynamoDbSampleStore({ tableName, client: createDynamoDbClient(), now: () => FIXED_NOW });
   });
-
-  /** Claims as `owner` and commits `next`: one whole run. */
-  const run = async (appliance: string, owner: string, next: StoredState) => {
-    const claim = await store.claim(appliance, claimBy(owner, next.takenAt));
-    expect(claim.outcome).toBe('claimed');
-    expect(await store.commit(appliance, owner, next)).toEqual({ outcome: 'committed' });
-    return claim;
-  };
 
   it('claims a new appliance with no previous state, and commits the first sample with its layout', async () => {
     const appliance = uniqueName('ns');
@@ -58,64 +44,6 @@ describeWithMoto('DynamoDbSampleStore against moto', () => {
       committedBy: { S: 'run-1' },
       schemaVersion: { N: '2' },
     });
-  });
-
-  it('returns what the previous run committed, unpublished increases included, exactly', async () => {
-    const appliance = uniqueName('ns');
-    const unpublished = [interval(1_000, { a: 9_007_199_254_740_993n }), interval(2_000, { a: 3n, b: 0n })];
-    await run(appliance, 'run-1', state(2_000, { a: 18_446_744_073_709_551_615n, b: 7n }, { unpublished, heldSince: new Map([['c', 500]]) }));
-    const claim = await store.claim(appliance, claimBy('run-2', 3_000));
-    expect(claim).toEqual({
-      outcome: 'claimed',
-      previous: state(2_000, { a: 18_446_744_073_709_551_615n, b: 7n }, { unpublished, heldSince: new Map([['c', 500]]) }),
-    });
-  });
-
-  it('tells an overlapping run that the state is busy, and lets the owner claim again (a retried claim)', async () => {
-    const appliance = uniqueName('ns');
-    await run(appliance, 'run-1', state(1_000, { a: 1n }));
-    expect((await store.claim(appliance, claimBy('run-2', 2_000))).outcome).toBe('claimed');
-    expect(await store.claim(appliance, claimBy('run-3', 2_001))).toEqual({ outcome: 'busy' });
-    // run-2's first answer was lost and the SDK retried: the previous state is still there for it.
-    expect(await store.claim(appliance, claimBy('run-2', 2_000))).toEqual({ outcome: 'claimed', previous: state(1_000, { a: 1n }) });
-    expect(await store.commit(appliance, 'run-3', state(2_001))).toEqual({ outcome: 'lease-lost' });
-  });
-
-  it('gives the state to exactly one of many concurrent claims', async () => {
-    const appliance = uniqueName('ns');
-    await run(appliance, 'run-0', state(1_000, { a: 1n }));
-    const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => store.claim(appliance, claimBy(`run-${i + 1}`, 2_000 + i))));
-    expect(claims.filter((c) => c.outcome === 'claimed')).toHaveLength(1);
-    expect(claims.filter((c) => c.outcome === 'busy')).toHaveLength(7);
-  });
-
-  it('refuses a sample not newer than the stored one (superseded), free or leased', async () => {
-    const appliance = uniqueName('ns');
-    await run(appliance, 'run-1', state(5_000, { a: 1n }));
-    expect(await store.claim(appliance, claimBy('run-2', 5_000))).toEqual({ outcome: 'superseded' });
-    expect(await store.claim(appliance, claimBy('run-2', 4_999))).toEqual({ outcome: 'superseded' });
-    expect((await store.claim(appliance, claimBy('run-3', 5_001))).outcome).toBe('claimed');
-  });
-
-  it('takes over a lease that expired without a commit, and says so', async () => {
-    const appliance = uniqueName('ns');
-    await run(appliance, 'run-1', state(1_000, { a: 1n }));
-    await store.claim(appliance, { owner: 'crashed', takenAt: 2_000, leaseUntil: 60_000, now: 10_000 });
-    expect(await store.claim(appliance, { owner: 'run-3', takenAt: 3_000, leaseUntil: 120_000, now: 59_999 })).toEqual({ outcome: 'busy' });
-    expect(await store.claim(appliance, { owner: 'run-3', takenAt: 3_000, leaseUntil: 130_000, now: 60_001 })).toEqual({
-      outcome: 'claimed',
-      previous: state(1_000, { a: 1n }),
-      takenOver: { owner: 'crashed' },
-    });
-    expect(await store.commit(appliance, 'crashed', state(2_000))).toEqual({ outcome: 'lease-lost' });
-    expect(await store.commit(appliance, 'run-3', state(3_000, { a: 3n }))).toEqual({ outcome: 'committed' });
-  });
-
-  it('treats a repeated commit by the same run as done (its first answer was lost)', async () => {
-    const appliance = uniqueName('ns');
-    await run(appliance, 'run-1', state(1_000, { a: 1n }));
-    expect(await store.commit(appliance, 'run-1', state(1_000, { a: 1n }))).toEqual({ outcome: 'committed' });
-    expect(await store.commit(appliance, 'run-1', state(9_000, { a: 1n }))).toEqual({ outcome: 'lease-lost' });
   });
 
   it('reads version 1 items (no heldSince, no unpublished) written by the previous release', async () => {
