@@ -1,80 +1,326 @@
 /**
- * `npm run bench`: speed and memory figures of the collector, printed (never asserted).
- * 1. The pure core per sample: parse, deltas, datums (no I/O).
- * 2. Whole runs over many simulated appliances (HTTPS, login/stat/logout each), in-memory state, dry-run sink.
- * The simulators run in the same process, so the run figures include the appliances' side: an upper bound.
+ * `npm run bench [-- --quick] [-- --sweep]`: the collector's size, cold start, CPU, wall time and memory, each
+ * printed beside a floor built the same way in the same run, and the ratio. Printed, never asserted: the machine
+ * is shared and noisy, so only ratios of interleaved repetitions (medians) mean something.
+ *
+ *   bundle        the function's index.js vs a bundle of only the three SDK clients (same esbuild settings)
+ *   cold require  Node 24 (the runtime's), with the function's NODE_OPTIONS, vs the floor bundle
+ *   CPU           collector CPU per appliance vs a bare node:https client doing the same 4 requests
+ *   fleet         wall time and peak RSS of one invocation over 25 / 200 / 1,000 appliances (and 1,000 with
+ *                 5 % hung) with default settings, vs the bare client over the healthy ones
+ *   API calls     per run, vs their floors
+ *
+ * The appliances are simulators in a process of their own (scripts/bench/simulator-fleet.ts), each answering
+ * after 20-50 ms; the collector runs in another (scripts/bench/collector-child.ts, bundled like the function).
+ * --quick: fewer repetitions and no 1,000-appliance rows. --sweep: also 1,000 appliances at several concurrencies.
  */
-import { performance } from 'node:perf_hooks';
-import { DryRunSink, InMemorySampleStore, StaticCredentialSource } from '../cli/in-memory-edges.js';
-import { CATALOG } from '../lambda/catalog/catalog.js';
-import { resolveSelection } from '../lambda/catalog/selection.js';
-import { buildMetricDatums } from '../lambda/core/datums.js';
-import { accountInterval, countersOf } from '../lambda/core/delta.js';
-import type { StoredState } from '../lambda/core/ports.js';
-import { parseSample } from '../lambda/core/sample.js';
-import { createJsonLogger, Redactor } from '../lambda/logger.js';
-import { runCollection } from '../lambda/pipeline/run-collection.js';
-import { type Simulator, startSimulator } from '../simulator/index.js';
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { build, type Metafile } from 'esbuild';
+import { COLLECTOR_BUNDLING, COLLECTOR_NODE_OPTIONS } from '../infra/constructs/collector-function.js';
+import { DEFAULT_INTERVAL_MINUTES, defaultTimeoutSeconds } from '../infra/model/sizing.js';
+import { DEFAULT_CONCURRENCY } from '../lambda/config/environment.js';
+import { LAMBDA_NODE_VERSION, resolveNode24 } from '../test/support/lambda-runtime.js';
+import type { ChildJob, RunFigures } from './bench/collector-child.js';
+import type { FleetInfo, FleetOptions } from './bench/simulator-fleet.js';
+import { PRICES } from './cost-estimate.js';
 
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const ROOT = resolve(import.meta.dirname, '..');
+const quick = process.argv.includes('--quick');
+const sweep = process.argv.includes('--sweep');
+const REPS = { coldRequire: quick ? 5 : 15, cpuPairs: quick ? 3 : 7, fleet: quick ? 1 : 3 };
+const FLEET: FleetOptions = { count: quick ? 200 : 1_000, latencyMs: [20, 50], keepAliveTimeoutMs: 1_000 };
+/** Longer than the fleet's keep-alive timeout: every run connects afresh, as runs minutes apart do. */
+const PAUSE_MS = 1_500;
+const HUNG_EVERY = 20;
+const CPU_APPLIANCES = 100;
+const REMAINING_MS = defaultTimeoutSeconds(DEFAULT_INTERVAL_MINUTES) * 1000;
 
-function benchCore(samples: number): void {
-  const resource = (offset: number) =>
-    Object.fromEntries(CATALOG.map((m, i) => [m.nitroName, m.kind === 'rate' ? i / 3 : String(9_007_199_254_740_000n + BigInt(offset * 7 + i))]));
-  const selection = resolveSelection('all');
-  let previous: StoredState = { takenAt: 0, counters: countersOf(parseSample(resource(0)).integers), heldSince: new Map(), unpublished: [] };
-  const bodies = Array.from({ length: 100 }, (_, i) => JSON.stringify({ errorcode: 0, protocolmptcp: resource(i + 1) }));
-  let datums = 0;
-  const started = performance.now();
-  for (let i = 0; i < samples; i++) {
-    const sample = parseSample((JSON.parse(bodies[i % bodies.length]!) as { protocolmptcp: Record<string, unknown> }).protocolmptcp);
-    const takenAt = (i + 1) * 60_000;
-    const account = accountInterval(previous, { takenAt, counters: countersOf(sample.integers) }, 900_000);
-    datums += buildMetricDatums({ appliance: 'bench', timestamp: takenAt, selection, sample, deltas: account.fresh.deltas }).datums.length;
-    previous = { takenAt, counters: account.counters, heldSince: account.heldSince, unpublished: [] };
-  }
-  const elapsed = performance.now() - started;
-  console.log(
-    `core: ${samples} samples (JSON.parse + parse 150 fields + deltas + ${selection.length} datums) in ${elapsed.toFixed(0)} ms = ${((elapsed * 1000) / samples).toFixed(1)} µs/sample (${datums} datums)`,
-  );
+const work = mkdtempSync(join(tmpdir(), 'mptcp-bench-'));
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const ratio = (value: number, floor: number) => (floor > 0 ? `${(value / floor).toFixed(2)}x` : '');
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const rows: string[][] = [];
+const row = (measure: string, figure: string, floor = '', times = '') => {
+  rows.push([measure, figure, floor, times]);
+  console.log(`  ${measure}: ${figure}${floor ? ` | floor ${floor}` : ''}${times ? ` | ${times}` : ''}`);
+};
+
+/** esbuild with the function's own bundling settings (what NodejsFunction passes on the command line). */
+async function bundle(entry: string, outdir: string): Promise<{ file: string; metafile: Metafile }> {
+  mkdirSync(outdir, { recursive: true });
+  const file = join(outdir, 'index.js');
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: COLLECTOR_BUNDLING.format,
+    target: COLLECTOR_BUNDLING.target,
+    minify: COLLECTOR_BUNDLING.minify,
+    keepNames: COLLECTOR_BUNDLING.keepNames,
+    sourcemap: COLLECTOR_BUNDLING.sourceMap,
+    sourcesContent: COLLECTOR_BUNDLING.sourcesContent,
+    outfile: file,
+    metafile: true,
+    // The floor's entry lives outside the repository: it finds the SDK in ours.
+    nodePaths: [join(ROOT, 'node_modules')],
+    logLevel: 'error',
+  });
+  return { file, metafile: result.metafile };
 }
 
-async function benchRuns(count: number, concurrency: number): Promise<void> {
-  const sims: Simulator[] = [];
-  for (let i = 0; i < count; i++) sims.push(await startSimulator({ seed: i + 1, autoAdvance: true, controlApi: false }));
-  try {
-    const appliances = sims.map((sim, i) => ({ name: `adc-${i + 1}`, url: sim.url, secretId: `s${i}`, caCertificate: sim.caCertificate }));
-    const deps = {
-      credentials: new StaticCredentialSource(new Map(sims.map((sim, i) => [`s${i}`, { username: sim.username, password: sim.password }]))),
-      store: new InMemorySampleStore(),
-      sink: new DryRunSink(),
-      logger: createJsonLogger({ level: 'ERROR', write: () => undefined }),
-      redactor: new Redactor(),
-    };
-    const selection = resolveSelection('default');
-    const times: number[] = [];
-    for (let run = 0; run < 3; run++) {
-      const started = performance.now();
-      const { summary } = await runCollection({ appliances, selection, concurrency, remainingMs: 60_000 }, deps);
-      times.push(performance.now() - started);
-      const failed = summary.appliances.filter((a) => a.outcome === 'failed').length;
-      if (failed > 0) console.log(`  run ${run + 1}: ${failed} appliances failed`);
+function biggestPackages(metafile: Metafile): string {
+  const byPackage = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [path, input] of Object.entries(output.inputs)) {
+      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+      const name = match ? match[1]! : path.split('/')[0]!;
+      byPackage.set(name, (byPackage.get(name) ?? 0) + input.bytesInOutput);
     }
-    const median = [...times].sort((a, b) => a - b)[1]!;
-    const memory = process.memoryUsage();
-    console.log(
-      `run: ${count} appliances, concurrency ${concurrency}: median ${median.toFixed(0)} ms per run (${(median / count).toFixed(1)} ms/appliance), ` +
-        `${(deps.sink.published.length / 3) | 0} datums/run; rss ${mb(memory.rss)}, heap ${mb(memory.heapUsed)}`,
-    );
-  } finally {
-    await Promise.all(sims.map((sim) => sim.close()));
   }
+  return [...byPackage]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([name, bytes]) => `${name} ${int(bytes / 1024)} KB`)
+    .join(', ');
 }
 
-benchCore(20_000);
-for (const [count, concurrency] of [
-  [10, 10],
-  [100, 10],
-  [100, 25],
-] as const)
-  await benchRuns(count, concurrency);
+/** Milliseconds to require() `file` in a fresh Node 24 process with `nodeOptions`. */
+function coldRequireMs(node: string, file: string, nodeOptions: string): number {
+  const script = `const s=performance.now();require(${JSON.stringify(file)});process.stdout.write(String(performance.now()-s))`;
+  const output = execFileSync(node, ['-e', script], {
+    env: { PATH: process.env.PATH, NODE_OPTIONS: nodeOptions, AWS_REGION: 'eu-west-1', STATE_TABLE_NAME: 'state', METRIC_NAMESPACE: 'NetScaler/MPTCP' },
+    encoding: 'utf8',
+  });
+  return Number(output);
+}
+
+function startFleet(options: FleetOptions): Promise<{ info: FleetInfo; command(line: string): Promise<void>; stop(): void }> {
+  const child: ChildProcessWithoutNullStreams = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'scripts/bench/simulator-fleet.ts'), JSON.stringify(options)],
+    {
+      cwd: ROOT,
+      stdio: 'pipe',
+    },
+  );
+  child.stderr.pipe(process.stderr);
+  const lines = createInterface({ input: child.stdout });
+  const waiting: ((line: string) => void)[] = [];
+  lines.on('line', (line) => waiting.shift()?.(line));
+  const next = () => new Promise<string>((done) => waiting.push(done));
+  return next().then((first) => ({
+    info: JSON.parse(first) as FleetInfo,
+    command: async (line: string) => {
+      const answer = next();
+      child.stdin.write(`${line}\n`);
+      await answer;
+    },
+    stop: () => child.stdin.end(),
+  }));
+}
+
+interface ChildOutput {
+  readonly collector: RunFigures[];
+  readonly floor: RunFigures[];
+  readonly maxRssKb: number;
+  readonly concurrency: number;
+}
+
+function runChild(node: string, childFile: string, job: ChildJob): Promise<ChildOutput> {
+  return new Promise((done, fail) => {
+    const child = spawn(node, [childFile, JSON.stringify(job)], { env: { PATH: process.env.PATH, NODE_OPTIONS: COLLECTOR_NODE_OPTIONS }, stdio: 'pipe' });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.stderr.pipe(process.stderr);
+    child.on('error', fail);
+    child.on('close', (code) => {
+      if (code !== 0) return fail(new Error(`bench child exited with ${code}`));
+      done(JSON.parse(out.trim().split('\n').at(-1)!) as ChildOutput);
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+console.log(
+  `bench${quick ? ' --quick' : ''}: ${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}, ${int(totalmem() / 2 ** 20)} MiB, Node ${LAMBDA_NODE_VERSION} for the function, NODE_OPTIONS="${COLLECTOR_NODE_OPTIONS}"`,
+);
+const node24 = resolveNode24();
+
+console.log("\nbundle (esbuild, the function's settings)");
+const floorEntry = join(work, 'floor-entry.ts');
+writeFileSync(
+  floorEntry,
+  [
+    "export { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';",
+    "export { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';",
+    "export { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';",
+  ].join('\n'),
+);
+const fn = await bundle(join(ROOT, 'lambda/handler.ts'), join(work, 'function'));
+const floor = await bundle(floorEntry, join(work, 'floor'));
+const child = await bundle(join(ROOT, 'scripts/bench/collector-child.ts'), join(work, 'child'));
+const fnBytes = statSync(fn.file).size;
+const floorBytes = statSync(floor.file).size;
+row('bundle index.js', `${int(fnBytes)} B`, `${int(floorBytes)} B`, ratio(fnBytes, floorBytes));
+console.log(`    largest parts: ${biggestPackages(fn.metafile)}`);
+
+console.log(`\ncold require() on Node ${LAMBDA_NODE_VERSION} (${REPS.coldRequire} interleaved repetitions, medians)`);
+const cold = { fn: [] as number[], floor: [] as number[], fnWithout: [] as number[], fnWith: [] as number[] };
+for (let i = 0; i < REPS.coldRequire; i++) {
+  cold.fn.push(coldRequireMs(node24, fn.file, COLLECTOR_NODE_OPTIONS));
+  cold.floor.push(coldRequireMs(node24, floor.file, COLLECTOR_NODE_OPTIONS));
+  cold.fnWithout.push(coldRequireMs(node24, fn.file, ''));
+  cold.fnWith.push(coldRequireMs(node24, fn.file, '--enable-source-maps'));
+}
+row(
+  `cold require, NODE_OPTIONS="${COLLECTOR_NODE_OPTIONS}"`,
+  `${median(cold.fn).toFixed(0)} ms`,
+  `${median(cold.floor).toFixed(0)} ms`,
+  ratio(median(cold.fn), median(cold.floor)),
+);
+row(
+  'cold require of the function, --enable-source-maps vs none',
+  `${median(cold.fnWith).toFixed(0)} ms`,
+  `${median(cold.fnWithout).toFixed(0)} ms`,
+  ratio(median(cold.fnWith), median(cold.fnWithout)),
+);
+
+console.log(`\nsimulator fleet: ${FLEET.count} appliances in another process, ${FLEET.latencyMs.join('-')} ms per request`);
+const fleet = await startFleet(FLEET);
+try {
+  const base = { fleet: fleet.info, remainingMs: REMAINING_MS, pauseMs: PAUSE_MS } as const;
+
+  console.log(`\nCPU per appliance (${CPU_APPLIANCES} appliances, ${REPS.cpuPairs} interleaved pairs of warm runs, medians)`);
+  const cpu = await runChild(node24, child.file, { ...base, mode: 'cpu', count: CPU_APPLIANCES, runs: REPS.cpuPairs + 1 });
+  const perAppliance = (runs: readonly RunFigures[]) => median(runs.slice(1).map((r) => r.cpuUs / CPU_APPLIANCES / 1000));
+  const coldCpu = (runs: readonly RunFigures[]) => runs[0]!.cpuUs / CPU_APPLIANCES / 1000;
+  row(
+    'collector CPU per appliance, warm',
+    `${perAppliance(cpu.collector).toFixed(2)} ms`,
+    `${perAppliance(cpu.floor).toFixed(2)} ms`,
+    ratio(perAppliance(cpu.collector), perAppliance(cpu.floor)),
+  );
+  row(
+    'collector CPU per appliance, first run (cold)',
+    `${coldCpu(cpu.collector).toFixed(2)} ms`,
+    `${coldCpu(cpu.floor).toFixed(2)} ms`,
+    ratio(coldCpu(cpu.collector), coldCpu(cpu.floor)),
+  );
+
+  const scenarios = [
+    { name: '25 appliances', count: 25 },
+    { name: '200 appliances', count: 200 },
+    ...(quick
+      ? []
+      : [
+          { name: '1,000 appliances', count: 1_000 },
+          { name: '1,000 appliances, 5 % hung', count: 1_000, hungEvery: HUNG_EVERY },
+        ]),
+  ];
+  console.log(
+    `\nfleet: one container, invocations ${PAUSE_MS} ms apart (first cold), concurrency ${DEFAULT_CONCURRENCY} (default), ${REMAINING_MS / 1000} s timeout (default); ${REPS.fleet} interleaved repetition(s), medians`,
+  );
+  const figures = new Map<
+    string,
+    {
+      cold: number[];
+      warm: number[];
+      rss: number[];
+      floorCold: number[];
+      floorWarm: number[];
+      floorRss: number[];
+      healthyMissed: number[];
+      notStarted: number[];
+    }
+  >();
+  let apiRun: RunFigures | undefined;
+  for (let rep = 0; rep < REPS.fleet; rep++) {
+    for (const scenario of scenarios) {
+      const entry = figures.get(scenario.name) ?? {
+        cold: [],
+        warm: [],
+        rss: [],
+        floorCold: [],
+        floorWarm: [],
+        floorRss: [],
+        healthyMissed: [],
+        notStarted: [],
+      };
+      figures.set(scenario.name, entry);
+      if (scenario.hungEvery) await fleet.command(`hang ${scenario.hungEvery}`);
+      const job = { ...base, count: scenario.count, ...(scenario.hungEvery && { hungEvery: scenario.hungEvery }) };
+      const measured = await runChild(node24, child.file, { ...job, mode: 'fleet', runs: 2 });
+      const bare = await runChild(node24, child.file, { ...job, mode: 'bare-fleet', runs: 2 });
+      if (scenario.hungEvery) await fleet.command('heal');
+      const [first, second] = measured.collector;
+      entry.cold.push(first!.wallMs);
+      entry.warm.push(second!.wallMs);
+      entry.rss.push(measured.maxRssKb / 1024);
+      entry.floorCold.push(bare.floor[0]!.wallMs);
+      entry.floorWarm.push(bare.floor[1]!.wallMs);
+      entry.floorRss.push(bare.maxRssKb / 1024);
+      entry.healthyMissed.push(Math.max(first!.healthyNotOk, second!.healthyNotOk));
+      entry.notStarted.push(Math.max(first!.notStarted, second!.notStarted));
+      if (!scenario.hungEvery) apiRun = second;
+    }
+  }
+  for (const [name, f] of figures) {
+    row(`${name}: wall time, first invocation`, `${int(median(f.cold))} ms`, `${int(median(f.floorCold))} ms`, ratio(median(f.cold), median(f.floorCold)));
+    row(`${name}: wall time, warm invocation`, `${int(median(f.warm))} ms`, `${int(median(f.floorWarm))} ms`, ratio(median(f.warm), median(f.floorWarm)));
+    row(`${name}: peak RSS`, `${median(f.rss).toFixed(0)} MB`, `${median(f.floorRss).toFixed(0)} MB`, ratio(median(f.rss), median(f.floorRss)));
+    row(`${name}: healthy appliances not collected (worst run)`, `${Math.max(...f.healthyMissed)} (${Math.max(...f.notStarted)} not started)`, '0');
+  }
+
+  // hostile (issue 15): peak RSS with ten hostile 4 MB bodies goes here, measured the same way (a child per run).
+  row('peak RSS, ten hostile 4 MB bodies', 'not measured yet (issue 15)');
+
+  if (sweep) {
+    console.log('\nconcurrency sweep: 1,000 appliances (5 % hung), first invocation, one repetition each');
+    for (const concurrency of [10, 20, 32, 50, 64, 100]) {
+      for (const hungEvery of [undefined, HUNG_EVERY]) {
+        if (hungEvery) await fleet.command(`hang ${hungEvery}`);
+        const measured = await runChild(node24, child.file, { ...base, mode: 'fleet', runs: 1, count: 1_000, concurrency, ...(hungEvery && { hungEvery }) });
+        if (hungEvery) await fleet.command('heal');
+        const run = measured.collector[0]!;
+        row(
+          `concurrency ${concurrency}${hungEvery ? ', 5 % hung' : ''}`,
+          `${int(run.wallMs)} ms, ${(measured.maxRssKb / 1024).toFixed(0)} MB, CPU ${int(run.cpuUs / 1000)} ms, ${run.healthyNotOk} healthy missed`,
+        );
+      }
+    }
+  }
+
+  if (apiRun) {
+    const appliances = apiRun.ok;
+    console.log(`\nAPI calls per run (${int(appliances)} appliances, warm)`);
+    row(
+      'PutMetricData calls',
+      int(apiRun.putMetricDataCalls),
+      `${int(Math.ceil(apiRun.datums / 1000))} = ceil(${int(apiRun.datums)} datums / 1,000)`,
+      ratio(apiRun.putMetricDataCalls, Math.ceil(apiRun.datums / 1000)),
+    );
+    row(
+      'DynamoDB UpdateItem',
+      `${int(2 * appliances)} (claim + commit per appliance)`,
+      `${int(appliances)} (one write per appliance)`,
+      `2.00x: the no-loss design (a lease before publishing, the commit after it); the second write costs USD ${(PRICES.dynamoDbWriteUnit * 60 * 730 * 1).toFixed(4)} per appliance-month per 1 KB write unit`,
+    );
+    row('GetSecretValue', '0 (cached per container; 1 per secret on a cold start)', '0');
+    row('NITRO requests per appliance', '4 (login, stat/hanode, stat/protocolmptcp, logout)', '4');
+  }
+} finally {
+  fleet.stop();
+  rmSync(work, { recursive: true, force: true });
+}
+
+console.log('\n| measure | figure | floor | ratio |\n| --- | --- | --- | --- |');
+for (const [measure, figure, floorFigure, times] of rows) console.log(`| ${measure} | ${figure} | ${floorFigure} | ${times} |`);

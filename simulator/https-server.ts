@@ -18,10 +18,12 @@ export interface ListenOptions {
   readonly cert: string;
   readonly port: number;
   readonly onRequest: (request: IncomingMessage, response: ServerResponse) => void;
+  readonly keepAliveTimeoutMs?: number;
 }
 
 export async function listenHttps(options: ListenOptions): Promise<HttpsListener> {
   const server: Server = createServer({ key: options.key, cert: options.cert }, options.onRequest);
+  if (options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs;
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);

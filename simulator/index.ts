@@ -30,7 +30,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (!response.headersSent && !response.destroyed) sendReply(response, jsonReply(500, { error: 'simulator failure' }));
     });
   };
-  const listener = await listenHttps({ key: keys.privateKey, cert: keys.certificate, port: options.port ?? 0, onRequest });
+  const listener = await listenHttps({
+    key: keys.privateKey,
+    cert: keys.certificate,
+    port: options.port ?? 0,
+    onRequest,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs,
+  });
   const url = `https://127.0.0.1:${listener.port}`;
 
   return simulatorHandle(appliance, {

@@ -131,6 +131,8 @@ export interface SimulatorOptions {
   readonly controlApi?: boolean;
   /** Epoch milliseconds; used for session expiry, autoAdvance and the request log. Default Date.now. */
   readonly clock?: () => number;
+  /** How long an idle keep-alive connection stays open, in ms. Default 5000 (Node's default). */
+  readonly keepAliveTimeoutMs?: number;
 }
 
 /** The operations a test (or the /_control HTTP API) uses to steer the simulated appliance. */

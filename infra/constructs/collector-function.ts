@@ -45,6 +45,25 @@ export interface CollectorFunctionProps {
   readonly appliancePorts: readonly number[];
 }
 
+/** How the function's code is bundled (`npm run bench` builds its floor bundle with the same settings). */
+export const COLLECTOR_BUNDLING = {
+  // CommonJS: the handler uses neither import.meta nor top-level await, and CJS needs no require shim
+  // for bundled dependencies that call require() on Node built-ins.
+  format: OutputFormat.CJS,
+  target: 'node24',
+  minify: true,
+  // Class names survive minification: the runtime logs an error's constructor.name as its errorType.
+  keepNames: true,
+  sourceMap: true,
+  sourceMapMode: SourceMapMode.DEFAULT,
+  sourcesContent: false,
+  // The SDK that the tests ran against, not whichever version the runtime happens to ship.
+  bundleAwsSDK: true,
+} as const;
+
+/** The function's NODE_OPTIONS. */
+export const COLLECTOR_NODE_OPTIONS = '--enable-source-maps';
+
 /**
  * The collector Lambda: bundled locally with esbuild from lambda/handler.ts, nodejs24.x on ARM64, with its own
  * role that can do exactly what the handler does and nothing else:
@@ -88,20 +107,7 @@ export class CollectorFunction extends Construct {
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       description: `Collects NetScaler MPTCP statistics from ${props.applianceCount} appliance(s) into CloudWatch namespace ${props.namespace}`,
       environment: collectorEnvironment(props),
-      bundling: {
-        // CommonJS: the handler uses neither import.meta nor top-level await, and CJS needs no require shim
-        // for bundled dependencies that call require() on Node built-ins.
-        format: OutputFormat.CJS,
-        target: 'node24',
-        minify: true,
-        // Class names survive minification: the runtime logs an error's constructor.name as its errorType.
-        keepNames: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        sourcesContent: false,
-        // The SDK that the tests ran against, not whichever version the runtime happens to ship.
-        bundleAwsSDK: true,
-      },
+      bundling: COLLECTOR_BUNDLING,
       ...(props.vpc
         ? {
             vpc: props.vpc.vpc,
@@ -173,6 +179,6 @@ function collectorEnvironment(props: CollectorFunctionProps): Record<string, str
     ...(props.concurrency === undefined ? {} : { [ENVIRONMENT.concurrency]: String(props.concurrency) }),
     ...(props.storageResolution === undefined ? {} : { [ENVIRONMENT.storageResolution]: String(props.storageResolution) }),
     [ENVIRONMENT.maxSampleAge]: String(maxSampleAgeSeconds(props.intervalMinutes)),
-    NODE_OPTIONS: '--enable-source-maps',
+    NODE_OPTIONS: COLLECTOR_NODE_OPTIONS,
   };
 }

@@ -1,0 +1,124 @@
+/**
+ * The measured side of `npm run bench`, bundled like the function and run on the function's Node with its
+ * NODE_OPTIONS, against a simulator fleet in another process. Reads its job as JSON (argv[2]) and prints one
+ * JSON line with the figures.
+ *   cpu:        interleaved runs of the collector and of the bare node:https floor over the same appliances,
+ *               CPU time (user + system) per appliance per run; every run after the first is warm
+ *   fleet:      one container: `runs` invocations of the collector (the first cold), wall time, peak RSS
+ *   bare-fleet: the same appliances collected once by the floor client, wall time, peak RSS
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DryRunSink, InMemorySampleStore, StaticCredentialSource } from '../../cli/in-memory-edges.js';
+import { resolveSelection } from '../../lambda/catalog/selection.js';
+import type { ApplianceConfig } from '../../lambda/config/appliance.js';
+import { DEFAULT_CONCURRENCY } from '../../lambda/config/environment.js';
+import { createJsonLogger, Redactor } from '../../lambda/logger.js';
+import { runCollection } from '../../lambda/pipeline/run-collection.js';
+import { type BareAppliance, bareRun } from './bare-client.js';
+import type { FleetInfo } from './simulator-fleet.js';
+
+export interface ChildJob {
+  readonly mode: 'cpu' | 'fleet' | 'bare-fleet';
+  readonly fleet: FleetInfo;
+  readonly count: number;
+  readonly concurrency?: number;
+  readonly remainingMs: number;
+  /** cpu: pairs of runs; fleet: invocations. */
+  readonly runs: number;
+  /** Pause before every run, longer than the fleet's keep-alive timeout (runs are minutes apart in Lambda). */
+  readonly pauseMs: number;
+  /** Every n-th appliance hangs (fleet mode: they are not counted as healthy). */
+  readonly hungEvery?: number;
+}
+
+export interface RunFigures {
+  readonly wallMs: number;
+  readonly cpuUs: number;
+  readonly ok: number;
+  readonly healthyNotOk: number;
+  readonly notStarted: number;
+  readonly datums: number;
+  readonly putMetricDataCalls: number;
+}
+
+const job = JSON.parse(process.argv[2] ?? '{}') as ChildJob;
+const concurrency = job.concurrency ?? DEFAULT_CONCURRENCY;
+const urls = job.fleet.urls.slice(0, job.count);
+const hung = (index: number) => job.hungEvery !== undefined && (index + 1) % job.hungEvery === 0;
+
+const appliances: ApplianceConfig[] = urls.map((url, i) => ({ name: `adc-${i + 1}`, url, secretId: 'fleet', caCertificate: job.fleet.caCertificate }));
+const bareAppliances: BareAppliance[] = urls
+  .map((url) => ({ url, caCertificate: job.fleet.caCertificate, username: job.fleet.username, password: job.fleet.password }))
+  .filter((_, i) => !hung(i));
+const deps = {
+  credentials: new StaticCredentialSource(new Map([['fleet', { username: job.fleet.username, password: job.fleet.password }]])),
+  store: new InMemorySampleStore(),
+  sink: new DryRunSink(),
+  // INFO, as deployed: every line is formatted, none is written (the bench measures the collector, not a pipe).
+  logger: createJsonLogger({ level: 'INFO', write: () => undefined }),
+  redactor: new Redactor(),
+};
+const selection = resolveSelection('default');
+
+async function collectorRun(): Promise<RunFigures> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const { summary } = await runCollection({ appliances, selection, concurrency, remainingMs: job.remainingMs }, deps);
+  const wallMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  deps.sink.published.length = 0;
+  return {
+    wallMs,
+    cpuUs: used.user + used.system,
+    ok: summary.appliances.filter((a) => a.outcome === 'ok').length,
+    healthyNotOk: summary.appliances.filter((a, i) => !hung(i) && a.outcome !== 'ok').length,
+    notStarted: summary.appliances.filter((a) => a.errorClass === 'not-started').length,
+    datums: summary.datapointsPublished,
+    putMetricDataCalls: summary.putMetricDataCalls,
+  };
+}
+
+async function floorRun(): Promise<RunFigures> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const ok = await bareRun(bareAppliances, concurrency);
+  const wallMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { wallMs, cpuUs: used.user + used.system, ok, healthyNotOk: bareAppliances.length - ok, notStarted: 0, datums: 0, putMetricDataCalls: 0 };
+}
+
+// CommonJS, like the function: no top-level await.
+async function main(): Promise<void> {
+  const output: { collector: RunFigures[]; floor: RunFigures[]; maxRssKb: number; concurrency: number } = {
+    collector: [],
+    floor: [],
+    maxRssKb: 0,
+    concurrency,
+  };
+  if (job.mode === 'cpu') {
+    for (let pair = 0; pair < job.runs; pair++) {
+      // Alternate which goes first, so that neither always runs right after the other's garbage.
+      const order = pair % 2 === 0 ? ([collectorRun, floorRun] as const) : ([floorRun, collectorRun] as const);
+      for (const run of order) {
+        await sleep(job.pauseMs);
+        (run === collectorRun ? output.collector : output.floor).push(await run());
+      }
+    }
+  } else {
+    for (let run = 0; run < job.runs; run++) {
+      if (run > 0) await sleep(job.pauseMs);
+      if (job.mode === 'fleet') output.collector.push(await collectorRun());
+      else output.floor.push(await floorRun());
+    }
+  }
+  output.maxRssKb = process.resourceUsage().maxRSS;
+  process.stdout.write(`${JSON.stringify(output)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,66 @@
+/**
+ * A fleet of simulated appliances in a process of its own (so that the collector's CPU and memory figures hold
+ * the collector only): `count` simulators on loopback ports, each answering every request after 20-50 ms.
+ * Prints one JSON line (FleetInfo) when ready; reads commands from stdin, one per line:
+ *   `hang <every>`  every <every>-th appliance stops answering (never answers a request)
+ *   `heal`          no appliance hangs
+ * and answers each with a line `ok`. Ends when stdin closes.
+ */
+import { createInterface } from 'node:readline';
+import { type Simulator, startSimulator } from '../../simulator/index.js';
+
+export interface FleetInfo {
+  readonly urls: readonly string[];
+  readonly caCertificate: string;
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface FleetOptions {
+  readonly count: number;
+  /** Per-request latency range in ms: appliance i answers after a fixed delay drawn from it. */
+  readonly latencyMs: readonly [number, number];
+  /** Idle keep-alive connections are closed after this (the collector's runs are minutes apart). */
+  readonly keepAliveTimeoutMs: number;
+}
+
+export function latencyOf(index: number, [min, max]: readonly [number, number]): number {
+  return min + ((index * 37) % (max - min + 1));
+}
+
+const options = JSON.parse(process.argv[2] ?? '{}') as FleetOptions;
+const sims: Simulator[] = [];
+for (let i = 0; i < options.count; i++) {
+  sims.push(await startSimulator({ seed: i + 1, autoAdvance: true, controlApi: false, keepAliveTimeoutMs: options.keepAliveTimeoutMs }));
+}
+
+function heal(): void {
+  sims.forEach((sim, i) => {
+    sim.clearFaults();
+    sim.injectFault({ kind: 'latency', ms: latencyOf(i, options.latencyMs) }, { on: 'any', times: Number.POSITIVE_INFINITY });
+  });
+}
+// The request logs are not needed here: keep them from growing over a long bench.
+setInterval(() => {
+  for (const sim of sims) sim.clearRequests();
+}, 5_000).unref();
+
+heal();
+const first = sims[0]!;
+const info: FleetInfo = { urls: sims.map((s) => s.url), caCertificate: first.caCertificate, username: first.username, password: first.password };
+process.stdout.write(`${JSON.stringify(info)}\n`);
+
+const lines = createInterface({ input: process.stdin });
+lines.on('line', (line) => {
+  const [command, argument] = line.trim().split(/\s+/);
+  if (command === 'hang') {
+    const every = Number(argument);
+    sims.forEach((sim, i) => {
+      if ((i + 1) % every === 0) sim.injectFault({ kind: 'hang' }, { on: 'any', times: Number.POSITIVE_INFINITY });
+    });
+  } else if (command === 'heal') heal();
+  process.stdout.write('ok\n');
+});
+lines.on('close', () => {
+  void Promise.all(sims.map((sim) => sim.close())).then(() => process.exit(0));
+});
