@@ -40,7 +40,7 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undef
   });
 }
 
-/** True when `error` is the abort of a deadline signal (or an SDK/undici error caused by one). */
+/** True when `error` is the abort of a deadline signal (or an SDK or transport error caused by one). */
 export function isDeadlineAbort(error: unknown, signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true && (error === signal.reason || isAbortError(error));
 }

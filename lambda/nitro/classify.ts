@@ -124,11 +124,18 @@ export function classifyTransportError(
   if (code === 'ECONNREFUSED')
     return new CollectorError('transport-error', `${where}: connection refused (is the management service on that address and port?)`, options);
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new CollectorError('transport-error', `${where}: DNS lookup failed (${code})`, options);
-  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT') {
+  if (code === 'ETIMEDOUT') {
     return new CollectorError('transport-error', `${where}: connect timed out (network path, security group or firewall?)`, options);
   }
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new CollectorError('transport-error', `${where}: the appliance did not answer in time (${code})`, options);
+  if (code?.startsWith('ERR_SSL_') && code.includes('_ALERT_')) {
+    return new CollectorError(
+      'transport-error',
+      `${where}: the appliance ended the TLS handshake (${code}): check its SSL profile (protocol versions, ciphers, client certificate)`,
+      options,
+    );
+  }
+  if (code === 'ECONNRESET' || code === 'EPIPE') {
+    return new CollectorError('transport-error', `${where}: the connection was closed before the answer was complete: ${message}`, options);
   }
   return new CollectorError('transport-error', `${where} failed: ${message}${code ? ` (${code})` : ''}`, options);
 }
@@ -136,10 +143,9 @@ export function classifyTransportError(
 function errorCode(error: unknown): string | undefined {
   for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && code !== 'UND_ERR_SOCKET') return code;
+    if (typeof code === 'string') return code;
   }
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' ? code : undefined;
+  return undefined;
 }
 
 function innermostMessage(error: unknown): string {

@@ -1,4 +1,3 @@
-import { Client } from 'undici';
 import { VIRTUAL_SERVER_TYPES, type VirtualServerRef, virtualServerStatPath } from '../catalog/virtual-server.js';
 import { MAX_REQUEST_MS, timerMs } from '../core/budget.js';
 import { isRecord } from '../core/is-record.js';
@@ -8,6 +7,7 @@ import { CollectorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type BodyShape, readBody } from './body.js';
 import { type AnswerContext, checkAnswer, classifyTransportError } from './classify.js';
+import { BodyLimitError, type NitroTransport, transportFor } from './transport.js';
 
 /** Where and how to reach one appliance (the TLS and transport part of ApplianceConfig). */
 export interface NitroTarget {
@@ -59,7 +59,6 @@ export type StatResource = keyof typeof STAT_RESOURCES;
 const LOGIN_PATH = '/nitro/v1/config/login';
 const LOGOUT_PATH = '/nitro/v1/config/logout';
 const LOGOUT_TIMEOUT_MS = 3_000;
-const CONNECT_TIMEOUT_MS = 10_000;
 
 export interface NitroSession {
   /** The JSON answer of `GET /nitro/v1/stat/<resource>` (errorcode 0), the resource still under its key. */
@@ -79,7 +78,7 @@ interface StatRequest {
 }
 
 export class NitroClient {
-  private readonly client: Client;
+  private readonly transport: NitroTransport;
   private readonly origin: string;
   private readonly requestTimeoutMs: number;
   private readonly sessionTimeoutSeconds: number;
@@ -108,20 +107,15 @@ export class NitroClient {
         },
       );
     }
-    this.client = new Client(this.origin, {
-      connect: {
-        ca: target.caCertificate,
-        servername: target.tlsServerName,
-        rejectUnauthorized: target.insecureSkipVerify !== true,
-        timeout: Math.min(this.requestTimeoutMs, CONNECT_TIMEOUT_MS),
-      },
-      // Idle limits only: a body that drips a byte at a time never trips them. The total limit is the signal
-      // each request gets in send().
-      headersTimeout: this.requestTimeoutMs,
-      bodyTimeout: this.requestTimeoutMs,
-      keepAliveTimeout: 10_000,
-      pipelining: 1,
-    });
+    try {
+      this.transport = transportFor(target);
+    } catch (error) {
+      // A CA bundle that is not PEM (the config checks its own; the secret's comes in at run time).
+      throw new CollectorError('configuration', `${target.name}: caCertificate is not a usable PEM bundle: ${(error as Error).message}`, {
+        appliance: target.name,
+        cause: error,
+      });
+    }
   }
 
   /**
@@ -155,10 +149,11 @@ export class NitroClient {
     }
   }
 
-  /** Closes the connection. Nothing is pending once withSession has settled, so there is nothing to wait for. */
-  async close(): Promise<void> {
-    await this.client.destroy().catch(() => undefined);
-  }
+  /**
+   * Nothing is pending once withSession has settled; the connection and TLS session stay in the appliance's pool
+   * for the next run in this container (see transport.ts).
+   */
+  async close(): Promise<void> {}
 
   private async login(credentials: ApplianceCredentials): Promise<string> {
     const context = { appliance: this.target.name, operation: 'login' };
@@ -244,55 +239,37 @@ export class NitroClient {
     const budget = request.signal ?? this.options.signal;
     const requestTimer = AbortSignal.timeout(this.requestTimeoutMs);
     const signal = anySignal(budget, requestTimer);
+    // No accept-encoding: the answer comes uncompressed.
     const headers: Record<string, string> = { accept: 'application/json' };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     if (request.token) headers.cookie = `NITRO_AUTH_TOKEN=${request.token}`;
+    const { maxBodyBytes } = request;
     let cookieToken: string | undefined;
     try {
       signal?.throwIfAborted();
-      const response = await this.client.request({ path, method, headers, body: request.body, signal });
-      cookieToken = sessionCookie(response.headers['set-cookie']);
-      const text = await readText(response.body, this.target.name, context.operation, request.maxBodyBytes);
-      const contentType = response.headers['content-type'];
-      return {
-        status: response.statusCode,
-        body: readBody(text, Array.isArray(contentType) ? contentType[0] : contentType, this.options.scrub),
-        cookieToken,
-      };
+      const answer = await this.transport.exchange({
+        method,
+        path,
+        headers,
+        body: request.body,
+        signal,
+        maxBodyBytes,
+        onHeaders: (_status, responseHeaders) => {
+          cookieToken = sessionCookie(responseHeaders['set-cookie']);
+        },
+      });
+      return { status: answer.status, body: readBody(answer.text, answer.headers['content-type'], this.options.scrub), cookieToken };
     } catch (error) {
       const timedOut = budget?.aborted === true ? 'budget' : requestTimer.aborted ? 'request' : undefined;
       const failure =
-        error instanceof CollectorError
-          ? error
+        error instanceof BodyLimitError
+          ? new CollectorError('protocol-error', `${this.target.name}: ${context.operation} answered more than ${maxBodyBytes} bytes (the limit for this resource); not a NITRO answer of this kind`, {
+              appliance: this.target.name,
+            })
           : classifyTransportError(error, { ...context, url: `${this.origin}${path}`, timedOut, requestTimeoutMs: this.requestTimeoutMs });
       throw cookieToken === undefined ? failure : Object.assign(failure, { sessionCookieToken: cookieToken });
     }
   }
-}
-
-async function readText(
-  body: AsyncIterable<Buffer | Uint8Array> & { destroy(): unknown },
-  appliance: string,
-  operation: string,
-  maxBodyBytes: number,
-): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > maxBodyBytes) {
-      body.destroy();
-      throw new CollectorError(
-        'protocol-error',
-        `${appliance}: ${operation} answered more than ${maxBodyBytes} bytes (the limit for this resource); not a NITRO answer of this kind`,
-        {
-          appliance,
-        },
-      );
-    }
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The session token from Set-Cookie: NITRO_AUTH_TOKEN (the documented name) wins over sessionid, whatever the order. */
