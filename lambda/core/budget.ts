@@ -85,3 +85,15 @@ export function applianceBudgetMs(windowMs: number, appliances: number, concurre
   const fairShare = Math.floor(window / waves);
   return Math.min(window, MAX_APPLIANCE_MS, Math.max(MIN_APPLIANCE_MS, fairShare));
 }
+
+/**
+ * How long an appliance holds its slot: the collection window shared between the waves of `concurrency`
+ * appliances. An appliance still busy after its turn hands its slot to the next one and goes on within its own
+ * deadline (applianceBudgetMs), so that hung appliances (each waiting for its own deadline) can never hold the
+ * slots that the healthy ones behind them need: the n appliances' turns together never exceed the window.
+ */
+export function applianceTurnMs(windowMs: number, appliances: number, concurrency: number): number {
+  const window = Math.max(0, Math.floor(windowMs));
+  const waves = Math.max(1, Math.ceil(Math.max(1, appliances) / Math.max(1, Math.floor(concurrency))));
+  return timerMs(window / waves);
+}

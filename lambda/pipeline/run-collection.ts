@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { MetricDefinition } from '../catalog/catalog.js';
 import { mapConcurrently } from '../concurrency.js';
 import type { ApplianceConfig } from '../config/appliance.js';
-import { applianceBudgetMs, MIN_START_MS, planRunBudget, type RunBudget } from '../core/budget.js';
+import { applianceBudgetMs, applianceTurnMs, MIN_START_MS, planRunBudget, type RunBudget } from '../core/budget.js';
 import { remainingUnpublished } from '../core/delta.js';
 import type { Datum, DatumOutcome, MetricSink, PublishReport } from '../core/ports.js';
 import { signalAt } from '../deadline.js';
@@ -113,8 +113,9 @@ export async function runCollection(request: CollectionRequest, deps: CollectorD
   };
   const concurrency = Math.max(1, request.concurrency);
   const perApplianceMs = applianceBudgetMs(budget.collectBy - budget.startedAt, request.appliances.length, concurrency);
+  const turnMs = applianceTurnMs(budget.collectBy - budget.startedAt, request.appliances.length, concurrency);
 
-  const results = await mapConcurrently(request.appliances, concurrency, async (appliance) => {
+  const results = await mapConcurrently(request.appliances, concurrency, async (appliance, releaseSlot) => {
     const startedAt = Date.now();
     if (budget.collectBy - startedAt < MIN_START_MS) {
       const error = new CollectorError(
@@ -127,7 +128,9 @@ export async function runCollection(request: CollectionRequest, deps: CollectorD
       return result;
     }
     const signal = signalAt(Math.min(budget.collectBy, startedAt + perApplianceMs), startedAt);
-    const result = await collectAppliance(appliance, { ...context, signal }, deps);
+    // Past its turn, a slow or hung appliance lets the next one start and goes on waiting within its own deadline.
+    const turn = setTimeout(releaseSlot, turnMs);
+    const result = await collectAppliance(appliance, { ...context, signal }, deps).finally(() => clearTimeout(turn));
     logOutcome(deps.logger, missingFieldsReported, result);
     return result;
   });

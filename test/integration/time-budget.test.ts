@@ -63,15 +63,19 @@ describe('the time budget of a run', () => {
     slow.injectFault({ kind: 'hang' }, { on: 'login', times: Number.POSITIVE_INFINITY });
     healthy.clearRequests();
     try {
-      // 10,003 ms: a 3,503 ms window that the first slow appliance uses up.
-      const { summary, results } = await run([at(slow, 'hung-1', 'slow'), at(slow, 'hung-2', 'slow'), at(healthy, 'adc-1', 'healthy')], 1, 10_003);
+      // 10,003 ms: a 3,503 ms window in five turns of 700 ms, one at a time: the fifth comes with less than the
+      // 1,000 ms an appliance needs to be started at all.
+      const hung = [1, 2, 3, 4].map((i) => at(slow, `hung-${i}`, 'slow'));
+      const { summary, results } = await run([...hung, at(healthy, 'adc-1', 'healthy')], 1, 10_003);
       expect(summary.appliances.map((a) => [a.name, a.errorClass])).toEqual([
         ['hung-1', 'timeout'],
-        ['hung-2', 'not-started'],
+        ['hung-2', 'timeout'],
+        ['hung-3', 'timeout'],
+        ['hung-4', 'timeout'],
         ['adc-1', 'not-started'],
       ]);
-      expect(summary.appliances[2]?.message).toMatch(/^adc-1: not started: the run's collection time ran out before its turn/);
-      expect(results[2]?.datums.map((d) => [d.metricName, d.value])).toEqual([
+      expect(summary.appliances[4]?.message).toMatch(/^adc-1: not started: the run's collection time ran out before its turn/);
+      expect(results[4]?.datums.map((d) => [d.metricName, d.value])).toEqual([
         ['CollectionSuccess', 0],
         ['CollectionDuration', 0],
       ]);
@@ -79,5 +83,27 @@ describe('the time budget of a run', () => {
     } finally {
       slow.clearFaults();
     }
+  });
+
+  it('collects every healthy appliance behind hung ones that would have held every slot until their deadline (regression)', async () => {
+    slow.injectFault({ kind: 'hang' }, { on: 'login', times: Number.POSITIVE_INFINITY });
+    healthy.injectFault({ kind: 'latency', ms: 100 }, { times: Number.POSITIVE_INFINITY });
+    try {
+      // 13,000 ms: a 6,500 ms window. Two hung appliances first, then ten healthy ones of ~0.4 s each, two at a
+      // time: had the hung ones kept both slots for their 5 s, the healthy ones would have needed 7 s in all.
+      const hung = [1, 2].map((i) => at(slow, `hung-${i}`, 'slow'));
+      const healthyOnes = Array.from({ length: 10 }, (_, i) => at(healthy, `adc-${i + 1}`, 'healthy'));
+      const { summary, budget } = await run([...hung, ...healthyOnes], 2, 13_000);
+      expect(Date.now()).toBeLessThanOrEqual(budget.deadline);
+      expect(summary.appliances.map((a) => [a.name, a.outcome, a.errorClass])).toEqual([
+        ['hung-1', 'failed', 'timeout'],
+        ['hung-2', 'failed', 'timeout'],
+        ...healthyOnes.map((a) => [a.name, 'ok', undefined]),
+      ]);
+    } finally {
+      slow.clearFaults();
+      healthy.clearFaults();
+    }
+    expect(healthy.openSessionTags()).toEqual([]);
   });
 });

@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applianceBudgetMs, collectWindowMs, MAX_APPLIANCE_MS, MAX_TIMER_MS, MIN_APPLIANCE_MS, planRunBudget, timerMs } from '../../lambda/core/budget.js';
+import {
+  applianceBudgetMs,
+  applianceTurnMs,
+  collectWindowMs,
+  MAX_APPLIANCE_MS,
+  MAX_TIMER_MS,
+  MIN_APPLIANCE_MS,
+  planRunBudget,
+  timerMs,
+} from '../../lambda/core/budget.js';
 import { signalAt } from '../../lambda/deadline.js';
 
 describe('the run budget', () => {
@@ -80,5 +89,23 @@ describe('timer values', () => {
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(signal.aborted).toBe(true);
     expect((signal.reason as Error).name).toBe('TimeoutError');
+  });
+
+  it("shares the window into turns that, all together, never exceed it: a hung appliance's turn ends long before its deadline", () => {
+    expect(applianceTurnMs(36_500, 25, 10)).toBe(12_166);
+    expect(applianceTurnMs(36_500, 1_000, 10)).toBe(365);
+    expect(applianceBudgetMs(36_500, 1_000, 10)).toBe(MIN_APPLIANCE_MS);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 900_000 }),
+        fc.integer({ min: 1, max: 5_000 }),
+        fc.integer({ min: 1, max: 200 }),
+        (window, appliances, concurrency) => {
+          const turn = applianceTurnMs(window, appliances, concurrency);
+          expect(Number.isSafeInteger(turn) && turn >= 1).toBe(true);
+          if (window >= Math.ceil(appliances / concurrency)) expect(turn * Math.ceil(appliances / concurrency)).toBeLessThanOrEqual(window);
+        },
+      ),
+    );
   });
 });
