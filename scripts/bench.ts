@@ -14,7 +14,7 @@
  * after 20-50 ms; the collector runs in another (scripts/bench/collector-child.ts, bundled like the function).
  * --quick: fewer repetitions and no 1,000-appliance rows. --sweep: also 1,000 appliances at several concurrencies.
  */
-import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -107,6 +107,25 @@ function coldRequireMs(node: string, file: string, nodeOptions: string): number 
   return Number(output);
 }
 
+/**
+ * The first stack trace formatted from inside the bundle (the handler rejecting an event without appliances):
+ * how long formatting it takes and whether it names our source files (source maps applied) or only index.js.
+ */
+function firstStackTrace(node: string, file: string, nodeOptions: string): { ms: number; readable: boolean } {
+  const script = [
+    `const { handler } = require(${JSON.stringify(file)});`,
+    'handler({}, { getRemainingTimeInMillis: () => 10000 }).catch((error) => {',
+    '  const started = performance.now(); const stack = String(error.stack); const ms = performance.now() - started;',
+    '  process.stderr.write(JSON.stringify({ ms, readable: /lambda\\/config\\//.test(stack) }));',
+    '});',
+  ].join('\n');
+  const result = spawnSync(node, ['-e', script], {
+    env: { PATH: process.env.PATH, NODE_OPTIONS: nodeOptions, AWS_REGION: 'eu-west-1', STATE_TABLE_NAME: 'state', METRIC_NAMESPACE: 'NetScaler/MPTCP' },
+    encoding: 'utf8',
+  });
+  return JSON.parse(result.stderr) as { ms: number; readable: boolean };
+}
+
 function startFleet(options: FleetOptions): Promise<{ info: FleetInfo; command(line: string): Promise<void>; stop(): void }> {
   const child: ChildProcessWithoutNullStreams = spawn(
     process.execPath,
@@ -191,6 +210,20 @@ row(
   `${median(cold.fn).toFixed(0)} ms`,
   `${median(cold.floor).toFixed(0)} ms`,
   ratio(median(cold.fn), median(cold.floor)),
+);
+const stacks = { with: [] as number[], without: [] as number[], readable: { with: false, without: false } };
+for (let i = 0; i < REPS.coldRequire; i++) {
+  const withMaps = firstStackTrace(node24, fn.file, '--enable-source-maps');
+  const withoutMaps = firstStackTrace(node24, fn.file, '');
+  stacks.with.push(withMaps.ms);
+  stacks.without.push(withoutMaps.ms);
+  stacks.readable = { with: withMaps.readable, without: withoutMaps.readable };
+}
+row(
+  'first stack trace from the bundle, --enable-source-maps vs none',
+  `${median(stacks.with).toFixed(1)} ms (${stacks.readable.with ? 'names lambda/*.ts' : 'index.js only'})`,
+  `${median(stacks.without).toFixed(1)} ms (${stacks.readable.without ? 'names lambda/*.ts' : 'index.js only'})`,
+  ratio(median(stacks.with), median(stacks.without)),
 );
 row(
   'cold require of the function, --enable-source-maps vs none',
