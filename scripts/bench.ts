@@ -26,7 +26,7 @@ import { DEFAULT_CONCURRENCY } from '../lambda/config/environment.js';
 import { LAMBDA_NODE_VERSION, resolveNode24 } from '../test/support/lambda-runtime.js';
 import type { ChildJob, RunFigures } from './bench/collector-child.js';
 import type { FleetInfo, FleetOptions } from './bench/simulator-fleet.js';
-import { PRICES } from './cost-estimate.js';
+import { estimate } from './cost-estimate.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const quick = process.argv.includes('--quick');
@@ -346,11 +346,12 @@ try {
       `${int(Math.ceil(apiRun.datums / 1000))} = ceil(${int(apiRun.datums)} datums / 1,000)`,
       ratio(apiRun.putMetricDataCalls, Math.ceil(apiRun.datums / 1000)),
     );
+    const writes = estimate('default').lines.find((line) => line.item === 'DynamoDB writes');
     row(
       'DynamoDB UpdateItem',
       `${int(2 * appliances)} (claim + commit per appliance)`,
       `${int(appliances)} (one write per appliance)`,
-      `2.00x: the no-loss design (a lease before publishing, the commit after it); the second write costs USD ${(PRICES.dynamoDbWriteUnit * 60 * 730 * 1).toFixed(4)} per appliance-month per 1 KB write unit`,
+      `2.00x: the no-loss design (a lease before publishing, the commit after it); both writes cost USD ${writes?.monthlyUsd.toFixed(3)} per appliance-month, the lease half of it (${writes?.detail})`,
     );
     row('GetSecretValue', '0 (cached per container; 1 per secret on a cold start)', '0');
     row('NITRO requests per appliance', '4 (login, stat/hanode, stat/protocolmptcp, logout)', '4');

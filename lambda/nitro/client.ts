@@ -263,9 +263,13 @@ export class NitroClient {
       const timedOut = budget?.aborted === true ? 'budget' : requestTimer.aborted ? 'request' : undefined;
       const failure =
         error instanceof BodyLimitError
-          ? new CollectorError('protocol-error', `${this.target.name}: ${context.operation} answered more than ${maxBodyBytes} bytes (the limit for this resource); not a NITRO answer of this kind`, {
-              appliance: this.target.name,
-            })
+          ? new CollectorError(
+              'protocol-error',
+              `${this.target.name}: ${context.operation} answered more than ${maxBodyBytes} bytes (the limit for this resource); not a NITRO answer of this kind`,
+              {
+                appliance: this.target.name,
+              },
+            )
           : classifyTransportError(error, { ...context, url: `${this.origin}${path}`, timedOut, requestTimeoutMs: this.requestTimeoutMs });
       throw cookieToken === undefined ? failure : Object.assign(failure, { sessionCookieToken: cookieToken });
     }
