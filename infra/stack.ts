@@ -66,8 +66,26 @@ export function monitoringProps(scope: Construct, config: ConfigFile, isExample:
   const alarms = config.alarms;
   const settings: Partial<Record<AlarmKind, AlarmSettingsOverrides>> = {};
   if (alarms) {
-    const { emails: _emails, topicArn: _topicArn, protocolErrors, functionDuration, ...rest } = alarms;
+    const {
+      emails: _emails,
+      topicArn: _topicArn,
+      notify: _notify,
+      protocolErrors,
+      functionDuration,
+      sessionsCreatedAnomaly,
+      fallbacksAnomaly,
+      ...rest
+    } = alarms;
     Object.assign(settings, rest);
+    // An anomaly alarm's band width is its threshold.
+    for (const [kind, anomaly] of [
+      ['sessionsCreatedAnomaly', sessionsCreatedAnomaly],
+      ['fallbacksAnomaly', fallbacksAnomaly],
+    ] as const) {
+      if (!anomaly) continue;
+      const { bandWidth, ...anomalySettings } = anomaly;
+      settings[kind] = { ...anomalySettings, ...(bandWidth === undefined ? {} : { threshold: bandWidth }) };
+    }
     if (protocolErrors) {
       const { metrics: _metrics, ...protocolSettings } = protocolErrors;
       settings.protocolErrors = protocolSettings;
@@ -97,6 +115,7 @@ export function monitoringProps(scope: Construct, config: ConfigFile, isExample:
       ...(alarms?.emails ? { emails: alarms.emails } : {}),
       settings,
       ...(alarms?.protocolErrors?.metrics ? { protocolErrorMetrics: alarms.protocolErrors.metrics } : {}),
+      ...(alarms?.notify ? { notify: alarms.notify } : {}),
       // One deployment per stack: the stack name alone keeps alarm names unique and short.
       alarmNamePrefix: Stack.of(scope).stackName,
     },

@@ -9,10 +9,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { planApplianceAlarms } from '../infra/model/alarm-plan.js';
+import { isAnomalyAlarm, planApplianceAlarms } from '../infra/model/alarm-plan.js';
+import { DEFAULT_NOTIFY_MODE } from '../infra/model/incident-plan.js';
 import { DEFAULT_MEMORY_MIB, DEFAULT_SHARD_SIZE } from '../infra/model/sizing.js';
 import { CATALOG } from '../lambda/catalog/catalog.js';
 import { resolveSelection } from '../lambda/catalog/selection.js';
+import { MAX_VIRTUAL_SERVERS_PER_APPLIANCE } from '../lambda/catalog/virtual-server.js';
+import { METRICS_PER_VIRTUAL_SERVER } from '../lambda/catalog/virtual-server-metrics.js';
 import { HEALTH_METRICS } from '../lambda/metrics/health.js';
 
 export const PRICES = {
@@ -22,6 +25,13 @@ export const PRICES = {
   putMetricDataRequest: 0.01 / 1_000,
   /** Per metric in a standard-resolution alarm, per month (a metric-math alarm pays for each metric in it). */
   alarmMetric: 0.1,
+  /**
+   * An anomaly-detection alarm pays for its metric and the band's two bounds (USD 0.30 for one metric); on a sum,
+   * for each summed metric and the two bounds.
+   */
+  anomalyBandMetrics: 2,
+  /** Per composite alarm, per month. */
+  compositeAlarm: 0.5,
   /** Lambda on ARM64, per GB-second. */
   lambdaArmGbSecond: 0.0000133334,
   /** Lambda, per request (USD 0.20 per million). */
@@ -69,6 +79,8 @@ export interface SelectionEstimate {
   readonly metrics: number;
   readonly alarms: number;
   readonly alarmMetrics: number;
+  readonly anomalyAlarms: number;
+  readonly anomalyAlarmMetrics: number;
   readonly lines: readonly CostLine[];
   readonly totalUsd: number;
 }
@@ -115,7 +127,11 @@ export function estimate(spec: string, appliancesPerInvocation: number = ASSUMPT
   const shardShare = 1 / appliancesPerInvocation;
   const invocationSeconds = appliancesPerInvocation === 1 ? ASSUMPTIONS.singleApplianceInvocationSeconds : ASSUMPTIONS.invocationSeconds;
   const plan = planApplianceAlarms(selection, { intervalMinutes: 1 });
-  const alarmMetrics = plan.alarms.reduce((sum, alarm) => sum + alarm.metricNames.length, 0);
+  const thresholdAlarms = plan.alarms.filter((alarm) => !isAnomalyAlarm(alarm.kind));
+  const anomalyAlarms = plan.alarms.filter((alarm) => isAnomalyAlarm(alarm.kind));
+  const alarmMetrics = thresholdAlarms.reduce((sum, alarm) => sum + alarm.metricNames.length, 0);
+  const anomalyAlarmMetrics = anomalyAlarms.reduce((sum, alarm) => sum + alarm.metricNames.length + PRICES.anomalyBandMetrics, 0);
+  const pages = DEFAULT_NOTIFY_MODE === 'per-appliance' ? 1 : 0;
   // The state item keeps every counter the appliance reports, whatever the selection (so that selecting
   // another counter later has a baseline at once).
   const counters = CATALOG.filter((m) => m.kind === 'counter').map((m) => m.nitroName);
@@ -134,8 +150,18 @@ export function estimate(spec: string, appliancesPerInvocation: number = ASSUMPT
     },
     {
       item: 'Alarms',
-      detail: `${plan.alarms.length} alarms on ${alarmMetrics} metrics (metric-math alarms pay per metric)`,
+      detail: `${thresholdAlarms.length} alarms on ${alarmMetrics} metrics (metric-math alarms pay per metric)`,
       monthlyUsd: alarmMetrics * PRICES.alarmMetric,
+    },
+    {
+      item: 'Anomaly alarms',
+      detail: `${anomalyAlarms.length} anomaly bands on ${anomalyAlarmMetrics} metrics (each metric and 2 band bounds)`,
+      monthlyUsd: anomalyAlarmMetrics * PRICES.alarmMetric,
+    },
+    {
+      item: 'Incident page',
+      detail: pages === 1 ? '1 composite alarm (`notify: per-appliance`; none with `per-alarm`)' : 'none (`notify: per-alarm`)',
+      monthlyUsd: pages * PRICES.compositeAlarm,
     },
     {
       item: 'PutMetricData',
@@ -163,8 +189,10 @@ export function estimate(spec: string, appliancesPerInvocation: number = ASSUMPT
   return {
     spec,
     metrics,
-    alarms: plan.alarms.length,
+    alarms: thresholdAlarms.length,
     alarmMetrics,
+    anomalyAlarms: anomalyAlarms.length,
+    anomalyAlarmMetrics,
     lines,
     totalUsd: lines.reduce((sum, line) => sum + line.monthlyUsd, 0),
   };
@@ -199,8 +227,10 @@ export function renderCostMarkdown(): string {
     'Per deployment, whatever the number of appliances:',
     '',
     `- Dashboard: ${usd(PRICES.dashboard)} a month (the first 3 dashboards of an account are free).`,
-    `- Collector alarms (errors, throttles, duration): 3 x ${usd(PRICES.alarmMetric)} = ${usd(3 * PRICES.alarmMetric)} a month.`,
+    `- Collector alarms (errors, throttles, duration): 3 x ${usd(PRICES.alarmMetric)} = ${usd(3 * PRICES.alarmMetric)} a month; with \`notify: per-appliance\` also CollectorDown (3 metrics, ${usd(3 * PRICES.alarmMetric)}) and the CollectorFailing composite (${usd(PRICES.compositeAlarm)}).`,
     `- Only with \`vpc.createEndpoints\`: 2 interface endpoints (Secrets Manager, CloudWatch) x ${usd(endpointsPerAz)} per Availability Zone a month (the DynamoDB gateway endpoint is free).`,
+    '',
+    `Per listed virtual server (\`virtualServers\`): ${METRICS_PER_VIRTUAL_SERVER} custom metrics (sessions, subflows) = ${usd(METRICS_PER_VIRTUAL_SERVER * PRICES.metric)} a month, plus ${usd(PRICES.metric)} once per appliance that lists any (\`VirtualServerErrors\`). Their datums share the appliance's PutMetricData requests (${usd((METRICS_PER_VIRTUAL_SERVER / 1000) * ASSUMPTIONS.runsPerMonth * PRICES.putMetricDataRequest)} a month per server) and add one GET of about 1.4 KB and a few milliseconds to the run: ${MAX_VIRTUAL_SERVERS_PER_APPLIANCE} servers, the most an appliance may list, add ${usd(MAX_VIRTUAL_SERVERS_PER_APPLIANCE * METRICS_PER_VIRTUAL_SERVER * PRICES.metric + PRICES.metric)} a month.`,
     '',
     `Not in the table: Secrets Manager at ${usd(PRICES.secret)} per secret a month (one per appliance, or one shared), plus about $0.05 per 10,000 reads (the function caches a secret for a few minutes); traffic to the appliances (about 20 KB per run with TLS, under 1 GB a month; through a NAT gateway about $0.04 a month per appliance).`,
   ].join('\n');

@@ -29,6 +29,7 @@ const alarmsObject = object(
   {
     emails: optional(S.alarmEmails.spec),
     topicArn: optional(S.alarmTopicArn.spec),
+    notify: optional(S.alarmNotify.spec),
     ...(Object.fromEntries(KINDS.map((kind) => [kind, alarmObject(kind)])) as Record<Exclude<AlarmKind, 'protocolErrors'>, ReturnType<typeof alarmObject>>),
     protocolErrors: optional(
       object(

@@ -17,9 +17,12 @@ export interface SettingRow extends Setting {
 
 export type AlarmOverrides = Partial<Record<AlarmKind, AlarmSettingsOverrides>>;
 
-/** The alarm field as the construct's `alarms.settings.<kind>` names it (functionDuration's percent is its threshold). */
+/**
+ * The alarm field as the construct's `alarms.settings.<kind>` names it: functionDuration's percent and an anomaly
+ * alarm's band width are their threshold.
+ */
 export function alarmPropField(field: AlarmField): keyof AlarmSettingsOverrides {
-  return field === 'thresholdPercent' ? 'threshold' : field;
+  return field === 'thresholdPercent' || field === 'bandWidth' ? 'threshold' : field;
 }
 
 function alarmRows(): SettingRow[] {

@@ -13,6 +13,7 @@ export interface CollectorAlarmsProps {
   readonly logGroup: logs.ILogGroup;
   readonly timeout: Duration;
   readonly settings: Readonly<Record<CollectorAlarmKind, AlarmSettings>>;
+  /** Notified on ALARM and on OK; none when CollectorFailing pages for them. */
   readonly action?: cloudwatch.IAlarmAction;
   readonly alarmNamePrefix: string;
 }
@@ -24,6 +25,8 @@ export interface CollectorAlarmsProps {
  */
 export class CollectorAlarms extends Construct {
   readonly alarms: readonly cloudwatch.Alarm[];
+  /** Each alarm with its name and suffix (for the composite that pages for them). */
+  readonly named: readonly { readonly alarm: cloudwatch.Alarm; readonly alarmName: string; readonly suffix: string }[];
 
   constructor(scope: Construct, id: string, props: CollectorAlarmsProps) {
     super(scope, id);
@@ -32,7 +35,7 @@ export class CollectorAlarms extends Construct {
       logGroupName: props.logGroup.logGroupName,
       timeoutSeconds: props.timeout.toSeconds(),
     };
-    this.alarms = COLLECTOR_ALARM_KINDS.filter((kind) => props.settings[kind].enabled).map((kind) => {
+    this.named = COLLECTOR_ALARM_KINDS.filter((kind) => props.settings[kind].enabled).map((kind) => {
       const settings = props.settings[kind];
       const period = Duration.minutes(settings.periodMinutes);
       const durationThresholdMs = nearTimeoutThresholdMs(props.timeout.toMilliseconds(), settings.threshold);
@@ -46,8 +49,9 @@ export class CollectorAlarms extends Construct {
             return { metric: props.function.metricDuration({ period, statistic: 'Maximum' }), threshold: durationThresholdMs };
         }
       })();
+      const alarmName = collectorAlarmName(props.alarmNamePrefix, ALARM_SUFFIX[kind]);
       const alarm = new cloudwatch.Alarm(this, ALARM_SUFFIX[kind], {
-        alarmName: collectorAlarmName(props.alarmNamePrefix, ALARM_SUFFIX[kind]),
+        alarmName,
         metric,
         threshold,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -61,7 +65,8 @@ export class CollectorAlarms extends Construct {
         alarm.addAlarmAction(props.action);
         alarm.addOkAction(props.action);
       }
-      return alarm;
+      return { alarm, alarmName, suffix: ALARM_SUFFIX[kind] };
     });
+    this.alarms = this.named.map((n) => n.alarm);
   }
 }

@@ -1,5 +1,6 @@
 import type { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { VIRTUAL_SERVER_DIMENSION } from '../../lambda/catalog/virtual-server-metrics.js';
 import { APPLIANCE_DIMENSION } from '../../lambda/metrics/health.js';
 
 export type Statistic = 'Sum' | 'Maximum' | 'Minimum' | 'Average';
@@ -25,11 +26,12 @@ export class CollectorMetrics {
 
   /**
    * One metric, or the SUM of several (labelled `label`), for an alarm or a graph. A single metric stays a plain
-   * metric (a label would turn its alarm into a metric-math alarm).
+   * metric (a label would turn its alarm into a metric-math alarm). `idPrefix` names the summed metrics (an
+   * anomaly band wraps the sum as `m0`, so it needs another prefix).
    */
-  sum(metricNames: readonly string[], appliance: string, statistic: Statistic, period: Duration, label: string): cloudwatch.IMetric {
+  sum(metricNames: readonly string[], appliance: string, statistic: Statistic, period: Duration, label: string, idPrefix = 'm'): cloudwatch.IMetric {
     if (metricNames.length === 1) return this.metric(metricNames[0]!, appliance, statistic, period);
-    const usingMetrics = Object.fromEntries(metricNames.map((name, index) => [`m${index}`, this.metric(name, appliance, statistic, period)]));
+    const usingMetrics = Object.fromEntries(metricNames.map((name, index) => [`${idPrefix}${index}`, this.metric(name, appliance, statistic, period)]));
     return new cloudwatch.MathExpression({
       expression: `SUM([${Object.keys(usingMetrics).join(',')}])`,
       usingMetrics,
@@ -46,6 +48,21 @@ export class CollectorMetrics {
       usingMetrics: {},
       period,
       label,
+    });
+  }
+
+  /**
+   * One line per virtual server of `appliance` that published `metricName` (for dashboards). The appliance is
+   * part of the SEARCH text, not a metric dimension, so the dashboard's Appliance selector (which rewrites the
+   * Appliance dimension of plain metrics) leaves each appliance's graph its own.
+   */
+  everyVirtualServer(metricName: string, appliance: string, statistic: Statistic, period: Duration): cloudwatch.MathExpression {
+    const search = `{${quote(this.namespace)},${APPLIANCE_DIMENSION},${VIRTUAL_SERVER_DIMENSION}} MetricName=${quote(metricName)} ${APPLIANCE_DIMENSION}=${quote(appliance)}`;
+    return new cloudwatch.MathExpression({
+      expression: `SEARCH('${search.replace(/'/g, "\\'")}', '${statistic}', ${period.toSeconds()})`,
+      usingMetrics: {},
+      period,
+      label: '',
     });
   }
 }

@@ -3,8 +3,9 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { MetricDefinition } from '../../lambda/catalog/catalog.js';
+import { VIRTUAL_SERVER_ERRORS_METRIC, VIRTUAL_SERVER_GAUGES } from '../../lambda/catalog/virtual-server-metrics.js';
 import { APPLIANCE_DIMENSION, HEALTH_METRICS } from '../../lambda/metrics/health.js';
-import { planApplianceGraphs } from '../model/dashboard-plan.js';
+import { planApplianceGraphs, planVirtualServerGraphs } from '../model/dashboard-plan.js';
 import type { CollectorMetrics } from './collector-metrics.js';
 
 export interface MonitoringDashboardProps {
@@ -16,6 +17,10 @@ export interface MonitoringDashboardProps {
   readonly timeout: Duration;
   /** Every alarm of the deployment, shown by state at the top. */
   readonly alarms: readonly cloudwatch.IAlarm[];
+  /** The alarms that page (notify: per-appliance): shown first, above the silent members. */
+  readonly pages?: readonly cloudwatch.IAlarm[];
+  /** Appliances with their listed virtual servers: one graph each. */
+  readonly virtualServers?: readonly { readonly name: string; readonly virtualServers?: readonly string[] }[];
   /** Horizontal line on the current-sessions graph (the sessions-without-subflows alarm threshold). */
   readonly sessionsWithoutSubflowsThreshold?: number;
   /** Horizontal line on the duration graph (the near-timeout alarm threshold), in milliseconds. */
@@ -37,6 +42,21 @@ const GRAPH_HEIGHT = 6;
  */
 export class MonitoringDashboard extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
+
+  private addAlarmStatus(title: string, alarms: readonly cloudwatch.IAlarm[]): void {
+    for (let start = 0; start < alarms.length; start += ALARMS_PER_STATUS_WIDGET) {
+      const chunk = alarms.slice(start, start + ALARMS_PER_STATUS_WIDGET);
+      this.dashboard.addWidgets(
+        new cloudwatch.AlarmStatusWidget({
+          title: alarms.length > ALARMS_PER_STATUS_WIDGET ? `${title} ${start + 1}-${start + chunk.length}` : title,
+          alarms: [...chunk],
+          sortBy: cloudwatch.AlarmStatusWidgetSortBy.STATE_UPDATED_TIMESTAMP,
+          width: 24,
+          height: Math.min(2 + Math.ceil(chunk.length / 4), 12),
+        }),
+      );
+    }
+  }
 
   constructor(scope: Construct, id: string, props: MonitoringDashboardProps) {
     super(scope, id);
@@ -65,18 +85,9 @@ export class MonitoringDashboard extends Construct {
       new cloudwatch.GraphWidget({ title, left, width: GRAPH_WIDTH, height: GRAPH_HEIGHT, period, ...extra });
 
     this.dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: header(props), width: 24, height: 3 }));
-    for (let start = 0; start < props.alarms.length; start += ALARMS_PER_STATUS_WIDGET) {
-      const alarms = props.alarms.slice(start, start + ALARMS_PER_STATUS_WIDGET);
-      this.dashboard.addWidgets(
-        new cloudwatch.AlarmStatusWidget({
-          title: props.alarms.length > ALARMS_PER_STATUS_WIDGET ? `Alarms ${start + 1}-${start + alarms.length}` : 'Alarms',
-          alarms: [...alarms],
-          sortBy: cloudwatch.AlarmStatusWidgetSortBy.STATE_UPDATED_TIMESTAMP,
-          width: 24,
-          height: Math.min(2 + Math.ceil(alarms.length / 4), 12),
-        }),
-      );
-    }
+    const pages = props.pages ?? [];
+    this.addAlarmStatus('Pages (these notify: one per appliance, and CollectorFailing)', pages);
+    this.addAlarmStatus(pages.length > 0 ? 'Alarms (members of the pages above: they do not notify themselves)' : 'Alarms', props.alarms);
 
     const fleet: cloudwatch.IWidget[] = [
       graph('Fleet: collection success (1 ok, 0 failed)', [m.everyAppliance(HEALTH_METRICS.success, 'Minimum', period, '')], {
@@ -119,6 +130,32 @@ export class MonitoringDashboard extends Construct {
       }),
     );
     this.dashboard.addWidgets(...detail);
+
+    const servers = planVirtualServerGraphs(props.virtualServers ?? []);
+    if (servers.graphs.length > 0) {
+      const more = servers.left > 0 ? ` (the first ${servers.graphs.length}; ${servers.left} more appliances list servers: use the metrics console)` : '';
+      this.dashboard.addWidgets(
+        new cloudwatch.TextWidget({
+          markdown: `## Virtual servers: MPTCP sessions (left) and subflows (right) per listed server${more}`,
+          width: 24,
+          height: 1,
+        }),
+      );
+      this.dashboard.addWidgets(
+        ...servers.graphs.map((plan) =>
+          graph(
+            `${plan.appliance}: ${plan.servers.length} virtual server(s)`,
+            [m.everyVirtualServer(VIRTUAL_SERVER_GAUGES[0]!.metricName, plan.appliance, 'Average', period)],
+            {
+              right: [
+                m.everyVirtualServer(VIRTUAL_SERVER_GAUGES[1]!.metricName, plan.appliance, 'Average', period),
+                m.metric(VIRTUAL_SERVER_ERRORS_METRIC, plan.appliance, 'Maximum', period, `${VIRTUAL_SERVER_ERRORS_METRIC} (servers not read)`),
+              ],
+            },
+          ),
+        ),
+      );
+    }
 
     const fn = props.function;
     this.dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: '## Collector function', width: 24, height: 1 }));

@@ -11,6 +11,7 @@ import type { MetricDefinition } from '../../lambda/catalog/catalog.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import { defaultOf } from '../../lambda/config/settings.js';
+import { applianceAlarmName } from '../model/alarm-names.js';
 import {
   type AlarmKind,
   type AlarmSettings,
@@ -21,6 +22,8 @@ import {
   planApplianceAlarms,
   settingsFor,
 } from '../model/alarm-plan.js';
+import { INCIDENT_SUFFIX, incidentAlarmDescription } from '../model/alarm-text.js';
+import { DEFAULT_NOTIFY_MODE, type NotifyMode, suppressorTiming } from '../model/incident-plan.js';
 import {
   DEFAULT_INTERVAL_MINUTES,
   DEFAULT_LOG_RETENTION_DAYS,
@@ -34,9 +37,11 @@ import { AlarmTopic } from './alarm-topic.js';
 import { ApplianceAlarms, applianceConstructId } from './appliance-alarms.js';
 import { CollectorAlarms } from './collector-alarms.js';
 import { CollectorEndpoints } from './collector-endpoints.js';
+import { CollectorFailing } from './collector-failing.js';
 import { CollectorFunction, type CollectorVpcPlacement } from './collector-function.js';
 import { CollectorMetrics } from './collector-metrics.js';
 import { CollectorSchedules } from './collector-schedules.js';
+import { IncidentAlarm } from './incident-alarm.js';
 import { MonitoringDashboard } from './monitoring-dashboard.js';
 import { checkProps } from './props-check.js';
 import { StateTable } from './state-table.js';
@@ -66,6 +71,12 @@ export interface MptcpAlarmProps {
    * region. Default: `<stack name>-<construct id>`.
    */
   readonly alarmNamePrefix?: string;
+  /**
+   * `per-appliance` (default): one composite alarm per appliance pages (its alarms stay visible, silent), and
+   * CollectorFailing pages once for the collector, silencing the appliance pages meanwhile. `per-alarm`: every
+   * alarm notifies on its own.
+   */
+  readonly notify?: NotifyMode;
 }
 
 export interface MptcpMonitoringProps {
@@ -124,6 +135,8 @@ export class MptcpMonitoring extends Construct {
   readonly alarmPlan: ApplianceAlarmPlan;
   /** Every alarm: the collector's, then each appliance's. */
   readonly alarms: readonly cloudwatch.IAlarm[];
+  /** The alarms that page with `notify: per-appliance`: CollectorFailing, then one per appliance; empty with `per-alarm`. */
+  readonly pages: readonly cloudwatch.IAlarm[];
   readonly dashboard?: cloudwatch.Dashboard;
   readonly timeout: Duration;
 
@@ -195,14 +208,24 @@ export class MptcpMonitoring extends Construct {
       COLLECTOR_ALARM_KINDS.map((kind) => [kind, settingsFor(kind, props.alarms?.settings?.[kind], intervalMinutes)]),
     ) as Record<CollectorAlarmKind, AlarmSettings>;
     const alarmNamePrefix = props.alarms?.alarmNamePrefix ?? defaultAlarmNamePrefix(this);
+    const perAppliance = (props.alarms?.notify ?? DEFAULT_NOTIFY_MODE) === 'per-appliance';
     const collectorAlarms = new CollectorAlarms(this, 'CollectorAlarms', {
       alarmNamePrefix,
       function: this.function,
       logGroup: this.logGroup,
       timeout: this.timeout,
       settings: collectorSettings,
-      action,
+      ...(perAppliance ? {} : { action }),
     });
+    const collectorFailing = perAppliance
+      ? new CollectorFailing(this, 'CollectorFailing', {
+          function: this.function,
+          intervalMinutes,
+          collectorAlarms: collectorAlarms.named,
+          action,
+          alarmNamePrefix,
+        })
+      : undefined;
 
     const metrics = new CollectorMetrics(namespace);
     this.alarmPlan = planApplianceAlarms(this.selection, {
@@ -217,8 +240,15 @@ export class MptcpMonitoring extends Construct {
         `The ${skipped.kind} alarm is not created: ${skipped.reason}. Add its counters to "counters" to get it.`,
       );
     }
-    const applianceAlarms = this.createApplianceAlarms(appliances, metrics, action, alarmNamePrefix);
-    this.alarms = [...collectorAlarms.alarms, ...applianceAlarms];
+    const pageOptions = collectorFailing
+      ? {
+          suppressor: collectorFailing,
+          timing: suppressorTiming(intervalMinutes, settingsFor('collectionFailing', props.alarms?.settings?.collectionFailing, intervalMinutes)),
+        }
+      : undefined;
+    const applianceAlarms = this.createApplianceAlarms(appliances, metrics, action, alarmNamePrefix, pageOptions);
+    this.alarms = [...collectorAlarms.alarms, ...(collectorFailing ? [collectorFailing.collectorDown] : []), ...applianceAlarms.members];
+    this.pages = collectorFailing ? [collectorFailing.alarm, ...applianceAlarms.pages] : [];
 
     if (props.dashboard ?? defaultOf('dashboard')) {
       const sessionsSettings = this.alarmPlan.alarms.find((a) => a.kind === 'sessionsWithoutSubflows')?.settings;
@@ -230,6 +260,8 @@ export class MptcpMonitoring extends Construct {
         function: this.function,
         timeout: this.timeout,
         alarms: this.alarms,
+        pages: this.pages,
+        virtualServers: appliances,
         ...(sessionsSettings ? { sessionsWithoutSubflowsThreshold: sessionsSettings.threshold } : {}),
         ...(collectorSettings.functionDuration.enabled
           ? { durationThresholdMs: nearTimeoutThresholdMs(this.timeout.toMilliseconds(), collectorSettings.functionDuration.threshold) }
@@ -250,34 +282,67 @@ export class MptcpMonitoring extends Construct {
     metrics: CollectorMetrics,
     action: cloudwatch.IAlarmAction,
     alarmNamePrefix: string,
-  ): cloudwatch.IAlarm[] {
-    const perAppliance = this.alarmPlan.alarms.length;
-    if (perAppliance === 0) return [];
+    paging?: { suppressor: CollectorFailing; timing: ReturnType<typeof suppressorTiming> },
+  ): { members: cloudwatch.IAlarm[]; pages: cloudwatch.IAlarm[] } {
+    const planned = this.alarmPlan.alarms.length;
+    if (planned === 0) return { members: [], pages: [] };
+    const perAppliance = planned + (paging ? 1 : 0);
     const build = (scope: Construct, group: readonly ApplianceConfig[], groupNumber?: number) =>
-      group.map(
-        (appliance) =>
-          new ApplianceAlarms(scope, applianceConstructId(appliance.name), {
-            appliance,
-            alarms: this.alarmPlan.alarms,
-            metrics,
-            action,
-            alarmNamePrefix,
-            ...(groupNumber === undefined ? {} : { group: groupNumber }),
-          }),
-      );
+      group.map((appliance) => {
+        const group = groupNumber === undefined ? {} : { group: groupNumber };
+        const alarms = new ApplianceAlarms(scope, applianceConstructId(appliance.name), {
+          appliance,
+          alarms: this.alarmPlan.alarms,
+          metrics,
+          ...(paging ? {} : { action }),
+          alarmNamePrefix,
+          ...group,
+        });
+        if (!paging) return { alarms, page: undefined };
+        const pageName = applianceAlarmName(alarmNamePrefix, appliance.name, INCIDENT_SUFFIX, groupNumber);
+        // In a nested stack the suppressor is referenced by name: no cross-stack output for each appliance.
+        const suppressor =
+          Stack.of(scope) === Stack.of(paging.suppressor)
+            ? paging.suppressor.alarm
+            : cloudwatch.CompositeAlarm.fromCompositeAlarmName(alarms, 'CollectorFailing', paging.suppressor.alarmName);
+        const page = new IncidentAlarm(alarms, INCIDENT_SUFFIX, {
+          alarmName: pageName,
+          members: alarms.alarms,
+          memberNames: alarms.alarmNames,
+          description: incidentAlarmDescription(
+            appliance.name,
+            this.alarmPlan.alarms.map((a, index) => ({ kind: a.kind, alarmName: alarms.alarmNames[index]! })),
+            pageName,
+            paging.suppressor.alarmName,
+          ),
+          action,
+          suppressor: { alarm: suppressor, timing: paging.timing },
+        });
+        return { alarms, page: { alarm: page.alarm, name: pageName } };
+      });
     if (appliances.length * perAppliance <= MAX_APPLIANCE_ALARMS_PER_TEMPLATE) {
-      return build(new Construct(this, 'ApplianceAlarms'), appliances).flatMap((a) => a.alarms);
+      const built = build(new Construct(this, 'ApplianceAlarms'), appliances);
+      return {
+        members: built.flatMap((b) => b.alarms.alarms),
+        pages: built.flatMap((b) => (b.page ? [b.page.alarm] : [])),
+      };
     }
     const appliancesPerStack = Math.max(1, Math.floor(MAX_APPLIANCE_ALARMS_PER_TEMPLATE / perAppliance));
     const references = new Construct(this, 'NestedAlarmReferences');
-    return shard(appliances, appliancesPerStack).flatMap((group, index) => {
+    const members: cloudwatch.IAlarm[] = [];
+    const pages: cloudwatch.IAlarm[] = [];
+    shard(appliances, appliancesPerStack).forEach((group, index) => {
       const nested = new NestedStack(this, `ApplianceAlarms${index + 1}`, {
         description: `NetScaler MPTCP alarms of ${group.length} appliance(s): ${group[0]!.name} to ${group[group.length - 1]!.name}`,
       });
-      return build(nested, group, index + 1)
-        .flatMap((a) => a.alarmNames)
-        .map((name) => cloudwatch.Alarm.fromAlarmName(references, `Alarm${references.node.children.length}`, name));
+      // The appliance pages name CollectorFailing as their suppressor: it must exist first.
+      if (paging) nested.node.addDependency(paging.suppressor.alarm);
+      for (const built of build(nested, group, index + 1)) {
+        for (const name of built.alarms.alarmNames) members.push(cloudwatch.Alarm.fromAlarmName(references, `Alarm${references.node.children.length}`, name));
+        if (built.page) pages.push(cloudwatch.CompositeAlarm.fromCompositeAlarmName(references, `Page${references.node.children.length}`, built.page.name));
+      }
     });
+    return { members, pages };
   }
 }
 

@@ -8,7 +8,15 @@ import { HEALTH_METRICS } from '../../lambda/metrics/health.js';
  * constructs, the cost estimate and the docs all derive from the same plan.
  */
 
-export type ApplianceAlarmKind = 'collectionFailing' | 'protocolErrors' | 'resourceExhaustion' | 'joinsRejected' | 'sessionsWithoutSubflows' | 'fallbacks';
+export type ApplianceAlarmKind =
+  | 'collectionFailing'
+  | 'protocolErrors'
+  | 'resourceExhaustion'
+  | 'joinsRejected'
+  | 'sessionsWithoutSubflows'
+  | 'fallbacks'
+  | 'sessionsCreatedAnomaly'
+  | 'fallbacksAnomaly';
 
 export type CollectorAlarmKind = 'functionErrors' | 'functionThrottles' | 'functionDuration';
 
@@ -21,7 +29,16 @@ export const APPLIANCE_ALARM_KINDS: readonly ApplianceAlarmKind[] = [
   'joinsRejected',
   'sessionsWithoutSubflows',
   'fallbacks',
+  'sessionsCreatedAnomaly',
+  'fallbacksAnomaly',
 ];
+
+/** Alarms on an anomaly-detection band: their `threshold` is the band width in standard deviations. */
+export const ANOMALY_ALARM_KINDS: readonly ApplianceAlarmKind[] = ['sessionsCreatedAnomaly', 'fallbacksAnomaly'];
+
+export function isAnomalyAlarm(kind: AlarmKind): boolean {
+  return ANOMALY_ALARM_KINDS.includes(kind as ApplianceAlarmKind);
+}
 
 export const COLLECTOR_ALARM_KINDS: readonly CollectorAlarmKind[] = ['functionErrors', 'functionThrottles', 'functionDuration'];
 
@@ -39,6 +56,8 @@ export const ALARM_FIELDS: Readonly<Record<AlarmKind, readonly AlarmField[]>> = 
   joinsRejected: ['enabled', 'threshold', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
   sessionsWithoutSubflows: ['enabled', 'threshold', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
   fallbacks: ['enabled', 'threshold', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
+  sessionsCreatedAnomaly: ['enabled', 'bandWidth', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
+  fallbacksAnomaly: ['enabled', 'bandWidth', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
   functionErrors: ['enabled', 'threshold', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
   functionThrottles: ['enabled', 'threshold', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
   functionDuration: ['enabled', 'thresholdPercent', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
@@ -47,7 +66,8 @@ export const ALARM_FIELDS: Readonly<Record<AlarmKind, readonly AlarmField[]>> = 
 export interface AlarmSettings {
   readonly enabled: boolean;
   /**
-   * The alarm fires above this value (below it for collectionFailing, where it is fixed at 1). For
+   * The alarm fires above this value (below it for collectionFailing, where it is fixed at 1). For anomaly
+   * alarms it is the width of the expected band in standard deviations. For
    * functionDuration it is a percentage of the collection window (the time the function waits for appliances;
    * see nearTimeoutThresholdMs).
    */
@@ -72,6 +92,9 @@ export const ALARM_DEFAULTS: Readonly<Record<AlarmKind, AlarmSettings>> = {
   joinsRejected: { enabled: true, threshold: 0, periodMinutes: 5, evaluationPeriods: 1, datapointsToAlarm: 1 },
   sessionsWithoutSubflows: { enabled: true, threshold: 500, periodMinutes: 5, evaluationPeriods: 3, datapointsToAlarm: 3 },
   fallbacks: { enabled: true, threshold: 100, periodMinutes: 5, evaluationPeriods: 1, datapointsToAlarm: 1 },
+  // A band of 3 standard deviations over 3 consecutive 5-minute periods: an outage of a quarter of an hour, not a dip.
+  sessionsCreatedAnomaly: { enabled: true, threshold: 3, periodMinutes: 5, evaluationPeriods: 3, datapointsToAlarm: 3 },
+  fallbacksAnomaly: { enabled: true, threshold: 3, periodMinutes: 5, evaluationPeriods: 3, datapointsToAlarm: 3 },
   functionErrors: { enabled: true, threshold: 0, periodMinutes: 5, evaluationPeriods: 2, datapointsToAlarm: 2 },
   functionThrottles: { enabled: true, threshold: 0, periodMinutes: 5, evaluationPeriods: 1, datapointsToAlarm: 1 },
   functionDuration: { enabled: true, threshold: 80, periodMinutes: 5, evaluationPeriods: 3, datapointsToAlarm: 3 },
@@ -106,6 +129,11 @@ export const FALLBACK_ALARM_METRICS: readonly string[] = [
 
 export const SESSIONS_WITHOUT_SUBFLOWS_METRIC = 'CurrentSessionsWithoutSubflows';
 
+/** MP_CAPABLE sessions created: falls far below its daily pattern when a middlebox strips MPTCP options. */
+export const SESSIONS_CREATED_METRIC = 'SessionsCreated';
+
+export type AlarmComparison = 'GreaterThanThreshold' | 'LessThanThreshold' | 'LessThanLowerThreshold' | 'GreaterThanUpperThreshold';
+
 export type AlarmStatistic = 'Sum' | 'Maximum';
 
 export interface PlannedApplianceAlarm {
@@ -113,7 +141,8 @@ export interface PlannedApplianceAlarm {
   /** Metric names in the collector's namespace, dimension Appliance. More than one: alarm on their sum. */
   readonly metricNames: readonly string[];
   readonly statistic: AlarmStatistic;
-  readonly comparison: 'GreaterThanThreshold' | 'LessThanThreshold';
+  /** `...LowerThreshold` / `...UpperThreshold`: below or above the anomaly band (settings.threshold its width). */
+  readonly comparison: AlarmComparison;
   /** Missing data: breaching only for collectionFailing (a silent collector is a broken collector). */
   readonly treatMissingData: 'breaching' | 'notBreaching';
   readonly settings: AlarmSettings;
@@ -162,7 +191,13 @@ export function planApplianceAlarms(selection: readonly MetricDefinition[], opti
     return kind === 'collectionFailing' ? { ...resolved, threshold: 1, periodMinutes: options.intervalMinutes } : resolved;
   };
 
-  const add = (kind: ApplianceAlarmKind, metricNames: readonly string[], statistic: AlarmStatistic, missingReason: string) => {
+  const add = (
+    kind: ApplianceAlarmKind,
+    metricNames: readonly string[],
+    statistic: AlarmStatistic,
+    missingReason: string,
+    comparison: AlarmComparison = kind === 'collectionFailing' ? 'LessThanThreshold' : 'GreaterThanThreshold',
+  ) => {
     const resolved = settings(kind);
     if (!resolved.enabled) {
       skipped.push({ kind, cause: 'disabled', reason: 'disabled in the configuration' });
@@ -176,7 +211,7 @@ export function planApplianceAlarms(selection: readonly MetricDefinition[], opti
       kind,
       metricNames,
       statistic,
-      comparison: kind === 'collectionFailing' ? 'LessThanThreshold' : 'GreaterThanThreshold',
+      comparison,
       treatMissingData: kind === 'collectionFailing' ? 'breaching' : 'notBreaching',
       settings: resolved,
     });
@@ -207,6 +242,20 @@ export function planApplianceAlarms(selection: readonly MetricDefinition[], opti
     FALLBACK_ALARM_METRICS.filter((name) => selectedCounters.has(name)),
     'Sum',
     `none of ${FALLBACK_ALARM_METRICS.join(', ')} is in the counter selection`,
+  );
+  add(
+    'sessionsCreatedAnomaly',
+    selectedCounters.has(SESSIONS_CREATED_METRIC) ? [SESSIONS_CREATED_METRIC] : [],
+    'Sum',
+    `${SESSIONS_CREATED_METRIC} is not in the counter selection`,
+    'LessThanLowerThreshold',
+  );
+  add(
+    'fallbacksAnomaly',
+    FALLBACK_ALARM_METRICS.filter((name) => selectedCounters.has(name)),
+    'Sum',
+    `none of ${FALLBACK_ALARM_METRICS.join(', ')} is in the counter selection`,
+    'GreaterThanUpperThreshold',
   );
   return { alarms, skipped };
 }

@@ -1,4 +1,4 @@
-import type { AlarmKind, PlannedApplianceAlarm } from './alarm-plan.js';
+import type { AlarmKind, ApplianceAlarmKind, PlannedApplianceAlarm } from './alarm-plan.js';
 
 /**
  * Alarm names and descriptions: what the on-call reads in the notification at 3 a.m. Each description says
@@ -14,10 +14,29 @@ export const ALARM_SUFFIX: Readonly<Record<AlarmKind, string>> = {
   joinsRejected: 'JoinsRejected',
   sessionsWithoutSubflows: 'SessionsWithoutSubflows',
   fallbacks: 'FallbacksToTcp',
+  sessionsCreatedAnomaly: 'SessionsCreatedAnomaly',
+  fallbacksAnomaly: 'FallbacksAnomaly',
   functionErrors: 'CollectorErrors',
   functionThrottles: 'CollectorThrottled',
   functionDuration: 'CollectorNearTimeout',
 };
+
+/** What each appliance alarm watches, in a few words: the member list of the appliance's incident alarm. */
+export const ALARM_SUMMARY: Readonly<Record<ApplianceAlarmKind, string>> = {
+  collectionFailing: 'no successful collection',
+  protocolErrors: 'MPTCP protocol errors',
+  resourceExhaustion: 'MPTCP allocation failures',
+  joinsRejected: 'MP_JOINs rejected by limits',
+  sessionsWithoutSubflows: 'sessions without subflows',
+  fallbacks: 'fallbacks to plain TCP above the threshold',
+  sessionsCreatedAnomaly: 'MPTCP sessions created far below their usual pattern',
+  fallbacksAnomaly: 'fallbacks to plain TCP far above their usual pattern',
+};
+
+/** The composite alarms' suffixes (alarm names and runbook headings). */
+export const INCIDENT_SUFFIX = 'Incident';
+export const COLLECTOR_FAILING_SUFFIX = 'CollectorFailing';
+export const COLLECTOR_DOWN_SUFFIX = 'CollectorDown';
 
 /** CloudWatch's limit for AlarmDescription. */
 export const MAX_DESCRIPTION_LENGTH = 1024;
@@ -105,7 +124,54 @@ function describeApplianceAlarm(alarm: PlannedApplianceAlarm, appliance: Applian
         `More than ${threshold} MPTCP sessions fell back to plain TCP ${window(alarm)} (sum of ${metrics}): clients lose multipath failover.`,
         'Usually a middlebox stripping or rewriting MPTCP options, or checksum failures: find the counter that rose, check protocol errors, correlate with network changes.',
       ];
+    case 'sessionsCreatedAnomaly':
+      return [
+        `MPTCP sessions created (Sum of ${metrics}) fell below the expected band (${threshold} standard deviations around the learned daily and weekly pattern) ${window(alarm)}: ` +
+          'clients stopped getting MPTCP, e.g. a middlebox strips the MP_CAPABLE option while plain TCP carries on, or the traffic went elsewhere.',
+        'Compare with the fallbacks graph and CurrentSessions; a network or firewall change on the client path is the usual cause. The model needs two weeks of history; exclude maintenance windows from it (runbook).',
+      ];
+    case 'fallbacksAnomaly':
+      return [
+        `Fallbacks to plain TCP (sum of ${metrics}) rose above the expected band (${threshold} standard deviations around the learned pattern) ${window(alarm)}: ` +
+          'sessions that started as MPTCP lose it, e.g. a middlebox rewriting or stripping MPTCP options.',
+        'Find the fallback counter that rose and since when; check protocol errors and recent network changes. The model needs two weeks of history (runbook).',
+      ];
   }
+}
+
+/**
+ * The appliance's one page: which member alarms it stands for, how to see the ones in ALARM, and when it is
+ * silenced (the collector itself failing, which pages once through CollectorFailing).
+ */
+export function incidentAlarmDescription(
+  appliance: string,
+  members: readonly { readonly kind: ApplianceAlarmKind; readonly alarmName: string }[],
+  compositeName: string,
+  collectorFailingName: string,
+): string {
+  const list = members.map((m) => `${ALARM_SUFFIX[m.kind]} (${ALARM_SUMMARY[m.kind]})`).join('; ');
+  return clampDescription(
+    `[${appliance}] One page for this appliance: in ALARM while any of its ${members.length} alarms is: ${list}. ` +
+      `Runbook: README.md#${INCIDENT_SUFFIX.toLowerCase()}. The member alarms in ALARM are named in this notification's alarm rule and state reason, ` +
+      `on the dashboard, and by: aws cloudwatch describe-alarms --children-of-alarm-name "${compositeName}"; each member's description has the first steps. ` +
+      `Silent while ${collectorFailingName} is in ALARM: the collector itself is failing and pages once for every appliance.`,
+  );
+}
+
+export function collectorFailingDescription(memberSuffixes: readonly string[], functionName: string): string {
+  return clampDescription(
+    `The MPTCP collector ${functionName} is failing (any of ${memberSuffixes.join(', ')} is in ALARM). This is the one page for it: ` +
+      "while it is in ALARM the appliances' Incident alarms do not notify, since their collections fail for the collector's reason. " +
+      `Runbook: README.md#${COLLECTOR_FAILING_SUFFIX.toLowerCase()}; each member's description has the first steps.`,
+  );
+}
+
+export function collectorDownDescription(intervalMinutes: number, evaluationPeriods: number, functionName: string): string {
+  return clampDescription(
+    `The MPTCP collector ${functionName} failed, was throttled, or was not invoked at all in each of ${evaluationPeriods} consecutive ${minuteAdjective(intervalMinutes)} intervals ` +
+      `(Errors + Throttles > 0, or no Invocations). It notifies nobody by itself: it makes ${COLLECTOR_FAILING_SUFFIX} page and silences the appliance pages, ` +
+      `fast enough to be in ALARM before the appliances' CollectionFailing. Runbook: README.md#${COLLECTOR_FAILING_SUFFIX.toLowerCase()}.`,
+  );
 }
 
 /** CloudWatch rejects a longer description: cut the end (the first steps), marking the cut. */

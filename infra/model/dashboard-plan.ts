@@ -79,3 +79,22 @@ export function planApplianceGraphs(selection: readonly MetricDefinition[]): Gra
   }
   return graphs;
 }
+
+/**
+ * Dashboard graphs of per-virtual-server gauges: one per appliance that lists servers, in config order, at most
+ * MAX_VIRTUAL_SERVER_GRAPHS (a dashboard holds at most 500 widgets; the alarm and fleet widgets need room).
+ */
+export const MAX_VIRTUAL_SERVER_GRAPHS = 100;
+
+export interface VirtualServerGraphPlan {
+  readonly appliance: string;
+  readonly servers: readonly string[];
+}
+
+export function planVirtualServerGraphs(appliances: readonly { name: string; virtualServers?: readonly string[] }[]): {
+  graphs: VirtualServerGraphPlan[];
+  left: number;
+} {
+  const listing = appliances.filter((a) => (a.virtualServers ?? []).length > 0).map((a) => ({ appliance: a.name, servers: a.virtualServers ?? [] }));
+  return { graphs: listing.slice(0, MAX_VIRTUAL_SERVER_GRAPHS), left: Math.max(0, listing.length - MAX_VIRTUAL_SERVER_GRAPHS) };
+}

@@ -198,6 +198,10 @@ const countersSpec = refine(
 export const ALARM_FIELD_SPECS = {
   enabled: { spec: boolean(), doc: 'false leaves the alarm out' },
   threshold: { spec: number({ min: 0 }), doc: 'the alarm fires above this value' },
+  bandWidth: {
+    spec: number({ min: 0.1, max: 10, noun: 'a band width in standard deviations' }),
+    doc: 'width of the expected anomaly band, in standard deviations of the learned pattern',
+  },
   thresholdPercent: {
     spec: number({ min: 1, max: 100, noun: 'a percentage of the collection window' }),
     doc: 'fires above this share of the time the function waits for appliances',
@@ -349,6 +353,13 @@ export const SETTINGS = {
     defaultText: 'by PROTOCOL_ERROR_PRIORITY',
     file: 'alarms.protocolErrors.metrics',
     prop: { path: 'alarms.protocolErrorMetrics' },
+  }),
+  alarmNotify: setting({
+    spec: choice(['per-appliance', 'per-alarm'], 'per-appliance: one composite page per appliance and one for the collector; per-alarm: every alarm notifies'),
+    doc: 'How alarms page: one Incident composite per appliance, silenced while CollectorFailing pages for the collector; or every alarm on its own.',
+    default: 'per-appliance',
+    file: 'alarms.notify',
+    prop: { path: 'alarms.notify', type: "'per-appliance' | 'per-alarm'" },
   }),
   alarmNamePrefix: setting({
     spec: text({ rule: 'an alarm name prefix of 1 to 200 characters', minLength: 1, maxLength: 200 }),

@@ -54,13 +54,18 @@ const warningsOf = (stack: Stack) =>
 
 describe('alarms for the default selection', () => {
   const { template } = synthConfig(configWith());
-  const topicId = onlyResource(template, 'AWS::SNS::Topic').id;
   const all = alarmsOf(template);
 
-  it('notify the topic on ALARM and on OK, and tell the on-call what it means and what to do', () => {
-    for (const [id, props] of Object.entries(all)) {
+  it('with notify "per-alarm", each notify the topic on ALARM and on OK, and tell the on-call what it means and what to do', () => {
+    const perAlarm = synthConfig(configWith({ alarms: { emails: ['oncall@example.com'], notify: 'per-alarm' } })).template;
+    const topicId = onlyResource(perAlarm, 'AWS::SNS::Topic').id;
+    expect(Object.keys(resourcesOf(perAlarm, 'AWS::CloudWatch::CompositeAlarm'))).toEqual([]);
+    expect(Object.keys(alarmsOf(perAlarm))).toHaveLength(3 + 2 * 8);
+    for (const [id, props] of Object.entries(alarmsOf(perAlarm))) {
       expect(props.AlarmActions, id).toEqual([{ Ref: topicId }]);
       expect(props.OKActions, id).toEqual([{ Ref: topicId }]);
+    }
+    for (const [id, props] of Object.entries(all)) {
       const text = descriptionText(props);
       expect(text.length, id).toBeLessThanOrEqual(1024);
       expect(text, id).toMatch(/Runbook: README\.md#[a-z]+/);
@@ -68,7 +73,16 @@ describe('alarms for the default selection', () => {
   });
 
   it('name the appliance in each appliance alarm', () => {
-    for (const suffix of ['CollectionFailing', 'ProtocolErrors', 'ResourceExhaustion', 'JoinsRejected', 'SessionsWithoutSubflows', 'FallbacksToTcp']) {
+    for (const suffix of [
+      'CollectionFailing',
+      'ProtocolErrors',
+      'ResourceExhaustion',
+      'JoinsRejected',
+      'SessionsWithoutSubflows',
+      'FallbacksToTcp',
+      'SessionsCreatedAnomaly',
+      'FallbacksAnomaly',
+    ]) {
       expect(descriptionText(alarm(template, 'adc-2', suffix))).toMatch(/^\[adc-2\] /);
     }
   });
@@ -133,7 +147,14 @@ describe('alarms for the default selection', () => {
   });
 
   it('reference only selected metrics and health metrics', () => {
-    const allowed = new Set([...resolveSelection('default').map((m) => m.metricName), ...Object.values(HEALTH_METRICS), 'Errors', 'Throttles', 'Duration']);
+    const allowed = new Set([
+      ...resolveSelection('default').map((m) => m.metricName),
+      ...Object.values(HEALTH_METRICS),
+      'Errors',
+      'Throttles',
+      'Duration',
+      'Invocations',
+    ]);
     for (const props of Object.values(all)) for (const name of metricNames(props)) expect(allowed.has(name), name).toBe(true);
   });
 });
@@ -209,7 +230,8 @@ describe('alarm settings from the config', () => {
   it('leaves out disabled alarms without a warning', () => {
     const { template, stack } = synthConfig(configWith({ alarms: { fallbacks: { enabled: false }, functionThrottles: { enabled: false } } }));
     expect(Object.keys(alarmsOf(template)).some((id) => id.includes('FallbacksToTcp') || id.includes('CollectorThrottled'))).toBe(false);
-    expect(Object.keys(alarmsOf(template))).toHaveLength(2 + 2 * 5);
+    // 2 collector alarms and CollectorDown; 7 of the 8 alarms per appliance.
+    expect(Object.keys(alarmsOf(template))).toHaveLength(3 + 2 * 7);
     expect(warningsOf(stack).some((w) => w.includes('fallbacks'))).toBe(false);
   });
 
@@ -231,15 +253,17 @@ describe('alarms whose metrics are not selected', () => {
     const ids = Object.keys(alarmsOf(template));
     expect(
       ids.filter((id) => id.includes('ApplianceAlarms')).map((id) => id.replace(/^MonitoringApplianceAlarmsadc\d/, '').replace(/[0-9A-F]{8}$/, '')),
-    ).toEqual(['CollectionFailing', 'CollectionFailing']);
+    ).toEqual(['CollectionFailing', 'SessionsCreatedAnomaly', 'CollectionFailing', 'SessionsCreatedAnomaly']);
     const warnings = warningsOf(stack);
-    for (const kind of ['protocolErrors', 'resourceExhaustion', 'joinsRejected', 'sessionsWithoutSubflows', 'fallbacks']) {
+    for (const kind of ['protocolErrors', 'resourceExhaustion', 'joinsRejected', 'sessionsWithoutSubflows', 'fallbacks', 'fallbacksAnomaly']) {
       expect(
         warnings.some((w) => w.startsWith(`The ${kind} alarm is not created: `)),
         kind,
       ).toBe(true);
     }
     expect(warnings.find((w) => w.startsWith('The sessionsWithoutSubflows alarm'))).toContain('CurrentSessionsWithoutSubflows is not in the counter selection');
+    const withoutSessionsCreated = warningsOf(synthConfig(configWith({ counters: 'CurrentSessions' })).stack);
+    expect(withoutSessionsCreated.find((w) => w.startsWith('The sessionsCreatedAnomaly alarm'))).toContain('SessionsCreated is not in the counter selection');
   });
 });
 
@@ -249,11 +273,15 @@ describe('a fleet whose alarms do not fit one template', () => {
   const nested = stack.node.findAll().filter((c): c is NestedStack => c instanceof NestedStack);
 
   it('puts appliance alarms into nested stacks of at most the per-template limit, in config order', () => {
-    const perStack = Math.floor(MAX_APPLIANCE_ALARMS_PER_TEMPLATE / 6);
+    // 8 alarms and 1 composite page per appliance.
+    const perStack = Math.floor(MAX_APPLIANCE_ALARMS_PER_TEMPLATE / 9);
     expect(nested).toHaveLength(Math.ceil(40 / perStack));
     const counts = nested.map((n) => Object.keys(alarmsOf(Template.fromStack(n))).length);
-    expect(counts).toEqual([perStack * 6, (40 - perStack) * 6]);
-    expect(Object.keys(alarmsOf(template))).toHaveLength(3);
+    expect(counts).toEqual([perStack * 8, (40 - perStack) * 8]);
+    const pages = nested.map((n) => Object.keys(resourcesOf(Template.fromStack(n), 'AWS::CloudWatch::CompositeAlarm')).length);
+    expect(pages).toEqual([perStack, 40 - perStack]);
+    // The collector's 3 alarms and CollectorDown.
+    expect(Object.keys(alarmsOf(template))).toHaveLength(4);
     template.resourceCountIs('AWS::CloudFormation::Stack', nested.length);
     expect(descriptionText(alarm(Template.fromStack(nested[1]!), 'adc-040', 'CollectionFailing'))).toMatch(/^\[adc-040\]/);
   });
@@ -264,11 +292,151 @@ describe('a fleet whose alarms do not fit one template', () => {
     expect(alarm(inner, 'adc-040', 'CollectionFailing').AlarmName).toBe('Test-adc-040-CollectionFailing-g2');
     const body = JSON.stringify(onlyResource(template, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody);
     expect(body).toContain(':alarm:Test-adc-040-CollectionFailing-g2');
-    expect(body.match(/:alarm:Test-adc-\d+-/g)).toHaveLength(40 * 6);
+    expect(body.match(/:alarm:Test-adc-\d+-/g)).toHaveLength(40 * 9);
+    expect(body).toContain(':alarm:Test-adc-040-Incident-g2');
   });
 
-  it('notifies the parent stack topic from the nested alarms', () => {
-    const inner = alarmsOf(Template.fromStack(nested[0]!));
-    for (const props of Object.values(inner)) expect(JSON.stringify(props.AlarmActions)).toMatch(/"Ref":"referencetoTest.*Topic.*Ref"/);
+  it('notifies the parent stack topic from the nested pages, silenced by the parent stack CollectorFailing (by name, created first)', () => {
+    const inner = Template.fromStack(nested[0]!);
+    for (const props of Object.values(alarmsOf(inner))) expect(props.AlarmActions).toBeUndefined();
+    const pages = Object.values(resourcesOf(inner, 'AWS::CloudWatch::CompositeAlarm')).map((r) => r.Properties!);
+    for (const props of pages) {
+      expect(JSON.stringify(props.AlarmActions)).toMatch(/"Ref":"referencetoTest.*Topic.*Ref"/);
+      expect(JSON.stringify(props.ActionsSuppressor)).toContain(':alarm:Test-CollectorFailing');
+    }
+    const nestedResources = Object.values(resourcesOf(template, 'AWS::CloudFormation::Stack')) as { DependsOn?: string[] }[];
+    const collectorFailingId = Object.entries(resourcesOf(template, 'AWS::CloudWatch::CompositeAlarm')).find(
+      ([, r]) => r.Properties?.AlarmName === 'Test-CollectorFailing',
+    )![0];
+    for (const resource of nestedResources) expect(resource.DependsOn).toContain(collectorFailingId);
+  });
+});
+
+describe('anomaly baselines', () => {
+  const { template } = synthConfig(configWith());
+  const band = (props: AlarmProps) => (props.Metrics ?? []).find((m) => m.Expression?.startsWith('ANOMALY_DETECTION_BAND'));
+
+  it('alarm when MP_CAPABLE sessions created fall below their band, by default 3 standard deviations for 3 periods of 5 minutes', () => {
+    const props = alarm(template, 'adc-1', 'SessionsCreatedAnomaly');
+    expect(props).toMatchObject({
+      ComparisonOperator: 'LessThanLowerThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(band(props)?.Expression).toBe('ANOMALY_DETECTION_BAND(m0, 3)');
+    expect(props.ThresholdMetricId).toBe((band(props) as { Id: string }).Id);
+    expect(props.Metrics!.find((m) => m.MetricStat)).toMatchObject({
+      MetricStat: { Metric: { MetricName: 'SessionsCreated', Dimensions: [{ Name: 'Appliance', Value: 'adc-1' }] }, Stat: 'Sum', Period: 300 },
+    });
+    expect(props.Threshold).toBeUndefined();
+  });
+
+  it('alarm when fallbacks to plain TCP rise above their band (the band of their sum)', () => {
+    const props = alarm(template, 'adc-2', 'FallbacksAnomaly');
+    expect(props.ComparisonOperator).toBe('GreaterThanUpperThreshold');
+    const selected = new Set(resolveSelection('default').map((m) => m.metricName));
+    const expected = FALLBACK_ALARM_METRICS.filter((n) => selected.has(n));
+    expect(metricNames(props)).toEqual(expected);
+    expect(props.Metrics!.find((m) => m.Expression?.startsWith('SUM'))?.Expression).toBe(`SUM([${expected.map((_, i) => `f${i}`).join(',')}])`);
+    expect(descriptionText(props)).toContain('two weeks of history');
+  });
+
+  it('take band width, period, evaluation periods and enabled from the config; a band width of 0 is refused', () => {
+    const configured = synthConfig(
+      configWith({
+        alarms: {
+          sessionsCreatedAnomaly: { bandWidth: 2.5, periodMinutes: 15, evaluationPeriods: 4, datapointsToAlarm: 3 },
+          fallbacksAnomaly: { enabled: false },
+        },
+      }),
+    ).template;
+    const props = alarm(configured, 'adc-1', 'SessionsCreatedAnomaly');
+    expect(band(props)?.Expression).toBe('ANOMALY_DETECTION_BAND(m0, 2.5)');
+    expect(props).toMatchObject({ EvaluationPeriods: 4, DatapointsToAlarm: 3 });
+    expect(props.Metrics!.find((m) => m.MetricStat)!.MetricStat!.Period).toBe(900);
+    expect(Object.keys(alarmsOf(configured)).some((id) => id.includes('FallbacksAnomaly'))).toBe(false);
+    expect(() => synthConfig(configWith({ alarms: { fallbacksAnomaly: { bandWidth: 0 } } }))).toThrow(
+      /alarms\.fallbacksAnomaly\.bandWidth must be a band width in standard deviations/,
+    );
+  });
+});
+
+describe('one page per incident (notify "per-appliance", the default)', () => {
+  const { template } = synthConfig(configWith());
+  const topic = { Ref: onlyResource(template, 'AWS::SNS::Topic').id };
+  const composites = Object.fromEntries(
+    Object.values(resourcesOf(template, 'AWS::CloudWatch::CompositeAlarm')).map((r) => [r.Properties!.AlarmName as string, r.Properties!]),
+  );
+  const ids = Object.fromEntries(Object.entries(alarmsOf(template)).map(([id, props]) => [props.AlarmName as string, id]));
+  const ruleIds = (rule: unknown) => [...JSON.stringify(rule).matchAll(/"Fn::GetAtt":\["([A-Za-z0-9]+)","Arn"\]/g)].map((m) => m[1]);
+
+  it('gives each appliance one composite of all its alarms that notifies, while its members do not', () => {
+    expect(Object.keys(composites).sort()).toEqual(['Test-CollectorFailing', 'Test-adc-1-Incident', 'Test-adc-2-Incident']);
+    const page = composites['Test-adc-1-Incident']!;
+    const members = Object.keys(ids).filter((name) => name.startsWith('Test-adc-1-'));
+    expect(members).toHaveLength(8);
+    expect(ruleIds(page.AlarmRule).sort()).toEqual(members.map((name) => ids[name]).sort());
+    expect(JSON.stringify(page.AlarmRule)).toMatch(/^\{"Fn::Join":\["",\["\(ALARM\(\\"",.*\\"\) OR ALARM\(\\"/);
+    expect(page).toMatchObject({ AlarmActions: [topic], OKActions: [topic] });
+    for (const props of Object.values(alarmsOf(template))) {
+      expect(props.AlarmActions).toBeUndefined();
+      expect(props.OKActions).toBeUndefined();
+    }
+  });
+
+  it('says in the notification which member alarms it stands for and how to see the ones in ALARM', () => {
+    const text = descriptionText(composites['Test-adc-1-Incident']! as AlarmProps);
+    expect(text).toMatch(/^\[adc-1\] One page for this appliance: in ALARM while any of its 8 alarms is: CollectionFailing \(no successful collection\); /);
+    expect(text).toContain('SessionsCreatedAnomaly (MPTCP sessions created far below their usual pattern)');
+    expect(text).toContain('--children-of-alarm-name "Test-adc-1-Incident"');
+    expect(text).toContain('Silent while Test-CollectorFailing is in ALARM');
+    expect(text).toMatch(/Runbook: README\.md#incident/);
+    expect(text.length).toBeLessThanOrEqual(1024);
+  });
+
+  it('silences every appliance page while the collector is failing, which pages once', () => {
+    const collectorFailingId = Object.entries(resourcesOf(template, 'AWS::CloudWatch::CompositeAlarm')).find(
+      ([, r]) => r.Properties!.AlarmName === 'Test-CollectorFailing',
+    )![0];
+    for (const name of ['Test-adc-1-Incident', 'Test-adc-2-Incident']) {
+      expect(composites[name]).toMatchObject({
+        ActionsSuppressor: { 'Fn::GetAtt': [collectorFailingId, 'Arn'] },
+        // CollectorDown (2 intervals + 1 min) is in ALARM as soon as CollectionFailing (3 intervals): the minimum wait.
+        ActionsSuppressorWaitPeriod: 60,
+        // CollectionFailing (3 of 3) is OK again after one good interval, plus a minute for the metrics.
+        ActionsSuppressorExtensionPeriod: 120,
+      });
+    }
+    const collector = composites['Test-CollectorFailing']!;
+    expect(collector).toMatchObject({ AlarmActions: [topic], OKActions: [topic] });
+    expect(collector.ActionsSuppressor).toBeUndefined();
+    expect(ruleIds(collector.AlarmRule).sort()).toEqual(
+      ['Test-CollectorDown', 'Test-CollectorErrors', 'Test-CollectorThrottled', 'Test-CollectorNearTimeout'].map((n) => ids[n]).sort(),
+    );
+  });
+
+  it('detects a broken collector within two intervals: errors, throttles or no invocation at all', () => {
+    const down = alarmsOf(template)[ids['Test-CollectorDown']!]!;
+    expect(down).toMatchObject({
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      Threshold: 0,
+      TreatMissingData: 'breaching',
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    expect(down.Metrics![0]!.Expression).toBe('FILL(errors, 0) + FILL(throttles, 0) + IF(FILL(invocations, 0) < 1, 1, 0)');
+    expect(metricNames(down).sort()).toEqual(['Errors', 'Invocations', 'Throttles']);
+    expect(down.Metrics!.filter((m) => m.MetricStat).every((m) => m.MetricStat!.Period === 60)).toBe(true);
+  });
+
+  it('holds an appliance page longer when its CollectionFailing fires sooner than CollectorDown', () => {
+    const quick = synthConfig(configWith({ alarms: { collectionFailing: { evaluationPeriods: 3, datapointsToAlarm: 1 } } })).template;
+    const page = Object.values(resourcesOf(quick, 'AWS::CloudWatch::CompositeAlarm')).find((r) => r.Properties!.AlarmName === 'Test-adc-1-Incident')!;
+    expect(page.Properties).toMatchObject({ ActionsSuppressorWaitPeriod: 120, ActionsSuppressorExtensionPeriod: 240 });
+  });
+
+  it('refuses an unknown notify mode', () => {
+    expect(() => synthConfig(configWith({ alarms: { notify: 'per-page' } }))).toThrow(/alarms\.notify must be "per-appliance" or "per-alarm"/);
   });
 });

@@ -19,7 +19,9 @@ describe('MptcpMonitoring in a user stack', () => {
     const { monitoring, template } = userStack();
     expect(monitoring.selection.length).toBeGreaterThan(20);
     expect(monitoring.schedules).toHaveLength(1);
-    expect(monitoring.alarms).toHaveLength(3 + 2 * 6);
+    // 3 collector alarms and CollectorDown, 8 per appliance; pages: CollectorFailing and one per appliance.
+    expect(monitoring.alarms).toHaveLength(4 + 2 * 8);
+    expect(monitoring.pages).toHaveLength(1 + 2);
     expect(monitoring.timeout.toSeconds()).toBe(50);
     expect(monitoring.dashboard).toBeDefined();
     template.resourceCountIs('AWS::SNS::Subscription', 0);
@@ -35,7 +37,7 @@ describe('MptcpMonitoring in a user stack', () => {
       timeout: Duration.seconds(90),
       logRetention: logs.RetentionDays.ONE_WEEK,
       logGroupRemovalPolicy: RemovalPolicy.DESTROY,
-      alarms: { topic, settings: { fallbacks: { threshold: 3 } } },
+      alarms: { topic, settings: { fallbacks: { threshold: 3 } }, notify: 'per-alarm' },
       dashboard: false,
     });
     const template = Template.fromStack(stack);

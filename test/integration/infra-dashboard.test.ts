@@ -69,13 +69,23 @@ describe('the dashboard', () => {
   it('shows every alarm of the deployment by state', () => {
     const statusWidgets = body.widgets.filter((w) => w.type === 'alarm');
     const shown = statusWidgets.flatMap((w) => w.properties.alarms ?? []);
-    const alarmIds = Object.keys(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
+    const alarmIds = [
+      ...Object.keys(resourcesOf(template, 'AWS::CloudWatch::Alarm')),
+      ...Object.keys(resourcesOf(template, 'AWS::CloudWatch::CompositeAlarm')),
+    ];
     expect(shown.sort()).toEqual(alarmIds.map((id) => `<${id}>`).sort());
+    // The pages first: the composites, then their silent members.
+    expect(statusWidgets[0]!.properties.alarms!.sort()).toEqual(
+      Object.keys(resourcesOf(template, 'AWS::CloudWatch::CompositeAlarm'))
+        .map((id) => `<${id}>`)
+        .sort(),
+    );
   });
 
   it('has the fleet, handshake, data, fallback, error, exhaustion, health and function sections', () => {
     expect(titles).toEqual([
-      'Alarms',
+      'Pages (these notify: one per appliance, and CollectorFailing)',
+      'Alarms (members of the pages above: they do not notify themselves)',
       'Fleet: collection success (1 ok, 0 failed)',
       'Fleet: collection duration (ms)',
       'Fleet: CurrentSessions',
@@ -143,9 +153,32 @@ describe('the dashboard follows the selection', () => {
   });
 
   it('splits the alarm list into widgets of at most 100 alarms', () => {
-    const body = dashboardBody(synthConfig({ appliances: manyAppliances(20) }).template);
+    const body = dashboardBody(synthConfig({ appliances: manyAppliances(20), alarms: { notify: 'per-alarm' } }).template);
     const status = body.widgets.filter((w) => w.type === 'alarm');
-    expect(status.map((w) => w.properties.alarms!.length)).toEqual([100, 23]);
-    expect(status.map((w) => w.properties.title)).toEqual(['Alarms 1-100', 'Alarms 101-123']);
+    expect(status.map((w) => w.properties.alarms!.length)).toEqual([100, 63]);
+    expect(status.map((w) => w.properties.title)).toEqual(['Alarms 1-100', 'Alarms 101-163']);
+    const paged = dashboardBody(synthConfig({ appliances: manyAppliances(20) }).template).widgets.filter((w) => w.type === 'alarm');
+    expect(paged.map((w) => w.properties.alarms!.length)).toEqual([21, 100, 64]);
+  });
+});
+
+describe('the dashboard with listed virtual servers', () => {
+  const appliances = [{ ...manyAppliances(1)[0]!, virtualServers: ['lb/vs_web', 'cs/front end'] }, ...manyAppliances(3).slice(1)];
+  const body = dashboardBody(synthConfig({ appliances }).template);
+
+  it('graphs each appliance that lists servers: sessions left, subflows and servers not read right, by SEARCH on that appliance', () => {
+    const graphs = body.widgets.filter((w) => w.properties.title?.includes('virtual server'));
+    expect(graphs.map((w) => w.properties.title)).toEqual(['adc-001: 2 virtual server(s)']);
+    const expressions = (graphs[0]!.properties.metrics ?? []).map((row) => JSON.stringify(row));
+    expect(expressions[0]).toContain('MetricName=\\"VirtualServerMptcpSessions\\" Appliance=\\"adc-001\\"');
+    expect(expressions[0]).toContain('{\\"NetScaler/MPTCP\\",Appliance,VirtualServer}');
+    expect(expressions[1]).toContain('VirtualServerMptcpSubflows');
+    expect(expressions[2]).toContain('VirtualServerErrors');
+    expect(expressions.slice(1).every((e) => e.includes('"yAxis":"right"'))).toBe(true);
+  });
+
+  it('has no virtual server section when no appliance lists one', () => {
+    const plain = dashboardBody(synthConfig(configWith()).template);
+    expect(plain.widgets.some((w) => w.properties.markdown?.includes('Virtual servers'))).toBe(false);
   });
 });

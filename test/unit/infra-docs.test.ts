@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configFileSpec } from '../../infra/config/file-schema.js';
 import { ALARM_DEFAULTS, type AlarmKind } from '../../infra/model/alarm-plan.js';
-import { ALARM_SUFFIX, runbookLink } from '../../infra/model/alarm-text.js';
+import { ALARM_SUFFIX, COLLECTOR_FAILING_SUFFIX, INCIDENT_SUFFIX, runbookLink } from '../../infra/model/alarm-text.js';
 import type { Spec } from '../../lambda/config/schema.js';
 
 /** The operator docs live in README.md (Deployment, The dashboard, Alarm runbook, Monthly cost). */
@@ -23,6 +23,8 @@ describe('the operator docs match the code', () => {
       expect(alarms, suffix).toContain(`\n### ${suffix}\n`);
       expect(runbookLink(kind as AlarmKind)).toBe(`Runbook: README.md#${suffix.toLowerCase()}`);
     }
+    // The composites' descriptions link these.
+    for (const heading of [INCIDENT_SUFFIX, COLLECTOR_FAILING_SUFFIX]) expect(alarms, heading).toContain(`\n### ${heading}\n`);
   });
 
   it('the alarm runbook in the README states the default thresholds', () => {

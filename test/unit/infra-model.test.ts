@@ -7,6 +7,7 @@ import {
   protocolErrorMetrics,
   settingsFor,
 } from '../../infra/model/alarm-plan.js';
+import { compositeRuleProblem, suppressorTiming } from '../../infra/model/incident-plan.js';
 import { defaultTimeoutSeconds, maxTimeoutSeconds, shard } from '../../infra/model/sizing.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 
@@ -59,12 +60,48 @@ describe('the per-appliance alarm plan', () => {
       joinsRejected: 'disabled in the configuration',
       sessionsWithoutSubflows: 'CurrentSessionsWithoutSubflows is not in the counter selection',
       fallbacks: expect.stringMatching(/^none of FallbacksOnPlainAck, .* is in the counter selection$/),
+      sessionsCreatedAnomaly: 'SessionsCreated is not in the counter selection',
+      fallbacksAnomaly: expect.stringMatching(/^none of FallbacksOnPlainAck, .* is in the counter selection$/),
     });
+  });
+
+  it('plans anomaly bands below for sessions created and above for fallbacks, the band width as threshold', () => {
+    const plan = planApplianceAlarms(resolveSelection('default'), { intervalMinutes: 2, overrides: { fallbacksAnomaly: { threshold: 2 } } });
+    const byKind = Object.fromEntries(plan.alarms.map((a) => [a.kind, a]));
+    expect(byKind.sessionsCreatedAnomaly).toMatchObject({
+      metricNames: ['SessionsCreated'],
+      statistic: 'Sum',
+      comparison: 'LessThanLowerThreshold',
+      treatMissingData: 'notBreaching',
+      settings: { threshold: 3, periodMinutes: 6, evaluationPeriods: 3, datapointsToAlarm: 3 },
+    });
+    expect(byKind.fallbacksAnomaly).toMatchObject({ comparison: 'GreaterThanUpperThreshold', settings: { threshold: 2 } });
   });
 
   it('fills the protocol-errors alarm by priority, then catalog order, up to 10', () => {
     const chosen = protocolErrorMetrics(resolveSelection('ChecksumErrors,JoinOnAddressIdZeroErrors,SessionsDroppedOnBadMapping'));
     expect(chosen).toEqual(['ChecksumErrors', 'SessionsDroppedOnBadMapping', 'JoinOnAddressIdZeroErrors']);
     expect(protocolErrorMetrics(resolveSelection('all'))).toHaveLength(10);
+  });
+});
+
+describe('the incident plan', () => {
+  it('waits for CollectorDown as long as it trails CollectionFailing, at least a minute, and covers the recovery', () => {
+    const failing = (evaluationPeriods: number, datapointsToAlarm: number) => ({
+      enabled: true,
+      threshold: 1,
+      periodMinutes: 1,
+      evaluationPeriods,
+      datapointsToAlarm,
+    });
+    expect(suppressorTiming(1, failing(3, 3))).toEqual({ waitSeconds: 60, extensionSeconds: 120 });
+    expect(suppressorTiming(1, failing(3, 1))).toEqual({ waitSeconds: 120, extensionSeconds: 240 });
+    expect(suppressorTiming(5, failing(3, 3))).toEqual({ waitSeconds: 60, extensionSeconds: 360 });
+  });
+
+  it('checks composite rules against CloudWatch limits whatever the region', () => {
+    expect(compositeRuleProblem(Array.from({ length: 8 }, () => 'a'.repeat(255)))).toBeUndefined();
+    expect(compositeRuleProblem(Array.from({ length: 101 }, () => 'a'))).toContain('at most 100');
+    expect(compositeRuleProblem(Array.from({ length: 40 }, () => 'a'.repeat(255)))).toMatch(/characters long: .* at most 10240/);
   });
 });
