@@ -23,8 +23,10 @@ describe('the stack for a two-appliance config', () => {
       'AWS::SNS::Topic': 1,
       'AWS::SNS::TopicPolicy': 1,
       'AWS::SNS::Subscription': 1,
-      // 3 on the collector + 6 per appliance
-      'AWS::CloudWatch::Alarm': 3 + 2 * 6,
+      // 3 on the collector and CollectorDown + 8 per appliance (6 on thresholds, 2 on anomaly bands)
+      'AWS::CloudWatch::Alarm': 4 + 2 * 8,
+      // CollectorFailing + one Incident per appliance
+      'AWS::CloudWatch::CompositeAlarm': 1 + 2,
       'AWS::CloudWatch::Dashboard': 1,
     });
   });
@@ -183,7 +185,13 @@ describe('configuration choices', () => {
     template.resourceCountIs('AWS::SNS::Topic', 0);
     template.resourceCountIs('AWS::SNS::Subscription', 0);
     template.resourceCountIs('AWS::SNS::TopicPolicy', 0);
-    const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'));
+    // The pages notify it; their member alarms notify nobody.
+    const pages = Object.values(resourcesOf(template, 'AWS::CloudWatch::CompositeAlarm'));
+    expect(pages).toHaveLength(3);
+    expect(pages.every((a) => JSON.stringify(a.Properties!.AlarmActions) === JSON.stringify([topicArn]))).toBe(true);
+    expect(Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).every((a) => a.Properties!.AlarmActions === undefined)).toBe(true);
+    const perAlarm = synthConfig({ appliances: APPLIANCES, alarms: { topicArn, notify: 'per-alarm' } }).template;
+    const alarms = Object.values(resourcesOf(perAlarm, 'AWS::CloudWatch::Alarm'));
     expect(alarms.every((a) => JSON.stringify(a.Properties!.AlarmActions) === JSON.stringify([topicArn]))).toBe(true);
     expect(template.toJSON().Outputs.TopicArn.Value).toBe(topicArn);
   });
