@@ -1,9 +1,11 @@
 /**
  * `npm start`: the main job end to end on the built-in appliance simulator, with no AWS account. Starts two
- * simulated appliances over HTTPS, collects them twice a few seconds apart with in-memory state, and prints the
- * metrics that would be published. The second collection shows counters as per-interval deltas.
+ * simulated appliances over HTTPS (one on firmware 13.1, one on 14.1 with the MPTCP v1 fields), collects them twice
+ * a few seconds apart with in-memory state, and prints the metrics that would be published. The second collection
+ * shows counters as per-interval deltas.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { FIRMWARE_VERSIONS } from '../lambda/catalog/catalog.js';
 import { resolveSelection } from '../lambda/catalog/selection.js';
 import type { ApplianceConfig } from '../lambda/config/appliance.js';
 import { createJsonLogger, globalRedactor } from '../lambda/logger.js';
@@ -26,7 +28,9 @@ export async function runLocal(options: LocalRunOptions): Promise<{ exitCode: nu
   const intervalMs = options.intervalMs ?? 3_000;
   const simulators: Simulator[] = [];
   try {
-    for (let i = 1; i <= count; i++) simulators.push(await startSimulator({ seed: i, autoAdvance: true }));
+    // Alternating firmware, so that one of each is collected: 13.1 (the reference page's fields) and 14.1 (plus MPTCP v1).
+    const firmware = (i: number) => FIRMWARE_VERSIONS[(i - 1) % FIRMWARE_VERSIONS.length]!;
+    for (let i = 1; i <= count; i++) simulators.push(await startSimulator({ seed: i, autoAdvance: true, firmware: firmware(i) }));
     const appliances: ApplianceConfig[] = simulators.map((sim, i) => ({
       name: `sim-adc-${i + 1}`,
       url: sim.url,
@@ -48,7 +52,9 @@ export async function runLocal(options: LocalRunOptions): Promise<{ exitCode: nu
     const selection = resolveSelection(options.counters ?? 'default');
     const collect = () => runCollection({ appliances, selection, concurrency: 10, remainingMs: 45_000 }, deps);
 
-    options.out(`Started ${count} simulated NetScaler appliances (NITRO over HTTPS, each with its own CA).`);
+    options.out(
+      `Started ${count} simulated NetScaler appliances (NITRO over HTTPS, each with its own CA): ${simulators.map((_, i) => `sim-adc-${i + 1} on firmware ${firmware(i + 1)}`).join(', ')}.`,
+    );
     const first = await collect();
     options.out(`\nCollection 1 (first sample: gauges only, counters need a previous sample)\n${formatOutcomes(first.summary)}`);
     options.out(`\nWaiting ${intervalMs / 1000} s for traffic...`);

@@ -1,9 +1,10 @@
 import { type AwsClients, createAwsClients } from './aws/clients.js';
 import { CloudWatchMetricSink } from './aws/cloudwatch-sink.js';
+import { DynamoDbCredentialRejections } from './aws/credential-rejections.js';
 import { SecretsManagerCredentialSource } from './aws/secrets.js';
 import { DynamoDbSampleStore } from './aws/state-store.js';
 import { resolveRunConfig } from './config/run-config.js';
-import type { CredentialSource, MetricSink, SampleStore } from './core/ports.js';
+import type { CredentialRejectionStore, CredentialSource, MetricSink, SampleStore } from './core/ports.js';
 import { excerpt, MAX_FIELD_CHARS, MAX_RESULT_BYTES, utf8Bytes } from './core/text.js';
 import { toCollectorError } from './errors.js';
 import { createJsonLogger, globalRedactor, type Logger } from './logger.js';
@@ -27,6 +28,7 @@ export interface HandlerDependencies {
   readonly clients: () => AwsClients;
   readonly credentials?: CredentialSource;
   readonly store?: (tableName: string) => SampleStore;
+  readonly rejections?: (tableName: string) => CredentialRejectionStore;
   readonly sink?: (namespace: string, storageResolution: 1 | 60) => MetricSink;
   readonly now?: () => number;
 }
@@ -56,6 +58,8 @@ export function createHandler(overrides: Partial<HandlerDependencies> = {}) {
       const config = resolveRunConfig(event, deps.env);
       credentials ??= new SecretsManagerCredentialSource({ client: deps.clients().secretsManager });
       const store = deps.store?.(config.stateTableName) ?? new DynamoDbSampleStore({ client: deps.clients().dynamoDb, tableName: config.stateTableName });
+      const rejections =
+        deps.rejections?.(config.stateTableName) ?? new DynamoDbCredentialRejections({ client: deps.clients().dynamoDb, tableName: config.stateTableName });
       const sink =
         deps.sink?.(config.namespace, config.storageResolution) ??
         new CloudWatchMetricSink({ client: deps.clients().cloudWatch, namespace: config.namespace, storageResolution: config.storageResolution });
@@ -68,7 +72,7 @@ export function createHandler(overrides: Partial<HandlerDependencies> = {}) {
           // Lambda counts down to its deadline in whole milliseconds; core/budget.ts turns this into integer deadlines.
           remainingMs: context.getRemainingTimeInMillis(),
         },
-        { credentials, store, sink, logger, redactor: globalRedactor, now, maxSampleAgeMs: config.maxSampleAgeMs, missingFieldsReported },
+        { credentials, store, rejections, sink, logger, redactor: globalRedactor, now, maxSampleAgeMs: config.maxSampleAgeMs, missingFieldsReported },
       );
       const failed = summary.appliances.filter((a) => a.outcome === 'failed').length;
       logger.info('run finished', {

@@ -40,6 +40,8 @@ export const PRICES = {
   schedulerInvocation: 1 / 1_000_000,
   /** DynamoDB on demand, per write request unit (USD 0.625 per million). */
   dynamoDbWriteUnit: 0.625 / 1_000_000,
+  /** DynamoDB on demand, per read request unit (USD 0.125 per million). */
+  dynamoDbReadUnit: 0.125 / 1_000_000,
   /** CloudWatch Logs ingestion per GB (storage, USD 0.03 per GB-month compressed, is negligible here). */
   logIngestionGb: 0.5,
   /** Per dashboard-month (beyond the 3 free ones). */
@@ -85,7 +87,8 @@ export interface SelectionEstimate {
   readonly totalUsd: number;
 }
 
-const HEALTH_METRIC_COUNT = Object.keys(HEALTH_METRICS).length;
+/** The health metrics every appliance publishes every run (CredentialsRejected only while credentials are rejected). */
+const HEALTH_METRIC_COUNT = Object.values(HEALTH_METRICS).filter((name) => name !== HEALTH_METRICS.credentialsRejected).length;
 
 /**
  * Size of the state item in bytes while a run holds it (DynamoDB: attribute name + value lengths, ~3 bytes per
@@ -136,6 +139,8 @@ export function estimate(spec: string, appliancesPerInvocation: number = ASSUMPT
   // another counter later has a baseline at once).
   const counters = CATALOG.filter((m) => m.kind === 'counter').map((m) => m.nitroName);
   const writeUnits = Math.ceil(stateItemBytes(counters) / 1024);
+  // A strongly consistent read costs one unit per 4 KB of the whole item (a projection does not make it smaller).
+  const readUnits = Math.ceil(stateItemBytes(counters) / 4096);
   // Two writes per run: the claim (lease) before publishing and the commit after it, each billed on the item.
   const writesPerRun = 2;
   const requestsPerRun = Math.ceil((appliancesPerInvocation * metrics) / 1000) * shardShare;
@@ -183,6 +188,11 @@ export function estimate(spec: string, appliancesPerInvocation: number = ASSUMPT
       item: 'DynamoDB writes',
       detail: `${formatCount(runs * writesPerRun)} UpdateItem (claim and commit) x ${writeUnits} WRU (item ~${Math.round(stateItemBytes(counters) / 100) / 10} KB)`,
       monthlyUsd: runs * writesPerRun * writeUnits * PRICES.dynamoDbWriteUnit,
+    },
+    {
+      item: 'DynamoDB reads',
+      detail: `${formatCount(runs)} GetItem (the credential rejection, strongly consistent) x ${readUnits} RRU (item ~${Math.round(stateItemBytes(counters) / 100) / 10} KB)`,
+      monthlyUsd: runs * readUnits * PRICES.dynamoDbReadUnit,
     },
     { item: 'CloudWatch Logs', detail: `${Math.round(logGb * 1024)} MB ingested`, monthlyUsd: logGb * PRICES.logIngestionGb },
   ];

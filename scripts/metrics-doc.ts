@@ -13,6 +13,11 @@ const HEALTH_ROWS: readonly [string, string, string][] = [
   ],
   [HEALTH_METRICS.fieldErrors, 'Count', 'Fields the appliance sent that were not usable (not a non-negative integer) and were left out.'],
   [HEALTH_METRICS.secondarySkipped, 'None', '1 when the appliance is the secondary of an HA pair and its counters were not published (haMode primary-only).'],
+  [
+    HEALTH_METRICS.credentialsRejected,
+    'None',
+    '1 when the appliance rejected the credentials, and on every run that backs off from the rejected secret version (no login); published only then. See the runbook: CredentialsRejected.',
+  ],
 ];
 
 /** docs/metrics.md, generated from the catalog: `npm run docs:metrics` rewrites it and a test fails when it is stale. */
@@ -30,6 +35,10 @@ export function renderMetricsDoc(): string {
     '  period is the count in that period. Nothing is published for a counter on the first sample, or when it went down.',
     "- **rate**: the appliance's own per-second figure; published only when named explicitly in `COUNTERS` (not by `all`).",
     '',
+    'Fields marked "firmware 14.1 and later" (MPTCP v1) are absent on older firmware: nothing is published for them there',
+    '(the collector logs the missing fields once per container). After an upgrade, their counters start from their first',
+    'sample, like any new counter. The string `_nextgenapiresource` that 14.1 also sends is not a statistic and is ignored.',
+    '',
     '`COUNTERS` (or `counters` in the config file) takes `default`, `all` (every gauge and counter), or a comma-separated',
     'list of metric names or NITRO names, case-insensitive, which can be combined: `default,DssPackets,SessionsCreatedRate`.',
     '',
@@ -37,7 +46,7 @@ export function renderMetricsDoc(): string {
     '',
     '## Collector health',
     '',
-    'Published for every appliance on every run, whatever the selection.',
+    'Published for every appliance on every run, whatever the selection (`CredentialsRejected` only when it is 1).',
     '',
     '| Metric | Unit | Meaning |',
     '| --- | --- | --- |',
@@ -76,6 +85,6 @@ export function renderMetricsDoc(): string {
 function row(metric: MetricDefinition): string {
   const rate = metric.pairedWith ? CATALOG.find((m) => m.nitroName === metric.pairedWith) : undefined;
   const rateCell = rate ? `\`${rate.metricName}\` (\`${rate.nitroName}\`)` : '';
-  const description = metric.description.replace(/\|/g, '\\|');
+  const description = `${metric.since ? `(firmware ${metric.since} and later) ` : ''}${metric.description.replace(/\|/g, '\\|')}`;
   return `| \`${metric.metricName}\` | \`${metric.nitroName}\` | ${metric.kind} | ${metric.unit} | ${metric.defaultSelected ? 'yes' : ''} | ${rateCell} | ${description} |`;
 }

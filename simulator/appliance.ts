@@ -3,10 +3,12 @@
  * only read and call this.
  */
 
+import type { FirmwareVersion } from '../lambda/catalog/catalog.js';
 import type { VirtualServerType } from '../lambda/catalog/virtual-server.js';
 import { CounterStore } from './counter-store.js';
 import { FaultBook } from './faults.js';
 import type { RawJson } from './json-text.js';
+import { LoginPolicy } from './login-policy.js';
 import { RequestLog } from './request-log.js';
 import { SessionStore } from './sessions.js';
 import { StatFormat } from './stat-format.js';
@@ -17,6 +19,7 @@ import type {
   HaState,
   IntegerEncoding,
   JsonValue,
+  LockoutPolicy,
   RequestLogEntry,
   ResponseShape,
   SessionCookieName,
@@ -42,6 +45,7 @@ export class Appliance implements SimulatorControl {
   readonly format: StatFormat;
   readonly cookieName: SessionCookieName;
   readonly clock: () => number;
+  readonly loginPolicy: LoginPolicy;
   private readonly traffic: TrafficModel;
   private credentials: { username: string; password: string };
   private ha: HaState;
@@ -53,7 +57,10 @@ export class Appliance implements SimulatorControl {
     const sessionLimit = options.sessionLimit ?? DEFAULT_SESSION_LIMIT;
     if (!Number.isInteger(sessionLimit) || sessionLimit < 0) throw new RangeError('sessionLimit must be an integer >= 0');
     this.sessions = new SessionStore(sessionLimit, this.clock);
-    this.format = new StatFormat(options.shape ?? 'object', options.integerEncoding ?? 'string');
+    this.format = new StatFormat(options.shape ?? 'object', options.integerEncoding ?? 'string', options.firmware ?? '13.1');
+    this.loginPolicy = new LoginPolicy(this.clock);
+    this.setRestrictedTimeout(options.restrictedTimeout ?? false, options.adminTimeoutSeconds);
+    this.setLockout(options.lockout);
     this.cookieName = options.cookieName ?? 'sessionid';
     this.traffic = new TrafficModel(options.seed ?? DEFAULT_SEED);
     this.credentials = { username: options.username ?? DEFAULT_USERNAME, password: options.password ?? DEFAULT_PASSWORD };
@@ -200,6 +207,39 @@ export class Appliance implements SimulatorControl {
 
   removeVirtualServer(type: VirtualServerType, name: string): void {
     this.virtualServers.remove(type, name);
+  }
+
+  setFirmware(firmware: FirmwareVersion): void {
+    if (firmware !== '13.1' && firmware !== '14.1') throw new TypeError(`unknown firmware ${String(firmware)}`);
+    this.format.firmware = firmware;
+  }
+
+  setRestrictedTimeout(enabled: boolean, adminTimeoutSeconds?: number): void {
+    if (adminTimeoutSeconds !== undefined && (!Number.isSafeInteger(adminTimeoutSeconds) || adminTimeoutSeconds < 1)) {
+      throw new RangeError('adminTimeoutSeconds must be a whole number of seconds >= 1');
+    }
+    this.loginPolicy.restrictedTimeout = enabled;
+    if (adminTimeoutSeconds !== undefined) this.loginPolicy.adminTimeoutSeconds = adminTimeoutSeconds;
+  }
+
+  setLockout(policy: LockoutPolicy | undefined): void {
+    if (policy && (!Number.isSafeInteger(policy.failures) || policy.failures < 1 || !(policy.lockSeconds > 0))) {
+      throw new RangeError('lockout: failures must be a whole number >= 1 and lockSeconds > 0');
+    }
+    this.loginPolicy.lockout = policy;
+    this.loginPolicy.unlockAll();
+  }
+
+  lockedUntil(username: string = this.credentials.username): number | undefined {
+    return this.loginPolicy.lockedUntil(username);
+  }
+
+  passwordTagOf(password: string): string | undefined {
+    return this.loginPolicy.passwordTagOf(password);
+  }
+
+  loginRefusals(): { failedLogins: number; lockedRefusals: number } {
+    return this.loginPolicy.counts();
   }
 
   private readGauges(): Gauges {

@@ -9,7 +9,7 @@ import { DEFAULT_DRIP_BYTES, DEFAULT_DRIP_INTERVAL_MS, dripReply } from './drip.
 import { faultReply, truncatedLength } from './fault-replies.js';
 import type { CallKind, FaultDecision } from './faults.js';
 import { readBody, sendReply } from './https-server.js';
-import { type AnswerObserver, answerNitro, callKindOf, type NitroRequest, successWithoutResource } from './nitro-routes.js';
+import { type AnswerObserver, answerNitro, callKindOf, type NitroRequest, successWithoutResource, tagLoginPassword } from './nitro-routes.js';
 import { readPresentedAuth, sessionAuthOf } from './presented-auth.js';
 import { type HttpReply, NitroCode, NitroMessage, nitroError } from './replies.js';
 
@@ -53,6 +53,8 @@ export async function handleNitroRequest(
   }
 
   const call = callKindOf(method, url.pathname);
+  // Which password a login presented is recorded whatever answers it (a fault included), never the password.
+  if (call === 'login') tagLoginPassword(appliance, body, entry);
   const decision = appliance.faults.take(call);
   if (decision.delayMs > 0) {
     entry.setFault('latency');

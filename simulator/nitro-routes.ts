@@ -9,8 +9,6 @@ import type { CallKind } from './faults.js';
 import type { PresentedAuth } from './presented-auth.js';
 import { type HttpReply, NitroCode, NitroMessage, nitroError, nitroSuccess } from './replies.js';
 
-const DEFAULT_SESSION_TIMEOUT_SECONDS = 1800;
-
 export interface NitroRequest {
   readonly method: string;
   readonly path: string;
@@ -25,6 +23,10 @@ export interface AnswerObserver {
   setUsername(username: string): void;
   /** The tag of the session a login created. */
   setSessionTag(tag: string): void;
+  /** The opaque tag of the password a login presented. */
+  setPasswordTag(tag: string): void;
+  /** The timeout a login asked for. */
+  setLoginTimeout(seconds: number): void;
 }
 
 export function callKindOf(method: string, path: string): CallKind {
@@ -68,24 +70,39 @@ function login(appliance: Appliance, body: string, observer: AnswerObserver): Ht
 
 export type LoginOutcome = { readonly ok: true; readonly sessionId: string } | { readonly ok: false; readonly reply: HttpReply };
 
-/** A login's work without its success answer: checks the body and credentials, creates the session. */
+/** A login's work without its success answer: checks the body, lock, credentials and timeout, creates the session. */
 export function logIn(appliance: Appliance, body: string, observer: AnswerObserver): LoginOutcome {
   const request = parseLoginBody(body);
   if (!request) return { ok: false, reply: nitroError(400, NitroCode.invalidArgument, `${NitroMessage.invalidArgument} [login]`) };
   observer.setUsername(request.username);
+  observer.setPasswordTag(appliance.loginPolicy.tagPassword(request.password));
+  if (request.timeoutSeconds !== undefined) observer.setLoginTimeout(request.timeoutSeconds);
+  const locked = appliance.loginPolicy.refuseIfLocked(request.username);
+  if (locked) return { ok: false, reply: locked };
   if (!appliance.credentialsMatch(request.username, request.password)) {
+    appliance.loginPolicy.recordFailure(request.username);
     return { ok: false, reply: nitroError(401, NitroCode.invalidCredentials, NitroMessage.invalidCredentials) };
   }
-  const created = appliance.sessions.create(request.username, request.timeoutSeconds);
+  appliance.loginPolicy.recordSuccess(request.username);
+  const timeout = appliance.loginPolicy.sessionTimeout(request.timeoutSeconds);
+  if (!timeout.ok) return { ok: false, reply: timeout.reply };
+  const created = appliance.sessions.create(request.username, timeout.seconds);
   if (!created.ok) return { ok: false, reply: nitroError(409, NitroCode.sessionLimit, NitroMessage.sessionLimit) };
   observer.setSessionTag(created.tag);
   return { ok: true, sessionId: created.sessionId };
 }
 
+/** Records the tag of the password a login body presents (nothing when the body is no login). */
+export function tagLoginPassword(appliance: Appliance, body: string, observer: Pick<AnswerObserver, 'setPasswordTag'>): void {
+  const request = parseLoginBody(body);
+  if (request) observer.setPasswordTag(appliance.loginPolicy.tagPassword(request.password));
+}
+
 interface LoginRequest {
   readonly username: string;
   readonly password: string;
-  readonly timeoutSeconds: number;
+  /** Undefined when the login sent none (or one that is no whole number of seconds). */
+  readonly timeoutSeconds?: number;
 }
 
 function parseLoginBody(body: string): LoginRequest | undefined {
@@ -99,12 +116,13 @@ function parseLoginBody(body: string): LoginRequest | undefined {
   if (!isRecord(login)) return undefined;
   const { username, password, timeout } = login;
   if (typeof username !== 'string' || typeof password !== 'string') return undefined;
-  return { username, password, timeoutSeconds: sessionTimeoutSeconds(timeout) };
+  const timeoutSeconds = sessionTimeoutSeconds(timeout);
+  return { username, password, ...(timeoutSeconds !== undefined && { timeoutSeconds }) };
 }
 
-function sessionTimeoutSeconds(timeout: unknown): number {
+function sessionTimeoutSeconds(timeout: unknown): number | undefined {
   const seconds = typeof timeout === 'string' && /^\d+$/.test(timeout) ? Number(timeout) : timeout;
-  return typeof seconds === 'number' && Number.isSafeInteger(seconds) && seconds > 0 ? seconds : DEFAULT_SESSION_TIMEOUT_SECONDS;
+  return typeof seconds === 'number' && Number.isSafeInteger(seconds) && seconds > 0 ? seconds : undefined;
 }
 
 type Authentication = { readonly ok: true; readonly sessionId?: string } | { readonly ok: false; readonly reply: HttpReply };

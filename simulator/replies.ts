@@ -47,6 +47,7 @@ export const NitroMessage = {
   noSuchResource: 'No such resource',
   invalidArgument: 'Invalid argument',
   invalidCredentials: 'Invalid username or password',
+  userLocked: 'User is locked. Too many failed login attempts: try again later',
   sessionExpired: 'Session expired or killed. Please login again',
   sessionLimit: 'Session limit exceeded',
   notAuthorized: 'Not authorized to execute this command',

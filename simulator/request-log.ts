@@ -19,6 +19,8 @@ export interface PendingEntry {
   setFault(fault: FaultKind): void;
   setUsername(username: string): void;
   setSessionTag(tag: string): void;
+  setPasswordTag(tag: string): void;
+  setLoginTimeout(seconds: number): void;
 }
 
 export class RequestLog {
@@ -44,6 +46,12 @@ export class RequestLog {
       },
       setSessionTag: (tag) => {
         recorded.sessionTag = tag;
+      },
+      setPasswordTag: (tag) => {
+        recorded.passwordTag = tag;
+      },
+      setLoginTimeout: (seconds) => {
+        recorded.loginTimeout = seconds;
       },
     };
   }

@@ -49,5 +49,11 @@ export function simulatorHandle(appliance: Appliance, endpoint: Endpoint): Simul
     killSessions: () => appliance.killSessions(),
     setVirtualServer: (type, name, values) => appliance.setVirtualServer(type, name, values),
     removeVirtualServer: (type, name) => appliance.removeVirtualServer(type, name),
+    setFirmware: (firmware) => appliance.setFirmware(firmware),
+    setRestrictedTimeout: (enabled, adminTimeoutSeconds) => appliance.setRestrictedTimeout(enabled, adminTimeoutSeconds),
+    setLockout: (policy) => appliance.setLockout(policy),
+    lockedUntil: (username) => appliance.lockedUntil(username),
+    passwordTagOf: (password) => appliance.passwordTagOf(password),
+    loginRefusals: () => appliance.loginRefusals(),
   };
 }

@@ -2,21 +2,38 @@
  * How the stat resources are written on the wire: object or one-element array, integers as strings or bare
  * numbers, and per-field overrides (removed, added, odd raw values) to imitate other firmware.
  */
-import { BY_NITRO_NAME, CATALOG } from '../lambda/catalog/catalog.js';
+import { BY_NITRO_NAME, CATALOG, type FirmwareVersion, fieldsOfFirmware } from '../lambda/catalog/catalog.js';
 import type { CounterStore } from './counter-store.js';
 import { objectText, type RawJson, toJsonText } from './json-text.js';
 import type { HaState, IntegerEncoding, JsonValue, ResponseShape } from './types.js';
 
+/** What 14.1 sends under `_nextgenapiresource` (a string naming the resource, not a statistic). */
+export const NEXTGEN_API_RESOURCE_VALUE = 'protocolmptcp';
+
 export class StatFormat {
   shape: ResponseShape;
   integerEncoding: IntegerEncoding;
+  private fields: ReadonlySet<string>;
+  private firmwareVersion: FirmwareVersion = '13.1';
   private readonly removed = new Set<string>();
   /** Field -> JSON text that replaces the real value (catalog fields) or is appended (any other name). */
   private readonly overrides = new Map<string, string>();
 
-  constructor(shape: ResponseShape, integerEncoding: IntegerEncoding) {
+  constructor(shape: ResponseShape, integerEncoding: IntegerEncoding, firmware: FirmwareVersion) {
     this.shape = shape;
     this.integerEncoding = integerEncoding;
+    this.fields = new Set();
+    this.firmware = firmware;
+  }
+
+  get firmware(): FirmwareVersion {
+    return this.firmwareVersion;
+  }
+
+  /** The firmware whose field set is served (catalog fields it lacks are left out unless set by setField). */
+  set firmware(firmware: FirmwareVersion) {
+    this.firmwareVersion = firmware;
+    this.fields = new Set(fieldsOfFirmware(firmware).map((m) => m.nitroName));
   }
 
   removeFields(names: readonly string[]): void {
@@ -42,6 +59,7 @@ export class StatFormat {
     for (const metric of CATALOG) {
       if (this.removed.has(metric.nitroName)) continue;
       const override = this.overrides.get(metric.nitroName);
+      if (override === undefined && !this.fields.has(metric.nitroName)) continue;
       if (override !== undefined) {
         members.push([metric.nitroName, override]);
       } else if (metric.kind === 'rate') {
@@ -49,6 +67,9 @@ export class StatFormat {
       } else {
         members.push([metric.nitroName, this.integerText(store.integer(metric.nitroName))]);
       }
+    }
+    if (this.firmwareVersion === '14.1' && !this.overrides.has('_nextgenapiresource') && !this.removed.has('_nextgenapiresource')) {
+      members.push(['_nextgenapiresource', JSON.stringify(NEXTGEN_API_RESOURCE_VALUE)]);
     }
     for (const [name, text] of this.overrides) {
       if (!BY_NITRO_NAME.has(name)) members.push([name, text]);

@@ -14,6 +14,9 @@ const SESSION_LIFETIME_SECONDS = 65;
 /** How fast gauges return to their mean, seconds. */
 const GAUGE_RELAXATION_SECONDS = 120;
 const DSS_RECEIVED_PER_SESSION_SECOND = 0.8;
+/** The share of MP_CAPABLE handshakes and sessions that are MPTCP v1 (RFC 8684): firmware 14.1 counts them apart. */
+const V1_SHARE = 0.35;
+const V1_DATA_BEFORE_KEY_PER_SECOND = 0.002;
 const DSS_SENT_PER_SESSION_SECOND = 0.75;
 
 /** Mean occurrences per second of the events that do not follow from other traffic. */
@@ -57,6 +60,8 @@ export interface Gauges {
   readonly mptcpcursesswithoutsfs: number;
   readonly mptcpcursfconnections: number;
   readonly mptcpcurpendingjoin: number;
+  /** Current MPTCP v1 sessions (part of mptcpcurmpcapablesessions); computed from it, never read back. */
+  readonly mptcpcurv1mpcapablesessions?: number;
 }
 
 export interface TrafficStep {
@@ -67,9 +72,12 @@ export interface TrafficStep {
 
 export class TrafficModel {
   private readonly prng: Prng;
+  /** The v1 figures draw from their own stream, so the other counters are what they were before v1 existed. */
+  private readonly v1Prng: Prng;
 
   constructor(seed: number) {
     this.prng = new Prng(seed);
+    this.v1Prng = new Prng(seed * 7919 + 14);
   }
 
   /** The gauges' long-run means: what a freshly started appliance with steady traffic settles at. */
@@ -80,6 +88,7 @@ export class TrafficModel {
       mptcpcursesswithoutsfs: Math.round(sessions * 0.01),
       mptcpcursfconnections: Math.round(sessions * 1.7),
       mptcpcurpendingjoin: 5,
+      mptcpcurv1mpcapablesessions: Math.round(sessions * V1_SHARE),
     };
   }
 
@@ -164,7 +173,14 @@ export class TrafficModel {
       if (!deltas.has(name)) rare(name);
     }
 
-    return { counterDeltas: deltas, gauges };
+    // MPTCP v1: a share of the MP_CAPABLE SYNs and of the sessions established from them.
+    const v1 = this.v1Prng;
+    const v1Syn = add('mptcptotv1mpcapsyn', v1.thin(syn, V1_SHARE));
+    add('mptcptotv1mpcapsession', Math.min(v1Syn, v1.thin(established, V1_SHARE)));
+    add('mptcperrv1datarecvdpriortokey', v1.poisson(V1_DATA_BEFORE_KEY_PER_SECOND * seconds));
+    const v1Gauge = Math.min(gauges.mptcpcurmpcapablesessions, v1.thin(gauges.mptcpcurmpcapablesessions, V1_SHARE));
+
+    return { counterDeltas: deltas, gauges: { ...gauges, mptcpcurv1mpcapablesessions: v1Gauge } };
   }
 
   private moveGauges(seconds: number, current: Gauges, joinsPerSecond: number): Gauges {

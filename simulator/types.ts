@@ -2,9 +2,12 @@
  * The public types of the NITRO appliance simulator. See simulator/README.md for what each option and control does.
  */
 
+import type { FirmwareVersion } from '../lambda/catalog/catalog.js';
 import type { VirtualServerType } from '../lambda/catalog/virtual-server.js';
 import type { RawJson } from './json-text.js';
 import type { VirtualServerValues } from './virtual-servers.js';
+
+export type { FirmwareVersion };
 
 export type ResponseShape = 'object' | 'array';
 /** How gauges and counters are written: JSON strings (what appliances send) or bare JSON numbers (some firmware). */
@@ -100,8 +103,21 @@ export interface RequestLogEntry {
    * request, the session of the cookie it presented, if the simulator ever issued that id (alive or not).
    */
   readonly sessionTag?: string;
+  /**
+   * For a login: the opaque tag (`p1`, `p2`, ... in order of first use; nothing of the password) of the password it
+   * presented. `passwordTagOf(password)` gives a known password's tag.
+   */
+  readonly passwordTag?: string;
+  /** For a login: the `timeout` it asked for, seconds (absent when it sent none). */
+  readonly loginTimeout?: number;
   /** Arrival time, epoch milliseconds (from the simulator's clock). */
   readonly at: number;
+}
+
+/** N failed logins in a row lock the user for T; any login while locked is refused and restarts the lock. */
+export interface LockoutPolicy {
+  readonly failures: number;
+  readonly lockSeconds: number;
 }
 
 export interface SimulatorOptions {
@@ -133,6 +149,17 @@ export interface SimulatorOptions {
   readonly clock?: () => number;
   /** How long an idle keep-alive connection stays open, in ms. Default 5000 (Node's default). */
   readonly keepAliveTimeoutMs?: number;
+  /** The field set of stat/protocolmptcp: '13.1' (the reference page's 150, default) or '14.1' (plus MPTCP v1). */
+  readonly firmware?: FirmwareVersion;
+  /**
+   * `set system parameter -restrictedTimeout ENABLED`: a login `timeout` outside [300, min(86400, admin timeout)] is
+   * refused (400 + 278 naming the timeout); a login without one gets the admin timeout. Default false.
+   */
+  readonly restrictedTimeout?: boolean;
+  /** The admin-configured session timeout (`set system parameter -timeout`), seconds. Default 900. */
+  readonly adminTimeoutSeconds?: number;
+  /** An account lockout policy. Default none (failed logins never lock). */
+  readonly lockout?: LockoutPolicy;
 }
 
 /** The operations a test (or the /_control HTTP API) uses to steer the simulated appliance. */
@@ -177,6 +204,18 @@ export interface SimulatorControl {
   setVirtualServer(type: VirtualServerType, name: string, values?: VirtualServerValues): void;
   /** Removes a virtual server: its stat GET then answers 258 (no such resource). */
   removeVirtualServer(type: VirtualServerType, name: string): void;
+  /** Serves the field set of `firmware` from now on (an upgrade; reboot() as well for a real one). */
+  setFirmware(firmware: FirmwareVersion): void;
+  /** Turns restrictedTimeout on or off, optionally with a new admin timeout (seconds). */
+  setRestrictedTimeout(enabled: boolean, adminTimeoutSeconds?: number): void;
+  /** Sets (or, with undefined, removes) the lockout policy; existing locks are lifted. */
+  setLockout(policy: LockoutPolicy | undefined): void;
+  /** When `username`'s lock ends (epoch ms on the simulator's clock), if it is locked now. */
+  lockedUntil(username?: string): number | undefined;
+  /** The tag logins recorded for `password` (see RequestLogEntry.passwordTag), if one presented it. */
+  passwordTagOf(password: string): string | undefined;
+  /** Logins refused for a wrong password, and logins refused because the user was locked, since start. */
+  loginRefusals(): { readonly failedLogins: number; readonly lockedRefusals: number };
 }
 
 export interface Simulator extends SimulatorControl {

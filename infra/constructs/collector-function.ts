@@ -67,7 +67,7 @@ export const COLLECTOR_NODE_OPTIONS = '--enable-source-maps';
 /**
  * The collector Lambda: bundled locally with esbuild from lambda/handler.ts, nodejs24.x on ARM64, with its own
  * role that can do exactly what the handler does and nothing else:
- * write its own log group, GetSecretValue on the configured secrets, UpdateItem on the state table, and
+ * write its own log group, GetSecretValue on the configured secrets, UpdateItem and GetItem on the state table, and
  * PutMetricData in its namespace.
  */
 export class CollectorFunction extends Construct {
@@ -123,7 +123,8 @@ export class CollectorFunction extends Construct {
     this.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.seconds(MAX_EVENT_AGE_SECONDS) });
 
     this.logGroup.grantWrite(this.role);
-    props.stateTable.grant(this.role, 'dynamodb:UpdateItem');
+    // UpdateItem: the sample state's claim and commit, and the credential rejection; GetItem: reading that rejection.
+    props.stateTable.grant(this.role, 'dynamodb:UpdateItem', 'dynamodb:GetItem');
     new SecretAccess(this, 'Secrets', { secretIds: props.secretIds, encryptionKeyArns: props.secretsEncryptionKeyArns ?? [] }).grantRead(this.role);
     this.role.addToPolicy(
       new iam.PolicyStatement({

@@ -118,6 +118,7 @@ export class MonitoringDashboard extends Construct {
           m.metric(HEALTH_METRICS.counterResets, first, 'Sum', period, HEALTH_METRICS.counterResets),
           m.metric(HEALTH_METRICS.fieldErrors, first, 'Sum', period, HEALTH_METRICS.fieldErrors),
           m.metric(HEALTH_METRICS.secondarySkipped, first, 'Maximum', period, HEALTH_METRICS.secondarySkipped),
+          m.metric(HEALTH_METRICS.credentialsRejected, first, 'Maximum', period, HEALTH_METRICS.credentialsRejected),
         ],
         { right: [m.metric(HEALTH_METRICS.duration, first, 'Maximum', period, `${HEALTH_METRICS.duration} (ms)`)] },
       ),

@@ -18,6 +18,8 @@ const MP_CAPABLE_HANDSHAKE = [
   'MpCapableFinalAckReceived',
   'MpCapableSessionsEstablished',
   'MpCapableSessionsSteered',
+  // Firmware 14.1: the MPTCP v1 share of the SYNs above.
+  'V1MpCapableSynReceived',
 ];
 
 const MP_JOIN_HANDSHAKE = ['MpJoinSynReceived', 'MpJoinSynAckSent', 'MpJoinFinalAckReceived', 'MpJoinFourthAckSent', 'MpJoinSubflowsSteered'];
@@ -31,9 +33,29 @@ interface GraphRule {
   readonly matches: (metric: MetricDefinition) => boolean;
   /** Fixed order (e.g. a handshake in protocol order); otherwise catalog order. */
   readonly order?: readonly string[];
+  /** The graph is drawn only when this metric is selected (a comparison means nothing without it). */
+  readonly requires?: string;
 }
 
+const V1_SPLIT_CURRENT = ['CurrentSessions', 'CurrentV1Sessions'];
+const V1_SPLIT_CREATED = ['SessionsCreated', 'V1SessionsCreated'];
+
 const RULES: readonly GraphRule[] = [
+  // The v0/v1 split (firmware 14.1): all MPTCP sessions against the v1 ones; v0 is the gap between the lines.
+  {
+    title: 'MPTCP v0/v1 split: current sessions, all and v1 (v0 = the difference)',
+    statistic: 'Average',
+    matches: (m) => V1_SPLIT_CURRENT.includes(m.metricName),
+    order: V1_SPLIT_CURRENT,
+    requires: 'CurrentV1Sessions',
+  },
+  {
+    title: 'MPTCP v0/v1 split: sessions created, all and v1 (v0 = the difference)',
+    statistic: 'Sum',
+    matches: (m) => V1_SPLIT_CREATED.includes(m.metricName),
+    order: V1_SPLIT_CREATED,
+    requires: 'V1SessionsCreated',
+  },
   { title: 'Current sessions and subflows', statistic: 'Average', matches: (m) => m.kind === 'gauge' },
   {
     title: 'MP_CAPABLE handshake: SYN -> SYN/ACK -> final ACK',
@@ -71,6 +93,7 @@ export function planApplianceGraphs(selection: readonly MetricDefinition[]): Gra
   const placed = new Set<string>();
   const graphs: GraphPlan[] = [];
   for (const rule of RULES) {
+    if (rule.requires !== undefined && !selection.some((m) => m.metricName === rule.requires)) continue;
     const matching = selection.filter((m) => !placed.has(m.metricName) && rule.matches(m)).map((m) => m.metricName);
     if (matching.length === 0) continue;
     const ordered = rule.order ? [...rule.order.filter((name) => matching.includes(name)), ...matching.filter((n) => !rule.order!.includes(n))] : matching;

@@ -77,6 +77,7 @@ export class SecretsManagerCredentialSource implements CredentialSource {
 
   private async read(secretId: string, signal: AbortSignal | undefined): Promise<ApplianceCredentials> {
     let secretString: string | undefined;
+    let versionId: string | undefined;
     try {
       const response = await this.client.send(new GetSecretValueCommand({ SecretId: secretId }), { abortSignal: signal });
       if (response.SecretString === undefined) {
@@ -88,11 +89,14 @@ export class SecretsManagerCredentialSource implements CredentialSource {
         );
       }
       secretString = response.SecretString;
+      versionId = response.VersionId;
     } catch (error) {
       if (error instanceof CollectorError) throw error;
       throw isDeadlineAbort(error, signal) ? timedOut(secretId, error) : readFailure(secretId, error);
     }
-    return parseCredentials(secretId, secretString);
+    const credentials = parseCredentials(secretId, secretString);
+    // The version keys the rejected-credentials backoff: a new version (the secret was updated) is tried at once.
+    return versionId === undefined ? credentials : { ...credentials, versionId };
   }
 }
 

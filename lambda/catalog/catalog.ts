@@ -1,9 +1,10 @@
 /**
  * The single source of truth for every field of NITRO `stat/protocolmptcp`.
  *
- * The resource has 150 fields: 4 current-count gauges, 73 cumulative counters and, for each counter,
- * an appliance-computed rate. Each row below is one gauge or one counter; a counter row names its rate
- * field explicitly, because 30 of the 73 rate fields are not spelled `<counter>rate`
+ * The vendor's reference page lists 150 fields (13.1 firmware): 4 current-count gauges, 73 cumulative counters and,
+ * for each counter, an appliance-computed rate. Firmware 14.1 adds 7 MPTCP v1 fields (1 gauge, 3 counters, 3
+ * rates), marked `since: '14.1'`: 157 in all. Each row below is one gauge or one counter; a counter row names its
+ * rate field explicitly, because 32 of the 76 rate fields are not spelled `<counter>rate`
  * (e.g. `mptcptotmpcapsession` pairs with `mptcpmpcapsessionrate`). The pairing was taken from the
  * vendor's description of each rate field ("Rate (/s) counter for <counter>"), and a test holds it
  * against that description.
@@ -33,7 +34,19 @@ export interface MetricDefinition {
   readonly defaultSelected: boolean;
   /** For a counter: its rate field's NITRO name. For a rate: its counter's NITRO name. */
   readonly pairedWith?: string;
+  /** The firmware that added the field, when it is newer than the reference page's (older firmware lacks it). */
+  readonly since?: FirmwareVersion;
 }
+
+/** Firmware releases whose `stat/protocolmptcp` field sets differ: 13.1 is the reference page's, 14.1 adds MPTCP v1. */
+export type FirmwareVersion = '13.1' | '14.1';
+export const FIRMWARE_VERSIONS: readonly FirmwareVersion[] = ['13.1', '14.1'];
+
+/**
+ * Fields that are not statistics and are ignored without a word (no FieldError, not "unknown"): 14.1 sends
+ * `_nextgenapiresource`, a string naming the API resource.
+ */
+export const NON_STATISTIC_FIELDS: ReadonlySet<string> = new Set(['_nextgenapiresource']);
 
 type Row = readonly [nitroName: string, metricName: string, group: MetricGroup, defaultSelected: boolean, description: string, rateField?: string];
 
@@ -346,6 +359,25 @@ const COUNTERS: readonly Row[] = [
   ],
 ];
 
+// MPTCP v1 (RFC 8684), from firmware 14.1. Descriptions follow the vendor's 14.1 NITRO reference; note the
+// irregular rate names of the first two counters.
+// prettier-ignore
+const V1_GAUGES: readonly Row[] = [['mptcpcurv1mpcapablesessions', 'CurrentV1Sessions', 'sessions', true, 'The number of current MPTCP v1 sessions.']];
+
+// prettier-ignore
+const V1_COUNTERS: readonly Row[] = [
+  ['mptcptotv1mpcapsession', 'V1SessionsCreated', 'sessions', true, 'MPTCP v1 total sessions created', 'mptcpv1mpcapsessionrate'],
+  ['mptcptotv1mpcapsyn', 'V1MpCapableSynReceived', 'handshake', false, 'MPTCP v1 total MP_CAPABLE received', 'mptcpv1mpcapsynrate'],
+  [
+    'mptcperrv1datarecvdpriortokey',
+    'V1DataReceivedBeforeKeyErrors',
+    'errors',
+    false,
+    "MPTCP v1 data received before the peer's key (MP_CAPABLE with data before the key was known).",
+    'mptcperrv1datarecvdpriortokeyrate',
+  ],
+];
+
 /** The allocation-failure counters (the "resource exhaustion" alarm watches exactly these). */
 export const ALLOCATION_FAILURE_METRICS: readonly string[] = [
   'SessionAllocationFailures',
@@ -360,27 +392,46 @@ export const JOIN_REJECTION_METRICS: readonly string[] = ['JoinsRejectedPendingT
 
 function buildCatalog(): readonly MetricDefinition[] {
   const metrics: MetricDefinition[] = [];
-  for (const [nitroName, metricName, group, defaultSelected, description] of GAUGES) {
-    metrics.push({ nitroName, metricName, kind: 'gauge', unit: 'Count', group, description, defaultSelected });
-  }
-  for (const [nitroName, metricName, group, defaultSelected, description, rateField] of COUNTERS) {
-    if (!rateField) throw new Error(`catalog: counter ${nitroName} has no rate field`);
-    metrics.push({ nitroName, metricName, kind: 'counter', unit: 'Count', group, description, defaultSelected, pairedWith: rateField });
-    metrics.push({
-      nitroName: rateField,
-      metricName: `${metricName}Rate`,
-      kind: 'rate',
-      unit: 'Count/Second',
-      group,
-      description: `Rate (/s) counter for ${nitroName}`,
-      defaultSelected: false,
-      pairedWith: nitroName,
-    });
-  }
+  const addGauges = (rows: readonly Row[], since?: FirmwareVersion) => {
+    for (const [nitroName, metricName, group, defaultSelected, description] of rows) {
+      metrics.push({ nitroName, metricName, kind: 'gauge', unit: 'Count', group, description, defaultSelected, ...(since && { since }) });
+    }
+  };
+  const addCounters = (rows: readonly Row[], since?: FirmwareVersion) => {
+    for (const [nitroName, metricName, group, defaultSelected, description, rateField] of rows) {
+      if (!rateField) throw new Error(`catalog: counter ${nitroName} has no rate field`);
+      metrics.push({
+        nitroName,
+        metricName,
+        kind: 'counter',
+        unit: 'Count',
+        group,
+        description,
+        defaultSelected,
+        pairedWith: rateField,
+        ...(since && { since }),
+      });
+      metrics.push({
+        nitroName: rateField,
+        metricName: `${metricName}Rate`,
+        kind: 'rate',
+        unit: 'Count/Second',
+        group,
+        description: `Rate (/s) counter for ${nitroName}`,
+        defaultSelected: false,
+        pairedWith: nitroName,
+        ...(since && { since }),
+      });
+    }
+  };
+  addGauges(GAUGES);
+  addGauges(V1_GAUGES, '14.1');
+  addCounters(COUNTERS);
+  addCounters(V1_COUNTERS, '14.1');
   return Object.freeze(metrics.map((m) => Object.freeze(m)));
 }
 
-/** Every field of stat/protocolmptcp: 4 gauges, 73 counters, 73 rates. */
+/** Every field of stat/protocolmptcp: 5 gauges, 76 counters, 76 rates (7 of them from firmware 14.1). */
 export const CATALOG: readonly MetricDefinition[] = buildCatalog();
 
 export const BY_NITRO_NAME: ReadonlyMap<string, MetricDefinition> = new Map(CATALOG.map((m) => [m.nitroName, m]));
@@ -388,3 +439,25 @@ export const BY_METRIC_NAME: ReadonlyMap<string, MetricDefinition> = new Map(CAT
 
 /** The fields that are exact integers on the appliance (gauges and counters). */
 export const INTEGER_FIELDS: readonly MetricDefinition[] = CATALOG.filter((m) => m.kind !== 'rate');
+
+/** The fields an appliance of `firmware` sends: the reference page's, plus those added up to that release. */
+export function fieldsOfFirmware(firmware: FirmwareVersion): readonly MetricDefinition[] {
+  return CATALOG.filter((m) => m.since === undefined || FIRMWARE_VERSIONS.indexOf(m.since) <= FIRMWARE_VERSIONS.indexOf(firmware));
+}
+
+/**
+ * `missing` without the fields of a firmware release the appliance does not run (all of that release's fields
+ * absent): older firmware is no degraded state. A release's fields missing only in part are kept (they are one).
+ */
+export function missingBeyondFirmware(missing: readonly string[]): { readonly unexpected: string[]; readonly olderThan?: FirmwareVersion } {
+  const absent = new Set(missing);
+  let olderThan: FirmwareVersion | undefined;
+  for (const version of FIRMWARE_VERSIONS) {
+    const added = CATALOG.filter((m) => m.since === version);
+    if (added.length > 0 && added.every((m) => absent.has(m.nitroName))) {
+      olderThan ??= version;
+      for (const m of added) absent.delete(m.nitroName);
+    }
+  }
+  return { unexpected: missing.filter((name) => absent.has(name)), ...(olderThan && { olderThan }) };
+}

@@ -5,6 +5,7 @@ import {
   VIRTUAL_SERVER_RULE,
   virtualServerListProblems,
 } from '../catalog/virtual-server.js';
+import { SESSION_TIMEOUT_SECONDS } from '../core/session-timeout.js';
 import { DEFAULT_NAMESPACE } from '../metrics/health.js';
 import { NAMESPACE_RULE, namespaceProblem } from './namespace.js';
 import { pemBundleProblem } from './pem.js';
@@ -91,6 +92,11 @@ export const APPLIANCE_FIELDS = {
   haMode: optional(choice(['primary-only', 'any'])),
   /** Explicit opt-in for a plain http:// URL (credentials then cross the network unencrypted). */
   allowPlainHttp: optional(boolean()),
+  /**
+   * The NITRO login session timeout (default SESSION_TIMEOUT_SECONDS.default, 300: accepted with and without
+   * restrictedTimeout; core/session-timeout.ts says why).
+   */
+  sessionTimeoutSeconds: optional(integer({ min: SESSION_TIMEOUT_SECONDS.min, max: SESSION_TIMEOUT_SECONDS.max, unit: 'seconds' })),
   /** lb/cs virtual servers whose current MPTCP sessions and subflows are published (one GET each per run). */
   virtualServers: optional(
     list(

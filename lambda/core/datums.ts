@@ -88,6 +88,8 @@ export interface HealthInput {
   readonly counterResets?: number;
   readonly fieldErrors?: number;
   readonly secondarySkipped?: boolean;
+  /** The failure is rejected credentials: CredentialsRejected 1 tells why CollectionSuccess is 0. */
+  readonly credentialsRejected?: boolean;
 }
 
 /** The health datums of one appliance's collection; published on success and on failure alike. */
@@ -98,6 +100,7 @@ export function buildHealthDatums(health: HealthInput): Datum[] {
     datum(HEALTH_METRICS.success, health.success ? 1 : 0, 'None'),
     datum(HEALTH_METRICS.duration, Math.max(0, Math.round(health.durationMs)), 'Milliseconds'),
   ];
+  if (health.credentialsRejected) datums.push(datum(HEALTH_METRICS.credentialsRejected, 1, 'None'));
   if (health.success) {
     datums.push(datum(HEALTH_METRICS.secondarySkipped, health.secondarySkipped ? 1 : 0, 'None'));
     if (!health.secondarySkipped) {

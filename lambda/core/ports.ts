@@ -13,6 +13,11 @@ export interface ApplianceCredentials {
   readonly password: string;
   /** PEM bundle to trust for the appliance's management certificate. */
   readonly caCertificate?: string;
+  /**
+   * The secret version these came from (Secrets Manager's VersionId). A rejected password is not tried again until
+   * the version changes or a backoff has passed; a source without versions leaves it out (only the backoff applies).
+   */
+  readonly versionId?: string;
 }
 
 export interface CredentialSource {
@@ -85,6 +90,34 @@ export interface SampleStore {
   claim(appliance: string, request: ClaimRequest, options?: { signal?: AbortSignal }): Promise<ClaimResult>;
   /** Stores `state` and releases the lease, only while `owner` holds it. Idempotent for the owner. */
   commit(appliance: string, owner: string, state: StoredState, options?: { signal?: AbortSignal }): Promise<CommitResult>;
+}
+
+/** The appliance rejected one secret version's credentials: when it may be tried again. Never holds a secret. */
+export interface CredentialRejection {
+  /** The rejected secret version (VersionId), or UNVERSIONED_SECRET for a source without versions. */
+  readonly secretVersion: string;
+  /** When the (latest) rejection happened, epoch ms. */
+  readonly rejectedAt: number;
+  /** Epoch ms before which this secret version is not tried again. */
+  readonly retryAt: number;
+  /** Rejections of this version in a row (the backoff doubles with each). */
+  readonly rejections: number;
+  readonly nitroErrorCode?: number;
+  /** The appliance said the user is locked (rather than the password is wrong). */
+  readonly locked?: boolean;
+}
+
+export const UNVERSIONED_SECRET = '(no version)';
+
+/**
+ * Where credential rejections are kept between runs, per appliance, so that a cold start obeys the backoff. Kept
+ * apart from the SampleStore's claim and commit (see lambda/aws/credential-rejections.ts for why).
+ */
+export interface CredentialRejectionStore {
+  get(appliance: string, options?: { signal?: AbortSignal }): Promise<CredentialRejection | undefined>;
+  put(appliance: string, rejection: CredentialRejection, options?: { signal?: AbortSignal }): Promise<void>;
+  /** Forgets the appliance's rejection (its credentials were accepted); nothing happens when there is none. */
+  clear(appliance: string, options?: { signal?: AbortSignal }): Promise<void>;
 }
 
 export interface Datum {

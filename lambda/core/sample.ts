@@ -1,4 +1,4 @@
-import { BY_NITRO_NAME, CATALOG } from '../catalog/catalog.js';
+import { BY_NITRO_NAME, CATALOG, NON_STATISTIC_FIELDS } from '../catalog/catalog.js';
 import { isRecord } from './is-record.js';
 import type { Scrub } from './ports.js';
 
@@ -12,7 +12,7 @@ export interface Sample {
   readonly rates: ReadonlyMap<string, number>;
   readonly fieldErrors: readonly FieldError[];
   readonly missing: readonly string[];
-  /** Fields this catalog does not know (newer firmware): ignored. */
+  /** Fields this catalog does not know (newer firmware): ignored. Known non-statistics (NON_STATISTIC_FIELDS) are not listed. */
   readonly unknown: readonly string[];
 }
 
@@ -71,7 +71,7 @@ export function parseSample(resource: Record<string, unknown>, options: ParseSam
       fieldErrors.push({ field: metric.nitroName, value: previewValue(raw, MAX_EXCERPT_LENGTH, options.scrub), reason: parsed.reason });
     }
   }
-  const unknown = Object.keys(resource).filter((key) => !BY_NITRO_NAME.has(key));
+  const unknown = Object.keys(resource).filter((key) => !BY_NITRO_NAME.has(key) && !NON_STATISTIC_FIELDS.has(key));
   return { integers, rates, fieldErrors, missing, unknown };
 }
 

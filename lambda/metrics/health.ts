@@ -14,6 +14,11 @@ export const HEALTH_METRICS = {
   fieldErrors: 'FieldErrors',
   /** 1 when the appliance is the secondary of an HA pair and its counters were not published. */
   secondarySkipped: 'SecondarySkipped',
+  /**
+   * 1 when the appliance rejected the credentials (or the collector is backing off from a rejected secret version).
+   * Published only then, so it costs nothing while all is well.
+   */
+  credentialsRejected: 'CredentialsRejected',
 } as const;
 
 export type HealthMetricName = (typeof HEALTH_METRICS)[keyof typeof HEALTH_METRICS];

@@ -34,6 +34,15 @@ export function checkAnswer(status: number, body: BodyShape, context: AnswerCont
   const options = { appliance: context.appliance, httpStatus: status, nitroErrorCode: code };
   const detail = envelope ? `HTTP ${status}, NITRO errorcode ${code}${envelope.message ? ` "${envelope.message}"` : ''}` : `HTTP ${status}`;
 
+  // A locked user is refused under 354 by some and under other codes by others; what it says is what tells.
+  const locked = context.operation === 'login' && envelope?.message !== undefined && /\block(ed|out)\b/i.test(envelope.message);
+  if (locked) {
+    throw new CollectorError(
+      'bad-credentials',
+      `${where} refused the login: the user is locked (${detail}); not retried, to avoid keeping it locked: unlock it, then check the secret`,
+      options,
+    );
+  }
   if (code !== undefined && BAD_CREDENTIALS.has(code)) {
     throw new CollectorError(
       'bad-credentials',

@@ -2,10 +2,11 @@ import { VIRTUAL_SERVER_TYPES, type VirtualServerRef, virtualServerStatPath } fr
 import { MAX_REQUEST_MS, timerMs } from '../core/budget.js';
 import { isRecord } from '../core/is-record.js';
 import type { ApplianceCredentials } from '../core/ports.js';
+import { refusesTimeout, SESSION_TIMEOUT_SECONDS } from '../core/session-timeout.js';
 import { anySignal } from '../deadline.js';
 import { CollectorError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { type BodyShape, readBody } from './body.js';
+import { type BodyShape, readBody, readEnvelope } from './body.js';
 import { type AnswerContext, checkAnswer, classifyTransportError } from './classify.js';
 import { BodyLimitError, type NitroTransport, transportFor } from './transport.js';
 
@@ -27,7 +28,10 @@ export interface NitroClientOptions {
   readonly requestTimeoutMs?: number;
   /** Removes secrets from text the appliance sent, before any of it is excerpted into a message. */
   readonly scrub?: (text: string) => string;
-  /** The NITRO session's idle timeout: short, so a session that could not be logged out ends soon by itself. */
+  /**
+   * The NITRO session's idle timeout sent on login (default SESSION_TIMEOUT_SECONDS.default): short, so a session that
+   * could not be logged out ends soon by itself, and valid with and without restrictedTimeout.
+   */
   readonly sessionTimeoutSeconds?: number;
 }
 
@@ -98,7 +102,7 @@ export class NitroClient {
     }
     this.origin = url.origin;
     this.requestTimeoutMs = timerMs(options.requestTimeoutMs ?? MAX_REQUEST_MS);
-    this.sessionTimeoutSeconds = options.sessionTimeoutSeconds ?? 120;
+    this.sessionTimeoutSeconds = options.sessionTimeoutSeconds ?? SESSION_TIMEOUT_SECONDS.default;
     if (target.insecureSkipVerify === true && url.protocol === 'https:') {
       options.logger.warn(
         'TLS certificate verification is OFF for this appliance (insecureSkipVerify): anyone on the network path can read its NITRO credentials',
@@ -155,9 +159,37 @@ export class NitroClient {
    */
   async close(): Promise<void> {}
 
+  /**
+   * Logs in with the session timeout. An appliance that refuses the timeout itself (restrictedTimeout with an admin
+   * timeout below it) is asked once more without one: the session then lasts the appliance's own timeout.
+   */
   private async login(credentials: ApplianceCredentials): Promise<string> {
+    if (!this.sendsTimeout()) return this.loginOnce(credentials, undefined);
+    try {
+      return await this.loginOnce(credentials, this.sessionTimeoutSeconds);
+    } catch (error) {
+      if (!(error instanceof TimeoutRefused)) throw error;
+      this.options.logger.warn(
+        `the appliance refused the login session timeout of ${this.sessionTimeoutSeconds} s (restrictedTimeout with a lower admin timeout?); logging in once more without a timeout: sessions then last the appliance's own timeout. Set sessionTimeoutSeconds to a value it accepts (300 always is)`,
+        { appliance: this.target.name, nitroErrorCode: error.refusal.nitroErrorCode, reason: error.refusal.message },
+      );
+      TIMEOUT_REFUSED_BY.add(this.timeoutKey());
+      return this.loginOnce(credentials, undefined);
+    }
+  }
+
+  private timeoutKey(): string {
+    return `${this.origin} ${this.sessionTimeoutSeconds}`;
+  }
+
+  private sendsTimeout(): boolean {
+    return !TIMEOUT_REFUSED_BY.has(this.timeoutKey());
+  }
+
+  private async loginOnce(credentials: ApplianceCredentials, timeout: number | undefined): Promise<string> {
     const context = { appliance: this.target.name, operation: 'login' };
-    const body = JSON.stringify({ login: { username: credentials.username, password: credentials.password, timeout: this.sessionTimeoutSeconds } });
+    const login = { username: credentials.username, password: credentials.password, ...(timeout !== undefined && { timeout }) };
+    const body = JSON.stringify({ login });
     let answer: Awaited<ReturnType<NitroClient['send']>>;
     try {
       answer = await this.send('POST', LOGIN_PATH, context, { body, maxBodyBytes: MAX_BODY_BYTES.login });
@@ -174,6 +206,10 @@ export class NitroClient {
     } catch (error) {
       // The appliance may have opened a session although the answer is unusable (cut off, not JSON): close it.
       if (token) await this.logout(token);
+      const message = answer.body.kind === 'json' ? readEnvelope(answer.body.value)?.message : undefined;
+      if (timeout !== undefined && error instanceof CollectorError && error.errorClass === 'appliance-error' && refusesTimeout(message)) {
+        throw new TimeoutRefused(error);
+      }
       throw error;
     }
     if (!token)
@@ -222,7 +258,8 @@ export class NitroClient {
       const reason = error instanceof Error ? error.message : String(error);
       // 444 here means the session is already gone: nothing is left open.
       if (!(error instanceof CollectorError && error.errorClass === 'session-expired')) {
-        this.options.logger.warn(`logout failed; the session ends by itself after ${this.sessionTimeoutSeconds} s idle`, {
+        const lasts = this.sendsTimeout() ? `${this.sessionTimeoutSeconds} s` : "the appliance's own session timeout";
+        this.options.logger.warn(`logout failed; the session ends by itself after ${lasts} idle`, {
           appliance: this.target.name,
           reason,
         });
@@ -273,6 +310,19 @@ export class NitroClient {
           : classifyTransportError(error, { ...context, url: `${this.origin}${path}`, timedOut, requestTimeoutMs: this.requestTimeoutMs });
       throw cookieToken === undefined ? failure : Object.assign(failure, { sessionCookieToken: cookieToken });
     }
+  }
+}
+
+/**
+ * Appliances (origin and timeout) that refused the session timeout in this container: later runs log in without it
+ * at once, instead of a refused login and a warning every minute. A cold start (or another timeout) tries again.
+ */
+const TIMEOUT_REFUSED_BY = new Set<string>();
+
+/** A login refused for its timeout argument (see session-timeout.ts): retried once without it. */
+class TimeoutRefused extends Error {
+  constructor(readonly refusal: CollectorError) {
+    super(refusal.message);
   }
 }
 

@@ -4,13 +4,14 @@ import type { ApplianceConfig } from '../config/appliance.js';
 import { DEFAULT_MAX_SAMPLE_AGE_SECONDS } from '../config/environment.js';
 import { buildCounterDatums, buildHealthDatums, buildMetricDatums } from '../core/datums.js';
 import { accountInterval, type Baseline, countersOf } from '../core/delta.js';
-import type { ApplianceCredentials, CounterInterval, CredentialSource, Datum, SampleStore, StoredState } from '../core/ports.js';
+import type { ApplianceCredentials, CounterInterval, CredentialRejectionStore, CredentialSource, Datum, SampleStore, StoredState } from '../core/ports.js';
 import { type FieldError, parseSample, type Sample, SampleShapeError, unwrapResource } from '../core/sample.js';
 import { buildVirtualServerDatums, type VirtualServerReading } from '../core/virtual-server-datums.js';
 import { CollectorError, type ErrorClass, toCollectorError } from '../errors.js';
 import type { Logger, Redactor } from '../logger.js';
 import { NitroClient, type NitroClientOptions, type NitroTarget } from '../nitro/client.js';
 import { readHaRole } from '../nitro/ha.js';
+import { credentialGateOf, readWithoutLockout } from './credential-gate.js';
 import type { MissingFieldsReported } from './missing-fields.js';
 import { readVirtualServers } from './read-virtual-servers.js';
 
@@ -30,6 +31,11 @@ export interface CollectorDependencies {
    * that each appliance's missing fields are reported once, not every minute. Default: a new memory each run.
    */
   readonly missingFieldsReported?: MissingFieldsReported;
+  /**
+   * Where rejected credentials are remembered between runs (the state table in the function), so that no run
+   * locks an account. Default: an in-memory store that lives as long as `store`.
+   */
+  readonly rejections?: CredentialRejectionStore;
 }
 
 export type ApplianceOutcome = 'ok' | 'secondary-skipped' | 'failed';
@@ -154,7 +160,13 @@ export function failedResult(failure: {
     outcome: 'failed',
     // An appliance or proxy may echo what it was sent: the message is scrubbed before it is logged or returned.
     error: { errorClass: error.errorClass, message: failure.redactor.scrub(error.message), nitroErrorCode: error.nitroErrorCode },
-    datums: buildHealthDatums({ appliance, timestamp: failure.timestamp, success: false, durationMs }),
+    datums: buildHealthDatums({
+      appliance,
+      timestamp: failure.timestamp,
+      success: false,
+      durationMs,
+      credentialsRejected: error.errorClass === 'bad-credentials',
+    }),
     durationMs,
     ...NO_PROBLEMS,
   };
@@ -165,28 +177,22 @@ type Reading =
   | { kind: 'sample'; resource: Record<string, unknown>; takenAt: number; virtualServers?: readonly VirtualServerReading[] };
 
 async function readAppliance(job: ApplianceJob): Promise<Reading> {
-  const { appliance, run, deps } = job;
-  let credentials = await deps.credentials.getCredentials(appliance.secretId, { signal: run.signal });
-  deps.redactor.add(credentials.password, { username: credentials.username });
-  try {
-    return await readWith(job, credentials);
-  } catch (error) {
-    if (!(error instanceof CollectorError) || error.errorClass !== 'bad-credentials') throw error;
-    // The password may have been rotated since it was cached: read the secret once more, retry only if it changed.
-    const fresh = await deps.credentials.getCredentials(appliance.secretId, { refresh: true, signal: run.signal });
-    deps.redactor.add(fresh.password, { username: fresh.username });
-    if (fresh.username === credentials.username && fresh.password === credentials.password) throw error;
-    job.logger.info('credentials changed in the secret since they were cached; retrying with the new ones', { secretId: appliance.secretId });
-    credentials = fresh;
-    return await readWith(job, credentials);
-  }
+  const { appliance, run, deps, logger } = job;
+  const gate = credentialGateOf(deps.rejections, deps.store, logger);
+  const input = { appliance, credentials: deps.credentials, gate, redactor: deps.redactor, logger, now: run.now, signal: run.signal };
+  return readWithoutLockout(input, (credentials) => readWith(job, credentials));
 }
 
 async function readWith(job: ApplianceJob, credentials: ApplianceCredentials): Promise<Reading> {
   const { appliance, run, deps, logger } = job;
   const target: NitroTarget = { ...appliance, caCertificate: joinPem(appliance.caCertificate, credentials.caCertificate) };
   const open = deps.openNitro ?? ((t, o) => new NitroClient(t, o));
-  const client = open(target, { logger, signal: run.signal, scrub: (text) => deps.redactor.scrub(text) });
+  const client = open(target, {
+    logger,
+    signal: run.signal,
+    scrub: (text) => deps.redactor.scrub(text),
+    ...(appliance.sessionTimeoutSeconds !== undefined && { sessionTimeoutSeconds: appliance.sessionTimeoutSeconds }),
+  });
   try {
     return await client.withSession(credentials, async (session): Promise<Reading> => {
       if ((appliance.haMode ?? 'primary-only') === 'primary-only') {

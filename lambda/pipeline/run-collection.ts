@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { MetricDefinition } from '../catalog/catalog.js';
+import { type MetricDefinition, missingBeyondFirmware } from '../catalog/catalog.js';
 import { mapConcurrently } from '../concurrency.js';
 import type { ApplianceConfig } from '../config/appliance.js';
 import { applianceBudgetMs, applianceTurnMs, MIN_START_MS, planRunBudget, type RunBudget } from '../core/budget.js';
@@ -286,9 +286,14 @@ function logOutcome(logger: Logger, missingFieldsReported: MissingFieldsReported
   else logger.info('appliance collected', fields);
 
   if (missingFieldsReported.isNews(result.appliance, result.missingFields)) {
-    logger.warn('the appliance does not send some fields (older firmware?); their metrics are not published', {
-      appliance: result.appliance,
-      missingFields: result.missingFields,
-    });
+    const { unexpected, olderThan } = missingBeyondFirmware(result.missingFields);
+    if (olderThan)
+      logger.info(`the appliance runs firmware older than ${olderThan}: the metrics of ${olderThan} fields are not published`, { appliance: result.appliance });
+    if (unexpected.length > 0) {
+      logger.warn('the appliance does not send some fields (older firmware?); their metrics are not published', {
+        appliance: result.appliance,
+        missingFields: unexpected,
+      });
+    }
   }
 }

@@ -11,7 +11,7 @@ describeWithMoto('a short soak of the whole pipeline under random faults', (moto
     const report = await runSoak({ rounds: 120, lanes: 2, appliances: 3, seed: 7, motoEndpoint: moto.endpoint });
     expect(report.violations).toEqual([]);
     // The faults this short run must have met for the result to mean something.
-    for (const kind of ['cloudwatch-refused', 'commit-error', 'claim-error', 'session-expired', 'rotation', 'fields-vanish', 'down']) {
+    for (const kind of ['cloudwatch-refused', 'commit-error', 'claim-error', 'session-expired', 'rotation', 'fields-vanish', 'down', 'firmware-upgrade']) {
       expect(report.faults[kind], kind).toBeGreaterThan(0);
     }
     expect(report.outcomes['ok']).toBeGreaterThan(report.collections / 2);

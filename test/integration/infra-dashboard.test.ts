@@ -90,6 +90,8 @@ describe('the dashboard', () => {
       'Fleet: collection duration (ms)',
       'Fleet: CurrentSessions',
       'Fleet: CurrentSubflows',
+      'MPTCP v0/v1 split: current sessions, all and v1 (v0 = the difference)',
+      'MPTCP v0/v1 split: sessions created, all and v1 (v0 = the difference)',
       'Current sessions and subflows',
       'MP_CAPABLE handshake: SYN -> SYN/ACK -> final ACK',
       'MP_JOIN handshake: SYN -> SYN/ACK -> final ACK',
@@ -135,6 +137,15 @@ describe('the dashboard', () => {
 });
 
 describe('the dashboard follows the selection', () => {
+  it('graphs the v0/v1 split (all sessions against v1 sessions) when a v1 metric is selected, and not otherwise', () => {
+    const split = planApplianceGraphs(resolveSelection('default')).filter((g) => g.title.startsWith('MPTCP v0/v1 split'));
+    expect(split.map((g) => [g.metricNames, g.statistic])).toEqual([
+      [['CurrentSessions', 'CurrentV1Sessions'], 'Average'],
+      [['SessionsCreated', 'V1SessionsCreated'], 'Sum'],
+    ]);
+    expect(planApplianceGraphs(resolveSelection('CurrentSessions,SessionsCreated')).some((g) => g.title.startsWith('MPTCP v0/v1'))).toBe(false);
+  });
+
   it('leaves out graphs without a selected metric', () => {
     const body = dashboardBody(synthConfig(configWith({ counters: 'CurrentSessions' })).template);
     const titles = body.widgets.map((w) => w.properties.title).filter(Boolean);

@@ -25,7 +25,7 @@ describe('the collector role: exactly what the handler does', () => {
     const table = logicalId(template, 'AWS::DynamoDB::Table', 'MonitoringStateTable');
     expect(statements).toEqual([
       { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [logGroup, 'Arn'] } },
-      { Action: 'dynamodb:UpdateItem', Effect: 'Allow', Resource: [{ 'Fn::GetAtt': [table, 'Arn'] }] },
+      { Action: ['dynamodb:UpdateItem', 'dynamodb:GetItem'], Effect: 'Allow', Resource: [{ 'Fn::GetAtt': [table, 'Arn'] }] },
       {
         Sid: 'ReadApplianceSecrets',
         Action: 'secretsmanager:GetSecretValue',

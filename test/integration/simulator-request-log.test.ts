@@ -29,6 +29,8 @@ describe('request log', () => {
         credentialHeaders: false,
         username: 'collector',
         sessionTag: 's1',
+        passwordTag: 'p1',
+        loginTimeout: 1800,
       },
       {
         method: 'GET',

@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CATALOG } from '../../lambda/catalog/catalog.js';
+import { CATALOG, fieldsOfFirmware } from '../../lambda/catalog/catalog.js';
 import { RawJson, type Simulator, startSimulator } from '../../simulator/index.js';
 import { getStat, json, login, send } from '../support/https-client.js';
 
-const INTEGER_FIELDS = CATALOG.filter((m) => m.kind !== 'rate').map((m) => m.nitroName);
-const RATE_FIELDS = CATALOG.filter((m) => m.kind === 'rate').map((m) => m.nitroName);
+/** The simulator's default firmware, 13.1, sends the reference page's fields. */
+const FIELDS_13_1 = fieldsOfFirmware('13.1');
+const INTEGER_FIELDS = FIELDS_13_1.filter((m) => m.kind !== 'rate').map((m) => m.nitroName);
+const RATE_FIELDS = FIELDS_13_1.filter((m) => m.kind === 'rate').map((m) => m.nitroName);
 const BEYOND_2_53 = '9007199254740993';
 
 function resource(text: string): Record<string, unknown> {
@@ -30,11 +32,31 @@ describe('stat/protocolmptcp', () => {
     expect(body).toMatchObject({ errorcode: 0, message: 'Done', severity: 'NONE' });
     expect(Array.isArray(body['protocolmptcp'])).toBe(false);
     const stats = resource(result.text);
-    expect(Object.keys(stats).sort()).toEqual(CATALOG.map((m) => m.nitroName).sort());
+    expect(Object.keys(stats).sort()).toEqual(FIELDS_13_1.map((m) => m.nitroName).sort());
     for (const name of INTEGER_FIELDS) expect(stats[name], name).toMatch(/^\d+$/);
     for (const name of RATE_FIELDS) expect(typeof stats[name], name).toBe('number');
     const counters = sim.getCounters();
     for (const name of INTEGER_FIELDS) expect(stats[name], name).toBe(counters[name]?.toString());
+  });
+
+  it('serves the 14.1 field set after an upgrade: the MPTCP v1 fields, moving with traffic, and the _nextgenapiresource string', async () => {
+    sim.setFirmware('14.1');
+    sim.advance(60);
+    const stats = resource((await getStat(sim, session)).text);
+    expect(Object.keys(stats).sort()).toEqual([...CATALOG.map((m) => m.nitroName), '_nextgenapiresource'].sort());
+    expect(stats['_nextgenapiresource']).toBe('protocolmptcp');
+    const counters = sim.getCounters();
+    for (const metric of CATALOG.filter((m) => m.since === '14.1' && m.kind !== 'rate')) {
+      expect(stats[metric.nitroName], metric.nitroName).toBe(counters[metric.nitroName]?.toString());
+    }
+    const v1Sessions = Number(stats['mptcptotv1mpcapsession']);
+    expect(v1Sessions).toBeGreaterThan(0);
+    expect(v1Sessions).toBeLessThan(Number(stats['mptcptotmpcapsession']));
+    expect(Number(stats['mptcptotv1mpcapsyn'])).toBeGreaterThanOrEqual(v1Sessions);
+    expect(Number(stats['mptcpcurv1mpcapablesessions'])).toBeLessThanOrEqual(Number(stats['mptcpcurmpcapablesessions']));
+    expect(typeof stats['mptcpv1mpcapsessionrate']).toBe('number');
+    sim.setFirmware('13.1');
+    expect(Object.keys(resource((await getStat(sim, session)).text))).toHaveLength(150);
   });
 
   it('starts realistic: a few thousand sessions created', async () => {
@@ -110,7 +132,7 @@ describe('stat/protocolmptcp', () => {
 
     sim.resetFields();
     const restored = resource((await getStat(sim, session)).text);
-    expect(Object.keys(restored)).toHaveLength(CATALOG.length);
+    expect(Object.keys(restored)).toHaveLength(FIELDS_13_1.length);
     expect(restored['mptcptotmpcapsyn']).toMatch(/^\d+$/);
   });
 

@@ -19,7 +19,10 @@ import type { CollectorDependencies } from '../../lambda/pipeline/collect-applia
 import { MissingFieldsReported } from '../../lambda/pipeline/missing-fields.js';
 import { NothingPublishedError, type RunResult, runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
+import { Prng } from '../../simulator/prng.js';
 import { type FaultProxy, type InjectedFault, startFaultProxy } from '../support/fault-proxy.js';
+import { CredentialWatch } from './credential-watch.js';
+import { FOREIGN_LOCKOUT_PROBABILITY, type HardenedProfile, hardenedProfile, lockOutUser, V1_COUNTERS } from './hardened-appliances.js';
 import { ApplianceLedger, COUNTERS } from './ledger.js';
 import { DeliveryTally, datumKey, storedDatums } from './observer.js';
 import { type AwsFaultRule, type RoundPlan, SoakPlanner } from './plan.js';
@@ -56,13 +59,15 @@ export interface SoakReport {
     readonly tightestMarginMs: number;
     readonly durationMs: number;
   };
+  /** Logins the appliances refused (wrong password, locked user) and later logins with a rejected password. */
+  readonly credentials: { readonly failedLogins: number; readonly lockedRefusals: number; readonly loginsWithRejectedPassword: number };
 }
 
 const MINUTE = 60_000;
 const MAX_SAMPLE_AGE_MS = 15 * MINUTE;
 /** Short AWS timeouts: a hung call costs the soak little time. */
 const AWS_SETTINGS: AwsClientSettings = { region: 'us-east-1', requestTimeoutMs: 400, connectionTimeoutMs: 300, maxAttempts: 2 };
-const UNKNOWN_FIELDS = { mptcptotv1mpcapsession: '5', _nextgenapiresource: '_stat' };
+const UNKNOWN_FIELDS = { mptcptotfuturecounter: '5', mptcpfuturerate: 1.5 };
 
 interface ApplianceState {
   readonly name: string;
@@ -75,6 +80,9 @@ interface ApplianceState {
   readonly vanished: Map<string, number>;
   unknownFields: boolean;
   readonly failedLogoutTags: Set<string>;
+  readonly profile: HardenedProfile;
+  firmware: HardenedProfile['firmware'];
+  readonly watch: CredentialWatch;
 }
 
 class Tally {
@@ -114,6 +122,7 @@ class Lane {
   private callsThisRound = new Map<string, number>();
   private appliedSeen = 0;
   private readonly selection = resolveSelection('all');
+  private readonly hardenedPrng: Prng;
 
   readonly violations: string[] = [];
   readonly faults = new Tally();
@@ -131,6 +140,7 @@ class Lane {
     private readonly options: SoakOptions,
   ) {
     this.planner = new SoakPlanner(options.seed * 1000 + index, options.appliances);
+    this.hardenedPrng = new Prng(options.seed * 7907 + index);
   }
 
   async start(): Promise<void> {
@@ -149,7 +159,8 @@ class Lane {
     for (let i = 0; i < this.options.appliances; i++) {
       const name = `soak-${this.index}-${i + 1}`;
       const password = newPassword(i);
-      const sim = await startSimulator({ seed: this.options.seed * 100 + this.index * 10 + i, password, clock: () => this.clock });
+      const profile = hardenedProfile(i, this.options.rounds);
+      const sim = await startSimulator({ seed: this.options.seed * 100 + this.index * 10 + i, password, clock: () => this.clock, ...profile.simulator });
       const secretId = `soak/${suffix}/${name}`;
       await new SecretsManagerClient(moto).send(
         new CreateSecretCommand({ Name: secretId, SecretString: JSON.stringify({ username: sim.username, password, caCertificate: sim.caCertificate }) }),
@@ -166,6 +177,9 @@ class Lane {
         vanished: new Map(),
         unknownFields: false,
         failedLogoutTags: new Set(),
+        profile,
+        firmware: profile.firmware,
+        watch: new CredentialWatch(name),
       });
     }
     this.proxy = await startFaultProxy(this.options.motoEndpoint, (operation, _call, body) => this.faultFor(operation, body), {
@@ -195,7 +209,9 @@ class Lane {
   }
 
   private faultFor(operation: string, body: Buffer): InjectedFault | undefined {
-    const kind = operation === 'UpdateItem' ? (body.includes('REMOVE #leaseOwner') ? 'commit' : 'claim') : operation;
+    // The credential rejection's own writes are neither claim nor commit (no fault rule names them).
+    const rejection = operation === 'UpdateItem' && body.includes('credentialRejection');
+    const kind = rejection ? 'credential-rejection' : operation === 'UpdateItem' ? (body.includes('REMOVE #leaseOwner') ? 'commit' : 'claim') : operation;
     const call = (this.callsThisRound.get(kind) ?? 0) + 1;
     this.callsThisRound.set(kind, call);
     const rule = this.rules.find(
@@ -218,7 +234,12 @@ class Lane {
       this.faults.add('cold-start');
       this.coldStart();
     }
-    const configs: ApplianceConfig[] = this.appliances.map((a) => ({ name: a.name, url: a.sim.url, secretId: a.secretId }));
+    const configs: ApplianceConfig[] = this.appliances.map((a) => ({
+      name: a.name,
+      url: a.sim.url,
+      secretId: a.secretId,
+      ...(a.profile.sessionTimeoutSeconds !== undefined && { sessionTimeoutSeconds: a.profile.sessionTimeoutSeconds }),
+    }));
     const runs = plan.overlappingRuns ? 2 : 1;
     if (plan.overlappingRuns) this.faults.add('overlapping-runs');
     const results = await Promise.all(Array.from({ length: runs }, () => this.runOnce(configs, plan.remainingMs)));
@@ -286,8 +307,11 @@ class Lane {
         this.faults.add('fields-appear');
         appliance.unknownFields = true;
       }
+      await this.hardenedEvents(round, appliance);
       sim.resetFields();
       const absent = new Set(appliance.vanished.keys());
+      // 13.1 sends no v1 fields: their counters start from their first sample after the upgrade.
+      if (appliance.firmware === '13.1') for (const counter of V1_COUNTERS) absent.add(counter);
       sim.removeFields([...absent]);
       if (appliance.unknownFields) sim.addFields(UNKNOWN_FIELDS);
       if (p.corrupt) {
@@ -296,6 +320,19 @@ class Lane {
         absent.add(p.corrupt.counter);
       }
       appliance.ledger.recordRound(this.clock, increase, absent, p.reset !== undefined);
+    }
+  }
+
+  /** The firmware upgrade of a 13.1 appliance, and another client locking the collector's user. */
+  private async hardenedEvents(round: number, appliance: ApplianceState): Promise<void> {
+    if (appliance.firmware === '13.1' && round === appliance.profile.upgradeAtRound) {
+      this.faults.add('firmware-upgrade');
+      appliance.firmware = '14.1';
+      appliance.sim.setFirmware('14.1');
+    }
+    if (this.hardenedPrng.next() < FOREIGN_LOCKOUT_PROBABILITY && appliance.sim.lockedUntil() === undefined) {
+      this.faults.add('foreign-lockout');
+      await lockOutUser(appliance.sim);
     }
   }
 
@@ -368,6 +405,7 @@ class Lane {
     for (const appliance of this.appliances) {
       const requests = appliance.sim.requests();
       appliance.sim.clearRequests();
+      this.violations.push(...appliance.watch.check(requests));
       for (const request of requests) {
         if (request.query !== '') this.violations.push(`${appliance.name}: a request carried a query string (${request.path}?${request.query})`);
         if (request.path.endsWith('/logout') && request.sessionTag && request.status !== 200 && request.status !== 201)
@@ -405,6 +443,15 @@ class Lane {
       }
       this.violations.push(...appliance.ledger.check(carried));
     }
+  }
+
+  credentialFigures(): SoakReport['credentials'] {
+    const refusals = this.appliances.map((a) => a.sim.loginRefusals());
+    return {
+      failedLogins: refusals.reduce((t, r) => t + r.failedLogins, 0),
+      lockedRefusals: refusals.reduce((t, r) => t + r.lockedRefusals, 0),
+      loginsWithRejectedPassword: this.appliances.reduce((t, a) => t + a.watch.loginsWithRejectedPassword, 0),
+    };
   }
 
   ledgers(): ApplianceLedger[] {
@@ -460,6 +507,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       longestRunMs: Math.max(...lanes.map((l) => l.longestRunMs)),
       tightestMarginMs: Math.min(...lanes.map((l) => l.tightestMarginMs)),
       durationMs: Date.now() - started,
+    },
+    credentials: {
+      failedLogins: lanes.reduce((t, l) => t + l.credentialFigures().failedLogins, 0),
+      lockedRefusals: lanes.reduce((t, l) => t + l.credentialFigures().lockedRefusals, 0),
+      loginsWithRejectedPassword: lanes.reduce((t, l) => t + l.credentialFigures().loginsWithRejectedPassword, 0),
     },
   };
 }

@@ -68,6 +68,7 @@ function formatReport(r: SoakReport): string {
     `committed intervals: ${r.figures.committedIntervals}; excused: ${r.figures.excusedResets} resets, ${r.figures.excusedStaleCounters} stale counter values`,
     `counted windows: ${r.figures.uncertainDatapoints} counter datapoints sent without an answer (${r.figures.storedWithoutAnswer} datapoints of all kinds stored by CloudWatch all the same, so counted twice); ${r.figures.replayedAfterUnfinishedRuns} counter datapoints published again after a run could not commit`,
     `longest run ${r.figures.longestRunMs} ms; tightest margin to the deadline ${r.figures.tightestMarginMs} ms`,
+    `logins refused: ${r.credentials.failedLogins} wrong password, ${r.credentials.lockedRefusals} locked user; later logins with a rejected password: ${r.credentials.loginsWithRejectedPassword}, none inside its backoff (else a violation)`,
     `violations: ${r.violations.length}`,
     ...r.violations.slice(0, 50).map((v) => `  ${v}`),
   ];

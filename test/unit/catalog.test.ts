@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BY_NITRO_NAME, CATALOG, METRIC_GROUPS } from '../../lambda/catalog/catalog.js';
+import { BY_NITRO_NAME, CATALOG, fieldsOfFirmware, METRIC_GROUPS, NON_STATISTIC_FIELDS } from '../../lambda/catalog/catalog.js';
 
-function seedFields(): Map<string, string> {
-  const text = readFileSync(new URL('../fixtures/protocolmptcp-fields.tsv', import.meta.url), 'utf8');
+function seedFields(file = 'protocolmptcp-fields.tsv'): Map<string, string> {
+  const text = readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8');
   const fields = new Map<string, string>();
   for (const line of text.split('\n')) {
     if (!line || line.startsWith('#')) continue;
@@ -14,17 +14,33 @@ function seedFields(): Map<string, string> {
 }
 
 describe('MPTCP counter catalog', () => {
-  const seed = seedFields();
+  const reference = seedFields();
+  const v1 = seedFields('protocolmptcp-fields-14.1.tsv');
+  const seed = new Map([...reference, ...v1]);
 
-  it('covers exactly the 150 fields of the vendor reference, no more, no fewer', () => {
-    expect(seed.size).toBe(150);
-    expect(CATALOG).toHaveLength(150);
+  it('covers exactly the 150 fields of the vendor reference and the 7 that firmware 14.1 adds, no more, no fewer', () => {
+    expect(reference.size).toBe(150);
+    expect(v1.size).toBe(7);
+    expect(CATALOG).toHaveLength(157);
     expect(new Set(CATALOG.map((m) => m.nitroName))).toEqual(new Set(seed.keys()));
+    expect(new Set(fieldsOfFirmware('13.1').map((m) => m.nitroName))).toEqual(new Set(reference.keys()));
+    expect(CATALOG.filter((m) => m.since === '14.1').map((m) => m.nitroName)).toEqual(expect.arrayContaining([...v1.keys()]));
+    expect(fieldsOfFirmware('14.1')).toEqual(CATALOG);
   });
 
-  it('has 4 gauges, 73 counters and 73 rates', () => {
+  it('keeps _nextgenapiresource (a string 14.1 sends) out of the statistics', () => {
+    expect(NON_STATISTIC_FIELDS.has('_nextgenapiresource')).toBe(true);
+    expect(BY_NITRO_NAME.has('_nextgenapiresource')).toBe(false);
+  });
+
+  it('puts the current and created v1 sessions into default, so the v0/v1 split is visible', () => {
+    const chosen = CATALOG.filter((m) => m.since === '14.1' && m.defaultSelected).map((m) => m.metricName);
+    expect(chosen).toEqual(expect.arrayContaining(['CurrentV1Sessions', 'V1SessionsCreated']));
+  });
+
+  it('has 5 gauges, 76 counters and 76 rates', () => {
     const count = (kind: string) => CATALOG.filter((m) => m.kind === kind).length;
-    expect([count('gauge'), count('counter'), count('rate')]).toEqual([4, 73, 73]);
+    expect([count('gauge'), count('counter'), count('rate')]).toEqual([5, 76, 76]);
     expect(CATALOG.filter((m) => m.kind === 'gauge').every((m) => m.nitroName.startsWith('mptcpcur'))).toBe(true);
   });
 
@@ -42,11 +58,11 @@ describe('MPTCP counter catalog', () => {
       expect(counter.pairedWith).toBe(rate.nitroName);
       if (rate.nitroName !== `${counter.nitroName}rate`) irregular++;
     }
-    expect(irregular).toBe(30);
+    expect(irregular).toBe(32);
   });
 
   it('gives every field a unique, CloudWatch-safe metric name, a unit and a known group', () => {
-    expect(new Set(CATALOG.map((m) => m.metricName)).size).toBe(150);
+    expect(new Set(CATALOG.map((m) => m.metricName)).size).toBe(157);
     for (const metric of CATALOG) {
       expect(metric.metricName).toMatch(/^[A-Z][A-Za-z0-9]{2,80}$/);
       expect(METRIC_GROUPS).toContain(metric.group);

@@ -7,7 +7,7 @@ describe('the cost estimate', () => {
   it('counts the selected metrics plus 5 health metrics at $0.30', () => {
     const def = estimate('default');
     expect(def.metrics).toBe(resolveSelection('default').length + 5);
-    expect(estimate('all').metrics).toBe(77 + 5);
+    expect(estimate('all').metrics).toBe(81 + 5);
     expect(def.lines.find((l) => l.item === 'Custom metrics')!.monthlyUsd).toBeCloseTo(def.metrics * PRICES.metric, 10);
   });
 

@@ -45,6 +45,28 @@ describe('reading a NITRO answer', () => {
     expect(error.message).toContain('adc-1');
   });
 
+  it('tells a locked user on login apart from a wrong password, whatever the code, and only on login', () => {
+    const login = { appliance: 'adc-1', operation: 'login' };
+    const refused = (code: number, message: string) => {
+      try {
+        checkAnswer(401, readBody(JSON.stringify({ errorcode: code, message, severity: 'ERROR' }), 'application/json'), login);
+      } catch (error) {
+        return error as CollectorError;
+      }
+      throw new Error('expected an error');
+    };
+    expect(refused(354, 'Invalid username or password').message).toContain('rejected the username or password');
+    for (const [code, message] of [
+      [354, 'User is locked. Too many failed login attempts: try again later'],
+      [1, 'User account locked out'],
+    ] as const) {
+      const error = refused(code, message);
+      expect(error.errorClass).toBe('bad-credentials');
+      expect(error.message).toContain('refused the login: the user is locked');
+    }
+    expect(classify(401, '{"errorcode":1,"message":"locked"}').errorClass).toBe('appliance-error');
+  });
+
   it('explains which command policy a 403 needs', () => {
     expect(classify(403, '{"errorcode":2138,"message":"Not authorized to execute this command"}').message).toContain(
       'bind the user to a command policy that allows "stat protocol mptcp" (e.g. ALLOW "^stat\\s+protocol\\s+mptcp")',

@@ -31,7 +31,7 @@ describe('resolving the run configuration (handler contract)', () => {
   it('falls back to APPLIANCES when the event has none', () => {
     const config = resolveRunConfig({}, { ...env, APPLIANCES: JSON.stringify([appliance]), COUNTERS: 'all', CONCURRENCY: '3', METRIC_NAMESPACE: 'Team/MPTCP' });
     expect(config.appliances.map((a) => a.name)).toEqual(['adc-1']);
-    expect(config.selection).toHaveLength(77);
+    expect(config.selection).toHaveLength(81);
     expect([config.concurrency, config.namespace]).toEqual([3, 'Team/MPTCP']);
     expect(resolveRunConfig(null, { ...env, APPLIANCES: JSON.stringify([appliance]) }).appliances).toHaveLength(1);
   });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CATALOG } from '../../lambda/catalog/catalog.js';
+import { CATALOG, fieldsOfFirmware } from '../../lambda/catalog/catalog.js';
 import { parseInteger, parseRate, parseSample, previewValue, SampleShapeError, unwrapResource } from '../../lambda/core/sample.js';
 import { readBody } from '../../lambda/nitro/body.js';
 
@@ -79,11 +79,12 @@ describe('parseRate', () => {
 describe('parseSample', () => {
   it('reads every catalog field of a complete wire sample', () => {
     const sample = parseSample(wireResource());
-    expect(sample.integers.size).toBe(77);
-    expect(sample.rates.size).toBe(73);
+    expect(sample.integers.size).toBe(81);
+    expect(sample.rates.size).toBe(76);
     expect(sample.fieldErrors).toEqual([]);
     expect(sample.missing).toEqual([]);
-    expect(sample.integers.get('mptcptotmpcapsession')).toBe(1004n);
+    expect(sample.integers.get('mptcptotmpcapsession')).toBe(1005n);
+    expect(sample.integers.get('mptcptotv1mpcapsession')).toBeDefined();
   });
 
   it('accepts integers sent as JSON numbers and rates sent as strings (firmware differences)', () => {
@@ -97,18 +98,34 @@ describe('parseSample', () => {
     expect(sample.fieldErrors.map((e) => e.field).sort()).toEqual(['mptcperrbadcksum', 'mptcperrinvalmac', 'mptcperrunknowntoken']);
     expect(sample.fieldErrors).toContainEqual({ field: 'mptcperrbadcksum', value: '"-3"', reason: 'negative' });
     expect(sample.integers.has('mptcperrbadcksum')).toBe(false);
-    expect(sample.integers.size).toBe(74);
+    expect(sample.integers.size).toBe(78);
   });
 
   it('tolerates missing fields (older firmware) and ignores unknown ones (newer firmware)', () => {
-    const resource = wireResource({ mptcptotv1mpcapsession: '5', _nextgenapiresource: '_stat' });
+    const resource = wireResource({ mptcptotfuturething: '5' });
     delete resource.mptcpcurpendingjoin;
     delete resource.mptcpmpfailrecvd;
     const sample = parseSample(resource);
     expect(sample.missing).toEqual(['mptcpcurpendingjoin', 'mptcpmpfailrecvd']);
-    expect(sample.unknown).toEqual(['mptcptotv1mpcapsession', '_nextgenapiresource']);
+    expect(sample.unknown).toEqual(['mptcptotfuturething']);
     expect(sample.fieldErrors).toEqual([]);
-    expect(sample.integers.size).toBe(75);
+    expect(sample.integers.size).toBe(79);
+  });
+
+  it('reads a 13.1 sample (no v1 fields: missing) and a 14.1 one, whose _nextgenapiresource string is not a statistic', () => {
+    const of = (firmware: '13.1' | '14.1') => {
+      const all = wireResource();
+      return Object.fromEntries(fieldsOfFirmware(firmware).map((m) => [m.nitroName, all[m.nitroName]]));
+    };
+    const old = parseSample(of('13.1'));
+    expect(old.missing).toEqual(CATALOG.filter((m) => m.since === '14.1').map((m) => m.nitroName));
+    expect(old.missing).toHaveLength(7);
+    expect([old.integers.size, old.rates.size]).toEqual([77, 73]);
+    const current = parseSample({ ...of('14.1'), _nextgenapiresource: 'stat_protocolmptcp' });
+    expect(current.missing).toEqual([]);
+    expect(current.unknown).toEqual([]);
+    expect(current.fieldErrors).toEqual([]);
+    expect([current.integers.size, current.rates.size]).toEqual([81, 76]);
   });
 
   it('never throws and never yields NaN, whatever the field values are', () => {
@@ -118,7 +135,7 @@ describe('parseSample', () => {
         const sample = parseSample(resource);
         for (const value of sample.rates.values()) expect(Number.isFinite(value) && value >= 0).toBe(true);
         for (const value of sample.integers.values()) expect(value >= 0n).toBe(true);
-        expect(sample.integers.size + sample.rates.size + sample.fieldErrors.length + sample.missing.length).toBe(150);
+        expect(sample.integers.size + sample.rates.size + sample.fieldErrors.length + sample.missing.length).toBe(157);
       }),
     );
   });
@@ -148,7 +165,7 @@ describe('a field nested 100,000 levels deep', () => {
       mptcpsfconnrate: [`${'['.repeat(39)}…`, 'an array, not a number'],
       mptcpcurpendingjoin: [`${'{"a":'.repeat(7)}{"a"…`, 'an object, not a number'],
     });
-    expect(sample.integers.size + sample.rates.size).toBe(147);
+    expect(sample.integers.size + sample.rates.size).toBe(154);
   });
 });
 

@@ -5,10 +5,11 @@ import { closestMetricNames, resolveSelection, UnknownMetricError } from '../../
 const names = (spec: Parameters<typeof resolveSelection>[0]) => resolveSelection(spec).map((m) => m.metricName);
 
 describe('counter selection', () => {
-  it('defaults to about 25-30 operator metrics: all gauges, creations, handshakes, fallbacks, errors, limits, allocation failures', () => {
+  it('defaults to about 25-31 operator metrics: all gauges, creations, handshakes, fallbacks, errors, limits, allocation failures, the v1 split', () => {
     const selected = names('default');
     expect(selected.length).toBeGreaterThanOrEqual(25);
-    expect(selected.length).toBeLessThanOrEqual(30);
+    expect(selected.length).toBeLessThanOrEqual(31);
+    expect(selected).toEqual(expect.arrayContaining(['CurrentV1Sessions', 'V1SessionsCreated']));
     expect(selected).toEqual(expect.arrayContaining(['CurrentSessions', 'CurrentSubflows', 'CurrentPendingJoins', 'CurrentSessionsWithoutSubflows']));
     expect(selected).toEqual(expect.arrayContaining(['SessionsCreated', 'SubflowsCreated', 'MpCapableSynReceived', 'MpCapableFinalAckReceived']));
     expect(selected).toEqual(expect.arrayContaining(['ChecksumErrors', 'InvalidMacErrors', 'UnknownTokenErrors', 'InvalidCookieErrors']));
@@ -19,7 +20,7 @@ describe('counter selection', () => {
   });
 
   it('"all" is every gauge and counter; rates only when named', () => {
-    expect(resolveSelection('all')).toHaveLength(77);
+    expect(resolveSelection('all')).toHaveLength(81);
     expect(resolveSelection('all').some((m) => m.kind === 'rate')).toBe(false);
     expect(names('all,SessionsCreatedRate')).toContain('SessionsCreatedRate');
   });

@@ -1,0 +1,211 @@
+/**
+ * The rule that no run ever locks an account: once an appliance rejected a secret version's credentials, that
+ * version is not used to log in again until the secret changes (a new version) or the backoff has passed
+ * (core/credential-backoff.ts). The rejection lives in a CredentialRejectionStore (the state table in the
+ * function), so cold starts obey it; this container's own memory of it stands in when the store cannot be read
+ * or written, so a failing store never turns into a login with a rejected password.
+ */
+import { formatDuration, isBackingOff, nextRejection } from '../core/credential-backoff.js';
+import {
+  type ApplianceCredentials,
+  type CredentialRejection,
+  type CredentialRejectionStore,
+  type CredentialSource,
+  UNVERSIONED_SECRET,
+} from '../core/ports.js';
+import { CollectorError, toCollectorError } from '../errors.js';
+import type { Logger, Redactor } from '../logger.js';
+
+export function secretVersionOf(credentials: ApplianceCredentials): string {
+  return credentials.versionId ?? UNVERSIONED_SECRET;
+}
+
+/** Rejections seen by this container, by store (so two stores, e.g. two tests, never share them). */
+const REMEMBERED = new WeakMap<object, Map<string, CredentialRejection>>();
+
+export class CredentialGate {
+  private readonly remembered: Map<string, CredentialRejection>;
+
+  constructor(
+    private readonly store: CredentialRejectionStore,
+    private readonly logger: Logger,
+  ) {
+    let memory = REMEMBERED.get(store);
+    if (!memory) REMEMBERED.set(store, (memory = new Map()));
+    this.remembered = memory;
+  }
+
+  /** The rejection kept for the appliance, if any (whatever its version and time). */
+  async current(appliance: string, signal: AbortSignal): Promise<CredentialRejection | undefined> {
+    try {
+      const stored = await this.store.get(appliance, { signal });
+      if (stored) this.remembered.set(appliance, stored);
+      else this.remembered.delete(appliance);
+      return stored;
+    } catch (error) {
+      const fallback = this.remembered.get(appliance);
+      this.logger.warn("the credential rejection could not be read; using this container's own record of it", {
+        appliance,
+        errorClass: 'state-error',
+        reason: toCollectorError(error, appliance).message,
+        ...(fallback && { retryAt: new Date(fallback.retryAt).toISOString() }),
+      });
+      return fallback;
+    }
+  }
+
+  /** Records that `credentials` were rejected at `now`; returns the rejection now in force. */
+  async reject(
+    appliance: string,
+    credentials: ApplianceCredentials,
+    previous: CredentialRejection | undefined,
+    error: CollectorError,
+    now: number,
+    signal: AbortSignal,
+  ): Promise<CredentialRejection> {
+    const rejection = nextRejection(
+      previous,
+      {
+        secretVersion: secretVersionOf(credentials),
+        ...(error.nitroErrorCode !== undefined && { nitroErrorCode: error.nitroErrorCode }),
+        locked: isLockedRefusal(error),
+      },
+      now,
+    );
+    this.remembered.set(appliance, rejection);
+    try {
+      await this.store.put(appliance, rejection, { signal });
+    } catch (failure) {
+      this.logger.error(
+        'the credential rejection could not be stored: only this container keeps the backoff (a cold start may try the rejected secret once more)',
+        {
+          appliance,
+          errorClass: 'state-error',
+          reason: toCollectorError(failure, appliance).message,
+        },
+      );
+    }
+    return rejection;
+  }
+
+  /** The appliance accepted credentials: forgets its rejection (logged, so the recovery shows in the log). */
+  async accepted(appliance: string, previous: CredentialRejection, signal: AbortSignal): Promise<void> {
+    this.remembered.delete(appliance);
+    this.logger.info('the appliance accepted the credentials again; the credential backoff is over', { appliance, rejectedVersion: previous.secretVersion });
+    try {
+      await this.store.clear(appliance, { signal });
+    } catch (failure) {
+      // Harmless: a stale rejection only matters for its own version, which was just accepted... unless rejected again.
+      this.logger.warn('the credential rejection could not be cleared; it ends at its retry time', {
+        appliance,
+        errorClass: 'state-error',
+        reason: toCollectorError(failure, appliance).message,
+      });
+    }
+  }
+}
+
+/** The appliance refused the login because the user is locked (not, or not only, because the password is wrong). */
+export function isLockedRefusal(error: CollectorError): boolean {
+  return /\block(ed|out)\b/i.test(error.message);
+}
+
+/**
+ * The error of a run that does not log in because of `rejection`, or of one whose login was just rejected. Says
+ * when the next attempt is and that updating the secret makes it try at once.
+ */
+export function backingOffError(appliance: string, secretId: string, rejection: CredentialRejection, now: number, cause?: CollectorError): CollectorError {
+  const what = rejection.locked ? 'refused the login: the user is LOCKED (on the appliance or in its directory)' : 'rejected the username or password';
+  const code = rejection.nitroErrorCode === undefined ? '' : `, NITRO errorcode ${rejection.nitroErrorCode}`;
+  const when = `${new Date(rejection.rejectedAt).toISOString()}${code}`;
+  const next = `next attempt with this secret version at ${new Date(rejection.retryAt).toISOString()} (in ${formatDuration(Math.max(0, rejection.retryAt - now))}; backoff after ${rejection.rejections} rejection${rejection.rejections === 1 ? '' : 's'} in a row)`;
+  const head = cause
+    ? `${cause.message}. Not trying this secret version again, to avoid locking the account: ${next}`
+    : `${appliance}: not logging in: the appliance ${what} of secret ${secretId} (version ${rejection.secretVersion}) at ${when}; to avoid locking the account, ${next}`;
+  return new CollectorError('bad-credentials', `${head}. Updating the secret (a new version) makes the next run try at once`, {
+    appliance,
+    ...(rejection.nitroErrorCode !== undefined && { nitroErrorCode: rejection.nitroErrorCode }),
+  });
+}
+
+/** The rejection store of one process (the local run, the collect command, and callers that pass none). */
+export class InMemoryCredentialRejections implements CredentialRejectionStore {
+  private readonly rejections = new Map<string, CredentialRejection>();
+
+  async get(appliance: string): Promise<CredentialRejection | undefined> {
+    return this.rejections.get(appliance);
+  }
+
+  async put(appliance: string, rejection: CredentialRejection): Promise<void> {
+    this.rejections.set(appliance, rejection);
+  }
+
+  async clear(appliance: string): Promise<void> {
+    this.rejections.delete(appliance);
+  }
+}
+
+const DEFAULT_STORES = new WeakMap<object, InMemoryCredentialRejections>();
+
+/** The gate of a run: over `rejections`, or, when none is given, an in-memory store that lives as long as `owner`. */
+export function credentialGateOf(rejections: CredentialRejectionStore | undefined, owner: object, logger: Logger): CredentialGate {
+  let store = rejections;
+  if (!store) {
+    store = DEFAULT_STORES.get(owner);
+    if (!store) DEFAULT_STORES.set(owner, (store = new InMemoryCredentialRejections()));
+  }
+  return new CredentialGate(store, logger);
+}
+
+export interface GatedRead {
+  readonly appliance: { readonly name: string; readonly secretId: string };
+  readonly credentials: CredentialSource;
+  readonly gate: CredentialGate;
+  readonly redactor: Redactor;
+  readonly logger: Logger;
+  /** The run's clock (epoch ms). */
+  readonly now: () => number;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Runs `read` with the secret's credentials, never with a secret version the appliance rejected inside its
+ * backoff. The secret is read once more (bypassing the cache) when the cached version is held back (a version
+ * updated since is used on this very run) and after a rejection (a password rotated since it was cached is tried
+ * at once); the same version is never tried twice. A rejection is recorded; an acceptance forgets it.
+ */
+export async function readWithoutLockout<T>(input: GatedRead, read: (credentials: ApplianceCredentials) => Promise<T>): Promise<T> {
+  const { appliance, gate, signal, now } = input;
+  const fetch = async (refresh: boolean) => {
+    const credentials = await input.credentials.getCredentials(appliance.secretId, { signal, ...(refresh && { refresh }) });
+    input.redactor.add(credentials.password, { username: credentials.username });
+    return credentials;
+  };
+  let credentials = await fetch(false);
+  let rejection = await gate.current(appliance.name, signal);
+  if (isBackingOff(rejection, secretVersionOf(credentials), now())) {
+    credentials = await fetch(true);
+    if (isBackingOff(rejection, secretVersionOf(credentials), now())) throw backingOffError(appliance.name, appliance.secretId, rejection, now());
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const result = await read(credentials);
+      if (rejection) await gate.accepted(appliance.name, rejection, signal);
+      return result;
+    } catch (error) {
+      if (!(error instanceof CollectorError) || error.errorClass !== 'bad-credentials') throw error;
+      rejection = await gate.reject(appliance.name, credentials, rejection, error, now(), signal);
+      if (attempt > 1) throw backingOffError(appliance.name, appliance.secretId, rejection, now(), error);
+      const fresh = await fetch(true);
+      if (sameCredentials(fresh, credentials)) throw backingOffError(appliance.name, appliance.secretId, rejection, now(), error);
+      input.logger.info('credentials changed in the secret since they were cached; retrying with the new ones', { secretId: appliance.secretId });
+      credentials = fresh;
+    }
+  }
+}
+
+/** The same secret version (or, for a source without versions, the same username and password). */
+function sameCredentials(a: ApplianceCredentials, b: ApplianceCredentials): boolean {
+  if (a.versionId !== undefined || b.versionId !== undefined) return a.versionId === b.versionId;
+  return a.username === b.username && a.password === b.password;
+}

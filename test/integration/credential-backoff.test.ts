@@ -1,0 +1,156 @@
+/**
+ * No lockout, ever: a rejected secret version is not tried again until the secret changes or the backoff has
+ * passed. The real edges: the simulator over HTTPS (with a lockout policy), Secrets Manager and the state table in
+ * moto_server (VersionId, the rejection kept in the item), a fresh credential source per run (every run a cold start).
+ */
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { DryRunSink } from '../../cli/in-memory-edges.js';
+import { DynamoDbCredentialRejections } from '../../lambda/aws/credential-rejections.js';
+import { SecretsManagerCredentialSource } from '../../lambda/aws/secrets.js';
+import { DynamoDbSampleStore } from '../../lambda/aws/state-store.js';
+import { resolveSelection } from '../../lambda/catalog/selection.js';
+import { CREDENTIAL_BACKOFF, credentialBackoffMs } from '../../lambda/core/credential-backoff.js';
+import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
+import { runCollection } from '../../lambda/pipeline/run-collection.js';
+import { type Simulator, startSimulator } from '../../simulator/index.js';
+import { send } from '../support/https-client.js';
+import { describeWithMoto } from '../support/moto.js';
+import { createSecret, createStateTable, getStateItem, uniqueName, updateSecret } from '../support/moto-aws.js';
+
+const MINUTE = 60_000;
+
+describeWithMoto('rejected credentials: backoff by secret version, never a lockout', () => {
+  let sim: Simulator;
+  let clock = Date.UTC(2026, 2, 1);
+  let table: string;
+  let secretId: string;
+  beforeEach(async () => {
+    clock = Date.UTC(2026, 2, 1);
+    // A hardened appliance: 3 wrong passwords in a row lock the user for 30 minutes.
+    sim = await startSimulator({ seed: 11, clock: () => clock, lockout: { failures: 3, lockSeconds: 1800 } });
+    table = uniqueName('backoff-state');
+    secretId = uniqueName('backoff/adc');
+    await createStateTable(table);
+    await createSecret(secretId, JSON.stringify({ username: sim.username, password: 'wrong-password' }));
+  });
+  afterEach(async () => {
+    expect(sim.openSessions()).toBe(0);
+    await sim.close();
+  });
+
+  /** One scheduled run, `minutes` after the previous, in a new container (nothing cached). */
+  async function runAfter(minutes: number) {
+    clock += minutes * MINUTE;
+    const redactor = new Redactor();
+    const logger = createMemoryLogger('DEBUG', redactor);
+    const logins = sim.requests().length;
+    const { summary, datums } = await runCollection(
+      {
+        appliances: [{ name: 'adc-1', url: sim.url, secretId, caCertificate: sim.caCertificate, tlsServerName: sim.serverName }],
+        selection: resolveSelection('default'),
+        concurrency: 1,
+        remainingMs: 20_000,
+      },
+      {
+        credentials: new SecretsManagerCredentialSource(),
+        store: new DynamoDbSampleStore({ tableName: table }),
+        rejections: new DynamoDbCredentialRejections({ tableName: table }),
+        sink: new DryRunSink(),
+        logger,
+        redactor,
+        now: () => clock,
+      },
+    );
+    const loggedIn = sim
+      .requests()
+      .slice(logins)
+      .filter((r) => r.path.endsWith('/login')).length;
+    return { appliance: summary.appliances[0]!, datums, loggedIn, logger };
+  }
+  const value = (datums: readonly { metricName: string; value: number }[], name: string) => datums.find((d) => d.metricName === name)?.value;
+
+  it('logs in once, then not again inside 15 minutes, doubling to 4 hours: 6 logins in 8 hours of runs', async () => {
+    const first = await runAfter(1);
+    expect(first.loggedIn).toBe(1);
+    expect(first.appliance).toMatchObject({ outcome: 'failed', errorClass: 'bad-credentials', nitroErrorCode: 354 });
+    expect(first.appliance.message).toContain('Not trying this secret version again, to avoid locking the account');
+    expect(value(first.datums, 'CollectionSuccess')).toBe(0);
+    expect(value(first.datums, 'CredentialsRejected')).toBe(1);
+
+    const second = await runAfter(1);
+    expect(second.loggedIn).toBe(0);
+    expect(second.appliance).toMatchObject({ outcome: 'failed', errorClass: 'bad-credentials' });
+    expect(second.appliance.message).toMatch(
+      /not logging in: the appliance rejected the username or password of secret .* \(version [\w-]+\) at 2026-03-01T00:01:00\.000Z, NITRO errorcode 354/,
+    );
+    expect(second.appliance.message).toContain('next attempt with this secret version at 2026-03-01T00:16:00.000Z (in 14 min');
+    expect(second.appliance.message).toContain('Updating the secret (a new version) makes the next run try at once');
+    expect(value(second.datums, 'CollectionSuccess')).toBe(0);
+    expect(value(second.datums, 'CredentialsRejected')).toBe(1);
+    const line = second.logger.lines.find((l) => l.includes('appliance collection failed'))!;
+    expect(line).toContain('"level":"ERROR"');
+    expect(line).toContain('"errorClass":"bad-credentials"');
+
+    // Every minute for 8 hours: before, 480 logins (and an account locked all along); now one per backoff step.
+    let logins = first.loggedIn + second.loggedIn;
+    const loginTimes: number[] = [Date.UTC(2026, 2, 1, 0, 1)];
+    for (let minute = 3; minute <= 480; minute++) {
+      const run = await runAfter(1);
+      logins += run.loggedIn;
+      if (run.loggedIn > 0) loginTimes.push(clock);
+      expect(run.appliance.errorClass).toBe('bad-credentials');
+    }
+    const gaps = loginTimes.slice(1).map((t, i) => (t - loginTimes[i]!) / MINUTE);
+    expect(gaps).toEqual([15, 30, 60, 120, 240]);
+    expect(logins).toBe(6);
+    expect(sim.loginRefusals().failedLogins + sim.loginRefusals().lockedRefusals).toBe(6);
+  }, 240_000);
+
+  it('uses a corrected secret on the very next run, and forgets the rejection', async () => {
+    await runAfter(1);
+    expect((await runAfter(1)).loggedIn).toBe(0);
+    await updateSecret(secretId, JSON.stringify({ username: sim.username, password: sim.password }));
+    const fixed = await runAfter(1);
+    expect(fixed.loggedIn).toBe(1);
+    expect(fixed.appliance).toMatchObject({ outcome: 'ok' });
+    expect(value(fixed.datums, 'CredentialsRejected')).toBeUndefined();
+    expect(fixed.logger.lines.some((l) => l.includes('the appliance accepted the credentials again'))).toBe(true);
+    expect((await getStateItem(table, 'adc-1'))?.['credentialRejection']).toBeUndefined();
+    expect(sim.lockedUntil()).toBeUndefined();
+  });
+
+  it('keeps the backoff of a rejected version that comes back: a new version that is also wrong starts its own', async () => {
+    await runAfter(1);
+    await updateSecret(secretId, JSON.stringify({ username: sim.username, password: 'still-wrong' }));
+    const other = await runAfter(1);
+    expect(other.loggedIn).toBe(1);
+    expect(other.appliance.errorClass).toBe('bad-credentials');
+    const item = await getStateItem(table, 'adc-1');
+    expect(item?.['credentialRejection']?.M?.['rejections']?.N).toBe('1');
+    expect(Number(item?.['credentialRejection']?.M?.['retryAt']?.N)).toBe(clock + CREDENTIAL_BACKOFF.firstMs);
+    expect((await runAfter(5)).loggedIn).toBe(0);
+  });
+
+  it('reports a locked user apart from a wrong password, and its backoff lets the lock run out', async () => {
+    // Someone else locked the account (three wrong passwords); the collector's secret is right.
+    for (let i = 0; i < 3; i++) await send(sim, 'POST', '/nitro/v1/config/login', { body: { login: { username: sim.username, password: 'x' } } });
+    await updateSecret(secretId, JSON.stringify({ username: sim.username, password: sim.password }));
+    const locked = await runAfter(1);
+    expect(locked.loggedIn).toBe(1);
+    expect(locked.appliance.errorClass).toBe('bad-credentials');
+    expect(locked.appliance.message).toMatch(/User is locked/);
+    const next = await runAfter(1);
+    expect(next.loggedIn).toBe(0);
+    expect(next.appliance.message).toContain('refused the login: the user is LOCKED');
+    // The login while locked restarted the 30-minute lock; the first retry (15 min) finds it still locked and
+    // restarts it once more; the second (30 min later) comes exactly as it ends.
+    const retry = await runAfter(credentialBackoffMs(1) / MINUTE - 1);
+    expect(retry.loggedIn).toBe(1);
+    expect(retry.appliance.errorClass).toBe('bad-credentials');
+    expect((await runAfter(credentialBackoffMs(2) / MINUTE - 1)).loggedIn).toBe(0);
+    const recovered = await runAfter(1);
+    expect(recovered.loggedIn).toBe(1);
+    expect(recovered.appliance.outcome).toBe('ok');
+    expect(sim.loginRefusals().lockedRefusals).toBe(2);
+  });
+});
