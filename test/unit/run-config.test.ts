@@ -80,7 +80,7 @@ describe('resolving the run configuration (handler contract)', () => {
 describe('the event and APPLIANCES in plain words (issue 12)', () => {
   it('names a mistyped key, the JSON position, and every problem of the event and environment at once', () => {
     expect(configError({ appliances: [{ name: 'adc-1', url: 'https://adc-1', secretID: 's' }] }, env)).toBe(
-      'invalid configuration: event.appliances[0] (adc-1) has unknown field "secretID"; did you mean "secretId" (required)? Allowed: name, url, secretId, caCertificate, tlsServerName, insecureSkipVerify, haMode, allowPlainHttp, virtualServers',
+      'invalid configuration: event.appliances[0] (adc-1) has unknown field "secretID"; did you mean "secretId" (required)? Allowed: name, url, secretId, caCertificate, tlsServerName, insecureSkipVerify, haMode, allowPlainHttp, sessionTimeoutSeconds, virtualServers',
     );
     expect(configError({}, { ...env, APPLIANCES: '[\n  {"name": "adc-1",}\n]' })).toBe(
       'invalid configuration: APPLIANCES is not valid JSON: line 2, column 20: expected a field name (no comma before "}"), found "}"',
