@@ -8,6 +8,9 @@ import { type BodyShape, readEnvelope } from './body.js';
  */
 
 const BAD_CREDENTIALS = new Set([354, 355]);
+
+/** How a login refused for a locked user is worded (the credential backoff tells it apart by this). */
+export const LOCKED_USER_REFUSAL = 'refused the login: the user is locked';
 const SESSION_EXPIRED = new Set([352, 444, 1026, 1027]);
 const NOT_AUTHORIZED = new Set([257, 2138]);
 const SESSION_LIMIT = new Set([445, 446]);
@@ -39,7 +42,7 @@ export function checkAnswer(status: number, body: BodyShape, context: AnswerCont
   if (locked) {
     throw new CollectorError(
       'bad-credentials',
-      `${where} refused the login: the user is locked (${detail}); not retried, to avoid keeping it locked: unlock it, then check the secret`,
+      `${where} ${LOCKED_USER_REFUSAL} (${detail}); not retried, to avoid keeping it locked: unlock it, then check the secret`,
       options,
     );
   }

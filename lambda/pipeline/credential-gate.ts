@@ -15,6 +15,7 @@ import {
 } from '../core/ports.js';
 import { CollectorError, toCollectorError } from '../errors.js';
 import type { Logger, Redactor } from '../logger.js';
+import { LOCKED_USER_REFUSAL } from '../nitro/classify.js';
 
 export function secretVersionOf(credentials: ApplianceCredentials): string {
   return credentials.versionId ?? UNVERSIONED_SECRET;
@@ -105,24 +106,26 @@ export class CredentialGate {
   }
 }
 
-/** The appliance refused the login because the user is locked (not, or not only, because the password is wrong). */
+/** The appliance refused the login because the user is locked (as nitro/classify.ts words it), not the password. */
 export function isLockedRefusal(error: CollectorError): boolean {
-  return /\block(ed|out)\b/i.test(error.message);
+  return error.message.includes(LOCKED_USER_REFUSAL);
 }
 
 /**
- * The error of a run that does not log in because of `rejection`, or of one whose login was just rejected. Says
- * when the next attempt is and that updating the secret makes it try at once.
+ * The error of a run that does not log in because of `rejection`, or of one whose login was just rejected. It leads
+ * with what happens next (results keep only a message's first few hundred characters): when the next attempt is,
+ * and that updating the secret makes the next run try at once.
  */
 export function backingOffError(appliance: string, secretId: string, rejection: CredentialRejection, now: number, cause?: CollectorError): CollectorError {
   const what = rejection.locked ? 'refused the login: the user is LOCKED (on the appliance or in its directory)' : 'rejected the username or password';
+  const retry = `${new Date(rejection.retryAt).toISOString()} (in ${formatDuration(Math.max(0, rejection.retryAt - now))})`;
+  const fix = `or at once when secret ${secretId} is updated (a new version)`;
+  const inARow = `${rejection.rejections} rejection${rejection.rejections === 1 ? '' : 's'} in a row`;
   const code = rejection.nitroErrorCode === undefined ? '' : `, NITRO errorcode ${rejection.nitroErrorCode}`;
-  const when = `${new Date(rejection.rejectedAt).toISOString()}${code}`;
-  const next = `next attempt with this secret version at ${new Date(rejection.retryAt).toISOString()} (in ${formatDuration(Math.max(0, rejection.retryAt - now))}; backoff after ${rejection.rejections} rejection${rejection.rejections === 1 ? '' : 's'} in a row)`;
-  const head = cause
-    ? `${cause.message}. Not trying this secret version again, to avoid locking the account: ${next}`
-    : `${appliance}: not logging in: the appliance ${what} of secret ${secretId} (version ${rejection.secretVersion}) at ${when}; to avoid locking the account, ${next}`;
-  return new CollectorError('bad-credentials', `${head}. Updating the secret (a new version) makes the next run try at once`, {
+  const message = cause
+    ? `${appliance}: the appliance ${what}; not trying this secret version again before ${retry}, ${fix}, to avoid locking the account (${inARow}): ${cause.message}`
+    : `${appliance}: not logging in before ${retry}, ${fix}: the appliance ${what} of version ${rejection.secretVersion} at ${new Date(rejection.rejectedAt).toISOString()}${code}; backing off after ${inARow}, to avoid locking the account`;
+  return new CollectorError('bad-credentials', message, {
     appliance,
     ...(rejection.nitroErrorCode !== undefined && { nitroErrorCode: rejection.nitroErrorCode }),
   });
