@@ -98,9 +98,20 @@ function remedy(errorClass: ErrorClass | undefined, message: string, context: Fa
   }
 }
 
+function whatFailed(appliance: ApplianceSummary): string {
+  const message = appliance.message ?? 'failed without a message';
+  if (appliance.errorClass === 'bad-credentials') {
+    // The pipeline's message speaks of secret versions and a backoff kept in the state table, which a command-line
+    // run (its own in-memory state) has neither of: the answer itself is what matters here.
+    const answer = /\((HTTP \d+, NITRO errorcode \d+[^)]*)\)/.exec(message)?.[1];
+    return `${appliance.name}: the appliance rejected the username or password${answer !== undefined ? ` (${answer})` : ''}`;
+  }
+  return withoutConfigRemedy(message);
+}
+
 /** One sentence: which appliance, what failed (error class, NITRO code), and the fix. */
 export function applianceFailureLine(appliance: ApplianceSummary, context: FailureContext): string {
-  const message = withoutConfigRemedy(appliance.message ?? 'failed without a message');
+  const message = whatFailed(appliance);
   const what = message.startsWith(appliance.name) ? message : `${appliance.name}: ${message}`;
   const classNote = `${appliance.errorClass ?? 'failed'}${appliance.nitroErrorCode !== undefined ? `, NITRO ${appliance.nitroErrorCode}` : ''}`;
   return `error: ${what} (${classNote}); ${remedy(appliance.errorClass, appliance.message ?? '', context)}.`;

@@ -31,7 +31,7 @@ function capture() {
 }
 
 /** Words of the config file, which the CLI does not have. */
-const CONFIG_FILE_WORDS = /caCertificate|tlsServerName|allowPlainHttp|insecureSkipVerify|secretId|the secret\b/;
+const CONFIG_FILE_WORDS = /caCertificate|tlsServerName|allowPlainHttp|insecureSkipVerify|secretId|\bsecret\b/i;
 
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -85,7 +85,7 @@ describe('npm run collect on a bad day: the appliance', () => {
     expect(run.code).toBe(EXIT.collectionFailed);
     expect(logins() - before).toBe(1);
     expect(run.lastLine()).toMatch(
-      /rejected the username or password .*\(bad-credentials, NITRO 354\); not retried, to avoid locking the account: check --username and the password in \$ADC_PASSWORD\.$/,
+      /^error: 127\.0\.0\.1: the appliance rejected the username or password \(HTTP 401, NITRO errorcode 354 [^)]*\) \(bad-credentials, NITRO 354\); not retried, to avoid locking the account: check --username and the password in \$ADC_PASSWORD\.$/,
     );
     expect(run.lastLine()).not.toMatch(CONFIG_FILE_WORDS);
     expect(run.err.join('\n')).not.toContain('waiting');
