@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EXIT } from '../../cli/collect-command.js';
 import { LAMBDA_NODE_VERSION } from '../support/lambda-runtime.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -60,5 +61,15 @@ describe('links in the repository documents', () => {
     }
     // A path outside the repository, even in prose, is a dead end for anyone who clones it.
     expect(text).not.toMatch(/`\/[^`\s]+\.md`/);
+  });
+});
+
+describe('the README on npm run collect', () => {
+  it('documents each exit code the command returns, with the meaning --help gives', () => {
+    const readme = read('README.md');
+    const rows = readme.split('\n').filter((line) => /^\| `\d` \|/.test(line));
+    expect(rows.map((row) => Number(row.slice(3, 4)))).toEqual(Object.values(EXIT).sort());
+    expect(rows.find((row) => row.startsWith(`| \`${EXIT.usage}\``))).toContain('bad usage or configuration');
+    expect(rows.find((row) => row.startsWith(`| \`${EXIT.publishFailed}\``))).toContain('publishing to CloudWatch failed');
   });
 });
