@@ -10,6 +10,7 @@ import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/cli
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type AwsClientSettings, createCloudWatchClient, createDynamoDbClient, createSecretsManagerClient } from '../../lambda/aws/clients.js';
 import { CloudWatchMetricSink } from '../../lambda/aws/cloudwatch-sink.js';
+import { DynamoDbCredentialRejections } from '../../lambda/aws/credential-rejections.js';
 import { SecretsManagerCredentialSource } from '../../lambda/aws/secrets.js';
 import { DynamoDbSampleStore } from '../../lambda/aws/state-store.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
@@ -199,6 +200,8 @@ class Lane {
     this.deps = {
       credentials: new SecretsManagerCredentialSource({ client: createSecretsManagerClient(settings) }),
       store: new DynamoDbSampleStore({ tableName: this.tableName, client: createDynamoDbClient(settings) }),
+      // The credential backoff in the state item, as the handler has it: every cold start must obey it.
+      rejections: new DynamoDbCredentialRejections({ tableName: this.tableName, client: createDynamoDbClient(settings) }),
       sink: new CloudWatchMetricSink({ namespace: this.namespace, client: createCloudWatchClient(settings), maxDatumsPerCall: 100 }),
       logger: this.logger,
       redactor: this.redactor,
