@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -9,12 +8,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ENVIRONMENT } from '../../lambda/config/environment.js';
 import { MAX_EVENT_AGE_SECONDS, maxSampleAgeSeconds } from '../model/sizing.js';
+import { HANDLER_ENTRY, hasPrebuiltBundle, LOCK_FILE, PREBUILT_BUNDLE_DIR, PROJECT_ROOT } from './collector-bundle.js';
 import { SecretAccess } from './secret-access.js';
-
-/** The repository root and the handler, relative to this file (the app may run from anywhere). */
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const HANDLER_ENTRY = fileURLToPath(new URL('../../lambda/handler.ts', import.meta.url));
-const LOCK_FILE = fileURLToPath(new URL('../../package-lock.json', import.meta.url));
 
 export interface CollectorVpcPlacement {
   readonly vpc: ec2.IVpc;
@@ -61,6 +56,21 @@ export const COLLECTOR_BUNDLING = {
   bundleAwsSDK: true,
 } as const;
 
+/** COLLECTOR_BUNDLING as esbuild's own options: the prebuilt bundle of the installed package (scripts/build-package.ts). */
+export function collectorEsbuildOptions() {
+  return {
+    entryPoints: [HANDLER_ENTRY],
+    bundle: true,
+    platform: 'node',
+    format: COLLECTOR_BUNDLING.format === OutputFormat.CJS ? 'cjs' : 'esm',
+    target: COLLECTOR_BUNDLING.target,
+    minify: COLLECTOR_BUNDLING.minify,
+    keepNames: COLLECTOR_BUNDLING.keepNames,
+    sourcemap: COLLECTOR_BUNDLING.sourceMap,
+    sourcesContent: COLLECTOR_BUNDLING.sourcesContent,
+  } as const;
+}
+
 /** The function's NODE_OPTIONS. */
 export const COLLECTOR_NODE_OPTIONS = '--enable-source-maps';
 
@@ -71,7 +81,8 @@ export const COLLECTOR_NODE_OPTIONS = '--enable-source-maps';
  * PutMetricData in its namespace.
  */
 export class CollectorFunction extends Construct {
-  readonly function: NodejsFunction;
+  /** A NodejsFunction bundled at synth (this repository), or a Function on the prebuilt bundle (installed package). */
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   /** The function's security groups when it runs in a VPC. */
@@ -92,11 +103,7 @@ export class CollectorFunction extends Construct {
 
     this.securityGroups = props.vpc ? (props.vpc.securityGroups ?? [this.createSecurityGroup(props.vpc.vpc, props.appliancePorts)]) : [];
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: HANDLER_ENTRY,
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: LOCK_FILE,
+    const settings = {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize,
@@ -107,7 +114,6 @@ export class CollectorFunction extends Construct {
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       description: `Collects NetScaler MPTCP statistics from ${props.applianceCount} appliance(s) into CloudWatch namespace ${props.namespace}`,
       environment: collectorEnvironment(props),
-      bundling: COLLECTOR_BUNDLING,
       ...(props.vpc
         ? {
             vpc: props.vpc.vpc,
@@ -116,7 +122,17 @@ export class CollectorFunction extends Construct {
             allowPublicSubnet: false,
           }
         : {}),
-    });
+    } satisfies Omit<lambda.FunctionProps, 'code' | 'handler'>;
+    this.function = hasPrebuiltBundle()
+      ? new lambda.Function(this, 'Function', { ...settings, code: lambda.Code.fromAsset(PREBUILT_BUNDLE_DIR), handler: 'index.handler' })
+      : new NodejsFunction(this, 'Function', {
+          ...settings,
+          entry: HANDLER_ENTRY,
+          handler: 'handler',
+          projectRoot: PROJECT_ROOT,
+          depsLockFilePath: LOCK_FILE,
+          bundling: COLLECTOR_BUNDLING,
+        });
 
     // Scheduler invokes asynchronously: no retries (a duplicate run is worse than a missed one) and no
     // event older than a minute (a late sample is worth nothing; the next run takes a fresh one).

@@ -2,7 +2,7 @@ import { Duration, Names, NestedStack, RemovalPolicy, Stack, Token, Validations 
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -11,6 +11,7 @@ import type { MetricDefinition } from '../../lambda/catalog/catalog.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import { defaultOf } from '../../lambda/config/settings.js';
+import { APPLIANCE_DIMENSION } from '../../lambda/metrics/health.js';
 import { applianceAlarmName } from '../model/alarm-names.js';
 import {
   type AlarmKind,
@@ -126,7 +127,8 @@ export const MAX_APPLIANCE_ALARMS_PER_TEMPLATE = 180;
  * alarms per appliance and on the collector, an SNS topic, and a dashboard.
  */
 export class MptcpMonitoring extends Construct {
-  readonly function: NodejsFunction;
+  /** The collector function. */
+  readonly function: lambda.Function;
   readonly logGroup: logs.ILogGroup;
   readonly table: dynamodb.ITable;
   readonly topic: sns.ITopic;
@@ -139,6 +141,8 @@ export class MptcpMonitoring extends Construct {
   readonly pages: readonly cloudwatch.IAlarm[];
   readonly dashboard?: cloudwatch.Dashboard;
   readonly timeout: Duration;
+  /** The CloudWatch namespace the collector publishes into. */
+  readonly namespace: string;
 
   constructor(scope: Construct, id: string, props: MptcpMonitoringProps) {
     super(scope, id);
@@ -146,6 +150,7 @@ export class MptcpMonitoring extends Construct {
     const appliances = props.appliances;
     const namespace = props.namespace ?? defaultOf('namespace');
     const countersSpec = normalizeCounters(props.counters);
+    this.namespace = namespace;
     this.selection = resolveSelection(countersSpec);
     const interval = props.interval ?? Duration.minutes(DEFAULT_INTERVAL_MINUTES);
     const intervalMinutes = interval.toMinutes();
@@ -270,6 +275,21 @@ export class MptcpMonitoring extends Construct {
         countersSpec,
       }).dashboard;
     }
+  }
+
+  /**
+   * One of the published metrics of one appliance (its CloudWatch name: docs/metrics.md, or a health metric such
+   * as CollectionSuccess), for your own alarms and graphs. Counters are per-interval deltas: use Sum.
+   */
+  metric(metricName: string, appliance: string, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+      ...options,
+      namespace: this.namespace,
+      metricName,
+      dimensionsMap: { ...options.dimensionsMap, [APPLIANCE_DIMENSION]: appliance },
+    });
   }
 
   /**

@@ -1,7 +1,7 @@
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { STATE_TABLE_PARTITION_KEY } from '../../lambda/aws/state-store.js';
+import { STATE_TABLE_PARTITION_KEY } from '../../lambda/config/environment.js';
 
 /**
  * The previous sample per appliance: on demand, partition key `appliance` (String). The items are a cache of

@@ -19,12 +19,13 @@
  *   leaseUntil    N  while a run holds the item: epoch ms after which another run may take it over
  */
 import { type AttributeValue, ConditionalCheckFailedException, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { STATE_TABLE_PARTITION_KEY } from '../config/environment.js';
 import type { ClaimRequest, ClaimResult, CommitResult, CounterInterval, SampleStore, StoredState } from '../core/ports.js';
 import { claimRequestProblem, storedStateProblem } from '../core/state-checks.js';
 import { CollectorError } from '../errors.js';
 import { createDynamoDbClient } from './clients.js';
 
-export const STATE_TABLE_PARTITION_KEY = 'appliance';
+export { STATE_TABLE_PARTITION_KEY };
 export const STATE_SCHEMA_VERSION = 2;
 const READABLE_SCHEMA_VERSIONS = new Set([1, 2]);
 

@@ -23,3 +23,6 @@ export const ENVIRONMENT = {
 
 export const DEFAULT_CONCURRENCY = defaultOf('concurrency');
 export const DEFAULT_MAX_SAMPLE_AGE_SECONDS = defaultOf('maxSampleAgeSeconds');
+
+/** The state table's partition key (String): a contract with existing tables, like the variable names. */
+export const STATE_TABLE_PARTITION_KEY = 'appliance';

@@ -37,6 +37,8 @@ export interface PropSurface {
   readonly type?: string;
   /** A CDK value (a topic, a VPC, an enum): its TypeScript type is its check; the rule here is the file's. */
   readonly cdkValue?: true;
+  /** The default as the prop gives it, when it is not the setting's value (docs). */
+  readonly default?: string;
 }
 
 export interface Setting<T = unknown> {
@@ -280,7 +282,7 @@ export const SETTINGS = {
     doc: 'Collection interval: one run per shard every this many minutes.',
     default: 1,
     file: 'schedule.rateMinutes',
-    prop: { path: 'interval', duration: 'minutes', type: 'Duration' },
+    prop: { path: 'interval', duration: 'minutes', type: 'Duration', default: 'Duration.minutes(1)' },
   }),
   shardSize: setting({
     spec: integer({ min: 1, max: 100 }),
@@ -301,21 +303,21 @@ export const SETTINGS = {
     doc: 'Function timeout; at most the interval minus 10 s, so a run ends before the next starts.',
     defaultText: 'interval - 10 s, at most 300 s',
     file: 'function.timeoutSeconds',
-    prop: { path: 'timeout', duration: 'seconds', type: 'Duration' },
+    prop: { path: 'timeout', duration: 'seconds', type: 'Duration', default: 'interval - 10 s, at most 5 minutes' },
   }),
   logRetentionDays: setting({
     spec: choice([...LOG_RETENTION_DAYS, 'infinite']),
     doc: "Retention of the function's log group.",
     default: 30,
     file: 'function.logRetentionDays',
-    prop: { path: 'logRetention', type: 'logs.RetentionDays', cdkValue: true },
+    prop: { path: 'logRetention', type: 'logs.RetentionDays', cdkValue: true, default: 'RetentionDays.ONE_MONTH' },
   }),
   retainLogGroup: setting({
     spec: boolean(),
     doc: 'Keep the log group when the stack is deleted.',
     default: true,
     file: 'function.retainLogGroup',
-    prop: { path: 'logGroupRemovalPolicy', type: 'RemovalPolicy (default RETAIN)', cdkValue: true },
+    prop: { path: 'logGroupRemovalPolicy', type: 'RemovalPolicy', cdkValue: true, default: 'RemovalPolicy.RETAIN' },
   }),
   dashboard: setting({ spec: boolean(), doc: 'Create the dashboard.', default: true, file: 'dashboard.enabled', prop: { path: 'dashboard' } }),
   schedulesEnabled: setting({
@@ -347,7 +349,7 @@ export const SETTINGS = {
     doc: 'An existing SNS topic to notify instead of a new one.',
     defaultText: 'a new topic',
     file: 'alarms.topicArn',
-    prop: { path: 'alarms.topic', type: 'sns.ITopic', cdkValue: true },
+    prop: { path: 'alarms.topic', type: 'sns.ITopic', cdkValue: true, default: 'a new topic' },
   }),
   protocolErrorMetrics: setting({
     spec: list(text({ rule: 'a CloudWatch metric name' }), {
@@ -427,7 +429,7 @@ export const SETTINGS = {
   vpc: setting({
     spec: anything('a VPC placement {vpc, subnets, securityGroups?, endpoints?}'),
     doc: 'Run the function in these subnets (appliances in private networks).',
-    prop: { path: 'vpc', type: 'MptcpVpcProps', cdkValue: true },
+    prop: { path: 'vpc', type: 'MptcpVpcProps', cdkValue: true, default: 'no VPC' },
   }),
 };
 

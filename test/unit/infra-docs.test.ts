@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configFileSpec } from '../../infra/config/file-schema.js';
+import { SETTING_ROWS } from '../../infra/config/settings-rules.js';
 import { ALARM_DEFAULTS, type AlarmKind } from '../../infra/model/alarm-plan.js';
 import { ALARM_SUFFIX, COLLECTOR_FAILING_SUFFIX, INCIDENT_SUFFIX, runbookLink } from '../../infra/model/alarm-text.js';
 import type { Spec } from '../../lambda/config/schema.js';
+import { withPropsTable } from '../../scripts/settings-doc.js';
 
 /** The operator docs live in README.md (Deployment, The dashboard, Alarm runbook, Monthly cost). */
 const doc = () => readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
@@ -43,5 +45,25 @@ describe('the operator docs match the code', () => {
     const names = [...new Set(fieldNames(configFileSpec))];
     expect(names.length).toBeGreaterThan(40);
     for (const name of names) expect(deployment, name).toContain(`\`${name}\``);
+  });
+
+  it("README's construct props table is the one the settings model generates (npm run docs:settings)", () => {
+    const readme = doc();
+    expect(withPropsTable(readme) === readme, 'README.md is out of date: run npm run docs:settings').toBe(true);
+  });
+
+  it('the settings model has a row for every prop of MptcpMonitoringProps and MptcpAlarmProps', () => {
+    const source = readFileSync(resolve(import.meta.dirname, '../../infra/constructs/mptcp-monitoring.ts'), 'utf8');
+    const fieldsOf = (name: string) => {
+      const body = source.slice(source.indexOf(`export interface ${name} `)).split('\n}\n')[0]!;
+      return [...body.matchAll(/^ {2}readonly (\w+)\??:/gm)].map((m) => m[1]!);
+    };
+    const paths = new Set(SETTING_ROWS.flatMap((row) => (row.prop ? [row.prop.path] : [])));
+    const props = [...fieldsOf('MptcpMonitoringProps'), ...fieldsOf('MptcpAlarmProps').map((f) => `alarms.${f}`)];
+    expect(props.length).toBeGreaterThan(20);
+    for (const prop of props) {
+      if (prop === 'alarms' || prop === 'alarms.settings') continue;
+      expect(paths.has(prop), prop).toBe(true);
+    }
   });
 });

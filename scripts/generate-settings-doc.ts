@@ -1,0 +1,8 @@
+/** `npm run docs:settings`: README's table of the construct's props, from the settings model. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { withPropsTable } from './settings-doc.js';
+
+const README = resolve(import.meta.dirname, '../README.md');
+writeFileSync(README, withPropsTable(readFileSync(README, 'utf8')));
+process.stderr.write('README.md: construct props table regenerated\n');
