@@ -59,7 +59,7 @@ export const COLLECTOR_BUNDLING = {
 /** COLLECTOR_BUNDLING as esbuild's own options: the prebuilt bundle of the installed package (scripts/build-package.ts). */
 export function collectorEsbuildOptions() {
   return {
-    entryPoints: [HANDLER_ENTRY],
+    entryPoints: [HANDLER_ENTRY] as string[],
     bundle: true,
     platform: 'node',
     format: COLLECTOR_BUNDLING.format === OutputFormat.CJS ? 'cjs' : 'esm',
