@@ -104,6 +104,22 @@ describeWithMoto('the bundled function end to end, as Lambda runs it', (moto) =>
       expect(await sum('CollectionSuccess')).toBe(2);
     });
 
+    it('publishes the listed virtual servers by value, a removed one counted, the appliance unaffected', async () => {
+      sims[1]!.setVirtualServer('lb', 'vs_web', { curmptcpsessions: '12', cursubflowconn: '30' });
+      sims[1]!.setVirtualServer('cs', 'cs front#1', { curmptcpsessions: '4', cursubflowconn: '9' });
+      const appliances = applianceList(1).map((a) => ({ ...a, virtualServers: ['lb/vs_web', 'cs/cs front#1', 'lb/vs_removed'] }));
+      const result = await runtime.invoke({ appliances }, { timeoutMs: timeoutMs() });
+      expect(summaryOf(result).appliances).toEqual([expect.objectContaining({ outcome: 'ok' })]);
+      const perServer = (metric: string, server?: string) => readMetricSum(namespace, metric, name(1), testStart, new Date(Date.now() + 60_000), server);
+      expect(await perServer('VirtualServerMptcpSessions', 'lb/vs_web')).toBe(12);
+      expect(await perServer('VirtualServerMptcpSubflows', 'lb/vs_web')).toBe(30);
+      expect(await perServer('VirtualServerMptcpSessions', 'cs/cs front#1')).toBe(4);
+      expect(await perServer('VirtualServerMptcpSubflows', 'cs/cs front#1')).toBe(9);
+      expect(await perServer('VirtualServerErrors')).toBe(1);
+      expect(result.logs.some((line) => line.includes('"level":"WARN"') && line.includes('lb/vs_removed') && line.includes('258'))).toBe(true);
+      expect(sims[1]!.requests().map((r) => r.path)).toContain('/nitro/v1/stat/csvserver/cs%20front%231');
+    });
+
     it('runs invocation after invocation whatever whole number of milliseconds remains (regression: 4 in 5 failed)', async () => {
       const pid = runtime.pid;
       for (let i = 0; i < 6; i++) expect(summaryOf(await invoke(1)).appliances[0]?.outcome).toBe('ok');
