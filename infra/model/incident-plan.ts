@@ -53,7 +53,7 @@ const LONGEST_MEMBER_PREFIX = 'ALARM("arn:aws-iso-b:cloudwatch:us-isob-east-1:12
 
 /**
  * Whether a composite over these members fits CloudWatch's limits whatever the region, or why not. With the
- * alarm kinds of this project an appliance has at most 8 members of at most 255 characters each: about 2,700
+ * alarm kinds of this project an appliance has at most 8 members of at most 255 characters each: about 2,600
  * characters, far within them; the check keeps a future kind from breaking a deploy at 3 a.m.
  */
 export function compositeRuleProblem(memberNames: readonly string[]): string | undefined {
