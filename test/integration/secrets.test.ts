@@ -69,8 +69,22 @@ describeWithMoto('SecretsManagerCredentialSource against moto', () => {
       const arn = await createSecret(name, JSON.stringify({ username: 'nsroot-monitor', password: secretPassword }));
       const source = new SecretsManagerCredentialSource({ client: createSecretsManagerClient() });
 
-      expect(await source.getCredentials(name)).toEqual({ username: 'nsroot-monitor', password: secretPassword });
-      expect(await source.getCredentials(arn)).toEqual({ username: 'nsroot-monitor', password: secretPassword });
+      const version = expect.stringMatching(/^[\w-]{8,}$/);
+      expect(await source.getCredentials(name)).toEqual({ username: 'nsroot-monitor', password: secretPassword, versionId: version });
+      expect(await source.getCredentials(arn)).toEqual({ username: 'nsroot-monitor', password: secretPassword, versionId: version });
+    });
+
+    it('returns the secret version (VersionId), which changes when the secret is updated: the credential backoff is keyed by it', async () => {
+      const name = uniqueName('ns-versioned');
+      await createSecret(name, JSON.stringify({ username: 'monitor', password: password() }));
+      const source = new SecretsManagerCredentialSource({ client: createSecretsManagerClient(), ttlMs: 0 });
+      const first = (await source.getCredentials(name)).versionId;
+      expect(first).toBeDefined();
+      expect((await source.getCredentials(name)).versionId).toBe(first);
+      await updateSecret(name, JSON.stringify({ username: 'monitor', password: password() }));
+      const second = (await source.getCredentials(name, { refresh: true })).versionId;
+      expect(second).toBeDefined();
+      expect(second).not.toBe(first);
     });
 
     it('returns the CA certificate when the secret has one', async () => {
@@ -98,7 +112,7 @@ describeWithMoto('SecretsManagerCredentialSource against moto', () => {
       await createSecret(name, JSON.stringify({ username: 'monitor', password: secretPassword, caCertificate: null, note: 'x' }));
       const source = new SecretsManagerCredentialSource({ client: createSecretsManagerClient() });
 
-      expect(await source.getCredentials(name)).toEqual({ username: 'monitor', password: secretPassword });
+      expect(await source.getCredentials(name)).toEqual({ username: 'monitor', password: secretPassword, versionId: expect.any(String) });
     });
   });
 
@@ -337,7 +351,7 @@ describeWithMoto('SecretsManagerCredentialSource against moto', () => {
         const hasty = source.getCredentials(name, { signal: AbortSignal.timeout(100) });
         await expect(hasty).rejects.toMatchObject({ errorClass: 'timeout' });
         release();
-        expect(await patient).toEqual({ username: 'monitor', password: secretPassword });
+        expect(await patient).toEqual({ username: 'monitor', password: secretPassword, versionId: expect.any(String) });
         expect(slow.operations).toEqual(['GetSecretValue']);
       } finally {
         release();
