@@ -42,37 +42,76 @@ export const MIN_SECRET_LENGTH = 8;
  * docs/reliability.md, "What the scrubber guarantees").
  */
 export class Redactor {
-  private readonly forms = new Set<string>();
+  /** Every form, in the order they are applied: longest first, so that no shorter form breaks up a longer one. */
+  private readonly rank = new Map<string, number>();
+  /** The forms by their first MIN_SECRET_LENGTH characters: a scrub looks up each window of the text once. */
+  private readonly byPrefix = new Map<string, string[]>();
   private readonly splitPatterns = new Map<string, RegExp>();
-  /** Longest first, so that no shorter form breaks up a longer one that contains it. */
-  private ordered: readonly string[] = [];
+  /** What add() has seen: a warm container registers the same password every run. */
+  private readonly registered = new Set<string>();
 
   /** Registers a password; `username` adds the forms of HTTP Basic credentials (`user:password`). */
   add(secret: string, context: { username?: string } = {}): void {
+    const key = `${context.username ?? ''}\u0000${secret}`;
+    if (this.registered.has(key)) return;
+    this.registered.add(key);
     for (const candidate of new Set([secret, secret.trim()])) {
       if (candidate.trim().length < MIN_SECRET_LENGTH) continue;
-      for (const form of encodedForms(candidate)) this.forms.add(form);
-      if (context.username !== undefined) for (const form of base64Forms(Buffer.from(`${context.username}:${candidate}`, 'utf8'))) this.forms.add(form);
+      for (const form of encodedForms(candidate)) this.addForm(form);
+      if (context.username !== undefined) for (const form of base64Forms(Buffer.from(`${context.username}:${candidate}`, 'utf8'))) this.addForm(form);
       for (const form of [candidate, jsonStringContent(candidate)]) {
         if (!this.splitPatterns.has(form)) this.splitPatterns.set(form, splitPattern(form));
       }
     }
-    this.ordered = [...this.forms].sort((a, b) => b.length - a.length);
   }
 
   /** Bound to the instance, so that it can be handed on as a plain function. */
   readonly scrub: Scrub = (text) => {
     let result = text;
-    for (const form of this.ordered) {
-      if (result.includes(form)) result = result.split(form).join(REDACTED);
+    let after: string | undefined;
+    for (let forms = this.formsIn(result); forms.length > 0; ) {
+      const form = forms.shift()!;
+      if (!result.includes(form)) continue;
+      result = result.split(form).join(REDACTED);
+      after = form;
+      // The replacement changed the text: look again, for the forms that come after this one.
+      forms = this.formsIn(result).filter((next) => this.order(next, after!) > 0);
     }
+    // A split pattern matches a line break between characters; without one it matches only the forms above.
+    if (!LINE_BREAK.test(result)) return result;
     for (const pattern of this.splitPatterns.values()) {
       pattern.lastIndex = 0;
       if (pattern.test(result)) result = result.replace(pattern, REDACTED);
     }
     return result;
   };
+
+  private addForm(form: string): void {
+    if (this.rank.has(form)) return;
+    this.rank.set(form, this.rank.size);
+    const prefix = form.slice(0, MIN_SECRET_LENGTH);
+    const forms = this.byPrefix.get(prefix);
+    if (forms) forms.push(form);
+    else this.byPrefix.set(prefix, [form]);
+  }
+
+  /** The registered forms whose first characters occur in `text`, in the order they are applied. */
+  private formsIn(text: string): string[] {
+    const found = new Set<string>();
+    for (let i = 0; i + MIN_SECRET_LENGTH <= text.length; i++) {
+      for (const form of this.byPrefix.get(text.slice(i, i + MIN_SECRET_LENGTH)) ?? []) found.add(form);
+    }
+    // Forms shorter than the window (none today: every form is at least MIN_SECRET_LENGTH long) are always tried.
+    for (const [prefix, forms] of this.byPrefix) if (prefix.length < MIN_SECRET_LENGTH) for (const form of forms) found.add(form);
+    return [...found].sort((a, b) => this.order(a, b));
+  }
+
+  private order(a: string, b: string): number {
+    return b.length - a.length || this.rank.get(a)! - this.rank.get(b)!;
+  }
 }
+
+const LINE_BREAK = /[\r\n]|\\[rn]/;
 
 /**
  * The secret raw; as the inside of a JSON string (also with every non-ASCII character as a lower- or upper-case
