@@ -9,13 +9,6 @@ export function signalAt(deadline: number, now: number = Date.now()): AbortSigna
   return AbortSignal.timeout(timerMs(deadline - now));
 }
 
-/** A signal that aborts when any of `signals` does (undefined entries are ignored). */
-export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
-  const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
-  if (present.length <= 1) return present[0];
-  return AbortSignal.any(present);
-}
-
 /**
  * Waits for `promise`, but no longer than `signal` allows: rejects with the signal's reason when it aborts first.
  * For promises shared between callers (a cached secret read), where one caller's deadline must not end the

@@ -25,7 +25,7 @@ import { DEFAULT_INTERVAL_MINUTES, defaultTimeoutSeconds } from '../infra/model/
 import { DEFAULT_CONCURRENCY } from '../lambda/config/environment.js';
 import { LAMBDA_NODE_VERSION, resolveNode24 } from '../test/support/lambda-runtime.js';
 import type { ChildJob, RunFigures } from './bench/collector-child.js';
-import type { FleetInfo, FleetOptions } from './bench/simulator-fleet.js';
+import type { FleetInfo, FleetOptions } from './bench/fleet-info.js';
 import { estimate } from './cost-estimate.js';
 
 const ROOT = resolve(import.meta.dirname, '..');

@@ -3,12 +3,11 @@ import { MAX_REQUEST_MS, timerMs } from '../core/budget.js';
 import { isRecord } from '../core/is-record.js';
 import type { ApplianceCredentials } from '../core/ports.js';
 import { refusesTimeout, SESSION_TIMEOUT_SECONDS } from '../core/session-timeout.js';
-import { anySignal } from '../deadline.js';
 import { CollectorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type BodyShape, readBody, readEnvelope } from './body.js';
 import { type AnswerContext, checkAnswer, classifyTransportError } from './classify.js';
-import { BodyLimitError, type NitroTransport, transportFor } from './transport.js';
+import { BodyLimitError, type NitroTransport, RequestTimeoutError, transportFor } from './transport.js';
 
 /** Where and how to reach one appliance (the TLS and transport part of ApplianceConfig). */
 export interface NitroTarget {
@@ -274,8 +273,6 @@ export class NitroClient {
     request: { token?: string; body?: string; signal?: AbortSignal; maxBodyBytes: number },
   ): Promise<{ status: number; body: BodyShape; cookieToken?: string }> {
     const budget = request.signal ?? this.options.signal;
-    const requestTimer = AbortSignal.timeout(this.requestTimeoutMs);
-    const signal = anySignal(budget, requestTimer);
     // No accept-encoding: the answer comes uncompressed.
     const headers: Record<string, string> = { accept: 'application/json' };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
@@ -283,13 +280,14 @@ export class NitroClient {
     const { maxBodyBytes } = request;
     let cookieToken: string | undefined;
     try {
-      signal?.throwIfAborted();
+      budget?.throwIfAborted();
       const answer = await this.transport.exchange({
         method,
         path,
         headers,
         body: request.body,
-        signal,
+        signal: budget,
+        timeoutMs: this.requestTimeoutMs,
         maxBodyBytes,
         onHeaders: (_status, responseHeaders) => {
           cookieToken = sessionCookie(responseHeaders['set-cookie']);
@@ -297,7 +295,7 @@ export class NitroClient {
       });
       return { status: answer.status, body: readBody(answer.text, answer.headers['content-type'], this.options.scrub), cookieToken };
     } catch (error) {
-      const timedOut = budget?.aborted === true ? 'budget' : requestTimer.aborted ? 'request' : undefined;
+      const timedOut = budget?.aborted === true ? 'budget' : error instanceof RequestTimeoutError ? 'request' : undefined;
       const failure =
         error instanceof BodyLimitError
           ? new CollectorError(

@@ -33,8 +33,10 @@ export interface Exchange {
   readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string;
-  /** Ends the exchange (connection included) when it aborts: the request's total deadline and the run's. */
+  /** Ends the exchange (connection included) when it aborts: the appliance's share of the run. */
   readonly signal?: AbortSignal;
+  /** Ends the exchange (connection included) after this long, headers and whole body: RequestTimeoutError. */
+  readonly timeoutMs: number;
   /** A longer body is not read: the exchange fails with BodyLimitError. */
   readonly maxBodyBytes: number;
   /** Called once the status and headers are in, before the body is read (a session cookie comes with them). */
@@ -51,6 +53,13 @@ export class BodyLimitError extends Error {
   override readonly name = 'BodyLimitError';
   constructor(readonly limitBytes: number) {
     super(`the answer is longer than ${limitBytes} bytes`);
+  }
+}
+
+export class RequestTimeoutError extends Error {
+  override readonly name = 'RequestTimeoutError';
+  constructor(readonly timeoutMs: number) {
+    super(`no whole answer within ${timeoutMs} ms`);
   }
 }
 
@@ -89,6 +98,7 @@ export class NitroTransport {
       const finish = (error: unknown, answer?: Answer) => {
         if (settled) return;
         settled = true;
+        clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         if (error === undefined) resolve(answer!);
         else reject(error);
@@ -98,10 +108,13 @@ export class NitroTransport {
       const request = this.send({ host: this.host, port: this.port, method: exchange.method, path: exchange.path, headers, agent: this.agent }, (response) =>
         this.readAnswer(response, exchange, finish),
       );
-      const onAbort = () => {
-        finish(signal?.reason);
+      const end = (reason: unknown) => {
+        finish(reason);
         request.destroy();
       };
+      const onAbort = () => end(signal?.reason);
+      // One timer per request (cheaper than AbortSignal.timeout + AbortSignal.any on every request).
+      const timer = setTimeout(() => end(new RequestTimeoutError(exchange.timeoutMs)), exchange.timeoutMs);
       request.on('error', (error) => finish(error));
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });

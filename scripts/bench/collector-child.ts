@@ -15,7 +15,7 @@ import { DEFAULT_CONCURRENCY } from '../../lambda/config/environment.js';
 import { createJsonLogger, Redactor } from '../../lambda/logger.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type BareAppliance, bareRun } from './bare-client.js';
-import type { FleetInfo } from './simulator-fleet.js';
+import { type FleetInfo, passwordOf } from './fleet-info.js';
 
 export interface ChildJob {
   readonly mode: 'cpu' | 'fleet' | 'bare-fleet';
@@ -46,12 +46,19 @@ const concurrency = job.concurrency ?? DEFAULT_CONCURRENCY;
 const urls = job.fleet.urls.slice(0, job.count);
 const hung = (index: number) => job.hungEvery !== undefined && (index + 1) % job.hungEvery === 0;
 
-const appliances: ApplianceConfig[] = urls.map((url, i) => ({ name: `adc-${i + 1}`, url, secretId: 'fleet', caCertificate: job.fleet.caCertificate }));
+const appliances: ApplianceConfig[] = urls.map((url, i) => ({
+  name: `adc-${i + 1}`,
+  url,
+  secretId: `secret-${i + 1}`,
+  caCertificate: job.fleet.caCertificate,
+}));
 const bareAppliances: BareAppliance[] = urls
-  .map((url) => ({ url, caCertificate: job.fleet.caCertificate, username: job.fleet.username, password: job.fleet.password }))
+  .map((url, i) => ({ url, caCertificate: job.fleet.caCertificate, username: job.fleet.username, password: passwordOf(job.fleet, i) }))
   .filter((_, i) => !hung(i));
 const deps = {
-  credentials: new StaticCredentialSource(new Map([['fleet', { username: job.fleet.username, password: job.fleet.password }]])),
+  credentials: new StaticCredentialSource(
+    new Map(urls.map((_, i) => [`secret-${i + 1}`, { username: job.fleet.username, password: passwordOf(job.fleet, i) }] as const)),
+  ),
   store: new InMemorySampleStore(),
   sink: new DryRunSink(),
   // INFO, as deployed: every line is formatted, none is written (the bench measures the collector, not a pipe).

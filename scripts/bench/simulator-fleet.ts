@@ -8,25 +8,7 @@
  */
 import { createInterface } from 'node:readline';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
-
-export interface FleetInfo {
-  readonly urls: readonly string[];
-  readonly caCertificate: string;
-  readonly username: string;
-  readonly password: string;
-}
-
-export interface FleetOptions {
-  readonly count: number;
-  /** Per-request latency range in ms: appliance i answers after a fixed delay drawn from it. */
-  readonly latencyMs: readonly [number, number];
-  /** Idle keep-alive connections are closed after this (the collector's runs are minutes apart). */
-  readonly keepAliveTimeoutMs: number;
-}
-
-export function latencyOf(index: number, [min, max]: readonly [number, number]): number {
-  return min + ((index * 37) % (max - min + 1));
-}
+import { type FleetInfo, type FleetOptions, latencyOf, passwordOf } from './fleet-info.js';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as FleetOptions;
 const sims: Simulator[] = [];
@@ -48,6 +30,7 @@ setInterval(() => {
 heal();
 const first = sims[0]!;
 const info: FleetInfo = { urls: sims.map((s) => s.url), caCertificate: first.caCertificate, username: first.username, password: first.password };
+sims.forEach((sim, i) => sim.setCredentials(info.username, passwordOf(info, i)));
 process.stdout.write(`${JSON.stringify(info)}\n`);
 
 const lines = createInterface({ input: process.stdin });
