@@ -261,7 +261,7 @@ export const SETTINGS = {
   concurrency: setting({
     spec: integer({ min: 1, max: 100 }),
     doc: 'Appliances collected at once within one invocation.',
-    default: 10,
+    default: 50,
     file: 'schedule.concurrency',
     prop: { path: 'concurrency' },
     env: 'CONCURRENCY',
