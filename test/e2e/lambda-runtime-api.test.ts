@@ -60,7 +60,9 @@ describeWithLambdaRuntime('the bundled collector in the real Lambda runtime inte
     expect(asset.runtime).toBe('nodejs24.x');
     expect(asset.memorySize).toBe(256);
     expect(asset.timeoutSeconds).toBe(50);
-    expect(asset.environment).toMatchObject({ METRIC_NAMESPACE: 'NetScaler/MPTCP', COUNTERS: 'default', NODE_OPTIONS: '--enable-source-maps' });
+    expect(asset.environment).toMatchObject({ METRIC_NAMESPACE: 'NetScaler/MPTCP', COUNTERS: 'default' });
+    // No NODE_OPTIONS: source maps cost at every cold start (docs/performance.md).
+    expect(asset.environment).not.toHaveProperty('NODE_OPTIONS');
     expect(asset.environment['MAX_SAMPLE_AGE_SECONDS']).toMatch(/^\d+$/);
     expect(asset.environment).not.toHaveProperty('STATE_TABLE_NAME');
     expect(asset.unresolvedEnvironment).toEqual(['STATE_TABLE_NAME']);

@@ -48,12 +48,11 @@ describe('the stack for a two-appliance config', () => {
           STATE_TABLE_NAME: { Ref: table.id },
           COUNTERS: 'default',
           MAX_SAMPLE_AGE_SECONDS: '900',
-          NODE_OPTIONS: '--enable-source-maps',
         },
       },
     });
     const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(Object.keys(variables).sort()).toEqual(['COUNTERS', 'MAX_SAMPLE_AGE_SECONDS', 'METRIC_NAMESPACE', 'NODE_OPTIONS', 'STATE_TABLE_NAME']);
+    expect(Object.keys(variables).sort()).toEqual(['COUNTERS', 'MAX_SAMPLE_AGE_SECONDS', 'METRIC_NAMESPACE', 'STATE_TABLE_NAME']);
     expect(fn.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
   });
 
