@@ -259,6 +259,8 @@ class Lane {
       const { sim } = appliance;
       const p = plan.appliances[index]!;
       sim.clearFaults();
+      // Before this round's faults are injected: another client's logins must not use them up.
+      await this.hardenedEvents(round, appliance);
       if (p.reset) {
         this.faults.add(p.reset);
         if (p.reset === 'reboot') sim.reboot();
@@ -310,7 +312,6 @@ class Lane {
         this.faults.add('fields-appear');
         appliance.unknownFields = true;
       }
-      await this.hardenedEvents(round, appliance);
       sim.resetFields();
       const absent = new Set(appliance.vanished.keys());
       // 13.1 sends no v1 fields: their counters start from their first sample after the upgrade.

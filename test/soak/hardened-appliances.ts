@@ -50,7 +50,7 @@ export function hardenedProfile(index: number, rounds: number): HardenedProfile 
   }
 }
 
-/** Another client with a wrong password, as often as the policy needs to lock the user. */
+/** Another client with a wrong password, as often as the policy needs to lock the user (before any fault is set). */
 export async function lockOutUser(sim: Simulator): Promise<void> {
   for (let i = 0; i < SOAK_LOCKOUT.failures; i++) {
     await send(sim, 'POST', '/nitro/v1/config/login', { body: { login: { username: sim.username, password: 'someone-else-typed-this' } } });
