@@ -7,7 +7,7 @@ export type ErrorClass =
   | 'configuration'
   /** The secret is missing, unreadable, not JSON, or lacks username/password. */
   | 'secret'
-  /** NITRO 354/355: wrong username or password. Never retried (it can lock the account). */
+  /** NITRO 354/355 or a locked user; also a run backing off from a rejected secret version (pipeline/credential-gate.ts). */
   | 'bad-credentials'
   /** NITRO 444/1027 (or 1026) after one fresh login. */
   | 'session-expired'
