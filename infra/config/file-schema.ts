@@ -5,7 +5,7 @@ import { type AlarmOverrides, alarmPropField, crossFieldProblems, SETTING_ROWS }
 
 /**
  * The deployment config file (`mptcp-monitoring.json`), composed from the settings model's rows: each field
- * is the row whose `file` is its path (test/infra/settings-agreement.test.ts checks that both ways). Every field
+ * is the row whose `file` is its path (test/integration/settings-agreement.test.ts checks that both ways). Every field
  * is documented in README.md (Deployment, The config file); the appliances are the function's own model, so a
  * file that synthesizes is one the function accepts.
  */

@@ -22,7 +22,7 @@ import { anything, boolean, choice, excerpt, type Infer, integer, list, number, 
  *
  * To add a setting: add one row to SETTINGS (spec, doc, default, and the surfaces it has). The config file,
  * the construct's check, the environment parsing, README's construct table (`npm run docs:settings`) and the
- * agreement test (test/infra/settings-agreement.test.ts) all follow from the row. A new field of an appliance:
+ * agreement test (test/integration/settings-agreement.test.ts) all follow from the row. A new field of an appliance:
  * add it to APPLIANCE_FIELDS (the config file, the props, the event and APPLIANCES share it), and to the
  * README's `appliances[]` table. Per-alarm fields: ALARM_FIELD_SPECS here and ALARM_FIELDS in
  * infra/model/alarm-plan.ts.
