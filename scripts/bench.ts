@@ -20,7 +20,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build, type Metafile } from 'esbuild';
-import { COLLECTOR_BUNDLING, COLLECTOR_NODE_OPTIONS } from '../infra/constructs/collector-function.js';
+import { COLLECTOR_NODE_OPTIONS, collectorEsbuildOptions } from '../infra/constructs/collector-function.js';
 import { DEFAULT_INTERVAL_MINUTES, defaultTimeoutSeconds } from '../infra/model/sizing.js';
 import { DEFAULT_CONCURRENCY } from '../lambda/config/environment.js';
 import { LAMBDA_NODE_VERSION, resolveNode24 } from '../test/support/lambda-runtime.js';
@@ -58,20 +58,13 @@ const row = (measure: string, figure: string, floor = '', times = '') => {
   console.log(`  ${measure}: ${figure}${floor ? ` | floor ${floor}` : ''}${times ? ` | ${times}` : ''}`);
 };
 
-/** esbuild with the function's own bundling settings (what NodejsFunction passes on the command line). */
+/** esbuild with the function's own bundling settings (collectorEsbuildOptions: what NodejsFunction passes to esbuild). */
 async function bundle(entry: string, outdir: string): Promise<{ file: string; metafile: Metafile }> {
   mkdirSync(outdir, { recursive: true });
   const file = join(outdir, 'index.js');
   const result = await build({
+    ...collectorEsbuildOptions(),
     entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format: COLLECTOR_BUNDLING.format,
-    target: COLLECTOR_BUNDLING.target,
-    minify: COLLECTOR_BUNDLING.minify,
-    keepNames: COLLECTOR_BUNDLING.keepNames,
-    sourcemap: COLLECTOR_BUNDLING.sourceMap,
-    sourcesContent: COLLECTOR_BUNDLING.sourcesContent,
     outfile: file,
     metafile: true,
     // The floor's entry lives outside the repository: it finds the SDK in ours.
