@@ -58,7 +58,7 @@ export const ASSUMPTIONS = {
   /** Appliances per invocation (a full shard). */
   appliancesPerInvocation: DEFAULT_SHARD_SIZE,
   memoryGb: DEFAULT_MEMORY_MIB / 1024,
-  /** Billed duration of one invocation of a full shard (all 25 at once, ~0.5 s each, plus AWS calls; see docs/performance.md). */
+  /** Billed duration of one invocation of a full shard (20 at a time, ~0.5 s each, plus AWS calls; see docs/performance.md). */
   invocationSeconds: 2,
   /** Billed duration of an invocation for a single appliance. */
   singleApplianceInvocationSeconds: 1,

@@ -93,7 +93,7 @@ export interface MptcpMonitoringProps {
   readonly interval?: Duration;
   /** Appliances per invocation. Default 25. */
   readonly shardSize?: number;
-  /** Appliances collected at once within an invocation. Default: the handler's (50). */
+  /** Appliances collected at once within an invocation. Default: the handler's (20). */
   readonly concurrency?: number;
   /** Function memory in MiB. Default 256. */
   readonly memorySize?: number;

@@ -261,7 +261,7 @@ export const SETTINGS = {
   concurrency: setting({
     spec: integer({ min: 1, max: 100 }),
     doc: 'Appliances collected at once within one invocation.',
-    default: 50,
+    default: 20,
     file: 'schedule.concurrency',
     prop: { path: 'concurrency' },
     env: 'CONCURRENCY',
