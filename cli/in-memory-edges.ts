@@ -8,11 +8,13 @@ import type {
   CredentialSource,
   Datum,
   MetricSink,
+  PendingSample,
   PublishReport,
   SampleStore,
   StoredState,
 } from '../lambda/core/ports.js';
 import { claimRequestProblem, storedStateProblem } from '../lambda/core/state-checks.js';
+import { latestPlausibleTakenAt, MAX_LEASE_MS } from '../lambda/core/state-rules.js';
 import { CollectorError } from '../lambda/errors.js';
 
 /** Credentials given on the command line (or by the simulator), keyed by secret id. */
@@ -27,33 +29,50 @@ export class StaticCredentialSource implements CredentialSource {
 }
 
 /**
- * The state table's contract in memory (leases included), for one process. test/integration/sample-store-contract
- * .test.ts holds it to the same cases as the DynamoDB store.
+ * The state table's contract in memory (leases, the pending sample and the self-healing rules included), for one
+ * process. test/integration/sample-store-contract.test.ts holds it to the same cases as the DynamoDB store.
  */
 export class InMemorySampleStore implements SampleStore {
-  private readonly items = new Map<string, { state?: StoredState; lease?: { owner: string; until: number }; committedBy?: string }>();
+  private readonly items = new Map<string, { state?: StoredState; lease?: { owner: string; until: number }; pending?: PendingSample; committedBy?: string }>();
 
   async claim(appliance: string, request: ClaimRequest): Promise<ClaimResult> {
     refuseBug(appliance, claimRequestProblem(request));
     const item = this.items.get(appliance) ?? {};
     const lease = item.lease;
-    if (lease && lease.owner !== request.owner && lease.until >= request.now) return { outcome: 'busy' };
-    if (item.state && item.state.takenAt >= request.takenAt) return { outcome: 'superseded' };
-    this.items.set(appliance, { ...item, lease: { owner: request.owner, until: request.leaseUntil } });
+    const impossibleLease = lease !== undefined && lease.until > request.now + MAX_LEASE_MS;
+    if (lease && lease.owner !== request.owner && lease.until >= request.now && !impossibleLease) return { outcome: 'busy' };
+    if (item.state && item.state.takenAt >= request.takenAt && item.state.takenAt <= latestPlausibleTakenAt(request.now)) return { outcome: 'superseded' };
+    this.items.set(appliance, {
+      ...item,
+      lease: { owner: request.owner, until: request.leaseUntil },
+      pending: { takenAt: request.takenAt, counters: request.counters },
+    });
     return {
       outcome: 'claimed',
       ...(item.state ? { previous: copyOf(item.state) } : {}),
-      ...(lease && lease.owner !== request.owner ? { takenOver: { owner: lease.owner } } : {}),
+      ...(lease && lease.owner !== request.owner
+        ? { takenOver: { owner: lease.owner, ...(item.pending && { pending: item.pending }), ...(impossibleLease && { impossibleLease }) } }
+        : {}),
     };
   }
 
-  async commit(appliance: string, owner: string, state: StoredState): Promise<CommitResult> {
+  async commit(appliance: string, owner: string, state: StoredState, options: { keepLease?: boolean } = {}): Promise<CommitResult> {
     refuseBug(appliance, storedStateProblem(state));
     const item = this.items.get(appliance);
     if (item?.lease?.owner !== owner)
       return item?.committedBy === owner && item.state?.takenAt === state.takenAt ? { outcome: 'committed' } : { outcome: 'lease-lost' };
-    this.items.set(appliance, { state: copyOf(state), committedBy: owner });
+    this.items.set(appliance, options.keepLease ? { ...item, state: copyOf(state), committedBy: owner } : { state: copyOf(state), committedBy: owner });
     return { outcome: 'committed' };
+  }
+
+  /** Writes an item as a bad restore or a hand edit would (for tests). */
+  corrupt(appliance: string, edit: { takenAt?: number; leaseUntil?: number }): void {
+    const item = this.items.get(appliance) ?? {};
+    this.items.set(appliance, {
+      ...item,
+      ...(edit.takenAt !== undefined && item.state && { state: { ...item.state, takenAt: edit.takenAt } }),
+      ...(edit.leaseUntil !== undefined && { lease: { owner: 'hand-edit', until: edit.leaseUntil } }),
+    });
   }
 
   /** The stored state of an appliance (for tests and the local run's report). */
@@ -73,9 +92,7 @@ function copyOf(state: StoredState): StoredState {
     takenAt: state.takenAt,
     counters: new Map(state.counters),
     heldSince: new Map(state.heldSince),
-    unpublished: state.unpublished
-      .filter((interval) => interval.deltas.size > 0)
-      .map((interval) => ({ takenAt: interval.takenAt, deltas: new Map(interval.deltas) })),
+    unpublished: state.unpublished.filter((interval) => interval.deltas.size > 0).map((interval) => ({ ...interval, deltas: new Map(interval.deltas) })),
   };
 }
 

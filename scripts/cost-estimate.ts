@@ -115,8 +115,15 @@ function stateItemBytes(counterNames: readonly string[]): number {
     'leaseOwner'.length +
     36 +
     'leaseUntil'.length +
+    8 +
+    'pendingTakenAt'.length +
+    8 +
+    'pendingCounters'.length +
+    3 +
+    'expiresAt'.length +
     8;
-  return fixed + counterNames.reduce((sum, name) => sum + name.length + ASSUMPTIONS.counterDigits + 3, 0);
+  // The counters twice while a run holds the item: the committed sample and the claim's pending sample.
+  return fixed + 2 * counterNames.reduce((sum, name) => sum + name.length + ASSUMPTIONS.counterDigits + 3, 0);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { STATE_TABLE_PARTITION_KEY } from '../../lambda/config/environment.js';
+import { STATE_TABLE_PARTITION_KEY, STATE_TTL_ATTRIBUTE } from '../../lambda/config/environment.js';
 
 /**
  * The previous sample per appliance: on demand, partition key `appliance` (String). The items are a cache of
@@ -17,6 +17,8 @@ export class StateTable extends Construct {
       partitionKey: { name: STATE_TABLE_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       removalPolicy: RemovalPolicy.DESTROY,
+      // Every claim and commit refreshes it: the items of appliances no run collects any more go by themselves.
+      timeToLiveAttribute: STATE_TTL_ATTRIBUTE,
     });
     Validations.of(this.table).acknowledge({
       id: 'AwsSolutions-DDB3',

@@ -11,21 +11,30 @@
  *   takenAt       N  when the last committed sample was taken, epoch milliseconds
  *   counters      M  NITRO counter name -> S, the exact decimal value (counters exceed 2^53: never N)
  *   heldSince     M  counter name -> N: for counters the last sample lacked, when their value was taken
- *   unpublished   L  of M {takenAt N, deltas M name -> S}: increases not confirmed by CloudWatch, oldest first
+ *   unpublished   L  of M {takenAt N, deltas M name -> S, unanswered? N}: increases not confirmed by CloudWatch,
+ *                    oldest first (entries with the same takenAt and unanswered are read as one, summed)
  *   updatedAt     S  ISO 8601 time of the last commit
  *   committedBy   S  the run that made the last commit
  *   schemaVersion N  2 (items of version 1, without heldSince and unpublished, are read as well)
  *   leaseOwner    S  while a run holds the item: its id
  *   leaseUntil    N  while a run holds the item: epoch ms after which another run may take it over
+ *   pendingTakenAt N, pendingCounters M name -> S: while a run holds the item, the sample it claimed with
+ *   expiresAt     N  epoch seconds, refreshed by every claim and commit: DynamoDB's TTL removes the items of
+ *                    appliances no run collects any more (core/state-rules.ts STATE_TTL_SECONDS)
+ *
+ * Size: counters and heldSince hold catalog counters only (73), unpublished at most MAX_UNPUBLISHED_INTERVALS
+ * entries of them, the pending sample one more: under 150 KB however long CloudWatch or commits fail, within
+ * DynamoDB's 400 KB item limit by design.
  */
 import { type AttributeValue, ConditionalCheckFailedException, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { STATE_TABLE_PARTITION_KEY } from '../config/environment.js';
-import type { ClaimRequest, ClaimResult, CommitResult, CounterInterval, SampleStore, StoredState } from '../core/ports.js';
+import { STATE_TABLE_PARTITION_KEY, STATE_TTL_ATTRIBUTE } from '../config/environment.js';
+import type { ClaimRequest, ClaimResult, CommitResult, SampleStore, StoredState, TakenOver } from '../core/ports.js';
 import { claimRequestProblem, storedStateProblem } from '../core/state-checks.js';
+import { expiresAt, latestPlausibleTakenAt, MAX_LEASE_MS } from '../core/state-rules.js';
 import { CollectorError } from '../errors.js';
 import { createDynamoDbClient } from './clients.js';
 
-export { STATE_TABLE_PARTITION_KEY };
+export { STATE_TABLE_PARTITION_KEY, STATE_TTL_ATTRIBUTE };
 export const STATE_SCHEMA_VERSION = 2;
 const READABLE_SCHEMA_VERSIONS = new Set([1, 2]);
 
@@ -47,6 +56,9 @@ const NAMES = {
   '#schemaVersion': 'schemaVersion',
   '#leaseOwner': 'leaseOwner',
   '#leaseUntil': 'leaseUntil',
+  '#pendingTakenAt': 'pendingTakenAt',
+  '#pendingCounters': 'pendingCounters',
+  '#expiresAt': STATE_TTL_ATTRIBUTE,
 } as const;
 type Name = keyof typeof NAMES;
 
@@ -74,18 +86,24 @@ export class DynamoDbSampleStore implements SampleStore {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { [STATE_TABLE_PARTITION_KEY]: { S: appliance } },
-          UpdateExpression: 'SET #leaseOwner = :owner, #leaseUntil = :leaseUntil',
-          // Free, expired (or unreadable), or already ours (a retried claim whose first answer was lost); and
-          // nothing newer stored. An item whose takenAt is not a number cannot be compared: it is taken over.
+          UpdateExpression:
+            'SET #leaseOwner = :owner, #leaseUntil = :leaseUntil, #pendingTakenAt = :takenAt, #pendingCounters = :counters, #expiresAt = :expiresAt',
+          // Free, expired (or unreadable, or longer than any run can hold), or already ours (a retried claim whose
+          // first answer was lost); and nothing newer stored, unless "newer" lies in the future (a corrupt item).
+          // An item whose takenAt is not a number cannot be compared: it is taken over.
           ConditionExpression:
-            '(attribute_not_exists(#leaseOwner) OR #leaseOwner = :owner OR NOT attribute_type(#leaseUntil, :number) OR #leaseUntil < :now) ' +
-            'AND (attribute_not_exists(#takenAt) OR NOT attribute_type(#takenAt, :number) OR #takenAt < :takenAt)',
-          ExpressionAttributeNames: names('#leaseOwner', '#leaseUntil', '#takenAt'),
+            '(attribute_not_exists(#leaseOwner) OR #leaseOwner = :owner OR NOT attribute_type(#leaseUntil, :number) OR #leaseUntil < :now OR #leaseUntil > :leaseLimit) ' +
+            'AND (attribute_not_exists(#takenAt) OR NOT attribute_type(#takenAt, :number) OR #takenAt < :takenAt OR #takenAt > :futureLimit)',
+          ExpressionAttributeNames: names('#leaseOwner', '#leaseUntil', '#takenAt', '#pendingTakenAt', '#pendingCounters', '#expiresAt'),
           ExpressionAttributeValues: {
             ':owner': { S: request.owner },
             ':leaseUntil': { N: String(request.leaseUntil) },
             ':now': { N: String(request.now) },
+            ':leaseLimit': { N: String(request.now + MAX_LEASE_MS) },
             ':takenAt': { N: String(request.takenAt) },
+            ':futureLimit': { N: String(latestPlausibleTakenAt(request.now)) },
+            ':counters': { M: exactValues(request.counters) },
+            ':expiresAt': { N: String(expiresAt(request.now)) },
             ':number': { S: 'N' },
           },
           ReturnValues: 'ALL_OLD',
@@ -99,21 +117,29 @@ export class DynamoDbSampleStore implements SampleStore {
       return {
         outcome: 'claimed',
         ...(previous ? { previous } : {}),
-        ...(formerOwner !== undefined && formerOwner !== request.owner ? { takenOver: { owner: formerOwner } } : {}),
+        ...(old !== undefined && formerOwner !== undefined && formerOwner !== request.owner ? { takenOver: takenOverFrom(formerOwner, old, request.now) } : {}),
       };
     } catch (error) {
       const item = conditionFailureItem(error);
       if (item !== undefined) {
         const owner = item['leaseOwner']?.S;
         const until = Number(item['leaseUntil']?.N);
-        return owner !== undefined && owner !== request.owner && until >= request.now ? { outcome: 'busy' } : { outcome: 'superseded' };
+        const live = until >= request.now && until <= request.now + MAX_LEASE_MS;
+        return owner !== undefined && owner !== request.owner && live ? { outcome: 'busy' } : { outcome: 'superseded' };
       }
       throw this.failure(appliance, 'claiming the state item', error);
     }
   }
 
-  async commit(appliance: string, owner: string, state: StoredState, options: { signal?: AbortSignal } = {}): Promise<CommitResult> {
-    const values = { ...stateAttributes(appliance, state), ':updatedAt': { S: new Date(this.now()).toISOString() }, ':owner': { S: owner } };
+  async commit(appliance: string, owner: string, state: StoredState, options: { signal?: AbortSignal; keepLease?: boolean } = {}): Promise<CommitResult> {
+    const now = this.now();
+    const values = {
+      ...stateAttributes(appliance, state),
+      ':updatedAt': { S: new Date(now).toISOString() },
+      ':owner': { S: owner },
+      ':expiresAt': { N: String(expiresAt(now)) },
+    };
+    const release = options.keepLease === true ? '' : ' REMOVE #leaseOwner, #leaseUntil, #pendingTakenAt, #pendingCounters';
     try {
       await this.client.send(
         new UpdateItemCommand({
@@ -121,9 +147,11 @@ export class DynamoDbSampleStore implements SampleStore {
           Key: { [STATE_TABLE_PARTITION_KEY]: { S: appliance } },
           UpdateExpression:
             'SET #takenAt = :takenAt, #counters = :counters, #heldSince = :heldSince, #unpublished = :unpublished, ' +
-            '#updatedAt = :updatedAt, #committedBy = :owner, #schemaVersion = :schemaVersion REMOVE #leaseOwner, #leaseUntil',
+            `#updatedAt = :updatedAt, #committedBy = :owner, #schemaVersion = :schemaVersion, #expiresAt = :expiresAt${release}`,
           ConditionExpression: '#leaseOwner = :owner',
           ExpressionAttributeNames: names(
+            '#expiresAt',
+            ...(options.keepLease === true ? [] : (['#leaseUntil', '#pendingTakenAt', '#pendingCounters'] as const)),
             '#takenAt',
             '#counters',
             '#heldSince',
@@ -132,7 +160,6 @@ export class DynamoDbSampleStore implements SampleStore {
             '#committedBy',
             '#schemaVersion',
             '#leaseOwner',
-            '#leaseUntil',
           ),
           ExpressionAttributeValues: values,
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -174,7 +201,11 @@ function stateAttributes(appliance: string, state: StoredState): Record<string, 
     ':heldSince': { M: Object.fromEntries([...state.heldSince].map(([name, since]) => [name, { N: String(since) }])) },
     ':unpublished': {
       L: state.unpublished.map((interval) => ({
-        M: { takenAt: { N: String(interval.takenAt) }, deltas: { M: exactValues(interval.deltas) } },
+        M: {
+          takenAt: { N: String(interval.takenAt) },
+          deltas: { M: exactValues(interval.deltas) },
+          ...(interval.unanswered ? { unanswered: { N: String(interval.unanswered) } } : {}),
+        },
       })),
     },
     ':schemaVersion': { N: String(STATE_SCHEMA_VERSION) },
@@ -203,13 +234,38 @@ function stateOf(item: Record<string, AttributeValue>): StoredState | undefined 
     const since = epochMs(value);
     if (since !== undefined) heldSince.set(name, since);
   }
-  const unpublished: CounterInterval[] = [];
+  // Entries with the same time and the same unanswered count are one interval (summed): none is lost.
+  const unpublished = new Map<string, { takenAt: number; deltas: Map<string, bigint>; unanswered: number }>();
   for (const entry of item['unpublished']?.L ?? []) {
     const intervalTakenAt = epochMs(entry.M?.['takenAt']);
     const deltas = exactMap(entry.M?.['deltas']);
-    if (intervalTakenAt !== undefined && deltas.size > 0) unpublished.push({ takenAt: intervalTakenAt, deltas });
+    const unanswered = epochMs(entry.M?.['unanswered']) ?? 0;
+    if (intervalTakenAt === undefined || deltas.size === 0) continue;
+    const key = `${intervalTakenAt}/${unanswered}`;
+    const same = unpublished.get(key);
+    if (same === undefined) unpublished.set(key, { takenAt: intervalTakenAt, deltas, unanswered });
+    else for (const [counter, delta] of deltas) same.deltas.set(counter, (same.deltas.get(counter) ?? 0n) + delta);
   }
-  return { takenAt, counters: exactMap(item['counters']), heldSince, unpublished };
+  return {
+    takenAt,
+    counters: exactMap(item['counters']),
+    heldSince,
+    unpublished: [...unpublished.values()]
+      .sort((a, b) => a.takenAt - b.takenAt)
+      .map(({ unanswered, ...interval }) => (unanswered > 0 ? { ...interval, unanswered } : interval)),
+  };
+}
+
+function takenOverFrom(owner: string, old: Record<string, AttributeValue>, now: number): TakenOver {
+  const pendingTakenAt = epochMs(old['pendingTakenAt']);
+  const until = Number(old['leaseUntil']?.N);
+  return {
+    owner,
+    ...(pendingTakenAt !== undefined && old['pendingCounters']?.M !== undefined
+      ? { pending: { takenAt: pendingTakenAt, counters: exactMap(old['pendingCounters']) } }
+      : {}),
+    ...(until > now + MAX_LEASE_MS ? { impossibleLease: true } : {}),
+  };
 }
 
 function exactMap(attribute: AttributeValue | undefined): Map<string, bigint> {

@@ -26,3 +26,5 @@ export const DEFAULT_MAX_SAMPLE_AGE_SECONDS = defaultOf('maxSampleAgeSeconds');
 
 /** The state table's partition key (String): a contract with existing tables, like the variable names. */
 export const STATE_TABLE_PARTITION_KEY = 'appliance';
+/** The state table's TTL attribute (epoch seconds), refreshed by every claim and commit. */
+export const STATE_TTL_ATTRIBUTE = 'expiresAt';

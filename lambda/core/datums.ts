@@ -1,6 +1,6 @@
 import type { MetricDefinition } from '../catalog/catalog.js';
 import { VIRTUAL_SERVER_DIMENSION } from '../catalog/virtual-server-metrics.js';
-import { APPLIANCE_DIMENSION, HEALTH_METRICS } from '../metrics/health.js';
+import { APPLIANCE_DIMENSION, HEALTH_METRICS, STATE_HEALTH_METRICS } from '../metrics/health.js';
 import type { CounterInterval, Datum } from './ports.js';
 import type { FieldError, Sample } from './sample.js';
 
@@ -90,6 +90,8 @@ export interface HealthInput {
   readonly secondarySkipped?: boolean;
   /** The failure is rejected credentials: CredentialsRejected 1 tells why CollectionSuccess is 0. */
   readonly credentialsRejected?: boolean;
+  /** The state item's health: each datum is published only when its value is not 0. */
+  readonly state?: { readonly repaired?: number; readonly blocked?: number; readonly increasesDropped?: number; readonly commitFailed?: number };
 }
 
 /** The health datums of one appliance's collection; published on success and on failure alike. */
@@ -107,5 +109,19 @@ export function buildHealthDatums(health: HealthInput): Datum[] {
       datums.push(datum(HEALTH_METRICS.counterResets, health.counterResets ?? 0), datum(HEALTH_METRICS.fieldErrors, health.fieldErrors ?? 0));
     }
   }
-  return datums;
+  return [...datums, ...stateHealthDatums(health)];
+}
+
+/** The state item's health datums that are not 0. */
+export function stateHealthDatums(health: Pick<HealthInput, 'appliance' | 'timestamp' | 'state'>): Datum[] {
+  const state = health.state ?? {};
+  const values: [string, number | undefined][] = [
+    [STATE_HEALTH_METRICS.stateRepaired, state.repaired],
+    [STATE_HEALTH_METRICS.stateBlocked, state.blocked],
+    [STATE_HEALTH_METRICS.stateCommitFailed, state.commitFailed],
+    [STATE_HEALTH_METRICS.increasesDropped, state.increasesDropped],
+  ];
+  return values
+    .filter((entry): entry is [string, number] => (entry[1] ?? 0) > 0)
+    .map(([metricName, value]) => ({ metricName, appliance: health.appliance, value, unit: 'Count' as const, timestamp: health.timestamp }));
 }

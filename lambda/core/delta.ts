@@ -1,5 +1,6 @@
 import { CATALOG } from '../catalog/catalog.js';
 import type { CounterInterval, StoredState } from './ports.js';
+import { MAX_UNANSWERED_PUBLISHES } from './state-rules.js';
 
 /**
  * Per-interval increases of cumulative counters, exact in bigint, and the state to keep for the next run.
@@ -91,36 +92,70 @@ export function accountInterval(previous: StoredState | undefined, current: Curr
 
 /** Unconfirmed intervals kept at most (an item stays small; older ones are folded into the next). */
 export const MAX_UNPUBLISHED_INTERVALS = 30;
-/** CloudWatch takes datapoints up to two weeks old: older unconfirmed increases move to a later interval. */
+/**
+ * CloudWatch takes datapoints up to two weeks old (and refuses a whole request holding an older one). An
+ * unconfirmed increase older than this is dropped, counted (IncreasesDropped) and logged: published at a later
+ * time it would be a wrong number for that time.
+ */
 export const MAX_UNPUBLISHED_AGE_MS = 13 * 24 * 3600_000;
 
-/**
- * The increases still to publish after a run: `intervals` minus the counters CloudWatch confirmed (by counter
- * and interval time), without empty intervals, oldest first, at most MAX_UNPUBLISHED_INTERVALS of them and none
- * older than MAX_UNPUBLISHED_AGE_MS before `now`. Increases are never dropped: an interval that must go is
- * added to the next one (later, never earlier, than the time its increases happened).
- */
-export function remainingUnpublished(
-  intervals: readonly CounterInterval[],
-  isConfirmed: (counter: string, takenAt: number) => boolean,
-  now: number,
-): CounterInterval[] {
-  const left = intervals
-    .map((interval) => ({
-      takenAt: interval.takenAt,
-      deltas: new Map([...interval.deltas].filter(([counter, delta]) => delta > 0n && !isConfirmed(counter, interval.takenAt))),
-    }))
-    .filter((interval) => interval.deltas.size > 0)
-    .sort((a, b) => a.takenAt - b.takenAt);
+/** What became of one counter datum of a run, by counter and interval time (undefined: no such datum). */
+export type CounterOutcome = (counter: string, takenAt: number) => 'published' | 'failed' | 'uncertain' | 'rejected' | undefined;
 
-  while (left.length > 0 && (left.length > MAX_UNPUBLISHED_INTERVALS || left[0]!.takenAt < now - MAX_UNPUBLISHED_AGE_MS)) {
-    const oldest = left.shift()!;
-    const next = left[0];
-    if (next === undefined) {
-      left.push({ takenAt: Math.max(oldest.takenAt, now - MAX_UNPUBLISHED_AGE_MS), deltas: oldest.deltas });
-      break;
+export interface RemainingIncreases {
+  /** Still to publish, oldest first. */
+  readonly unpublished: CounterInterval[];
+  /** Given up, each counted and logged: too old for CloudWatch, or published MAX_UNANSWERED_PUBLISHES times unanswered. */
+  readonly dropped: CounterInterval[];
+}
+
+/** Intervals whose increases CloudWatch still takes (younger than MAX_UNPUBLISHED_AGE_MS before `now`), and the others. */
+export function splitTooOld(
+  intervals: readonly CounterInterval[],
+  now: number,
+): { readonly publishable: CounterInterval[]; readonly tooOld: CounterInterval[] } {
+  const publishable: CounterInterval[] = [];
+  const tooOld: CounterInterval[] = [];
+  for (const interval of intervals) (interval.takenAt < now - MAX_UNPUBLISHED_AGE_MS ? tooOld : publishable).push(interval);
+  return { publishable, tooOld };
+}
+
+/**
+ * The increases still to publish after a run: `intervals` minus what CloudWatch confirmed (by counter and
+ * interval time); an increase sent without an answer counts one more unanswered publish, and is dropped at
+ * MAX_UNANSWERED_PUBLISHES. Intervals with the same time and unanswered count are one; empty ones go; none older
+ * than MAX_UNPUBLISHED_AGE_MS before `now` is kept (dropped instead); at most MAX_UNPUBLISHED_INTERVALS are kept,
+ * the oldest added to the next one (later, never earlier, than the time its increases happened).
+ */
+export function remainingUnpublished(intervals: readonly CounterInterval[], outcomeOf: CounterOutcome, now: number): RemainingIncreases {
+  const entries = new Map<string, { takenAt: number; unanswered: number; deltas: Map<string, bigint> }>();
+  const dropped: CounterInterval[] = [];
+  const add = (takenAt: number, unanswered: number, counter: string, delta: bigint) => {
+    const key = `${takenAt}/${unanswered}`;
+    let entry = entries.get(key);
+    if (!entry) entries.set(key, (entry = { takenAt, unanswered, deltas: new Map() }));
+    entry.deltas.set(counter, (entry.deltas.get(counter) ?? 0n) + delta);
+  };
+  for (const interval of intervals) {
+    for (const [counter, delta] of interval.deltas) {
+      if (delta <= 0n) continue;
+      const outcome = outcomeOf(counter, interval.takenAt);
+      if (outcome === 'published') continue;
+      add(interval.takenAt, (interval.unanswered ?? 0) + (outcome === 'uncertain' ? 1 : 0), counter, delta);
     }
-    for (const [counter, delta] of oldest.deltas) next.deltas.set(counter, (next.deltas.get(counter) ?? 0n) + delta);
   }
-  return left;
+  const left: CounterInterval[] = [];
+  for (const entry of [...entries.values()].sort((a, b) => a.takenAt - b.takenAt || a.unanswered - b.unanswered)) {
+    const interval = { takenAt: entry.takenAt, deltas: entry.deltas, ...(entry.unanswered > 0 && { unanswered: entry.unanswered }) };
+    (entry.unanswered >= MAX_UNANSWERED_PUBLISHES || entry.takenAt < now - MAX_UNPUBLISHED_AGE_MS ? dropped : left).push(interval);
+  }
+  while (left.length > MAX_UNPUBLISHED_INTERVALS) {
+    const oldest = left.shift()!;
+    const next = left[0]!;
+    const deltas = new Map(next.deltas);
+    for (const [counter, delta] of oldest.deltas) deltas.set(counter, (deltas.get(counter) ?? 0n) + delta);
+    const unanswered = Math.max(oldest.unanswered ?? 0, next.unanswered ?? 0);
+    left[0] = { takenAt: next.takenAt, deltas, ...(unanswered > 0 && { unanswered }) };
+  }
+  return { unpublished: left, dropped };
 }

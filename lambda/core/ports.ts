@@ -36,6 +36,17 @@ export interface CounterInterval {
   readonly takenAt: number;
   /** NITRO counter name -> exact increase. */
   readonly deltas: ReadonlyMap<string, bigint>;
+  /**
+   * Publishes of these increases that may have reached CloudWatch unconfirmed (sent without an answer, or by a
+   * run that could not commit); absent means 0. See core/state-rules.ts MAX_UNANSWERED_PUBLISHES.
+   */
+  readonly unanswered?: number;
+}
+
+/** The sample a run recorded with its claim: what it was about to publish increases up to. */
+export interface PendingSample {
+  readonly takenAt: number;
+  readonly counters: ReadonlyMap<string, bigint>;
 }
 
 /** What the state table keeps per appliance between runs. */
@@ -62,15 +73,30 @@ export interface ClaimRequest {
   readonly leaseUntil: number;
   /** Epoch milliseconds (the store's clock), to tell an expired lease from a live one. */
   readonly now: number;
+  /**
+   * This run's counters: recorded with the lease, so that a run taking over an unfinished one can tell what it
+   * may have published (core/state-rules.ts resumeUnfinished).
+   */
+  readonly counters: ReadonlyMap<string, bigint>;
+}
+
+/** An earlier run's lease that this claim took over. */
+export interface TakenOver {
+  readonly owner: string;
+  /** The sample the unfinished run recorded with its claim (absent for items written by older releases). */
+  readonly pending?: PendingSample;
+  /** The lease ended further in the future than any run can hold one: written by no run, taken over at once. */
+  readonly impossibleLease?: boolean;
 }
 
 export type ClaimResult =
   /**
    * This run holds the appliance's state until it commits (or its lease expires). `previous` is absent on the
    * first sample; `takenOver` is set when an earlier run's lease had expired without a commit (that run may
-   * have published increases that this run publishes again).
+   * have published increases that this run publishes again). `previous` may have a sample time in the future
+   * (a corrupt item: the claim takes it over; core/state-rules.ts decides what is kept).
    */
-  | { readonly outcome: 'claimed'; readonly previous?: StoredState; readonly takenOver?: { readonly owner: string } }
+  | { readonly outcome: 'claimed'; readonly previous?: StoredState; readonly takenOver?: TakenOver }
   /** A sample at least as new is already stored: this sample's counters must not be used. */
   | { readonly outcome: 'superseded' }
   /** Another run holds a live lease (an overlapping invocation): this sample's counters must not be used. */
@@ -88,8 +114,12 @@ export interface SampleStore {
    * still finds its own lease.
    */
   claim(appliance: string, request: ClaimRequest, options?: { signal?: AbortSignal }): Promise<ClaimResult>;
-  /** Stores `state` and releases the lease, only while `owner` holds it. Idempotent for the owner. */
-  commit(appliance: string, owner: string, state: StoredState, options?: { signal?: AbortSignal }): Promise<CommitResult>;
+  /**
+   * Stores `state` and releases the lease (and the claim's pending sample), only while `owner` holds it.
+   * Idempotent for the owner. `keepLease: true` stores the state and keeps both: a run that took over an
+   * unfinished one stores what that run may have published before it publishes anything itself.
+   */
+  commit(appliance: string, owner: string, state: StoredState, options?: { signal?: AbortSignal; keepLease?: boolean }): Promise<CommitResult>;
 }
 
 /** The appliance rejected one secret version's credentials: when it may be tried again. Never holds a secret. */

@@ -13,6 +13,7 @@ export function claimRequestProblem(request: ClaimRequest): string | undefined {
   ] as const) {
     if (!isEpochMs(value)) return `${what} ${value} is not epoch milliseconds`;
   }
+  for (const [name, value] of request.counters) if (value < 0n) return `counter ${name} is negative (${value})`;
   return undefined;
 }
 

@@ -21,6 +21,20 @@ export const HEALTH_METRICS = {
   credentialsRejected: 'CredentialsRejected',
 } as const;
 
+/**
+ * The state item's health metrics, published only when not 0 (they cost nothing while the state is healthy):
+ * the state item was repaired (a lease no run can hold, a sample time in the future); the state was held by
+ * another run or newer than the sample (busy or superseded: no counters this run); the run's state could not be
+ * stored (sent right after the failed commit); counter increases given up (too old for CloudWatch, or published
+ * twice unanswered). README "When the state table fails" says what to do about each.
+ */
+export const STATE_HEALTH_METRICS = {
+  stateRepaired: 'StateRepaired',
+  stateBlocked: 'StateBlocked',
+  stateCommitFailed: 'StateCommitFailed',
+  increasesDropped: 'IncreasesDropped',
+} as const;
+
 export type HealthMetricName = (typeof HEALTH_METRICS)[keyof typeof HEALTH_METRICS];
 
 export const DEFAULT_NAMESPACE = 'NetScaler/MPTCP';

@@ -3,9 +3,10 @@ import { virtualServerRefs } from '../catalog/virtual-server.js';
 import type { ApplianceConfig } from '../config/appliance.js';
 import { DEFAULT_MAX_SAMPLE_AGE_SECONDS } from '../config/environment.js';
 import { buildCounterDatums, buildHealthDatums, buildMetricDatums } from '../core/datums.js';
-import { accountInterval, type Baseline, countersOf } from '../core/delta.js';
+import { accountInterval, type Baseline, countersOf, splitTooOld } from '../core/delta.js';
 import type { ApplianceCredentials, CounterInterval, CredentialRejectionStore, CredentialSource, Datum, SampleStore, StoredState } from '../core/ports.js';
 import { type FieldError, parseSample, type Sample, SampleShapeError, unwrapResource } from '../core/sample.js';
+import { MAX_UNANSWERED_PUBLISHES, resumeUnfinished, withoutCorruptBaseline } from '../core/state-rules.js';
 import { buildVirtualServerDatums, type VirtualServerReading } from '../core/virtual-server-datums.js';
 import { CollectorError, type ErrorClass, toCollectorError } from '../errors.js';
 import type { Logger, Redactor } from '../logger.js';
@@ -70,6 +71,10 @@ export interface ApplianceResult {
   readonly replayedIntervals: number;
   /** An earlier run claimed the state and never committed (it may have published what is published again now). */
   readonly tookOverUnfinishedRun?: boolean;
+  /** What was wrong with the state item and has been repaired (an impossible lease, a sample time in the future). */
+  readonly stateRepairs?: readonly string[];
+  /** Increases given up: older than CloudWatch takes, or published MAX_UNANSWERED_PUBLISHES times unanswered. */
+  readonly droppedIncreases?: readonly CounterInterval[];
   readonly fieldErrors: readonly FieldError[];
   readonly missingFields: readonly string[];
   readonly held?: HeldState;
@@ -128,7 +133,7 @@ export async function collectAppliance(appliance: ApplianceConfig, run: Applianc
       };
     }
     const sample = parseSample(reading.resource, { scrub: (text) => deps.redactor.scrub(text) });
-    const claim = await claimState(job, reading.takenAt);
+    const claim = await claimState(job, reading.takenAt, countersOf(sample.integers));
     const result = sampleResult({ job, sample, takenAt: reading.takenAt, durationMs, claim });
     if (reading.virtualServers === undefined) return result;
     const perServer = buildVirtualServerDatums(appliance.name, reading.takenAt, reading.virtualServers);
@@ -233,17 +238,72 @@ function resourceOf(answer: Record<string, unknown>, appliance: string): Record<
 
 /** What claiming the appliance's state item gave: the previous state to count from, or why there is none. */
 type StateClaim =
-  | { readonly outcome: 'claimed'; readonly previous?: StoredState; readonly tookOverUnfinishedRun: boolean }
+  | {
+      readonly outcome: 'claimed';
+      readonly previous?: StoredState;
+      /** Earlier increases to publish again (the previous state's unpublished ones, as kept after repairs). */
+      readonly carried: readonly CounterInterval[];
+      readonly dropped: readonly CounterInterval[];
+      readonly repairs: readonly string[];
+      readonly tookOverUnfinishedRun: boolean;
+    }
   | { readonly outcome: 'superseded' | 'busy' }
   | { readonly outcome: 'failed'; readonly error: CollectorError };
 
-/** Takes the state item's lease for this run (see SampleStore.claim); a failure is returned, never thrown. */
-async function claimState(job: ApplianceJob, takenAt: number): Promise<StateClaim> {
+/**
+ * Takes the state item's lease for this run (see SampleStore.claim), recording the sample's counters with it;
+ * repairs what no run can have written (core/state-rules.ts); and when it takes over an unfinished run, stores
+ * what that run may have published before this run publishes anything, so that however many runs in a row cannot
+ * commit, each increase is published at most MAX_UNANSWERED_PUBLISHES times. A failure is returned, never thrown.
+ */
+async function claimState(job: ApplianceJob, takenAt: number, counters: ReadonlyMap<string, bigint>): Promise<StateClaim> {
   const { appliance, run, deps } = job;
   try {
-    const claim = await deps.store.claim(appliance.name, { owner: run.owner, takenAt, leaseUntil: run.leaseUntil, now: run.now() }, { signal: run.signal });
+    const claimNow = run.now();
+    const claim = await deps.store.claim(
+      appliance.name,
+      { owner: run.owner, takenAt, leaseUntil: run.leaseUntil, now: claimNow, counters },
+      { signal: run.signal },
+    );
     if (claim.outcome !== 'claimed') return { outcome: claim.outcome };
-    return { outcome: 'claimed', ...(claim.previous ? { previous: claim.previous } : {}), tookOverUnfinishedRun: claim.takenOver !== undefined };
+    let previous = claim.previous;
+    const repairs: string[] = [];
+    const dropped: CounterInterval[] = [];
+    if (claim.takenOver?.impossibleLease) repairs.push('its lease ended further ahead than any run can hold one: taken over');
+    const corrupt = previous && withoutCorruptBaseline(previous, claimNow);
+    let carried = previous?.unpublished ?? [];
+    if (previous && corrupt) {
+      repairs.push(`its sample time ${new Date(previous.takenAt).toISOString()} lies in the future: counters start again from this sample`);
+      carried = corrupt.unpublished;
+      previous = undefined;
+    }
+    const takenOver = corrupt ? undefined : claim.takenOver;
+    const pending = takenOver?.pending;
+    if (pending !== undefined && pending.takenAt < takenAt && pending.takenAt > (previous?.takenAt ?? -1)) {
+      const resumed = resumeUnfinished(previous, pending, run.maxSampleAgeMs);
+      const stored = await deps.store.commit(appliance.name, run.owner, resumed.state, { signal: run.signal, keepLease: true });
+      if (stored.outcome !== 'committed') {
+        throw new CollectorError('state-error', `${appliance.name}: another run took the state over while this one resumed it`, { appliance: appliance.name });
+      }
+      previous = resumed.state;
+      carried = resumed.state.unpublished;
+      dropped.push(...resumed.dropped);
+    } else if (takenOver !== undefined) {
+      // An unfinished run that recorded no sample (an older release): what it carried was published once more.
+      const bumped = carried.map((interval) => ({ ...interval, unanswered: (interval.unanswered ?? 0) + 1 }));
+      carried = bumped.filter((interval) => interval.unanswered < MAX_UNANSWERED_PUBLISHES);
+      dropped.push(...bumped.filter((interval) => interval.unanswered >= MAX_UNANSWERED_PUBLISHES));
+    }
+    const { publishable, tooOld } = splitTooOld(carried, claimNow);
+    dropped.push(...tooOld);
+    return {
+      outcome: 'claimed',
+      ...(previous ? { previous } : {}),
+      carried: publishable,
+      dropped,
+      repairs,
+      tookOverUnfinishedRun: takenOver !== undefined,
+    };
   } catch (error) {
     // Without the state no increase can be trusted; the gauges and rates are still right.
     return { outcome: 'failed', error: toCollectorError(error, appliance.name) };
@@ -262,24 +322,30 @@ function sampleResult(input: { job: ApplianceJob; sample: Sample; takenAt: numbe
   const stateError = claim.outcome === 'failed' ? claim.error : undefined;
   const previous = claimed?.previous;
   const account = claimed && accountInterval(previous, { takenAt, counters: countersOf(sample.integers) }, run.maxSampleAgeMs);
-  const baseline: CounterBaseline | undefined = claim.outcome === 'superseded' || claim.outcome === 'busy' ? claim.outcome : account?.baseline;
+  const blocked = claim.outcome === 'superseded' || claim.outcome === 'busy';
+  const baseline: CounterBaseline | undefined = blocked ? claim.outcome : account?.baseline;
 
   const { datums, unpublishable } = buildMetricDatums({ appliance, timestamp: takenAt, selection: run.selection, sample, deltas: account?.fresh.deltas });
-  const replayed = previous?.unpublished ?? [];
-  for (const interval of account ? replayed : []) {
+  const replayed = claimed?.carried ?? [];
+  for (const interval of replayed) {
     const older = buildCounterDatums(appliance, interval, run.selection);
     datums.push(...older.datums);
     unpublishable.push(...older.unpublishable);
   }
   const fieldErrors = [...sample.fieldErrors, ...unpublishable];
   const counterResets = account?.resets ?? [];
+  const repairs = claimed?.repairs ?? [];
+  const dropped = claimed?.dropped ?? [];
   const health = buildHealthDatums({
     appliance,
     timestamp: takenAt,
-    success: stateError === undefined,
+    // A run that could not use the state, or found that the last run could not store it, is not a success: a
+    // failing state table reaches the CollectionFailing alarm in three runs (README, "When the state table fails").
+    success: stateError === undefined && !claimed?.tookOverUnfinishedRun && !blocked,
     durationMs,
     counterResets: counterResets.length,
     fieldErrors: fieldErrors.length,
+    state: { repaired: repairs.length > 0 ? 1 : 0, blocked: blocked ? 1 : 0, increasesDropped: countIncreases(dropped) },
   });
   return {
     appliance,
@@ -291,27 +357,41 @@ function sampleResult(input: { job: ApplianceJob; sample: Sample; takenAt: numbe
     ...(previous ? { previousTakenAt: previous.takenAt } : {}),
     counterResets,
     staleCounters: account?.stale ?? [],
-    replayedIntervals: account ? replayed.length : 0,
+    replayedIntervals: replayed.length,
     ...(claimed?.tookOverUnfinishedRun ? { tookOverUnfinishedRun: true } : {}),
+    ...(repairs.length > 0 ? { stateRepairs: repairs } : {}),
+    ...(dropped.length > 0 ? { droppedIncreases: dropped } : {}),
     fieldErrors,
     missingFields: sample.missing,
-    ...(account ? { held: { owner: run.owner, takenAt, counters: account.counters, heldSince: account.heldSince, intervals: intervalsOf(datums) } } : {}),
+    ...(account
+      ? {
+          held: {
+            owner: run.owner,
+            takenAt,
+            counters: account.counters,
+            heldSince: account.heldSince,
+            intervals: publishedIntervals([...replayed, account.fresh], datums),
+          },
+        }
+      : {}),
   };
 }
 
+/** Counter increases in `intervals` (one per counter and interval). */
+export function countIncreases(intervals: readonly CounterInterval[]): number {
+  return intervals.reduce((total, interval) => total + interval.deltas.size, 0);
+}
+
 /**
- * The counter increases this run publishes, by interval: exactly its counter datums (selected counters only; an
- * increase CloudWatch cannot hold exactly is a field error, not something to carry).
+ * The counter increases this run publishes, by interval: exactly those with a counter datum (selected counters
+ * only; an increase CloudWatch cannot hold exactly is a field error, not something to carry), each interval
+ * with its own unanswered count.
  */
-function intervalsOf(datums: readonly Datum[]): CounterInterval[] {
-  const byTime = new Map<number, Map<string, bigint>>();
-  for (const datum of datums) {
-    if (datum.counter === undefined) continue;
-    let deltas = byTime.get(datum.timestamp);
-    if (!deltas) byTime.set(datum.timestamp, (deltas = new Map()));
-    deltas.set(datum.counter, BigInt(datum.value));
-  }
-  return [...byTime].map(([takenAt, deltas]) => ({ takenAt, deltas }));
+function publishedIntervals(intervals: readonly CounterInterval[], datums: readonly Datum[]): CounterInterval[] {
+  const sent = new Set(datums.filter((d) => d.counter !== undefined).map((d) => `${d.counter}\u0000${d.timestamp}`));
+  return intervals
+    .map((interval) => ({ ...interval, deltas: new Map([...interval.deltas].filter(([counter]) => sent.has(`${counter}\u0000${interval.takenAt}`))) }))
+    .filter((interval) => interval.deltas.size > 0);
 }
 
 function joinPem(...bundles: (string | undefined)[]): string | undefined {

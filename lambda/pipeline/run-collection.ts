@@ -3,8 +3,10 @@ import { type MetricDefinition, missingBeyondFirmware } from '../catalog/catalog
 import { mapConcurrently } from '../concurrency.js';
 import type { ApplianceConfig } from '../config/appliance.js';
 import { applianceBudgetMs, applianceTurnMs, MIN_START_MS, planRunBudget, type RunBudget } from '../core/budget.js';
+import { stateHealthDatums } from '../core/datums.js';
 import { remainingUnpublished } from '../core/delta.js';
-import type { Datum, DatumOutcome, MetricSink, PublishReport } from '../core/ports.js';
+import type { CounterInterval, Datum, DatumOutcome, MetricSink, PublishReport } from '../core/ports.js';
+import { LEASE_MARGIN_MS, MAX_RUN_MS } from '../core/state-rules.js';
 import { signalAt } from '../deadline.js';
 import { CollectorError, type ErrorClass, toCollectorError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -12,6 +14,7 @@ import {
   type ApplianceResult,
   type CollectorDependencies,
   collectAppliance,
+  countIncreases,
   DEFAULT_MAX_SAMPLE_AGE_MS,
   failedResult,
   type HeldState,
@@ -30,8 +33,7 @@ export interface CollectionRequest {
   readonly runId?: string;
 }
 
-/** A state lease outlives the run by this much, so that no other run takes it over while this one still works. */
-export const LEASE_MARGIN_MS = 5_000;
+export { LEASE_MARGIN_MS };
 
 /** State commits in flight at once (each is one small UpdateItem). */
 const COMMIT_CONCURRENCY = 10;
@@ -74,6 +76,8 @@ export interface CommitReport {
   /** Counter increases (by datum) CloudWatch confirmed that the next run may publish again, when not committed. */
   readonly atRisk: number;
   readonly reason?: string;
+  /** Increases given up at this commit: published MAX_UNANSWERED_PUBLISHES times without an answer, or too old. */
+  readonly dropped?: readonly CounterInterval[];
 }
 
 /** One datum and what became of it. */
@@ -106,7 +110,7 @@ export async function runCollection(request: CollectionRequest, deps: CollectorD
   const budget = planRunBudget(Date.now(), request.remainingMs);
   const context: RunContext = {
     owner: request.runId ?? randomUUID(),
-    leaseUntil: now() + (budget.deadline - budget.startedAt) + LEASE_MARGIN_MS,
+    leaseUntil: now() + Math.min(budget.deadline - budget.startedAt, MAX_RUN_MS) + LEASE_MARGIN_MS,
     now,
     maxSampleAgeMs: deps.maxSampleAgeMs ?? DEFAULT_MAX_SAMPLE_AGE_MS,
     selection: request.selection,
@@ -141,7 +145,8 @@ export async function runCollection(request: CollectionRequest, deps: CollectorD
   const deliveries = datums.map((datum, index): Delivery => ({ datum, outcome: report.outcomes[index] ?? 'failed' }));
 
   const commits = await commitAll({ results, deliveries, commitBy: budget.commitBy, now, deps });
-  const run = summarize({ results, deliveries, report, commits, budget });
+  const followUp = await publishStateHealth(commits, budget, now, deps);
+  const run = summarize({ results, deliveries: [...deliveries, ...followUp.deliveries], report, commits, budget });
   const { summary } = run;
   if (summary.publishError) {
     deps.logger.error('publishing to CloudWatch failed; unconfirmed counter increases are kept for the next run', {
@@ -178,16 +183,21 @@ async function commitAll(input: {
   readonly deps: CollectorDependencies;
 }): Promise<CommitReport[]> {
   const { deps } = input;
-  const confirmed = new Set<string>();
+  const outcomes = new Map<string, DatumOutcome>();
   for (const { datum, outcome } of input.deliveries) {
-    if (datum.counter !== undefined && outcome === 'published') confirmed.add(counterKey(datum.appliance, datum.counter, datum.timestamp));
+    if (datum.counter !== undefined) outcomes.set(counterKey(datum.appliance, datum.counter, datum.timestamp), outcome);
   }
   const held = input.results.filter((r): r is ApplianceResult & { held: HeldState } => r.held !== undefined);
   const signal = signalAt(input.commitBy);
   return mapConcurrently(held, COMMIT_CONCURRENCY, async ({ appliance, held: state }) => {
-    const isConfirmed = (counter: string, takenAt: number) => confirmed.has(counterKey(appliance, counter, takenAt));
-    const atRisk = state.intervals.reduce((total, interval) => total + [...interval.deltas.keys()].filter((c) => isConfirmed(c, interval.takenAt)).length, 0);
-    const unpublished = remainingUnpublished(state.intervals, isConfirmed, input.now());
+    const outcomeOf = (counter: string, takenAt: number) => outcomes.get(counterKey(appliance, counter, takenAt));
+    const atRisk = state.intervals.reduce(
+      (total, interval) => total + [...interval.deltas.keys()].filter((c) => outcomeOf(c, interval.takenAt) === 'published').length,
+      0,
+    );
+    const { unpublished, dropped } = remainingUnpublished(state.intervals, outcomeOf, input.now());
+    const droppedHere = dropped.length > 0 ? { dropped } : {};
+    if (dropped.length > 0) logDropped(deps.logger, appliance, dropped);
     try {
       const result = await deps.store.commit(
         appliance,
@@ -195,15 +205,49 @@ async function commitAll(input: {
         { takenAt: state.takenAt, counters: state.counters, heldSince: state.heldSince, unpublished },
         { signal },
       );
-      if (result.outcome === 'committed') return { appliance, outcome: 'committed', atRisk: 0 };
+      if (result.outcome === 'committed') return { appliance, outcome: 'committed', atRisk: 0, ...droppedHere };
       const reason = 'the lease expired and another run took the state over';
       deps.logger.error('state not stored: the published increases may be published again by the next run', { appliance, reason, atRisk });
-      return { appliance, outcome: 'lease-lost', atRisk, reason };
+      return { appliance, outcome: 'lease-lost', atRisk, reason, ...droppedHere };
     } catch (error) {
       const reason = deps.redactor.scrub(toCollectorError(error, appliance).message);
-      deps.logger.error("state not stored: the next run publishes this run's increases again", { appliance, reason, atRisk });
-      return { appliance, outcome: 'failed', atRisk, reason };
+      deps.logger.error("state not stored: the next run publishes this run's increases once more (at most twice in all)", { appliance, reason, atRisk });
+      return { appliance, outcome: 'failed', atRisk, reason, ...droppedHere };
     }
+  });
+}
+
+/**
+ * StateCommitFailed (and IncreasesDropped found at the commit) for the appliances whose commit failed, in one
+ * more PutMetricData right after the commits: visible from the first failed commit, not only from the next run.
+ */
+async function publishStateHealth(
+  commits: readonly CommitReport[],
+  budget: RunBudget,
+  now: () => number,
+  deps: CollectorDependencies & { sink: MetricSink },
+): Promise<{ deliveries: Delivery[] }> {
+  const datums = commits.flatMap((commit) =>
+    stateHealthDatums({
+      appliance: commit.appliance,
+      timestamp: now(),
+      state: { commitFailed: commit.outcome === 'committed' ? 0 : 1, increasesDropped: countIncreases(commit.dropped ?? []) },
+    }),
+  );
+  if (datums.length === 0 || Date.now() >= budget.deadline - 500) return { deliveries: [] };
+  const report = await publishWithin(datums, { ...budget, publishBy: budget.deadline - 500 }, deps);
+  return { deliveries: datums.map((datum, index) => ({ datum, outcome: report.outcomes[index] ?? 'failed' })) };
+}
+
+function logDropped(logger: Logger, appliance: string, dropped: readonly CounterInterval[]): void {
+  logger.warn('counter increases dropped: published twice without an answer, or older than CloudWatch takes; counted in IncreasesDropped', {
+    appliance,
+    increasesDropped: countIncreases(dropped),
+    intervals: dropped.map((interval) => ({
+      takenAt: new Date(interval.takenAt).toISOString(),
+      counters: interval.deltas.size,
+      unanswered: interval.unanswered ?? 0,
+    })),
   });
 }
 
@@ -264,6 +308,11 @@ export class NothingPublishedError extends CollectorError {
   }
 }
 
+/** Runs in a row (in this container) that found an appliance's state busy or superseded. */
+const blockedStreak = new Map<string, number>();
+/** From this many blocked runs in a row the line is a WARN (the CollectionFailing alarm looks at three). */
+const BLOCKED_RUNS_WARNED = 3;
+
 /** One line per appliance per run; missing fields only when they are news (see MissingFieldsReported). */
 function logOutcome(logger: Logger, missingFieldsReported: MissingFieldsReported, result: ApplianceResult): void {
   const fields = {
@@ -277,13 +326,21 @@ function logOutcome(logger: Logger, missingFieldsReported: MissingFieldsReported
     ...(result.staleCounters.length > 0 && { staleCounters: result.staleCounters }),
     ...(result.replayedIntervals > 0 && { replayedIntervals: result.replayedIntervals }),
     ...(result.tookOverUnfinishedRun && { tookOverUnfinishedRun: true }),
+    ...(result.stateRepairs && { stateRepairs: result.stateRepairs }),
     ...(result.fieldErrors.length > 0 && { fieldErrors: result.fieldErrors }),
     ...((result.virtualServerErrors ?? 0) > 0 && { virtualServerErrors: result.virtualServerErrors }),
   };
+  const blocked = result.baseline === 'busy' || result.baseline === 'superseded';
+  const blockedRuns = blocked ? (blockedStreak.get(result.appliance) ?? 0) + 1 : 0;
+  blockedStreak.set(result.appliance, blockedRuns);
   if (result.outcome === 'failed') logger.error('appliance collection failed', fields);
+  else if (blockedRuns >= BLOCKED_RUNS_WARNED)
+    logger.warn(`the state item was ${result.baseline} ${blockedRuns} runs in a row: no counters published (StateBlocked)`, { ...fields, blockedRuns });
+  else if (result.stateRepairs) logger.warn('state item repaired (StateRepaired)', fields);
   else if (result.fieldErrors.length > 0 || result.counterResets.length > 0 || result.tookOverUnfinishedRun || (result.virtualServerErrors ?? 0) > 0)
     logger.warn('appliance collected with problems', fields);
   else logger.info('appliance collected', fields);
+  if (result.droppedIncreases) logDropped(logger, result.appliance, result.droppedIncreases);
 
   if (missingFieldsReported.isNews(result.appliance, result.missingFields)) {
     const { unexpected, olderThan } = missingBeyondFirmware(result.missingFields);

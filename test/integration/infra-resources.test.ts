@@ -70,12 +70,13 @@ describe('the stack for a two-appliance config', () => {
     expect(logGroup.DeletionPolicy).toBe('Retain');
   });
 
-  it('keeps state in an on-demand table keyed by appliance, deleted with the stack', () => {
+  it('keeps state in an on-demand table keyed by appliance, with TTL on expiresAt, deleted with the stack', () => {
     const table = onlyResource(template, 'AWS::DynamoDB::Table');
     expect(table.Properties).toEqual({
       KeySchema: [{ AttributeName: 'appliance', KeyType: 'HASH' }],
       AttributeDefinitions: [{ AttributeName: 'appliance', AttributeType: 'S' }],
       BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
     });
     expect(table.DeletionPolicy).toBe('Delete');
   });

@@ -2,6 +2,7 @@ import { type AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoDbClient } from '../../lambda/aws/clients.js';
 import { DynamoDbSampleStore } from '../../lambda/aws/state-store.js';
+import { STATE_TTL_SECONDS } from '../../lambda/core/state-rules.js';
 import { CollectorError } from '../../lambda/errors.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { describeWithMoto } from '../support/moto.js';
@@ -43,7 +44,44 @@ describeWithMoto('DynamoDbSampleStore against moto', () => {
       updatedAt: { S: '2026-01-02T03:04:05.678Z' },
       committedBy: { S: 'run-1' },
       schemaVersion: { N: '2' },
+      expiresAt: { N: String(Math.floor(FIXED_NOW / 1000) + STATE_TTL_SECONDS) },
     });
+  });
+
+  it('records the claimed sample with the lease, keeps both through a keepLease commit, and clears them with the final one', async () => {
+    const appliance = uniqueName('ns');
+    await store.claim(appliance, { ...claimBy('run-1', 5_000), counters: new Map([['a', 7n]]) });
+    expect(await getStateItem(tableName, appliance)).toMatchObject({ pendingTakenAt: { N: '5000' }, pendingCounters: { M: { a: { S: '7' } } } });
+    expect(await store.commit(appliance, 'run-1', state(4_000, { a: 6n }), { keepLease: true })).toEqual({ outcome: 'committed' });
+    expect(await getStateItem(tableName, appliance)).toMatchObject({ takenAt: { N: '4000' }, leaseOwner: { S: 'run-1' }, pendingTakenAt: { N: '5000' } });
+    expect(await store.commit(appliance, 'run-1', state(5_000, { a: 7n }))).toEqual({ outcome: 'committed' });
+    const item = (await getStateItem(tableName, appliance))!;
+    expect(Object.keys(item)).not.toEqual(expect.arrayContaining(['leaseOwner']));
+    for (const gone of ['leaseOwner', 'leaseUntil', 'pendingTakenAt', 'pendingCounters']) expect(item[gone]).toBeUndefined();
+  });
+
+  it('refreshes the TTL attribute expiresAt (epoch seconds) with every claim and commit', async () => {
+    const appliance = uniqueName('ns');
+    await store.claim(appliance, claimBy('run-1', 5_000, 1_000_000));
+    expect((await getStateItem(tableName, appliance))!['expiresAt']).toEqual({ N: String(1_000 + STATE_TTL_SECONDS) });
+    await store.commit(appliance, 'run-1', state(5_000));
+    expect((await getStateItem(tableName, appliance))!['expiresAt']).toEqual({ N: String(Math.floor(FIXED_NOW / 1000) + STATE_TTL_SECONDS) });
+  });
+
+  it('reads two unpublished entries at the same time as one, summed (none lost), and keeps unanswered counts apart', async () => {
+    const appliance = uniqueName('ns');
+    const entry = (takenAt: number, a: string, unanswered?: number): AttributeValue => ({
+      M: { takenAt: { N: String(takenAt) }, deltas: { M: { a: { S: a } } }, ...(unanswered ? { unanswered: { N: String(unanswered) } } : {}) },
+    });
+    await putStateItem(tableName, {
+      appliance: { S: appliance },
+      takenAt: { N: '1000' },
+      schemaVersion: { N: '2' },
+      counters: { M: {} },
+      unpublished: { L: [entry(900, '2'), entry(900, '3'), entry(900, '4', 1)] },
+    });
+    const claim = await store.claim(appliance, claimBy('run-1', 2_000));
+    expect(claim.outcome === 'claimed' && claim.previous?.unpublished).toEqual([interval(900, { a: 5n }), { ...interval(900, { a: 4n }), unanswered: 1 }]);
   });
 
   it('reads version 1 items (no heldSince, no unpublished) written by the previous release', async () => {

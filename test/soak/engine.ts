@@ -6,7 +6,7 @@
  * would hold millions of datapoints). Independent lanes (own appliances, table, proxy) run side by side.
  */
 import { randomBytes } from 'node:crypto';
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type AwsClientSettings, createCloudWatchClient, createDynamoDbClient, createSecretsManagerClient } from '../../lambda/aws/clients.js';
 import { CloudWatchMetricSink } from '../../lambda/aws/cloudwatch-sink.js';
@@ -15,6 +15,7 @@ import { SecretsManagerCredentialSource } from '../../lambda/aws/secrets.js';
 import { DynamoDbSampleStore } from '../../lambda/aws/state-store.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
+import { MAX_LOG_LINE_BYTES } from '../../lambda/core/text.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
 import type { CollectorDependencies } from '../../lambda/pipeline/collect-appliance.js';
 import { MissingFieldsReported } from '../../lambda/pipeline/missing-fields.js';
@@ -22,9 +23,10 @@ import { NothingPublishedError, type RunResult, runCollection } from '../../lamb
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { Prng } from '../../simulator/prng.js';
 import { type FaultProxy, type InjectedFault, startFaultProxy } from '../support/fault-proxy.js';
+import { leaks } from '../support/password-encodings.js';
 import { CredentialWatch } from './credential-watch.js';
 import { FOREIGN_LOCKOUT_PROBABILITY, type HardenedProfile, hardenedProfile, lockOutUser, V1_COUNTERS } from './hardened-appliances.js';
-import { ApplianceLedger, COUNTERS } from './ledger.js';
+import { ApplianceLedger, COUNTER_OF_METRIC, COUNTERS } from './ledger.js';
 import { DeliveryTally, datumKey, storedDatums } from './observer.js';
 import { type AwsFaultRule, type RoundPlan, SoakPlanner } from './plan.js';
 
@@ -52,10 +54,20 @@ export interface SoakReport {
     readonly datapointsPublished: number;
     readonly uncertainDatapoints: number;
     readonly storedWithoutAnswer: number;
-    readonly replayedAfterUnfinishedRuns: number;
     readonly excusedResets: number;
     readonly excusedStaleCounters: number;
+    /** Intervals before a new baseline the collector started after repairing a corrupt state item. */
+    readonly excusedRebaselines: number;
     readonly committedIntervals: number;
+    /** Counter increases of committed intervals checked against CloudWatch (value and count). */
+    readonly increasesChecked: number;
+    /** Rounds of one counter whose increase CloudWatch holds twice (each inside a documented window). */
+    readonly secondCounts: number;
+    /** Counter increases the collector dropped (IncreasesDropped), and of those, the ones CloudWatch never got. */
+    readonly increasesDropped: number;
+    readonly droppedNeverStored: number;
+    readonly stateRepairs: number;
+    readonly longestLogLineBytes: number;
     readonly longestRunMs: number;
     readonly tightestMarginMs: number;
     readonly durationMs: number;
@@ -132,6 +144,8 @@ class Lane {
   collections = 0;
   datapointsPublished = 0;
   uncertainDatapoints = 0;
+  stateRepairs = 0;
+  longestLogLine = 0;
   storedWithoutAnswer = 0;
   longestRunMs = 0;
   tightestMarginMs = Number.POSITIVE_INFINITY;
@@ -171,7 +185,7 @@ class Lane {
         name,
         sim,
         secretId,
-        ledger: new ApplianceLedger(name),
+        ledger: new ApplianceLedger(name, MAX_SAMPLE_AGE_MS),
         secretPassword: password,
         badCredentialsUntil: -1,
         downUntil: -1,
@@ -324,6 +338,29 @@ class Lane {
         absent.add(p.corrupt.counter);
       }
       appliance.ledger.recordRound(this.clock, increase, absent, p.reset !== undefined);
+      if (p.stateEdit) await this.editState(appliance.name, p.stateEdit);
+    }
+  }
+
+  /** Edits the state item behind the collector's back (straight to moto), as a bad restore or a clock error would. */
+  private async editState(appliance: string, edit: 'state-in-the-future' | 'lease-in-the-future'): Promise<void> {
+    const client = new DynamoDBClient({ endpoint: this.options.motoEndpoint, region: 'us-east-1' });
+    const far = String(this.clock + 30 * 24 * 3600_000);
+    try {
+      await client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { appliance: { S: appliance } },
+          ConditionExpression: 'attribute_exists(#takenAt)',
+          UpdateExpression: edit === 'state-in-the-future' ? 'SET #takenAt = :far' : 'SET #leaseOwner = :owner, #leaseUntil = :far',
+          ExpressionAttributeNames:
+            edit === 'state-in-the-future' ? { '#takenAt': 'takenAt' } : { '#takenAt': 'takenAt', '#leaseOwner': 'leaseOwner', '#leaseUntil': 'leaseUntil' },
+          ExpressionAttributeValues: edit === 'state-in-the-future' ? { ':far': { N: far } } : { ':far': { N: far }, ':owner': { S: 'restored-backup' } },
+        }),
+      );
+      this.faults.add(edit);
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
     }
   }
 
@@ -362,23 +399,25 @@ class Lane {
 
   private async account(run: RunResult, tally: DeliveryTally): Promise<void> {
     this.uncertainDatapoints += run.summary.uncertainDatapoints ?? 0;
+    const uncommitted = new Set(run.commits.filter((c) => c.outcome !== 'committed').map((c) => c.appliance));
     for (const { datum, outcome } of run.deliveries) {
       if (outcome === 'published') this.datapointsPublished++;
       if (outcome === 'published' || outcome === 'uncertain') tally.seen(datumKey(datum), outcome);
-      if (outcome === 'published' && datum.counter !== undefined) this.ledgerOf(datum.appliance).recordPublished(datum.counter, datum.value);
+      // The documented windows: sent without an answer, or published by a run that could not commit.
+      if (datum.counter !== undefined && (outcome === 'uncertain' || (outcome === 'published' && uncommitted.has(datum.appliance))))
+        this.ledgerOf(datum.appliance).recordSecondCountAllowed(datum.counter, datum.timestamp);
     }
     for (const result of run.results) {
       this.collections++;
       this.outcomes.add(result.error?.errorClass ?? result.outcome);
-      if (!result.held) continue;
-      const committed = run.commits.find((c) => c.appliance === result.appliance)?.outcome === 'committed';
-      const published = new Map<string, bigint>();
-      for (const { datum, outcome } of run.deliveries) {
-        if (datum.appliance === result.appliance && datum.counter !== undefined && outcome === 'published') {
-          published.set(datum.counter, (published.get(datum.counter) ?? 0n) + BigInt(datum.value));
-        }
-      }
-      this.violations.push(...this.ledgerOf(result.appliance).recordHeld({ ...result, held: result.held }, committed, published));
+      const ledger = this.ledgerOf(result.appliance);
+      for (const interval of result.droppedIncreases ?? []) for (const counter of interval.deltas.keys()) ledger.recordDropped(counter, interval.takenAt);
+      if (result.stateRepairs) this.stateRepairs++;
+      if (result.held && result.baseline === 'first-sample') ledger.recordRebaseline(result.held.takenAt);
+    }
+    for (const commit of run.commits) {
+      for (const interval of commit.dropped ?? [])
+        for (const counter of interval.deltas.keys()) this.ledgerOf(commit.appliance).recordDropped(counter, interval.takenAt);
     }
   }
 
@@ -395,8 +434,22 @@ class Lane {
   private checkDelivery(tally: DeliveryTally): void {
     const applied = this.proxy.applied.slice(this.appliedSeen);
     this.appliedSeen = this.proxy.applied.length;
+    for (const call of applied) {
+      if (call.operation !== 'UpdateItem') continue;
+      const body = JSON.parse(call.body.toString('utf8')) as {
+        Key?: { appliance?: { S?: string } };
+        UpdateExpression?: string;
+        ExpressionAttributeValues?: Record<string, { N?: string }>;
+      };
+      const takenAt = body.ExpressionAttributeValues?.[':takenAt']?.N;
+      const appliance = body.Key?.appliance?.S;
+      if (body.UpdateExpression?.includes('#takenAt = :takenAt') && takenAt !== undefined && appliance !== undefined)
+        this.appliances.find((a) => a.name === appliance)?.ledger.recordStateWrite(Number(takenAt));
+    }
     for (const datum of storedDatums(applied)) {
       tally.stored(datumKey(datum));
+      const counter = COUNTER_OF_METRIC.get(datum.metricName);
+      if (counter !== undefined) this.appliances.find((a) => a.name === datum.appliance)?.ledger.recordStored(counter, datum.timestamp, datum.value);
       if (!Number.isFinite(datum.value) || datum.value < 0)
         this.violations.push(`lane ${this.index}: CloudWatch got ${datum.value} for ${datum.metricName} of ${datum.appliance}`);
     }
@@ -429,6 +482,14 @@ class Lane {
     for (const line of this.logger.lines) {
       const leaked = forms.find((form) => line.includes(form));
       if (leaked !== undefined) this.violations.push(`lane ${this.index}: a log line holds (part of) a password: ${line.slice(0, 200)}`);
+      if (Buffer.byteLength(line) > MAX_LOG_LINE_BYTES)
+        this.violations.push(`lane ${this.index}: a log line of ${Buffer.byteLength(line)} bytes: ${line.slice(0, 200)}`);
+      this.longestLogLine = Math.max(this.longestLogLine, Buffer.byteLength(line));
+      // Every encoding of the passwords the appliances hold now (the ones they echo).
+      for (const appliance of this.appliances) {
+        const encoded = leaks(line, appliance.sim.username, appliance.secretPassword);
+        if (encoded.length > 0) this.violations.push(`lane ${this.index}: a log line holds an encoding of a password (${encoded[0]}): ${line.slice(0, 200)}`);
+      }
     }
     this.logger.lines.length = 0;
   }
@@ -437,13 +498,9 @@ class Lane {
   async finish(): Promise<void> {
     for (const appliance of this.appliances) {
       const item = await this.readItem(appliance.name);
-      this.violations.push(
-        ...appliance.ledger.resolveAtEnd(item?.['committedBy']?.S, item?.['takenAt']?.N === undefined ? undefined : Number(item['takenAt'].N)),
-      );
-      const carried = new Map<string, bigint>();
+      const carried = new Set<string>();
       for (const entry of item?.['unpublished']?.L ?? []) {
-        for (const [counter, value] of Object.entries(entry.M?.['deltas']?.M ?? {}))
-          carried.set(counter, (carried.get(counter) ?? 0n) + BigInt(value.S ?? '0'));
+        for (const counter of Object.keys(entry.M?.['deltas']?.M ?? {})) carried.add(`${counter}@${entry.M?.['takenAt']?.N}`);
       }
       this.violations.push(...appliance.ledger.check(carried));
     }
@@ -504,10 +561,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       datapointsPublished: sum((l) => l.datapointsPublished),
       uncertainDatapoints: sum((l) => l.uncertainDatapoints),
       storedWithoutAnswer: sum((l) => l.storedWithoutAnswer),
-      replayedAfterUnfinishedRuns: ledgers.reduce((t, l) => t + l.counts.replayedByUnfinishedRuns, 0),
       excusedResets: ledgers.reduce((t, l) => t + l.counts.excusedResets, 0),
       excusedStaleCounters: ledgers.reduce((t, l) => t + l.counts.excusedStale, 0),
+      excusedRebaselines: ledgers.reduce((t, l) => t + l.counts.excusedRebaselines, 0),
       committedIntervals: ledgers.reduce((t, l) => t + l.counts.committedIntervals, 0),
+      increasesChecked: ledgers.reduce((t, l) => t + l.counts.checked, 0),
+      secondCounts: ledgers.reduce((t, l) => t + l.counts.secondCounts, 0),
+      increasesDropped: ledgers.reduce((t, l) => t + l.counts.dropped, 0),
+      droppedNeverStored: ledgers.reduce((t, l) => t + l.counts.droppedUnstored, 0),
+      stateRepairs: sum((l) => l.stateRepairs),
+      longestLogLineBytes: Math.max(...lanes.map((l) => l.longestLogLine)),
       longestRunMs: Math.max(...lanes.map((l) => l.longestRunMs)),
       tightestMarginMs: Math.min(...lanes.map((l) => l.tightestMarginMs)),
       durationMs: Date.now() - started,

@@ -1,38 +1,52 @@
 /**
- * The soak's ground truth for one appliance, and the conservation check against it:
+ * The soak's ground truth for one appliance, and the check of what CloudWatch stored against it, independent of
+ * the collector's own bookkeeping:
  *
- *   published + carried - replayed by unfinished runs = true increase, except counted resets and stale gaps
- *
- * per counter, where `published` is what CloudWatch confirmed to the collector, `carried` what the state item
- * still holds as unpublished, and the true increase comes from the simulator's counters round by round. What
- * CloudWatch stored beyond `published` (calls sent without an answer) is checked separately by the observer.
+ * - the **state chain** is the sequence of sample times whose commit took effect in DynamoDB (seen by the fault
+ *   proxy: final commits and the commits of a run that took over an unfinished one);
+ * - every interval of the chain, per counter, is a true increase (from the simulator's counters) that CloudWatch
+ *   must hold at the interval's time with exactly that value, unless the collector excused it (a reset inside it,
+ *   a previous value older than the maximum age, a new baseline after a repaired state), it is still carried in
+ *   the state item, or the collector dropped it and counted so (IncreasesDropped);
+ * - no increase is covered more than twice by what CloudWatch stored, and a second count only in a documented
+ *   window: a datum sent without an answer, or published by a run that could not commit.
  */
 import { CATALOG } from '../../lambda/catalog/catalog.js';
-import type { ApplianceResult } from '../../lambda/pipeline/collect-appliance.js';
-
-export type HeldResult = ApplianceResult & { held: NonNullable<ApplianceResult['held']> };
 
 export const COUNTERS: readonly string[] = CATALOG.filter((m) => m.kind === 'counter').map((m) => m.nitroName);
+/** CloudWatch metric name -> NITRO counter name, for the counter metrics. */
+export const COUNTER_OF_METRIC: ReadonlyMap<string, string> = new Map(CATALOG.filter((m) => m.kind === 'counter').map((m) => [m.metricName, m.nitroName]));
+
+const key = (counter: string, takenAt: number) => `${counter}@${takenAt}`;
 
 export class ApplianceLedger {
   /** Round time -> cumulative true increase of each counter up to and including that round. */
   private readonly cumulative = new Map<number, Map<string, bigint>>();
   private readonly running = new Map<string, bigint>(COUNTERS.map((c) => [c, 0n]));
-  /** Round times at which the appliance's counters were reset (before that round's traffic). */
   private readonly resets: number[] = [];
-  /** Round time -> counters the appliance did not send usable that round. */
   private readonly absent = new Map<number, ReadonlySet<string>>();
+  private readonly chain: number[] = [];
+  private readonly rebaselines = new Set<number>();
+  /** counter@time -> values CloudWatch stored. */
+  private readonly stored = new Map<string, number[]>();
+  private readonly dropped = new Set<string>();
+  /** counter@time sent without an answer, or published by a run that could not commit: a second count is allowed. */
+  private readonly secondCountAllowed = new Set<string>();
+  readonly counts = {
+    committedIntervals: 0,
+    excusedResets: 0,
+    excusedStale: 0,
+    excusedRebaselines: 0,
+    secondCounts: 0,
+    dropped: 0,
+    droppedUnstored: 0,
+    checked: 0,
+  };
 
-  private lastCommitted: number | undefined;
-  private pending: { readonly result: HeldResult; readonly published: ReadonlyMap<string, bigint> } | undefined;
-  private readonly lastSeen = new Map<string, number>();
-  readonly expected = new Map<string, bigint>(COUNTERS.map((c) => [c, 0n]));
-  readonly published = new Map<string, bigint>(COUNTERS.map((c) => [c, 0n]));
-  readonly replayed = new Map<string, bigint>(COUNTERS.map((c) => [c, 0n]));
-  /** replayedByUnfinishedRuns: counter datapoints a run published and then could not commit (published again). */
-  readonly counts = { committedIntervals: 0, excusedResets: 0, excusedStale: 0, replayedByUnfinishedRuns: 0 };
-
-  constructor(readonly appliance: string) {}
+  constructor(
+    readonly appliance: string,
+    private readonly maxAgeMs: number,
+  ) {}
 
   /** The round at `takenAt`: `increase` is what its traffic added, after a reset if `reset`. */
   recordRound(takenAt: number, increase: ReadonlyMap<string, bigint>, absent: ReadonlySet<string>, reset: boolean): void {
@@ -42,91 +56,134 @@ export class ApplianceLedger {
     this.absent.set(takenAt, absent);
   }
 
-  /** Counter datums of a run whose outcome CloudWatch confirmed. */
-  recordPublished(counter: string, value: number): void {
-    this.published.set(counter, this.published.get(counter)! + BigInt(value));
+  /** A commit of the state item with this sample time took effect. */
+  recordStateWrite(takenAt: number): void {
+    if (this.chain.at(-1) !== takenAt) this.chain.push(takenAt);
   }
 
-  /**
-   * A run that held the state, with whether its commit is known to have landed. A commit that failed may still
-   * have landed (DynamoDB applied it, the answer was lost): the next run that holds the state tells, by the
-   * previous sample it finds. Until then the run is pending. Returns violations of the state chain.
-   */
-  recordHeld(result: HeldResult, committed: boolean, published: ReadonlyMap<string, bigint>): string[] {
-    const violations = this.resolvePending(result.previousTakenAt === this.pending?.result.held.takenAt);
-    if (committed) violations.push(...this.recordCommit(result));
-    else this.pending = { result, published };
+  /** The collector started a new baseline at this sample (a first sample after a repaired state). */
+  recordRebaseline(takenAt: number): void {
+    this.rebaselines.add(takenAt);
+  }
+
+  recordStored(counter: string, takenAt: number, value: number): void {
+    const k = key(counter, takenAt);
+    this.stored.set(k, [...(this.stored.get(k) ?? []), value]);
+  }
+
+  recordSecondCountAllowed(counter: string, takenAt: number): void {
+    this.secondCountAllowed.add(key(counter, takenAt));
+  }
+
+  recordDropped(counter: string, takenAt: number): void {
+    if (!this.dropped.has(key(counter, takenAt))) this.counts.dropped++;
+    this.dropped.add(key(counter, takenAt));
+  }
+
+  /** At the end: `carried` holds counter@time the state item still carries. */
+  check(carried: ReadonlySet<string>): string[] {
+    const violations: string[] = [];
+    for (let i = 1; i < this.chain.length; i++) {
+      if (this.chain[i]! <= this.chain[i - 1]!)
+        violations.push(`${this.appliance}: the state went back from ${iso(this.chain[i - 1])} to ${iso(this.chain[i])}`);
+    }
+    const chainSet = new Set(this.chain);
+    /** Per counter: (from, to] intervals with how many copies CloudWatch stored. */
+    const coverage = new Map<string, { from: number; to: number; copies: number }[]>(COUNTERS.map((c) => [c, []]));
+    const lastSeen = new Map<string, number>();
+    const storedTimes = new Map<number, string[]>();
+    for (const k of this.stored.keys()) {
+      const [counter, at] = k.split('@') as [string, string];
+      const t = Number(at);
+      storedTimes.set(t, [...(storedTimes.get(t) ?? []), counter]);
+    }
+    const times = [...new Set([...this.chain, ...storedTimes.keys()])].sort((a, b) => a - b);
+    let previousEnd: number | undefined;
+    for (const t of times) {
+      if (!chainSet.has(t)) {
+        // Published by a run whose commit never took effect: it covers the increase since the chain's last end.
+        for (const counter of storedTimes.get(t) ?? []) {
+          const copies = this.stored.get(key(counter, t))!.length;
+          const since = lastSeen.get(counter);
+          if (since !== undefined) coverage.get(counter)!.push({ from: since, to: t, copies });
+          if (!this.secondCountAllowed.has(key(counter, t)))
+            violations.push(
+              `${this.appliance} ${counter}: CloudWatch holds a datum at ${iso(t)} that no committed interval ends at, from a run that committed`,
+            );
+        }
+        continue;
+      }
+      const absentNow = this.absent.get(t) ?? new Set<string>();
+      const resetInside = previousEnd !== undefined && this.resets.some((at) => at > previousEnd! && at <= t);
+      const rebaseline = previousEnd === undefined || resetInside || this.rebaselines.has(t);
+      if (previousEnd !== undefined) this.counts.committedIntervals++;
+      if (resetInside) this.counts.excusedResets++;
+      else if (this.rebaselines.has(t) && previousEnd !== undefined) this.counts.excusedRebaselines++;
+      for (const counter of COUNTERS) {
+        const k = key(counter, t);
+        const values = this.stored.get(k) ?? [];
+        if (absentNow.has(counter)) {
+          if (rebaseline) lastSeen.delete(counter);
+          if (values.length > 0)
+            violations.push(`${this.appliance} ${counter}: CloudWatch holds ${values.join(',')} at ${iso(t)}, where the appliance sent no value`);
+          continue;
+        }
+        const since = lastSeen.get(counter);
+        lastSeen.set(counter, t);
+        if (rebaseline || since === undefined) {
+          if (values.length > 0)
+            violations.push(`${this.appliance} ${counter}: CloudWatch holds ${values.join(',')} at ${iso(t)}, a new baseline (no increase)`);
+          continue;
+        }
+        if (t - since > this.maxAgeMs) {
+          this.counts.excusedStale++;
+          if (values.length > 0)
+            violations.push(`${this.appliance} ${counter}: CloudWatch holds ${values.join(',')} at ${iso(t)} over a stale gap since ${iso(since)}`);
+          continue;
+        }
+        const increase = this.cumulative.get(t)!.get(counter)! - this.cumulative.get(since)!.get(counter)!;
+        this.counts.checked++;
+        for (const value of values) {
+          if (BigInt(value) !== increase)
+            violations.push(`${this.appliance} ${counter}: CloudWatch holds ${value} at ${iso(t)}, the true increase since ${iso(since)} is ${increase}`);
+        }
+        if (values.length > 0) coverage.get(counter)!.push({ from: since, to: t, copies: values.length });
+        else if (increase > 0n && !carried.has(k)) {
+          if (this.dropped.has(k)) this.counts.droppedUnstored++;
+          else
+            violations.push(
+              `${this.appliance} ${counter}: the increase of ${increase} up to ${iso(t)} is neither in CloudWatch, nor carried, nor counted as dropped`,
+            );
+        }
+        if (values.length > 1 && !this.secondCountAllowed.has(k))
+          violations.push(`${this.appliance} ${counter}: CloudWatch holds the increase at ${iso(t)} ${values.length} times outside the documented windows`);
+      }
+      previousEnd = t;
+    }
+    for (const [counter, intervals] of coverage) violations.push(...this.checkCoverage(counter, intervals));
     return violations;
   }
 
-  /** At the end: whether the pending run's commit landed, from the state item. */
-  resolveAtEnd(committedBy: string | undefined, takenAt: number | undefined): string[] {
-    const pending = this.pending;
-    return this.resolvePending(pending !== undefined && committedBy === pending.result.held.owner && takenAt === pending.result.held.takenAt);
-  }
-
-  private resolvePending(landed: boolean): string[] {
-    const pending = this.pending;
-    if (pending === undefined) return [];
-    this.pending = undefined;
-    if (landed) return this.recordCommit(pending.result);
-    // The state stayed where it was: the next run publishes the same increases again.
-    for (const [counter, value] of pending.published) this.replayed.set(counter, this.replayed.get(counter)! + value);
-    this.counts.replayedByUnfinishedRuns += pending.published.size;
-    return [];
-  }
-
-  /**
-   * A committed run: adds the true increases the collector should have counted over its interval, per counter,
-   * or none where it reported a reset or a stale value. Returns violations of the state chain.
-   */
-  private recordCommit(result: HeldResult): string[] {
+  /** No round's true increase is covered by more than two stored datums. */
+  private checkCoverage(counter: string, intervals: readonly { from: number; to: number; copies: number }[]): string[] {
     const violations: string[] = [];
-    const takenAt = result.held.takenAt;
-    if (result.previousTakenAt !== this.lastCommitted) {
-      violations.push(
-        `${this.appliance}: the run at ${iso(takenAt)} started from the state of ${iso(result.previousTakenAt)}, but the last commit was ${iso(this.lastCommitted)}`,
-      );
-    }
-    const resetInside = this.lastCommitted !== undefined && this.resets.some((at) => at > this.lastCommitted! && at <= takenAt);
-    if (resetInside && result.baseline !== 'reset')
-      violations.push(`${this.appliance}: a reset before ${iso(takenAt)} was not detected (baseline ${result.baseline ?? 'none'})`);
-    if (!resetInside && result.baseline === 'reset') violations.push(`${this.appliance}: a reset was reported at ${iso(takenAt)} where none happened`);
-
-    const absentNow = this.absent.get(takenAt) ?? new Set();
-    const stale = new Set(result.staleCounters);
-    if (result.baseline === 'reset') this.counts.excusedResets++;
-    for (const counter of COUNTERS) {
-      if (absentNow.has(counter)) {
-        if (result.baseline === 'reset') this.lastSeen.delete(counter);
-        continue;
-      }
-      const since = this.lastSeen.get(counter);
-      this.lastSeen.set(counter, takenAt);
-      if (since === undefined || result.baseline === 'reset' || result.baseline === 'first-sample') continue;
-      if (stale.has(counter)) {
-        this.counts.excusedStale++;
-        continue;
-      }
-      const increase = this.cumulative.get(takenAt)!.get(counter)! - this.cumulative.get(since)!.get(counter)!;
-      this.expected.set(counter, this.expected.get(counter)! + increase);
-    }
-    this.lastCommitted = takenAt;
-    this.counts.committedIntervals++;
-    return violations;
-  }
-
-  /** The conservation check, with the unpublished increases the state item holds at the end. */
-  check(carried: ReadonlyMap<string, bigint>): string[] {
-    const violations: string[] = [];
-    for (const counter of COUNTERS) {
-      const accounted = this.published.get(counter)! + (carried.get(counter) ?? 0n) - this.replayed.get(counter)!;
-      const expected = this.expected.get(counter)!;
-      if (accounted !== expected) {
-        violations.push(
-          `${this.appliance} ${counter}: published ${this.published.get(counter)} + carried ${carried.get(counter) ?? 0n} - replayed ${this.replayed.get(counter)} = ${accounted}, true increase ${expected}`,
-        );
-      }
+    const rounds = [...this.cumulative.keys()].sort((a, b) => a - b);
+    const events = intervals.flatMap((i) => [
+      { at: i.from, delta: i.copies },
+      { at: i.to, delta: -i.copies },
+    ]);
+    events.sort((a, b) => a.at - b.at);
+    // A round r is inside (from, to] when from < r <= to: walk rounds and events together.
+    let depth = 0;
+    let next = 0;
+    let previousCumulative = 0n;
+    for (const r of rounds) {
+      while (next < events.length && events[next]!.at < r) depth += events[next++]!.delta;
+      const cumulative = this.cumulative.get(r)!.get(counter)!;
+      const grew = cumulative > previousCumulative;
+      previousCumulative = cumulative;
+      if (grew && depth > 2) violations.push(`${this.appliance} ${counter}: the increase of the round at ${iso(r)} is counted ${depth} times`);
+      if (grew && depth === 2) this.counts.secondCounts++;
     }
     return violations;
   }

@@ -3,9 +3,12 @@
  * DynamoDB, CloudWatch) and events on the appliances (resets, rotations, fields that vanish and come back).
  * Pure: the engine applies the plan.
  */
+
+import { DEFAULT_USERNAME } from '../../simulator/appliance.js';
 import { Prng } from '../../simulator/prng.js';
 import type { Fault, FaultTarget } from '../../simulator/types.js';
 import type { InjectedFault } from '../support/fault-proxy.js';
+import { passwordEncodings } from '../support/password-encodings.js';
 import { COUNTERS } from './ledger.js';
 
 export type NitroFaultKind =
@@ -25,7 +28,11 @@ export type NitroFaultKind =
   | 'decoy-cookie'
   | 'logout-fails'
   | 'password-echoed-in-text'
-  | 'password-echoed-in-error';
+  | 'password-echoed-in-error'
+  | 'password-echoed-encoded'
+  | 'password-echoed-encoded-in-error'
+  | 'huge-message'
+  | 'oversize-body';
 
 /** [kind, probability per appliance and round, where, fault] */
 const NITRO_FAULTS: readonly (readonly [NitroFaultKind, number, FaultTarget, (password: string) => Fault])[] = [
@@ -51,6 +58,33 @@ const NITRO_FAULTS: readonly (readonly [NitroFaultKind, number, FaultTarget, (pa
     (password) => ({ kind: 'text', status: 500, body: `ERROR: session for password ${password} is not valid\n${'='.repeat(70)}` }),
   ],
   ['password-echoed-in-error', 0.01, 'login', (password) => ({ kind: 'nitro-error', status: 401, errorcode: 354, message: `Invalid password ${password}` })],
+  // Every encoding the scrubber promises to catch (base64, Basic, hex, form, split across a line, Latin-1).
+  [
+    'password-echoed-encoded',
+    0.01,
+    'stat',
+    (password) => ({ kind: 'text', status: 502, body: `proxy error; request was:\n${passwordEncodings(DEFAULT_USERNAME, password).join('\n')}` }),
+  ],
+  [
+    'password-echoed-encoded-in-error',
+    0.005,
+    'login',
+    (password) => ({
+      kind: 'nitro-error',
+      status: 401,
+      errorcode: 354,
+      message: `Invalid credentials ${passwordEncodings(DEFAULT_USERNAME, password).join(' ')}`,
+    }),
+  ],
+  // A NITRO message of 50 KB, within the stat answer's body limit: cut to an excerpt before any message.
+  ['huge-message', 0.005, 'stat', (password) => ({ kind: 'nitro-error', status: 599, errorcode: 1234, message: `${'huge '.repeat(10_000)}${password}` })],
+  // Beyond the stat answer's body limit: refused without reading it all.
+  [
+    'oversize-body',
+    0.005,
+    'stat',
+    () => ({ kind: 'text', status: 200, contentType: 'application/json', body: `{"errorcode":0,"x":"${'y'.repeat(200_000)}"}` }),
+  ],
 ];
 
 export type AwsFaultKind =
@@ -67,7 +101,8 @@ export type AwsFaultKind =
   | 'cloudwatch-throttled-once'
   | 'cloudwatch-hang'
   | 'cloudwatch-answer-lost'
-  | 'cloudwatch-partial';
+  | 'cloudwatch-partial'
+  | 'commits-refused-for-a-while';
 
 /** [kind, probability per round, operation, which calls of it, fault] */
 const AWS_FAULTS: readonly (readonly [
@@ -104,7 +139,9 @@ export type EventKind =
   | 'fields-appear'
   | 'down-for-a-while'
   | 'overlapping-runs'
-  | 'cold-start';
+  | 'cold-start'
+  | 'state-in-the-future'
+  | 'lease-in-the-future';
 
 export interface AwsFaultRule {
   readonly kind: AwsFaultKind;
@@ -125,6 +162,8 @@ export interface ApplianceRoundPlan {
   readonly addUnknownFields: boolean;
   /** Rounds the appliance is unreachable (0: no spell starts): longer than the maximum sample age. */
   readonly downFor: number;
+  /** The state item is edited as a bad restore or a clock error would leave it, before the run. */
+  readonly stateEdit?: 'state-in-the-future' | 'lease-in-the-future';
 }
 
 export interface RoundPlan {
@@ -141,6 +180,7 @@ export const MIN_ROUNDS_BETWEEN_RESETS = 12;
 export class SoakPlanner {
   private readonly prng: Prng;
   private readonly lastReset: number[];
+  private commitsRefusedUntil = 0;
 
   constructor(
     seed: number,
@@ -185,9 +225,19 @@ export class SoakPlanner {
         ...(this.chance(0.006) ? { corrupt: { counter: this.pick(COUNTERS), withPassword: this.chance(0.5) } } : {}),
         addUnknownFields: this.chance(0.003),
         downFor: this.chance(0.0015) ? this.integer(16, 20) : 0,
+        ...(this.chance(0.002) ? { stateEdit: this.chance(0.5) ? ('state-in-the-future' as const) : ('lease-in-the-future' as const) } : {}),
       };
     });
     const aws: AwsFaultRule[] = [];
+    // A spell of 3 to 8 rounds in which every final commit is refused (a throttled table, a changed permission).
+    if (round >= this.commitsRefusedUntil && this.chance(0.01)) this.commitsRefusedUntil = round + this.integer(3, 8);
+    if (round < this.commitsRefusedUntil)
+      aws.push({
+        kind: 'commits-refused-for-a-while',
+        operation: 'commit',
+        calls: 'all',
+        fault: { status: 400, code: 'ThrottlingException', message: 'simulated' },
+      });
     for (const [kind, p, operation, calls, fault] of AWS_FAULTS) {
       // Secrets are read only on a cold start or after a rotation: their faults are drawn for those rounds.
       if (operation !== 'GetSecretValue' && this.chance(p)) aws.push({ kind, operation, calls, fault });

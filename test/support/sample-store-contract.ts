@@ -8,6 +8,7 @@
  */
 import { expect } from 'vitest';
 import type { ClaimRequest, CounterInterval, SampleStore, StoredState } from '../../lambda/core/ports.js';
+import { CLOCK_SKEW_TOLERANCE_MS, MAX_LEASE_MS } from '../../lambda/core/state-rules.js';
 
 export function state(takenAt: number, counters: Record<string, bigint> = {}, extra: Partial<StoredState> = {}): StoredState {
   return { takenAt, counters: new Map(Object.entries(counters)), heldSince: new Map(), unpublished: [], ...extra };
@@ -18,7 +19,7 @@ export function interval(takenAt: number, deltas: Record<string, bigint>): Count
 }
 
 /** A claim by `owner` for a sample taken at `takenAt`, at `now` on the store's clock, with a 55 s lease. */
-export const claimBy = (owner: string, takenAt: number, now = 10_000): ClaimRequest => ({ owner, takenAt, leaseUntil: now + 55_000, now });
+export const claimBy = (owner: string, takenAt: number, now = 10_000): ClaimRequest => ({ owner, takenAt, leaseUntil: now + 55_000, now, counters: new Map() });
 
 /** Claims as `owner` and commits `next`: one whole run. */
 async function completeRun(store: SampleStore, appliance: string, owner: string, next: StoredState): Promise<void> {
@@ -83,9 +84,13 @@ export const SAMPLE_STORE_CONTRACT: readonly SampleStoreCase[] = [
     name: 'tells an overlapping run the state is busy while the lease lives (its last millisecond included)',
     check: async (store, appliance) => {
       await completeRun(store, appliance, 'run-1', state(1_000, { a: 1n }));
-      await store.claim(appliance, { owner: 'run-2', takenAt: 2_000, leaseUntil: 60_000, now: 10_000 });
-      expect(await store.claim(appliance, { owner: 'run-3', takenAt: 2_001, leaseUntil: 120_000, now: 59_999 })).toEqual({ outcome: 'busy' });
-      expect(await store.claim(appliance, { owner: 'run-3', takenAt: 2_001, leaseUntil: 120_000, now: 60_000 })).toEqual({ outcome: 'busy' });
+      await store.claim(appliance, { owner: 'run-2', takenAt: 2_000, leaseUntil: 60_000, now: 10_000, counters: new Map() });
+      expect(await store.claim(appliance, { owner: 'run-3', takenAt: 2_001, leaseUntil: 120_000, now: 59_999, counters: new Map() })).toEqual({
+        outcome: 'busy',
+      });
+      expect(await store.claim(appliance, { owner: 'run-3', takenAt: 2_001, leaseUntil: 120_000, now: 60_000, counters: new Map() })).toEqual({
+        outcome: 'busy',
+      });
       expect(await store.commit(appliance, 'run-3', state(2_001))).toEqual({ outcome: 'lease-lost' });
       expect(await store.commit(appliance, 'run-2', state(2_000, { a: 2n }))).toEqual({ outcome: 'committed' });
     },
@@ -121,19 +126,22 @@ export const SAMPLE_STORE_CONTRACT: readonly SampleStoreCase[] = [
     name: 'calls an older sample superseded, not busy, once the lease that holds the state has expired',
     check: async (store, appliance) => {
       await completeRun(store, appliance, 'run-1', state(5_000, { a: 1n }));
-      await store.claim(appliance, { owner: 'crashed', takenAt: 6_000, leaseUntil: 60_000, now: 10_000 });
-      expect(await store.claim(appliance, { owner: 'run-3', takenAt: 4_000, leaseUntil: 130_000, now: 60_001 })).toEqual({ outcome: 'superseded' });
+      await store.claim(appliance, { owner: 'crashed', takenAt: 6_000, leaseUntil: 60_000, now: 10_000, counters: new Map() });
+      expect(await store.claim(appliance, { owner: 'run-3', takenAt: 4_000, leaseUntil: 130_000, now: 60_001, counters: new Map() })).toEqual({
+        outcome: 'superseded',
+      });
     },
   },
   {
     name: 'takes over a lease that expired without a commit, says whose, and the former owner can no longer commit',
     check: async (store, appliance) => {
       await completeRun(store, appliance, 'run-1', state(1_000, { a: 1n }));
-      await store.claim(appliance, { owner: 'crashed', takenAt: 2_000, leaseUntil: 60_000, now: 10_000 });
-      expect(await store.claim(appliance, { owner: 'run-3', takenAt: 3_000, leaseUntil: 130_000, now: 60_001 })).toEqual({
+      await store.claim(appliance, { owner: 'crashed', takenAt: 2_000, leaseUntil: 60_000, now: 10_000, counters: new Map([['a', 2n]]) });
+      expect(await store.claim(appliance, { owner: 'run-3', takenAt: 3_000, leaseUntil: 130_000, now: 60_001, counters: new Map() })).toEqual({
         outcome: 'claimed',
         previous: state(1_000, { a: 1n }),
-        takenOver: { owner: 'crashed' },
+        // The sample the unfinished run claimed with: what it may have published increases up to.
+        takenOver: { owner: 'crashed', pending: { takenAt: 2_000, counters: new Map([['a', 2n]]) } },
       });
       expect(await store.commit(appliance, 'crashed', state(2_000))).toEqual({ outcome: 'lease-lost' });
       expect(await store.commit(appliance, 'run-3', state(3_000, { a: 3n }))).toEqual({ outcome: 'committed' });
@@ -150,7 +158,7 @@ export const SAMPLE_STORE_CONTRACT: readonly SampleStoreCase[] = [
   {
     name: 'commits for the owner of an expired lease that no other run took',
     check: async (store, appliance) => {
-      await store.claim(appliance, { owner: 'slow', takenAt: 1_000, leaseUntil: 60_000, now: 10_000 });
+      await store.claim(appliance, { owner: 'slow', takenAt: 1_000, leaseUntil: 60_000, now: 10_000, counters: new Map() });
       expect(await store.commit(appliance, 'slow', state(1_000, { a: 1n }))).toEqual({ outcome: 'committed' });
       expect(await store.claim(appliance, claimBy('run-2', 2_000, 70_000))).toEqual({ outcome: 'claimed', previous: state(1_000, { a: 1n }) });
     },
@@ -191,10 +199,10 @@ export const SAMPLE_STORE_CONTRACT: readonly SampleStoreCase[] = [
     check: async (store, appliance) => {
       for (const bad of [Number.NaN, -1, 1.5, Number.POSITIVE_INFINITY]) {
         await expect(store.claim(appliance, claimBy('run-1', bad))).rejects.toMatchObject({ errorClass: 'internal', appliance });
-        await expect(store.claim(appliance, { owner: 'run-1', takenAt: 1_000, leaseUntil: bad, now: 10_000 })).rejects.toMatchObject({
+        await expect(store.claim(appliance, { owner: 'run-1', takenAt: 1_000, leaseUntil: bad, now: 10_000, counters: new Map() })).rejects.toMatchObject({
           errorClass: 'internal',
         });
-        await expect(store.claim(appliance, { owner: 'run-1', takenAt: 1_000, leaseUntil: 65_000, now: bad })).rejects.toMatchObject({
+        await expect(store.claim(appliance, { owner: 'run-1', takenAt: 1_000, leaseUntil: 65_000, now: bad, counters: new Map() })).rejects.toMatchObject({
           errorClass: 'internal',
         });
       }
@@ -209,6 +217,56 @@ export const SAMPLE_STORE_CONTRACT: readonly SampleStoreCase[] = [
       // None of the refused commits stored anything or released the lease.
       expect(await store.claim(appliance, claimBy('run-2', 2_000))).toEqual({ outcome: 'busy' });
       expect(await store.commit(appliance, 'run-1', state(1_000, { a: 1n }))).toEqual({ outcome: 'committed' });
+    },
+  },
+  {
+    name: 'takes over at once a lease longer than any run can hold (a bad restore, a clock error), and says so',
+    check: async (store, appliance) => {
+      await completeRun(store, appliance, 'run-1', state(1_000, { a: 1n }));
+      await store.claim(appliance, { owner: 'restored', takenAt: 2_000, leaseUntil: 10_000 + MAX_LEASE_MS + 1, now: 10_000, counters: new Map() });
+      expect(await store.claim(appliance, claimBy('run-2', 3_000))).toEqual({
+        outcome: 'claimed',
+        previous: state(1_000, { a: 1n }),
+        takenOver: { owner: 'restored', pending: { takenAt: 2_000, counters: new Map() }, impossibleLease: true },
+      });
+    },
+  },
+  {
+    name: 'respects a lease as long as a run can hold one',
+    check: async (store, appliance) => {
+      await store.claim(appliance, { owner: 'slow', takenAt: 2_000, leaseUntil: 10_000 + MAX_LEASE_MS, now: 10_000, counters: new Map() });
+      expect(await store.claim(appliance, claimBy('run-2', 3_000))).toEqual({ outcome: 'busy' });
+    },
+  },
+  {
+    name: 'takes over a state whose sample time lies beyond the clock-skew tolerance (the pipeline repairs it), not within it',
+    check: async (store, appliance) => {
+      const future = 10_000 + CLOCK_SKEW_TOLERANCE_MS + 1;
+      await completeRun(store, appliance, 'run-1', state(future, { a: 1n }));
+      expect(await store.claim(appliance, claimBy('run-2', 2_000))).toEqual({ outcome: 'claimed', previous: state(future, { a: 1n }) });
+      await store.commit(appliance, 'run-2', state(10_000 + CLOCK_SKEW_TOLERANCE_MS, { a: 1n }));
+      expect(await store.claim(appliance, claimBy('run-3', 3_000))).toEqual({ outcome: 'superseded' });
+    },
+  },
+  {
+    name: 'keeps the lease and the pending sample through a keepLease commit, and gives both to a run that takes over',
+    check: async (store, appliance) => {
+      await store.claim(appliance, { ...claimBy('run-1', 5_000), counters: new Map([['a', 7n]]) });
+      expect(await store.commit(appliance, 'run-1', state(4_000, { a: 6n }), { keepLease: true })).toEqual({ outcome: 'committed' });
+      expect(await store.claim(appliance, claimBy('run-2', 6_000))).toEqual({ outcome: 'busy' });
+      expect(await store.claim(appliance, claimBy('run-2', 6_000, 70_000))).toEqual({
+        outcome: 'claimed',
+        previous: state(4_000, { a: 6n }),
+        takenOver: { owner: 'run-1', pending: { takenAt: 5_000, counters: new Map([['a', 7n]]) } },
+      });
+    },
+  },
+  {
+    name: 'keeps unanswered counts of unpublished intervals',
+    check: async (store, appliance) => {
+      const unpublished = [interval(900, { a: 2n }), { ...interval(900, { b: 3n }), unanswered: 1 }];
+      await completeRun(store, appliance, 'run-1', state(1_000, {}, { unpublished }));
+      expect(await store.claim(appliance, claimBy('run-2', 2_000))).toEqual({ outcome: 'claimed', previous: state(1_000, {}, { unpublished }) });
     },
   },
 ];

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { accountInterval, countersOf, MAX_UNPUBLISHED_AGE_MS, MAX_UNPUBLISHED_INTERVALS, remainingUnpublished } from '../../lambda/core/delta.js';
+import { accountInterval, countersOf, MAX_UNPUBLISHED_AGE_MS, MAX_UNPUBLISHED_INTERVALS, remainingUnpublished, splitTooOld } from '../../lambda/core/delta.js';
 import type { CounterInterval, StoredState } from '../../lambda/core/ports.js';
 
 const MAX_UINT64 = (1n << 64n) - 1n;
@@ -134,10 +134,31 @@ describe('what stays unpublished after a run', () => {
   it('is every increase CloudWatch did not confirm, oldest first, without zeros or empty intervals', () => {
     const intervals = [interval(now, { a: 4n, b: 0n, c: 2n }), interval(now - MINUTE, { a: 1n }), interval(now - 2 * MINUTE, { c: 3n })];
     const confirmed = new Set([`a@${now}`, `c@${now - 2 * MINUTE}`]);
-    expect(remainingUnpublished(intervals, (c, t) => confirmed.has(`${c}@${t}`), now)).toEqual([interval(now - MINUTE, { a: 1n }), interval(now, { c: 2n })]);
+    expect(remainingUnpublished(intervals, (c, t) => (confirmed.has(`${c}@${t}`) ? 'published' : 'failed'), now)).toEqual({
+      unpublished: [interval(now - MINUTE, { a: 1n }), interval(now, { c: 2n })],
+      dropped: [],
+    });
   });
 
-  it('never drops an increase: beyond the limits the oldest intervals fold into later ones', () => {
+  it('counts an unanswered publish, and drops an increase published twice unanswered instead of a third time', () => {
+    const intervals = [interval(now - MINUTE, { a: 5n, b: 6n }), { ...interval(now, { a: 7n }), unanswered: 1 }];
+    const { unpublished, dropped } = remainingUnpublished(intervals, (c, t) => (c === 'a' ? 'uncertain' : t === now ? 'published' : 'failed'), now);
+    expect(unpublished).toEqual([interval(now - MINUTE, { b: 6n }), { ...interval(now - MINUTE, { a: 5n }), unanswered: 1 }]);
+    expect(dropped).toEqual([{ ...interval(now, { a: 7n }), unanswered: 2 }]);
+  });
+
+  it('keeps two intervals at the same time (a corrupted list) as one, summed: none is lost', () => {
+    const { unpublished } = remainingUnpublished([interval(now, { a: 2n }), interval(now, { a: 3n, b: 1n })], () => 'failed', now);
+    expect(unpublished).toEqual([interval(now, { a: 5n, b: 1n })]);
+  });
+
+  it('drops (and returns) an interval older than CloudWatch takes, rather than folding it into a later one', () => {
+    const old = interval(now - 20 * 24 * 3600_000, { a: 9n });
+    expect(remainingUnpublished([old, interval(now, { a: 1n })], () => 'failed', now)).toEqual({ unpublished: [interval(now, { a: 1n })], dropped: [old] });
+    expect(splitTooOld([old, interval(now, { a: 1n })], now)).toEqual({ publishable: [interval(now, { a: 1n })], tooOld: [old] });
+  });
+
+  it('loses no increase it does not return as dropped: beyond the count limit the oldest intervals fold into later ones', () => {
     fc.assert(
       fc.property(
         fc.array(fc.record({ age: fc.integer({ min: 0, max: 20 * 24 * 60 }), delta: fc.bigInt({ min: 1n, max: MAX_UINT64 }) }), { maxLength: 80 }),
@@ -145,9 +166,10 @@ describe('what stays unpublished after a run', () => {
           const byTime = new Map<number, bigint>();
           for (const { age, delta } of entries) byTime.set(now - age * MINUTE, (byTime.get(now - age * MINUTE) ?? 0n) + delta);
           const intervals = [...byTime].map(([takenAt, delta]) => interval(takenAt, { a: delta }));
-          const left = remainingUnpublished(intervals, () => false, now);
+          const { unpublished: left, dropped } = remainingUnpublished(intervals, () => 'failed', now);
           const total = (list: readonly CounterInterval[]) => list.reduce((sum, i) => sum + (i.deltas.get('a') ?? 0n), 0n);
-          expect(total(left)).toBe(total(intervals));
+          expect(total(left) + total(dropped)).toBe(total(intervals));
+          expect(total(dropped)).toBe(total(intervals.filter((i) => i.takenAt < now - MAX_UNPUBLISHED_AGE_MS)));
           expect(left.length).toBeLessThanOrEqual(MAX_UNPUBLISHED_INTERVALS);
           for (const i of left) expect(i.takenAt).toBeGreaterThanOrEqual(now - MAX_UNPUBLISHED_AGE_MS);
           expect(left.map((i) => i.takenAt)).toEqual([...left.map((i) => i.takenAt)].sort((x, y) => x - y));

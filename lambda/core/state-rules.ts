@@ -1,0 +1,68 @@
+import { accountInterval } from './delta.js';
+import type { CounterInterval, PendingSample, StoredState } from './ports.js';
+
+/**
+ * The rules that keep the state item healthy whatever was written into it: one definition each, used by the
+ * pipeline, both stores and the docs (docs/reliability.md, "The state item").
+ */
+
+/** Lambda's maximum timeout: no run lives longer. */
+export const MAX_RUN_MS = 900_000;
+/** A state lease outlives the run by this much, so that no other run takes it over while this one still works. */
+export const LEASE_MARGIN_MS = 5_000;
+/** How far another clock (a second container, DynamoDB's writer) may be ahead of this one. */
+export const CLOCK_SKEW_TOLERANCE_MS = 60_000;
+/**
+ * No run can hold a lease longer than this from now: a lease that ends later was not written by a run (a bad
+ * restore, a clock error, a hand edit) and counts as expired.
+ */
+export const MAX_LEASE_MS = MAX_RUN_MS + LEASE_MARGIN_MS + CLOCK_SKEW_TOLERANCE_MS;
+/**
+ * Publishes of one increase that may have reached CloudWatch without the collector learning so (sent without an
+ * answer, or published by a run that could not commit). An increase is published at most this often: then it is
+ * dropped, counted (IncreasesDropped) and logged, never published a third time.
+ */
+export const MAX_UNANSWERED_PUBLISHES = 2;
+/** The state item's `expiresAt` (DynamoDB TTL) lies this far after its last claim or commit. */
+export const STATE_TTL_SECONDS = 30 * 24 * 3600;
+
+/** A stored sample time later than this (on the claim's clock) was not taken by any run: the state is corrupt. */
+export function latestPlausibleTakenAt(now: number): number {
+  return now + CLOCK_SKEW_TOLERANCE_MS;
+}
+
+/** The `expiresAt` (epoch seconds) to write with a claim or commit at `now`. */
+export function expiresAt(now: number): number {
+  return Math.floor(now / 1000) + STATE_TTL_SECONDS;
+}
+
+/**
+ * A state whose sample time lies in the future cannot be a baseline: the increases still carried are kept when
+ * their own times are plausible, the counters start again from the next sample.
+ */
+export function withoutCorruptBaseline(previous: StoredState, now: number): { readonly unpublished: readonly CounterInterval[] } | undefined {
+  if (previous.takenAt <= latestPlausibleTakenAt(now)) return undefined;
+  return { unpublished: previous.unpublished.filter((interval) => interval.takenAt <= latestPlausibleTakenAt(now)) };
+}
+
+/**
+ * What an unfinished run (it claimed, and never committed) may have published, as the state it would have
+ * committed had CloudWatch told it nothing: its sample as the new baseline, and every increase it published
+ * (the ones it carried and its own) carried on with one more unanswered publish. Increases published
+ * MAX_UNANSWERED_PUBLISHES times are returned in `dropped`.
+ */
+export function resumeUnfinished(
+  previous: StoredState | undefined,
+  pending: PendingSample,
+  maxAgeMs: number,
+): { readonly state: StoredState; readonly dropped: readonly CounterInterval[] } {
+  const account = accountInterval(previous, pending, maxAgeMs);
+  const published = [...(previous?.unpublished ?? []), ...(account.fresh.deltas.size > 0 ? [account.fresh] : [])];
+  const carried: CounterInterval[] = [];
+  const dropped: CounterInterval[] = [];
+  for (const interval of published) {
+    const next = { ...interval, unanswered: (interval.unanswered ?? 0) + 1 };
+    (next.unanswered >= MAX_UNANSWERED_PUBLISHES ? dropped : carried).push(next);
+  }
+  return { state: { takenAt: pending.takenAt, counters: account.counters, heldSince: account.heldSince, unpublished: carried }, dropped };
+}
