@@ -53,6 +53,7 @@ export class InMemorySampleStore implements SampleStore {
       ...(lease && lease.owner !== request.owner
         ? { takenOver: { owner: lease.owner, ...(item.pending && { pending: item.pending }), ...(impossibleLease && { impossibleLease }) } }
         : {}),
+      ...(lease && lease.owner === request.owner ? { retried: true } : {}),
     };
   }
 

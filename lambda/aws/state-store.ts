@@ -118,6 +118,7 @@ export class DynamoDbSampleStore implements SampleStore {
         outcome: 'claimed',
         ...(previous ? { previous } : {}),
         ...(old !== undefined && formerOwner !== undefined && formerOwner !== request.owner ? { takenOver: takenOverFrom(formerOwner, old, request.now) } : {}),
+        ...(formerOwner === request.owner ? { retried: true } : {}),
       };
     } catch (error) {
       const item = conditionFailureItem(error);

@@ -96,7 +96,16 @@ export type ClaimResult =
    * have published increases that this run publishes again). `previous` may have a sample time in the future
    * (a corrupt item: the claim takes it over; core/state-rules.ts decides what is kept).
    */
-  | { readonly outcome: 'claimed'; readonly previous?: StoredState; readonly takenOver?: TakenOver }
+  | {
+      readonly outcome: 'claimed';
+      readonly previous?: StoredState;
+      readonly takenOver?: TakenOver;
+      /**
+       * The item already held this run's own lease: a retried claim whose first answer was lost. Whether that first
+       * attempt took over an unfinished run can no longer be told.
+       */
+      readonly retried?: boolean;
+    }
   /** A sample at least as new is already stored: this sample's counters must not be used. */
   | { readonly outcome: 'superseded' }
   /** Another run holds a live lease (an overlapping invocation): this sample's counters must not be used. */

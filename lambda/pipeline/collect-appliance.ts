@@ -266,6 +266,15 @@ async function claimState(job: ApplianceJob, takenAt: number, counters: Readonly
       { signal: run.signal },
     );
     if (claim.outcome !== 'claimed') return { outcome: claim.outcome };
+    if (claim.retried) {
+      // Its first attempt may have taken over an unfinished run, whose increases would then be counted a third
+      // time: this run publishes none; the next one takes the lease over and knows what was published.
+      throw new CollectorError(
+        'state-error',
+        `${appliance.name}: the state claim's answer was lost and the claim retried; whether it took over an unfinished run cannot be told, so this run publishes no counter increase (the next run does)`,
+        { appliance: appliance.name },
+      );
+    }
     let previous = claim.previous;
     const repairs: string[] = [];
     const dropped: CounterInterval[] = [];

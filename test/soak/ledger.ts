@@ -182,7 +182,13 @@ export class ApplianceLedger {
       const cumulative = this.cumulative.get(r)!.get(counter)!;
       const grew = cumulative > previousCumulative;
       previousCumulative = cumulative;
-      if (grew && depth > 2) violations.push(`${this.appliance} ${counter}: the increase of the round at ${iso(r)} is counted ${depth} times` + (process.env.DEBUG_LEDGER ? ` by ${JSON.stringify(intervals.filter((i) => i.from < r && i.to >= r).map((i) => [iso(i.from), iso(i.to), i.copies, this.chain.includes(i.to)]))}` : ''));
+      if (grew && depth > 2)
+        violations.push(
+          `${this.appliance} ${counter}: the increase of the round at ${iso(r)} is counted ${depth} times` +
+            (process.env.DEBUG_LEDGER
+              ? ` by ${JSON.stringify(intervals.filter((i) => i.from < r && i.to >= r).map((i) => [iso(i.from), iso(i.to), i.copies, this.chain.includes(i.to)]))}`
+              : ''),
+        );
       if (grew && depth === 2) this.counts.secondCounts++;
     }
     return violations;

@@ -96,11 +96,11 @@ export const SAMPLE_STORE_CONTRACT: readonly SampleStoreCase[] = [
     },
   },
   {
-    name: 'lets the lease owner claim again (a retried claim whose answer was lost) and still gives it the previous state',
+    name: 'lets the lease owner claim again (a retried claim whose answer was lost), gives it the previous state and says it was retried',
     check: async (store, appliance) => {
       await completeRun(store, appliance, 'run-1', state(1_000, { a: 1n }));
       expect((await store.claim(appliance, claimBy('run-2', 2_000))).outcome).toBe('claimed');
-      expect(await store.claim(appliance, claimBy('run-2', 2_000))).toEqual({ outcome: 'claimed', previous: state(1_000, { a: 1n }) });
+      expect(await store.claim(appliance, claimBy('run-2', 2_000))).toEqual({ outcome: 'claimed', previous: state(1_000, { a: 1n }), retried: true });
       expect(await store.commit(appliance, 'run-2', state(2_000, { a: 2n }))).toEqual({ outcome: 'committed' });
     },
   },
