@@ -48,21 +48,24 @@ export function withoutCorruptBaseline(previous: StoredState, now: number): { re
 /**
  * What an unfinished run (it claimed, and never committed) may have published, as the state it would have
  * committed had CloudWatch told it nothing: its sample as the new baseline, and every increase it published
- * (the ones it carried and its own) carried on with one more unanswered publish. Increases published
- * MAX_UNANSWERED_PUBLISHES times are returned in `dropped`.
+ * (the `carried` ones and its own since `previous`) carried on with one more unanswered publish. Increases
+ * published MAX_UNANSWERED_PUBLISHES times are returned in `dropped`. `previous` is undefined when the unfinished
+ * run had no baseline (a first sample, or a corrupt one it repaired): then it published only what it carried.
  */
-export function resumeUnfinished(
-  previous: StoredState | undefined,
-  pending: PendingSample,
-  maxAgeMs: number,
-): { readonly state: StoredState; readonly dropped: readonly CounterInterval[] } {
+export function resumeUnfinished(unfinished: {
+  readonly previous: StoredState | undefined;
+  readonly carried: readonly CounterInterval[];
+  readonly pending: PendingSample;
+  readonly maxAgeMs: number;
+}): { readonly state: StoredState; readonly dropped: readonly CounterInterval[] } {
+  const { previous, carried, pending, maxAgeMs } = unfinished;
   const account = accountInterval(previous, pending, maxAgeMs);
-  const published = [...(previous?.unpublished ?? []), ...(account.fresh.deltas.size > 0 ? [account.fresh] : [])];
-  const carried: CounterInterval[] = [];
+  const published = [...carried, ...(account.fresh.deltas.size > 0 ? [account.fresh] : [])];
+  const kept: CounterInterval[] = [];
   const dropped: CounterInterval[] = [];
   for (const interval of published) {
     const next = { ...interval, unanswered: (interval.unanswered ?? 0) + 1 };
-    (next.unanswered >= MAX_UNANSWERED_PUBLISHES ? dropped : carried).push(next);
+    (next.unanswered >= MAX_UNANSWERED_PUBLISHES ? dropped : kept).push(next);
   }
-  return { state: { takenAt: pending.takenAt, counters: account.counters, heldSince: account.heldSince, unpublished: carried }, dropped };
+  return { state: { takenAt: pending.takenAt, counters: account.counters, heldSince: account.heldSince, unpublished: kept }, dropped };
 }

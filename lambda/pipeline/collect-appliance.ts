@@ -241,8 +241,10 @@ type StateClaim =
   | {
       readonly outcome: 'claimed';
       readonly previous?: StoredState;
-      /** Earlier increases to publish again (the previous state's unpublished ones, as kept after repairs). */
+      /** Earlier increases to publish again (the previous state's unpublished ones). */
       readonly carried: readonly CounterInterval[];
+      /** Earlier increases kept for a later run, not published by this one (a corrupt item's). */
+      readonly withheld: readonly CounterInterval[];
       readonly dropped: readonly CounterInterval[];
       readonly repairs: readonly string[];
       readonly tookOverUnfinishedRun: boolean;
@@ -279,17 +281,25 @@ async function claimState(job: ApplianceJob, takenAt: number, counters: Readonly
     const repairs: string[] = [];
     const dropped: CounterInterval[] = [];
     if (claim.takenOver?.impossibleLease) repairs.push('its lease ended further ahead than any run can hold one: taken over');
+    const takenOver = claim.takenOver;
     const corrupt = previous && withoutCorruptBaseline(previous, claimNow);
-    let carried = previous?.unpublished ?? [];
     if (previous && corrupt) {
       repairs.push(`its sample time ${new Date(previous.takenAt).toISOString()} lies in the future: counters start again from this sample`);
-      carried = corrupt.unpublished;
-      previous = undefined;
+      // While the item is corrupt nothing it carries is published: a run whose repair cannot be committed leaves
+      // the next run the same item, and each would publish it once more. It waits in the repaired state, with one
+      // more unanswered publish when an unfinished run may have published it before the item broke.
+      const bumped = takenOver ? corrupt.unpublished.map((interval) => ({ ...interval, unanswered: (interval.unanswered ?? 0) + 1 })) : corrupt.unpublished;
+      const { publishable, tooOld } = splitTooOld(
+        bumped.filter((interval) => (interval.unanswered ?? 0) < MAX_UNANSWERED_PUBLISHES),
+        claimNow,
+      );
+      dropped.push(...bumped.filter((interval) => (interval.unanswered ?? 0) >= MAX_UNANSWERED_PUBLISHES), ...tooOld);
+      return { outcome: 'claimed', carried: [], withheld: publishable, dropped, repairs, tookOverUnfinishedRun: takenOver !== undefined };
     }
-    const takenOver = corrupt ? undefined : claim.takenOver;
+    let carried = previous?.unpublished ?? [];
     const pending = takenOver?.pending;
     if (pending !== undefined && pending.takenAt < takenAt && pending.takenAt > (previous?.takenAt ?? -1)) {
-      const resumed = resumeUnfinished(previous, pending, run.maxSampleAgeMs);
+      const resumed = resumeUnfinished({ previous, carried, pending, maxAgeMs: run.maxSampleAgeMs });
       const stored = await deps.store.commit(appliance.name, run.owner, resumed.state, { signal: run.signal, keepLease: true });
       if (stored.outcome !== 'committed') {
         throw new CollectorError('state-error', `${appliance.name}: another run took the state over while this one resumed it`, { appliance: appliance.name });
@@ -309,6 +319,7 @@ async function claimState(job: ApplianceJob, takenAt: number, counters: Readonly
       outcome: 'claimed',
       ...(previous ? { previous } : {}),
       carried: publishable,
+      withheld: [],
       dropped,
       repairs,
       tookOverUnfinishedRun: takenOver !== undefined,
@@ -379,7 +390,7 @@ function sampleResult(input: { job: ApplianceJob; sample: Sample; takenAt: numbe
             takenAt,
             counters: account.counters,
             heldSince: account.heldSince,
-            intervals: publishedIntervals([...replayed, account.fresh], datums),
+            intervals: [...(claimed?.withheld ?? []), ...publishedIntervals([...replayed, account.fresh], datums)],
           },
         }
       : {}),

@@ -21,11 +21,17 @@ export function secretVersionOf(credentials: ApplianceCredentials): string {
   return credentials.versionId ?? UNVERSIONED_SECRET;
 }
 
+/** A rejection this container knows of, and whether the store holds it (its write may have failed). */
+interface Remembered {
+  readonly rejection: CredentialRejection;
+  stored: boolean;
+}
+
 /** Rejections seen by this container, by store (so two stores, e.g. two tests, never share them). */
-const REMEMBERED = new WeakMap<object, Map<string, CredentialRejection>>();
+const REMEMBERED = new WeakMap<object, Map<string, Remembered>>();
 
 export class CredentialGate {
-  private readonly remembered: Map<string, CredentialRejection>;
+  private readonly remembered: Map<string, Remembered>;
 
   constructor(
     private readonly store: CredentialRejectionStore,
@@ -36,23 +42,31 @@ export class CredentialGate {
     this.remembered = memory;
   }
 
-  /** The rejection kept for the appliance, if any (whatever its version and time). */
+  /**
+   * The rejection kept for the appliance, if any (whatever its version and time). A rejection of this container's
+   * that the store missed (its write failed) stands over an older stored one, or none, and is written again.
+   */
   async current(appliance: string, signal: AbortSignal): Promise<CredentialRejection | undefined> {
+    const mine = this.remembered.get(appliance);
+    let stored: CredentialRejection | undefined;
     try {
-      const stored = await this.store.get(appliance, { signal });
-      if (stored) this.remembered.set(appliance, stored);
-      else this.remembered.delete(appliance);
-      return stored;
+      stored = await this.store.get(appliance, { signal });
     } catch (error) {
-      const fallback = this.remembered.get(appliance);
       this.logger.warn("the credential rejection could not be read; using this container's own record of it", {
         appliance,
         errorClass: 'state-error',
         reason: toCollectorError(error, appliance).message,
-        ...(fallback && { retryAt: new Date(fallback.retryAt).toISOString() }),
+        ...(mine && { retryAt: new Date(mine.rejection.retryAt).toISOString() }),
       });
-      return fallback;
+      return mine?.rejection;
     }
+    if (mine && !mine.stored && (stored === undefined || stored.rejectedAt < mine.rejection.rejectedAt)) {
+      await this.write(appliance, mine, signal);
+      return mine.rejection;
+    }
+    if (stored) this.remembered.set(appliance, { rejection: stored, stored: true });
+    else this.remembered.delete(appliance);
+    return stored;
   }
 
   /** Records that `credentials` were rejected at `now`; returns the rejection now in force. */
@@ -73,12 +87,19 @@ export class CredentialGate {
       },
       now,
     );
-    this.remembered.set(appliance, rejection);
+    const mine: Remembered = { rejection, stored: false };
+    this.remembered.set(appliance, mine);
+    await this.write(appliance, mine, signal);
+    return rejection;
+  }
+
+  private async write(appliance: string, mine: Remembered, signal: AbortSignal): Promise<void> {
     try {
-      await this.store.put(appliance, rejection, { signal });
+      await this.store.put(appliance, mine.rejection, { signal });
+      mine.stored = true;
     } catch (failure) {
       this.logger.error(
-        'the credential rejection could not be stored: only this container keeps the backoff (a cold start may try the rejected secret once more)',
+        'the credential rejection could not be stored: only this container keeps the backoff (it writes it again on the next run; a cold start before then may try the rejected secret once more)',
         {
           appliance,
           errorClass: 'state-error',
@@ -86,7 +107,6 @@ export class CredentialGate {
         },
       );
     }
-    return rejection;
   }
 
   /** The appliance accepted credentials: forgets its rejection (logged, so the recovery shows in the log). */

@@ -3,6 +3,7 @@
  * passed. The real edges: the simulator over HTTPS (with a lockout policy), Secrets Manager and the state table in
  * moto_server (VersionId, the rejection kept in the item), a fresh credential source per run (every run a cold start).
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { DryRunSink } from '../../cli/in-memory-edges.js';
 import { DynamoDbCredentialRejections } from '../../lambda/aws/credential-rejections.js';
@@ -13,6 +14,7 @@ import { CREDENTIAL_BACKOFF, credentialBackoffMs } from '../../lambda/core/crede
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
 import { send } from '../support/https-client.js';
 import { describeWithMoto } from '../support/moto.js';
 import { createSecret, createStateTable, getStateItem, uniqueName, updateSecret } from '../support/moto-aws.js';
@@ -39,7 +41,7 @@ describeWithMoto('rejected credentials: backoff by secret version, never a locko
   });
 
   /** One scheduled run, `minutes` after the previous, in a new container (nothing cached). */
-  async function runAfter(minutes: number) {
+  async function runAfter(minutes: number, rejections = new DynamoDbCredentialRejections({ tableName: table })) {
     clock += minutes * MINUTE;
     const redactor = new Redactor();
     const logger = createMemoryLogger('DEBUG', redactor);
@@ -54,7 +56,7 @@ describeWithMoto('rejected credentials: backoff by secret version, never a locko
       {
         credentials: new SecretsManagerCredentialSource(),
         store: new DynamoDbSampleStore({ tableName: table }),
-        rejections: new DynamoDbCredentialRejections({ tableName: table }),
+        rejections,
         sink: new DryRunSink(),
         logger,
         redactor,
@@ -152,5 +154,31 @@ describeWithMoto('rejected credentials: backoff by secret version, never a locko
     expect(recovered.loggedIn).toBe(1);
     expect(recovered.appliance.outcome).toBe('ok');
     expect(sim.loginRefusals().lockedRefusals).toBe(2);
+  });
+
+  it('keeps a rejection whose write failed: the same container backs off and writes it again', async () => {
+    let refuse = true;
+    const proxy = await startFaultProxy(process.env['AWS_ENDPOINT_URL']!, (operation, _call, body) =>
+      refuse && operation === 'UpdateItem' && body.includes('credentialRejection')
+        ? { status: 500, code: 'InternalServerError', message: 'simulated' }
+        : undefined,
+    );
+    try {
+      const warm = new DynamoDbCredentialRejections({ tableName: table, client: new DynamoDBClient({ endpoint: proxy.endpoint, maxAttempts: 1 }) });
+      const rejected = await runAfter(1, warm);
+      expect(rejected.loggedIn).toBe(1);
+      expect(rejected.logger.lines.some((l) => l.includes('"level":"ERROR"') && l.includes('the credential rejection could not be stored'))).toBe(true);
+      expect((await getStateItem(table, 'adc-1'))?.['credentialRejection']).toBeUndefined();
+      refuse = false;
+      // The store has no rejection; this container's own record stands (before: the store's "none" won, and it logged in).
+      const next = await runAfter(1, warm);
+      expect(next.loggedIn).toBe(0);
+      expect(next.appliance.errorClass).toBe('bad-credentials');
+      expect((await getStateItem(table, 'adc-1'))?.['credentialRejection']?.M?.['rejections']?.N).toBe('1');
+      // Written again, so a cold start obeys it too.
+      expect((await runAfter(1)).loggedIn).toBe(0);
+    } finally {
+      await proxy.stop();
+    }
   });
 });

@@ -162,6 +162,30 @@ describeWithMoto('a broken state table heals and never compounds', () => {
     expect(CLOCK_SKEW_TOLERANCE_MS).toBeLessThanOrEqual(60_000);
   });
 
+  it('never publishes a carried increase a third time while a repaired item cannot be committed', async () => {
+    const { appliance, run, sink } = setup();
+    await run(0n);
+    sink.failCounters = 'refuse';
+    await run(); // its 100 is carried in the committed item
+    const carriedAt = clock;
+    sink.failCounters = undefined;
+    const item = (await getStateItem(tableName, appliance.name))!;
+    await putStateItem(tableName, { ...item, takenAt: { N: String(clock + 365 * 24 * 3600_000) } });
+    refuseCommits = true;
+    for (let i = 0; i < 5; i++) await run(); // each a repair that cannot be stored: a new baseline, nothing carried published
+    refuseCommits = false;
+    await run(); // the repair is stored
+    const last = await run();
+    const perTime = new Map<number, number>();
+    for (const t of sink.storedTimes('SessionsCreated')) perTime.set(t, (perTime.get(t) ?? 0) + 1);
+    // Before: the carried increase was published by every run that could not commit (6 times).
+    expect(Math.max(...perTime.values())).toBeLessThanOrEqual(2);
+    // Nothing lost: the carried increase, then the first interval after the stored repair.
+    expect(perTime.get(carriedAt)).toBe(1);
+    expect(perTime.get(last.results[0]!.held!.takenAt)).toBe(1);
+    expect(sink.sum('SessionsCreated')).toBe(200);
+  });
+
   it('heals an item whose lease no run can hold: taken over at once, counters flow in that run or the next', async () => {
     const { appliance, run, sink, health } = setup();
     await run(0n);

@@ -73,7 +73,13 @@ export interface SoakReport {
     readonly durationMs: number;
   };
   /** Logins the appliances refused (wrong password, locked user) and later logins with a rejected password. */
-  readonly credentials: { readonly failedLogins: number; readonly lockedRefusals: number; readonly loginsWithRejectedPassword: number };
+  readonly credentials: {
+    readonly failedLogins: number;
+    readonly lockedRefusals: number;
+    readonly loginsWithRejectedPassword: number;
+    /** Inside a backoff, after a cold start forgot a rejection whose write had failed (the documented window). */
+    readonly loginsAfterForgottenRejection: number;
+  };
 }
 
 const MINUTE = 60_000;
@@ -96,6 +102,10 @@ interface ApplianceState {
   readonly profile: HardenedProfile;
   firmware: HardenedProfile['firmware'];
   readonly watch: CredentialWatch;
+  /** The collector logged that this appliance's credential rejection could not be stored, and none was since. */
+  rejectionUnstored: boolean;
+  /** A cold start came while `rejectionUnstored`: the new container cannot know of that rejection. */
+  rejectionForgotten: boolean;
 }
 
 class Tally {
@@ -195,6 +205,8 @@ class Lane {
         profile,
         firmware: profile.firmware,
         watch: new CredentialWatch(name),
+        rejectionUnstored: false,
+        rejectionForgotten: false,
       });
     }
     this.proxy = await startFaultProxy(this.options.motoEndpoint, (operation, _call, body) => this.faultFor(operation, body), {
@@ -210,6 +222,7 @@ class Lane {
 
   /** A new container: new SDK clients, an empty secret cache. */
   private coldStart(): void {
+    for (const appliance of this.appliances) if (appliance.rejectionUnstored) appliance.rejectionForgotten = true;
     const settings = { ...AWS_SETTINGS, endpoint: this.proxy.endpoint };
     this.deps = {
       credentials: new SecretsManagerCredentialSource({ client: createSecretsManagerClient(settings) }),
@@ -444,6 +457,10 @@ class Lane {
       };
       const takenAt = body.ExpressionAttributeValues?.[':takenAt']?.N;
       const appliance = body.Key?.appliance?.S;
+      if (body.UpdateExpression === 'SET #rejection = :rejection') {
+        const state = this.appliances.find((a) => a.name === appliance);
+        if (state) state.rejectionUnstored = false;
+      }
       if (body.UpdateExpression?.includes('#takenAt = :takenAt') && takenAt !== undefined && appliance !== undefined)
         this.appliances.find((a) => a.name === appliance)?.ledger.recordStateWrite(Number(takenAt));
     }
@@ -463,7 +480,12 @@ class Lane {
     for (const appliance of this.appliances) {
       const requests = appliance.sim.requests();
       appliance.sim.clearRequests();
-      this.violations.push(...appliance.watch.check(requests));
+      const forgotten = () => {
+        const was = appliance.rejectionForgotten;
+        appliance.rejectionForgotten = false;
+        return was;
+      };
+      this.violations.push(...appliance.watch.check(requests, forgotten));
       for (const request of requests) {
         if (request.query !== '') this.violations.push(`${appliance.name}: a request carried a query string (${request.path}?${request.query})`);
         if (request.path.endsWith('/logout') && request.sessionTag && request.status !== 200 && request.status !== 201)
@@ -481,6 +503,8 @@ class Lane {
       return [password, escaped, ...windows(escaped, 12)];
     });
     for (const line of this.logger.lines) {
+      if (line.includes('the credential rejection could not be stored'))
+        for (const appliance of this.appliances) if (line.includes(`"appliance":"${appliance.name}"`)) appliance.rejectionUnstored = true;
       const leaked = forms.find((form) => line.includes(form));
       if (leaked !== undefined) this.violations.push(`lane ${this.index}: a log line holds (part of) a password: ${line.slice(0, 200)}`);
       if (Buffer.byteLength(line) > MAX_LOG_LINE_BYTES)
@@ -513,6 +537,7 @@ class Lane {
       failedLogins: refusals.reduce((t, r) => t + r.failedLogins, 0),
       lockedRefusals: refusals.reduce((t, r) => t + r.lockedRefusals, 0),
       loginsWithRejectedPassword: this.appliances.reduce((t, a) => t + a.watch.loginsWithRejectedPassword, 0),
+      loginsAfterForgottenRejection: this.appliances.reduce((t, a) => t + a.watch.loginsAfterForgottenRejection, 0),
     };
   }
 
@@ -580,6 +605,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       failedLogins: lanes.reduce((t, l) => t + l.credentialFigures().failedLogins, 0),
       lockedRefusals: lanes.reduce((t, l) => t + l.credentialFigures().lockedRefusals, 0),
       loginsWithRejectedPassword: lanes.reduce((t, l) => t + l.credentialFigures().loginsWithRejectedPassword, 0),
+      loginsAfterForgottenRejection: lanes.reduce((t, l) => t + l.credentialFigures().loginsAfterForgottenRejection, 0),
     },
   };
 }

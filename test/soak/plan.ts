@@ -102,16 +102,11 @@ export type AwsFaultKind =
   | 'cloudwatch-hang'
   | 'cloudwatch-answer-lost'
   | 'cloudwatch-partial'
-  | 'commits-refused-for-a-while';
+  | 'commits-refused-for-a-while'
+  | 'rejection-write-error';
 
 /** [kind, probability per round, operation, which calls of it, fault] */
-const AWS_FAULTS: readonly (readonly [
-  AwsFaultKind,
-  number,
-  'GetSecretValue' | 'claim' | 'commit' | 'PutMetricData',
-  'first' | 'all' | 'second',
-  InjectedFault,
-])[] = [
+const AWS_FAULTS: readonly (readonly [AwsFaultKind, number, AwsFaultRule['operation'], 'first' | 'all' | 'second', InjectedFault])[] = [
   ['secrets-hang', 0.3, 'GetSecretValue', 'all', { kind: 'hang' }],
   ['secrets-error', 0.3, 'GetSecretValue', 'first', { status: 500, code: 'InternalServiceError', message: 'simulated' }],
   ['claim-error', 0.02, 'claim', 'all', { status: 500, code: 'InternalServerError', message: 'simulated' }],
@@ -126,6 +121,8 @@ const AWS_FAULTS: readonly (readonly [
   ['cloudwatch-hang', 0.004, 'PutMetricData', 'first', { kind: 'hang' }],
   ['cloudwatch-answer-lost', 0.02, 'PutMetricData', 'first', { kind: 'answer-lost' }],
   ['cloudwatch-partial', 0.02, 'PutMetricData', 'second', { status: 500, code: 'InternalServiceError', message: 'simulated' }],
+  // The credential rejection's own write: the container keeps it and writes it again; a cold start in between forgets it.
+  ['rejection-write-error', 0.05, 'credential-rejection', 'all', { status: 500, code: 'InternalServerError', message: 'simulated' }],
 ];
 
 export type EventKind =
@@ -145,7 +142,7 @@ export type EventKind =
 
 export interface AwsFaultRule {
   readonly kind: AwsFaultKind;
-  readonly operation: 'GetSecretValue' | 'claim' | 'commit' | 'PutMetricData';
+  readonly operation: 'GetSecretValue' | 'claim' | 'commit' | 'PutMetricData' | 'credential-rejection';
   readonly calls: 'first' | 'all' | 'second';
   readonly fault: InjectedFault;
 }

@@ -69,9 +69,9 @@ function formatReport(r: SoakReport): string {
     `counted windows: ${r.figures.uncertainDatapoints} counter datapoints sent without an answer (${r.figures.storedWithoutAnswer} datapoints of all kinds stored by CloudWatch all the same); ${r.figures.secondCounts} counter-rounds counted twice, each inside a documented window; none three times`,
     `increases dropped (IncreasesDropped): ${r.figures.increasesDropped}, of which CloudWatch never got ${r.figures.droppedNeverStored}`,
     `longest run ${r.figures.longestRunMs} ms; tightest margin to the deadline ${r.figures.tightestMarginMs} ms; longest log line ${r.figures.longestLogLineBytes} bytes`,
-    `logins refused: ${r.credentials.failedLogins} wrong password, ${r.credentials.lockedRefusals} locked user; later logins with a rejected password: ${r.credentials.loginsWithRejectedPassword}, none inside its backoff (else a violation)`,
+    `logins refused: ${r.credentials.failedLogins} wrong password, ${r.credentials.lockedRefusals} locked user; later logins with a rejected password: ${r.credentials.loginsWithRejectedPassword}, none inside its backoff (else a violation) but ${r.credentials.loginsAfterForgottenRejection} after a cold start forgot a rejection whose write had failed (the documented window)`,
     `violations: ${r.violations.length}`,
-    ...r.violations.slice(0, 50).map((v) => `  ${v}`),
+    ...r.violations.slice(0, 200).map((v) => `  ${v}`),
   ];
   return `${lines.join('\n')}\n`;
 }
