@@ -46,6 +46,8 @@ export class Redactor {
   private readonly rank = new Map<string, number>();
   /** The forms by their first MIN_SECRET_LENGTH characters: a scrub looks up each window of the text once. */
   private readonly byPrefix = new Map<string, string[]>();
+  /** Forms shorter than MIN_SECRET_LENGTH (scanned for in every text; kept apart so a scrub never walks them all). */
+  private readonly shortForms: string[] = [];
   private readonly splitPatterns = new Map<string, RegExp>();
   /** What add() has seen: a warm container registers the same password every run. */
   private readonly registered = new Set<string>();
@@ -90,6 +92,7 @@ export class Redactor {
     if (this.rank.has(form)) return;
     this.rank.set(form, this.rank.size);
     const prefix = form.slice(0, MIN_SECRET_LENGTH);
+    if (prefix.length < MIN_SECRET_LENGTH) this.shortForms.push(form);
     const forms = this.byPrefix.get(prefix);
     if (forms) forms.push(form);
     else this.byPrefix.set(prefix, [form]);
@@ -102,7 +105,8 @@ export class Redactor {
       for (const form of this.byPrefix.get(text.slice(i, i + MIN_SECRET_LENGTH)) ?? []) found.add(form);
     }
     // Forms shorter than the window (none today: every form is at least MIN_SECRET_LENGTH long) are always tried.
-    for (const [prefix, forms] of this.byPrefix) if (prefix.length < MIN_SECRET_LENGTH) for (const form of forms) found.add(form);
+    for (const form of this.shortForms) found.add(form);
+    if (found.size === 0) return [];
     return [...found].sort((a, b) => this.order(a, b));
   }
 

@@ -13,16 +13,19 @@
  * The appliances are simulators in a process of their own (scripts/bench/simulator-fleet.ts), each answering
  * after 20-50 ms; the collector runs in another (scripts/bench/collector-child.ts, bundled like the function).
  * --quick: fewer repetitions and no 1,000-appliance rows. --sweep: also 1,000 appliances at several concurrencies.
+ * --profile: only the CPU measure, under V8's sampling profiler: where the collector's CPU goes, by function.
  */
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build, type Metafile } from 'esbuild';
 import { COLLECTOR_NODE_OPTIONS, collectorEsbuildOptions } from '../infra/constructs/collector-function.js';
-import { DEFAULT_INTERVAL_MINUTES, defaultTimeoutSeconds } from '../infra/model/sizing.js';
+import { DEFAULT_INTERVAL_MINUTES, DEFAULT_MEMORY_MIB, defaultTimeoutSeconds } from '../infra/model/sizing.js';
 import { DEFAULT_CONCURRENCY } from '../lambda/config/environment.js';
+import { MAX_BODY_BYTES } from '../lambda/nitro/client.js';
 import { LAMBDA_NODE_VERSION, resolveNode24 } from '../test/support/lambda-runtime.js';
 import type { ChildJob, RunFigures } from './bench/collector-child.js';
 import type { FleetInfo, FleetOptions } from './bench/fleet-info.js';
@@ -31,6 +34,7 @@ import { estimate } from './cost-estimate.js';
 const ROOT = resolve(import.meta.dirname, '..');
 const quick = process.argv.includes('--quick');
 const sweep = process.argv.includes('--sweep');
+const profile = process.argv.includes('--profile');
 const REPS = { coldRequire: quick ? 5 : 15, cpuPairs: quick ? 3 : 5, fleet: quick ? 1 : 2 };
 /**
  * The appliances close a connection idle for 2 s (and Node's server 1 s later still), and runs are PAUSE_MS
@@ -42,6 +46,7 @@ const FLEET: FleetOptions = { count: quick ? 200 : 1_000, latencyMs: [20, 50], k
 const PAUSE_MS = 3_500;
 const HUNG_EVERY = 20;
 const CPU_APPLIANCES = 100;
+const HOSTILE_APPLIANCES = 10;
 const REMAINING_MS = defaultTimeoutSeconds(DEFAULT_INTERVAL_MINUTES) * 1000;
 
 const work = mkdtempSync(join(tmpdir(), 'mptcp-bench-'));
@@ -151,9 +156,22 @@ interface ChildOutput {
   readonly concurrency: number;
 }
 
-function runChild(node: string, childFile: string, job: ChildJob): Promise<ChildOutput> {
+/**
+ * The heap limits Lambda's Node.js runtime starts the function with for its memory size (its bootstrap: a tenth
+ * for the young generation, half of that a semi-space, the rest the old generation), so that peak RSS is measured
+ * as the function would reach it at DEFAULT_MEMORY_MIB, where V8 collects harder as the limit nears.
+ */
+const LAMBDA_HEAP_ARGS = [
+  `--max-semi-space-size=${Math.floor(DEFAULT_MEMORY_MIB / 20)}`,
+  `--max-old-space-size=${DEFAULT_MEMORY_MIB - Math.floor(DEFAULT_MEMORY_MIB / 10)}`,
+];
+
+function runChild(node: string, childFile: string, job: ChildJob, nodeArgs: readonly string[] = []): Promise<ChildOutput> {
   return new Promise((done, fail) => {
-    const child = spawn(node, [childFile, JSON.stringify(job)], { env: { PATH: process.env.PATH, NODE_OPTIONS: COLLECTOR_NODE_OPTIONS }, stdio: 'pipe' });
+    const child = spawn(node, [...LAMBDA_HEAP_ARGS, ...nodeArgs, childFile, JSON.stringify(job)], {
+      env: { PATH: process.env.PATH, NODE_OPTIONS: COLLECTOR_NODE_OPTIONS },
+      stdio: 'pipe',
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
     child.stderr.pipe(process.stderr);
@@ -165,10 +183,87 @@ function runChild(node: string, childFile: string, job: ChildJob): Promise<Child
   });
 }
 
+/**
+ * --profile: the CPU measure's collector runs under V8's sampling profiler; prints where their CPU goes (self
+ * time), by source file (through the child bundle's source map) and by function.
+ */
+async function profileCpu(childFile: string): Promise<void> {
+  const dir = join(work, 'profile');
+  const fleet = await startFleet({ ...FLEET, count: CPU_APPLIANCES });
+  try {
+    console.log(`\nprofile: ${CPU_APPLIANCES} appliances, ${REPS.cpuPairs} pairs of warm runs (collector and floor, interleaved)`);
+    await runChild(
+      node24,
+      childFile,
+      { fleet: fleet.info, remainingMs: REMAINING_MS, pauseMs: PAUSE_MS, mode: 'cpu', count: CPU_APPLIANCES, runs: REPS.cpuPairs + 1 },
+      ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=100'],
+    );
+  } finally {
+    fleet.stop();
+  }
+  const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'))!;
+  const data = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+  const map = new SourceMap(JSON.parse(readFileSync(`${childFile}.map`, 'utf8')));
+  const parent = new Map<number, number>();
+  for (const node of data.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const byId = new Map(data.nodes.map((node) => [node.id, node]));
+  const sourceOf = (node: CpuProfile['nodes'][number]) => {
+    const { url, lineNumber, columnNumber } = node.callFrame;
+    if (!url.endsWith('index.js')) return url;
+    const origin = map.findEntry(lineNumber, columnNumber);
+    return 'originalSource' in origin
+      ? String(origin.originalSource)
+          .replace(/^(?:\.\.\/)+/, '')
+          .replace(/^.*node_modules\//, '')
+      : url;
+  };
+  const ours = (source: string) => /^(?:work\/main\/)?(?:lambda|cli|scripts)\//.test(source.replace(/^.*?\/(lambda|cli|scripts)\//, '$1/'));
+  const short = (source: string) => source.replace(/^.*?\/(lambda|cli|scripts)\//, '$1/');
+  // Each busy sample is charged to the innermost frame of our own code on its stack (with the Node internals
+  // and natives it called), or to "node (no frame of ours)" (timers, sockets' own callbacks, GC).
+  const charged = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  let busy = 0;
+  for (const id of data.samples) {
+    const leaf = byId.get(id)!;
+    if (leaf.callFrame.functionName === '(idle)') continue;
+    busy++;
+    let owner = 'node (no frame of ours)';
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const node = byId.get(at)!;
+      const source = sourceOf(node);
+      if (ours(source)) {
+        owner = short(source);
+        const name = `${node.callFrame.functionName || '(anonymous)'} ${owner}`;
+        byFunction.set(name, (byFunction.get(name) ?? 0) + 1);
+        break;
+      }
+    }
+    charged.set(owner, (charged.get(owner) ?? 0) + 1);
+  }
+  const top = (entries: Map<string, number>, n: number) =>
+    [...entries]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, count]) => `  ${((100 * count) / busy).toFixed(1).padStart(5)} %  ${name}`)
+      .join('\n');
+  console.log(`busy CPU by our innermost source file (${int(busy)} busy samples of 0.1 ms; collector and floor runs together):\n${top(charged, 25)}`);
+  console.log(`\nby our innermost function:\n${top(byFunction, 30)}`);
+}
+
+interface CpuProfile {
+  readonly nodes: readonly {
+    readonly id: number;
+    readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number; readonly columnNumber: number };
+    readonly children?: readonly number[];
+  }[];
+  readonly samples: readonly number[];
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
 console.log(
-  `bench${quick ? ' --quick' : ''}: ${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}, ${int(totalmem() / 2 ** 20)} MiB, Node ${LAMBDA_NODE_VERSION} for the function, NODE_OPTIONS="${COLLECTOR_NODE_OPTIONS}"`,
+  `bench${quick ? ' --quick' : ''}: ${cpus().length} x ${cpus()[0]?.model ?? 'CPU'}, ${int(totalmem() / 2 ** 20)} MiB, Node ${LAMBDA_NODE_VERSION} for the function, NODE_OPTIONS="${COLLECTOR_NODE_OPTIONS}", ${DEFAULT_MEMORY_MIB} MB as Lambda starts it (${LAMBDA_HEAP_ARGS.join(' ')})`,
 );
 const node24 = resolveNode24();
 
@@ -185,6 +280,10 @@ writeFileSync(
 const fn = await bundle(join(ROOT, 'lambda/handler.ts'), join(work, 'function'));
 const floor = await bundle(floorEntry, join(work, 'floor'));
 const child = await bundle(join(ROOT, 'scripts/bench/collector-child.ts'), join(work, 'child'));
+if (profile) {
+  await profileCpu(child.file);
+  process.exit(0);
+}
 const fnBytes = statSync(fn.file).size;
 const floorBytes = statSync(floor.file).size;
 row('bundle index.js', `${int(fnBytes)} B`, `${int(floorBytes)} B`, ratio(fnBytes, floorBytes));
@@ -311,8 +410,22 @@ try {
     row(`${name}: healthy appliances not collected (worst run)`, `${Math.max(...f.healthyMissed)} (${Math.max(...f.notStarted)} not started)`, '0');
   }
 
-  // hostile (issue 15): peak RSS with ten hostile 4 MB bodies goes here, measured the same way (a child per run).
-  row('peak RSS, ten hostile 4 MB bodies', 'not measured yet (issue 15)');
+  console.log(`\nhostile bodies: ${HOSTILE_APPLIANCES} appliances at once answer stat/protocolmptcp with a valid JSON body of one key after another`);
+  const ordinary = await runChild(node24, child.file, { ...base, mode: 'fleet', runs: 1, count: HOSTILE_APPLIANCES });
+  for (const [label, bytes] of [
+    [`just under the body limit (${int(MAX_BODY_BYTES.protocolmptcp)} B)`, MAX_BODY_BYTES.protocolmptcp - 256],
+    ['of 4 MB (cut off at the limit)', 4 * 1024 * 1024],
+  ] as const) {
+    await fleet.command(`hostile ${HOSTILE_APPLIANCES} ${bytes}`);
+    const hostile = await runChild(node24, child.file, { ...base, mode: 'fleet', runs: 1, count: HOSTILE_APPLIANCES });
+    await fleet.command('heal');
+    row(
+      `peak RSS, ${HOSTILE_APPLIANCES} hostile bodies ${label}`,
+      `${(hostile.maxRssKb / 1024).toFixed(0)} MB (function memory ${DEFAULT_MEMORY_MIB} MB)`,
+      `${(ordinary.maxRssKb / 1024).toFixed(0)} MB (${HOSTILE_APPLIANCES} ordinary answers)`,
+      ratio(hostile.maxRssKb, ordinary.maxRssKb),
+    );
+  }
 
   if (sweep) {
     console.log('\nconcurrency sweep: 1,000 appliances (5 % hung), first invocation, one repetition each');

@@ -3,7 +3,9 @@
  * the collector only): `count` simulators on loopback ports, each answering every request after 20-50 ms.
  * Prints one JSON line (FleetInfo) when ready; reads commands from stdin, one per line:
  *   `hang <every>`  every <every>-th appliance stops answering (never answers a request)
- *   `heal`          no appliance hangs
+ *   `hostile <n> <bytes>`  the first <n> appliances answer stat/protocolmptcp with a valid JSON body of about
+ *                   <bytes> bytes (one key after another, as a hostile or broken appliance could)
+ *   `heal`          no appliance hangs, none is hostile
  * and answers each with a line `ok`. Ends when stdin closes.
  */
 import { createInterface } from 'node:readline';
@@ -33,6 +35,18 @@ const info: FleetInfo = { urls: sims.map((s) => s.url), caCertificate: first.caC
 sims.forEach((sim, i) => sim.setCredentials(info.username, passwordOf(info, i)));
 process.stdout.write(`${JSON.stringify(info)}\n`);
 
+/** A valid stat answer of about `bytes` bytes: the resource with as many keys as fit. */
+function hostileBody(bytes: number): string {
+  const parts: string[] = [];
+  let length = 0;
+  for (let i = 0; length < bytes - 64; i++) {
+    const part = `"k${i}":1`;
+    parts.push(part);
+    length += part.length + 1;
+  }
+  return `{"errorcode":0,"message":"Done","protocolmptcp":[{${parts.join(',')}}]}`;
+}
+
 const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {
   const [command, argument] = line.trim().split(/\s+/);
@@ -41,6 +55,11 @@ lines.on('line', (line) => {
     sims.forEach((sim, i) => {
       if ((i + 1) % every === 0) sim.injectFault({ kind: 'hang' }, { on: 'any', times: Number.POSITIVE_INFINITY });
     });
+  } else if (command === 'hostile') {
+    const [count, bytes] = [Number(argument), Number(line.trim().split(/\s+/)[2])];
+    const body = hostileBody(bytes);
+    for (const sim of sims.slice(0, count))
+      sim.injectFault({ kind: 'text', status: 200, contentType: 'application/json', body }, { on: 'stat', times: Number.POSITIVE_INFINITY });
   } else if (command === 'heal') heal();
   process.stdout.write('ok\n');
 });
