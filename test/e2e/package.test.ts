@@ -62,7 +62,7 @@ describe('the packed package in a CDK app of its own', () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('packs the compiled construct with declarations and the prebuilt bundle, and no sources or tests', () => {
-    for (const file of ['package.json', 'README.md', 'dist/infra/index.js', 'dist/infra/index.d.ts', 'dist/collector-bundle/index.js']) {
+    for (const file of ['package.json', 'README.md', 'LICENSE', 'dist/infra/index.js', 'dist/infra/index.d.ts', 'dist/collector-bundle/index.js']) {
       expect(files, file).toContain(file);
     }
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
