@@ -459,6 +459,13 @@ try {
       `${int(appliances)} (one write per appliance)`,
       `2.00x: the no-loss design (a lease before publishing, the commit after it); both writes cost USD ${writes?.monthlyUsd.toFixed(3)} per appliance-month, the lease half of it (${writes?.detail})`,
     );
+    const reads = estimate('default').lines.find((line) => line.item === 'DynamoDB reads');
+    row(
+      'DynamoDB GetItem',
+      `${int(appliances)} (the credential backoff, read before each login)`,
+      '0',
+      `USD ${reads?.monthlyUsd.toFixed(3)} per appliance-month (${reads?.detail}): what keeps a cold start from logging in with a rejected password`,
+    );
     row('GetSecretValue', '0 (cached per container; 1 per secret on a cold start)', '0');
     row('NITRO requests per appliance', '4 (login, stat/hanode, stat/protocolmptcp, logout)', '4');
   }

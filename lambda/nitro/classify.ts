@@ -26,6 +26,7 @@ export interface AnswerContext {
 /** Returns the JSON object of a successful answer, or throws the classified CollectorError. */
 export function checkAnswer(status: number, body: BodyShape, context: AnswerContext): Record<string, unknown> {
   const where = `${context.appliance}: ${context.operation}`;
+  if (body.kind !== 'json' && context.operation === 'login' && status === 401) throw unreadableLoginRefusal(where, describeNonJson(body), context.appliance);
   if (body.kind !== 'json') {
     throw new CollectorError('protocol-error', `${where} answered HTTP ${status} with ${describeNonJson(body)}`, {
       appliance: context.appliance,
@@ -76,6 +77,19 @@ export function checkAnswer(status: number, body: BodyShape, context: AnswerCont
     throw new CollectorError('protocol-error', `${where} answered HTTP ${status} with JSON that is not a NITRO answer (no errorcode)`, options);
   }
   return envelope.body;
+}
+
+/**
+ * A login refused with HTTP 401 whose answer could not be read (cut off, not JSON): the appliance has most likely
+ * counted a failed login, so it is treated as a rejected password (the credential backoff), never tried again at
+ * once: a login answer cut off run after run would otherwise lock the account.
+ */
+export function unreadableLoginRefusal(where: string, what: string, appliance: string): CollectorError {
+  return new CollectorError(
+    'bad-credentials',
+    `${where} was refused with HTTP 401 and ${what}: most likely a rejected username or password; treated as one, not retried, to avoid locking the account: check the secret`,
+    { appliance, httpStatus: 401 },
+  );
 }
 
 function describeNonJson(body: Exclude<BodyShape, { kind: 'json' }>): string {

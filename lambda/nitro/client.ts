@@ -6,7 +6,7 @@ import { refusesTimeout, SESSION_TIMEOUT_SECONDS } from '../core/session-timeout
 import { CollectorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type BodyShape, readBody, readEnvelope } from './body.js';
-import { type AnswerContext, checkAnswer, classifyTransportError } from './classify.js';
+import { type AnswerContext, checkAnswer, classifyTransportError, unreadableLoginRefusal } from './classify.js';
 import { BodyLimitError, type NitroTransport, RequestTimeoutError, transportFor } from './transport.js';
 
 /** Where and how to reach one appliance (the TLS and transport part of ApplianceConfig). */
@@ -194,8 +194,11 @@ export class NitroClient {
       answer = await this.send('POST', LOGIN_PATH, context, { body, maxBodyBytes: MAX_BODY_BYTES.login });
     } catch (error) {
       // The session cookie came with the headers, the body never finished (a drip, a timeout): close that session.
-      const cookieToken = (error as { sessionCookieToken?: unknown }).sessionCookieToken;
-      if (typeof cookieToken === 'string') await this.logout(cookieToken);
+      const { sessionCookieToken, httpStatus } = error as { sessionCookieToken?: unknown; httpStatus?: unknown };
+      if (typeof sessionCookieToken === 'string') await this.logout(sessionCookieToken);
+      // A 401 whose body never came whole: the appliance has counted a failed login all the same.
+      if (httpStatus === 401 && error instanceof CollectorError)
+        throw unreadableLoginRefusal(`${this.target.name}: login`, `no whole answer (${error.message})`, this.target.name);
       throw error;
     }
     const bodyToken = answer.body.kind === 'json' && isRecord(answer.body.value) ? nonEmptyString(answer.body.value.sessionid) : undefined;
@@ -279,6 +282,7 @@ export class NitroClient {
     if (request.token) headers.cookie = `NITRO_AUTH_TOKEN=${request.token}`;
     const { maxBodyBytes } = request;
     let cookieToken: string | undefined;
+    let headerStatus: number | undefined;
     try {
       budget?.throwIfAborted();
       const answer = await this.transport.exchange({
@@ -289,7 +293,8 @@ export class NitroClient {
         signal: budget,
         timeoutMs: this.requestTimeoutMs,
         maxBodyBytes,
-        onHeaders: (_status, responseHeaders) => {
+        onHeaders: (status, responseHeaders) => {
+          headerStatus = status;
           cookieToken = sessionCookie(responseHeaders['set-cookie']);
         },
       });
@@ -306,7 +311,10 @@ export class NitroClient {
               },
             )
           : classifyTransportError(error, { ...context, url: `${this.origin}${path}`, timedOut, requestTimeoutMs: this.requestTimeoutMs });
-      throw cookieToken === undefined ? failure : Object.assign(failure, { sessionCookieToken: cookieToken });
+      throw Object.assign(failure, {
+        ...(cookieToken !== undefined && { sessionCookieToken: cookieToken }),
+        ...(headerStatus !== undefined && failure.httpStatus === undefined && { httpStatus: headerStatus }),
+      });
     }
   }
 }

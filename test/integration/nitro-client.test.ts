@@ -96,6 +96,28 @@ describe('NITRO client over real TLS', () => {
     expect(paths()).toEqual(['POST /nitro/v1/config/login 401']);
   });
 
+  it('treats a refused login (HTTP 401) whose answer was cut off as a rejected password: one login, never a retry (regression: the soak saw it tried every minute)', async () => {
+    sim.injectFault({ kind: 'truncated' }, { on: 'login' });
+    const error = await failure(readStat(target(), { password: 'wrong-password' }));
+    expect(error.errorClass).toBe('bad-credentials');
+    expect(error.message).toMatch(/refused with HTTP 401 and a truncated JSON body .*most likely a rejected username or password/);
+    expect(paths()).toEqual(['POST /nitro/v1/config/login 401']);
+    expect(sim.loginRefusals().failedLogins).toBeGreaterThan(0);
+  });
+
+  it('treats a refused login (HTTP 401) whose answer never came whole (dripping past its time limit) as a rejected password', async () => {
+    sim.injectFault({ kind: 'drip', intervalMs: 50, bytes: 1 }, { on: 'login' });
+    const client = new NitroClient(target(), { logger: createMemoryLogger(), requestTimeoutMs: 400 });
+    try {
+      const error = await failure(client.withSession({ ...credentials(), password: 'wrong-password' }, (session) => session.getStat('protocolmptcp')));
+      expect(error.errorClass).toBe('bad-credentials');
+      expect(error.message).toMatch(/refused with HTTP 401 and no whole answer/);
+    } finally {
+      await client.close();
+    }
+    expect(paths()).toEqual(['POST /nitro/v1/config/login 401']);
+  });
+
   it.each([200, 401, 403])('logs in again once when the session expired (444 under HTTP %i), logging the old session out first', async (status) => {
     sim.injectFault({ kind: 'session-expired', status }, { on: 'stat' });
     const { answer } = await readStat();
