@@ -10,6 +10,18 @@ export function signalAt(deadline: number, now: number = Date.now()): AbortSigna
 }
 
 /**
+ * Like signalAt, for a deadline that usually is not reached: `clear()` stops its timer once the work is done, so
+ * that no timer (and no abort with its exception) outlives the work into later runs of a warm container.
+ */
+export function clearableSignalAt(deadline: number, now: number = Date.now()): { readonly signal: AbortSignal; clear(): void } {
+  if (deadline <= now) return { signal: signalAt(deadline, now), clear: () => undefined };
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('the deadline has passed', 'TimeoutError')), timerMs(deadline - now));
+  timer.unref?.();
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
+/**
  * Waits for `promise`, but no longer than `signal` allows: rejects with the signal's reason when it aborts first.
  * For promises shared between callers (a cached secret read), where one caller's deadline must not end the
  * work for the others.

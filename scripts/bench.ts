@@ -190,13 +190,14 @@ function runChild(node: string, childFile: string, job: ChildJob, nodeArgs: read
 async function profileCpu(childFile: string): Promise<void> {
   const dir = join(work, 'profile');
   const fleet = await startFleet({ ...FLEET, count: CPU_APPLIANCES });
+  const runs = 2 * REPS.cpuPairs + 1;
   try {
-    console.log(`\nprofile: ${CPU_APPLIANCES} appliances, ${REPS.cpuPairs} pairs of warm runs (collector and floor, interleaved)`);
+    console.log(`\nprofile: the collector alone, ${CPU_APPLIANCES} appliances, ${runs} runs (the first cold), ${PAUSE_MS} ms apart`);
     await runChild(
       node24,
       childFile,
-      { fleet: fleet.info, remainingMs: REMAINING_MS, pauseMs: PAUSE_MS, mode: 'cpu', count: CPU_APPLIANCES, runs: REPS.cpuPairs + 1 },
-      ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=100'],
+      { fleet: fleet.info, remainingMs: REMAINING_MS, pauseMs: PAUSE_MS, mode: 'collector-only', count: CPU_APPLIANCES, runs },
+      ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=50'],
     );
   } finally {
     fleet.stop();
@@ -207,39 +208,39 @@ async function profileCpu(childFile: string): Promise<void> {
   const parent = new Map<number, number>();
   for (const node of data.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const byId = new Map(data.nodes.map((node) => [node.id, node]));
-  const sourceOf = (node: CpuProfile['nodes'][number]) => {
+  const place = (node: CpuProfile['nodes'][number]): { file: string; line: number } => {
     const { url, lineNumber, columnNumber } = node.callFrame;
-    if (!url.endsWith('index.js')) return url;
+    if (!url.endsWith('index.js')) return { file: url || '(native)', line: lineNumber + 1 };
     const origin = map.findEntry(lineNumber, columnNumber);
-    return 'originalSource' in origin
-      ? String(origin.originalSource)
-          .replace(/^(?:\.\.\/)+/, '')
-          .replace(/^.*node_modules\//, '')
-      : url;
+    if (!('originalSource' in origin)) return { file: url, line: lineNumber + 1 };
+    const source = String(origin.originalSource)
+      .replace(/^.*node_modules\//, '')
+      .replace(/^.*?\/(lambda|cli|scripts)\//, '$1/');
+    return { file: source, line: Number(origin.originalLine) + 1 };
   };
-  const ours = (source: string) => /^(?:work\/main\/)?(?:lambda|cli|scripts)\//.test(source.replace(/^.*?\/(lambda|cli|scripts)\//, '$1/'));
-  const short = (source: string) => source.replace(/^.*?\/(lambda|cli|scripts)\//, '$1/');
+  const ours = (file: string) => /^(lambda|cli|scripts)\//.test(file);
   // Each busy sample is charged to the innermost frame of our own code on its stack (with the Node internals
-  // and natives it called), or to "node (no frame of ours)" (timers, sockets' own callbacks, GC).
-  const charged = new Map<string, number>();
+  // and natives it called), or to "node" when none is (socket and timer callbacks of Node itself, GC).
+  const byFile = new Map<string, number>();
   const byFunction = new Map<string, number>();
   let busy = 0;
   for (const id of data.samples) {
     const leaf = byId.get(id)!;
     if (leaf.callFrame.functionName === '(idle)') continue;
     busy++;
-    let owner = 'node (no frame of ours)';
+    let owner = `node: ${leaf.callFrame.functionName || '(anonymous)'} ${place(leaf).file}`;
+    let file = 'node (no frame of ours)';
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const node = byId.get(at)!;
-      const source = sourceOf(node);
-      if (ours(source)) {
-        owner = short(source);
-        const name = `${node.callFrame.functionName || '(anonymous)'} ${owner}`;
-        byFunction.set(name, (byFunction.get(name) ?? 0) + 1);
+      const where = place(node);
+      if (ours(where.file)) {
+        file = where.file;
+        owner = `${node.callFrame.functionName || '(anonymous)'} ${where.file}:${where.line}`;
         break;
       }
     }
-    charged.set(owner, (charged.get(owner) ?? 0) + 1);
+    byFile.set(file, (byFile.get(file) ?? 0) + 1);
+    byFunction.set(owner, (byFunction.get(owner) ?? 0) + 1);
   }
   const top = (entries: Map<string, number>, n: number) =>
     [...entries]
@@ -247,8 +248,10 @@ async function profileCpu(childFile: string): Promise<void> {
       .slice(0, n)
       .map(([name, count]) => `  ${((100 * count) / busy).toFixed(1).padStart(5)} %  ${name}`)
       .join('\n');
-  console.log(`busy CPU by our innermost source file (${int(busy)} busy samples of 0.1 ms; collector and floor runs together):\n${top(charged, 25)}`);
-  console.log(`\nby our innermost function:\n${top(byFunction, 30)}`);
+  const perAppliance = (busy * 0.05) / (runs * CPU_APPLIANCES);
+  console.log(`busy samples: ${int(busy)} of 50 us (about ${perAppliance.toFixed(2)} ms per appliance and run)`);
+  console.log(`\nby our innermost source file:\n${top(byFile, 25)}`);
+  console.log(`\nby our innermost function (or Node's own, when none of ours is on the stack):\n${top(byFunction, 40)}`);
 }
 
 interface CpuProfile {
@@ -338,6 +341,13 @@ try {
     `${perAppliance(cpu.collector).toFixed(2)} ms`,
     `${perAppliance(cpu.floor).toFixed(2)} ms`,
     ratio(perAppliance(cpu.collector), perAppliance(cpu.floor)),
+  );
+  const systemPerAppliance = (runs: readonly RunFigures[]) => median(runs.slice(1).map((r) => r.systemUs / CPU_APPLIANCES / 1000));
+  row(
+    '  of which system (kernel) time',
+    `${systemPerAppliance(cpu.collector).toFixed(2)} ms`,
+    `${systemPerAppliance(cpu.floor).toFixed(2)} ms`,
+    ratio(systemPerAppliance(cpu.collector), systemPerAppliance(cpu.floor)),
   );
   row(
     'collector CPU per appliance, first run (cold)',

@@ -440,6 +440,9 @@ export const BY_METRIC_NAME: ReadonlyMap<string, MetricDefinition> = new Map(CAT
 /** The fields that are exact integers on the appliance (gauges and counters). */
 export const INTEGER_FIELDS: readonly MetricDefinition[] = CATALOG.filter((m) => m.kind !== 'rate');
 
+/** The fields each firmware release added (none for the reference page's own). */
+const ADDED_IN: ReadonlyMap<FirmwareVersion, readonly MetricDefinition[]> = new Map(FIRMWARE_VERSIONS.map((v) => [v, CATALOG.filter((m) => m.since === v)]));
+
 /** The fields an appliance of `firmware` sends: the reference page's, plus those added up to that release. */
 export function fieldsOfFirmware(firmware: FirmwareVersion): readonly MetricDefinition[] {
   return CATALOG.filter((m) => m.since === undefined || FIRMWARE_VERSIONS.indexOf(m.since) <= FIRMWARE_VERSIONS.indexOf(firmware));
@@ -450,10 +453,11 @@ export function fieldsOfFirmware(firmware: FirmwareVersion): readonly MetricDefi
  * absent): older firmware is no degraded state. A release's fields missing only in part are kept (they are one).
  */
 export function missingBeyondFirmware(missing: readonly string[]): { readonly unexpected: string[]; readonly olderThan?: FirmwareVersion } {
+  if (missing.length === 0) return { unexpected: [] };
   const absent = new Set(missing);
   let olderThan: FirmwareVersion | undefined;
   for (const version of FIRMWARE_VERSIONS) {
-    const added = CATALOG.filter((m) => m.since === version);
+    const added = ADDED_IN.get(version) ?? [];
     if (added.length > 0 && added.every((m) => absent.has(m.nitroName))) {
       olderThan ??= version;
       for (const m of added) absent.delete(m.nitroName);

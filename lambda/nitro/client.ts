@@ -62,6 +62,7 @@ export type StatResource = keyof typeof STAT_RESOURCES;
 const LOGIN_PATH = '/nitro/v1/config/login';
 const LOGOUT_PATH = '/nitro/v1/config/logout';
 const LOGOUT_TIMEOUT_MS = 3_000;
+const LOGOUT_BODY = JSON.stringify({ logout: {} });
 
 export interface NitroSession {
   /** The JSON answer of `GET /nitro/v1/stat/<resource>` (errorcode 0), the resource still under its key. */
@@ -252,8 +253,9 @@ export class NitroClient {
       const answer = await this.send('POST', LOGOUT_PATH, context, {
         maxBodyBytes: MAX_BODY_BYTES.logout,
         token,
-        body: JSON.stringify({ logout: {} }),
-        signal: AbortSignal.timeout(LOGOUT_TIMEOUT_MS),
+        body: LOGOUT_BODY,
+        // Its own time, not the appliance's share of the run: a session is ended also after the share ran out.
+        ownTimeoutMs: LOGOUT_TIMEOUT_MS,
       });
       checkAnswer(answer.status, answer.body, context);
     } catch (error) {
@@ -273,9 +275,10 @@ export class NitroClient {
     method: 'GET' | 'POST',
     path: string,
     context: AnswerContext,
-    request: { token?: string; body?: string; signal?: AbortSignal; maxBodyBytes: number },
+    request: { token?: string; body?: string; ownTimeoutMs?: number; maxBodyBytes: number },
   ): Promise<{ status: number; body: BodyShape; cookieToken?: string }> {
-    const budget = request.signal ?? this.options.signal;
+    const budget = request.ownTimeoutMs === undefined ? this.options.signal : undefined;
+    const timeoutMs = Math.min(request.ownTimeoutMs ?? this.requestTimeoutMs, this.requestTimeoutMs);
     // No accept-encoding: the answer comes uncompressed.
     const headers: Record<string, string> = { accept: 'application/json' };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
@@ -291,7 +294,7 @@ export class NitroClient {
         headers,
         body: request.body,
         signal: budget,
-        timeoutMs: this.requestTimeoutMs,
+        timeoutMs,
         maxBodyBytes,
         onHeaders: (status, responseHeaders) => {
           headerStatus = status;
@@ -310,7 +313,7 @@ export class NitroClient {
                 appliance: this.target.name,
               },
             )
-          : classifyTransportError(error, { ...context, url: `${this.origin}${path}`, timedOut, requestTimeoutMs: this.requestTimeoutMs });
+          : classifyTransportError(error, { ...context, url: `${this.origin}${path}`, timedOut, requestTimeoutMs: timeoutMs });
       throw Object.assign(failure, {
         ...(cookieToken !== undefined && { sessionCookieToken: cookieToken }),
         ...(headerStatus !== undefined && failure.httpStatus === undefined && { httpStatus: headerStatus }),

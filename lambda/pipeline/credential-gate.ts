@@ -27,19 +27,27 @@ interface Remembered {
   stored: boolean;
 }
 
-/** Rejections seen by this container, by store (so two stores, e.g. two tests, never share them). */
-const REMEMBERED = new WeakMap<object, Map<string, Remembered>>();
+/** What this container knows, by store (so two stores, e.g. two tests, never share it). */
+interface Memory {
+  /** The rejections seen. */
+  readonly rejections: Map<string, Remembered>;
+  /** Appliances whose rejection (or its absence) this container has read or learned by a login since it started. */
+  readonly known: Set<string>;
+}
+const MEMORY = new WeakMap<object, Memory>();
 
 export class CredentialGate {
   private readonly remembered: Map<string, Remembered>;
+  private readonly known: Set<string>;
 
   constructor(
     private readonly store: CredentialRejectionStore,
     private readonly logger: Logger,
   ) {
-    let memory = REMEMBERED.get(store);
-    if (!memory) REMEMBERED.set(store, (memory = new Map()));
-    this.remembered = memory;
+    let memory = MEMORY.get(store);
+    if (!memory) MEMORY.set(store, (memory = { rejections: new Map(), known: new Set() }));
+    this.remembered = memory.rejections;
+    this.known = memory.known;
   }
 
   /**
@@ -52,14 +60,25 @@ export class CredentialGate {
     try {
       stored = await this.store.get(appliance, { signal });
     } catch (error) {
+      const reason = toCollectorError(error, appliance).message;
+      // A new container knows nothing of the appliance: a rejection it cannot read may be in force. It does not log
+      // in (fails closed); the state table failing, the counters could not be claimed either.
+      if (!this.known.has(appliance)) {
+        throw new CollectorError(
+          'state-error',
+          `${appliance}: the credential backoff could not be read from the state table, and this container has no record of it yet: not logging in, so that a rejected password is never tried again (${reason})`,
+          { appliance, cause: error },
+        );
+      }
       this.logger.warn("the credential rejection could not be read; using this container's own record of it", {
         appliance,
         errorClass: 'state-error',
-        reason: toCollectorError(error, appliance).message,
+        reason,
         ...(mine && { retryAt: new Date(mine.rejection.retryAt).toISOString() }),
       });
       return mine?.rejection;
     }
+    this.known.add(appliance);
     if (mine && !mine.stored && (stored === undefined || stored.rejectedAt < mine.rejection.rejectedAt)) {
       await this.write(appliance, mine, signal);
       return mine.rejection;
@@ -89,6 +108,7 @@ export class CredentialGate {
     );
     const mine: Remembered = { rejection, stored: false };
     this.remembered.set(appliance, mine);
+    this.known.add(appliance);
     await this.write(appliance, mine, signal);
     return rejection;
   }
@@ -112,6 +132,7 @@ export class CredentialGate {
   /** The appliance accepted credentials: forgets its rejection (logged, so the recovery shows in the log). */
   async accepted(appliance: string, previous: CredentialRejection, signal: AbortSignal): Promise<void> {
     this.remembered.delete(appliance);
+    this.known.add(appliance);
     this.logger.info('the appliance accepted the credentials again; the credential backoff is over', { appliance, rejectedVersion: previous.secretVersion });
     try {
       await this.store.clear(appliance, { signal });

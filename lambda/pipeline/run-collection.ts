@@ -7,7 +7,7 @@ import { stateHealthDatums } from '../core/datums.js';
 import { remainingUnpublished } from '../core/delta.js';
 import type { CounterInterval, Datum, DatumOutcome, MetricSink, PublishReport } from '../core/ports.js';
 import { LEASE_MARGIN_MS, MAX_RUN_MS } from '../core/state-rules.js';
-import { signalAt } from '../deadline.js';
+import { clearableSignalAt, signalAt } from '../deadline.js';
 import { CollectorError, type ErrorClass, toCollectorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import {
@@ -131,10 +131,13 @@ export async function runCollection(request: CollectionRequest, deps: CollectorD
       logOutcome(deps.logger, missingFieldsReported, result);
       return result;
     }
-    const signal = signalAt(Math.min(budget.collectBy, startedAt + perApplianceMs), startedAt);
+    const deadline = clearableSignalAt(Math.min(budget.collectBy, startedAt + perApplianceMs), startedAt);
     // Past its turn, a slow or hung appliance lets the next one start and goes on waiting within its own deadline.
     const turn = setTimeout(releaseSlot, turnMs);
-    const result = await collectAppliance(appliance, { ...context, signal }, deps).finally(() => clearTimeout(turn));
+    const result = await collectAppliance(appliance, { ...context, signal: deadline.signal }, deps).finally(() => {
+      clearTimeout(turn);
+      deadline.clear();
+    });
     logOutcome(deps.logger, missingFieldsReported, result);
     return result;
   });

@@ -6,6 +6,7 @@
  *               CPU time (user + system) per appliance per run; every run after the first is warm
  *   fleet:      one container: `runs` invocations of the collector (the first cold), wall time, peak RSS
  *   bare-fleet: the same appliances collected once by the floor client, wall time, peak RSS
+ *   collector-only: `runs` collector runs, `pauseMs` apart (for --profile: every sample is the collector's)
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DryRunSink, InMemorySampleStore, StaticCredentialSource } from '../../cli/in-memory-edges.js';
@@ -18,7 +19,7 @@ import { type BareAppliance, bareRun } from './bare-client.js';
 import { type FleetInfo, passwordOf } from './fleet-info.js';
 
 export interface ChildJob {
-  readonly mode: 'cpu' | 'fleet' | 'bare-fleet';
+  readonly mode: 'cpu' | 'fleet' | 'bare-fleet' | 'collector-only';
   readonly fleet: FleetInfo;
   readonly count: number;
   readonly concurrency?: number;
@@ -34,6 +35,8 @@ export interface ChildJob {
 export interface RunFigures {
   readonly wallMs: number;
   readonly cpuUs: number;
+  /** Of cpuUs, the kernel's share (system time: on loopback, both ends' TCP and TLS record work). */
+  readonly systemUs: number;
   readonly ok: number;
   readonly healthyNotOk: number;
   readonly notStarted: number;
@@ -77,6 +80,7 @@ async function collectorRun(): Promise<RunFigures> {
   return {
     wallMs,
     cpuUs: used.user + used.system,
+    systemUs: used.system,
     ok: summary.appliances.filter((a) => a.outcome === 'ok').length,
     healthyNotOk: summary.appliances.filter((a, i) => !hung(i) && a.outcome !== 'ok').length,
     notStarted: summary.appliances.filter((a) => a.errorClass === 'not-started').length,
@@ -91,7 +95,16 @@ async function floorRun(): Promise<RunFigures> {
   const ok = await bareRun(bareAppliances, concurrency);
   const wallMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
-  return { wallMs, cpuUs: used.user + used.system, ok, healthyNotOk: bareAppliances.length - ok, notStarted: 0, datums: 0, putMetricDataCalls: 0 };
+  return {
+    wallMs,
+    cpuUs: used.user + used.system,
+    systemUs: used.system,
+    ok,
+    healthyNotOk: bareAppliances.length - ok,
+    notStarted: 0,
+    datums: 0,
+    putMetricDataCalls: 0,
+  };
 }
 
 // CommonJS, like the function: no top-level await.
@@ -114,7 +127,7 @@ async function main(): Promise<void> {
   } else {
     for (let run = 0; run < job.runs; run++) {
       if (run > 0) await sleep(job.pauseMs);
-      if (job.mode === 'fleet') output.collector.push(await collectorRun());
+      if (job.mode === 'fleet' || job.mode === 'collector-only') output.collector.push(await collectorRun());
       else output.floor.push(await floorRun());
     }
   }

@@ -181,4 +181,32 @@ describeWithMoto('rejected credentials: backoff by secret version, never a locko
       await proxy.stop();
     }
   });
+
+  it('does not log in when a new container cannot read the backoff; a container that read it before goes on', async () => {
+    let refuseReads = true;
+    const proxy = await startFaultProxy(process.env['AWS_ENDPOINT_URL']!, (operation) =>
+      refuseReads && operation === 'GetItem' ? { status: 500, code: 'InternalServerError', message: 'simulated' } : undefined,
+    );
+    try {
+      const client = () => new DynamoDBClient({ endpoint: proxy.endpoint, maxAttempts: 1 });
+      await runAfter(1); // rejected: the backoff is in the table
+      clock += credentialBackoffMs(1); // past it: a container that can read it would try again
+      const cold = await runAfter(0, new DynamoDbCredentialRejections({ tableName: table, client: client() }));
+      expect(cold.loggedIn).toBe(0);
+      expect(cold.appliance).toMatchObject({ outcome: 'failed', errorClass: 'state-error' });
+      expect(cold.appliance.message).toMatch(/the credential backoff could not be read .* not logging in, so that a rejected password is never tried again/);
+
+      await updateSecret(secretId, JSON.stringify({ username: sim.username, password: sim.password }));
+      refuseReads = false;
+      const warm = new DynamoDbCredentialRejections({ tableName: table, client: client() });
+      expect((await runAfter(1, warm)).appliance.outcome).toBe('ok');
+      refuseReads = true;
+      const next = await runAfter(1, warm);
+      expect(next.loggedIn).toBe(1);
+      expect(next.appliance.outcome).toBe('ok');
+      expect(next.logger.lines.some((l) => l.includes('"level":"WARN"') && l.includes('the credential rejection could not be read'))).toBe(true);
+    } finally {
+      await proxy.stop();
+    }
+  });
 });

@@ -6,6 +6,7 @@
  * would hold millions of datapoints). Independent lanes (own appliances, table, proxy) run side by side.
  */
 import { randomBytes } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type AwsClientSettings, createCloudWatchClient, createDynamoDbClient, createSecretsManagerClient } from '../../lambda/aws/clients.js';
@@ -35,6 +36,10 @@ export interface SoakOptions {
   /** Appliances per lane. */
   readonly appliances: number;
   readonly lanes: number;
+  /** Run only this lane (seeded as it is among all lanes): to reproduce one lane's violations faster. */
+  readonly onlyLane?: number;
+  /** Appends a JSON line per run for this appliance (results, commits, state writes, stored times) to this file. */
+  readonly trace?: { readonly appliance: string; readonly file: string };
   readonly seed: number;
   /** moto_server's endpoint. */
   readonly motoEndpoint: string;
@@ -257,6 +262,15 @@ class Lane {
       round,
       this.appliances.map((a) => a.secretPassword),
     );
+    if (this.options.trace)
+      this.trace({
+        lane: this.index,
+        round,
+        aws: plan.aws.map((r) => r.kind),
+        coldStart: plan.coldStart,
+        overlapping: plan.overlappingRuns,
+        appliances: plan.appliances.map((p) => [p.nitroFault?.kind, p.reset, p.stateEdit, p.rotate || undefined, p.badCredentialsFor || undefined]),
+      });
     await this.prepareAppliances(round, plan);
     this.rules = plan.aws;
     this.callsThisRound = new Map();
@@ -411,7 +425,45 @@ class Lane {
     return run;
   }
 
+  /** Whether `appliance` is traced (`--trace all`: every appliance). */
+  private traced(appliance: string | undefined): boolean {
+    const wanted = this.options.trace?.appliance;
+    return appliance !== undefined && (wanted === appliance || (wanted === 'all' && appliance.startsWith(`soak-${this.index}-`)));
+  }
+
+  private trace(entry: Record<string, unknown>): void {
+    const trace = this.options.trace;
+    if (trace)
+      appendFileSync(
+        trace.file,
+        `${JSON.stringify({ at: new Date(this.clock).toISOString(), ...entry }, (_k, v) => (typeof v === 'bigint' ? String(v) : v instanceof Map ? v.size : v))}\n`,
+      );
+  }
+
   private async account(run: RunResult, tally: DeliveryTally): Promise<void> {
+    for (const traced of this.appliances.map((a) => a.name).filter((name) => this.traced(name))) {
+      const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
+      const result = run.results.find((r) => r.appliance === traced);
+      const commit = run.commits.find((c) => c.appliance === traced);
+      const counter = run.deliveries.filter((d) => d.datum.appliance === traced && d.datum.metricName === 'SessionsCreated');
+      this.trace({
+        appliance: traced,
+        run: run.budget.startedAt,
+        outcome: result?.error?.errorClass ?? result?.outcome,
+        message: result?.error?.message?.slice(0, 160),
+        baseline: result?.baseline,
+        previous: iso(result?.previousTakenAt),
+        tookOver: result?.tookOverUnfinishedRun,
+        repairs: result?.stateRepairs,
+        held: result?.held && {
+          takenAt: iso(result.held.takenAt),
+          intervals: result.held.intervals.map((i) => [iso(i.takenAt), i.unanswered ?? 0, i.deltas.size]),
+        },
+        dropped: result?.droppedIncreases?.map((i) => [iso(i.takenAt), i.unanswered ?? 0]),
+        commit: commit && { outcome: commit.outcome, dropped: commit.dropped?.map((i) => [iso(i.takenAt), i.unanswered ?? 0]) },
+        sessionsCreated: counter.map((d) => [iso(d.datum.timestamp), d.outcome]),
+      });
+    }
     this.uncertainDatapoints += run.summary.uncertainDatapoints ?? 0;
     const uncommitted = new Set(run.commits.filter((c) => c.outcome !== 'committed').map((c) => c.appliance));
     for (const { datum, outcome } of run.deliveries) {
@@ -461,8 +513,11 @@ class Lane {
         const state = this.appliances.find((a) => a.name === appliance);
         if (state) state.rejectionUnstored = false;
       }
-      if (body.UpdateExpression?.includes('#takenAt = :takenAt') && takenAt !== undefined && appliance !== undefined)
+      if (body.UpdateExpression?.includes('#takenAt = :takenAt') && takenAt !== undefined && appliance !== undefined) {
         this.appliances.find((a) => a.name === appliance)?.ledger.recordStateWrite(Number(takenAt));
+        if (this.traced(appliance))
+          this.trace({ appliance, stateWrite: new Date(Number(takenAt)).toISOString(), keepLease: !body.UpdateExpression.includes('REMOVE') });
+      }
     }
     for (const datum of storedDatums(applied)) {
       tally.stored(datumKey(datum));
@@ -554,7 +609,9 @@ function windows(text: string, length: number): string[] {
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const started = Date.now();
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'soak', AWS_SECRET_ACCESS_KEY: 'soak', AWS_REGION: 'us-east-1', AWS_DISABLE_REQUEST_COMPRESSION: 'true' });
-  const lanes = Array.from({ length: options.lanes }, (_, i) => new Lane(i, options));
+  const lanes = Array.from({ length: options.lanes }, (_, i) => new Lane(i, options)).filter(
+    (_, i) => options.onlyLane === undefined || i === options.onlyLane,
+  );
   try {
     await Promise.all(lanes.map((lane) => lane.start()));
     await Promise.all(
@@ -577,7 +634,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const sum = (pick: (lane: Lane) => number) => lanes.reduce((total, lane) => total + pick(lane), 0);
   const ledgers = lanes.flatMap((lane) => lane.ledgers());
   return {
-    rounds: options.rounds * options.lanes,
+    rounds: options.rounds * lanes.length,
     runs: sum((l) => l.runs),
     collections: sum((l) => l.collections),
     outcomes: merge((l) => l.outcomes.counts),

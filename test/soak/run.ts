@@ -13,11 +13,16 @@ const { values } = parseArgs({
     lanes: { type: 'string', default: '4' },
     appliances: { type: 'string', default: '4' },
     seed: { type: 'string', default: '1' },
+    lane: { type: 'string' },
+    trace: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  process.stdout.write('npm run soak -- [--rounds N per lane (2500)] [--lanes N (4)] [--appliances N per lane (4)] [--seed N (1)]\n');
+  process.stdout.write(
+    'npm run soak -- [--rounds N per lane (2500)] [--lanes N (4)] [--appliances N per lane (4)] [--seed N (1)]\n' +
+      '  [--lane N: only lane N of those, seeded the same] [--trace soak-L-A: a JSON line per run of that appliance in soak-trace-soak-L-A.jsonl]\n',
+  );
   process.exit(0);
 }
 const positive = (name: string, text: string) => {
@@ -46,6 +51,8 @@ try {
     lanes,
     appliances,
     seed,
+    ...(values.lane !== undefined && { onlyLane: Number(values.lane) }),
+    ...(values.trace !== undefined && { trace: { appliance: values.trace, file: `soak-trace-${values.trace}.jsonl` } }),
     motoEndpoint: moto.endpoint,
     progressEvery: Math.max(1, Math.floor(rounds / 10)),
     progress: (r) => process.stdout.write(`  lane 0: ${r} rounds\n`),
