@@ -5,25 +5,15 @@
  * of building and parsing the ten bodies (run it with --expose-gc for a steadier baseline).
  */
 import { MAX_BODY_BYTES } from '../lambda/nitro/client.js';
+import { hostileStatBody } from './bench/fleet-info.js';
 
 const APPLIANCES = 10;
 const OLD_CAP_BYTES = 4 * 1024 * 1024;
 
-function hostileBody(limit: number): string {
-  const parts: string[] = [];
-  let length = 0;
-  for (let i = 0; length < limit - 64; i++) {
-    const part = `"k${i}":1`;
-    parts.push(part);
-    length += part.length + 1;
-  }
-  return `{"errorcode":0,"message":"Done","protocolmptcp":[{${parts.join(',')}}]}`;
-}
-
 function measure(limit: number): { rssGrowthMb: number; keys: number } {
   (globalThis as { gc?: () => void }).gc?.();
   const before = process.memoryUsage().rss;
-  const parsed = Array.from({ length: APPLIANCES }, () => JSON.parse(hostileBody(limit)) as { protocolmptcp: Record<string, unknown>[] });
+  const parsed = Array.from({ length: APPLIANCES }, () => JSON.parse(hostileStatBody(limit)) as { protocolmptcp: Record<string, unknown>[] });
   const growth = process.memoryUsage().rss - before;
   return { rssGrowthMb: growth / 1024 ** 2, keys: Object.keys(parsed[0]!.protocolmptcp[0]!).length };
 }

@@ -61,11 +61,19 @@ export function resumeUnfinished(unfinished: {
   const { previous, carried, pending, maxAgeMs } = unfinished;
   const account = accountInterval(previous, pending, maxAgeMs);
   const published = [...carried, ...(account.fresh.deltas.size > 0 ? [account.fresh] : [])];
+  const { kept, dropped } = splitByPublishes(withOneMorePublish(published));
+  return { state: { takenAt: pending.takenAt, counters: account.counters, heldSince: account.heldSince, unpublished: kept }, dropped };
+}
+
+/** The intervals, each with one more publish that may have reached CloudWatch unanswered. */
+export function withOneMorePublish(intervals: readonly CounterInterval[]): CounterInterval[] {
+  return intervals.map((interval) => ({ ...interval, unanswered: (interval.unanswered ?? 0) + 1 }));
+}
+
+/** The intervals still to publish, and those published MAX_UNANSWERED_PUBLISHES times unanswered (dropped). */
+export function splitByPublishes(intervals: readonly CounterInterval[]): { readonly kept: CounterInterval[]; readonly dropped: CounterInterval[] } {
   const kept: CounterInterval[] = [];
   const dropped: CounterInterval[] = [];
-  for (const interval of published) {
-    const next = { ...interval, unanswered: (interval.unanswered ?? 0) + 1 };
-    (next.unanswered >= MAX_UNANSWERED_PUBLISHES ? dropped : kept).push(next);
-  }
-  return { state: { takenAt: pending.takenAt, counters: account.counters, heldSince: account.heldSince, unpublished: kept }, dropped };
+  for (const interval of intervals) ((interval.unanswered ?? 0) >= MAX_UNANSWERED_PUBLISHES ? dropped : kept).push(interval);
+  return { kept, dropped };
 }

@@ -6,7 +6,7 @@ import { buildCounterDatums, buildHealthDatums, buildMetricDatums } from '../cor
 import { accountInterval, type Baseline, countersOf, splitTooOld } from '../core/delta.js';
 import type { ApplianceCredentials, CounterInterval, CredentialRejectionStore, CredentialSource, Datum, SampleStore, StoredState } from '../core/ports.js';
 import { type FieldError, parseSample, type Sample, SampleShapeError, unwrapResource } from '../core/sample.js';
-import { MAX_UNANSWERED_PUBLISHES, resumeUnfinished, withoutCorruptBaseline } from '../core/state-rules.js';
+import { resumeUnfinished, splitByPublishes, withOneMorePublish, withoutCorruptBaseline } from '../core/state-rules.js';
 import { buildVirtualServerDatums, type VirtualServerReading } from '../core/virtual-server-datums.js';
 import { CollectorError, type ErrorClass, toCollectorError } from '../errors.js';
 import type { Logger, Redactor } from '../logger.js';
@@ -288,12 +288,9 @@ async function claimState(job: ApplianceJob, takenAt: number, counters: Readonly
       // While the item is corrupt nothing it carries is published: a run whose repair cannot be committed leaves
       // the next run the same item, and each would publish it once more. It waits in the repaired state, with one
       // more unanswered publish when an unfinished run may have published it before the item broke.
-      const bumped = takenOver ? corrupt.unpublished.map((interval) => ({ ...interval, unanswered: (interval.unanswered ?? 0) + 1 })) : corrupt.unpublished;
-      const { publishable, tooOld } = splitTooOld(
-        bumped.filter((interval) => (interval.unanswered ?? 0) < MAX_UNANSWERED_PUBLISHES),
-        claimNow,
-      );
-      dropped.push(...bumped.filter((interval) => (interval.unanswered ?? 0) >= MAX_UNANSWERED_PUBLISHES), ...tooOld);
+      const { kept, dropped: published } = splitByPublishes(takenOver ? withOneMorePublish(corrupt.unpublished) : corrupt.unpublished);
+      const { publishable, tooOld } = splitTooOld(kept, claimNow);
+      dropped.push(...published, ...tooOld);
       return { outcome: 'claimed', carried: [], withheld: publishable, dropped, repairs, tookOverUnfinishedRun: takenOver !== undefined };
     }
     let carried = previous?.unpublished ?? [];
@@ -309,9 +306,9 @@ async function claimState(job: ApplianceJob, takenAt: number, counters: Readonly
       dropped.push(...resumed.dropped);
     } else if (takenOver !== undefined) {
       // An unfinished run that recorded no sample (an older release): what it carried was published once more.
-      const bumped = carried.map((interval) => ({ ...interval, unanswered: (interval.unanswered ?? 0) + 1 }));
-      carried = bumped.filter((interval) => interval.unanswered < MAX_UNANSWERED_PUBLISHES);
-      dropped.push(...bumped.filter((interval) => interval.unanswered >= MAX_UNANSWERED_PUBLISHES));
+      const { kept, dropped: published } = splitByPublishes(withOneMorePublish(carried));
+      carried = kept;
+      dropped.push(...published);
     }
     const { publishable, tooOld } = splitTooOld(carried, claimNow);
     dropped.push(...tooOld);

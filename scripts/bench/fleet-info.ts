@@ -23,3 +23,15 @@ export function passwordOf(info: FleetInfo, index: number): string {
 export function latencyOf(index: number, [min, max]: readonly [number, number]): number {
   return min + ((index * 37) % (max - min + 1));
 }
+
+/** A valid stat/protocolmptcp answer of about `bytes` bytes: the resource with as many keys as fit (a hostile appliance). */
+export function hostileStatBody(bytes: number): string {
+  const parts: string[] = [];
+  let length = 0;
+  for (let i = 0; length < bytes - 64; i++) {
+    const part = `"k${i}":1`;
+    parts.push(part);
+    length += part.length + 1;
+  }
+  return `{"errorcode":0,"message":"Done","protocolmptcp":[{${parts.join(',')}}]}`;
+}

@@ -10,7 +10,7 @@
  */
 import { createInterface } from 'node:readline';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
-import { type FleetInfo, type FleetOptions, latencyOf, passwordOf } from './fleet-info.js';
+import { type FleetInfo, type FleetOptions, hostileStatBody, latencyOf, passwordOf } from './fleet-info.js';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as FleetOptions;
 const sims: Simulator[] = [];
@@ -35,18 +35,6 @@ const info: FleetInfo = { urls: sims.map((s) => s.url), caCertificate: first.caC
 sims.forEach((sim, i) => sim.setCredentials(info.username, passwordOf(info, i)));
 process.stdout.write(`${JSON.stringify(info)}\n`);
 
-/** A valid stat answer of about `bytes` bytes: the resource with as many keys as fit. */
-function hostileBody(bytes: number): string {
-  const parts: string[] = [];
-  let length = 0;
-  for (let i = 0; length < bytes - 64; i++) {
-    const part = `"k${i}":1`;
-    parts.push(part);
-    length += part.length + 1;
-  }
-  return `{"errorcode":0,"message":"Done","protocolmptcp":[{${parts.join(',')}}]}`;
-}
-
 const lines = createInterface({ input: process.stdin });
 lines.on('line', (line) => {
   const [command, argument] = line.trim().split(/\s+/);
@@ -57,7 +45,7 @@ lines.on('line', (line) => {
     });
   } else if (command === 'hostile') {
     const [count, bytes] = [Number(argument), Number(line.trim().split(/\s+/)[2])];
-    const body = hostileBody(bytes);
+    const body = hostileStatBody(bytes);
     for (const sim of sims.slice(0, count))
       sim.injectFault({ kind: 'text', status: 200, contentType: 'application/json', body }, { on: 'stat', times: Number.POSITIVE_INFINITY });
   } else if (command === 'heal') heal();
