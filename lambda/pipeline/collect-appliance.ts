@@ -250,7 +250,16 @@ type StateClaim =
       readonly tookOverUnfinishedRun: boolean;
     }
   | { readonly outcome: 'superseded' | 'busy' }
-  | { readonly outcome: 'failed'; readonly error: CollectorError };
+  | {
+      readonly outcome: 'failed';
+      readonly error: CollectorError;
+      /**
+       * Increases the state may have dropped all the same: a resume write that failed without an answer may have
+       * been stored, and then no later run can see that it dropped them. Counted now (IncreasesDropped), so that
+       * nothing goes uncounted; if the write was not stored, the next run counts them again.
+       */
+      readonly dropped?: readonly CounterInterval[];
+    };
 
 /**
  * Takes the state item's lease for this run (see SampleStore.claim), recording the sample's counters with it;
@@ -297,7 +306,13 @@ async function claimState(job: ApplianceJob, takenAt: number, counters: Readonly
     const pending = takenOver?.pending;
     if (pending !== undefined && pending.takenAt < takenAt && pending.takenAt > (previous?.takenAt ?? -1)) {
       const resumed = resumeUnfinished({ previous, carried, pending, maxAgeMs: run.maxSampleAgeMs });
-      const stored = await deps.store.commit(appliance.name, run.owner, resumed.state, { signal: run.signal, keepLease: true });
+      let stored: Awaited<ReturnType<typeof deps.store.commit>>;
+      try {
+        stored = await deps.store.commit(appliance.name, run.owner, resumed.state, { signal: run.signal, keepLease: true });
+      } catch (error) {
+        const mayHaveDropped = [...dropped, ...resumed.dropped];
+        return { outcome: 'failed', error: toCollectorError(error, appliance.name), ...(mayHaveDropped.length > 0 && { dropped: mayHaveDropped }) };
+      }
       if (stored.outcome !== 'committed') {
         throw new CollectorError('state-error', `${appliance.name}: another run took the state over while this one resumed it`, { appliance: appliance.name });
       }
@@ -352,7 +367,7 @@ function sampleResult(input: { job: ApplianceJob; sample: Sample; takenAt: numbe
   const fieldErrors = [...sample.fieldErrors, ...unpublishable];
   const counterResets = account?.resets ?? [];
   const repairs = claimed?.repairs ?? [];
-  const dropped = claimed?.dropped ?? [];
+  const dropped = claimed?.dropped ?? (claim.outcome === 'failed' ? claim.dropped : undefined) ?? [];
   const health = buildHealthDatums({
     appliance,
     timestamp: takenAt,

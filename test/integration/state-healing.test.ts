@@ -16,7 +16,7 @@ import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
 import { HEALTH_METRICS, STATE_HEALTH_METRICS } from '../../lambda/metrics/health.js';
 import { NothingPublishedError, type RunResult, runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
-import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
+import { type FaultProxy, type InjectedFault, startFaultProxy } from '../support/fault-proxy.js';
 import { describeWithMoto } from '../support/moto.js';
 import { createStateTable, getStateItem, putStateItem, uniqueName } from '../support/moto-aws.js';
 
@@ -46,22 +46,29 @@ class KeepingSink implements MetricSink {
 }
 
 const isCommit = (body: Buffer) => body.toString().includes('REMOVE #leaseOwner');
+const isClaim = (body: Buffer) => body.toString().includes('#pendingTakenAt = :takenAt');
+/** A commit that keeps the lease: a run that took over an unfinished one stores what that run may have published. */
+const isResume = (body: Buffer) => body.toString().includes('#committedBy') && !isCommit(body);
 
 describeWithMoto('a broken state table heals and never compounds', () => {
   let sim: Simulator;
   let proxy: FaultProxy;
   let refuseCommits = false;
+  /** State writes that take effect and whose answer is lost, in the next run. */
+  let loseAnswerOf: ((body: Buffer) => boolean) | undefined;
   let clock: number;
   let tableName: string;
   beforeAll(async () => {
     sim = await startSimulator({ seed: 11, initialCounters: 'zero' });
     tableName = uniqueName('state');
     await createStateTable(tableName);
-    proxy = await startFaultProxy(process.env['AWS_ENDPOINT_URL']!, (operation, _call, body) =>
-      refuseCommits && operation === 'UpdateItem' && isCommit(body)
+    proxy = await startFaultProxy(process.env['AWS_ENDPOINT_URL']!, (operation, _call, body): InjectedFault | undefined => {
+      if (operation !== 'UpdateItem') return undefined;
+      if (loseAnswerOf?.(body)) return { kind: 'answer-lost' };
+      return refuseCommits && isCommit(body)
         ? { status: 400, code: 'ValidationException', message: 'Item size has exceeded the maximum allowed size' }
-        : undefined,
-    );
+        : undefined;
+    });
   });
   afterAll(async () => {
     await sim.close();
@@ -70,6 +77,7 @@ describeWithMoto('a broken state table heals and never compounds', () => {
   beforeEach(() => {
     clock = 1_800_000_000_000;
     refuseCommits = false;
+    loseAnswerOf = undefined;
   });
 
   function setup() {
@@ -143,6 +151,32 @@ describeWithMoto('a broken state table heals and never compounds', () => {
     expect(firstTime).toBe(2);
     expect(health(second, STATE_HEALTH_METRICS.increasesDropped) ?? health(third, STATE_HEALTH_METRICS.increasesDropped)).toBeGreaterThan(0);
     expect(logger.lines.some((l) => l.includes('counter increases dropped'))).toBe(true);
+  });
+
+  it('counts the increases a resume write drops even when that write is stored without an answer', async () => {
+    // The soak of 2026-12-02: a claim stored without an answer (the run publishes nothing), then two takeovers in a
+    // row whose resume writes were stored without an answer. The second one's write dropped the first interval
+    // (two takeovers: "published twice") and nobody counted it: an increase neither in CloudWatch nor counted.
+    const { run, sink, health } = setup();
+    await run(0n);
+    loseAnswerOf = isClaim;
+    const unanswered = [await run()];
+    loseAnswerOf = isResume;
+    unanswered.push(await run(), await run());
+    loseAnswerOf = undefined;
+    const after = [await run(), await run()];
+    expect(unanswered.map((r) => r.results[0]?.outcome)).toEqual(['failed', 'failed', 'failed']);
+
+    const droppedSessions = [...unanswered, ...after]
+      .flatMap((r) => [...(r.results[0]?.droppedIncreases ?? []), ...r.commits.flatMap((c) => c.dropped ?? [])])
+      .map((interval) => [interval.takenAt, Number(interval.deltas.get('mptcptotmpcapsession') ?? 0n)] as const);
+    // Counted by the run whose write may have dropped it (IncreasesDropped), and by the next run if it had not.
+    expect(health(unanswered[2]!, STATE_HEALTH_METRICS.increasesDropped)).toBeGreaterThan(0);
+    const droppedOnce = new Map(droppedSessions);
+    const publishedTimes = new Set(sink.storedTimes('SessionsCreated'));
+    for (const time of droppedOnce.keys()) expect(publishedTimes.has(time)).toBe(false);
+    // Nothing uncounted: what CloudWatch holds plus what was counted as dropped is the true increase (500).
+    expect(sink.sum('SessionsCreated') + [...droppedOnce.values()].reduce((a, b) => a + b, 0)).toBe(500);
   });
 
   it('heals an item whose sample time lies in the future: a new baseline at once, counters again in the next run', async () => {

@@ -3,9 +3,14 @@
  * rounds with random faults at every edge and prints what happened and the violations of its invariants (see
  * docs/reliability.md). Needs moto_server on PATH. Exits 1 when there is any violation.
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isMotoInstalled, MOTO_INSTALL_HINT, startMoto } from '../support/moto-server.js';
 import { runSoak, type SoakReport } from './engine.js';
+
+/** Violations printed in the report; all of them go to VIOLATIONS_FILE when there are more. */
+const SHOWN_VIOLATIONS = 200;
+const VIOLATIONS_FILE = 'soak-violations.txt';
 
 const { values } = parseArgs({
   options: {
@@ -61,6 +66,10 @@ try {
   await moto.stop();
 }
 process.stdout.write(formatReport(report));
+if (report.violations.length > SHOWN_VIOLATIONS) {
+  writeFileSync(VIOLATIONS_FILE, `${report.violations.join('\n')}\n`);
+  process.stdout.write(`  ... ${report.violations.length - SHOWN_VIOLATIONS} more: all ${report.violations.length} in ${VIOLATIONS_FILE}\n`);
+}
 process.exit(report.violations.length === 0 ? 0 : 1);
 
 function formatReport(r: SoakReport): string {
@@ -75,10 +84,11 @@ function formatReport(r: SoakReport): string {
     `committed intervals: ${r.figures.committedIntervals}; counter increases checked against CloudWatch: ${r.figures.increasesChecked}; excused: ${r.figures.excusedResets} resets, ${r.figures.excusedStaleCounters} stale counter values, ${r.figures.excusedRebaselines} new baselines after ${r.figures.stateRepairs} state repairs`,
     `counted windows: ${r.figures.uncertainDatapoints} counter datapoints sent without an answer (${r.figures.storedWithoutAnswer} datapoints of all kinds stored by CloudWatch all the same); ${r.figures.secondCounts} counter-rounds counted twice, each inside a documented window; none three times`,
     `increases dropped (IncreasesDropped): ${r.figures.increasesDropped}, of which CloudWatch never got ${r.figures.droppedNeverStored}`,
+    `sessions the collector could not end (login answer or logout lost on its side; they end by their own timeout): ${r.figures.sessionsLeftUnreachable}`,
     `longest run ${r.figures.longestRunMs} ms; tightest margin to the deadline ${r.figures.tightestMarginMs} ms; longest log line ${r.figures.longestLogLineBytes} bytes`,
     `logins refused: ${r.credentials.failedLogins} wrong password, ${r.credentials.lockedRefusals} locked user; later logins with a rejected password: ${r.credentials.loginsWithRejectedPassword}, none inside its backoff (else a violation) but ${r.credentials.loginsAfterForgottenRejection} after a cold start forgot a rejection whose write had failed (the documented window)`,
     `violations: ${r.violations.length}`,
-    ...r.violations.slice(0, 200).map((v) => `  ${v}`),
+    ...r.violations.slice(0, SHOWN_VIOLATIONS).map((v) => `  ${v}`),
   ];
   return `${lines.join('\n')}\n`;
 }
