@@ -553,12 +553,13 @@ class Lane {
         if (request.query !== '') this.violations.push(`${appliance.name}: a request carried a query string (${request.path}?${request.query})`);
         if (request.path.endsWith('/logout') && request.sessionTag && request.status !== 200 && request.status !== 201)
           appliance.failedLogoutTags.add(request.sessionTag);
-        if (unreachable && request.path.endsWith('/login') && request.sessionTag && !appliance.failedLogoutTags.has(request.sessionTag)) {
-          appliance.failedLogoutTags.add(request.sessionTag);
+      }
+      const loggedInNow = new Set(requests.filter((r) => r.path.endsWith('/login') && r.sessionTag).map((r) => r.sessionTag));
+      for (const tag of appliance.sim.openSessionTags()) {
+        if (unreachable && loggedInNow.has(tag) && !appliance.failedLogoutTags.has(tag)) {
+          appliance.failedLogoutTags.add(tag);
           this.sessionsLeftUnreachable++;
         }
-      }
-      for (const tag of appliance.sim.openSessionTags()) {
         if (!appliance.failedLogoutTags.has(tag))
           this.violations.push(`${appliance.name}: round ${round}: session ${tag} is open and its logout was never attempted`);
       }
