@@ -4,7 +4,16 @@ import type { ApplianceConfig } from '../config/appliance.js';
 import { DEFAULT_MAX_SAMPLE_AGE_SECONDS } from '../config/environment.js';
 import { buildCounterDatums, buildHealthDatums, buildMetricDatums } from '../core/datums.js';
 import { accountInterval, type Baseline, countersOf, splitTooOld } from '../core/delta.js';
-import type { ApplianceCredentials, CounterInterval, CredentialRejectionStore, CredentialSource, Datum, SampleStore, StoredState } from '../core/ports.js';
+import type {
+  ApplianceCredentials,
+  CommitResult,
+  CounterInterval,
+  CredentialRejectionStore,
+  CredentialSource,
+  Datum,
+  SampleStore,
+  StoredState,
+} from '../core/ports.js';
 import { type FieldError, parseSample, type Sample, SampleShapeError, unwrapResource } from '../core/sample.js';
 import { resumeUnfinished, splitByPublishes, withOneMorePublish, withoutCorruptBaseline } from '../core/state-rules.js';
 import { buildVirtualServerDatums, type VirtualServerReading } from '../core/virtual-server-datums.js';
@@ -306,7 +315,7 @@ async function claimState(job: ApplianceJob, takenAt: number, counters: Readonly
     const pending = takenOver?.pending;
     if (pending !== undefined && pending.takenAt < takenAt && pending.takenAt > (previous?.takenAt ?? -1)) {
       const resumed = resumeUnfinished({ previous, carried, pending, maxAgeMs: run.maxSampleAgeMs });
-      let stored: Awaited<ReturnType<typeof deps.store.commit>>;
+      let stored: CommitResult;
       try {
         stored = await deps.store.commit(appliance.name, run.owner, resumed.state, { signal: run.signal, keepLease: true });
       } catch (error) {
