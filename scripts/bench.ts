@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --sweep]`: the collector's size, cold start, CPU, wall time and memory, each
+ * `npm run bench [-- --quick | --sweep | --cpu | --profile] [--cpu-share <fraction>|lambda]`: the collector's size, cold start, CPU, wall time and memory, each
  * printed beside a floor built the same way in the same run, and the ratio. Printed, never asserted: the machine
  * is shared and noisy, so only ratios of interleaved repetitions (medians) mean something.
  *
@@ -12,7 +12,11 @@
  *
  * The appliances are simulators in a process of their own (scripts/bench/simulator-fleet.ts), each answering
  * after 20-50 ms; the collector runs in another (scripts/bench/collector-child.ts, bundled like the function).
- * --quick: fewer repetitions and no 1,000-appliance rows. --sweep: also 1,000 appliances at several concurrencies.
+ * --quick: fewer repetitions and no 1,000-appliance rows.
+ * --sweep: only the fleet, at several concurrencies (--concurrency 10,20,..; --count 1000), beside the bare client.
+ * --cpu: only the CPU measure, at each --concurrency given (default: the function's).
+ * --cpu-share: the measured processes get only that fraction of one CPU (`lambda`: the share of a vCPU Lambda
+ *   gives the default memory size), through a CPU cgroup (root only): the starved case a real function is in.
  * --profile: only the CPU measure, under V8's sampling profiler: where the collector's CPU goes, by function.
  */
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -28,6 +32,7 @@ import { DEFAULT_CONCURRENCY } from '../lambda/config/environment.js';
 import { MAX_BODY_BYTES } from '../lambda/nitro/client.js';
 import { LAMBDA_NODE_VERSION, resolveNode24 } from '../test/support/lambda-runtime.js';
 import type { ChildJob, RunFigures } from './bench/collector-child.js';
+import { createCpuShare, lambdaCpuShare } from './bench/cpu-share.js';
 import type { FleetInfo, FleetOptions } from './bench/fleet-info.js';
 import { estimate } from './cost-estimate.js';
 
@@ -35,6 +40,17 @@ const ROOT = resolve(import.meta.dirname, '..');
 const quick = process.argv.includes('--quick');
 const sweep = process.argv.includes('--sweep');
 const profile = process.argv.includes('--profile');
+const cpuOnlyRun = process.argv.includes('--cpu');
+const optionValue = (name: string) => {
+  const at = process.argv.indexOf(name);
+  return at < 0 ? undefined : process.argv[at + 1];
+};
+const cpuShareOption = optionValue('--cpu-share');
+const cpuShare =
+  cpuShareOption === undefined ? undefined : createCpuShare(cpuShareOption === 'lambda' ? lambdaCpuShare(DEFAULT_MEMORY_MIB) : Number(cpuShareOption));
+const SWEEP_COUNT = Number(optionValue('--count') ?? 1_000);
+const concurrencyOption = optionValue('--concurrency')?.split(',').map(Number);
+const SWEEP_CONCURRENCY = concurrencyOption ?? [10, 20, 32, 40, 50, 64];
 const REPS = { coldRequire: quick ? 5 : 15, cpuPairs: quick ? 3 : 5, fleet: quick ? 1 : 2 };
 /**
  * The appliances close a connection idle for 2 s (and Node's server 1 s later still), and runs are PAUSE_MS
@@ -50,6 +66,10 @@ const HOSTILE_APPLIANCES = 10;
 const REMAINING_MS = defaultTimeoutSeconds(DEFAULT_INTERVAL_MINUTES) * 1000;
 
 const work = mkdtempSync(join(tmpdir(), 'mptcp-bench-'));
+process.on('exit', () => {
+  cpuShare?.remove();
+  rmSync(work, { recursive: true, force: true });
+});
 const median = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -168,7 +188,9 @@ const LAMBDA_HEAP_ARGS = [
 
 function runChild(node: string, childFile: string, job: ChildJob, nodeArgs: readonly string[] = []): Promise<ChildOutput> {
   return new Promise((done, fail) => {
-    const child = spawn(node, [...LAMBDA_HEAP_ARGS, ...nodeArgs, childFile, JSON.stringify(job)], {
+    const args = [...LAMBDA_HEAP_ARGS, ...nodeArgs, childFile, JSON.stringify(job)];
+    const command = cpuShare ? cpuShare.wrap(node, args) : { command: node, args };
+    const child = spawn(command.command, command.args, {
       env: { PATH: process.env.PATH, NODE_OPTIONS: COLLECTOR_NODE_OPTIONS },
       stdio: 'pipe',
     });
@@ -254,6 +276,89 @@ async function profileCpu(childFile: string): Promise<void> {
   console.log(`\nby our innermost function (or Node's own, when none of ours is on the stack):\n${top(byFunction, 40)}`);
 }
 
+/** CPU per appliance: interleaved warm runs of the collector and the bare client over CPU_APPLIANCES appliances. */
+async function measureCpu(childFile: string, base: Pick<ChildJob, 'fleet' | 'remainingMs' | 'pauseMs'>, concurrency?: number): Promise<void> {
+  const at = concurrency === undefined ? '' : `, concurrency ${concurrency}`;
+  console.log(`\nCPU per appliance (${CPU_APPLIANCES} appliances${at}, ${REPS.cpuPairs} interleaved pairs of warm runs, medians)`);
+  const cpu = await runChild(node24, childFile, { ...base, mode: 'cpu', count: CPU_APPLIANCES, runs: REPS.cpuPairs + 1, ...(concurrency && { concurrency }) });
+  const perAppliance = (runs: readonly RunFigures[]) => median(runs.slice(1).map((r) => r.cpuUs / CPU_APPLIANCES / 1000));
+  const coldCpu = (runs: readonly RunFigures[]) => runs[0]!.cpuUs / CPU_APPLIANCES / 1000;
+  row(
+    `collector CPU per appliance, warm${at}`,
+    `${perAppliance(cpu.collector).toFixed(2)} ms`,
+    `${perAppliance(cpu.floor).toFixed(2)} ms`,
+    ratio(perAppliance(cpu.collector), perAppliance(cpu.floor)),
+  );
+  const systemPerAppliance = (runs: readonly RunFigures[]) => median(runs.slice(1).map((r) => r.systemUs / CPU_APPLIANCES / 1000));
+  row(
+    '  of which system (kernel) time',
+    `${systemPerAppliance(cpu.collector).toFixed(2)} ms`,
+    `${systemPerAppliance(cpu.floor).toFixed(2)} ms`,
+    ratio(systemPerAppliance(cpu.collector), systemPerAppliance(cpu.floor)),
+  );
+  row(
+    `collector CPU per appliance, first run (cold)${at}`,
+    `${coldCpu(cpu.collector).toFixed(2)} ms`,
+    `${coldCpu(cpu.floor).toFixed(2)} ms`,
+    ratio(coldCpu(cpu.collector), coldCpu(cpu.floor)),
+  );
+}
+
+/** --cpu: only the CPU measure, at each --concurrency given (default: the function's). */
+async function cpuOnly(childFile: string): Promise<void> {
+  const fleet = await startFleet({ ...FLEET, count: CPU_APPLIANCES });
+  try {
+    const base = { fleet: fleet.info, remainingMs: REMAINING_MS, pauseMs: PAUSE_MS };
+    for (const concurrency of concurrencyOption ?? [DEFAULT_CONCURRENCY]) await measureCpu(childFile, base, concurrency);
+  } finally {
+    fleet.stop();
+  }
+  printTable();
+}
+
+function printTable(): void {
+  console.log('\n| measure | figure | floor | ratio |\n| --- | --- | --- | --- |');
+  for (const [measure, figure, floorFigure, times] of rows) console.log(`| ${measure} | ${figure} | ${floorFigure} | ${times} |`);
+}
+
+/**
+ * --sweep: only SWEEP_COUNT appliances (--count, default 1,000) at each of SWEEP_CONCURRENCY (--concurrency a,b,..),
+ * healthy and with 5 % hung: the collector's first and warm invocation beside the bare client's at the same
+ * concurrency, peak RSS, CPU, and the healthy appliances missed. What the default concurrency is chosen from.
+ */
+async function sweepConcurrency(childFile: string): Promise<void> {
+  const fleet = await startFleet({ ...FLEET, count: SWEEP_COUNT });
+  const base = { fleet: fleet.info, remainingMs: REMAINING_MS, pauseMs: PAUSE_MS, count: SWEEP_COUNT } as const;
+  console.log(
+    `\nconcurrency sweep: ${int(SWEEP_COUNT)} appliances, ${FLEET.latencyMs.join('-')} ms per request, collector ${cpuShare ? `at ${cpuShare.fraction.toFixed(3)} of one CPU` : 'with the whole machine'}, one repetition each`,
+  );
+  try {
+    for (const concurrency of SWEEP_CONCURRENCY) {
+      const measured = await runChild(node24, childFile, { ...base, mode: 'fleet', runs: 2, concurrency });
+      const bare = await runChild(node24, childFile, { ...base, mode: 'bare-fleet', runs: 2, concurrency });
+      await fleet.command(`hang ${HUNG_EVERY}`);
+      const hung = await runChild(node24, childFile, { ...base, mode: 'fleet', runs: 1, concurrency, hungEvery: HUNG_EVERY });
+      await fleet.command('heal');
+      const [first, warm] = measured.collector as [RunFigures, RunFigures];
+      const [floorFirst, floorWarm] = bare.floor as [RunFigures, RunFigures];
+      const hungRun = hung.collector[0]!;
+      row(
+        `concurrency ${concurrency}: wall first / warm`,
+        `${int(first.wallMs)} / ${int(warm.wallMs)} ms, ${(measured.maxRssKb / 1024).toFixed(0)} MB, CPU ${int(first.cpuUs / 1000)} / ${int(warm.cpuUs / 1000)} ms, ${Math.max(first.healthyNotOk, warm.healthyNotOk)} missed`,
+        `${int(floorFirst.wallMs)} / ${int(floorWarm.wallMs)} ms, ${Math.max(floorFirst.healthyNotOk, floorWarm.healthyNotOk)} missed`,
+        `${ratio(first.wallMs, floorFirst.wallMs)} / ${ratio(warm.wallMs, floorWarm.wallMs)}`,
+      );
+      row(
+        `concurrency ${concurrency}, 5 % hung: wall first`,
+        `${int(hungRun.wallMs)} ms, ${hungRun.healthyNotOk} healthy missed (${hungRun.notStarted} not started)`,
+      );
+    }
+  } finally {
+    fleet.stop();
+  }
+  printTable();
+}
+
 interface CpuProfile {
   readonly nodes: readonly {
     readonly id: number;
@@ -285,6 +390,14 @@ const floor = await bundle(floorEntry, join(work, 'floor'));
 const child = await bundle(join(ROOT, 'scripts/bench/collector-child.ts'), join(work, 'child'));
 if (profile) {
   await profileCpu(child.file);
+  process.exit(0);
+}
+if (sweep) {
+  await sweepConcurrency(child.file);
+  process.exit(0);
+}
+if (cpuOnlyRun) {
+  await cpuOnly(child.file);
   process.exit(0);
 }
 const fnBytes = statSync(fn.file).size;
@@ -332,29 +445,7 @@ const fleet = await startFleet(FLEET);
 try {
   const base = { fleet: fleet.info, remainingMs: REMAINING_MS, pauseMs: PAUSE_MS } as const;
 
-  console.log(`\nCPU per appliance (${CPU_APPLIANCES} appliances, ${REPS.cpuPairs} interleaved pairs of warm runs, medians)`);
-  const cpu = await runChild(node24, child.file, { ...base, mode: 'cpu', count: CPU_APPLIANCES, runs: REPS.cpuPairs + 1 });
-  const perAppliance = (runs: readonly RunFigures[]) => median(runs.slice(1).map((r) => r.cpuUs / CPU_APPLIANCES / 1000));
-  const coldCpu = (runs: readonly RunFigures[]) => runs[0]!.cpuUs / CPU_APPLIANCES / 1000;
-  row(
-    'collector CPU per appliance, warm',
-    `${perAppliance(cpu.collector).toFixed(2)} ms`,
-    `${perAppliance(cpu.floor).toFixed(2)} ms`,
-    ratio(perAppliance(cpu.collector), perAppliance(cpu.floor)),
-  );
-  const systemPerAppliance = (runs: readonly RunFigures[]) => median(runs.slice(1).map((r) => r.systemUs / CPU_APPLIANCES / 1000));
-  row(
-    '  of which system (kernel) time',
-    `${systemPerAppliance(cpu.collector).toFixed(2)} ms`,
-    `${systemPerAppliance(cpu.floor).toFixed(2)} ms`,
-    ratio(systemPerAppliance(cpu.collector), systemPerAppliance(cpu.floor)),
-  );
-  row(
-    'collector CPU per appliance, first run (cold)',
-    `${coldCpu(cpu.collector).toFixed(2)} ms`,
-    `${coldCpu(cpu.floor).toFixed(2)} ms`,
-    ratio(coldCpu(cpu.collector), coldCpu(cpu.floor)),
-  );
+  await measureCpu(child.file, base);
 
   const scenarios = [
     { name: '25 appliances', count: 25 },
@@ -437,22 +528,6 @@ try {
     );
   }
 
-  if (sweep) {
-    console.log('\nconcurrency sweep: 1,000 appliances (5 % hung), first invocation, one repetition each');
-    for (const concurrency of [10, 20, 32, 50, 64, 100]) {
-      for (const hungEvery of [undefined, HUNG_EVERY]) {
-        if (hungEvery) await fleet.command(`hang ${hungEvery}`);
-        const measured = await runChild(node24, child.file, { ...base, mode: 'fleet', runs: 1, count: 1_000, concurrency, ...(hungEvery && { hungEvery }) });
-        if (hungEvery) await fleet.command('heal');
-        const run = measured.collector[0]!;
-        row(
-          `concurrency ${concurrency}${hungEvery ? ', 5 % hung' : ''}`,
-          `${int(run.wallMs)} ms, ${(measured.maxRssKb / 1024).toFixed(0)} MB, CPU ${int(run.cpuUs / 1000)} ms, ${run.healthyNotOk} healthy missed`,
-        );
-      }
-    }
-  }
-
   if (apiRun) {
     const appliances = apiRun.ok;
     console.log(`\nAPI calls per run (${int(appliances)} appliances, warm)`);
@@ -484,5 +559,4 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-console.log('\n| measure | figure | floor | ratio |\n| --- | --- | --- | --- |');
-for (const [measure, figure, floorFigure, times] of rows) console.log(`| ${measure} | ${figure} | ${floorFigure} | ${times} |`);
+printTable();

@@ -261,7 +261,9 @@ export const SETTINGS = {
   concurrency: setting({
     spec: integer({ min: 1, max: 100 }),
     doc: 'Appliances collected at once within one invocation.',
-    default: 20,
+    // From the bench's sweeps (docs/performance.md, Decisions): 1,000 appliances in 4.5 s at 224 MB with a whole
+    // vCPU, and no appliance missed at Lambda's CPU share for 256 MB in a shard of up to 200.
+    default: 40,
     file: 'schedule.concurrency',
     prop: { path: 'concurrency' },
     env: 'CONCURRENCY',

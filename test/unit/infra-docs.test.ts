@@ -5,6 +5,7 @@ import { configFileSpec } from '../../infra/config/file-schema.js';
 import { SETTING_ROWS } from '../../infra/config/settings-rules.js';
 import { ALARM_DEFAULTS, type AlarmKind } from '../../infra/model/alarm-plan.js';
 import { ALARM_SUFFIX, COLLECTOR_FAILING_SUFFIX, INCIDENT_SUFFIX, runbookLink } from '../../infra/model/alarm-text.js';
+import { DEFAULT_CONCURRENCY } from '../../lambda/config/environment.js';
 import type { Spec } from '../../lambda/config/schema.js';
 import { withPropsTable } from '../../scripts/settings-doc.js';
 
@@ -38,6 +39,15 @@ describe('the operator docs match the code', () => {
       expect(row, suffix).toBeDefined();
       if (kind !== 'collectionFailing') expect(row, suffix).toMatch(new RegExp(`(more than|above) ${ALARM_DEFAULTS[kind].threshold}\\b`));
     }
+  });
+
+  it("the README's prose states the function's default concurrency", () => {
+    const readme = doc().replace(/\s+/g, ' ');
+    for (const statement of [
+      `| \`concurrency\` | the function's default (${DEFAULT_CONCURRENCY}) |`,
+      `optional \`CONCURRENCY\` (default ${DEFAULT_CONCURRENCY} appliances at once)`,
+    ])
+      expect(readme.includes(statement), `README.md should say: ${statement}`).toBe(true);
   });
 
   it('the README documents every config field', () => {

@@ -21,7 +21,7 @@ describe('resolving the run configuration (handler contract)', () => {
     const config = resolveRunConfig({ appliances: [appliance] }, env);
     expect(config.appliances).toEqual([appliance]);
     expect(config.namespace).toBe('NetScaler/MPTCP');
-    expect(config.concurrency).toBe(20);
+    expect(config.concurrency).toBe(40);
     expect(config.storageResolution).toBe(60);
     expect(config.maxSampleAgeMs).toBe(900_000);
     expect(resolveRunConfig({ appliances: [appliance] }, { ...env, MAX_SAMPLE_AGE_SECONDS: '5400' }).maxSampleAgeMs).toBe(5_400_000);
