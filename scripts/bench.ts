@@ -171,6 +171,10 @@ function startFleet(options: FleetOptions): Promise<{ info: FleetInfo; command(l
 
 interface ChildOutput {
   readonly collector: RunFigures[];
+  /** cpu mode: the same session through the collector's NITRO client alone, and nothing after it. */
+  readonly nitroClient: RunFigures[];
+  /** cpu mode: the same requests through the collector's transport alone. */
+  readonly transport: RunFigures[];
   readonly floor: RunFigures[];
   readonly maxRssKb: number;
   readonly concurrency: number;
@@ -245,6 +249,7 @@ async function profileCpu(childFile: string): Promise<void> {
   // and natives it called), or to "node" when none is (socket and timer callbacks of Node itself, GC).
   const byFile = new Map<string, number>();
   const byFunction = new Map<string, number>();
+  const inclusive = new Map<string, number>();
   let busy = 0;
   for (const id of data.samples) {
     const leaf = byId.get(id)!;
@@ -252,15 +257,19 @@ async function profileCpu(childFile: string): Promise<void> {
     busy++;
     let owner = `node: ${leaf.callFrame.functionName || '(anonymous)'} ${place(leaf).file}`;
     let file = 'node (no frame of ours)';
+    const onStack = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const node = byId.get(at)!;
       const where = place(node);
-      if (ours(where.file)) {
+      if (!ours(where.file)) continue;
+      const name = `${node.callFrame.functionName || '(anonymous)'} ${where.file}:${where.line}`;
+      if (onStack.size === 0) {
         file = where.file;
-        owner = `${node.callFrame.functionName || '(anonymous)'} ${where.file}:${where.line}`;
-        break;
+        owner = name;
       }
+      onStack.add(name);
     }
+    for (const name of onStack) inclusive.set(name, (inclusive.get(name) ?? 0) + 1);
     byFile.set(file, (byFile.get(file) ?? 0) + 1);
     byFunction.set(owner, (byFunction.get(owner) ?? 0) + 1);
   }
@@ -274,24 +283,30 @@ async function profileCpu(childFile: string): Promise<void> {
   console.log(`busy samples: ${int(busy)} of 50 us (about ${perAppliance.toFixed(2)} ms per appliance and run)`);
   console.log(`\nby our innermost source file:\n${top(byFile, 25)}`);
   console.log(`\nby our innermost function (or Node's own, when none of ours is on the stack):\n${top(byFunction, 40)}`);
+  console.log(`\nby our function, inclusive (its own time and all it calls):\n${top(inclusive, 40)}`);
 }
 
-/** CPU per appliance: interleaved warm runs of the collector and the bare client over CPU_APPLIANCES appliances. */
+/**
+ * CPU per appliance: interleaved warm runs over CPU_APPLIANCES appliances of the collector, of its NITRO client
+ * and its transport alone, and of the bare client.
+ */
 async function measureCpu(childFile: string, base: Pick<ChildJob, 'fleet' | 'remainingMs' | 'pauseMs'>, concurrency?: number): Promise<void> {
   const at = concurrency === undefined ? '' : `, concurrency ${concurrency}`;
-  console.log(`\nCPU per appliance (${CPU_APPLIANCES} appliances${at}, ${REPS.cpuPairs} interleaved pairs of warm runs, medians)`);
+  console.log(`\nCPU per appliance (${CPU_APPLIANCES} appliances${at}, ${REPS.cpuPairs} interleaved rounds of warm runs, medians)`);
   const cpu = await runChild(node24, childFile, { ...base, mode: 'cpu', count: CPU_APPLIANCES, runs: REPS.cpuPairs + 1, ...(concurrency && { concurrency }) });
   const perAppliance = (runs: readonly RunFigures[]) => median(runs.slice(1).map((r) => r.cpuUs / CPU_APPLIANCES / 1000));
   const coldCpu = (runs: readonly RunFigures[]) => runs[0]!.cpuUs / CPU_APPLIANCES / 1000;
-  row(
-    `collector CPU per appliance, warm${at}`,
-    `${perAppliance(cpu.collector).toFixed(2)} ms`,
-    `${perAppliance(cpu.floor).toFixed(2)} ms`,
-    ratio(perAppliance(cpu.collector), perAppliance(cpu.floor)),
-  );
+  // The collector, then what it is built on: where the collector's CPU over the floor goes.
+  for (const [measure, runs] of [
+    [`collector CPU per appliance, warm${at}`, cpu.collector],
+    [`  the collector's NITRO client alone (one session, nothing after it)${at}`, cpu.nitroClient],
+    [`  the collector's transport alone (same requests, JSON.parse)${at}`, cpu.transport],
+  ] as const) {
+    row(measure, `${perAppliance(runs).toFixed(2)} ms`, `${perAppliance(cpu.floor).toFixed(2)} ms`, ratio(perAppliance(runs), perAppliance(cpu.floor)));
+  }
   const systemPerAppliance = (runs: readonly RunFigures[]) => median(runs.slice(1).map((r) => r.systemUs / CPU_APPLIANCES / 1000));
   row(
-    '  of which system (kernel) time',
+    "  the collector's system (kernel) time",
     `${systemPerAppliance(cpu.collector).toFixed(2)} ms`,
     `${systemPerAppliance(cpu.floor).toFixed(2)} ms`,
     ratio(systemPerAppliance(cpu.collector), systemPerAppliance(cpu.floor)),

@@ -5,6 +5,9 @@
  * with JSON.parse and nothing else: no validation, no deltas, no datums, no logging, no deadlines.
  */
 import { Agent, request } from 'node:https';
+import { createJsonLogger } from '../../lambda/logger.js';
+import { NitroClient } from '../../lambda/nitro/client.js';
+import { transportFor } from '../../lambda/nitro/transport.js';
 
 export interface BareAppliance {
   readonly url: string;
@@ -61,13 +64,65 @@ export async function bareCollect(appliance: BareAppliance): Promise<boolean> {
   }
 }
 
-/** Collects every appliance with at most `concurrency` at once. */
-export async function bareRun(appliances: readonly BareAppliance[], concurrency: number): Promise<number> {
+/**
+ * The same four requests through the collector's own transport (its pooled agents, timers and body cap), parsed
+ * with JSON.parse: what the transport costs over the bare client, and what the rest of the collector costs over it.
+ */
+export async function transportCollect(appliance: BareAppliance, index: number): Promise<boolean> {
+  const transport = transportFor({ name: `transport-${index}`, url: appliance.url, caCertificate: appliance.caCertificate });
+  const exchange = async (method: 'GET' | 'POST', path: string, body?: string, token?: string) => {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (token) headers.cookie = `NITRO_AUTH_TOKEN=${token}`;
+    const answer = await transport.exchange({ method, path, headers, body, timeoutMs: 10_000, maxBodyBytes: 1 << 20 });
+    return { status: answer.status, json: JSON.parse(answer.text) as unknown };
+  };
+  try {
+    const login = await exchange(
+      'POST',
+      '/nitro/v1/config/login',
+      JSON.stringify({ login: { username: appliance.username, password: appliance.password, timeout: 120 } }),
+    );
+    const token = (login.json as { sessionid?: string }).sessionid;
+    await exchange('GET', '/nitro/v1/stat/hanode', undefined, token);
+    await exchange('GET', '/nitro/v1/stat/protocolmptcp', undefined, token);
+    await exchange('POST', '/nitro/v1/config/logout', JSON.stringify({ logout: {} }), token);
+    return login.status === 201;
+  } catch {
+    return false;
+  }
+}
+
+const silent = createJsonLogger({ level: 'INFO', write: () => undefined });
+
+/** The same session through the collector's NITRO client (login, both stat reads, logout), and nothing after it. */
+export async function nitroClientCollect(appliance: BareAppliance, index: number): Promise<boolean> {
+  const client = new NitroClient({ name: `client-${index}`, url: appliance.url, caCertificate: appliance.caCertificate }, { logger: silent });
+  try {
+    await client.withSession({ username: appliance.username, password: appliance.password }, async (session) => {
+      await session.getStat('hanode');
+      await session.getStat('protocolmptcp');
+    });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.close();
+  }
+}
+
+/** Collects every appliance with `collect` (default: the bare client), at most `concurrency` at once. */
+export async function bareRun(
+  appliances: readonly BareAppliance[],
+  concurrency: number,
+  collect: (appliance: BareAppliance, index: number) => Promise<boolean> = bareCollect,
+): Promise<number> {
   let next = 0;
   let ok = 0;
   const worker = async () => {
     while (next < appliances.length) {
-      if (await bareCollect(appliances[next++]!)) ok++;
+      const index = next++;
+      if (await collect(appliances[index]!, index)) ok++;
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, appliances.length) }, worker));

@@ -2,8 +2,10 @@
  * The measured side of `npm run bench`, bundled like the function and run on the function's Node with its
  * NODE_OPTIONS, against a simulator fleet in another process. Reads its job as JSON (argv[2]) and prints one
  * JSON line with the figures.
- *   cpu:        interleaved runs of the collector and of the bare node:https floor over the same appliances,
- *               CPU time (user + system) per appliance per run; every run after the first is warm
+ *   cpu:        interleaved runs of the collector, of its NITRO client alone (one session, nothing after it), of
+ *               its transport alone and of the bare node:https floor over
+ *               the same appliances, CPU time (user + system) per appliance per run; every run after the first
+ *               is warm
  *   fleet:      one container: `runs` invocations of the collector (the first cold), wall time, peak RSS
  *   bare-fleet: the same appliances collected once by the floor client, wall time, peak RSS
  *   collector-only: `runs` collector runs, `pauseMs` apart (for --profile: every sample is the collector's)
@@ -15,7 +17,7 @@ import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import { DEFAULT_CONCURRENCY } from '../../lambda/config/environment.js';
 import { createJsonLogger, Redactor } from '../../lambda/logger.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
-import { type BareAppliance, bareRun } from './bare-client.js';
+import { type BareAppliance, bareCollect, bareRun, nitroClientCollect, transportCollect } from './bare-client.js';
 import { type FleetInfo, passwordOf } from './fleet-info.js';
 
 export interface ChildJob {
@@ -89,10 +91,10 @@ async function collectorRun(): Promise<RunFigures> {
   };
 }
 
-async function floorRun(): Promise<RunFigures> {
+async function floorRun(collect: (appliance: BareAppliance, index: number) => Promise<boolean> = bareCollect): Promise<RunFigures> {
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const ok = await bareRun(bareAppliances, concurrency);
+  const ok = await bareRun(bareAppliances, concurrency, collect);
   const wallMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
   return {
@@ -109,19 +111,34 @@ async function floorRun(): Promise<RunFigures> {
 
 // CommonJS, like the function: no top-level await.
 async function main(): Promise<void> {
-  const output: { collector: RunFigures[]; floor: RunFigures[]; maxRssKb: number; concurrency: number } = {
+  const output: {
+    collector: RunFigures[];
+    nitroClient: RunFigures[];
+    transport: RunFigures[];
+    floor: RunFigures[];
+    maxRssKb: number;
+    concurrency: number;
+  } = {
     collector: [],
+    nitroClient: [],
+    transport: [],
     floor: [],
     maxRssKb: 0,
     concurrency,
   };
   if (job.mode === 'cpu') {
-    for (let pair = 0; pair < job.runs; pair++) {
-      // Alternate which goes first, so that neither always runs right after the other's garbage.
-      const order = pair % 2 === 0 ? ([collectorRun, floorRun] as const) : ([floorRun, collectorRun] as const);
-      for (const run of order) {
+    const arms = [
+      { run: collectorRun, into: output.collector },
+      { run: () => floorRun(nitroClientCollect), into: output.nitroClient },
+      { run: () => floorRun(transportCollect), into: output.transport },
+      { run: () => floorRun(), into: output.floor },
+    ];
+    for (let round = 0; round < job.runs; round++) {
+      // Rotate which goes first, so that none always runs right after another's garbage.
+      for (let step = 0; step < arms.length; step++) {
+        const arm = arms[(round + step) % arms.length]!;
         await sleep(job.pauseMs);
-        (run === collectorRun ? output.collector : output.floor).push(await run());
+        arm.into.push(await arm.run());
       }
     }
   } else {
