@@ -171,6 +171,8 @@ function startFleet(options: FleetOptions): Promise<{ info: FleetInfo; command(l
 
 interface ChildOutput {
   readonly collector: RunFigures[];
+  /** cpu mode: the collector with its NITRO sessions answered from memory (its own work, no network). */
+  readonly offline: RunFigures[];
   /** cpu mode: the same session through the collector's NITRO client alone, and nothing after it. */
   readonly nitroClient: RunFigures[];
   /** cpu mode: the same requests through the collector's transport alone. */
@@ -304,6 +306,12 @@ async function measureCpu(childFile: string, base: Pick<ChildJob, 'fleet' | 'rem
   ] as const) {
     row(measure, `${perAppliance(runs).toFixed(2)} ms`, `${perAppliance(cpu.floor).toFixed(2)} ms`, ratio(perAppliance(runs), perAppliance(cpu.floor)));
   }
+  row(
+    `  the collector's own work: its NITRO sessions answered from memory, no network${at}`,
+    `${perAppliance(cpu.offline).toFixed(2)} ms`,
+    '',
+    `collector - NITRO client = ${(perAppliance(cpu.collector) - perAppliance(cpu.nitroClient)).toFixed(2)} ms`,
+  );
   const systemPerAppliance = (runs: readonly RunFigures[]) => median(runs.slice(1).map((r) => r.systemUs / CPU_APPLIANCES / 1000));
   row(
     "  the collector's system (kernel) time",

@@ -2,7 +2,8 @@
  * The measured side of `npm run bench`, bundled like the function and run on the function's Node with its
  * NODE_OPTIONS, against a simulator fleet in another process. Reads its job as JSON (argv[2]) and prints one
  * JSON line with the figures.
- *   cpu:        interleaved runs of the collector, of its NITRO client alone (one session, nothing after it), of
+ *   cpu:        interleaved runs of the collector, of the collector with its NITRO sessions answered from memory,
+ *               of its NITRO client alone (one session, nothing after it), of
  *               its transport alone and of the bare node:https floor over
  *               the same appliances, CPU time (user + system) per appliance per run; every run after the first
  *               is warm
@@ -16,6 +17,8 @@ import { resolveSelection } from '../../lambda/catalog/selection.js';
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import { DEFAULT_CONCURRENCY } from '../../lambda/config/environment.js';
 import { createJsonLogger, Redactor } from '../../lambda/logger.js';
+import { NitroClient, type NitroSession, type StatResource } from '../../lambda/nitro/client.js';
+import type { CollectorDependencies } from '../../lambda/pipeline/collect-appliance.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type BareAppliance, bareCollect, bareRun, nitroClientCollect, transportCollect } from './bare-client.js';
 import { type FleetInfo, passwordOf } from './fleet-info.js';
@@ -72,13 +75,39 @@ const deps = {
 };
 const selection = resolveSelection('default');
 
-async function collectorRun(): Promise<RunFigures> {
+/**
+ * The collector with every NITRO session answered from memory (the first appliance's real answers, captured once,
+ * parsed again per request): the CPU of the collector's own work after the session, no network.
+ */
+async function offlineDeps(): Promise<typeof deps & { openNitro: CollectorDependencies['openNitro'] }> {
+  const answers = new Map<StatResource, string>();
+  await bareRun(bareAppliances.slice(0, 1), 1, async (appliance, index) => {
+    const client = new NitroClient({ name: `capture-${index}`, url: appliance.url, caCertificate: appliance.caCertificate }, { logger: deps.logger });
+    await client.withSession({ username: appliance.username, password: appliance.password }, async (session) => {
+      for (const resource of ['hanode', 'protocolmptcp'] as const) answers.set(resource, JSON.stringify(await session.getStat(resource)));
+    });
+    await client.close();
+    return true;
+  });
+  const session: NitroSession = {
+    getStat: async (resource) => JSON.parse(answers.get(resource) ?? '{}') as Record<string, unknown>,
+    getVirtualServerStat: async () => ({}),
+  };
+  return {
+    ...deps,
+    store: new InMemorySampleStore(),
+    sink: new DryRunSink(),
+    openNitro: () => ({ withSession: (_credentials, work) => work(session), close: async () => undefined }),
+  };
+}
+
+async function collectorRun(using: typeof deps = deps): Promise<RunFigures> {
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const { summary } = await runCollection({ appliances, selection, concurrency, remainingMs: job.remainingMs }, deps);
+  const { summary } = await runCollection({ appliances, selection, concurrency, remainingMs: job.remainingMs }, using);
   const wallMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
-  deps.sink.published.length = 0;
+  using.sink.published.length = 0;
   return {
     wallMs,
     cpuUs: used.user + used.system,
@@ -113,6 +142,7 @@ async function floorRun(collect: (appliance: BareAppliance, index: number) => Pr
 async function main(): Promise<void> {
   const output: {
     collector: RunFigures[];
+    offline: RunFigures[];
     nitroClient: RunFigures[];
     transport: RunFigures[];
     floor: RunFigures[];
@@ -120,6 +150,7 @@ async function main(): Promise<void> {
     concurrency: number;
   } = {
     collector: [],
+    offline: [],
     nitroClient: [],
     transport: [],
     floor: [],
@@ -127,8 +158,10 @@ async function main(): Promise<void> {
     concurrency,
   };
   if (job.mode === 'cpu') {
+    const offline = await offlineDeps();
     const arms = [
-      { run: collectorRun, into: output.collector },
+      { run: () => collectorRun(), into: output.collector },
+      { run: () => collectorRun(offline), into: output.offline },
       { run: () => floorRun(nitroClientCollect), into: output.nitroClient },
       { run: () => floorRun(transportCollect), into: output.transport },
       { run: () => floorRun(), into: output.floor },
