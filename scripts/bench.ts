@@ -289,8 +289,8 @@ async function profileCpu(childFile: string): Promise<void> {
 }
 
 /**
- * CPU per appliance: interleaved warm runs over CPU_APPLIANCES appliances of the collector, of its NITRO client
- * and its transport alone, and of the bare client.
+ * CPU per appliance: interleaved warm runs over CPU_APPLIANCES appliances of the collector (also with its NITRO
+ * sessions answered from memory), of its NITRO client and its transport alone, and of the bare client.
  */
 async function measureCpu(childFile: string, base: Pick<ChildJob, 'fleet' | 'remainingMs' | 'pauseMs'>, concurrency?: number): Promise<void> {
   const at = concurrency === undefined ? '' : `, concurrency ${concurrency}`;

@@ -45,38 +45,10 @@ function send(appliance: BareAppliance, method: string, path: string, body?: str
   });
 }
 
-/** One appliance's run: login, two stat reads, logout. Resolves false when any step failed. */
-export async function bareCollect(appliance: BareAppliance): Promise<boolean> {
-  try {
-    const login = await send(
-      appliance,
-      'POST',
-      '/nitro/v1/config/login',
-      JSON.stringify({ login: { username: appliance.username, password: appliance.password, timeout: 120 } }),
-    );
-    const token = (login.json as { sessionid?: string }).sessionid;
-    await send(appliance, 'GET', '/nitro/v1/stat/hanode', undefined, token);
-    await send(appliance, 'GET', '/nitro/v1/stat/protocolmptcp', undefined, token);
-    await send(appliance, 'POST', '/nitro/v1/config/logout', JSON.stringify({ logout: {} }), token);
-    return login.status === 201;
-  } catch {
-    return false;
-  }
-}
+type Send = (method: 'GET' | 'POST', path: string, body?: string, token?: string) => Promise<{ status: number; json: unknown }>;
 
-/**
- * The same four requests through the collector's own transport (its pooled agents, timers and body cap), parsed
- * with JSON.parse: what the transport costs over the bare client, and what the rest of the collector costs over it.
- */
-export async function transportCollect(appliance: BareAppliance, index: number): Promise<boolean> {
-  const transport = transportFor({ name: `transport-${index}`, url: appliance.url, caCertificate: appliance.caCertificate });
-  const exchange = async (method: 'GET' | 'POST', path: string, body?: string, token?: string) => {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (token) headers.cookie = `NITRO_AUTH_TOKEN=${token}`;
-    const answer = await transport.exchange({ method, path, headers, body, timeoutMs: 10_000, maxBodyBytes: 1 << 20 });
-    return { status: answer.status, json: JSON.parse(answer.text) as unknown };
-  };
+/** One appliance's run over `exchange`: login, two stat reads, logout. Resolves false when any step failed. */
+async function fourRequests(appliance: BareAppliance, exchange: Send): Promise<boolean> {
   try {
     const login = await exchange(
       'POST',
@@ -91,6 +63,26 @@ export async function transportCollect(appliance: BareAppliance, index: number):
   } catch {
     return false;
   }
+}
+
+/** The bare client's run of one appliance. */
+export function bareCollect(appliance: BareAppliance): Promise<boolean> {
+  return fourRequests(appliance, (method, path, body, token) => send(appliance, method, path, body, token));
+}
+
+/**
+ * The same four requests through the collector's own transport (its pooled agents, timers and body cap), parsed
+ * with JSON.parse: what the transport costs over the bare client, and what the rest of the collector costs over it.
+ */
+export function transportCollect(appliance: BareAppliance, index: number): Promise<boolean> {
+  const transport = transportFor({ name: `transport-${index}`, url: appliance.url, caCertificate: appliance.caCertificate });
+  return fourRequests(appliance, async (method, path, body, token) => {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (token) headers.cookie = `NITRO_AUTH_TOKEN=${token}`;
+    const answer = await transport.exchange({ method, path, headers, body, timeoutMs: 10_000, maxBodyBytes: 1 << 20 });
+    return { status: answer.status, json: JSON.parse(answer.text) as unknown };
+  });
 }
 
 const silent = createJsonLogger({ level: 'INFO', write: () => undefined });

@@ -2,11 +2,10 @@
  * The measured side of `npm run bench`, bundled like the function and run on the function's Node with its
  * NODE_OPTIONS, against a simulator fleet in another process. Reads its job as JSON (argv[2]) and prints one
  * JSON line with the figures.
- *   cpu:        interleaved runs of the collector, of the collector with its NITRO sessions answered from memory,
- *               of its NITRO client alone (one session, nothing after it), of
- *               its transport alone and of the bare node:https floor over
- *               the same appliances, CPU time (user + system) per appliance per run; every run after the first
- *               is warm
+ *   cpu:        interleaved runs over the same appliances of the collector, of the collector with its NITRO
+ *               sessions answered from memory, of its NITRO client alone (one session, nothing after it), of its
+ *               transport alone and of the bare node:https floor; CPU time (user + system) per appliance per run;
+ *               every run after the first is warm
  *   fleet:      one container: `runs` invocations of the collector (the first cold), wall time, peak RSS
  *   bare-fleet: the same appliances collected once by the floor client, wall time, peak RSS
  *   collector-only: `runs` collector runs, `pauseMs` apart (for --profile: every sample is the collector's)
@@ -79,16 +78,17 @@ const selection = resolveSelection('default');
  * The collector with every NITRO session answered from memory (the first appliance's real answers, captured once,
  * parsed again per request): the CPU of the collector's own work after the session, no network.
  */
-async function offlineDeps(): Promise<typeof deps & { openNitro: CollectorDependencies['openNitro'] }> {
+async function offlineDeps() {
   const answers = new Map<StatResource, string>();
-  await bareRun(bareAppliances.slice(0, 1), 1, async (appliance, index) => {
-    const client = new NitroClient({ name: `capture-${index}`, url: appliance.url, caCertificate: appliance.caCertificate }, { logger: deps.logger });
-    await client.withSession({ username: appliance.username, password: appliance.password }, async (session) => {
+  const [first] = bareAppliances;
+  const client = new NitroClient({ name: 'capture', url: first!.url, caCertificate: first!.caCertificate }, { logger: deps.logger });
+  try {
+    await client.withSession({ username: first!.username, password: first!.password }, async (session) => {
       for (const resource of ['hanode', 'protocolmptcp'] as const) answers.set(resource, JSON.stringify(await session.getStat(resource)));
     });
+  } finally {
     await client.close();
-    return true;
-  });
+  }
   const session: NitroSession = {
     getStat: async (resource) => JSON.parse(answers.get(resource) ?? '{}') as Record<string, unknown>,
     getVirtualServerStat: async () => ({}),
@@ -97,7 +97,7 @@ async function offlineDeps(): Promise<typeof deps & { openNitro: CollectorDepend
     ...deps,
     store: new InMemorySampleStore(),
     sink: new DryRunSink(),
-    openNitro: () => ({ withSession: (_credentials, work) => work(session), close: async () => undefined }),
+    openNitro: (() => ({ withSession: (_credentials, work) => work(session), close: async () => undefined })) satisfies CollectorDependencies['openNitro'],
   };
 }
 

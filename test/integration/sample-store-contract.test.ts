@@ -25,8 +25,8 @@ describeWithMoto('SampleStore contract: DynamoDbSampleStore (production) against
       const tableName = uniqueName('mptcp-state');
       await createStateTable(tableName);
       return new DynamoDbSampleStore({ tableName, client: createDynamoDbClient() });
-      // DynamoDB's conditional writes are atomic; moto_server's are not (see needsAtomicWrites).
     },
+    // DynamoDB's conditional writes are atomic; moto_server's are not (see needsAtomicWrites).
     { atomicWrites: false },
   );
 });
