@@ -3,7 +3,8 @@
  * else. Errors are not printed here: the command ends with its own line saying what failed and what to do, so a
  * failure is said once. Everything passes the redactor.
  */
-import { globalRedactor, type LogFields, type Logger } from '../lambda/logger.js';
+import type { LogFields, Logger } from '../lambda/logger.js';
+import { processRedactor } from './process-redactor.js';
 
 export function createCliLogger(write: (line: string) => void, base: LogFields = {}): Logger {
   const quiet = (): void => undefined;
@@ -12,7 +13,7 @@ export function createCliLogger(write: (line: string) => void, base: LogFields =
     info: quiet,
     warn: (message, fields) => {
       const where = typeof (fields?.['appliance'] ?? base['appliance']) === 'string' ? `${String(fields?.['appliance'] ?? base['appliance'])}: ` : '';
-      write(globalRedactor.scrub(`warning: ${where}${message}`));
+      write(processRedactor.scrub(`warning: ${where}${message}`));
     },
     error: quiet,
     child: (fields) => createCliLogger(write, { ...base, ...fields }),

@@ -10,13 +10,14 @@ import { type ApplianceConfig, parseAppliances } from '../lambda/config/applianc
 import { namespaceProblem } from '../lambda/config/namespace.js';
 import type { MetricSink } from '../lambda/core/ports.js';
 import { CollectorError } from '../lambda/errors.js';
-import { createJsonLogger, globalRedactor, type Logger } from '../lambda/logger.js';
+import { createJsonLogger, type Logger } from '../lambda/logger.js';
 import { DEFAULT_NAMESPACE } from '../lambda/metrics/health.js';
-import { MissingFieldsReported } from '../lambda/pipeline/missing-fields.js';
+import { createContainerMemory } from '../lambda/pipeline/container-memory.js';
 import { type ApplianceSummary, type RunResult, type RunSummary, runCollection } from '../lambda/pipeline/run-collection.js';
 import { createCliLogger } from './cli-logger.js';
 import { applianceFailureLine, inOptionWords, publishFailureLine } from './collect-failure.js';
 import { DryRunSink, InMemorySampleStore, StaticCredentialSource } from './in-memory-edges.js';
+import { processRedactor } from './process-redactor.js';
 import { formatDatumTable, formatOutcomes } from './report.js';
 
 export const EXIT = { ok: 0, collectionFailed: 1, usage: 2, publishFailed: 3 } as const;
@@ -253,23 +254,22 @@ export async function runCollect(argv: readonly string[], env: NodeJS.ProcessEnv
       return EXIT.usage;
     }
     err(
-      `error: collect stopped on an unexpected error (a bug: please report it with the output of --verbose): ${globalRedactor.scrub((error as Error).message ?? String(error))}.`,
+      `error: collect stopped on an unexpected error (a bug: please report it with the output of --verbose): ${processRedactor.scrub((error as Error).message ?? String(error))}.`,
     );
     return EXIT.collectionFailed;
   }
 }
 
 async function collect(options: CollectOptions, out: (text: string) => void, err: (text: string) => void): Promise<number> {
-  globalRedactor.add(options.password);
-  const logger: Logger = options.verbose ? createJsonLogger({ level: 'DEBUG', write: err }) : createCliLogger(err);
+  processRedactor.add(options.password);
+  const logger: Logger = options.verbose ? createJsonLogger({ level: 'DEBUG', write: err, redactor: processRedactor }) : createCliLogger(err);
   const sink = options.publish ? await openCloudWatch(options) : new DryRunSink();
   const deps = {
     credentials: new StaticCredentialSource(new Map([['command-line', { username: options.username, password: options.password }]])),
     store: new InMemorySampleStore(),
     sink,
     logger,
-    redactor: globalRedactor,
-    missingFieldsReported: new MissingFieldsReported(),
+    memory: createContainerMemory({ redactor: processRedactor }),
   };
   const selection = resolveSelection(options.counters);
   const runs: RunResult[] = [];

@@ -8,11 +8,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FIRMWARE_VERSIONS } from '../lambda/catalog/catalog.js';
 import { resolveSelection } from '../lambda/catalog/selection.js';
 import type { ApplianceConfig } from '../lambda/config/appliance.js';
-import { createJsonLogger, globalRedactor } from '../lambda/logger.js';
-import { MissingFieldsReported } from '../lambda/pipeline/missing-fields.js';
+import { createJsonLogger } from '../lambda/logger.js';
+import { createContainerMemory } from '../lambda/pipeline/container-memory.js';
 import { type RunResult, runCollection } from '../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../simulator/index.js';
 import { DryRunSink, InMemorySampleStore, StaticCredentialSource } from './in-memory-edges.js';
+import { processRedactor } from './process-redactor.js';
 import { formatDatumTable, formatOutcomes } from './report.js';
 
 export interface LocalRunOptions {
@@ -45,9 +46,8 @@ export async function runLocal(options: LocalRunOptions): Promise<{ exitCode: nu
       credentials,
       store: new InMemorySampleStore(),
       sink: new DryRunSink(),
-      logger: createJsonLogger({ level: 'WARN', write: options.err }),
-      redactor: globalRedactor,
-      missingFieldsReported: new MissingFieldsReported(),
+      logger: createJsonLogger({ level: 'WARN', write: options.err, redactor: processRedactor }),
+      memory: createContainerMemory({ redactor: processRedactor }),
     };
     const selection = resolveSelection(options.counters ?? 'default');
     const collect = () => runCollection({ appliances, selection, concurrency: 10, remainingMs: 45_000 }, deps);

@@ -7,8 +7,8 @@ import { resolveRunConfig } from './config/run-config.js';
 import type { CredentialRejectionStore, CredentialSource, MetricSink, SampleStore } from './core/ports.js';
 import { excerpt, MAX_FIELD_CHARS, MAX_RESULT_BYTES, utf8Bytes } from './core/text.js';
 import { toCollectorError } from './errors.js';
-import { createJsonLogger, globalRedactor, type Logger } from './logger.js';
-import { MissingFieldsReported } from './pipeline/missing-fields.js';
+import { createJsonLogger, type Logger } from './logger.js';
+import { type ContainerMemory, createContainerMemory } from './pipeline/container-memory.js';
 import { type RunSummary, runCollection } from './pipeline/run-collection.js';
 
 /** The part of the Lambda context the handler uses. */
@@ -24,6 +24,9 @@ export interface CollectorEvent {
 
 export interface HandlerDependencies {
   readonly env: NodeJS.ProcessEnv;
+  /** What the container remembers between invocations (default: a new one for this handler). */
+  readonly memory: ContainerMemory;
+  /** Default: JSON lines on stdout, scrubbed by the memory's redactor (a logger given here must use that redactor). */
   readonly logger: Logger;
   readonly clients: () => AwsClients;
   readonly credentials?: CredentialSource;
@@ -34,29 +37,30 @@ export interface HandlerDependencies {
 }
 
 /**
- * Builds a handler. The AWS clients and the secret cache live as long as the warm container; the handler
+ * Builds a handler: one per container. The AWS clients and the container memory (the secret cache, credential
+ * rejections, what was reported, the redactor's passwords) live as long as the warm container; the handler
  * resolves with the run summary when appliances fail (their health metrics carry the failure) and rejects only
  * when nothing could be published (invalid configuration, CloudWatch unreachable), so that the function's own
  * Errors metric means "the collector is broken".
  */
 export function createHandler(overrides: Partial<HandlerDependencies> = {}) {
+  const memory = overrides.memory ?? createContainerMemory();
   const deps: HandlerDependencies = {
     env: process.env,
-    logger: createJsonLogger(),
+    memory,
+    logger: createJsonLogger({ redactor: memory.redactor }),
     clients: lazy(() => createAwsClients()),
     ...overrides,
   };
-  let credentials: CredentialSource | undefined = deps.credentials;
+  if (deps.credentials) memory.secrets = deps.credentials;
   const now = deps.now ?? Date.now;
-  // Lives as long as the warm container: each appliance's missing fields are reported once, not every minute.
-  const missingFieldsReported = new MissingFieldsReported();
 
   return async function handler(event: CollectorEvent | null | undefined, context: InvocationContext): Promise<RunSummary> {
     const startedAt = now();
     const logger = deps.logger.child(context.awsRequestId ? { requestId: context.awsRequestId } : {});
     try {
       const config = resolveRunConfig(event, deps.env);
-      credentials ??= new SecretsManagerCredentialSource({ client: deps.clients().secretsManager });
+      const credentials = (memory.secrets ??= new SecretsManagerCredentialSource({ client: deps.clients().secretsManager }));
       const store = deps.store?.(config.stateTableName) ?? new DynamoDbSampleStore({ client: deps.clients().dynamoDb, tableName: config.stateTableName });
       const rejections =
         deps.rejections?.(config.stateTableName) ?? new DynamoDbCredentialRejections({ client: deps.clients().dynamoDb, tableName: config.stateTableName });
@@ -72,7 +76,7 @@ export function createHandler(overrides: Partial<HandlerDependencies> = {}) {
           // Lambda counts down to its deadline in whole milliseconds; core/budget.ts turns this into integer deadlines.
           remainingMs: context.getRemainingTimeInMillis(),
         },
-        { credentials, store, rejections, sink, logger, redactor: globalRedactor, now, maxSampleAgeMs: config.maxSampleAgeMs, missingFieldsReported },
+        { credentials, store, rejections, sink, logger, memory, now, maxSampleAgeMs: config.maxSampleAgeMs },
       );
       const failed = summary.appliances.filter((a) => a.outcome === 'failed').length;
       logger.info('run finished', {
@@ -89,7 +93,7 @@ export function createHandler(overrides: Partial<HandlerDependencies> = {}) {
     } catch (caught) {
       const error = toCollectorError(caught);
       // The runtime logs and returns the message: scrubbed and cut (a 6 MB event must not come back as 6 MB).
-      error.message = excerpt(error.message, MAX_FIELD_CHARS, globalRedactor.scrub);
+      error.message = excerpt(error.message, MAX_FIELD_CHARS, memory.redactor.scrub);
       logger.error('run failed: nothing was published', { errorClass: error.errorClass, reason: error.message, durationMs: now() - startedAt });
       throw error;
     }

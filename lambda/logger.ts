@@ -24,7 +24,8 @@ export interface Logger {
 export interface JsonLoggerOptions {
   level?: LogLevel;
   write?: (line: string) => void;
-  redactor?: Redactor;
+  /** The passwords to scrub: the container's (or the CLI process's) one redactor, passed explicitly. */
+  redactor: Redactor;
   now?: () => Date;
 }
 
@@ -37,7 +38,8 @@ const REDACTED = '[REDACTED]';
 export const MIN_SECRET_LENGTH = 8;
 
 /**
- * The set of secret values that must never appear in output. Shared by all loggers of a container.
+ * The set of secret values that must never appear in output. One per container (its ContainerMemory) or CLI process,
+ * shared by all of its loggers.
  * A secret is matched raw and in the encodings it picks up on its way into text (see `encodedForms` and
  * docs/reliability.md, "What the scrubber guarantees").
  */
@@ -177,8 +179,6 @@ function jsonStringContent(text: string): string {
   return JSON.stringify(text).slice(1, -1);
 }
 
-export const globalRedactor = new Redactor();
-
 export function levelFromEnvironment(env: NodeJS.ProcessEnv = process.env): LogLevel {
   const value = (env.AWS_LAMBDA_LOG_LEVEL ?? env.LOG_LEVEL ?? 'INFO').toUpperCase();
   if (value === 'TRACE') return 'DEBUG';
@@ -186,10 +186,10 @@ export function levelFromEnvironment(env: NodeJS.ProcessEnv = process.env): LogL
   return value in LEVELS ? (value as LogLevel) : 'INFO';
 }
 
-export function createJsonLogger(options: JsonLoggerOptions = {}, base: LogFields = {}): Logger {
+export function createJsonLogger(options: JsonLoggerOptions, base: LogFields = {}): Logger {
   const threshold = LEVELS[options.level ?? levelFromEnvironment()];
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const redactor = options.redactor ?? globalRedactor;
+  const { redactor } = options;
   const now = options.now ?? (() => new Date());
 
   const log = (level: LogLevel, message: string, fields?: LogFields) => {
@@ -263,7 +263,7 @@ export function boundValue(value: unknown, scrub: Scrub, depth: number): unknown
 }
 
 /** A logger that keeps lines in memory (for the local run and tests). */
-export function createMemoryLogger(level: LogLevel = 'DEBUG', redactor: Redactor = globalRedactor): Logger & { lines: string[] } {
+export function createMemoryLogger(level: LogLevel = 'DEBUG', redactor: Redactor = new Redactor()): Logger & { lines: string[] } {
   const lines: string[] = [];
   const logger = createJsonLogger({ level, redactor, write: (line) => lines.push(line) });
   return Object.assign(logger, { lines });

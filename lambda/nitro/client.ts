@@ -32,6 +32,11 @@ export interface NitroClientOptions {
    * could not be logged out ends soon by itself, and valid with and without restrictedTimeout.
    */
   readonly sessionTimeoutSeconds?: number;
+  /**
+   * Appliances (origin and timeout) that refused the session timeout, kept by the caller for as long as it lives (the
+   * container's memory): later logins leave the timeout out at once. Default: this client's own.
+   */
+  readonly timeoutRefusedBy?: Set<string>;
 }
 
 /**
@@ -86,6 +91,7 @@ export class NitroClient {
   private readonly origin: string;
   private readonly requestTimeoutMs: number;
   private readonly sessionTimeoutSeconds: number;
+  private readonly timeoutRefusedBy: Set<string>;
 
   constructor(
     private readonly target: NitroTarget,
@@ -103,6 +109,7 @@ export class NitroClient {
     this.origin = url.origin;
     this.requestTimeoutMs = timerMs(options.requestTimeoutMs ?? MAX_REQUEST_MS);
     this.sessionTimeoutSeconds = options.sessionTimeoutSeconds ?? SESSION_TIMEOUT_SECONDS.default;
+    this.timeoutRefusedBy = options.timeoutRefusedBy ?? new Set();
     if (target.insecureSkipVerify === true && url.protocol === 'https:') {
       options.logger.warn(
         'TLS certificate verification is OFF for this appliance (insecureSkipVerify): anyone on the network path can read its NITRO credentials',
@@ -173,7 +180,7 @@ export class NitroClient {
         `the appliance refused the login session timeout of ${this.sessionTimeoutSeconds} s (restrictedTimeout with a lower admin timeout?); logging in once more without a timeout: sessions then last the appliance's own timeout. Set sessionTimeoutSeconds to a value it accepts (300 always is)`,
         { appliance: this.target.name, nitroErrorCode: error.refusal.nitroErrorCode, reason: error.refusal.message },
       );
-      TIMEOUT_REFUSED_BY.add(this.timeoutKey());
+      this.timeoutRefusedBy.add(this.timeoutKey());
       return this.loginOnce(credentials, undefined);
     }
   }
@@ -183,7 +190,7 @@ export class NitroClient {
   }
 
   private sendsTimeout(): boolean {
-    return !TIMEOUT_REFUSED_BY.has(this.timeoutKey());
+    return !this.timeoutRefusedBy.has(this.timeoutKey());
   }
 
   private async loginOnce(credentials: ApplianceCredentials, timeout: number | undefined): Promise<string> {
@@ -321,12 +328,6 @@ export class NitroClient {
     }
   }
 }
-
-/**
- * Appliances (origin and timeout) that refused the session timeout in this container: later runs log in without it
- * at once, instead of a refused login and a warning every minute. A cold start (or another timeout) tries again.
- */
-const TIMEOUT_REFUSED_BY = new Set<string>();
 
 /** A login refused for its timeout argument (see session-timeout.ts): retried once without it. */
 class TimeoutRefused extends Error {

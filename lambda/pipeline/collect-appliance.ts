@@ -21,15 +21,16 @@ import { CollectorError, type ErrorClass, toCollectorError } from '../errors.js'
 import type { Logger, Redactor } from '../logger.js';
 import { NitroClient, type NitroClientOptions, type NitroTarget } from '../nitro/client.js';
 import { readHaRole } from '../nitro/ha.js';
+import type { ContainerMemory } from './container-memory.js';
 import { credentialGateOf, readWithoutLockout } from './credential-gate.js';
-import type { MissingFieldsReported } from './missing-fields.js';
 import { readVirtualServers } from './read-virtual-servers.js';
 
 export interface CollectorDependencies {
   readonly credentials: CredentialSource;
   readonly store: SampleStore;
   readonly logger: Logger;
-  readonly redactor: Redactor;
+  /** What this container remembers between runs (the handler's, created once per container); see container-memory.ts. */
+  readonly memory: ContainerMemory;
   /** The clock of sample times and leases (epoch ms; default Date.now); deadlines always use the wall clock. */
   readonly now?: () => number;
   /** Opens the NITRO client for one appliance (tests and the CLI pass options through here). */
@@ -37,13 +38,8 @@ export interface CollectorDependencies {
   /** A previous sample older than this gives no deltas (its increase would land in one period as a spike). */
   readonly maxSampleAgeMs?: number;
   /**
-   * The missing fields already reported, for as long as the caller keeps it (the handler: the warm container), so
-   * that each appliance's missing fields are reported once, not every minute. Default: a new memory each run.
-   */
-  readonly missingFieldsReported?: MissingFieldsReported;
-  /**
    * Where rejected credentials are remembered between runs (the state table in the function), so that no run
-   * locks an account. Default: an in-memory store that lives as long as `store`.
+   * locks an account. Default: the container memory's in-memory store.
    */
   readonly rejections?: CredentialRejectionStore;
 }
@@ -141,7 +137,7 @@ export async function collectAppliance(appliance: ApplianceConfig, run: Applianc
         ...NO_PROBLEMS,
       };
     }
-    const sample = parseSample(reading.resource, { scrub: (text) => deps.redactor.scrub(text) });
+    const sample = parseSample(reading.resource, { scrub: (text) => deps.memory.redactor.scrub(text) });
     const claim = await claimState(job, reading.takenAt, countersOf(sample.integers));
     const result = sampleResult({ job, sample, takenAt: reading.takenAt, durationMs, claim });
     if (reading.virtualServers === undefined) return result;
@@ -154,7 +150,7 @@ export async function collectAppliance(appliance: ApplianceConfig, run: Applianc
       error: toCollectorError(caught, appliance.name),
       durationMs: timestamp - startedAt,
       timestamp,
-      redactor: deps.redactor,
+      redactor: deps.memory.redactor,
     });
   }
 }
@@ -192,8 +188,8 @@ type Reading =
 
 async function readAppliance(job: ApplianceJob): Promise<Reading> {
   const { appliance, run, deps, logger } = job;
-  const gate = credentialGateOf(deps.rejections, deps.store, logger);
-  const input = { appliance, credentials: deps.credentials, gate, redactor: deps.redactor, logger, now: run.now, signal: run.signal };
+  const gate = credentialGateOf(deps.rejections, deps.memory.credentials, logger);
+  const input = { appliance, credentials: deps.credentials, gate, redactor: deps.memory.redactor, logger, now: run.now, signal: run.signal };
   return readWithoutLockout(input, (credentials) => readWith(job, credentials));
 }
 
@@ -204,7 +200,8 @@ async function readWith(job: ApplianceJob, credentials: ApplianceCredentials): P
   const client = open(target, {
     logger,
     signal: run.signal,
-    scrub: (text) => deps.redactor.scrub(text),
+    scrub: (text) => deps.memory.redactor.scrub(text),
+    timeoutRefusedBy: deps.memory.timeoutRefusedBy,
     ...(appliance.sessionTimeoutSeconds !== undefined && { sessionTimeoutSeconds: appliance.sessionTimeoutSeconds }),
   });
   try {
@@ -221,7 +218,7 @@ async function readWith(job: ApplianceJob, credentials: ApplianceCredentials): P
       const takenAt = run.now();
       const servers = virtualServerRefs(appliance.virtualServers);
       if (servers.length === 0) return { kind: 'sample', resource, takenAt };
-      const virtualServers = await readVirtualServers(session, servers, logger, (text) => deps.redactor.scrub(text));
+      const virtualServers = await readVirtualServers(session, servers, logger, (text) => deps.memory.redactor.scrub(text));
       return { kind: 'sample', resource, takenAt, virtualServers };
     });
   } finally {
@@ -391,7 +388,7 @@ function sampleResult(input: { job: ApplianceJob; sample: Sample; takenAt: numbe
   return {
     appliance,
     outcome: stateError ? 'failed' : 'ok',
-    ...(stateError && { error: { errorClass: stateError.errorClass, message: deps.redactor.scrub(stateError.message) } }),
+    ...(stateError && { error: { errorClass: stateError.errorClass, message: deps.memory.redactor.scrub(stateError.message) } }),
     datums: [...datums, ...health],
     durationMs,
     ...(baseline ? { baseline } : {}),

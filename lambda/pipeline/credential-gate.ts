@@ -27,14 +27,18 @@ interface Remembered {
   stored: boolean;
 }
 
-/** What this container knows, by store (so two stores, e.g. two tests, never share it). */
-interface Memory {
-  /** The rejections seen. */
-  readonly rejections: Map<string, Remembered>;
+/**
+ * What one container knows of credential rejections (part of its ContainerMemory): it outlives the invocation, so a
+ * rejection whose write failed is still obeyed by this container's next run.
+ */
+export class CredentialMemory {
+  /** The rejections seen, by appliance. */
+  readonly rejections = new Map<string, Remembered>();
   /** Appliances whose rejection (or its absence) this container has read or learned by a login since it started. */
-  readonly known: Set<string>;
+  readonly known = new Set<string>();
+  /** The rejection store of callers that have none (the local run, the collect command): it lives as long as this. */
+  readonly fallbackStore = new InMemoryCredentialRejections();
 }
-const MEMORY = new WeakMap<object, Memory>();
 
 export class CredentialGate {
   private readonly remembered: Map<string, Remembered>;
@@ -42,10 +46,9 @@ export class CredentialGate {
 
   constructor(
     private readonly store: CredentialRejectionStore,
+    memory: CredentialMemory,
     private readonly logger: Logger,
   ) {
-    let memory = MEMORY.get(store);
-    if (!memory) MEMORY.set(store, (memory = { rejections: new Map(), known: new Set() }));
     this.remembered = memory.rejections;
     this.known = memory.known;
   }
@@ -189,16 +192,9 @@ export class InMemoryCredentialRejections implements CredentialRejectionStore {
   }
 }
 
-const DEFAULT_STORES = new WeakMap<object, InMemoryCredentialRejections>();
-
-/** The gate of a run: over `rejections`, or, when none is given, an in-memory store that lives as long as `owner`. */
-export function credentialGateOf(rejections: CredentialRejectionStore | undefined, owner: object, logger: Logger): CredentialGate {
-  let store = rejections;
-  if (!store) {
-    store = DEFAULT_STORES.get(owner);
-    if (!store) DEFAULT_STORES.set(owner, (store = new InMemoryCredentialRejections()));
-  }
-  return new CredentialGate(store, logger);
+/** The gate of a run: over `rejections`, or, when none is given, the container memory's own in-memory store. */
+export function credentialGateOf(rejections: CredentialRejectionStore | undefined, memory: CredentialMemory, logger: Logger): CredentialGate {
+  return new CredentialGate(rejections ?? memory.fallbackStore, memory, logger);
 }
 
 export interface GatedRead {

@@ -20,7 +20,7 @@ import {
   type HeldState,
   type RunContext,
 } from './collect-appliance.js';
-import { MissingFieldsReported } from './missing-fields.js';
+import type { ContainerMemory } from './container-memory.js';
 
 export interface CollectionRequest {
   readonly appliances: readonly ApplianceConfig[];
@@ -106,7 +106,6 @@ export interface RunResult {
  */
 export async function runCollection(request: CollectionRequest, deps: CollectorDependencies & { sink: MetricSink }): Promise<RunResult> {
   const now = deps.now ?? Date.now;
-  const missingFieldsReported = deps.missingFieldsReported ?? new MissingFieldsReported();
   const budget = planRunBudget(Date.now(), request.remainingMs);
   const context: RunContext = {
     owner: request.runId ?? randomUUID(),
@@ -127,8 +126,8 @@ export async function runCollection(request: CollectionRequest, deps: CollectorD
         `${appliance.name}: not started: the run's collection time ran out before its turn (too many slow appliances ahead of it; lower schedule.shardSize or raise schedule.concurrency)`,
         { appliance: appliance.name },
       );
-      const result = failedResult({ appliance: appliance.name, error, durationMs: 0, timestamp: now(), redactor: deps.redactor });
-      logOutcome(deps.logger, missingFieldsReported, result);
+      const result = failedResult({ appliance: appliance.name, error, durationMs: 0, timestamp: now(), redactor: deps.memory.redactor });
+      logOutcome(deps.logger, deps.memory, result);
       return result;
     }
     const deadline = clearableSignalAt(Math.min(budget.collectBy, startedAt + perApplianceMs), startedAt);
@@ -138,7 +137,7 @@ export async function runCollection(request: CollectionRequest, deps: CollectorD
       clearTimeout(turn);
       deadline.clear();
     });
-    logOutcome(deps.logger, missingFieldsReported, result);
+    logOutcome(deps.logger, deps.memory, result);
     return result;
   });
 
@@ -213,7 +212,7 @@ async function commitAll(input: {
       deps.logger.error('state not stored: the published increases may be published again by the next run', { appliance, reason, atRisk });
       return { appliance, outcome: 'lease-lost', atRisk, reason, ...droppedHere };
     } catch (error) {
-      const reason = deps.redactor.scrub(toCollectorError(error, appliance).message);
+      const reason = deps.memory.redactor.scrub(toCollectorError(error, appliance).message);
       deps.logger.error("state not stored: the next run publishes this run's increases once more (at most twice in all)", { appliance, reason, atRisk });
       return { appliance, outcome: 'failed', atRisk, reason, ...droppedHere };
     }
@@ -311,13 +310,11 @@ export class NothingPublishedError extends CollectorError {
   }
 }
 
-/** Runs in a row (in this container) that found an appliance's state busy or superseded. */
-const blockedStreak = new Map<string, number>();
 /** From this many blocked runs in a row the line is a WARN (the CollectionFailing alarm looks at three). */
 const BLOCKED_RUNS_WARNED = 3;
 
 /** One line per appliance per run; missing fields only when they are news (see MissingFieldsReported). */
-function logOutcome(logger: Logger, missingFieldsReported: MissingFieldsReported, result: ApplianceResult): void {
+function logOutcome(logger: Logger, memory: ContainerMemory, result: ApplianceResult): void {
   const fields = {
     appliance: result.appliance,
     outcome: result.outcome,
@@ -334,8 +331,8 @@ function logOutcome(logger: Logger, missingFieldsReported: MissingFieldsReported
     ...((result.virtualServerErrors ?? 0) > 0 && { virtualServerErrors: result.virtualServerErrors }),
   };
   const blocked = result.baseline === 'busy' || result.baseline === 'superseded';
-  const blockedRuns = blocked ? (blockedStreak.get(result.appliance) ?? 0) + 1 : 0;
-  blockedStreak.set(result.appliance, blockedRuns);
+  const blockedRuns = blocked ? (memory.blockedRuns.get(result.appliance) ?? 0) + 1 : 0;
+  memory.blockedRuns.set(result.appliance, blockedRuns);
   if (result.outcome === 'failed') logger.error('appliance collection failed', fields);
   else if (blockedRuns >= BLOCKED_RUNS_WARNED)
     logger.warn(`the state item was ${result.baseline} ${blockedRuns} runs in a row: no counters published (StateBlocked)`, { ...fields, blockedRuns });
@@ -345,7 +342,7 @@ function logOutcome(logger: Logger, missingFieldsReported: MissingFieldsReported
   else logger.info('appliance collected', fields);
   if (result.droppedIncreases) logDropped(logger, result.appliance, result.droppedIncreases);
 
-  if (missingFieldsReported.isNews(result.appliance, result.missingFields)) {
+  if (memory.missingFieldsReported.isNews(result.appliance, result.missingFields)) {
     const { unexpected, olderThan } = missingBeyondFirmware(result.missingFields);
     if (olderThan)
       logger.info(`the appliance runs firmware older than ${olderThan}: the metrics of ${olderThan} fields are not published`, { appliance: result.appliance });

@@ -5,7 +5,7 @@
  * with JSON.parse and nothing else: no validation, no deltas, no datums, no logging, no deadlines.
  */
 import { Agent, request } from 'node:https';
-import { createJsonLogger } from '../../lambda/logger.js';
+import { createJsonLogger, Redactor } from '../../lambda/logger.js';
 import { NitroClient } from '../../lambda/nitro/client.js';
 import { transportFor } from '../../lambda/nitro/transport.js';
 
@@ -85,7 +85,7 @@ export function transportCollect(appliance: BareAppliance, index: number): Promi
   });
 }
 
-const silent = createJsonLogger({ level: 'INFO', write: () => undefined });
+const silent = createJsonLogger({ level: 'INFO', write: () => undefined, redactor: new Redactor() });
 
 /** The same session through the collector's NITRO client (login, both stat reads, logout), and nothing after it. */
 export async function nitroClientCollect(appliance: BareAppliance, index: number): Promise<boolean> {

@@ -18,6 +18,7 @@ import { DEFAULT_CONCURRENCY } from '../../lambda/config/environment.js';
 import { createJsonLogger, Redactor } from '../../lambda/logger.js';
 import { NitroClient, type NitroSession, type StatResource } from '../../lambda/nitro/client.js';
 import type { CollectorDependencies } from '../../lambda/pipeline/collect-appliance.js';
+import { createContainerMemory } from '../../lambda/pipeline/container-memory.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type BareAppliance, bareCollect, bareRun, nitroClientCollect, transportCollect } from './bare-client.js';
 import { type FleetInfo, passwordOf } from './fleet-info.js';
@@ -62,6 +63,7 @@ const appliances: ApplianceConfig[] = urls.map((url, i) => ({
 const bareAppliances: BareAppliance[] = urls
   .map((url, i) => ({ url, caCertificate: job.fleet.caCertificate, username: job.fleet.username, password: passwordOf(job.fleet, i) }))
   .filter((_, i) => !hung(i));
+const redactor = new Redactor();
 const deps = {
   credentials: new StaticCredentialSource(
     new Map(urls.map((_, i) => [`secret-${i + 1}`, { username: job.fleet.username, password: passwordOf(job.fleet, i) }] as const)),
@@ -69,8 +71,8 @@ const deps = {
   store: new InMemorySampleStore(),
   sink: new DryRunSink(),
   // INFO, as deployed: every line is formatted, none is written (the bench measures the collector, not a pipe).
-  logger: createJsonLogger({ level: 'INFO', write: () => undefined }),
-  redactor: new Redactor(),
+  logger: createJsonLogger({ level: 'INFO', write: () => undefined, redactor }),
+  memory: createContainerMemory({ redactor }),
 };
 const selection = resolveSelection('default');
 

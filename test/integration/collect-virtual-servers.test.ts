@@ -4,6 +4,7 @@ import { resolveSelection } from '../../lambda/catalog/selection.js';
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import type { Datum } from '../../lambda/core/ports.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
+import { createContainerMemory } from '../../lambda/pipeline/container-memory.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 
@@ -25,7 +26,14 @@ function run(virtualServers: string[]) {
   const redactor = new Redactor();
   const logger = createMemoryLogger('DEBUG', redactor);
   const credentials = new StaticCredentialSource(new Map([['secret/adc-1', { username: sim.username, password: sim.password }]]));
-  const deps = { credentials, store: new InMemorySampleStore(), sink: new DryRunSink(), logger, redactor, now: () => (clock += 60_000) };
+  const deps = {
+    credentials,
+    store: new InMemorySampleStore(),
+    sink: new DryRunSink(),
+    logger,
+    memory: createContainerMemory({ redactor }),
+    now: () => (clock += 60_000),
+  };
   const appliance: ApplianceConfig = { name: 'adc-1', url: sim.url, secretId: 'secret/adc-1', caCertificate: sim.caCertificate, virtualServers };
   return runCollection({ appliances: [appliance], selection: resolveSelection('default'), concurrency: 1, remainingMs: 16_497 }, deps).then((result) => ({
     ...result,

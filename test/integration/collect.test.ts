@@ -5,7 +5,7 @@ import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import type { ApplianceCredentials, CredentialSource, Datum, SampleStore } from '../../lambda/core/ports.js';
 import { CollectorError } from '../../lambda/errors.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
-import { MissingFieldsReported } from '../../lambda/pipeline/missing-fields.js';
+import { createContainerMemory } from '../../lambda/pipeline/container-memory.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 
@@ -43,9 +43,8 @@ function setup(options: { store?: SampleStore; credentials?: CredentialSource; c
     store: options.store ?? new InMemorySampleStore(),
     sink,
     logger,
-    redactor,
+    memory: createContainerMemory({ redactor }),
     now: () => clock,
-    missingFieldsReported: new MissingFieldsReported(),
   };
   const selection = resolveSelection(options.counters ?? 'default');
   // Lambda's remaining time is an integer that is rarely round: 16,497 ms leaves a 9,697 ms collection window.

@@ -12,6 +12,7 @@ import { DynamoDbSampleStore } from '../../lambda/aws/state-store.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 import { CREDENTIAL_BACKOFF, credentialBackoffMs } from '../../lambda/core/credential-backoff.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
+import { createContainerMemory } from '../../lambda/pipeline/container-memory.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
@@ -40,11 +41,14 @@ describeWithMoto('rejected credentials: backoff by secret version, never a locko
     await sim.close();
   });
 
-  /** One scheduled run, `minutes` after the previous, in a new container (nothing cached). */
-  async function runAfter(minutes: number, rejections = new DynamoDbCredentialRejections({ tableName: table })) {
+  /** A container: its rejection store and its memory (what it knows between runs). */
+  const newContainer = (rejections = new DynamoDbCredentialRejections({ tableName: table })) => ({ rejections, memory: createContainerMemory() });
+
+  /** One scheduled run, `minutes` after the previous, in `container` (default: a new one, nothing cached). */
+  async function runAfter(minutes: number, container = newContainer()) {
+    const { rejections } = container;
     clock += minutes * MINUTE;
-    const redactor = new Redactor();
-    const logger = createMemoryLogger('DEBUG', redactor);
+    const logger = createMemoryLogger('DEBUG', container.memory.redactor);
     const logins = sim.requests().length;
     const { summary, datums } = await runCollection(
       {
@@ -59,7 +63,7 @@ describeWithMoto('rejected credentials: backoff by secret version, never a locko
         rejections,
         sink: new DryRunSink(),
         logger,
-        redactor,
+        memory: container.memory,
         now: () => clock,
       },
     );
@@ -164,7 +168,9 @@ describeWithMoto('rejected credentials: backoff by secret version, never a locko
         : undefined,
     );
     try {
-      const warm = new DynamoDbCredentialRejections({ tableName: table, client: new DynamoDBClient({ endpoint: proxy.endpoint, maxAttempts: 1 }) });
+      const warm = newContainer(
+        new DynamoDbCredentialRejections({ tableName: table, client: new DynamoDBClient({ endpoint: proxy.endpoint, maxAttempts: 1 }) }),
+      );
       const rejected = await runAfter(1, warm);
       expect(rejected.loggedIn).toBe(1);
       expect(rejected.logger.lines.some((l) => l.includes('"level":"ERROR"') && l.includes('the credential rejection could not be stored'))).toBe(true);
@@ -191,14 +197,14 @@ describeWithMoto('rejected credentials: backoff by secret version, never a locko
       const client = () => new DynamoDBClient({ endpoint: proxy.endpoint, maxAttempts: 1 });
       await runAfter(1); // rejected: the backoff is in the table
       clock += credentialBackoffMs(1); // past it: a container that can read it would try again
-      const cold = await runAfter(0, new DynamoDbCredentialRejections({ tableName: table, client: client() }));
+      const cold = await runAfter(0, newContainer(new DynamoDbCredentialRejections({ tableName: table, client: client() })));
       expect(cold.loggedIn).toBe(0);
       expect(cold.appliance).toMatchObject({ outcome: 'failed', errorClass: 'state-error' });
       expect(cold.appliance.message).toMatch(/the credential backoff could not be read .* not logging in, so that a rejected password is never tried again/);
 
       await updateSecret(secretId, JSON.stringify({ username: sim.username, password: sim.password }));
       refuseReads = false;
-      const warm = new DynamoDbCredentialRejections({ tableName: table, client: client() });
+      const warm = newContainer(new DynamoDbCredentialRejections({ tableName: table, client: client() }));
       expect((await runAfter(1, warm)).appliance.outcome).toBe('ok');
       refuseReads = true;
       const next = await runAfter(1, warm);

@@ -8,6 +8,7 @@ import { CATALOG } from '../../lambda/catalog/catalog.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 import type { Datum } from '../../lambda/core/ports.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
+import { createContainerMemory } from '../../lambda/pipeline/container-memory.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 
@@ -33,7 +34,7 @@ describe('firmware 14.1 (MPTCP v1 fields)', () => {
       store: new InMemorySampleStore(),
       sink: new DryRunSink(),
       logger,
-      redactor,
+      memory: createContainerMemory({ redactor }),
       now: () => clock,
     };
     const appliance = { name, url: sim.url, secretId: 'secret/adc', caCertificate: sim.caCertificate, tlsServerName: sim.serverName };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createHandler } from '../../lambda/handler.js';
 import { createMemoryLogger } from '../../lambda/logger.js';
+import { createContainerMemory } from '../../lambda/pipeline/container-memory.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { countdownContext } from '../support/lambda-context.js';
 import { describeWithMoto } from '../support/moto.js';
@@ -25,7 +26,12 @@ describeWithMoto('per-virtual-server gauges end to end (simulated appliance, mot
     const name = `adc-vs-${namespace.slice(-8)}`;
     await createStateTable(table);
     const testStart = new Date(Date.now() - 60_000);
-    const handler = createHandler({ env: { STATE_TABLE_NAME: table, METRIC_NAMESPACE: namespace }, logger: createMemoryLogger() });
+    const memory = createContainerMemory();
+    const handler = createHandler({
+      env: { STATE_TABLE_NAME: table, METRIC_NAMESPACE: namespace },
+      memory,
+      logger: createMemoryLogger('DEBUG', memory.redactor),
+    });
     const appliances = [{ name, url: sim.url, secretId, tlsServerName: sim.serverName, virtualServers: ['lb/vs_web', 'cs/cs front', 'lb/vs_gone'] }];
 
     sim.setVirtualServer('lb', 'vs_web', { curmptcpsessions: '12', cursubflowconn: '30' });

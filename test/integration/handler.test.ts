@@ -6,6 +6,7 @@ import { ConfigurationError } from '../../lambda/config/appliance.js';
 import { CollectorError } from '../../lambda/errors.js';
 import { createHandler } from '../../lambda/handler.js';
 import { createMemoryLogger } from '../../lambda/logger.js';
+import { type ContainerMemory, createContainerMemory } from '../../lambda/pipeline/container-memory.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { countdownContext } from '../support/lambda-context.js';
 import { describeWithMoto } from '../support/moto.js';
@@ -19,13 +20,15 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
   let namespace: string;
   const secretIds: string[] = [];
   let logger: ReturnType<typeof createMemoryLogger>;
+  let memory: ContainerMemory;
   let testStart: Date;
 
   // moto's GetMetricData ignores the namespace: appliance names are unique per test so tests cannot see each other's data.
   let suffix = '';
   const n = (i: number) => `adc-${i}-${suffix}`;
   const appliances = () => sims.map((sim, i) => ({ name: n(i + 1), url: sim.url, secretId: secretIds[i]!, tlsServerName: sim.serverName }));
-  const newHandler = (env: Record<string, string> = {}) => createHandler({ env: { STATE_TABLE_NAME: table, METRIC_NAMESPACE: namespace, ...env }, logger });
+  const newHandler = (env: Record<string, string> = {}) =>
+    createHandler({ env: { STATE_TABLE_NAME: table, METRIC_NAMESPACE: namespace, ...env }, logger, memory });
   const sum = (metric: string, appliance = n(1)) => readMetricSum(namespace, metric, appliance, testStart, new Date(Date.now() + 60_000));
   const values = async (metric: string, appliance = n(1)) =>
     (await listMetricValues(namespace, metric, appliance, testStart, new Date(Date.now() + 60_000))).map((v) => v.value);
@@ -49,7 +52,8 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
     namespace = uniqueName('Test/MPTCP');
     suffix = namespace.slice(-8);
     await createStateTable(table);
-    logger = createMemoryLogger();
+    memory = createContainerMemory();
+    logger = createMemoryLogger('DEBUG', memory.redactor);
     testStart = new Date(Date.now() - 60_000);
     for (const sim of sims) {
       sim.clearFaults();
@@ -195,7 +199,7 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
   it('rejects when CloudWatch is unreachable: nothing could be published', async () => {
     const clients = createAwsClients({ maxAttempts: 1, connectionTimeoutMs: 500 });
     const unreachable = { ...clients, cloudWatch: new CloudWatchClient({ endpoint: 'http://127.0.0.1:1', maxAttempts: 1 }) };
-    const handler = createHandler({ env: { STATE_TABLE_NAME: table, METRIC_NAMESPACE: namespace }, logger, clients: () => unreachable });
+    const handler = createHandler({ env: { STATE_TABLE_NAME: table, METRIC_NAMESPACE: namespace }, logger, memory, clients: () => unreachable });
     const error = await handler({ appliances: appliances().slice(0, 1) }, context()).then(
       () => undefined,
       (e: unknown) => e,
@@ -212,7 +216,7 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
     const port = (silent.address() as { port: number }).port;
     try {
       const hanging = { ...createAwsClients(), cloudWatch: new CloudWatchClient({ endpoint: `http://127.0.0.1:${port}` }) };
-      const handler = createHandler({ env: { STATE_TABLE_NAME: table, METRIC_NAMESPACE: namespace }, logger, clients: () => hanging });
+      const handler = createHandler({ env: { STATE_TABLE_NAME: table, METRIC_NAMESPACE: namespace }, logger, memory, clients: () => hanging });
       const started = Date.now();
       await expect(handler({ appliances: appliances().slice(0, 1) }, context(8_000))).rejects.toThrow('nothing could be published');
       expect(Date.now() - started).toBeLessThan(8_000);

@@ -13,6 +13,7 @@ import { MAX_LOG_LINE_BYTES, MAX_RESULT_BYTES } from '../../lambda/core/text.js'
 import { boundedSummary } from '../../lambda/handler.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
 import { MAX_BODY_BYTES } from '../../lambda/nitro/client.js';
+import { createContainerMemory } from '../../lambda/pipeline/container-memory.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { leaks, passwordEncodings } from '../support/password-encodings.js';
@@ -41,7 +42,7 @@ describe('hostile appliances', () => {
     const credentials = new StaticCredentialSource(new Map(sims.map((sim, i) => [`s${i}`, { username: sim.username, password: PASSWORD }])));
     const result = await runCollection(
       { appliances: appliances(), selection: resolveSelection('SessionsCreated,CurrentSessions'), concurrency: 4, remainingMs: 20_000 },
-      { credentials, store: new InMemorySampleStore(), sink: new KeepingSink(), logger, redactor },
+      { credentials, store: new InMemorySampleStore(), sink: new KeepingSink(), logger, memory: createContainerMemory({ redactor }) },
     );
     return { result, lines: logger.lines };
   }

@@ -8,6 +8,7 @@ import { resolveSelection } from '../../lambda/catalog/selection.js';
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import type { Datum, DatumOutcome, MetricSink, PublishReport, SampleStore } from '../../lambda/core/ports.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
+import { createContainerMemory } from '../../lambda/pipeline/container-memory.js';
 import { NothingPublishedError, type RunResult, runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 
@@ -72,7 +73,7 @@ describe('no counter increase is lost when an edge fails', () => {
       store,
       sink,
       logger,
-      redactor,
+      memory: createContainerMemory({ redactor }),
       now: () => clock,
     };
     const selection = resolveSelection('SessionsCreated,SubflowsCreated,CurrentSessions');

@@ -19,11 +19,17 @@ describe('the NITRO login session timeout', () => {
     await sim.close();
   });
 
+  // What the container remembers of refused timeouts (its ContainerMemory's), shared by the clients of one test.
+  let timeoutRefusedBy = new Set<string>();
+  afterEach(() => {
+    timeoutRefusedBy = new Set();
+  });
+
   async function collect(sessionTimeoutSeconds?: number) {
     const logger = createMemoryLogger('DEBUG');
     const client = new NitroClient(
       { name: 'adc-timeout', url: sim.url, caCertificate: sim.caCertificate, tlsServerName: sim.serverName },
-      { logger, ...(sessionTimeoutSeconds !== undefined && { sessionTimeoutSeconds }) },
+      { logger, timeoutRefusedBy, ...(sessionTimeoutSeconds !== undefined && { sessionTimeoutSeconds }) },
     );
     try {
       const result: { answer?: Record<string, unknown>; error?: unknown } = await client

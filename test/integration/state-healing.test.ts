@@ -14,6 +14,7 @@ import type { Datum, DatumOutcome, MetricSink, PublishReport } from '../../lambd
 import { CLOCK_SKEW_TOLERANCE_MS, MAX_LEASE_MS } from '../../lambda/core/state-rules.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
 import { HEALTH_METRICS, STATE_HEALTH_METRICS } from '../../lambda/metrics/health.js';
+import { createContainerMemory } from '../../lambda/pipeline/container-memory.js';
 import { NothingPublishedError, type RunResult, runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { type FaultProxy, type InjectedFault, startFaultProxy } from '../support/fault-proxy.js';
@@ -91,7 +92,7 @@ describeWithMoto('a broken state table heals and never compounds', () => {
       store,
       sink,
       logger,
-      redactor,
+      memory: createContainerMemory({ redactor }),
       now: () => clock,
     };
     const selection = resolveSelection('SessionsCreated,CurrentSessions');

@@ -8,6 +8,7 @@ import { DryRunSink, InMemorySampleStore, StaticCredentialSource } from '../../c
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
+import { createContainerMemory } from '../../lambda/pipeline/container-memory.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 
@@ -28,7 +29,13 @@ describe('the time budget of a run', () => {
         ['healthy', { username: healthy.username, password: healthy.password }],
       ]),
     );
-    const deps = { credentials, store: new InMemorySampleStore(), sink: new DryRunSink(), logger: createMemoryLogger('DEBUG', redactor), redactor };
+    const deps = {
+      credentials,
+      store: new InMemorySampleStore(),
+      sink: new DryRunSink(),
+      logger: createMemoryLogger('DEBUG', redactor),
+      memory: createContainerMemory({ redactor }),
+    };
     return runCollection({ appliances, selection: resolveSelection('default'), concurrency, remainingMs }, deps);
   }
   const at = (sim: Simulator, name: string, secretId: string): ApplianceConfig => ({

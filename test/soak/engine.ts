@@ -19,7 +19,7 @@ import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import { MAX_LOG_LINE_BYTES } from '../../lambda/core/text.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
 import type { CollectorDependencies } from '../../lambda/pipeline/collect-appliance.js';
-import { MissingFieldsReported } from '../../lambda/pipeline/missing-fields.js';
+import { createContainerMemory } from '../../lambda/pipeline/container-memory.js';
 import { NothingPublishedError, type RunResult, runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { Prng } from '../../simulator/prng.js';
@@ -240,10 +240,10 @@ class Lane {
       rejections: new DynamoDbCredentialRejections({ tableName: this.tableName, client: createDynamoDbClient(settings) }),
       sink: new CloudWatchMetricSink({ namespace: this.namespace, client: createCloudWatchClient(settings), maxDatumsPerCall: 100 }),
       logger: this.logger,
-      redactor: this.redactor,
+      // A new container: a new memory (what the last one knew of rejections is gone with it).
+      memory: createContainerMemory({ redactor: this.redactor }),
       now: () => this.clock,
       maxSampleAgeMs: MAX_SAMPLE_AGE_MS,
-      missingFieldsReported: new MissingFieldsReported(),
     };
   }
 
