@@ -11,7 +11,7 @@ import { SecretsManagerCredentialSource } from '../../lambda/aws/secrets.js';
 import { DynamoDbSampleStore } from '../../lambda/aws/state-store.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 import { CREDENTIAL_BACKOFF, credentialBackoffMs } from '../../lambda/core/credential-backoff.js';
-import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
+import { createMemoryLogger } from '../../lambda/logger.js';
 import { createContainerMemory } from '../../lambda/pipeline/container-memory.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';

@@ -14,15 +14,12 @@ describe('the NITRO login session timeout', () => {
   const start = async (options: SimulatorOptions = {}) => {
     sim = await startSimulator({ seed: 3, ...options });
   };
-  afterEach(async () => {
-    expect(sim.openSessions()).toBe(0);
-    await sim.close();
-  });
-
   // What the container remembers of refused timeouts (its ContainerMemory's), shared by the clients of one test.
   let timeoutRefusedBy = new Set<string>();
-  afterEach(() => {
+  afterEach(async () => {
     timeoutRefusedBy = new Set();
+    expect(sim.openSessions()).toBe(0);
+    await sim.close();
   });
 
   async function collect(sessionTimeoutSeconds?: number) {
