@@ -1,8 +1,8 @@
-/** `npm run docs:settings`: README's table of the construct's props, from the settings model. */
+/** `npm run docs:settings`: the table of the construct's props in docs/configuration.md, from the settings model. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { withPropsTable } from './settings-doc.js';
 
-const README = resolve(import.meta.dirname, '../README.md');
-writeFileSync(README, withPropsTable(readFileSync(README, 'utf8')));
-process.stderr.write('README.md: construct props table regenerated\n');
+const CONFIGURATION_DOC = resolve(import.meta.dirname, '../docs/configuration.md');
+writeFileSync(CONFIGURATION_DOC, withPropsTable(readFileSync(CONFIGURATION_DOC, 'utf8')));
+process.stderr.write('docs/configuration.md: construct props table regenerated\n');

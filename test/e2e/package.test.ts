@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const REPO = resolve(import.meta.dirname, '../..');
 const TSC = join(REPO, 'node_modules/typescript/bin/tsc');
 
-/** The README's own-app example, exactly as README.md shows it. */
-function readmeExample(): string {
-  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+/** The own-app example, exactly as docs/configuration.md shows it. */
+function ownAppExample(): string {
+  const readme = readFileSync(join(REPO, 'docs/configuration.md'), 'utf8');
   const match = /<!-- own-app example: [^\n]*-->\n```ts\n([\s\S]*?)```/.exec(readme);
-  if (!match) throw new Error('README.md has no own-app example block');
+  if (!match) throw new Error('docs/configuration.md has no own-app example block');
   return match[1]!;
 }
 
@@ -25,7 +25,7 @@ function run(command: string, args: readonly string[], cwd: string, env: NodeJS.
 /**
  * The construct as a library, the way another CDK app gets it: `npm pack` here (prepack compiles the construct
  * and prebuilds the function's bundle), the tarball installed offline into a new TypeScript app next to its own
- * aws-cdk-lib and constructs, README's example type-checked against the package's declarations, compiled and
+ * aws-cdk-lib and constructs, the own-app example of docs/configuration.md type-checked against the package's declarations, compiled and
  * run with node, and its cloud assembly inspected: the collector's asset is the prebuilt bundle, no esbuild or
  * Docker involved.
  */
@@ -49,7 +49,7 @@ describe('the packed package in a CDK app of its own', () => {
     // Offline: the package from its tarball; the app's own CDK libraries (and Node types) from this checkout.
     const own = ['aws-cdk-lib', 'constructs', '@types/node'].map((name) => join(REPO, 'node_modules', name));
     run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball, ...own], app);
-    writeFileSync(join(app, 'app.ts'), readmeExample());
+    writeFileSync(join(app, 'app.ts'), ownAppExample());
     writeFileSync(
       join(app, 'tsconfig.json'),
       JSON.stringify({
@@ -76,7 +76,7 @@ describe('the packed package in a CDK app of its own', () => {
     expect(readdirSync(join(app, 'node_modules')).sort()).toEqual(['.package-lock.json', '@types', 'aws-cdk-lib', 'constructs', 'netscaler-mptcp-cloudwatch']);
   });
 
-  it("type-checks README's example against the package's declarations and synthesizes it with node", () => {
+  it("type-checks the documented own-app example against the package's declarations and synthesizes it with node", () => {
     run(process.execPath, [TSC, '-p', 'tsconfig.json'], app);
     run(process.execPath, [join(app, 'out/app.js')], app, { CDK_OUTDIR: outdir });
     const template = JSON.parse(readFileSync(join(outdir, 'NetworkMonitoring.template.json'), 'utf8')) as {
@@ -113,7 +113,7 @@ describe('the packed package in a CDK app of its own', () => {
   }, 300_000);
 
   it('refuses a bad prop at synth in the installed package too', () => {
-    const bad = readmeExample().replace('interval: Duration.minutes(1),', 'interval: Duration.days(2),');
+    const bad = ownAppExample().replace('interval: Duration.minutes(1),', 'interval: Duration.days(2),');
     writeFileSync(join(app, 'bad.ts'), bad);
     const config = JSON.parse(readFileSync(join(app, 'tsconfig.json'), 'utf8')) as { include: string[] };
     writeFileSync(join(app, 'tsconfig.bad.json'), JSON.stringify({ ...config, include: ['bad.ts'] }));

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { MptcpMonitoring, type MptcpMonitoringProps } from '../../infra/index.js';
 import { APPLIANCES, onlyResource } from '../support/synth-config.js';
 
-/** The construct in a user's own stack, as the README shows it. */
+/** The construct in a user's own stack, as docs/configuration.md shows it. */
 function userStack(props: Partial<MptcpMonitoringProps> = {}) {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'UserStack');

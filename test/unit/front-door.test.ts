@@ -64,10 +64,10 @@ describe('links in the repository documents', () => {
   });
 });
 
-describe('the README on npm run collect', () => {
+describe('the operations page on npm run collect', () => {
   it('documents each exit code the command returns, with the meaning --help gives', () => {
-    const readme = read('README.md');
-    const rows = readme.split('\n').filter((line) => /^\| `\d` \|/.test(line));
+    const operations = read('docs/operations.md');
+    const rows = operations.split('\n').filter((line) => /^\| `\d` \|/.test(line));
     expect(rows.map((row) => Number(row.slice(3, 4)))).toEqual(Object.values(EXIT).sort());
     expect(rows.find((row) => row.startsWith(`| \`${EXIT.usage}\``))).toContain('bad usage or configuration');
     expect(rows.find((row) => row.startsWith(`| \`${EXIT.publishFailed}\``))).toContain('publishing to CloudWatch failed');

@@ -27,7 +27,7 @@ describe('the cost estimate', () => {
     expect(estimate('default', 1).totalUsd).toBeGreaterThan(estimate('default').totalUsd);
   });
 
-  it('is what the Monthly cost section of the README shows (regenerate with: npx tsx scripts/cost-estimate.ts --write)', () => {
+  it('is what docs/cost.md shows (regenerate with: npx tsx scripts/cost-estimate.ts --write)', () => {
     const doc = readFileSync(COST_DOC, 'utf8');
     expect(updatedCostDoc(doc)).toBe(doc);
   });
