@@ -1,6 +1,6 @@
 /**
  * Every counter increase reaches CloudWatch exactly once, whatever fails on the way (the simulator's counters are
- * the ground truth), except in the windows README "How counters become CloudWatch metrics" names and counts.
+ * the ground truth), except in the windows docs/architecture.md "How counters become CloudWatch metrics" names and counts.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InMemorySampleStore, StaticCredentialSource } from '../../cli/in-memory-edges.js';

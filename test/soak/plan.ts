@@ -205,7 +205,7 @@ export class SoakPlanner {
       const chosen = candidates.length > 0 ? this.pick(candidates) : undefined;
       let reset: ApplianceRoundPlan['reset'];
       // Resets spaced out, so that the counters have grown beyond what they will be after the next one: a reset
-      // none of the counters shows cannot be told from traffic (README: How counters become CloudWatch metrics).
+      // none of the counters shows cannot be told from traffic (docs/architecture.md: How counters become CloudWatch metrics).
       if (round - this.lastReset[index]! >= MIN_ROUNDS_BETWEEN_RESETS && round > 0) {
         if (this.chance(0.004)) reset = 'reboot';
         else if (this.chance(0.003)) reset = 'clear-stats';
