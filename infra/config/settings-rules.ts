@@ -1,8 +1,7 @@
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 import { ALARM_FIELD_SPECS, type AlarmField, type ApplianceConfig, SETTINGS, type Setting } from '../../lambda/config/settings.js';
-import { MAX_DISTINCT_SECRETS } from '../constructs/secret-access.js';
 import { ALARM_DEFAULTS, ALARM_FIELDS, type AlarmKind, type AlarmSettingsOverrides, protocolErrorMetricProblems, settingsFor } from '../model/alarm-plan.js';
-import { MAX_APPLIANCES, MAX_SCHEDULE_INPUT_BYTES, maxSampleAgeSeconds, maxTimeoutSeconds, shard } from '../model/sizing.js';
+import { MAX_APPLIANCES, MAX_DISTINCT_SECRETS, MAX_SCHEDULE_INPUT_BYTES, maxSampleAgeSeconds, maxTimeoutSeconds, shard } from '../model/sizing.js';
 
 /**
  * The deployment side of the settings model: the settings model's rows plus one row per alarm field

@@ -37,6 +37,12 @@ export const MAX_EVENT_AGE_SECONDS = 60;
 export const MAX_SCHEDULE_INPUT_BYTES = 200_000;
 
 /**
+ * Distinct secrets one deployment can grant: IAM allows a role about 10 KB of inline policy and 10 managed
+ * policies of 6 KB, and each secret ARN takes about 100 characters. Appliances may share a secret.
+ */
+export const MAX_DISTINCT_SECRETS = 250;
+
+/**
  * Appliances per deployment: the dashboard lists every alarm, and the stack's template (at most 1 MB) grows
  * with them. Larger fleets: several deployments (stackName) of at most this many appliances.
  */
