@@ -17,25 +17,48 @@ export interface SettingRow extends Setting {
 export type AlarmOverrides = Partial<Record<AlarmKind, AlarmSettingsOverrides>>;
 
 /**
- * The alarm field as the construct's `alarms.settings.<kind>` names it: functionDuration's percent and an anomaly
- * alarm's band width are their threshold.
+ * One alarm's settings as the config file (`alarms.<kind>`) and the construct (`alarms.settings.<kind>`) both
+ * name them: the kind's fields of ALARM_FIELDS (functionDuration's `thresholdPercent`, an anomaly alarm's
+ * `bandWidth`), nothing else.
  */
-export function alarmPropField(field: AlarmField): keyof AlarmSettingsOverrides {
+export type AlarmFieldValues<K extends AlarmKind> = {
+  readonly [F in (typeof ALARM_FIELDS)[K][number]]?: F extends 'enabled' ? boolean : number;
+};
+export type AlarmSettingsProps = { readonly [K in AlarmKind]?: AlarmFieldValues<K> };
+
+/** The alarm plan's field for a settings field: functionDuration's percent and an anomaly alarm's band width are its threshold. */
+function planField(field: AlarmField): keyof AlarmSettingsOverrides {
   return field === 'thresholdPercent' || field === 'bandWidth' ? 'threshold' : field;
+}
+
+/** The alarm plan's overrides from the settings as the file and the props name them. */
+export function alarmOverridesOf(settings: Readonly<Record<string, Readonly<Record<string, unknown>> | undefined>> | undefined): AlarmOverrides {
+  const overrides: Record<string, AlarmSettingsOverrides> = {};
+  for (const kind of Object.keys(ALARM_FIELDS) as AlarmKind[]) {
+    const given = settings?.[kind];
+    if (!given) continue;
+    const fields = ALARM_FIELDS[kind] as readonly AlarmField[];
+    overrides[kind] = Object.fromEntries(
+      Object.entries(given)
+        .filter(([field, value]) => fields.includes(field as AlarmField) && value !== undefined)
+        .map(([field, value]) => [planField(field as AlarmField), value]),
+    );
+  }
+  return overrides as AlarmOverrides;
 }
 
 function alarmRows(): SettingRow[] {
   return (Object.entries(ALARM_FIELDS) as [AlarmKind, readonly AlarmField[]][]).flatMap(([kind, fields]) =>
     fields.map((field): SettingRow => {
       const { spec, doc } = ALARM_FIELD_SPECS[field];
-      const defaultValue = field === 'datapointsToAlarm' ? undefined : ALARM_DEFAULTS[kind][alarmPropField(field)];
+      const defaultValue = field === 'datapointsToAlarm' ? undefined : ALARM_DEFAULTS[kind][planField(field)];
       return {
         id: `alarms.${kind}.${field}`,
         spec,
         doc: `${kind}: ${doc}.`,
         ...(defaultValue === undefined ? { defaultText: '= evaluationPeriods' } : { default: defaultValue }),
         file: `alarms.${kind}.${field}`,
-        prop: { path: `alarms.settings.${kind}.${alarmPropField(field)}` },
+        prop: { path: `alarms.settings.${kind}.${field}` },
       };
     }),
   );

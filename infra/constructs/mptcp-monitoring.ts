@@ -7,16 +7,17 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { MetricDefinition } from '../../lambda/catalog/catalog.js';
-import { resolveSelection } from '../../lambda/catalog/selection.js';
+import { CATALOG, type MetricDefinition } from '../../lambda/catalog/catalog.js';
+import { closestNames } from '../../lambda/catalog/closest-names.js';
+import { lookupMetric, resolveSelection, UnknownMetricError } from '../../lambda/catalog/selection.js';
+import { VIRTUAL_SERVER_ERRORS_METRIC, VIRTUAL_SERVER_GAUGES } from '../../lambda/catalog/virtual-server-metrics.js';
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import { defaultOf } from '../../lambda/config/settings.js';
-import { APPLIANCE_DIMENSION } from '../../lambda/metrics/health.js';
+import { APPLIANCE_DIMENSION, HEALTH_METRICS, STATE_HEALTH_METRICS } from '../../lambda/metrics/health.js';
+import { type AlarmSettingsProps, alarmOverridesOf } from '../config/settings-rules.js';
 import { applianceAlarmName } from '../model/alarm-names.js';
 import {
-  type AlarmKind,
   type AlarmSettings,
-  type AlarmSettingsOverrides,
   type ApplianceAlarmPlan,
   COLLECTOR_ALARM_KINDS,
   type CollectorAlarmKind,
@@ -63,8 +64,11 @@ export interface MptcpAlarmProps {
   readonly topic?: sns.ITopic;
   /** E-mail subscriptions of the new topic. Not with `topic`. */
   readonly emails?: readonly string[];
-  /** Per-alarm overrides of ALARM_DEFAULTS. */
-  readonly settings?: Partial<Record<AlarmKind, AlarmSettingsOverrides>>;
+  /**
+   * Per-alarm overrides of ALARM_DEFAULTS, with the config file's words: `threshold`, functionDuration's
+   * `thresholdPercent`, an anomaly alarm's `bandWidth`, `enabled`, `periodMinutes`, `evaluationPeriods`, `datapointsToAlarm`.
+   */
+  readonly settings?: AlarmSettingsProps;
   /** Counters the protocol-errors alarm sums (at most 10, each selected). Default: by PROTOCOL_ERROR_PRIORITY. */
   readonly protocolErrorMetrics?: readonly string[];
   /**
@@ -143,11 +147,13 @@ export class MptcpMonitoring extends Construct {
   readonly timeout: Duration;
   /** The CloudWatch namespace the collector publishes into. */
   readonly namespace: string;
+  private readonly appliances: readonly ApplianceConfig[];
 
   constructor(scope: Construct, id: string, props: MptcpMonitoringProps) {
     super(scope, id);
     checkProps(props);
     const appliances = props.appliances;
+    this.appliances = appliances;
     const namespace = props.namespace ?? defaultOf('namespace');
     const countersSpec = normalizeCounters(props.counters);
     this.namespace = namespace;
@@ -209,8 +215,9 @@ export class MptcpMonitoring extends Construct {
     }
     const action = new cloudwatchActions.SnsAction(this.topic);
 
+    const alarmOverrides = alarmOverridesOf(props.alarms?.settings);
     const collectorSettings = Object.fromEntries(
-      COLLECTOR_ALARM_KINDS.map((kind) => [kind, settingsFor(kind, props.alarms?.settings?.[kind], intervalMinutes)]),
+      COLLECTOR_ALARM_KINDS.map((kind) => [kind, settingsFor(kind, alarmOverrides[kind], intervalMinutes)]),
     ) as Record<CollectorAlarmKind, AlarmSettings>;
     const alarmNamePrefix = props.alarms?.alarmNamePrefix ?? defaultAlarmNamePrefix(this);
     const perAppliance = (props.alarms?.notify ?? DEFAULT_NOTIFY_MODE) === 'per-appliance';
@@ -235,7 +242,7 @@ export class MptcpMonitoring extends Construct {
     const metrics = new CollectorMetrics(namespace);
     this.alarmPlan = planApplianceAlarms(this.selection, {
       intervalMinutes,
-      ...(props.alarms?.settings ? { overrides: props.alarms.settings } : {}),
+      overrides: alarmOverrides,
       ...(props.alarms?.protocolErrorMetrics ? { protocolErrorMetrics: props.alarms.protocolErrorMetrics } : {}),
     });
     for (const skipped of this.alarmPlan.skipped) {
@@ -248,7 +255,7 @@ export class MptcpMonitoring extends Construct {
     const pageOptions = collectorFailing
       ? {
           suppressor: collectorFailing,
-          timing: suppressorTiming(intervalMinutes, settingsFor('collectionFailing', props.alarms?.settings?.collectionFailing, intervalMinutes)),
+          timing: suppressorTiming(intervalMinutes, settingsFor('collectionFailing', alarmOverrides.collectionFailing, intervalMinutes)),
         }
       : undefined;
     const applianceAlarms = this.createApplianceAlarms(appliances, metrics, action, alarmNamePrefix, pageOptions);
@@ -280,8 +287,13 @@ export class MptcpMonitoring extends Construct {
   /**
    * One of the published metrics of one appliance (its CloudWatch name: docs/metrics.md, or a health metric such
    * as CollectionSuccess), for your own alarms and graphs. Counters are per-interval deltas: use Sum.
+   * Refuses at synth a metric the collector does not publish for that appliance (an unknown name, a counter not
+   * in `counters`, a virtual server metric of an appliance that lists none) and an appliance not in `appliances`:
+   * an alarm on either would wait in INSUFFICIENT_DATA forever.
    */
   metric(metricName: string, appliance: string, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    const problem = metricProblem(metricName, appliance, this.selection, this.appliances);
+    if (problem) throw new Error(`MptcpMonitoring.metric: ${problem}`);
     return new cloudwatch.Metric({
       statistic: 'Sum',
       period: Duration.minutes(5),
@@ -382,4 +394,44 @@ function urlPort(appliance: ApplianceConfig): number {
   const url = new URL(appliance.url);
   if (url.port) return Number(url.port);
   return url.protocol === 'http:' ? 80 : 443;
+}
+
+/** Why `metric(metricName, appliance)` would name a metric the collector never publishes, or undefined. */
+function metricProblem(
+  metricName: string,
+  appliance: string,
+  selection: readonly MetricDefinition[],
+  appliances: readonly ApplianceConfig[],
+): string | undefined {
+  const names = appliances.map((a) => a.name);
+  const configured = appliances.find((a) => a.name === appliance);
+  if (!configured) {
+    const near = closestNames(appliance, names, 1);
+    return `unknown appliance ${JSON.stringify(appliance)}${near.length > 0 ? `; did you mean "${near[0]}"?` : ''} The appliances: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', ...' : ''}`;
+  }
+  const listsServers = (configured.virtualServers ?? []).length > 0;
+  const published = [
+    ...selection.map((m) => m.metricName),
+    ...Object.values(HEALTH_METRICS),
+    ...Object.values(STATE_HEALTH_METRICS),
+    ...(listsServers ? [VIRTUAL_SERVER_ERRORS_METRIC, ...VIRTUAL_SERVER_GAUGES.map((m) => m.metricName)] : []),
+  ];
+  if (published.includes(metricName)) return undefined;
+  if (VIRTUAL_SERVER_GAUGES.some((m) => m.metricName === metricName) || metricName === VIRTUAL_SERVER_ERRORS_METRIC) {
+    return `${metricName} is published only for an appliance that lists virtualServers, and ${JSON.stringify(appliance)} lists none`;
+  }
+  let counter: MetricDefinition | undefined;
+  try {
+    counter = lookupMetric(metricName);
+  } catch (error) {
+    if (!(error instanceof UnknownMetricError)) throw error;
+  }
+  if (counter) {
+    if (counter.metricName !== metricName && published.includes(counter.metricName)) {
+      return `${JSON.stringify(metricName)} is not a CloudWatch metric name: the collector publishes it as "${counter.metricName}"`;
+    }
+    return `the counter ${counter.metricName} is not published: it is not in "counters" (add it there to alarm on it)`;
+  }
+  const near = closestNames(metricName, [...new Set([...published, ...CATALOG.map((m) => m.metricName)])], 3);
+  return `unknown metric ${JSON.stringify(metricName)}${near.length > 0 ? `; did you mean ${near.map((n) => `"${n}"`).join(', ')}?` : ''} (docs/metrics.md lists the metrics)`;
 }
