@@ -65,7 +65,7 @@ export function monitoringProps(scope: Construct, config: ConfigFile, isExample:
   const fn = config.function ?? {};
   const alarms = config.alarms;
   // The alarms' settings are named alike in the file and the props: every kind's object as given.
-  const { emails: _emails, topicArn: _topicArn, notify: _notify, ...kinds } = alarms ?? {};
+  const { emails: _emails, topicArn: _topicArn, notify: _notify, runbookBaseUrl: _runbookBaseUrl, ...kinds } = alarms ?? {};
   const settings = Object.fromEntries(
     Object.entries(kinds).map(([kind, given]) => {
       const { metrics: _metrics, ...fields } = given as Record<string, unknown>;
@@ -93,6 +93,7 @@ export function monitoringProps(scope: Construct, config: ConfigFile, isExample:
       settings,
       ...(alarms?.protocolErrors?.metrics ? { protocolErrorMetrics: alarms.protocolErrors.metrics } : {}),
       ...(alarms?.notify ? { notify: alarms.notify } : {}),
+      ...(alarms?.runbookBaseUrl ? { runbookBaseUrl: alarms.runbookBaseUrl } : {}),
       // One deployment per stack: the stack name alone keeps alarm names unique and short.
       alarmNamePrefix: Stack.of(scope).stackName,
     },

@@ -30,6 +30,7 @@ const alarmsObject = object(
     emails: optional(S.alarmEmails.spec),
     topicArn: optional(S.alarmTopicArn.spec),
     notify: optional(S.alarmNotify.spec),
+    runbookBaseUrl: optional(S.runbookBaseUrl.spec),
     ...(Object.fromEntries(KINDS.map((kind) => [kind, alarmObject(kind)])) as Record<Exclude<AlarmKind, 'protocolErrors'>, ReturnType<typeof alarmObject>>),
     protocolErrors: optional(
       object(

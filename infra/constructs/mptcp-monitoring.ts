@@ -82,6 +82,12 @@ export interface MptcpAlarmProps {
    * alarm notifies on its own.
    */
   readonly notify?: NotifyMode;
+  /**
+   * The runbook page the alarm descriptions link, each alarm to its heading (`#protocolerrors`, ...): your own
+   * copy of docs/runbook.md, e.g. on a wiki.
+   * @default the repository's docs/runbook.md
+   */
+  readonly runbookBaseUrl?: string;
 }
 
 export interface MptcpMonitoringProps {
@@ -220,6 +226,7 @@ export class MptcpMonitoring extends Construct {
       COLLECTOR_ALARM_KINDS.map((kind) => [kind, settingsFor(kind, alarmOverrides[kind], intervalMinutes)]),
     ) as Record<CollectorAlarmKind, AlarmSettings>;
     const alarmNamePrefix = props.alarms?.alarmNamePrefix ?? defaultAlarmNamePrefix(this);
+    const runbookBaseUrl = props.alarms?.runbookBaseUrl ?? defaultOf('runbookBaseUrl');
     const perAppliance = (props.alarms?.notify ?? DEFAULT_NOTIFY_MODE) === 'per-appliance';
     const collectorAlarms = new CollectorAlarms(this, 'CollectorAlarms', {
       alarmNamePrefix,
@@ -227,6 +234,7 @@ export class MptcpMonitoring extends Construct {
       logGroup: this.logGroup,
       timeout: this.timeout,
       settings: collectorSettings,
+      runbookBaseUrl,
       ...(perAppliance ? {} : { action }),
     });
     const collectorFailing = perAppliance
@@ -236,6 +244,7 @@ export class MptcpMonitoring extends Construct {
           collectorAlarms: collectorAlarms.named,
           action,
           alarmNamePrefix,
+          runbookBaseUrl,
         })
       : undefined;
 
@@ -258,7 +267,7 @@ export class MptcpMonitoring extends Construct {
           timing: suppressorTiming(intervalMinutes, settingsFor('collectionFailing', alarmOverrides.collectionFailing, intervalMinutes)),
         }
       : undefined;
-    const applianceAlarms = this.createApplianceAlarms(appliances, metrics, action, alarmNamePrefix, pageOptions);
+    const applianceAlarms = this.createApplianceAlarms(appliances, metrics, action, { alarmNamePrefix, runbookBaseUrl }, pageOptions);
     this.alarms = [...collectorAlarms.alarms, ...(collectorFailing ? [collectorFailing.collectorDown] : []), ...applianceAlarms.members];
     this.pages = collectorFailing ? [collectorFailing.alarm, ...applianceAlarms.pages] : [];
 
@@ -313,7 +322,7 @@ export class MptcpMonitoring extends Construct {
     appliances: readonly ApplianceConfig[],
     metrics: CollectorMetrics,
     action: cloudwatch.IAlarmAction,
-    alarmNamePrefix: string,
+    { alarmNamePrefix, runbookBaseUrl }: { alarmNamePrefix: string; runbookBaseUrl: string },
     paging?: { suppressor: CollectorFailing; timing: ReturnType<typeof suppressorTiming> },
   ): { members: cloudwatch.IAlarm[]; pages: cloudwatch.IAlarm[] } {
     const planned = this.alarmPlan.alarms.length;
@@ -328,6 +337,7 @@ export class MptcpMonitoring extends Construct {
           metrics,
           ...(paging ? {} : { action }),
           alarmNamePrefix,
+          runbookBaseUrl,
           ...group,
         });
         if (!paging) return { alarms, page: undefined };
@@ -346,6 +356,7 @@ export class MptcpMonitoring extends Construct {
             this.alarmPlan.alarms.map((a, index) => ({ kind: a.kind, alarmName: alarms.alarmNames[index]! })),
             pageName,
             paging.suppressor.alarmName,
+            runbookBaseUrl,
           ),
           action,
           suppressor: { alarm: suppressor, timing: paging.timing },

@@ -161,6 +161,17 @@ function urlProblem(value: string): string | undefined {
 }
 const APPLIANCE_URL_RULE = 'an absolute https:// URL of the appliance (e.g. https://adc.example.com), without path or query';
 
+const RUNBOOK_URL_RULE = 'an absolute https:// URL of the runbook page, without a #fragment (each alarm appends its own)';
+
+function runbookUrlProblem(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hash === '' && !value.includes('#') ? undefined : `must be ${RUNBOOK_URL_RULE}`;
+  } catch {
+    return `must be ${RUNBOOK_URL_RULE}`;
+  }
+}
+
 // ---- Counters ----
 
 const COUNTERS_RULE = '"default", "all", a comma-separated list or an array of counter names (CloudWatch metric or NITRO field names)';
@@ -376,6 +387,13 @@ export const SETTINGS = {
     doc: 'Alarm names start with this; unique per deployment in an account and region.',
     defaultText: '<stack name>-<construct id>',
     prop: { path: 'alarms.alarmNamePrefix' },
+  }),
+  runbookBaseUrl: setting({
+    spec: text({ rule: RUNBOOK_URL_RULE, trim: true, problem: runbookUrlProblem }),
+    doc: 'The runbook page the alarm descriptions link, each to its alarm heading (#protocolerrors, ...): your own copy, e.g. on a wiki.',
+    default: 'https://github.com/netscaler-mptcp-cloudwatch/netscaler-mptcp-cloudwatch/blob/main/docs/runbook.md',
+    file: 'alarms.runbookBaseUrl',
+    prop: { path: 'alarms.runbookBaseUrl' },
   }),
   stackName: setting({
     spec: text({

@@ -137,4 +137,20 @@ describe('MptcpMonitoring in a user stack', () => {
     expect(() => unselected.metric('SessionsCreated', 'adc-1')).toThrow('the counter SessionsCreated is not published: it is not in "counters"');
     expect(() => unselected.metric('VirtualServerMptcpSessions', 'adc-1')).toThrow('lists none');
   });
+
+  it('links the alarm runbook at runbookBaseUrl: the repository docs page by default, or your own', () => {
+    const descriptions = (template: Template) =>
+      [...Object.values(template.findResources('AWS::CloudWatch::Alarm')), ...Object.values(template.findResources('AWS::CloudWatch::CompositeAlarm'))].map(
+        (r) => JSON.stringify((r as { Properties: { AlarmDescription: unknown } }).Properties.AlarmDescription),
+      );
+    const own = descriptions(userStack({ alarms: { runbookBaseUrl: 'https://wiki.example.com/mptcp-runbook' } }).template);
+    expect(own.length).toBeGreaterThan(10);
+    for (const text of own) expect(text).toMatch(/Runbook: https:\/\/wiki\.example\.com\/mptcp-runbook#[a-z]+/);
+    expect(descriptions(userStack().template).join(' ')).toContain(
+      'Runbook: https://github.com/netscaler-mptcp-cloudwatch/netscaler-mptcp-cloudwatch/blob/main/docs/runbook.md#protocolerrors',
+    );
+    expect(() => userStack({ alarms: { runbookBaseUrl: 'https://wiki.example.com/runbook#top' } })).toThrow(
+      'alarms.runbookBaseUrl must be an absolute https:// URL',
+    );
+  });
 });
