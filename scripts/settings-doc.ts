@@ -1,7 +1,7 @@
 import { SETTING_ROWS, type SettingRow } from '../infra/config/settings-rules.js';
 import { ALARM_FIELDS, type AlarmKind } from '../infra/model/alarm-plan.js';
+import { ALARM_FIELD_SPECS } from '../infra/model/settings.js';
 import type { Spec } from '../lambda/config/schema.js';
-import { ALARM_FIELD_SPECS } from '../lambda/config/settings.js';
 
 /**
  * README's table of the MptcpMonitoring props, generated from the settings model (`npm run docs:settings`; a

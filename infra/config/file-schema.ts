@@ -1,6 +1,6 @@
 import { type Infer, object, optional, type Problem, type Spec } from '../../lambda/config/schema.js';
-import { ALARM_FIELD_SPECS, type AlarmField, SETTINGS } from '../../lambda/config/settings.js';
 import { ALARM_FIELDS, type AlarmKind } from '../model/alarm-plan.js';
+import { ALARM_FIELD_SPECS, type AlarmField, SETTINGS } from '../model/settings.js';
 import { alarmOverridesOf, crossFieldProblems, SETTING_ROWS } from './settings-rules.js';
 
 /**

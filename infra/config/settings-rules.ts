@@ -1,6 +1,7 @@
 import { resolveSelection } from '../../lambda/catalog/selection.js';
-import { ALARM_FIELD_SPECS, type AlarmField, type ApplianceConfig, SETTINGS, type Setting } from '../../lambda/config/settings.js';
+import type { ApplianceConfig } from '../../lambda/config/settings.js';
 import { ALARM_DEFAULTS, ALARM_FIELDS, type AlarmKind, type AlarmSettingsOverrides, protocolErrorMetricProblems, settingsFor } from '../model/alarm-plan.js';
+import { ALARM_FIELD_SPECS, type AlarmField, type DeploySetting, SETTINGS } from '../model/settings.js';
 import { MAX_APPLIANCES, MAX_DISTINCT_SECRETS, MAX_SCHEDULE_INPUT_BYTES, maxSampleAgeSeconds, maxTimeoutSeconds, shard } from '../model/sizing.js';
 
 /**
@@ -9,7 +10,7 @@ import { MAX_APPLIANCES, MAX_DISTINCT_SECRETS, MAX_SCHEDULE_INPUT_BYTES, maxSamp
  * each under its own paths, so a value one refuses the other refuses too.
  */
 
-export interface SettingRow extends Setting {
+export interface SettingRow extends DeploySetting {
   /** `concurrency`, or `alarms.fallbacks.threshold` for an alarm field. */
   readonly id: string;
 }
@@ -65,7 +66,7 @@ function alarmRows(): SettingRow[] {
 }
 
 /** Every setting, the model's rows first. */
-export const SETTING_ROWS: readonly SettingRow[] = [...Object.entries(SETTINGS).map(([id, row]) => ({ id, ...(row as Setting) })), ...alarmRows()];
+export const SETTING_ROWS: readonly SettingRow[] = [...Object.entries(SETTINGS).map(([id, row]) => ({ id, ...(row as DeploySetting) })), ...alarmRows()];
 
 /** Deployment settings in their canonical units, as far as each passed its own rule. */
 export interface DeploymentValues {

@@ -12,7 +12,6 @@ import { closestNames } from '../../lambda/catalog/closest-names.js';
 import { lookupMetric, resolveSelection, UnknownMetricError } from '../../lambda/catalog/selection.js';
 import { VIRTUAL_SERVER_ERRORS_METRIC, VIRTUAL_SERVER_GAUGES } from '../../lambda/catalog/virtual-server-metrics.js';
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
-import { defaultOf } from '../../lambda/config/settings.js';
 import { APPLIANCE_DIMENSION, HEALTH_METRICS, STATE_HEALTH_METRICS } from '../../lambda/metrics/health.js';
 import { type AlarmSettingsProps, alarmOverridesOf } from '../config/settings-rules.js';
 import { applianceAlarmName } from '../model/alarm-names.js';
@@ -26,6 +25,7 @@ import {
 } from '../model/alarm-plan.js';
 import { INCIDENT_SUFFIX, incidentAlarmDescription } from '../model/alarm-text.js';
 import { DEFAULT_NOTIFY_MODE, type NotifyMode, suppressorTiming } from '../model/incident-plan.js';
+import { defaultOf } from '../model/settings.js';
 import {
   DEFAULT_INTERVAL_MINUTES,
   DEFAULT_LOG_RETENTION_DAYS,

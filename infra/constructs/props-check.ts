@@ -1,9 +1,10 @@
 import type { Duration } from 'aws-cdk-lib';
 import { anything, object, optional, type Problem, renderProblems, type Spec, valueAt } from '../../lambda/config/schema.js';
-import { ALARM_FIELD_SPECS, type ApplianceConfig } from '../../lambda/config/settings.js';
+import type { ApplianceConfig } from '../../lambda/config/settings.js';
 import { isRecord } from '../../lambda/core/is-record.js';
 import { alarmOverridesOf, crossFieldProblems, SETTING_ROWS } from '../config/settings-rules.js';
 import { ALARM_FIELDS, type AlarmKind } from '../model/alarm-plan.js';
+import { ALARM_FIELD_SPECS } from '../model/settings.js';
 
 /**
  * The construct's props checked at synth against the settings model: each row with a `prop` under its prop

@@ -1,7 +1,7 @@
 import { ALLOCATION_FAILURE_METRICS, JOIN_REJECTION_METRICS, type MetricDefinition } from '../../lambda/catalog/catalog.js';
 import { excerpt } from '../../lambda/config/schema.js';
-import { type AlarmField, MAX_METRICS_PER_ALARM } from '../../lambda/config/settings.js';
 import { HEALTH_METRICS } from '../../lambda/metrics/health.js';
+import { type AlarmField, MAX_METRICS_PER_ALARM } from './settings.js';
 
 /**
  * Which alarms exist for a counter selection, on which metrics, with which settings. Pure (no CDK), so the

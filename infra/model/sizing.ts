@@ -1,5 +1,5 @@
-import { defaultOf, SETTINGS } from '../../lambda/config/settings.js';
 import { collectWindowMs } from '../../lambda/core/budget.js';
+import { defaultOf, SETTINGS } from './settings.js';
 
 /**
  * How the collector is fitted to its schedule. Pure numbers, shared by the construct, the config validation and

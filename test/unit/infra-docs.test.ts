@@ -5,9 +5,9 @@ import { configFileSpec } from '../../infra/config/file-schema.js';
 import { SETTING_ROWS } from '../../infra/config/settings-rules.js';
 import { ALARM_DEFAULTS, type AlarmKind } from '../../infra/model/alarm-plan.js';
 import { ALARM_SUFFIX, COLLECTOR_FAILING_SUFFIX, INCIDENT_SUFFIX, runbookLink } from '../../infra/model/alarm-text.js';
+import { defaultOf } from '../../infra/model/settings.js';
 import { DEFAULT_CONCURRENCY } from '../../lambda/config/environment.js';
 import type { Spec } from '../../lambda/config/schema.js';
-import { defaultOf } from '../../lambda/config/settings.js';
 import { withPropsTable } from '../../scripts/settings-doc.js';
 
 /** The operator docs live in README.md (Deployment, The dashboard, Alarm runbook, Monthly cost). */
