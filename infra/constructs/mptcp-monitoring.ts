@@ -13,6 +13,7 @@ import { lookupMetric, resolveSelection, UnknownMetricError } from '../../lambda
 import { VIRTUAL_SERVER_ERRORS_METRIC, VIRTUAL_SERVER_GAUGES } from '../../lambda/catalog/virtual-server-metrics.js';
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import { APPLIANCE_DIMENSION, HEALTH_METRICS, STATE_HEALTH_METRICS } from '../../lambda/metrics/health.js';
+import { givenSetting, settingValue } from '../config/prop-values.js';
 import { type AlarmSettingsProps, alarmOverridesOf } from '../config/settings-rules.js';
 import { applianceAlarmName } from '../model/alarm-names.js';
 import {
@@ -24,13 +25,9 @@ import {
   settingsFor,
 } from '../model/alarm-plan.js';
 import { INCIDENT_SUFFIX, incidentAlarmDescription } from '../model/alarm-text.js';
-import { DEFAULT_NOTIFY_MODE, type NotifyMode, suppressorTiming } from '../model/incident-plan.js';
-import { defaultOf } from '../model/settings.js';
+import { type NotifyMode, suppressorTiming } from '../model/incident-plan.js';
 import {
-  DEFAULT_INTERVAL_MINUTES,
   DEFAULT_LOG_RETENTION_DAYS,
-  DEFAULT_MEMORY_MIB,
-  DEFAULT_SHARD_SIZE,
   defaultTimeoutSeconds,
   nearTimeoutThresholdMs,
   shard,
@@ -40,7 +37,7 @@ import { ApplianceAlarms, applianceConstructId } from './appliance-alarms.js';
 import { CollectorAlarms } from './collector-alarms.js';
 import { CollectorEndpoints } from './collector-endpoints.js';
 import { CollectorFailing } from './collector-failing.js';
-import { CollectorFunction, type CollectorVpcPlacement } from './collector-function.js';
+import { CollectorFunction, type CollectorVpcPlacement, type RuntimeValues } from './collector-function.js';
 import { CollectorMetrics } from './collector-metrics.js';
 import { CollectorSchedules } from './collector-schedules.js';
 import { IncidentAlarm } from './incident-alarm.js';
@@ -103,7 +100,7 @@ export interface MptcpMonitoringProps {
   readonly interval?: Duration;
   /** Appliances per invocation. Default 25. */
   readonly shardSize?: number;
-  /** Appliances collected at once within an invocation. Default: the handler's (20). */
+  /** Appliances collected at once within an invocation. @default 40 (the function's default) */
   readonly concurrency?: number;
   /** Function memory in MiB. Default 256. */
   readonly memorySize?: number;
@@ -160,28 +157,32 @@ export class MptcpMonitoring extends Construct {
     checkProps(props);
     const appliances = props.appliances;
     this.appliances = appliances;
-    const namespace = props.namespace ?? defaultOf('namespace');
+    const namespace = settingValue(props, 'namespace');
     const countersSpec = normalizeCounters(props.counters);
     this.namespace = namespace;
     this.selection = resolveSelection(countersSpec);
-    const interval = props.interval ?? Duration.minutes(DEFAULT_INTERVAL_MINUTES);
-    const intervalMinutes = interval.toMinutes();
-    this.timeout = props.timeout ?? Duration.seconds(defaultTimeoutSeconds(intervalMinutes));
+    const intervalMinutes = settingValue(props, 'rateMinutes');
+    const interval = Duration.minutes(intervalMinutes);
+    const timeoutSeconds = givenSetting(props, 'timeoutSeconds');
+    this.timeout = Duration.seconds(timeoutSeconds ?? defaultTimeoutSeconds(intervalMinutes));
 
     const state = new StateTable(this, 'State');
     this.table = state.table;
 
+    // The function's runtime settings as given (the function's own defaults apply to the rest).
+    const runtime = {
+      namespace,
+      counters: countersSpec,
+      ...definedOnly({ storageResolution: givenSetting(props, 'storageResolution'), concurrency: givenSetting(props, 'concurrency') }),
+    } satisfies RuntimeValues;
     const collector = new CollectorFunction(this, 'Collector', {
       applianceCount: appliances.length,
       intervalMinutes,
-      namespace,
-      counters: countersSpec,
-      ...(props.storageResolution === undefined ? {} : { storageResolution: props.storageResolution }),
-      ...(props.concurrency === undefined ? {} : { concurrency: props.concurrency }),
+      runtime,
       stateTable: this.table,
       secretIds: appliances.map((a) => a.secretId),
       secretsEncryptionKeyArns: props.secretsEncryptionKeyArns ?? [],
-      memorySize: props.memorySize ?? DEFAULT_MEMORY_MIB,
+      memorySize: settingValue(props, 'memoryMiB'),
       timeout: this.timeout,
       logRetention: props.logRetention ?? (DEFAULT_LOG_RETENTION_DAYS as logs.RetentionDays),
       logGroupRemovalPolicy: props.logGroupRemovalPolicy ?? RemovalPolicy.RETAIN,
@@ -204,8 +205,8 @@ export class MptcpMonitoring extends Construct {
       function: this.function,
       appliances,
       interval,
-      shardSize: props.shardSize ?? DEFAULT_SHARD_SIZE,
-      enabled: props.schedulesEnabled ?? defaultOf('schedulesEnabled'),
+      shardSize: settingValue(props, 'shardSize'),
+      enabled: settingValue(props, 'schedulesEnabled'),
     }).schedules;
 
     const alarmTopic = new AlarmTopic(this, 'Alarms', {
@@ -226,8 +227,8 @@ export class MptcpMonitoring extends Construct {
       COLLECTOR_ALARM_KINDS.map((kind) => [kind, settingsFor(kind, alarmOverrides[kind], intervalMinutes)]),
     ) as Record<CollectorAlarmKind, AlarmSettings>;
     const alarmNamePrefix = props.alarms?.alarmNamePrefix ?? defaultAlarmNamePrefix(this);
-    const runbookBaseUrl = props.alarms?.runbookBaseUrl ?? defaultOf('runbookBaseUrl');
-    const perAppliance = (props.alarms?.notify ?? DEFAULT_NOTIFY_MODE) === 'per-appliance';
+    const runbookBaseUrl = settingValue(props, 'runbookBaseUrl');
+    const perAppliance = settingValue(props, 'alarmNotify') === 'per-appliance';
     const collectorAlarms = new CollectorAlarms(this, 'CollectorAlarms', {
       alarmNamePrefix,
       function: this.function,
@@ -271,7 +272,7 @@ export class MptcpMonitoring extends Construct {
     this.alarms = [...collectorAlarms.alarms, ...(collectorFailing ? [collectorFailing.collectorDown] : []), ...applianceAlarms.members];
     this.pages = collectorFailing ? [collectorFailing.alarm, ...applianceAlarms.pages] : [];
 
-    if (props.dashboard ?? defaultOf('dashboard')) {
+    if (settingValue(props, 'dashboard')) {
       const sessionsSettings = this.alarmPlan.alarms.find((a) => a.kind === 'sessionsWithoutSubflows')?.settings;
       this.dashboard = new MonitoringDashboard(this, 'Dashboard', {
         metrics,
@@ -287,7 +288,7 @@ export class MptcpMonitoring extends Construct {
         ...(collectorSettings.functionDuration.enabled
           ? { durationThresholdMs: nearTimeoutThresholdMs(this.timeout.toMilliseconds(), collectorSettings.functionDuration.threshold) }
           : {}),
-        title: props.title ?? defaultOf('title'),
+        title: settingValue(props, 'title'),
         countersSpec,
       }).dashboard;
     }
@@ -445,4 +446,8 @@ function metricProblem(
   }
   const near = closestNames(metricName, [...new Set([...published, ...CATALOG.map((m) => m.metricName)])], 3);
   return `unknown metric ${JSON.stringify(metricName)}${near.length > 0 ? `; did you mean ${near.map((n) => `"${n}"`).join(', ')}?` : ''} (docs/metrics.md lists the metrics)`;
+}
+
+function definedOnly<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
