@@ -73,3 +73,19 @@ describe('the README on npm run collect', () => {
     expect(rows.find((row) => row.startsWith(`| \`${EXIT.publishFailed}\``))).toContain('publishing to CloudWatch failed');
   });
 });
+
+describe('the fleet file', () => {
+  const ignored = (path: string): boolean => {
+    try {
+      execFileSync('git', ['check-ignore', '-q', path], { cwd: ROOT, stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('is git-ignored (mptcp-monitoring.json names the real appliances), its example is not', () => {
+    expect(ignored('mptcp-monitoring.json')).toBe(true);
+    expect(ignored('mptcp-monitoring.example.json')).toBe(false);
+  });
+});
