@@ -4,6 +4,7 @@
  * suite needs is missing.
  */
 import { homedir } from 'node:os';
+import { commandLine } from '../cli/command-line.js';
 import {
   isBuiltClient,
   LAMBDA_NODE_VERSION,
@@ -15,6 +16,16 @@ import {
   runtimeClientCacheDir,
 } from '../test/support/runtime-client.js';
 import { BUILD_TOOLS, checkTool, NODE_ENGINES, oldestNodeIn, SYSTEM_TOOLS, satisfiesNodeRange } from '../test/support/toolchain.js';
+
+commandLine(
+  'doctor',
+  `Usage: npm run doctor
+What npm test needs on this machine (Node, moto_server, cfn-lint, build tools, Node ${LAMBDA_NODE_VERSION}, the Lambda runtime client):
+what is here, with versions, and what is missing, with the command that installs it. Changes nothing; exit 1 when
+something is missing.
+  -h, --help  show this help`,
+  {},
+);
 
 type State = 'ok' | 'MISSING' | 'todo';
 interface Row {

@@ -10,6 +10,12 @@ import { resolveNode } from '../test/support/runtime-client.js';
 import { NODE_ENGINES, oldestNodeIn } from '../test/support/toolchain.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
+if (process.argv.slice(2).some((arg) => arg === '--help' || arg === '-h')) {
+  process.stdout.write(
+    `Usage: npm run test:oldest-node [-- vitest arguments]\nThe unit and integration suites on Node ${oldestNodeIn()}, the oldest of engines ${NODE_ENGINES} (fetched once with npx).\nOther arguments (test files, vitest options) go to vitest, which refuses an option it does not know.\n`,
+  );
+  process.exit(0);
+}
 const version = oldestNodeIn();
 const node = resolveNode(version);
 process.stdout.write(`test:oldest-node: unit and integration suites on Node ${version} (the oldest of engines ${NODE_ENGINES}): ${node}\n`);
