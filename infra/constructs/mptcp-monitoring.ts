@@ -26,12 +26,7 @@ import {
 } from '../model/alarm-plan.js';
 import { INCIDENT_SUFFIX, incidentAlarmDescription } from '../model/alarm-text.js';
 import { type NotifyMode, suppressorTiming } from '../model/incident-plan.js';
-import {
-  DEFAULT_LOG_RETENTION_DAYS,
-  defaultTimeoutSeconds,
-  nearTimeoutThresholdMs,
-  shard,
-} from '../model/sizing.js';
+import { DEFAULT_LOG_RETENTION_DAYS, defaultTimeoutSeconds, nearTimeoutThresholdMs, shard } from '../model/sizing.js';
 import { AlarmTopic } from './alarm-topic.js';
 import { ApplianceAlarms, applianceConstructId } from './appliance-alarms.js';
 import { CollectorAlarms } from './collector-alarms.js';
