@@ -5,8 +5,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { ConfigFile } from './config/file-schema.js';
 import { DEFAULT_CONFIG_FILE, EXAMPLE_CONFIG_FILE } from './config/load-config.js';
+import type { AlarmSettingsProps } from './config/settings-rules.js';
 import { MptcpMonitoring, type MptcpMonitoringProps, type MptcpVpcProps } from './constructs/mptcp-monitoring.js';
-import type { AlarmKind, AlarmSettingsOverrides } from './model/alarm-plan.js';
 import { DEFAULT_LOG_RETENTION_DAYS } from './model/sizing.js';
 
 export const DEFAULT_STACK_NAME = 'NetScalerMptcpMonitoring';
@@ -64,37 +64,14 @@ export class MptcpMonitoringStack extends Stack {
 export function monitoringProps(scope: Construct, config: ConfigFile, isExample: boolean): MptcpMonitoringProps {
   const fn = config.function ?? {};
   const alarms = config.alarms;
-  const settings: Partial<Record<AlarmKind, AlarmSettingsOverrides>> = {};
-  if (alarms) {
-    const {
-      emails: _emails,
-      topicArn: _topicArn,
-      notify: _notify,
-      protocolErrors,
-      functionDuration,
-      sessionsCreatedAnomaly,
-      fallbacksAnomaly,
-      ...rest
-    } = alarms;
-    Object.assign(settings, rest);
-    // An anomaly alarm's band width is its threshold.
-    for (const [kind, anomaly] of [
-      ['sessionsCreatedAnomaly', sessionsCreatedAnomaly],
-      ['fallbacksAnomaly', fallbacksAnomaly],
-    ] as const) {
-      if (!anomaly) continue;
-      const { bandWidth, ...anomalySettings } = anomaly;
-      settings[kind] = { ...anomalySettings, ...(bandWidth === undefined ? {} : { threshold: bandWidth }) };
-    }
-    if (protocolErrors) {
-      const { metrics: _metrics, ...protocolSettings } = protocolErrors;
-      settings.protocolErrors = protocolSettings;
-    }
-    if (functionDuration) {
-      const { thresholdPercent, ...durationSettings } = functionDuration;
-      settings.functionDuration = { ...durationSettings, ...(thresholdPercent === undefined ? {} : { threshold: thresholdPercent }) };
-    }
-  }
+  // The alarms' settings are named alike in the file and the props: every kind's object as given.
+  const { emails: _emails, topicArn: _topicArn, notify: _notify, runbookBaseUrl: _runbookBaseUrl, ...kinds } = alarms ?? {};
+  const settings = Object.fromEntries(
+    Object.entries(kinds).map(([kind, given]) => {
+      const { metrics: _metrics, ...fields } = given as Record<string, unknown>;
+      return [kind, fields];
+    }),
+  ) as AlarmSettingsProps;
   const retentionDays = fn.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
   return {
     appliances: config.appliances,
@@ -116,6 +93,7 @@ export function monitoringProps(scope: Construct, config: ConfigFile, isExample:
       settings,
       ...(alarms?.protocolErrors?.metrics ? { protocolErrorMetrics: alarms.protocolErrors.metrics } : {}),
       ...(alarms?.notify ? { notify: alarms.notify } : {}),
+      ...(alarms?.runbookBaseUrl ? { runbookBaseUrl: alarms.runbookBaseUrl } : {}),
       // One deployment per stack: the stack name alone keeps alarm names unique and short.
       alarmNamePrefix: Stack.of(scope).stackName,
     },

@@ -1,7 +1,7 @@
 import { SETTING_ROWS, type SettingRow } from '../infra/config/settings-rules.js';
 import { ALARM_FIELDS, type AlarmKind } from '../infra/model/alarm-plan.js';
+import { ALARM_FIELD_SPECS } from '../infra/model/settings.js';
 import type { Spec } from '../lambda/config/schema.js';
-import { ALARM_FIELD_SPECS } from '../lambda/config/settings.js';
 
 /**
  * The table of the MptcpMonitoring props in docs/configuration.md, generated from the settings model (`npm run docs:settings`; a
@@ -53,9 +53,10 @@ export function propsTable(): string {
     lines.push(`| ${code(row.prop.path)} | ${cell(type)} | ${cell(defaultOf(row))} | ${cell(rule(row))} | ${cell(row.doc)} |`);
   }
   for (const [field, { spec, doc }] of Object.entries(ALARM_FIELD_SPECS)) {
-    if (field === 'thresholdPercent') continue;
-    const meaning = field === 'threshold' ? `${doc} (functionDuration: a percentage of the collection window, 1 to 100)` : doc;
-    lines.push(`| ${code(`alarms.settings.<alarm>.${field}`)} | ${typeOf(spec)} | per alarm, below | ${cell(spec.rule)} | ${cell(meaning)} |`);
+    const kinds = (Object.entries(ALARM_FIELDS) as [AlarmKind, readonly string[]][]).filter(([, fields]) => fields.includes(field)).map(([kind]) => kind);
+    const others = Object.keys(ALARM_FIELDS).filter((kind) => !kinds.includes(kind as AlarmKind));
+    const only = others.length === 0 ? '' : kinds.length <= others.length ? ` (${kinds.join(', ')})` : ` (all but ${others.join(', ')})`;
+    lines.push(`| ${code(`alarms.settings.<alarm>.${field}`)} | ${typeOf(spec)} | per alarm, below | ${cell(spec.rule)} | ${cell(doc + only)} |`);
   }
   lines.push('', '| Alarm (`alarms.settings.<alarm>`) | Its settings and their defaults |', '| --- | --- |');
   for (const [kind, fields] of Object.entries(ALARM_FIELDS) as [AlarmKind, readonly string[]][]) {

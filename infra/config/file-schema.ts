@@ -1,7 +1,7 @@
 import { type Infer, object, optional, type Problem, type Spec } from '../../lambda/config/schema.js';
-import { ALARM_FIELD_SPECS, type AlarmField, SETTINGS } from '../../lambda/config/settings.js';
 import { ALARM_FIELDS, type AlarmKind } from '../model/alarm-plan.js';
-import { type AlarmOverrides, alarmPropField, crossFieldProblems, SETTING_ROWS } from './settings-rules.js';
+import { ALARM_FIELD_SPECS, type AlarmField, SETTINGS } from '../model/settings.js';
+import { alarmOverridesOf, crossFieldProblems, SETTING_ROWS } from './settings-rules.js';
 
 /**
  * The deployment config file (`mptcp-monitoring.json`), composed from the settings model's rows: each field
@@ -30,6 +30,7 @@ const alarmsObject = object(
     emails: optional(S.alarmEmails.spec),
     topicArn: optional(S.alarmTopicArn.spec),
     notify: optional(S.alarmNotify.spec),
+    runbookBaseUrl: optional(S.runbookBaseUrl.spec),
     ...(Object.fromEntries(KINDS.map((kind) => [kind, alarmObject(kind)])) as Record<Exclude<AlarmKind, 'protocolErrors'>, ReturnType<typeof alarmObject>>),
     protocolErrors: optional(
       object(
@@ -95,16 +96,7 @@ export const configFileSpec = object(
     rule: 'a JSON object',
     across(config, report, input) {
       const alarms = config.alarms ?? {};
-      const overrides: AlarmOverrides = {};
-      for (const kind of KINDS) {
-        const given = (alarms as Record<string, Record<string, unknown> | undefined>)[kind];
-        if (!given) continue;
-        overrides[kind] = Object.fromEntries(
-          Object.entries(given)
-            .filter(([field]) => field !== 'metrics')
-            .map(([field, value]) => [alarmPropField(field as AlarmField), value]),
-        );
-      }
+      const overrides = alarmOverridesOf(alarms as Record<string, Record<string, unknown> | undefined>);
       const countersValid = config.counters !== undefined || input.counters === undefined;
       for (const problem of crossFieldProblems({
         ...(config.schedule?.rateMinutes === undefined ? {} : { rateMinutes: config.schedule.rateMinutes }),

@@ -1,8 +1,8 @@
 import { resolveSelection } from '../../lambda/catalog/selection.js';
-import { ALARM_FIELD_SPECS, type AlarmField, type ApplianceConfig, SETTINGS, type Setting } from '../../lambda/config/settings.js';
-import { MAX_DISTINCT_SECRETS } from '../constructs/secret-access.js';
+import type { ApplianceConfig } from '../../lambda/config/settings.js';
 import { ALARM_DEFAULTS, ALARM_FIELDS, type AlarmKind, type AlarmSettingsOverrides, protocolErrorMetricProblems, settingsFor } from '../model/alarm-plan.js';
-import { MAX_APPLIANCES, MAX_SCHEDULE_INPUT_BYTES, maxSampleAgeSeconds, maxTimeoutSeconds, shard } from '../model/sizing.js';
+import { ALARM_FIELD_SPECS, type AlarmField, type DeploySetting, SETTINGS } from '../model/settings.js';
+import { MAX_APPLIANCES, MAX_DISTINCT_SECRETS, MAX_SCHEDULE_INPUT_BYTES, maxSampleAgeSeconds, maxTimeoutSeconds, shard } from '../model/sizing.js';
 
 /**
  * The deployment side of the settings model: the settings model's rows plus one row per alarm field
@@ -10,7 +10,7 @@ import { MAX_APPLIANCES, MAX_SCHEDULE_INPUT_BYTES, maxSampleAgeSeconds, maxTimeo
  * each under its own paths, so a value one refuses the other refuses too.
  */
 
-export interface SettingRow extends Setting {
+export interface SettingRow extends DeploySetting {
   /** `concurrency`, or `alarms.fallbacks.threshold` for an alarm field. */
   readonly id: string;
 }
@@ -18,32 +18,55 @@ export interface SettingRow extends Setting {
 export type AlarmOverrides = Partial<Record<AlarmKind, AlarmSettingsOverrides>>;
 
 /**
- * The alarm field as the construct's `alarms.settings.<kind>` names it: functionDuration's percent and an anomaly
- * alarm's band width are their threshold.
+ * One alarm's settings as the config file (`alarms.<kind>`) and the construct (`alarms.settings.<kind>`) both
+ * name them: the kind's fields of ALARM_FIELDS (functionDuration's `thresholdPercent`, an anomaly alarm's
+ * `bandWidth`), nothing else.
  */
-export function alarmPropField(field: AlarmField): keyof AlarmSettingsOverrides {
+export type AlarmFieldValues<K extends AlarmKind> = {
+  readonly [F in (typeof ALARM_FIELDS)[K][number]]?: F extends 'enabled' ? boolean : number;
+};
+export type AlarmSettingsProps = { readonly [K in AlarmKind]?: AlarmFieldValues<K> };
+
+/** The alarm plan's field for a settings field: functionDuration's percent and an anomaly alarm's band width are its threshold. */
+function planField(field: AlarmField): keyof AlarmSettingsOverrides {
   return field === 'thresholdPercent' || field === 'bandWidth' ? 'threshold' : field;
+}
+
+/** The alarm plan's overrides from the settings as the file and the props name them. */
+export function alarmOverridesOf(settings: Readonly<Record<string, Readonly<Record<string, unknown>> | undefined>> | undefined): AlarmOverrides {
+  const overrides: Record<string, AlarmSettingsOverrides> = {};
+  for (const kind of Object.keys(ALARM_FIELDS) as AlarmKind[]) {
+    const given = settings?.[kind];
+    if (!given) continue;
+    const fields = ALARM_FIELDS[kind] as readonly AlarmField[];
+    overrides[kind] = Object.fromEntries(
+      Object.entries(given)
+        .filter(([field, value]) => fields.includes(field as AlarmField) && value !== undefined)
+        .map(([field, value]) => [planField(field as AlarmField), value]),
+    );
+  }
+  return overrides as AlarmOverrides;
 }
 
 function alarmRows(): SettingRow[] {
   return (Object.entries(ALARM_FIELDS) as [AlarmKind, readonly AlarmField[]][]).flatMap(([kind, fields]) =>
     fields.map((field): SettingRow => {
       const { spec, doc } = ALARM_FIELD_SPECS[field];
-      const defaultValue = field === 'datapointsToAlarm' ? undefined : ALARM_DEFAULTS[kind][alarmPropField(field)];
+      const defaultValue = field === 'datapointsToAlarm' ? undefined : ALARM_DEFAULTS[kind][planField(field)];
       return {
         id: `alarms.${kind}.${field}`,
         spec,
         doc: `${kind}: ${doc}.`,
         ...(defaultValue === undefined ? { defaultText: '= evaluationPeriods' } : { default: defaultValue }),
         file: `alarms.${kind}.${field}`,
-        prop: { path: `alarms.settings.${kind}.${alarmPropField(field)}` },
+        prop: { path: `alarms.settings.${kind}.${field}` },
       };
     }),
   );
 }
 
 /** Every setting, the model's rows first. */
-export const SETTING_ROWS: readonly SettingRow[] = [...Object.entries(SETTINGS).map(([id, row]) => ({ id, ...(row as Setting) })), ...alarmRows()];
+export const SETTING_ROWS: readonly SettingRow[] = [...Object.entries(SETTINGS).map(([id, row]) => ({ id, ...(row as DeploySetting) })), ...alarmRows()];
 
 /** Deployment settings in their canonical units, as far as each passed its own rule. */
 export interface DeploymentValues {

@@ -14,6 +14,8 @@ export interface ApplianceAlarmsProps {
   /** Notified on ALARM and on OK; none when the appliance's incident alarm pages for them. */
   readonly action?: cloudwatch.IAlarmAction;
   readonly alarmNamePrefix: string;
+  /** The runbook page the descriptions link (runbookBaseUrl). */
+  readonly runbookBaseUrl: string;
   /** The nested stack's group number, when the alarms live in one (it becomes part of their names). */
   readonly group?: number;
 }
@@ -42,6 +44,7 @@ export class ApplianceAlarms extends Construct {
           url: appliance.url,
           secretId: appliance.secretId,
           collectorErrorsAlarmName: collectorAlarmName(props.alarmNamePrefix, ALARM_SUFFIX.functionErrors),
+          runbookBaseUrl: props.runbookBaseUrl,
         }),
       };
       const alarm = anomaly

@@ -16,6 +16,8 @@ export interface CollectorAlarmsProps {
   /** Notified on ALARM and on OK; none when CollectorFailing pages for them. */
   readonly action?: cloudwatch.IAlarmAction;
   readonly alarmNamePrefix: string;
+  /** The runbook page the descriptions link (runbookBaseUrl). */
+  readonly runbookBaseUrl: string;
 }
 
 /**
@@ -34,6 +36,7 @@ export class CollectorAlarms extends Construct {
       functionName: props.function.functionName,
       logGroupName: props.logGroup.logGroupName,
       timeoutSeconds: props.timeout.toSeconds(),
+      runbookBaseUrl: props.runbookBaseUrl,
     };
     this.named = COLLECTOR_ALARM_KINDS.filter((kind) => props.settings[kind].enabled).map((kind) => {
       const settings = props.settings[kind];

@@ -14,6 +14,8 @@ export interface CollectorFailingProps {
   readonly collectorAlarms: readonly { readonly alarm: cloudwatch.IAlarm; readonly alarmName: string; readonly suffix: string }[];
   readonly action: cloudwatch.IAlarmAction;
   readonly alarmNamePrefix: string;
+  /** The runbook page the descriptions link (runbookBaseUrl). */
+  readonly runbookBaseUrl: string;
 }
 
 /**
@@ -50,14 +52,14 @@ export class CollectorFailing extends Construct {
       datapointsToAlarm: COLLECTOR_DOWN_EVALUATION_PERIODS,
       // No datapoint at all: the function's metrics are gone, so is the collector.
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-      alarmDescription: collectorDownDescription(props.intervalMinutes, COLLECTOR_DOWN_EVALUATION_PERIODS, fn.functionName),
+      alarmDescription: collectorDownDescription(props.intervalMinutes, COLLECTOR_DOWN_EVALUATION_PERIODS, fn.functionName, props.runbookBaseUrl),
     });
     this.alarmName = collectorAlarmName(props.alarmNamePrefix, COLLECTOR_FAILING_SUFFIX);
     this.alarm = new IncidentAlarm(this, COLLECTOR_FAILING_SUFFIX, {
       alarmName: this.alarmName,
       members: [this.collectorDown, ...props.collectorAlarms.map((a) => a.alarm)],
       memberNames: [downName, ...props.collectorAlarms.map((a) => a.alarmName)],
-      description: collectorFailingDescription([COLLECTOR_DOWN_SUFFIX, ...props.collectorAlarms.map((a) => a.suffix)], fn.functionName),
+      description: collectorFailingDescription([COLLECTOR_DOWN_SUFFIX, ...props.collectorAlarms.map((a) => a.suffix)], fn.functionName, props.runbookBaseUrl),
       action: props.action,
     }).alarm;
   }

@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ENVIRONMENT } from '../../lambda/config/environment.js';
+import { RUNTIME_SETTINGS, type RuntimeSetting, type RuntimeSettingName } from '../../lambda/config/settings.js';
 import { MAX_EVENT_AGE_SECONDS, maxSampleAgeSeconds } from '../model/sizing.js';
 import { HANDLER_ENTRY, hasPrebuiltBundle, LOCK_FILE, PREBUILT_BUNDLE_DIR, PROJECT_ROOT } from './collector-bundle.js';
 import { SecretAccess } from './secret-access.js';
@@ -19,13 +19,19 @@ export interface CollectorVpcPlacement {
   readonly securityGroups?: readonly ec2.ISecurityGroup[];
 }
 
+/** The runtime settings the construct gives (appliances travel in the schedule input; the rest it sets itself). */
+export type RuntimeValues = { readonly namespace: string } & {
+  readonly [N in Exclude<RuntimeSettingName, 'appliances' | 'stateTableName' | 'maxSampleAgeSeconds' | 'namespace'>]?: string | number;
+};
+
 export interface CollectorFunctionProps {
   readonly applianceCount: number;
-  readonly namespace: string;
-  /** The COUNTERS value: `default`, `all` or a comma-separated list. */
-  readonly counters: string;
-  readonly storageResolution?: 60 | 1;
-  readonly concurrency?: number;
+  /**
+   * The function's runtime settings (RUNTIME_SETTINGS) as given: each becomes its environment variable; one left
+   * out takes the function's default. COUNTERS: `default`, `all` or a comma-separated list. The state table's name
+   * and MAX_SAMPLE_AGE_SECONDS (three intervals) are set here.
+   */
+  readonly runtime: RuntimeValues;
   /** Collection interval in minutes: a previous sample older than three intervals gives no counter deltas. */
   readonly intervalMinutes: number;
   readonly stateTable: dynamodb.ITable;
@@ -117,7 +123,7 @@ export class CollectorFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
-      description: `Collects NetScaler MPTCP statistics from ${props.applianceCount} appliance(s) into CloudWatch namespace ${props.namespace}`,
+      description: `Collects NetScaler MPTCP statistics from ${props.applianceCount} appliance(s) into CloudWatch namespace ${props.runtime.namespace}`,
       environment: collectorEnvironment(props),
       ...(props.vpc
         ? {
@@ -152,7 +158,7 @@ export class CollectorFunction extends Construct {
         sid: 'PublishMetricsInNamespace',
         actions: ['cloudwatch:PutMetricData'],
         resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': props.namespace } },
+        conditions: { StringEquals: { 'cloudwatch:namespace': props.runtime.namespace } },
       }),
     );
     if (props.vpc) {
@@ -193,14 +199,21 @@ export class CollectorFunction extends Construct {
   }
 }
 
-function collectorEnvironment(props: CollectorFunctionProps): Record<string, string> {
-  return {
-    [ENVIRONMENT.namespace]: props.namespace,
-    [ENVIRONMENT.stateTable]: props.stateTable.tableName,
-    [ENVIRONMENT.counters]: props.counters,
-    ...(props.concurrency === undefined ? {} : { [ENVIRONMENT.concurrency]: String(props.concurrency) }),
-    ...(props.storageResolution === undefined ? {} : { [ENVIRONMENT.storageResolution]: String(props.storageResolution) }),
-    [ENVIRONMENT.maxSampleAge]: String(maxSampleAgeSeconds(props.intervalMinutes)),
-    ...(COLLECTOR_NODE_OPTIONS === '' ? {} : { NODE_OPTIONS: COLLECTOR_NODE_OPTIONS }),
+/** The function's environment, one variable per runtime setting's row (its `env`), from the values given. */
+export function collectorEnvironment(props: CollectorFunctionProps): Record<string, string> {
+  const values: Readonly<Record<string, unknown>> = {
+    ...props.runtime,
+    stateTableName: props.stateTable.tableName,
+    maxSampleAgeSeconds: maxSampleAgeSeconds(props.intervalMinutes),
   };
+  const environment: Record<string, string> = {};
+  for (const [name, row] of Object.entries(RUNTIME_SETTINGS) as [RuntimeSettingName, RuntimeSetting][]) {
+    // The appliances travel in each schedule's input (one shard each), not in the environment.
+    if (name === 'appliances') continue;
+    const value = values[name];
+    if (value === undefined && row.default === undefined) throw new Error(`CollectorFunction: the runtime setting ${name} (${row.env}) has no value`);
+    if (value !== undefined) environment[row.env] = String(value);
+  }
+  if (COLLECTOR_NODE_OPTIONS !== '') environment.NODE_OPTIONS = COLLECTOR_NODE_OPTIONS;
+  return environment;
 }

@@ -7,16 +7,17 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { MetricDefinition } from '../../lambda/catalog/catalog.js';
-import { resolveSelection } from '../../lambda/catalog/selection.js';
+import { CATALOG, type MetricDefinition } from '../../lambda/catalog/catalog.js';
+import { closestNames } from '../../lambda/catalog/closest-names.js';
+import { lookupMetric, resolveSelection, UnknownMetricError } from '../../lambda/catalog/selection.js';
+import { VIRTUAL_SERVER_ERRORS_METRIC, VIRTUAL_SERVER_GAUGES } from '../../lambda/catalog/virtual-server-metrics.js';
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
-import { defaultOf } from '../../lambda/config/settings.js';
-import { APPLIANCE_DIMENSION } from '../../lambda/metrics/health.js';
+import { APPLIANCE_DIMENSION, HEALTH_METRICS, STATE_HEALTH_METRICS } from '../../lambda/metrics/health.js';
+import { givenSetting, settingValue } from '../config/prop-values.js';
+import { type AlarmSettingsProps, alarmOverridesOf } from '../config/settings-rules.js';
 import { applianceAlarmName } from '../model/alarm-names.js';
 import {
-  type AlarmKind,
   type AlarmSettings,
-  type AlarmSettingsOverrides,
   type ApplianceAlarmPlan,
   COLLECTOR_ALARM_KINDS,
   type CollectorAlarmKind,
@@ -24,22 +25,14 @@ import {
   settingsFor,
 } from '../model/alarm-plan.js';
 import { INCIDENT_SUFFIX, incidentAlarmDescription } from '../model/alarm-text.js';
-import { DEFAULT_NOTIFY_MODE, type NotifyMode, suppressorTiming } from '../model/incident-plan.js';
-import {
-  DEFAULT_INTERVAL_MINUTES,
-  DEFAULT_LOG_RETENTION_DAYS,
-  DEFAULT_MEMORY_MIB,
-  DEFAULT_SHARD_SIZE,
-  defaultTimeoutSeconds,
-  nearTimeoutThresholdMs,
-  shard,
-} from '../model/sizing.js';
+import { type NotifyMode, suppressorTiming } from '../model/incident-plan.js';
+import { DEFAULT_LOG_RETENTION_DAYS, defaultTimeoutSeconds, nearTimeoutThresholdMs, shard } from '../model/sizing.js';
 import { AlarmTopic } from './alarm-topic.js';
 import { ApplianceAlarms, applianceConstructId } from './appliance-alarms.js';
 import { CollectorAlarms } from './collector-alarms.js';
 import { CollectorEndpoints } from './collector-endpoints.js';
 import { CollectorFailing } from './collector-failing.js';
-import { CollectorFunction, type CollectorVpcPlacement } from './collector-function.js';
+import { CollectorFunction, type CollectorVpcPlacement, type RuntimeValues } from './collector-function.js';
 import { CollectorMetrics } from './collector-metrics.js';
 import { CollectorSchedules } from './collector-schedules.js';
 import { IncidentAlarm } from './incident-alarm.js';
@@ -63,8 +56,11 @@ export interface MptcpAlarmProps {
   readonly topic?: sns.ITopic;
   /** E-mail subscriptions of the new topic. Not with `topic`. */
   readonly emails?: readonly string[];
-  /** Per-alarm overrides of ALARM_DEFAULTS. */
-  readonly settings?: Partial<Record<AlarmKind, AlarmSettingsOverrides>>;
+  /**
+   * Per-alarm overrides of ALARM_DEFAULTS, with the config file's words: `threshold`, functionDuration's
+   * `thresholdPercent`, an anomaly alarm's `bandWidth`, `enabled`, `periodMinutes`, `evaluationPeriods`, `datapointsToAlarm`.
+   */
+  readonly settings?: AlarmSettingsProps;
   /** Counters the protocol-errors alarm sums (at most 10, each selected). Default: by PROTOCOL_ERROR_PRIORITY. */
   readonly protocolErrorMetrics?: readonly string[];
   /**
@@ -78,6 +74,12 @@ export interface MptcpAlarmProps {
    * alarm notifies on its own.
    */
   readonly notify?: NotifyMode;
+  /**
+   * The runbook page the alarm descriptions link, each alarm to its heading (`#protocolerrors`, ...): your own
+   * copy of docs/runbook.md, e.g. on a wiki.
+   * @default the repository's docs/runbook.md
+   */
+  readonly runbookBaseUrl?: string;
 }
 
 export interface MptcpMonitoringProps {
@@ -93,7 +95,7 @@ export interface MptcpMonitoringProps {
   readonly interval?: Duration;
   /** Appliances per invocation. Default 25. */
   readonly shardSize?: number;
-  /** Appliances collected at once within an invocation. Default: the handler's (20). */
+  /** Appliances collected at once within an invocation. @default 40 (the function's default) */
   readonly concurrency?: number;
   /** Function memory in MiB. Default 256. */
   readonly memorySize?: number;
@@ -143,33 +145,39 @@ export class MptcpMonitoring extends Construct {
   readonly timeout: Duration;
   /** The CloudWatch namespace the collector publishes into. */
   readonly namespace: string;
+  private readonly appliances: readonly ApplianceConfig[];
 
   constructor(scope: Construct, id: string, props: MptcpMonitoringProps) {
     super(scope, id);
     checkProps(props);
     const appliances = props.appliances;
-    const namespace = props.namespace ?? defaultOf('namespace');
+    this.appliances = appliances;
+    const namespace = settingValue(props, 'namespace');
     const countersSpec = normalizeCounters(props.counters);
     this.namespace = namespace;
     this.selection = resolveSelection(countersSpec);
-    const interval = props.interval ?? Duration.minutes(DEFAULT_INTERVAL_MINUTES);
-    const intervalMinutes = interval.toMinutes();
-    this.timeout = props.timeout ?? Duration.seconds(defaultTimeoutSeconds(intervalMinutes));
+    const intervalMinutes = settingValue(props, 'rateMinutes');
+    const interval = Duration.minutes(intervalMinutes);
+    const timeoutSeconds = givenSetting(props, 'timeoutSeconds');
+    this.timeout = Duration.seconds(timeoutSeconds ?? defaultTimeoutSeconds(intervalMinutes));
 
     const state = new StateTable(this, 'State');
     this.table = state.table;
 
+    // The function's runtime settings as given (the function's own defaults apply to the rest).
+    const runtime = {
+      namespace,
+      counters: countersSpec,
+      ...definedOnly({ storageResolution: givenSetting(props, 'storageResolution'), concurrency: givenSetting(props, 'concurrency') }),
+    } satisfies RuntimeValues;
     const collector = new CollectorFunction(this, 'Collector', {
       applianceCount: appliances.length,
       intervalMinutes,
-      namespace,
-      counters: countersSpec,
-      ...(props.storageResolution === undefined ? {} : { storageResolution: props.storageResolution }),
-      ...(props.concurrency === undefined ? {} : { concurrency: props.concurrency }),
+      runtime,
       stateTable: this.table,
       secretIds: appliances.map((a) => a.secretId),
       secretsEncryptionKeyArns: props.secretsEncryptionKeyArns ?? [],
-      memorySize: props.memorySize ?? DEFAULT_MEMORY_MIB,
+      memorySize: settingValue(props, 'memoryMiB'),
       timeout: this.timeout,
       logRetention: props.logRetention ?? (DEFAULT_LOG_RETENTION_DAYS as logs.RetentionDays),
       logGroupRemovalPolicy: props.logGroupRemovalPolicy ?? RemovalPolicy.RETAIN,
@@ -192,8 +200,8 @@ export class MptcpMonitoring extends Construct {
       function: this.function,
       appliances,
       interval,
-      shardSize: props.shardSize ?? DEFAULT_SHARD_SIZE,
-      enabled: props.schedulesEnabled ?? defaultOf('schedulesEnabled'),
+      shardSize: settingValue(props, 'shardSize'),
+      enabled: settingValue(props, 'schedulesEnabled'),
     }).schedules;
 
     const alarmTopic = new AlarmTopic(this, 'Alarms', {
@@ -209,17 +217,20 @@ export class MptcpMonitoring extends Construct {
     }
     const action = new cloudwatchActions.SnsAction(this.topic);
 
+    const alarmOverrides = alarmOverridesOf(props.alarms?.settings);
     const collectorSettings = Object.fromEntries(
-      COLLECTOR_ALARM_KINDS.map((kind) => [kind, settingsFor(kind, props.alarms?.settings?.[kind], intervalMinutes)]),
+      COLLECTOR_ALARM_KINDS.map((kind) => [kind, settingsFor(kind, alarmOverrides[kind], intervalMinutes)]),
     ) as Record<CollectorAlarmKind, AlarmSettings>;
     const alarmNamePrefix = props.alarms?.alarmNamePrefix ?? defaultAlarmNamePrefix(this);
-    const perAppliance = (props.alarms?.notify ?? DEFAULT_NOTIFY_MODE) === 'per-appliance';
+    const runbookBaseUrl = settingValue(props, 'runbookBaseUrl');
+    const perAppliance = settingValue(props, 'alarmNotify') === 'per-appliance';
     const collectorAlarms = new CollectorAlarms(this, 'CollectorAlarms', {
       alarmNamePrefix,
       function: this.function,
       logGroup: this.logGroup,
       timeout: this.timeout,
       settings: collectorSettings,
+      runbookBaseUrl,
       ...(perAppliance ? {} : { action }),
     });
     const collectorFailing = perAppliance
@@ -229,13 +240,14 @@ export class MptcpMonitoring extends Construct {
           collectorAlarms: collectorAlarms.named,
           action,
           alarmNamePrefix,
+          runbookBaseUrl,
         })
       : undefined;
 
     const metrics = new CollectorMetrics(namespace);
     this.alarmPlan = planApplianceAlarms(this.selection, {
       intervalMinutes,
-      ...(props.alarms?.settings ? { overrides: props.alarms.settings } : {}),
+      overrides: alarmOverrides,
       ...(props.alarms?.protocolErrorMetrics ? { protocolErrorMetrics: props.alarms.protocolErrorMetrics } : {}),
     });
     for (const skipped of this.alarmPlan.skipped) {
@@ -248,14 +260,14 @@ export class MptcpMonitoring extends Construct {
     const pageOptions = collectorFailing
       ? {
           suppressor: collectorFailing,
-          timing: suppressorTiming(intervalMinutes, settingsFor('collectionFailing', props.alarms?.settings?.collectionFailing, intervalMinutes)),
+          timing: suppressorTiming(intervalMinutes, settingsFor('collectionFailing', alarmOverrides.collectionFailing, intervalMinutes)),
         }
       : undefined;
-    const applianceAlarms = this.createApplianceAlarms(appliances, metrics, action, alarmNamePrefix, pageOptions);
+    const applianceAlarms = this.createApplianceAlarms(appliances, metrics, action, { alarmNamePrefix, runbookBaseUrl }, pageOptions);
     this.alarms = [...collectorAlarms.alarms, ...(collectorFailing ? [collectorFailing.collectorDown] : []), ...applianceAlarms.members];
     this.pages = collectorFailing ? [collectorFailing.alarm, ...applianceAlarms.pages] : [];
 
-    if (props.dashboard ?? defaultOf('dashboard')) {
+    if (settingValue(props, 'dashboard')) {
       const sessionsSettings = this.alarmPlan.alarms.find((a) => a.kind === 'sessionsWithoutSubflows')?.settings;
       this.dashboard = new MonitoringDashboard(this, 'Dashboard', {
         metrics,
@@ -271,7 +283,7 @@ export class MptcpMonitoring extends Construct {
         ...(collectorSettings.functionDuration.enabled
           ? { durationThresholdMs: nearTimeoutThresholdMs(this.timeout.toMilliseconds(), collectorSettings.functionDuration.threshold) }
           : {}),
-        title: props.title ?? defaultOf('title'),
+        title: settingValue(props, 'title'),
         countersSpec,
       }).dashboard;
     }
@@ -280,8 +292,13 @@ export class MptcpMonitoring extends Construct {
   /**
    * One of the published metrics of one appliance (its CloudWatch name: docs/metrics.md, or a health metric such
    * as CollectionSuccess), for your own alarms and graphs. Counters are per-interval deltas: use Sum.
+   * Refuses at synth a metric the collector does not publish for that appliance (an unknown name, a counter not
+   * in `counters`, a virtual server metric of an appliance that lists none) and an appliance not in `appliances`:
+   * an alarm on either would wait in INSUFFICIENT_DATA forever.
    */
   metric(metricName: string, appliance: string, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    const problem = metricProblem(metricName, appliance, this.selection, this.appliances);
+    if (problem) throw new Error(`MptcpMonitoring.metric: ${problem}`);
     return new cloudwatch.Metric({
       statistic: 'Sum',
       period: Duration.minutes(5),
@@ -301,7 +318,7 @@ export class MptcpMonitoring extends Construct {
     appliances: readonly ApplianceConfig[],
     metrics: CollectorMetrics,
     action: cloudwatch.IAlarmAction,
-    alarmNamePrefix: string,
+    { alarmNamePrefix, runbookBaseUrl }: { alarmNamePrefix: string; runbookBaseUrl: string },
     paging?: { suppressor: CollectorFailing; timing: ReturnType<typeof suppressorTiming> },
   ): { members: cloudwatch.IAlarm[]; pages: cloudwatch.IAlarm[] } {
     const planned = this.alarmPlan.alarms.length;
@@ -316,6 +333,7 @@ export class MptcpMonitoring extends Construct {
           metrics,
           ...(paging ? {} : { action }),
           alarmNamePrefix,
+          runbookBaseUrl,
           ...group,
         });
         if (!paging) return { alarms, page: undefined };
@@ -334,6 +352,7 @@ export class MptcpMonitoring extends Construct {
             this.alarmPlan.alarms.map((a, index) => ({ kind: a.kind, alarmName: alarms.alarmNames[index]! })),
             pageName,
             paging.suppressor.alarmName,
+            runbookBaseUrl,
           ),
           action,
           suppressor: { alarm: suppressor, timing: paging.timing },
@@ -382,4 +401,48 @@ function urlPort(appliance: ApplianceConfig): number {
   const url = new URL(appliance.url);
   if (url.port) return Number(url.port);
   return url.protocol === 'http:' ? 80 : 443;
+}
+
+/** Why `metric(metricName, appliance)` would name a metric the collector never publishes, or undefined. */
+function metricProblem(
+  metricName: string,
+  appliance: string,
+  selection: readonly MetricDefinition[],
+  appliances: readonly ApplianceConfig[],
+): string | undefined {
+  const names = appliances.map((a) => a.name);
+  const configured = appliances.find((a) => a.name === appliance);
+  if (!configured) {
+    const near = closestNames(appliance, names, 1);
+    return `unknown appliance ${JSON.stringify(appliance)}${near.length > 0 ? `; did you mean "${near[0]}"?` : ''} The appliances: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', ...' : ''}`;
+  }
+  const listsServers = (configured.virtualServers ?? []).length > 0;
+  const published = [
+    ...selection.map((m) => m.metricName),
+    ...Object.values(HEALTH_METRICS),
+    ...Object.values(STATE_HEALTH_METRICS),
+    ...(listsServers ? [VIRTUAL_SERVER_ERRORS_METRIC, ...VIRTUAL_SERVER_GAUGES.map((m) => m.metricName)] : []),
+  ];
+  if (published.includes(metricName)) return undefined;
+  if (VIRTUAL_SERVER_GAUGES.some((m) => m.metricName === metricName) || metricName === VIRTUAL_SERVER_ERRORS_METRIC) {
+    return `${metricName} is published only for an appliance that lists virtualServers, and ${JSON.stringify(appliance)} lists none`;
+  }
+  let counter: MetricDefinition | undefined;
+  try {
+    counter = lookupMetric(metricName);
+  } catch (error) {
+    if (!(error instanceof UnknownMetricError)) throw error;
+  }
+  if (counter) {
+    if (counter.metricName !== metricName && published.includes(counter.metricName)) {
+      return `${JSON.stringify(metricName)} is not a CloudWatch metric name: the collector publishes it as "${counter.metricName}"`;
+    }
+    return `the counter ${counter.metricName} is not published: it is not in "counters" (add it there to alarm on it)`;
+  }
+  const near = closestNames(metricName, [...new Set([...published, ...CATALOG.map((m) => m.metricName)])], 3);
+  return `unknown metric ${JSON.stringify(metricName)}${near.length > 0 ? `; did you mean ${near.map((n) => `"${n}"`).join(', ')}?` : ''} (docs/metrics.md lists the metrics)`;
+}
+
+function definedOnly<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }

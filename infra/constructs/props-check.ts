@@ -1,9 +1,10 @@
 import type { Duration } from 'aws-cdk-lib';
-import { object, optional, type Problem, renderProblems, type Spec, valueAt } from '../../lambda/config/schema.js';
-import { ALARM_FIELD_SPECS, type ApplianceConfig } from '../../lambda/config/settings.js';
+import { anything, object, optional, type Problem, renderProblems, type Spec, valueAt } from '../../lambda/config/schema.js';
+import type { ApplianceConfig } from '../../lambda/config/settings.js';
 import { isRecord } from '../../lambda/core/is-record.js';
-import { type AlarmOverrides, alarmPropField, crossFieldProblems, SETTING_ROWS } from '../config/settings-rules.js';
+import { alarmOverridesOf, crossFieldProblems, SETTING_ROWS } from '../config/settings-rules.js';
 import { ALARM_FIELDS, type AlarmKind } from '../model/alarm-plan.js';
+import { ALARM_FIELD_SPECS } from '../model/settings.js';
 
 /**
  * The construct's props checked at synth against the settings model: each row with a `prop` under its prop
@@ -11,13 +12,13 @@ import { ALARM_FIELDS, type AlarmKind } from '../model/alarm-plan.js';
  * fails synth with its path and the rule, never a deployed function that fails every run.
  */
 
-/** `alarms.settings` as the props name it: per kind, the kind's fields (functionDuration's percent is `threshold`). */
+/** `alarms.settings` as the props name it: per kind, the kind's fields, named as in the config file. */
 const alarmSettingsSpec = object(
   Object.fromEntries(
     (Object.entries(ALARM_FIELDS) as [AlarmKind, readonly (keyof typeof ALARM_FIELD_SPECS)[]][]).map(([kind, fields]) => [
       kind,
       optional(
-        object(Object.fromEntries(fields.map((field) => [alarmPropField(field), optional(ALARM_FIELD_SPECS[field].spec as Spec<unknown>)])), {
+        object(Object.fromEntries(fields.map((field) => [field, optional(ALARM_FIELD_SPECS[field].spec as Spec<unknown>)])), {
           rule: `the ${kind} alarm's settings object`,
         }),
       ),
@@ -28,9 +29,47 @@ const alarmSettingsSpec = object(
 
 const ALARM_PROP_PREFIX = 'alarms.settings.';
 
+/** The fields of `vpc` (MptcpVpcProps; test/integration/infra-construct.test.ts keeps the list in step with the type). */
+export const VPC_PROP_FIELDS = ['vpc', 'subnets', 'securityGroups', 'endpoints'] as const;
+
+const anyValue = optional(anything<unknown>('a value'));
+
+/**
+ * The props' shape: every object the props have, with the fields the rows name (a row's prop path, or
+ * `alarms.settings` and `vpc` whose insides are checked below and by their TypeScript type). Unknown fields
+ * are refused with the closest known one, as in the config file: from JavaScript, a misspelled prop would
+ * otherwise be ignored (`schedulesEnabld: false` would deploy a live collector).
+ */
+function propsShape(): Spec<unknown> {
+  const vpcSpec = object(
+    {
+      ...Object.fromEntries(VPC_PROP_FIELDS.map((field) => [field, anyValue])),
+      endpoints: optional(object({ routeTableIds: anyValue }, { rule: 'an object {routeTableIds}' })),
+    },
+    { rule: 'a VPC placement {vpc, subnets, securityGroups?, endpoints?}' },
+  );
+  const paths = SETTING_ROWS.flatMap((row) => (row.prop && !row.prop.path.startsWith(ALARM_PROP_PREFIX) ? [row.prop.path.split('.')] : []));
+  const alarmsFields = [...paths.filter((p) => p[0] === 'alarms').map((p) => p[1]!), 'settings'];
+  const topFields = [...new Set(paths.map((p) => p[0]!))];
+  return object(
+    Object.fromEntries(
+      topFields.map((field) => {
+        if (field === 'vpc') return [field, optional(vpcSpec)];
+        if (field === 'alarms')
+          return [field, optional(object(Object.fromEntries(alarmsFields.map((f) => [f, anyValue])), { rule: 'an object of alarm props' }))];
+        return [field, anyValue];
+      }),
+    ),
+    { rule: 'an object of MptcpMonitoring props' },
+  );
+}
+
+const PROPS_SHAPE = propsShape();
+
 /** Throws one Error naming every bad prop (the first few, then a count). */
 export function checkProps(props: object): void {
   const problems: Problem[] = [];
+  PROPS_SHAPE.check(props, [], problems);
   const valid = new Map<string, unknown>();
   for (const row of SETTING_ROWS) {
     if (!row.prop || row.prop.cdkValue || row.prop.path.startsWith(ALARM_PROP_PREFIX)) continue;
@@ -64,7 +103,7 @@ export function checkProps(props: object): void {
       shardSize: get<number>('shardSize'),
       appliances: get<ApplianceConfig[]>('appliances'),
       counters: get<string | string[]>('counters'),
-      alarms: alarmsValid && isRecord(settings) ? (settings as AlarmOverrides) : undefined,
+      alarms: alarmsValid && isRecord(settings) ? alarmOverridesOf(settings as Record<string, Record<string, unknown>>) : undefined,
       protocolErrorMetrics: countersValid ? get<string[]>('protocolErrorMetrics') : undefined,
       alarmEmails: get<string[]>('alarmEmails'),
       existingTopic: valueAt(props, ['alarms', 'topic']) !== undefined,

@@ -2,7 +2,7 @@ import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { shard } from '../model/sizing.js';
+import { MAX_DISTINCT_SECRETS, shard } from '../model/sizing.js';
 
 /**
  * A complete secret ARN ends in `-` and the 6 characters Secrets Manager appends to the name. An ARN without
@@ -12,11 +12,6 @@ import { shard } from '../model/sizing.js';
 const COMPLETE_SECRET_ARN = /^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:.+-[A-Za-z0-9]{6}$/;
 const SECRET_ARN = /^arn:[^:]+:secretsmanager:/;
 
-/**
- * Distinct secrets one deployment can grant: IAM allows a role about 10 KB of inline policy and 10 managed
- * policies of 6 KB, and each secret ARN takes about 100 characters. Appliances may share a secret.
- */
-export const MAX_DISTINCT_SECRETS = 250;
 const SECRETS_PER_STATEMENT = 25;
 
 export type SecretIdForm = 'name' | 'partial-arn' | 'complete-arn';

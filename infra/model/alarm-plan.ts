@@ -1,7 +1,7 @@
 import { ALLOCATION_FAILURE_METRICS, JOIN_REJECTION_METRICS, type MetricDefinition } from '../../lambda/catalog/catalog.js';
 import { excerpt } from '../../lambda/config/schema.js';
-import { type AlarmField, MAX_METRICS_PER_ALARM } from '../../lambda/config/settings.js';
 import { HEALTH_METRICS } from '../../lambda/metrics/health.js';
+import { type AlarmField, MAX_METRICS_PER_ALARM } from './settings.js';
 
 /**
  * Which alarms exist for a counter selection, on which metrics, with which settings. Pure (no CDK), so the
@@ -49,7 +49,7 @@ export { MAX_METRICS_PER_ALARM };
  * evaluates one schedule interval per period against a fixed threshold; functionDuration's threshold is a
  * percentage, named thresholdPercent in the config file.
  */
-export const ALARM_FIELDS: Readonly<Record<AlarmKind, readonly AlarmField[]>> = {
+export const ALARM_FIELDS = {
   collectionFailing: ['enabled', 'evaluationPeriods', 'datapointsToAlarm'],
   protocolErrors: ['enabled', 'threshold', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
   resourceExhaustion: ['enabled', 'threshold', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
@@ -61,7 +61,7 @@ export const ALARM_FIELDS: Readonly<Record<AlarmKind, readonly AlarmField[]>> = 
   functionErrors: ['enabled', 'threshold', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
   functionThrottles: ['enabled', 'threshold', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
   functionDuration: ['enabled', 'thresholdPercent', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
-};
+} as const satisfies Readonly<Record<AlarmKind, readonly AlarmField[]>>;
 
 export interface AlarmSettings {
   readonly enabled: boolean;

@@ -2,8 +2,8 @@ import type { AlarmKind, ApplianceAlarmKind, PlannedApplianceAlarm } from './ala
 
 /**
  * Alarm names and descriptions: what the on-call reads in the notification at 3 a.m. Each description says
- * what broke, what it affects, the first steps, and where the runbook section is (README.md, Alarm runbook, one heading
- * per alarm, named like the alarm's suffix).
+ * what broke, what it affects, the first steps, and a link to the runbook section: the runbook page (the setting
+ * runbookBaseUrl, by default docs/runbook.md on the repository) with one heading per alarm, named like the alarm's suffix.
  */
 
 /** Each alarm's construct id (so part of its generated name) and its runbook heading. */
@@ -41,8 +41,10 @@ export const COLLECTOR_DOWN_SUFFIX = 'CollectorDown';
 /** CloudWatch's limit for AlarmDescription. */
 export const MAX_DESCRIPTION_LENGTH = 1024;
 
-export function runbookLink(kind: AlarmKind): string {
-  return `Runbook: README.md#${ALARM_SUFFIX[kind].toLowerCase()}`;
+/** The runbook section of an alarm kind or composite (its heading is the suffix; the anchor is the heading in lower case). */
+export function runbookLink(runbookBaseUrl: string, kindOrHeading: AlarmKind | string): string {
+  const heading = (ALARM_SUFFIX as Readonly<Record<string, string>>)[kindOrHeading] ?? kindOrHeading;
+  return `Runbook: ${runbookBaseUrl}#${heading.toLowerCase()}`;
 }
 
 export interface ApplianceContext {
@@ -51,6 +53,7 @@ export interface ApplianceContext {
   readonly secretId: string;
   /** To check first when many appliances fail together. */
   readonly collectorErrorsAlarmName: string;
+  readonly runbookBaseUrl: string;
 }
 
 function minutes(n: number): string {
@@ -77,7 +80,7 @@ function window(alarm: PlannedApplianceAlarm): string {
  */
 export function applianceAlarmDescription(alarm: PlannedApplianceAlarm, appliance: ApplianceContext): string {
   const [what, steps] = describeApplianceAlarm(alarm, appliance);
-  return clampDescription(`[${appliance.name}] ${what} ${runbookLink(alarm.kind)}. ${steps}`);
+  return clampDescription(`[${appliance.name}] ${what} ${runbookLink(appliance.runbookBaseUrl, alarm.kind)}. ${steps}`);
 }
 
 function describeApplianceAlarm(alarm: PlannedApplianceAlarm, appliance: ApplianceContext): [what: string, steps: string] {
@@ -148,29 +151,30 @@ export function incidentAlarmDescription(
   members: readonly { readonly kind: ApplianceAlarmKind; readonly alarmName: string }[],
   compositeName: string,
   collectorFailingName: string,
+  runbookBaseUrl: string,
 ): string {
   const list = members.map((m) => `${ALARM_SUFFIX[m.kind]} (${ALARM_SUMMARY[m.kind]})`).join('; ');
   return clampDescription(
     `[${appliance}] One page for this appliance: in ALARM while any of its ${members.length} alarms is: ${list}. ` +
-      `Runbook: README.md#${INCIDENT_SUFFIX.toLowerCase()}. The member alarms in ALARM are named in this notification's alarm rule and state reason, ` +
+      `${runbookLink(runbookBaseUrl, INCIDENT_SUFFIX)}. The member alarms in ALARM are named in this notification's alarm rule and state reason, ` +
       `on the dashboard, and by: aws cloudwatch describe-alarms --children-of-alarm-name "${compositeName}"; each member's description has the first steps. ` +
       `Silent while ${collectorFailingName} is in ALARM: the collector itself is failing and pages once for every appliance.`,
   );
 }
 
-export function collectorFailingDescription(memberSuffixes: readonly string[], functionName: string): string {
+export function collectorFailingDescription(memberSuffixes: readonly string[], functionName: string, runbookBaseUrl: string): string {
   return clampDescription(
     `The MPTCP collector ${functionName} is failing (any of ${memberSuffixes.join(', ')} is in ALARM). This is the one page for it: ` +
       "while it is in ALARM the appliances' Incident alarms do not notify, since their collections fail for the collector's reason. " +
-      `Runbook: README.md#${COLLECTOR_FAILING_SUFFIX.toLowerCase()}; each member's description has the first steps.`,
+      `${runbookLink(runbookBaseUrl, COLLECTOR_FAILING_SUFFIX)}; each member's description has the first steps.`,
   );
 }
 
-export function collectorDownDescription(intervalMinutes: number, evaluationPeriods: number, functionName: string): string {
+export function collectorDownDescription(intervalMinutes: number, evaluationPeriods: number, functionName: string, runbookBaseUrl: string): string {
   return clampDescription(
     `The MPTCP collector ${functionName} failed, was throttled, or was not invoked at all in each of ${evaluationPeriods} consecutive ${minuteAdjective(intervalMinutes)} intervals ` +
       `(Errors + Throttles > 0, or no Invocations). It notifies nobody by itself: it makes ${COLLECTOR_FAILING_SUFFIX} page and silences the appliance pages, ` +
-      `fast enough to be in ALARM before the appliances' CollectionFailing. Runbook: README.md#${COLLECTOR_FAILING_SUFFIX.toLowerCase()}.`,
+      `fast enough to be in ALARM before the appliances' CollectionFailing. ${runbookLink(runbookBaseUrl, COLLECTOR_FAILING_SUFFIX)}.`,
   );
 }
 
@@ -183,6 +187,7 @@ export interface CollectorContext {
   readonly functionName: string;
   readonly logGroupName: string;
   readonly timeoutSeconds: number;
+  readonly runbookBaseUrl: string;
 }
 
 export function collectorAlarmDescription(
@@ -200,18 +205,18 @@ export function collectorAlarmDescription(
       return (
         `The MPTCP collector function ${collector.functionName} failed more than ${settings.threshold} time(s) ${span}. ` +
         'It fails only when nothing could be published (invalid configuration, CloudWatch unreachable or refusing): metrics of every appliance in the failing shard are missing. ' +
-        `Read the errors in log group ${collector.logGroupName}; check recent deployments, IAM, and VPC endpoints/NAT. ${runbookLink(kind)}`
+        `Read the errors in log group ${collector.logGroupName}; check recent deployments, IAM, and VPC endpoints/NAT. ${runbookLink(collector.runbookBaseUrl, kind)}`
       );
     case 'functionThrottles':
       return (
         `The MPTCP collector function ${collector.functionName} was throttled more than ${settings.threshold} time(s) ${span}: some shards did not run, their appliances have gaps. ` +
-        `Check the account's Lambda concurrency (ConcurrentExecutions, other functions, reserved concurrency). ${runbookLink(kind)}`
+        `Check the account's Lambda concurrency (ConcurrentExecutions, other functions, reserved concurrency). ${runbookLink(collector.runbookBaseUrl, kind)}`
       );
     case 'functionDuration':
       return (
         `The MPTCP collector function ${collector.functionName} ran longer than ${thresholdMs} ms (${settings.threshold}% of the time it waits for appliances, of its ${collector.timeoutSeconds} s timeout) ${span}. ` +
         'Slow or unreachable appliances are eating the time budget; beyond it, appliances are cut off or never started and report CollectionSuccess 0. ' +
-        `Look for slow appliances (CollectionDuration) and timeouts in log group ${collector.logGroupName}; lower shardSize or raise concurrency. ${runbookLink(kind)}`
+        `Look for slow appliances (CollectionDuration) and timeouts in log group ${collector.logGroupName}; lower shardSize or raise concurrency. ${runbookLink(collector.runbookBaseUrl, kind)}`
       );
   }
 }

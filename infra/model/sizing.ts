@@ -1,5 +1,5 @@
-import { defaultOf, SETTINGS } from '../../lambda/config/settings.js';
 import { collectWindowMs } from '../../lambda/core/budget.js';
+import { defaultOf, SETTINGS } from './settings.js';
 
 /**
  * How the collector is fitted to its schedule. Pure numbers, shared by the construct, the config validation and
@@ -35,6 +35,12 @@ export const MAX_EVENT_AGE_SECONDS = 60;
 
 /** Lambda's asynchronous invocation payload limit is 256 KB: each schedule input must fit with room to spare. */
 export const MAX_SCHEDULE_INPUT_BYTES = 200_000;
+
+/**
+ * Distinct secrets one deployment can grant: IAM allows a role about 10 KB of inline policy and 10 managed
+ * policies of 6 KB, and each secret ARN takes about 100 characters. Appliances may share a secret.
+ */
+export const MAX_DISTINCT_SECRETS = 250;
 
 /**
  * Appliances per deployment: the dashboard lists every alarm, and the stack's template (at most 1 MB) grows

@@ -1,4 +1,4 @@
-import { defaultOf, SETTINGS } from './settings.js';
+import { defaultOf, RUNTIME_SETTINGS as SETTINGS } from './settings.js';
 
 /**
  * The environment variables of the handler contract, from the settings model. Names are a public contract:
@@ -6,19 +6,19 @@ import { defaultOf, SETTINGS } from './settings.js';
  */
 export const ENVIRONMENT = {
   /** JSON array of ApplianceConfig, used when the event carries no appliances. */
-  appliances: SETTINGS.appliances.env!,
+  appliances: SETTINGS.appliances.env,
   /** CloudWatch namespace; default NetScaler/MPTCP. */
-  namespace: SETTINGS.namespace.env!,
+  namespace: SETTINGS.namespace.env,
   /** DynamoDB table with the previous sample per appliance (partition key `appliance`, String). */
-  stateTable: SETTINGS.stateTableName.env!,
+  stateTable: SETTINGS.stateTableName.env,
   /** `default`, `all`, or a comma-separated list of metric or NITRO names. */
-  counters: SETTINGS.counters.env!,
+  counters: SETTINGS.counters.env,
   /** Appliances collected at once. */
-  concurrency: SETTINGS.concurrency.env!,
+  concurrency: SETTINGS.concurrency.env,
   /** CloudWatch storage resolution in seconds: 60 (default, standard) or 1 (high resolution). */
-  storageResolution: SETTINGS.storageResolution.env!,
+  storageResolution: SETTINGS.storageResolution.env,
   /** A previous sample older than this many seconds gives no counter deltas (the CDK app sets 3 intervals). */
-  maxSampleAge: SETTINGS.maxSampleAgeSeconds.env!,
+  maxSampleAge: SETTINGS.maxSampleAgeSeconds.env,
 } as const;
 
 export const DEFAULT_CONCURRENCY = defaultOf('concurrency');

@@ -3,7 +3,7 @@ import { resolveSelection } from '../catalog/selection.js';
 import { ConfigurationError } from './appliance.js';
 import { parseJsonText } from './json-text.js';
 import { INVALID, type Problem, renderProblems, type Spec } from './schema.js';
-import { type ApplianceConfig, SETTINGS, type Setting } from './settings.js';
+import { type ApplianceConfig, type RuntimeSetting, RUNTIME_SETTINGS as SETTINGS } from './settings.js';
 
 /** Everything one run needs to know, resolved from the invocation event and the environment. */
 export interface RunConfig {
@@ -26,8 +26,8 @@ export interface RunConfig {
 export function resolveRunConfig(event: unknown, env: NodeJS.ProcessEnv): RunConfig {
   const problems: Problem[] = [];
   const shown: Record<string, unknown> = {};
-  const read = <T>(row: Setting<T>): T | undefined => {
-    const name = row.env!;
+  const read = <T>(row: RuntimeSetting<T>): T | undefined => {
+    const name = row.env;
     const raw = env[name];
     if (raw === undefined || raw.trim() === '') {
       if (row.default === undefined) problems.push({ path: [name], message: `is not set: ${row.spec.rule}` });
@@ -67,7 +67,7 @@ function fromText(spec: Spec<unknown>, raw: string): unknown {
 function appliancesFrom(event: unknown, env: NodeJS.ProcessEnv, problems: Problem[], shown: Record<string, unknown>): ApplianceConfig[] | undefined {
   const spec = SETTINGS.appliances.spec;
   const fromEvent = typeof event === 'object' && event !== null ? (event as { appliances?: unknown }).appliances : undefined;
-  const name = SETTINGS.appliances.env!;
+  const name = SETTINGS.appliances.env;
   let input: unknown;
   let path: (string | number)[];
   if (fromEvent !== undefined) {

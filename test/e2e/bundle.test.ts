@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEPLOY_SETTINGS } from '../../infra/model/settings.js';
 import { type CollectorAsset, synthesizeCollectorAsset } from '../support/collector-asset.js';
 
 /**
@@ -52,5 +53,15 @@ describe('the real Lambda bundle', () => {
     const map = JSON.parse(readFileSync(join(assetDir, 'index.js.map'), 'utf8')) as { sources: string[]; sourcesContent?: unknown };
     expect(map.sources.some((s) => s.includes('lambda/handler.ts'))).toBe(true);
     expect(map.sourcesContent).toBeUndefined();
+  });
+
+  it('holds only the runtime settings: no deployment setting is in the function bundle', () => {
+    const code = readFileSync(join(assetDir, 'index.js'), 'utf8');
+    expect(code).toContain('STATE_TABLE_NAME');
+    // Each deployment setting's own sentence, and the names no other code uses (shardSize, region, ... are common words).
+    for (const [name, row] of Object.entries(DEPLOY_SETTINGS)) expect(code.includes(row.doc), `deploy-only setting ${name} in the bundle`).toBe(false);
+    for (const name of ['alarmNamePrefix', 'logRetentionDays', 'memoryMiB', 'alarmEmails', 'runbookBaseUrl', 'secretsKmsKeyArns', 'retainLogGroup']) {
+      expect(code.includes(name), `deploy-only setting ${name} in the bundle`).toBe(false);
+    }
   });
 });

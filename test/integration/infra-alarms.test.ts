@@ -68,7 +68,7 @@ describe('alarms for the default selection', () => {
     for (const [id, props] of Object.entries(all)) {
       const text = descriptionText(props);
       expect(text.length, id).toBeLessThanOrEqual(1024);
-      expect(text, id).toMatch(/Runbook: README\.md#[a-z]+/);
+      expect(text, id).toMatch(/Runbook: https:\/\/github\.com\/netscaler-mptcp-cloudwatch\/netscaler-mptcp-cloudwatch\/blob\/main\/docs\/runbook\.md#[a-z]+/);
     }
   });
 
@@ -188,7 +188,7 @@ describe('alarm descriptions', () => {
     for (const props of Object.values(alarmsOf(template))) {
       const text = descriptionText(props);
       expect(text.length).toBeLessThanOrEqual(1024);
-      expect(text).toMatch(/Runbook: README\.md#[a-z]+/);
+      expect(text).toMatch(/Runbook: https:\/\/github\.com\/netscaler-mptcp-cloudwatch\/netscaler-mptcp-cloudwatch\/blob\/main\/docs\/runbook\.md#[a-z]+/);
     }
     const collection = Object.values(alarmsOf(template)).find((props) => props.MetricName === 'CollectionSuccess')!;
     expect(descriptionText(collection)).toMatch(/\.\.\.$/);
@@ -391,7 +391,7 @@ describe('one page per incident (notify "per-appliance", the default)', () => {
     expect(text).toContain('SessionsCreatedAnomaly (MPTCP sessions created far below their usual pattern)');
     expect(text).toContain('--children-of-alarm-name "Test-adc-1-Incident"');
     expect(text).toContain('Silent while Test-CollectorFailing is in ALARM');
-    expect(text).toMatch(/Runbook: README\.md#incident/);
+    expect(text).toMatch(/Runbook: https:\/\/github\.com\/\S+\/docs\/runbook\.md#incident/);
     expect(text.length).toBeLessThanOrEqual(1024);
   });
 

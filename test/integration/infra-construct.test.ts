@@ -3,7 +3,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
-import { MptcpMonitoring, type MptcpMonitoringProps } from '../../infra/index.js';
+import { VPC_PROP_FIELDS } from '../../infra/constructs/props-check.js';
+import { MptcpMonitoring, type MptcpMonitoringProps, type MptcpVpcProps } from '../../infra/index.js';
 import { APPLIANCES, onlyResource } from '../support/synth-config.js';
 
 /** The construct in a user's own stack, as docs/configuration.md shows it. */
@@ -79,7 +80,8 @@ describe('MptcpMonitoring in a user stack', () => {
         { alarms: { settings: { joinsRejected: { evaluationPeriods: 5000 } } } },
         'alarms.settings.joinsRejected.evaluationPeriods must be a whole number from 1 to 1440',
       ],
-      [{ alarms: { settings: { collectionFailing: { threshold: 2 } } } }, 'alarms.settings.collectionFailing has unknown field "threshold"'],
+      [{ alarms: { settings: { collectionFailing: { threshold: 2 } as never } } }, 'alarms.settings.collectionFailing has unknown field "threshold"'],
+      [{ alarms: { settings: { functionDuration: { threshold: 90 } as never } } }, 'alarms.settings.functionDuration has unknown field "threshold"'],
     ];
     for (const [props, message] of cases) expect(() => userStack(props), message).toThrow(message);
   });
@@ -95,5 +97,60 @@ describe('MptcpMonitoring in a user stack', () => {
     expect(message).toMatch(/^MptcpMonitoring: invalid props \(8 problems\):\n/);
     expect(message.split('\n')).toHaveLength(1 + 5 + 1);
     expect(message.trimEnd().endsWith('and 3 more problems')).toBe(true);
+  });
+
+  it('refuses unknown props with the closest known name, as the config file does (a JavaScript app has no type check)', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ schedulesEnabld: false }, 'props has unknown field "schedulesEnabld"; did you mean "schedulesEnabled"?'],
+      [{ alarms: { emals: ['a@example.com'] } }, 'alarms has unknown field "emals"; did you mean "emails"?'],
+      [{ alarms: { settings: { fallback: { threshold: 1 } } } }, 'alarms.settings has unknown field "fallback"; did you mean "fallbacks"?'],
+      [{ alarms: { settings: { fallbacks: { treshold: 1 } } } }, 'alarms.settings.fallbacks has unknown field "treshold"; did you mean "threshold"?'],
+      [{ vpc: { vpc: {}, subnets: {}, endpoint: {} } }, 'vpc has unknown field "endpoint"; did you mean "endpoints"?'],
+    ];
+    for (const [props, message] of cases) expect(() => userStack(props as Partial<MptcpMonitoringProps>), message).toThrow(message);
+  });
+
+  it('lists every field of MptcpVpcProps in its shape check', () => {
+    const fields = { vpc: true, subnets: true, securityGroups: true, endpoints: true } satisfies Record<keyof MptcpVpcProps, true>;
+    expect([...VPC_PROP_FIELDS].sort()).toEqual(Object.keys(fields).sort());
+  });
+
+  it('names the alarm settings as the config file does: thresholdPercent, bandWidth', () => {
+    const { template } = userStack({
+      alarms: { settings: { functionDuration: { thresholdPercent: 50 }, fallbacksAnomaly: { bandWidth: 2.5 } }, notify: 'per-alarm' },
+    });
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as { Properties: Record<string, unknown> }[];
+    const band = alarms.find((a) => JSON.stringify(a.Properties).includes('ANOMALY_DETECTION_BAND') && JSON.stringify(a.Properties).includes('2.5'));
+    expect(band, 'an anomaly band of 2.5 standard deviations').toBeDefined();
+    expect(() => userStack({ alarms: { settings: { functionDuration: { thresholdPercent: 101 } } } })).toThrow(
+      'alarms.settings.functionDuration.thresholdPercent must be a percentage of the collection window from 1 to 100',
+    );
+  });
+
+  it('metric() refuses an unknown metric, an unselected counter and an unknown appliance at synth', () => {
+    const { monitoring } = userStack({ counters: 'default' });
+    expect(monitoring.metric('CollectionSuccess', 'adc-1').metricName).toBe('CollectionSuccess');
+    expect(monitoring.metric(monitoring.selection[0]!.metricName, 'adc-2').metricName).toBe(monitoring.selection[0]!.metricName);
+    expect(() => monitoring.metric('CollectionSucess', 'adc-1')).toThrow('unknown metric "CollectionSucess"; did you mean "CollectionSuccess"');
+    expect(() => monitoring.metric('CollectionSuccess', 'adc-3')).toThrow('MptcpMonitoring.metric: unknown appliance "adc-3"; did you mean "adc-1"?');
+    const unselected = userStack({ counters: 'ChecksumErrors' }).monitoring;
+    expect(() => unselected.metric('SessionsCreated', 'adc-1')).toThrow('the counter SessionsCreated is not published: it is not in "counters"');
+    expect(() => unselected.metric('VirtualServerMptcpSessions', 'adc-1')).toThrow('lists none');
+  });
+
+  it('links the alarm runbook at runbookBaseUrl: the repository docs page by default, or your own', () => {
+    const descriptions = (template: Template) =>
+      [...Object.values(template.findResources('AWS::CloudWatch::Alarm')), ...Object.values(template.findResources('AWS::CloudWatch::CompositeAlarm'))].map(
+        (r) => JSON.stringify((r as { Properties: { AlarmDescription: unknown } }).Properties.AlarmDescription),
+      );
+    const own = descriptions(userStack({ alarms: { runbookBaseUrl: 'https://wiki.example.com/mptcp-runbook' } }).template);
+    expect(own.length).toBeGreaterThan(10);
+    for (const text of own) expect(text).toMatch(/Runbook: https:\/\/wiki\.example\.com\/mptcp-runbook#[a-z]+/);
+    expect(descriptions(userStack().template).join(' ')).toContain(
+      'Runbook: https://github.com/netscaler-mptcp-cloudwatch/netscaler-mptcp-cloudwatch/blob/main/docs/runbook.md#protocolerrors',
+    );
+    expect(() => userStack({ alarms: { runbookBaseUrl: 'https://wiki.example.com/runbook#top' } })).toThrow(
+      'alarms.runbookBaseUrl must be an absolute https:// URL',
+    );
   });
 });

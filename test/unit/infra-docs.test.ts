@@ -5,6 +5,7 @@ import { configFileSpec } from '../../infra/config/file-schema.js';
 import { SETTING_ROWS } from '../../infra/config/settings-rules.js';
 import { ALARM_DEFAULTS, type AlarmKind } from '../../infra/model/alarm-plan.js';
 import { ALARM_SUFFIX, COLLECTOR_FAILING_SUFFIX, INCIDENT_SUFFIX, runbookLink } from '../../infra/model/alarm-text.js';
+import { defaultOf } from '../../infra/model/settings.js';
 import { DEFAULT_CONCURRENCY } from '../../lambda/config/environment.js';
 import type { Spec } from '../../lambda/config/schema.js';
 import { withPropsTable } from '../../scripts/settings-doc.js';
@@ -25,14 +26,19 @@ function fieldNames(spec: Spec<unknown>): string[] {
 describe('the operator docs match the code', () => {
   it('the alarm runbook has a section for every alarm, where the descriptions link', () => {
     const alarms = runbook();
+    const base = 'https://runbooks.example.com/mptcp';
     for (const [kind, suffix] of Object.entries(ALARM_SUFFIX)) {
       expect(alarms, suffix).toContain(`\n### ${suffix}\n`);
-      // The anchor is the heading's slug; the page the link names moves from README.md to docs/runbook.md with
-      // the alarm texts (infra/model/alarm-text.ts).
-      expect(runbookLink(kind as AlarmKind)).toMatch(new RegExp(`^Runbook: (README\\.md|docs/runbook\\.md)#${suffix.toLowerCase()}$`));
+      expect(runbookLink(base, kind as AlarmKind)).toBe(`Runbook: ${base}#${suffix.toLowerCase()}`);
     }
     // The composites' descriptions link these.
     for (const heading of [INCIDENT_SUFFIX, COLLECTOR_FAILING_SUFFIX]) expect(alarms, heading).toContain(`\n### ${heading}\n`);
+  });
+
+  it("the runbook link's default is docs/runbook.md on the package's repository", () => {
+    const pkg = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { repository: { url: string } };
+    const repository = pkg.repository.url.replace(/^git\+/, '').replace(/\.git$/, '');
+    expect(defaultOf('runbookBaseUrl')).toBe(`${repository}/blob/main/docs/runbook.md`);
   });
 
   it('the alarm runbook states the default thresholds', () => {
