@@ -80,7 +80,7 @@ function remedy(errorClass: ErrorClass | undefined, message: string, context: Fa
       if (/plain http/.test(message)) return 'use an https:// --url, or add --allow-http to send the password unencrypted on purpose';
       return 'check the options (--help)';
     case 'not-authorized':
-      return "allow it in the command policy bound to --username's user (README: Deployment, step 1)";
+      return "allow it in the command policy bound to --username's user (docs/configuration.md, Deployment, step 1)";
     case 'session-limit':
       return 'log out idle administrator sessions on the appliance (or wait for them to time out) and run again';
     case 'session-expired':

@@ -6,7 +6,7 @@ import { alarmOverridesOf, crossFieldProblems, SETTING_ROWS } from './settings-r
 /**
  * The deployment config file (`mptcp-monitoring.json`), composed from the settings model's rows: each field
  * is the row whose `file` is its path (test/integration/settings-agreement.test.ts checks that both ways). Every field
- * is documented in README.md (Deployment, The config file); the appliances are the function's own model, so a
+ * is documented in docs/configuration.md (Deployment, The config file); the appliances are the function's own model, so a
  * file that synthesizes is one the function accepts.
  */
 

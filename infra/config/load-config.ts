@@ -43,7 +43,7 @@ export function locateConfig(requested: unknown, cwd: string): { path: string; i
   const examplePath = resolve(cwd, EXAMPLE_CONFIG_FILE);
   if (existsSync(examplePath)) return { path: examplePath, isExample: true };
   throw new ConfigFileError(
-    `no config file: create ${DEFAULT_CONFIG_FILE} (see ${EXAMPLE_CONFIG_FILE} and the Deployment section of README.md) or pass -c config=PATH`,
+    `no config file: create ${DEFAULT_CONFIG_FILE} (see ${EXAMPLE_CONFIG_FILE} and docs/configuration.md) or pass -c config=PATH`,
   );
 }
 

@@ -192,6 +192,6 @@ function header(props: MonitoringDashboardProps): string {
   return [
     `# ${props.title}`,
     `${props.applianceNames.length} appliance(s), collected every ${minutesText(props.interval)}; counters \`${props.countersSpec}\` (${props.selection.length} metrics) in namespace \`${props.metrics.namespace}\`.`,
-    'Counters are per-interval deltas: Sum over a period is the count in that period. Alarm runbook and how to read this dashboard: README.md of the deployment repository.',
+    'Counters are per-interval deltas: Sum over a period is the count in that period. Alarm runbook and how to read this dashboard: docs/runbook.md and docs/operations.md of the package repository.',
   ].join('\n\n');
 }

@@ -23,7 +23,7 @@ export class CredentialWatch {
 
   /**
    * The login entries of one round, in order; returns violations. `forgotten()` says (once) whether a cold start
-   * came after a rejection whose write to the state table failed: the new container cannot know of it (README,
+   * came after a rejection whose write to the state table failed: the new container cannot know of it (docs/reliability.md,
    * "Known limits"), so one login inside that backoff is the documented window.
    */
   check(requests: readonly RequestLogEntry[], forgotten: () => boolean = () => false): string[] {
