@@ -3,7 +3,8 @@ import { virtualServerRefs } from '../catalog/virtual-server.js';
 import type { ApplianceConfig } from '../config/appliance.js';
 import { DEFAULT_MAX_SAMPLE_AGE_SECONDS } from '../config/environment.js';
 import { buildCounterDatums, buildHealthDatums, buildMetricDatums } from '../core/datums.js';
-import { accountInterval, type Baseline, countersOf, splitTooOld } from '../core/delta.js';
+import { accountInterval, type Baseline, countersOf } from '../core/delta.js';
+import { countIncreases, resumeUnfinished, splitByPublishes, splitTooOld, withOneMorePublish, withoutCorruptBaseline } from '../core/ledger.js';
 import type {
   ApplianceCredentials,
   CommitResult,
@@ -15,7 +16,6 @@ import type {
   StoredState,
 } from '../core/ports.js';
 import { type FieldError, parseSample, type Sample, SampleShapeError, unwrapResource } from '../core/sample.js';
-import { resumeUnfinished, splitByPublishes, withOneMorePublish, withoutCorruptBaseline } from '../core/state-rules.js';
 import { buildVirtualServerDatums, type VirtualServerReading } from '../core/virtual-server-datums.js';
 import { CollectorError, type ErrorClass, toCollectorError } from '../errors.js';
 import type { Logger, Redactor } from '../logger.js';
@@ -269,7 +269,7 @@ type StateClaim =
 
 /**
  * Takes the state item's lease for this run (see SampleStore.claim), recording the sample's counters with it;
- * repairs what no run can have written (core/state-rules.ts); and when it takes over an unfinished run, stores
+ * repairs what no run can have written (core/ledger.ts); and when it takes over an unfinished run, stores
  * what that run may have published before this run publishes anything, so that however many runs in a row cannot
  * commit, each increase is published at most MAX_UNANSWERED_PUBLISHES times. A failure is returned, never thrown.
  */
@@ -413,11 +413,6 @@ function sampleResult(input: { job: ApplianceJob; sample: Sample; takenAt: numbe
         }
       : {}),
   };
-}
-
-/** Counter increases in `intervals` (one per counter and interval). */
-export function countIncreases(intervals: readonly CounterInterval[]): number {
-  return intervals.reduce((total, interval) => total + interval.deltas.size, 0);
 }
 
 /**
