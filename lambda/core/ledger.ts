@@ -1,5 +1,5 @@
 import { accountInterval } from './delta.js';
-import type { CounterInterval, PendingSample, StoredState } from './ports.js';
+import type { CounterInterval, PendingSample, StoredState, TakenOver } from './ports.js';
 import { latestPlausibleTakenAt } from './state-rules.js';
 
 /**
@@ -130,4 +130,68 @@ export function splitByPublishes(intervals: readonly CounterInterval[]): { reado
 /** Counter increases in `intervals` (one per counter and interval). */
 export function countIncreases(intervals: readonly CounterInterval[]): number {
   return intervals.reduce((total, interval) => total + interval.deltas.size, 0);
+}
+
+/** What a run that holds the state item publishes again, keeps for later, or gives up (ledger's view of a claim). */
+export interface ClaimedLedger {
+  readonly previous?: StoredState;
+  /** Earlier increases to publish again (the previous state's unpublished ones). */
+  readonly carried: readonly CounterInterval[];
+  /** Earlier increases kept for a later run, not published by this one (a corrupt item's). */
+  readonly withheld: readonly CounterInterval[];
+  readonly dropped: readonly CounterInterval[];
+  readonly repairs: readonly string[];
+  readonly tookOverUnfinishedRun: boolean;
+}
+
+/**
+ * The ledger of a claimed state item: `ledger`, and, when the claim took over an unfinished run that recorded its
+ * sample, `resume`: the state to store (keeping the lease) before anything is published, so that however many runs
+ * in a row cannot commit, each increase is published at most MAX_UNANSWERED_PUBLISHES times. `ledger` holds only
+ * once `resume.state` is stored; if that write fails, `resume.dropped` may have been dropped all the same.
+ */
+export function ledgerAtClaim(claim: {
+  readonly previous: StoredState | undefined;
+  readonly takenOver: TakenOver | undefined;
+  /** This run's sample time. */
+  readonly takenAt: number;
+  /** The claim's clock. */
+  readonly now: number;
+  readonly maxAgeMs: number;
+}): { readonly ledger: ClaimedLedger; readonly resume?: { readonly state: StoredState; readonly dropped: readonly CounterInterval[] } } {
+  const { takenOver, takenAt, now } = claim;
+  let previous = claim.previous;
+  const repairs: string[] = [];
+  const dropped: CounterInterval[] = [];
+  const tookOverUnfinishedRun = takenOver !== undefined;
+  if (takenOver?.impossibleLease) repairs.push('its lease ended further ahead than any run can hold one: taken over');
+  const corrupt = previous && withoutCorruptBaseline(previous, now);
+  if (previous && corrupt) {
+    repairs.push(`its sample time ${new Date(previous.takenAt).toISOString()} lies in the future: counters start again from this sample`);
+    // While the item is corrupt nothing it carries is published: a run whose repair cannot be committed leaves
+    // the next run the same item, and each would publish it once more. It waits in the repaired state, with one
+    // more unanswered publish when an unfinished run may have published it before the item broke.
+    const { kept, dropped: published } = splitByPublishes(takenOver ? withOneMorePublish(corrupt.unpublished) : corrupt.unpublished);
+    const { publishable, tooOld } = splitTooOld(kept, now);
+    dropped.push(...published, ...tooOld);
+    return { ledger: { carried: [], withheld: publishable, dropped, repairs, tookOverUnfinishedRun } };
+  }
+  let carried = previous?.unpublished ?? [];
+  const pending = takenOver?.pending;
+  let resume: { state: StoredState; dropped: readonly CounterInterval[] } | undefined;
+  if (pending !== undefined && pending.takenAt < takenAt && pending.takenAt > (previous?.takenAt ?? -1)) {
+    resume = resumeUnfinished({ previous, carried, pending, maxAgeMs: claim.maxAgeMs });
+    previous = resume.state;
+    carried = resume.state.unpublished;
+    dropped.push(...resume.dropped);
+  } else if (takenOver !== undefined) {
+    // An unfinished run that recorded no sample (an older release): what it carried was published once more.
+    const { kept, dropped: published } = splitByPublishes(withOneMorePublish(carried));
+    carried = kept;
+    dropped.push(...published);
+  }
+  const { publishable, tooOld } = splitTooOld(carried, now);
+  dropped.push(...tooOld);
+  const ledger = { ...(previous ? { previous } : {}), carried: publishable, withheld: [], dropped, repairs, tookOverUnfinishedRun };
+  return { ledger, ...(resume && { resume }) };
 }
