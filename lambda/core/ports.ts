@@ -38,7 +38,7 @@ export interface CounterInterval {
   readonly deltas: ReadonlyMap<string, bigint>;
   /**
    * Publishes of these increases that may have reached CloudWatch unconfirmed (sent without an answer, or by a
-   * run that could not commit); absent means 0. See core/state-rules.ts MAX_UNANSWERED_PUBLISHES.
+   * run that could not commit); absent means 0. See core/ledger.ts MAX_UNANSWERED_PUBLISHES.
    */
   readonly unanswered?: number;
 }
@@ -75,7 +75,7 @@ export interface ClaimRequest {
   readonly now: number;
   /**
    * This run's counters: recorded with the lease, so that a run taking over an unfinished one can tell what it
-   * may have published (core/state-rules.ts resumeUnfinished).
+   * may have published (core/ledger.ts resumeUnfinished).
    */
   readonly counters: ReadonlyMap<string, bigint>;
 }
@@ -94,7 +94,7 @@ export type ClaimResult =
    * This run holds the appliance's state until it commits (or its lease expires). `previous` is absent on the
    * first sample; `takenOver` is set when an earlier run's lease had expired without a commit (that run may
    * have published increases that this run publishes again). `previous` may have a sample time in the future
-   * (a corrupt item: the claim takes it over; core/state-rules.ts decides what is kept).
+   * (a corrupt item: the claim takes it over; core/ledger.ts decides what is kept).
    */
   | {
       readonly outcome: 'claimed';

@@ -3,7 +3,8 @@ import { virtualServerRefs } from '../catalog/virtual-server.js';
 import type { ApplianceConfig } from '../config/appliance.js';
 import { DEFAULT_MAX_SAMPLE_AGE_SECONDS } from '../config/environment.js';
 import { buildCounterDatums, buildHealthDatums, buildMetricDatums } from '../core/datums.js';
-import { accountInterval, type Baseline, countersOf, splitTooOld } from '../core/delta.js';
+import { accountInterval, type Baseline, countersOf } from '../core/delta.js';
+import { type ClaimedLedger, countIncreases, ledgerAtClaim } from '../core/ledger.js';
 import type {
   ApplianceCredentials,
   CommitResult,
@@ -15,7 +16,6 @@ import type {
   StoredState,
 } from '../core/ports.js';
 import { type FieldError, parseSample, type Sample, SampleShapeError, unwrapResource } from '../core/sample.js';
-import { resumeUnfinished, splitByPublishes, withOneMorePublish, withoutCorruptBaseline } from '../core/state-rules.js';
 import { buildVirtualServerDatums, type VirtualServerReading } from '../core/virtual-server-datums.js';
 import { CollectorError, type ErrorClass, toCollectorError } from '../errors.js';
 import type { Logger, Redactor } from '../logger.js';
@@ -244,17 +244,7 @@ function resourceOf(answer: Record<string, unknown>, appliance: string): Record<
 
 /** What claiming the appliance's state item gave: the previous state to count from, or why there is none. */
 type StateClaim =
-  | {
-      readonly outcome: 'claimed';
-      readonly previous?: StoredState;
-      /** Earlier increases to publish again (the previous state's unpublished ones). */
-      readonly carried: readonly CounterInterval[];
-      /** Earlier increases kept for a later run, not published by this one (a corrupt item's). */
-      readonly withheld: readonly CounterInterval[];
-      readonly dropped: readonly CounterInterval[];
-      readonly repairs: readonly string[];
-      readonly tookOverUnfinishedRun: boolean;
-    }
+  | ({ readonly outcome: 'claimed' } & ClaimedLedger)
   | { readonly outcome: 'superseded' | 'busy' }
   | {
       readonly outcome: 'failed';
@@ -269,9 +259,9 @@ type StateClaim =
 
 /**
  * Takes the state item's lease for this run (see SampleStore.claim), recording the sample's counters with it;
- * repairs what no run can have written (core/state-rules.ts); and when it takes over an unfinished run, stores
- * what that run may have published before this run publishes anything, so that however many runs in a row cannot
- * commit, each increase is published at most MAX_UNANSWERED_PUBLISHES times. A failure is returned, never thrown.
+ * lets the ledger (core/ledger.ts) decide what is carried, withheld, repaired or dropped; and stores what an
+ * unfinished run it took over may have published before this run publishes anything. Only the I/O is here. A
+ * failure is returned, never thrown.
  */
 async function claimState(job: ApplianceJob, takenAt: number, counters: ReadonlyMap<string, bigint>): Promise<StateClaim> {
   const { appliance, run, deps } = job;
@@ -292,56 +282,19 @@ async function claimState(job: ApplianceJob, takenAt: number, counters: Readonly
         { appliance: appliance.name },
       );
     }
-    let previous = claim.previous;
-    const repairs: string[] = [];
-    const dropped: CounterInterval[] = [];
-    if (claim.takenOver?.impossibleLease) repairs.push('its lease ended further ahead than any run can hold one: taken over');
-    const takenOver = claim.takenOver;
-    const corrupt = previous && withoutCorruptBaseline(previous, claimNow);
-    if (previous && corrupt) {
-      repairs.push(`its sample time ${new Date(previous.takenAt).toISOString()} lies in the future: counters start again from this sample`);
-      // While the item is corrupt nothing it carries is published: a run whose repair cannot be committed leaves
-      // the next run the same item, and each would publish it once more. It waits in the repaired state, with one
-      // more unanswered publish when an unfinished run may have published it before the item broke.
-      const { kept, dropped: published } = splitByPublishes(takenOver ? withOneMorePublish(corrupt.unpublished) : corrupt.unpublished);
-      const { publishable, tooOld } = splitTooOld(kept, claimNow);
-      dropped.push(...published, ...tooOld);
-      return { outcome: 'claimed', carried: [], withheld: publishable, dropped, repairs, tookOverUnfinishedRun: takenOver !== undefined };
-    }
-    let carried = previous?.unpublished ?? [];
-    const pending = takenOver?.pending;
-    if (pending !== undefined && pending.takenAt < takenAt && pending.takenAt > (previous?.takenAt ?? -1)) {
-      const resumed = resumeUnfinished({ previous, carried, pending, maxAgeMs: run.maxSampleAgeMs });
+    const { ledger, resume } = ledgerAtClaim({ previous: claim.previous, takenOver: claim.takenOver, takenAt, now: claimNow, maxAgeMs: run.maxSampleAgeMs });
+    if (resume !== undefined) {
       let stored: CommitResult;
       try {
-        stored = await deps.store.commit(appliance.name, run.owner, resumed.state, { signal: run.signal, keepLease: true });
+        stored = await deps.store.commit(appliance.name, run.owner, resume.state, { signal: run.signal, keepLease: true });
       } catch (error) {
-        const mayHaveDropped = [...dropped, ...resumed.dropped];
-        return { outcome: 'failed', error: toCollectorError(error, appliance.name), ...(mayHaveDropped.length > 0 && { dropped: mayHaveDropped }) };
+        return { outcome: 'failed', error: toCollectorError(error, appliance.name), ...(resume.dropped.length > 0 && { dropped: resume.dropped }) };
       }
       if (stored.outcome !== 'committed') {
         throw new CollectorError('state-error', `${appliance.name}: another run took the state over while this one resumed it`, { appliance: appliance.name });
       }
-      previous = resumed.state;
-      carried = resumed.state.unpublished;
-      dropped.push(...resumed.dropped);
-    } else if (takenOver !== undefined) {
-      // An unfinished run that recorded no sample (an older release): what it carried was published once more.
-      const { kept, dropped: published } = splitByPublishes(withOneMorePublish(carried));
-      carried = kept;
-      dropped.push(...published);
     }
-    const { publishable, tooOld } = splitTooOld(carried, claimNow);
-    dropped.push(...tooOld);
-    return {
-      outcome: 'claimed',
-      ...(previous ? { previous } : {}),
-      carried: publishable,
-      withheld: [],
-      dropped,
-      repairs,
-      tookOverUnfinishedRun: takenOver !== undefined,
-    };
+    return { outcome: 'claimed', ...ledger };
   } catch (error) {
     // Without the state no increase can be trusted; the gauges and rates are still right.
     return { outcome: 'failed', error: toCollectorError(error, appliance.name) };
@@ -413,11 +366,6 @@ function sampleResult(input: { job: ApplianceJob; sample: Sample; takenAt: numbe
         }
       : {}),
   };
-}
-
-/** Counter increases in `intervals` (one per counter and interval). */
-export function countIncreases(intervals: readonly CounterInterval[]): number {
-  return intervals.reduce((total, interval) => total + interval.deltas.size, 0);
 }
 
 /**

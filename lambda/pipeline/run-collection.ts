@@ -4,7 +4,7 @@ import { mapConcurrently } from '../concurrency.js';
 import type { ApplianceConfig } from '../config/appliance.js';
 import { applianceBudgetMs, applianceTurnMs, MIN_START_MS, planRunBudget, type RunBudget } from '../core/budget.js';
 import { stateHealthDatums } from '../core/datums.js';
-import { remainingUnpublished } from '../core/delta.js';
+import { countIncreases, remainingUnpublished } from '../core/ledger.js';
 import type { CounterInterval, Datum, DatumOutcome, MetricSink, PublishReport } from '../core/ports.js';
 import { LEASE_MARGIN_MS, MAX_RUN_MS } from '../core/state-rules.js';
 import { clearableSignalAt, signalAt } from '../deadline.js';
@@ -14,7 +14,6 @@ import {
   type ApplianceResult,
   type CollectorDependencies,
   collectAppliance,
-  countIncreases,
   DEFAULT_MAX_SAMPLE_AGE_MS,
   failedResult,
   type HeldState,

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { accountInterval, countersOf, MAX_UNPUBLISHED_AGE_MS, MAX_UNPUBLISHED_INTERVALS, remainingUnpublished, splitTooOld } from '../../lambda/core/delta.js';
+import { accountInterval, countersOf } from '../../lambda/core/delta.js';
+import { MAX_UNPUBLISHED_AGE_MS, MAX_UNPUBLISHED_INTERVALS, remainingUnpublished, splitTooOld } from '../../lambda/core/ledger.js';
 import type { CounterInterval, StoredState } from '../../lambda/core/ports.js';
 
 const MAX_UINT64 = (1n << 64n) - 1n;
