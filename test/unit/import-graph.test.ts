@@ -4,12 +4,6 @@ import { cyclesOf, importsOfFiles, REPO_ROOT, typeScriptFiles } from '../support
 /** Every folder of code: the function, the construct, the CLI, the scripts, the simulator and the test support. */
 const FOLDERS = ['lambda', 'infra', 'cli', 'scripts', 'simulator', 'test/support', 'test/soak'];
 
-/**
- * Cycles known today and being removed elsewhere, each as cyclesOf prints it. Empty this list; never add to it.
- * (delta.ts and state-rules.ts: the ledger of unpublished increases moves into one module of its own.)
- */
-const KNOWN_CYCLES: readonly (readonly string[])[] = [['lambda/core/delta.ts', 'lambda/core/state-rules.ts', 'lambda/core/delta.ts']];
-
 function importGraph(): Map<string, Set<string>> {
   const files = FOLDERS.flatMap((folder) => typeScriptFiles(REPO_ROOT, folder));
   const modules = new Set(files);
@@ -45,17 +39,7 @@ describe('import graph', () => {
     expect(cyclesOf(new Map([['a.ts', new Set(['b.ts'])]]))).toEqual([]);
   });
 
-  it('has no import cycle but the known ones', () => {
-    const known = new Set(KNOWN_CYCLES.map(printed));
-    expect(
-      cyclesOf(graph)
-        .map(printed)
-        .filter((cycle) => !known.has(cycle)),
-    ).toEqual([]);
-  });
-
-  it('lists only known cycles that still exist (a removed one comes off the list)', () => {
-    const present = new Set(cyclesOf(graph).map(printed));
-    expect(KNOWN_CYCLES.map(printed).filter((cycle) => !present.has(cycle))).toEqual([]);
+  it('has no import cycle', () => {
+    expect(cyclesOf(graph).map(printed)).toEqual([]);
   });
 });
