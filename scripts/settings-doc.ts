@@ -32,6 +32,13 @@ function typeOf(spec: Spec<unknown>): string {
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 const code = (text: string) => `\`${text}\``;
 
+/** A prop's default in plain words (its JSDoc `@default`; test/unit/infra-docs.test.ts checks the props say it). */
+export function propDefault(row: SettingRow): string {
+  if (row.prop?.default) return row.prop.default;
+  if (row.default !== undefined) return JSON.stringify(row.default);
+  return row.defaultText ?? 'none';
+}
+
 function defaultOf(row: SettingRow): string {
   if (row.prop?.default) return row.prop.default.startsWith('a ') || row.prop.default.includes(' ') ? row.prop.default : code(row.prop.default);
   if (row.required) return '(required)';
