@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { resolveSelection } from '../lambda/catalog/selection.js';
 import { type ApplianceConfig, parseAppliances } from '../lambda/config/appliance.js';
 import { namespaceProblem } from '../lambda/config/namespace.js';
@@ -16,11 +15,12 @@ import { createContainerMemory } from '../lambda/pipeline/container-memory.js';
 import { type ApplianceSummary, type RunResult, type RunSummary, runCollection } from '../lambda/pipeline/run-collection.js';
 import { createCliLogger } from './cli-logger.js';
 import { applianceFailureLine, inOptionWords, publishFailureLine } from './collect-failure.js';
+import { parseCommandLine, USAGE_EXIT_CODE, UsageError } from './command-line.js';
 import { DryRunSink, InMemorySampleStore, StaticCredentialSource } from './in-memory-edges.js';
 import { processRedactor } from './process-redactor.js';
 import { formatDatumTable, formatOutcomes } from './report.js';
 
-export const EXIT = { ok: 0, collectionFailed: 1, usage: 2, publishFailed: 3 } as const;
+export const EXIT = { ok: 0, collectionFailed: 1, usage: USAGE_EXIT_CODE, publishFailed: 3 } as const;
 
 const HELP = `Collect MPTCP statistics from one NetScaler appliance and show the CloudWatch metrics they become.
 
@@ -87,44 +87,34 @@ interface CollectOptions {
   verbose: boolean;
 }
 
-/** The command line's flags; a parse error (unknown option, missing value) is bad usage. */
+/** The command line's flags; an unknown option (with the nearest known one), a missing value, a stray argument is bad usage. */
 function parseFlags(argv: readonly string[]) {
-  try {
-    return parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        url: { type: 'string' },
-        username: { type: 'string' },
-        'password-env': { type: 'string' },
-        password: { type: 'string' },
-        name: { type: 'string' },
-        'ca-file': { type: 'string' },
-        'server-name': { type: 'string' },
-        'insecure-skip-verify': { type: 'boolean' },
-        'allow-http': { type: 'boolean' },
-        'ha-mode': { type: 'string' },
-        counters: { type: 'string', default: 'default' },
-        samples: { type: 'string', default: '2' },
-        interval: { type: 'string', default: '5' },
-        json: { type: 'boolean' },
-        publish: { type: 'boolean' },
-        namespace: { type: 'string', default: DEFAULT_NAMESPACE },
-        region: { type: 'string' },
-        profile: { type: 'string' },
-        verbose: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return parseCommandLine(argv, {
+    url: { type: 'string' },
+    username: { type: 'string' },
+    'password-env': { type: 'string' },
+    password: { type: 'string' },
+    name: { type: 'string' },
+    'ca-file': { type: 'string' },
+    'server-name': { type: 'string' },
+    'insecure-skip-verify': { type: 'boolean' },
+    'allow-http': { type: 'boolean' },
+    'ha-mode': { type: 'string' },
+    counters: { type: 'string', default: 'default' },
+    samples: { type: 'string', default: '2' },
+    interval: { type: 'string', default: '5' },
+    json: { type: 'boolean' },
+    publish: { type: 'boolean' },
+    namespace: { type: 'string', default: DEFAULT_NAMESPACE },
+    region: { type: 'string' },
+    profile: { type: 'string' },
+    verbose: { type: 'boolean' },
+  });
 }
 
 export function parseCollectArgs(argv: readonly string[], env: NodeJS.ProcessEnv): CollectOptions | 'help' {
   const values = parseFlags(argv);
-  if (values.help) return 'help';
+  if (values === 'help') return 'help';
   if (values.password !== undefined)
     throw new UsageError(
       '--password is not accepted (it would show in ps and shell history): put the password in an environment variable and pass its name with --password-env',
@@ -188,10 +178,6 @@ export function parseCollectArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     ...(values.profile !== undefined && { profile: values.profile }),
     verbose: values.verbose ?? false,
   };
-}
-
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
 }
 
 function boundedInteger(flag: string, raw: string, min: number, max: number): number {

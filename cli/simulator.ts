@@ -5,8 +5,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { startSimulator } from '../simulator/index.js';
+import { commandLine } from './command-line.js';
 
 function integerOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -15,7 +15,15 @@ function integerOption(name: string, value: string | undefined): number | undefi
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { port: { type: 'string' }, seed: { type: 'string' } } });
+  const values = commandLine(
+    'simulator',
+    `Usage: npm run simulator [-- --port N] [--seed N]
+One simulated NetScaler appliance (NITRO over HTTPS) with live traffic, until Ctrl-C; prints its URL, login and CA file.
+  --port N    the port to listen on (default: a free port)
+  --seed N    the seed of its traffic (default 1)
+  -h, --help  show this help`,
+    { port: { type: 'string' }, seed: { type: 'string' } },
+  );
   const port = integerOption('port', values.port);
   const seed = integerOption('seed', values.seed);
   const simulator = await startSimulator({

@@ -26,6 +26,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build, type Metafile } from 'esbuild';
+import { commandLine } from '../cli/command-line.js';
 import { COLLECTOR_NODE_OPTIONS, collectorEsbuildOptions } from '../infra/constructs/collector-function.js';
 import { DEFAULT_INTERVAL_MINUTES, DEFAULT_MEMORY_MIB, defaultTimeoutSeconds } from '../infra/model/sizing.js';
 import { DEFAULT_CONCURRENCY } from '../lambda/config/environment.js';
@@ -37,19 +38,34 @@ import type { FleetInfo, FleetOptions } from './bench/fleet-info.js';
 import { estimate } from './cost-estimate.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const quick = process.argv.includes('--quick');
-const sweep = process.argv.includes('--sweep');
-const profile = process.argv.includes('--profile');
-const cpuOnlyRun = process.argv.includes('--cpu');
-const optionValue = (name: string) => {
-  const at = process.argv.indexOf(name);
-  return at < 0 ? undefined : process.argv[at + 1];
-};
-const cpuShareOption = optionValue('--cpu-share');
+const BENCH_USAGE = `Usage: npm run bench [-- --quick | --sweep | --cpu | --profile] [--cpu-share FRACTION|lambda] [--concurrency N,N,..] [--count N]
+The collector's size, cold start, CPU, wall time and memory beside a floor built the same way (about 8 minutes).
+  --quick             fewer repetitions and no 1,000-appliance rows
+  --sweep             only the fleet, at several concurrencies (--concurrency 10,20,..; --count 1000), beside the bare client
+  --cpu               only the CPU measure, at each --concurrency given (default: the function's)
+  --profile           only the CPU measure, under V8's sampling profiler
+  --cpu-share F       the measured processes get only that fraction of one CPU (lambda: Lambda's share at the default memory; root only)
+  --concurrency LIST  comma list of concurrencies for --sweep and --cpu
+  --count N           appliances in the --sweep fleet (default 1000)
+  -h, --help          show this help`;
+const flags = commandLine('bench', BENCH_USAGE, {
+  quick: { type: 'boolean' },
+  sweep: { type: 'boolean' },
+  profile: { type: 'boolean' },
+  cpu: { type: 'boolean' },
+  'cpu-share': { type: 'string' },
+  count: { type: 'string' },
+  concurrency: { type: 'string' },
+});
+const quick = flags.quick === true;
+const sweep = flags.sweep === true;
+const profile = flags.profile === true;
+const cpuOnlyRun = flags.cpu === true;
+const cpuShareOption = flags['cpu-share'];
 const cpuShare =
   cpuShareOption === undefined ? undefined : createCpuShare(cpuShareOption === 'lambda' ? lambdaCpuShare(DEFAULT_MEMORY_MIB) : Number(cpuShareOption));
-const SWEEP_COUNT = Number(optionValue('--count') ?? 1_000);
-const concurrencyOption = optionValue('--concurrency')?.split(',').map(Number);
+const SWEEP_COUNT = Number(flags.count ?? 1_000);
+const concurrencyOption = flags.concurrency?.split(',').map(Number);
 const SWEEP_CONCURRENCY = concurrencyOption ?? [10, 20, 32, 40, 50, 64];
 const REPS = { coldRequire: quick ? 5 : 15, cpuPairs: quick ? 3 : 5, fleet: quick ? 1 : 2 };
 /**

@@ -3,19 +3,29 @@
  * (with the command that installs it). Changes nothing and downloads nothing. Exit code 1 when something a test
  * suite needs is missing.
  */
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { commandLine } from '../cli/command-line.js';
 import {
   isBuiltClient,
   LAMBDA_NODE_VERSION,
   locateRuntimeClient,
   RIC_PACKAGE,
   RIC_VERSION,
+  resolveNode,
   resolveNode24,
   runtimeClientCacheDir,
 } from '../test/support/runtime-client.js';
-import { BUILD_TOOLS, checkTool, SYSTEM_TOOLS } from '../test/support/toolchain.js';
+import { BUILD_TOOLS, checkTool, NODE_ENGINES, oldestNodeIn, SYSTEM_TOOLS, satisfiesNodeRange } from '../test/support/toolchain.js';
+
+commandLine(
+  'doctor',
+  `Usage: npm run doctor
+What npm test needs on this machine (Node, moto_server, cfn-lint, build tools, Node ${LAMBDA_NODE_VERSION}, the Lambda runtime client):
+what is here, with versions, and what is missing, with the command that installs it. Changes nothing; exit 1 when
+something is missing.
+  -h, --help  show this help`,
+  {},
+);
 
 type State = 'ok' | 'MISSING' | 'todo';
 interface Row {
@@ -26,8 +36,16 @@ interface Row {
 }
 
 const rows: Row[] = [];
-const engines = (JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
-rows.push({ state: satisfiesEngines(process.versions.node) ? 'ok' : 'MISSING', what: 'Node.js', version: process.versions.node, note: `needs ${engines}` });
+rows.push(
+  satisfiesNodeRange(process.versions.node)
+    ? { state: 'ok', what: 'Node.js', version: process.versions.node, note: `needs ${NODE_ENGINES} (package.json engines)` }
+    : {
+        state: 'MISSING',
+        what: 'Node.js',
+        version: process.versions.node,
+        note: `needs ${NODE_ENGINES} (package.json engines): use Node ${LAMBDA_NODE_VERSION} (.nvmrc; README, Quick start)`,
+      },
+);
 
 for (const tool of SYSTEM_TOOLS) {
   const check = checkTool(tool);
@@ -55,6 +73,24 @@ rows.push(
       },
 );
 
+const oldestNode = oldestNodeIn();
+let oldestNodePath: string | undefined;
+try {
+  oldestNodePath = resolveNode(oldestNode, { download: false });
+} catch {
+  // not in npx's cache yet
+}
+rows.push(
+  oldestNodePath !== undefined
+    ? { state: 'ok', what: `Node ${oldestNode}`, version: oldestNode, note: `the oldest engines admits: npm run test:oldest-node (${oldestNodePath})` }
+    : {
+        state: 'todo',
+        what: `Node ${oldestNode}`,
+        version: '-',
+        note: `the oldest engines admits, not fetched yet: npm run test:oldest-node fetches it once (npx -y node@${oldestNode})`,
+      },
+);
+
 const client = locateRuntimeClient();
 const canBuild = BUILD_TOOLS.every((tool) => checkTool(tool).path !== undefined);
 rows.push(
@@ -79,9 +115,3 @@ process.stdout.write(
     : `\nMissing: ${missing.map((row) => row.what).join(', ')}. npm test skips what needs it (and fails with CI=true).\n`,
 );
 process.exitCode = missing.length === 0 ? 0 : 1;
-
-/** engines is "^20.19.0 || >=22.12.0". */
-function satisfiesEngines(version: string): boolean {
-  const [major = 0, minor = 0] = version.split('.').map(Number);
-  return (major === 20 && minor >= 19) || major > 22 || (major === 22 && minor >= 12);
-}

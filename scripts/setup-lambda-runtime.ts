@@ -4,9 +4,18 @@
  * Exit code 1 when it cannot be built; with --before-tests always 0, so that the other suites still run (the
  * Lambda runtime suites then say they are skipped, and fail under CI=true).
  */
-import { ensureRuntimeClient, RIC_PACKAGE, RIC_VERSION } from '../test/support/runtime-client.js';
+import { commandLine } from '../cli/command-line.js';
+import { ensureRuntimeClient, LAMBDA_NODE_VERSION, RIC_PACKAGE, RIC_VERSION } from '../test/support/runtime-client.js';
 
-const beforeTests = process.argv.includes('--before-tests');
+const flags = commandLine(
+  'setup:lambda-runtime',
+  `Usage: npm run setup:lambda-runtime [-- --before-tests]
+Builds AWS's Lambda runtime interface client (${RIC_PACKAGE} ${RIC_VERSION}) with Node ${LAMBDA_NODE_VERSION} once per machine, into a cache.
+  --before-tests  as npm test's first step: exit 0 even when it cannot be built (the suites that need it are skipped)
+  -h, --help      show this help`,
+  { 'before-tests': { type: 'boolean' } },
+);
+const beforeTests = flags['before-tests'] === true;
 const say = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };

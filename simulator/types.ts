@@ -4,18 +4,14 @@
 
 import type { FirmwareVersion } from '../lambda/catalog/catalog.js';
 import type { VirtualServerType } from '../lambda/catalog/virtual-server.js';
-import type { RawJson } from './json-text.js';
+import type { IntegerEncoding, JsonValue, RawJson } from './json-text.js';
 import type { VirtualServerValues } from './virtual-servers.js';
 
-export type { FirmwareVersion };
+export type { FirmwareVersion, IntegerEncoding, JsonValue };
 
 export type ResponseShape = 'object' | 'array';
-/** How gauges and counters are written: JSON strings (what appliances send) or bare JSON numbers (some firmware). */
-export type IntegerEncoding = 'string' | 'number';
 export type SessionCookieName = 'sessionid' | 'NITRO_AUTH_TOKEN';
 export type InitialCounters = 'realistic' | 'zero';
-
-export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
 export interface HaState {
   /** 'YES' when the node is part of an HA pair, 'NO' when standalone. */

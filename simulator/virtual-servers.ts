@@ -5,8 +5,7 @@
  * are realistic.
  */
 import { VIRTUAL_SERVER_TYPES, type VirtualServerResource, type VirtualServerType } from '../lambda/catalog/virtual-server.js';
-import { objectText } from './json-text.js';
-import type { IntegerEncoding } from './types.js';
+import { type IntegerEncoding, objectText } from './json-text.js';
 
 export interface VirtualServerValues {
   /** Current MPTCP sessions. */

@@ -50,7 +50,6 @@ export const NON_STATISTIC_FIELDS: ReadonlySet<string> = new Set(['_nextgenapire
 
 type Row = readonly [nitroName: string, metricName: string, group: MetricGroup, defaultSelected: boolean, description: string, rateField?: string];
 
-// prettier-ignore
 const GAUGES: readonly Row[] = [
   ['mptcpcurmpcapablesessions', 'CurrentSessions', 'sessions', true, 'The number of current mptcp sessions.'],
   ['mptcpcursesswithoutsfs', 'CurrentSessionsWithoutSubflows', 'sessions', true, 'Current Multipath TCP sessions without any subflows'],
@@ -58,7 +57,6 @@ const GAUGES: readonly Row[] = [
   ['mptcpcurpendingjoin', 'CurrentPendingJoins', 'subflows', true, 'The number of current mptcp subflow connections in pending state.'],
 ];
 
-// prettier-ignore
 const COUNTERS: readonly Row[] = [
   // sessions
   ['mptcptotmpcapsession', 'SessionsCreated', 'sessions', true, 'MPTCP total sessions created', 'mptcpmpcapsessionrate'],
@@ -361,10 +359,8 @@ const COUNTERS: readonly Row[] = [
 
 // MPTCP v1 (RFC 8684), from firmware 14.1. Descriptions follow the vendor's 14.1 NITRO reference; note the
 // irregular rate names of the first two counters.
-// prettier-ignore
 const V1_GAUGES: readonly Row[] = [['mptcpcurv1mpcapablesessions', 'CurrentV1Sessions', 'sessions', true, 'The number of current MPTCP v1 sessions.']];
 
-// prettier-ignore
 const V1_COUNTERS: readonly Row[] = [
   ['mptcptotv1mpcapsession', 'V1SessionsCreated', 'sessions', true, 'MPTCP v1 total sessions created', 'mptcpv1mpcapsessionrate'],
   ['mptcptotv1mpcapsyn', 'V1MpCapableSynReceived', 'handshake', false, 'MPTCP v1 total MP_CAPABLE received', 'mptcpv1mpcapsynrate'],

@@ -59,7 +59,8 @@ describe('npm run collect', () => {
     [['--url', 'https://x', '--username', 'u', '--password', 'secret'], '--password is not accepted'],
     [['--url', 'https://x', '--username', 'u', '--password-env', 'ADC_PASSWORD', '--counters', 'SessionCreated'], 'did you mean "SessionsCreated"'],
     [['--url', 'ftp://x', '--username', 'u', '--password-env', 'ADC_PASSWORD'], 'url must be an absolute https:// URL'],
-    [['--bogus'], "Unknown option '--bogus'"],
+    [['--bogus'], 'unknown option --bogus; known options:'],
+    [['--countres', 'all'], 'unknown option --countres; did you mean --counters?'],
   ])('exits 2 with a clear message for %j', async (args, message) => {
     const { err, write } = capture();
     expect(await runCollect(args, { ADC_PASSWORD: 'x' }, write.out, write.err)).toBe(EXIT.usage);

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LAMBDA_NODE_VERSION, RIC_PACKAGE } from '../support/runtime-client.js';
-import { CFN_LINT, checkTool, findOnPath, SYSTEM_TOOLS } from '../support/toolchain.js';
+import { CFN_LINT, checkTool, findOnPath, oldestNodeIn, SYSTEM_TOOLS } from '../support/toolchain.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
@@ -30,6 +30,7 @@ describe('npm run doctor', () => {
       else expect(row(tool.command), tool.command).toContain(`install: ${tool.install}`);
     }
     expect(row(`Node ${LAMBDA_NODE_VERSION}`)).toBeDefined();
+    expect(row(`Node ${oldestNodeIn()}`)).toContain('npm run test:oldest-node');
     expect(row(RIC_PACKAGE)).toBeDefined();
   });
 

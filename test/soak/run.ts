@@ -4,7 +4,7 @@
  * docs/reliability.md). Needs moto_server on PATH. Exits 1 when there is any violation.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { commandLine } from '../../cli/command-line.js';
 import { isMotoInstalled, MOTO_INSTALL_HINT, startMoto } from '../support/moto-server.js';
 import { runSoak, type SoakReport } from './engine.js';
 
@@ -12,24 +12,20 @@ import { runSoak, type SoakReport } from './engine.js';
 const SHOWN_VIOLATIONS = 200;
 const VIOLATIONS_FILE = 'soak-violations.txt';
 
-const { values } = parseArgs({
-  options: {
+const values = commandLine(
+  'soak',
+  'Usage: npm run soak -- [--rounds N per lane (2500)] [--lanes N (4)] [--appliances N per lane (4)] [--seed N (1)]\n' +
+    '  [--lane N: only lane N of those, seeded the same] [--trace soak-L-A: a JSON line per run of that appliance in soak-trace-soak-L-A.jsonl]\n' +
+    '  [-h, --help: show this help]\n',
+  {
     rounds: { type: 'string', default: '2500' },
     lanes: { type: 'string', default: '4' },
     appliances: { type: 'string', default: '4' },
     seed: { type: 'string', default: '1' },
     lane: { type: 'string' },
     trace: { type: 'string' },
-    help: { type: 'boolean', default: false },
   },
-});
-if (values.help) {
-  process.stdout.write(
-    'npm run soak -- [--rounds N per lane (2500)] [--lanes N (4)] [--appliances N per lane (4)] [--seed N (1)]\n' +
-      '  [--lane N: only lane N of those, seeded the same] [--trace soak-L-A: a JSON line per run of that appliance in soak-trace-soak-L-A.jsonl]\n',
-  );
-  process.exit(0);
-}
+);
 const positive = (name: string, text: string) => {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1) {

@@ -92,7 +92,7 @@ export function locateRuntimeClient(options: { readonly repoRoot?: string; reado
 // Node 24
 
 type Resolution = { readonly path: string } | { readonly error: Error };
-let node24: Resolution | undefined;
+const resolved = new Map<string, Resolution>();
 
 /**
  * The path of the pinned Node 24 binary (`npx -y node@<version>`: downloaded once into npm's npx cache, a second
@@ -100,29 +100,35 @@ let node24: Resolution | undefined;
  * `download: false` it only looks in npx's cache (and does not remember a miss).
  */
 export function resolveNode24(options: { readonly download?: boolean } = {}): string {
+  return resolveNode(LAMBDA_NODE_VERSION, options);
+}
+
+/** The path of Node `version` from the npm registry, as resolveNode24 fetches Node 24 (the second Node CI runs). */
+export function resolveNode(version: string, options: { readonly download?: boolean } = {}): string {
   const download = options.download ?? true;
-  if (node24 !== undefined && ('path' in node24 || download)) {
-    if ('error' in node24) throw node24.error;
-    return node24.path;
+  const known = resolved.get(version);
+  if (known !== undefined && ('path' in known || download)) {
+    if ('error' in known) throw known.error;
+    return known.path;
   }
   let result: Resolution;
   try {
-    const output = execFileSync('npx', [...(download ? [] : ['--offline']), '-y', `node@${LAMBDA_NODE_VERSION}`, '-p', 'process.execPath'], {
+    const output = execFileSync('npx', [...(download ? [] : ['--offline']), '-y', `node@${version}`, '-p', 'process.execPath'], {
       cwd: tmpdir(),
       encoding: 'utf8',
       timeout: NPX_TIMEOUT_MS,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const path = output.trim().split('\n').at(-1)?.trim() ?? '';
-    const version = execFileSync(path, ['--version'], { encoding: 'utf8', timeout: 10_000 }).trim();
-    if (version !== `v${LAMBDA_NODE_VERSION}`) throw new Error(`${path} is Node ${version}, not v${LAMBDA_NODE_VERSION}`);
+    const found = execFileSync(path, ['--version'], { encoding: 'utf8', timeout: 10_000 }).trim();
+    if (found !== `v${version}`) throw new Error(`${path} is Node ${found}, not v${version}`);
     result = { path };
   } catch (error) {
     const stderr = (error as { stderr?: unknown }).stderr;
     const detail = typeof stderr === 'string' && stderr.trim() !== '' ? stderr.trim().split('\n').slice(-3).join(' | ') : (error as Error).message;
-    result = { error: new Error(`Node ${LAMBDA_NODE_VERSION} could not be resolved with "npx -y node@${LAMBDA_NODE_VERSION}": ${detail}`) };
+    result = { error: new Error(`Node ${version} could not be resolved with "npx -y node@${version}": ${detail}`) };
   }
-  if (download || 'path' in result) node24 = result;
+  if (download || 'path' in result) resolved.set(version, result);
   if ('error' in result) throw result.error;
   return result.path;
 }

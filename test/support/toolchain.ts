@@ -147,3 +147,36 @@ function pythonPackageVersion(module: string): (executable: string) => string | 
     return undefined;
   };
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Node.js
+
+/** package.json `engines.node`: the Node versions the project supports (the oldest is also tested by CI). */
+export const NODE_ENGINES: string = (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { engines: { node: string } })
+  .engines.node;
+
+const parseVersion = (version: string): [number, number, number] => {
+  const [major = 0, minor = 0, patch = 0] = version.replace(/^v/, '').split('.').map(Number);
+  return [major, minor, patch];
+};
+const compareVersions = (a: string, b: string): number => {
+  const [x, y] = [parseVersion(a), parseVersion(b)];
+  return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+};
+
+/** True when `version` is in `range`, a `||` list of `>=X.Y.Z` and `^X.Y.Z` (the forms engines uses here). */
+export function satisfiesNodeRange(version: string, range: string = NODE_ENGINES): boolean {
+  return range.split('||').some((alternative) => {
+    const match = /^\s*(>=|\^)\s*v?(\d+\.\d+\.\d+)\s*$/.exec(alternative);
+    if (match === null) throw new Error(`engines.node "${range}": only >=X.Y.Z and ^X.Y.Z alternatives are understood`);
+    const [operator, floor] = [match[1]!, match[2]!];
+    return compareVersions(version, floor) >= 0 && (operator === '>=' || parseVersion(version)[0] === parseVersion(floor)[0]);
+  });
+}
+
+/** The oldest Node `range` admits: the second Node the suite runs on in CI (`npm run test:oldest-node`). */
+export function oldestNodeIn(range: string = NODE_ENGINES): string {
+  const floors = [...range.matchAll(/(?:>=|\^)\s*v?(\d+\.\d+\.\d+)/g)].map((match) => match[1]!);
+  if (floors.length === 0) throw new Error(`engines.node "${range}" names no version`);
+  return floors.sort(compareVersions)[0]!;
+}

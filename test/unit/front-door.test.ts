@@ -7,6 +7,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../cli/collect-command.js';
 import { LAMBDA_NODE_VERSION } from '../support/lambda-runtime.js';
+import { oldestNodeIn, satisfiesNodeRange } from '../support/toolchain.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
@@ -25,12 +26,27 @@ describe('the Node.js requirement', () => {
   it('.nvmrc pins the Node of the Lambda runtime tests, and it satisfies engines', () => {
     const pinned = read('.nvmrc').trim();
     expect(pinned).toBe(LAMBDA_NODE_VERSION);
-    const [major, minor] = pinned.split('.').map(Number) as [number, number];
-    // engines is "^20.19.0 || >=22.12.0": Node 20 from 20.19, any Node from 22.12.
-    expect(packageJson.engines.node).toBe('^20.19.0 || >=22.12.0');
-    expect(major > 22 || (major === 22 && minor >= 12)).toBe(true);
-    const [hereMajor, hereMinor] = process.versions.node.split('.').map(Number) as [number, number];
-    expect((hereMajor === 20 && hereMinor >= 19) || hereMajor > 22 || (hereMajor === 22 && hereMinor >= 12), process.version).toBe(true);
+    expect(satisfiesNodeRange(pinned, packageJson.engines.node)).toBe(true);
+    expect(satisfiesNodeRange(process.versions.node, packageJson.engines.node), `this Node, ${process.version}`).toBe(true);
+  });
+
+  it('admits Node 22.12 and later, not Node 20 (the AWS SDK v3 needs 22 from January 2027; nodejs20.x is deprecated)', () => {
+    expect(packageJson.engines.node).toBe('>=22.12.0');
+    expect(oldestNodeIn(packageJson.engines.node)).toBe('22.12.0');
+    expect(satisfiesNodeRange('20.19.5', packageJson.engines.node)).toBe(false);
+    expect(satisfiesNodeRange('22.11.0', packageJson.engines.node)).toBe(false);
+    expect(satisfiesNodeRange('24.11.1', packageJson.engines.node)).toBe(true);
+    expect(satisfiesNodeRange('20.19.0', '^20.19.0 || >=22.12.0')).toBe(true);
+    expect(satisfiesNodeRange('21.0.0', '^20.19.0 || >=22.12.0')).toBe(false);
+    const types = (JSON.parse(read('package.json')) as { devDependencies: Record<string, string> }).devDependencies['@types/node'];
+    expect(types).toMatch(/^\^22\./);
+  });
+
+  it('CI runs the suite on the Lambda runtime Node and again, unit and integration, on the oldest engines admits', () => {
+    const ci = read('.ci/run');
+    expect(ci).toMatch(/npx -y "node@\$lambda_node"/);
+    expect(ci).toContain('npm run test:oldest-node');
+    expect((JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts['test:oldest-node']).toBe('tsx scripts/test-on-oldest-node.ts');
   });
 });
 
@@ -71,5 +87,21 @@ describe('the README on npm run collect', () => {
     expect(rows.map((row) => Number(row.slice(3, 4)))).toEqual(Object.values(EXIT).sort());
     expect(rows.find((row) => row.startsWith(`| \`${EXIT.usage}\``))).toContain('bad usage or configuration');
     expect(rows.find((row) => row.startsWith(`| \`${EXIT.publishFailed}\``))).toContain('publishing to CloudWatch failed');
+  });
+});
+
+describe('the fleet file', () => {
+  const ignored = (path: string): boolean => {
+    try {
+      execFileSync('git', ['check-ignore', '-q', path], { cwd: ROOT, stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('is git-ignored (mptcp-monitoring.json names the real appliances), its example is not', () => {
+    expect(ignored('mptcp-monitoring.json')).toBe(true);
+    expect(ignored('mptcp-monitoring.example.json')).toBe(false);
   });
 });

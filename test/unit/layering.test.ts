@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { type Import, importsOf, importsOfFiles, typeScriptFiles } from '../support/import-graph.js';
 
 /**
  * The layers of `lambda/`, lowest first. A module may import from its own layer and the layers below it, never
@@ -26,40 +26,11 @@ function layerOf(path: string): number {
   return layer;
 }
 
-/** Every module specifier a file names: static imports and exports (type-only included), and dynamic import(). */
-function importsOf(source: string): string[] {
-  const specifiers: string[] = [];
-  for (const match of source.matchAll(
-    /(?:^|[\s;])(?:import|export)\s[^'"]*?\sfrom\s*['"]([^'"]+)['"]|(?:^|[\s;])import\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm,
-  )) {
-    specifiers.push((match[1] ?? match[2] ?? match[3])!);
-  }
-  return specifiers;
-}
-
 /** A module of lambda/ (a package, a node: built-in or a path out of lambda/ is not). */
 const isLambdaModule = (to: string) => to.endsWith('.ts') && !to.startsWith('..');
 
-interface Import {
-  readonly from: string;
-  readonly to: string;
-}
-
 function lambdaImports(): Import[] {
-  const files = readdirSync(LAMBDA, { recursive: true, encoding: 'utf8' })
-    .map((file) => file.split('\\').join('/'))
-    .filter((file) => file.endsWith('.ts'));
-  return files.flatMap((file) =>
-    importsOf(readFileSync(join(LAMBDA, file), 'utf8')).map((specifier) => ({
-      from: file,
-      to: specifier.startsWith('.')
-        ? relative(LAMBDA, resolve(LAMBDA, dirname(file), specifier))
-            .split('\\')
-            .join('/')
-            .replace(/\.js$/, '.ts')
-        : specifier,
-    })),
-  );
+  return importsOfFiles(LAMBDA, typeScriptFiles(LAMBDA, '.'));
 }
 
 describe('layers of lambda/', () => {
