@@ -1,5 +1,8 @@
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+
+const DISABLE_CREATION_STACK_TRACES = 'aws:cdk:disable-creation-stack-traces';
+
 import { type LoadedConfig, loadConfig } from './config/load-config.js';
 import { DEFAULT_STACK_NAME, MptcpMonitoringStack } from './stack.js';
 
@@ -14,7 +17,9 @@ export interface BuiltApp {
  * example), one stack, and the cdk-nag AwsSolutions checks (synth fails on an unacknowledged finding).
  */
 export function buildApp(appProps: AppProps = {}, cwd: string = process.cwd()): BuiltApp {
-  const app = new App(appProps);
+  // No creation stack traces: synth would print the stack's source position (infra/build-app.ts:22:17) above
+  // every warning, which says nothing to the user.
+  const app = new App({ ...appProps, context: { [DISABLE_CREATION_STACK_TRACES]: true, ...appProps.context } });
   const loaded = loadConfig(app.node.tryGetContext('config'), cwd);
   const { config } = loaded;
   const account = config.env?.account;

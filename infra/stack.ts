@@ -3,11 +3,11 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { valueAt } from '../lambda/config/schema.js';
 import type { ConfigFile } from './config/file-schema.js';
 import { DEFAULT_CONFIG_FILE, EXAMPLE_CONFIG_FILE } from './config/load-config.js';
-import type { AlarmSettingsProps } from './config/settings-rules.js';
+import { SETTING_ROWS } from './config/settings-rules.js';
 import { MptcpMonitoring, type MptcpMonitoringProps, type MptcpVpcProps } from './constructs/mptcp-monitoring.js';
-import { DEFAULT_LOG_RETENTION_DAYS } from './model/sizing.js';
 
 export const DEFAULT_STACK_NAME = 'NetScalerMptcpMonitoring';
 
@@ -60,47 +60,50 @@ export class MptcpMonitoringStack extends Stack {
   }
 }
 
-/** Maps the config file onto the construct's props; defaults stay with the construct. */
+/**
+ * The config file's settings that are CDK values in the props: the file gives a value the props take as a CDK
+ * object (every row with a file path and a CDK-valued prop has one).
+ */
+const FROM_FILE: Readonly<Record<string, (value: unknown, scope: Construct) => unknown>> = {
+  logRetentionDays: (days) => (days === 'infinite' ? logs.RetentionDays.INFINITE : (days as logs.RetentionDays)),
+  retainLogGroup: (retain) => (retain === false ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN),
+  alarmTopicArn: (arn, scope) => sns.Topic.fromTopicArn(scope, 'AlarmTopic', arn as string),
+};
+
+/**
+ * Maps the config file onto the construct's props by the settings rows: each setting the file gives is put at its
+ * row's prop path (a Duration in the row's unit, a CDK value through FROM_FILE); defaults stay with the construct.
+ */
 export function monitoringProps(scope: Construct, config: ConfigFile, isExample: boolean): MptcpMonitoringProps {
-  const fn = config.function ?? {};
-  const alarms = config.alarms;
-  // The alarms' settings are named alike in the file and the props: every kind's object as given.
-  const { emails: _emails, topicArn: _topicArn, notify: _notify, runbookBaseUrl: _runbookBaseUrl, ...kinds } = alarms ?? {};
-  const settings = Object.fromEntries(
-    Object.entries(kinds).map(([kind, given]) => {
-      const { metrics: _metrics, ...fields } = given as Record<string, unknown>;
-      return [kind, fields];
-    }),
-  ) as AlarmSettingsProps;
-  const retentionDays = fn.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
-  return {
-    appliances: config.appliances,
-    ...(config.namespace === undefined ? {} : { namespace: config.namespace }),
-    ...(config.counters === undefined ? {} : { counters: config.counters }),
-    ...(config.storageResolution === undefined ? {} : { storageResolution: config.storageResolution }),
-    ...(config.schedule?.rateMinutes === undefined ? {} : { interval: Duration.minutes(config.schedule.rateMinutes) }),
-    ...(config.schedule?.shardSize === undefined ? {} : { shardSize: config.schedule.shardSize }),
-    ...(config.schedule?.concurrency === undefined ? {} : { concurrency: config.schedule.concurrency }),
-    ...(fn.memoryMiB === undefined ? {} : { memorySize: fn.memoryMiB }),
-    ...(fn.timeoutSeconds === undefined ? {} : { timeout: Duration.seconds(fn.timeoutSeconds) }),
-    logRetention: retentionDays === 'infinite' ? logs.RetentionDays.INFINITE : (retentionDays as logs.RetentionDays),
-    logGroupRemovalPolicy: fn.retainLogGroup === false ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
-    ...(config.secretsKmsKeyArns ? { secretsEncryptionKeyArns: config.secretsKmsKeyArns } : {}),
-    ...(config.vpc ? { vpc: vpcPlacement(scope, config.vpc) } : {}),
-    alarms: {
-      ...(alarms?.topicArn ? { topic: sns.Topic.fromTopicArn(scope, 'AlarmTopic', alarms.topicArn) } : {}),
-      ...(alarms?.emails ? { emails: alarms.emails } : {}),
-      settings,
-      ...(alarms?.protocolErrors?.metrics ? { protocolErrorMetrics: alarms.protocolErrors.metrics } : {}),
-      ...(alarms?.notify ? { notify: alarms.notify } : {}),
-      ...(alarms?.runbookBaseUrl ? { runbookBaseUrl: alarms.runbookBaseUrl } : {}),
-      // One deployment per stack: the stack name alone keeps alarm names unique and short.
-      alarmNamePrefix: Stack.of(scope).stackName,
-    },
-    dashboard: config.dashboard?.enabled ?? true,
-    schedulesEnabled: !isExample,
-    title: `NetScaler MPTCP (${Stack.of(scope).stackName})`,
-  };
+  const props: Record<string, unknown> = {};
+  for (const row of SETTING_ROWS) {
+    if (!row.file || !row.prop) continue;
+    const value = valueAt(config, row.file.split('.'));
+    if (value === undefined) continue;
+    const fromFile = FROM_FILE[row.id];
+    if (row.prop.cdkValue && !fromFile) throw new Error(`setting ${row.id}: no FROM_FILE conversion for its CDK-valued prop ${row.prop.path}`);
+    const given = fromFile
+      ? fromFile(value, scope)
+      : row.prop.duration === 'minutes'
+        ? Duration.minutes(value as number)
+        : row.prop.duration === 'seconds'
+          ? Duration.seconds(value as number)
+          : value;
+    setAt(props, row.prop.path.split('.'), given);
+  }
+  // What the app decides, not the file: one deployment per stack, so the stack name alone keeps alarm names
+  // unique and short; the committed example never collects.
+  setAt(props, ['alarms', 'alarmNamePrefix'], Stack.of(scope).stackName);
+  props.schedulesEnabled = !isExample;
+  props.title = `NetScaler MPTCP (${Stack.of(scope).stackName})`;
+  if (config.vpc) props.vpc = vpcPlacement(scope, config.vpc);
+  return props as unknown as MptcpMonitoringProps;
+}
+
+function setAt(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+  node[path.at(-1)!] = value;
 }
 
 /** Imports the configured VPC, subnets and security groups by id: no lookups, so synth needs no credentials. */

@@ -3,7 +3,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { RUNTIME_SETTINGS, type RuntimeSetting, type RuntimeSettingName } from '../../lambda/config/settings.js';
@@ -60,6 +60,8 @@ export const COLLECTOR_BUNDLING = {
   sourcesContent: false,
   // The SDK that the tests ran against, not whichever version the runtime happens to ship.
   bundleAwsSDK: true,
+  // esbuild's warnings and errors only: synth prints nothing the user needs to act on otherwise.
+  logLevel: LogLevel.WARNING,
 } as const;
 
 /** COLLECTOR_BUNDLING as esbuild's own options: the prebuilt bundle of the installed package (scripts/build-package.ts). */

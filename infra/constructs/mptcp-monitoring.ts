@@ -52,69 +52,131 @@ export interface MptcpVpcProps extends CollectorVpcPlacement {
 }
 
 export interface MptcpAlarmProps {
-  /** Notify this existing topic (its policy must let CloudWatch publish). Default: a new topic. */
+  /**
+   * Notify this existing topic (its policy must let CloudWatch publish).
+   * @default a new topic
+   */
   readonly topic?: sns.ITopic;
-  /** E-mail subscriptions of the new topic. Not with `topic`. */
+  /**
+   * E-mail subscriptions of the new topic. Not with `topic`.
+   * @default none
+   */
   readonly emails?: readonly string[];
   /**
    * Per-alarm overrides of ALARM_DEFAULTS, with the config file's words: `threshold`, functionDuration's
    * `thresholdPercent`, an anomaly alarm's `bandWidth`, `enabled`, `periodMinutes`, `evaluationPeriods`, `datapointsToAlarm`.
+   * @default ALARM_DEFAULTS
    */
   readonly settings?: AlarmSettingsProps;
-  /** Counters the protocol-errors alarm sums (at most 10, each selected). Default: by PROTOCOL_ERROR_PRIORITY. */
+  /**
+   * Counters the protocol-errors alarm sums (at most 10, each selected).
+   * @default by PROTOCOL_ERROR_PRIORITY
+   */
   readonly protocolErrorMetrics?: readonly string[];
   /**
    * Alarm names start with this (`<prefix>-<appliance>-ProtocolErrors`); unique per deployment in an account and
-   * region. Default: `<stack name>-<construct id>`.
+   * region.
+   * @default <stack name>-<construct id>
    */
   readonly alarmNamePrefix?: string;
   /**
-   * `per-appliance` (default): one composite alarm per appliance pages (its alarms stay visible, silent), and
+   * `per-appliance`: one composite alarm per appliance pages (its alarms stay visible, silent), and
    * CollectorFailing pages once for the collector, silencing the appliance pages meanwhile. `per-alarm`: every
    * alarm notifies on its own.
+   * @default "per-appliance"
    */
   readonly notify?: NotifyMode;
   /**
    * The runbook page the alarm descriptions link, each alarm to its heading (`#protocolerrors`, ...): your own
    * copy of docs/runbook.md, e.g. on a wiki.
-   * @default the repository's docs/runbook.md
+   * @default "https://github.com/netscaler-mptcp-cloudwatch/netscaler-mptcp-cloudwatch/blob/main/docs/runbook.md"
    */
   readonly runbookBaseUrl?: string;
 }
 
+/** Every prop's `@default` is its settings row's default (test/unit/infra-docs.test.ts checks them). */
 export interface MptcpMonitoringProps {
-  /** The appliances to collect (the handler contract's ApplianceConfig; names unique). */
+  /** The appliances to collect (the handler contract's ApplianceConfig; names unique). Required. */
   readonly appliances: readonly ApplianceConfig[];
-  /** CloudWatch namespace. Default `NetScaler/MPTCP`. */
+  /**
+   * CloudWatch namespace; the function may publish only into it.
+   * @default "NetScaler/MPTCP"
+   */
   readonly namespace?: string;
-  /** `default`, `all`, a comma-separated list or an array of metric / NITRO names. Default `default`. */
+  /**
+   * `default`, `all`, a comma-separated list or an array of metric / NITRO names (docs/metrics.md).
+   * @default "default"
+   */
   readonly counters?: string | readonly string[];
-  /** 60 (standard, default) or 1 (high resolution). */
+  /**
+   * CloudWatch storage resolution in seconds: 60 (standard) or 1 (high resolution).
+   * @default 60
+   */
   readonly storageResolution?: 60 | 1;
-  /** Collection interval, whole minutes. Default 1 minute. */
+  /**
+   * Collection interval, whole minutes.
+   * @default Duration.minutes(1)
+   */
   readonly interval?: Duration;
-  /** Appliances per invocation. Default 25. */
+  /**
+   * Appliances per invocation (one schedule per shard).
+   * @default 25
+   */
   readonly shardSize?: number;
-  /** Appliances collected at once within an invocation. @default 40 (the function's default) */
+  /**
+   * Appliances collected at once within an invocation.
+   * @default 40
+   */
   readonly concurrency?: number;
-  /** Function memory in MiB. Default 256. */
+  /**
+   * Function memory in MiB (CPU grows with it).
+   * @default 256
+   */
   readonly memorySize?: number;
-  /** Function timeout. Default min(interval - 10 s, 5 minutes); at most interval - 10 s. */
+  /**
+   * Function timeout; at most interval - 10 s, so a run ends before the next starts.
+   * @default interval - 10 s, at most 5 minutes
+   */
   readonly timeout?: Duration;
-  /** Default one month. */
+  /**
+   * Retention of the function's log group.
+   * @default RetentionDays.ONE_MONTH
+   */
   readonly logRetention?: logs.RetentionDays;
-  /** Default RETAIN: the logs outlive the stack until their retention expires them. */
+  /**
+   * What happens to the log group when the stack is deleted: RETAIN keeps the logs until their retention expires them.
+   * @default RemovalPolicy.RETAIN
+   */
   readonly logGroupRemovalPolicy?: RemovalPolicy;
-  /** Customer managed KMS keys of the appliance secrets, if any. */
+  /**
+   * Customer managed KMS keys of the appliance secrets, if any.
+   * @default none
+   */
   readonly secretsEncryptionKeyArns?: readonly string[];
-  /** Run the function in these subnets (appliances in private networks). */
+  /**
+   * Run the function in these subnets (appliances in private networks).
+   * @default no VPC
+   */
   readonly vpc?: MptcpVpcProps;
+  /**
+   * The alarms' topic, settings and names.
+   * @default {}
+   */
   readonly alarms?: MptcpAlarmProps;
-  /** Default true. */
+  /**
+   * Create the dashboard.
+   * @default true
+   */
   readonly dashboard?: boolean;
-  /** Default true. False deploys the schedules disabled. */
+  /**
+   * false deploys the schedules disabled (nothing is collected).
+   * @default true
+   */
   readonly schedulesEnabled?: boolean;
-  /** Dashboard title. Default "NetScaler MPTCP". */
+  /**
+   * Dashboard title.
+   * @default "NetScaler MPTCP"
+   */
   readonly title?: string;
 }
 

@@ -36,6 +36,9 @@ describe('cdk synth through the CLI', () => {
     expect(warnings.length, output).toBeGreaterThan(0);
     expect(new Set(warnings).size, output).toBe(warnings.length);
     expect(output.match(/committed example/g), output).toHaveLength(1);
+    // Only what the user needs: no source position of a construct, no esbuild size list or timing.
+    expect(output, output).not.toMatch(/\.ts:\d+:\d+/);
+    expect(output, output).not.toMatch(/index\.js(\.map)?\s+[\d.]+\s*[km]?b|Done in \d/i);
 
     const template = JSON.parse(readFileSync(join(outdir, readdirSync(outdir).find((f) => f.endsWith('.template.json'))!), 'utf8')) as {
       Resources: Record<string, { Type: string; Properties: { State?: string } }>;

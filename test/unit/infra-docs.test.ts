@@ -8,7 +8,7 @@ import { ALARM_SUFFIX, COLLECTOR_FAILING_SUFFIX, INCIDENT_SUFFIX, runbookLink } 
 import { defaultOf } from '../../infra/model/settings.js';
 import { DEFAULT_CONCURRENCY } from '../../lambda/config/environment.js';
 import type { Spec } from '../../lambda/config/schema.js';
-import { withPropsTable } from '../../scripts/settings-doc.js';
+import { propDefault, withPropsTable } from '../../scripts/settings-doc.js';
 
 const page = (path: string) => readFileSync(resolve(import.meta.dirname, '../..', path), 'utf8');
 /** The alarm runbook: one section per alarm, where the alarm descriptions link. */
@@ -22,6 +22,35 @@ function fieldNames(spec: Spec<unknown>): string[] {
   if (spec.type === 'object') return Object.entries(spec.fields!).flatMap(([key, value]) => [key, ...fieldNames(value)]);
   return [];
 }
+
+/** Each member of an interface in a source file, with its JSDoc `@default` (undefined when it has none). */
+function propDefaults(source: string, interfaceName: string): Map<string, string | undefined> {
+  const start = source.indexOf(`export interface ${interfaceName} {`);
+  const body = source.slice(start, source.indexOf('\n}\n', start));
+  const members = new Map<string, string | undefined>();
+  for (const match of body.matchAll(/(\/\*\*(?:(?!\*\/)[\s\S])*\*\/)?\s*readonly (\w+)\??:/g)) {
+    members.set(match[2]!, match[1]?.match(/@default (.+)/)?.[1]?.trim());
+  }
+  return members;
+}
+
+describe('the construct props say their defaults', () => {
+  const source = readFileSync(resolve(import.meta.dirname, '../../infra/constructs/mptcp-monitoring.ts'), 'utf8');
+  const props = new Map([
+    ...[...propDefaults(source, 'MptcpMonitoringProps')].map(([name, value]) => [name, value] as const),
+    ...[...propDefaults(source, 'MptcpAlarmProps')].map(([name, value]) => [`alarms.${name}`, value] as const),
+  ]);
+
+  it('every optional prop has a JSDoc @default, and a prop with a settings row states the row default', () => {
+    expect(props.size).toBeGreaterThan(20);
+    for (const [path, stated] of props) if (path !== 'appliances') expect(stated, `${path} has no @default`).toBeDefined();
+    for (const row of SETTING_ROWS) {
+      if (!row.prop || row.prop.path.startsWith('alarms.settings.') || row.required) continue;
+      expect(props.has(row.prop.path), row.prop.path).toBe(true);
+      expect(props.get(row.prop.path), row.prop.path).toBe(propDefault(row));
+    }
+  });
+});
 
 describe('the operator docs match the code', () => {
   it('the alarm runbook has a section for every alarm, where the descriptions link', () => {
