@@ -221,16 +221,21 @@ class Lane {
     this.proxy = await startFaultProxy(this.options.motoEndpoint, (operation, _call, body) => this.faultFor(operation, body), {
       answerItself: ['PutMetricData'],
     });
-    this.coldStart();
+    await this.coldStart();
   }
 
   async stop(): Promise<void> {
+    await this.deps?.memory.nitroSessions.endAll();
     await Promise.all(this.appliances.map((a) => a.sim.close()));
     await this.proxy?.stop();
   }
 
-  /** A new container: new SDK clients, an empty secret cache. */
-  private coldStart(): void {
+  /**
+   * A new container: new SDK clients, an empty secret cache, no kept NITRO session. The old container's sessions are
+   * logged out, as its shutdown does.
+   */
+  private async coldStart(): Promise<void> {
+    await this.deps?.memory.nitroSessions.endAll();
     for (const appliance of this.appliances) if (appliance.rejectionUnstored) appliance.rejectionForgotten = true;
     const settings = { ...AWS_SETTINGS, endpoint: this.proxy.endpoint };
     this.deps = {
@@ -280,7 +285,7 @@ class Lane {
     this.callsThisRound = new Map();
     if (plan.coldStart) {
       this.faults.add('cold-start');
-      this.coldStart();
+      await this.coldStart();
     }
     const configs: ApplianceConfig[] = this.appliances.map((a) => ({
       name: a.name,
@@ -554,8 +559,11 @@ class Lane {
         if (request.path.endsWith('/logout') && request.sessionTag && request.status !== 200 && request.status !== 201)
           appliance.failedLogoutTags.add(request.sessionTag);
       }
+      // The session the container keeps for its next run: the one its last request of the round used.
+      const keptTag = this.deps.memory.nitroSessions.isKept(appliance.name) ? requests.findLast((r) => r.sessionTag)?.sessionTag : undefined;
       const loggedInNow = new Set(requests.filter((r) => r.path.endsWith('/login') && r.sessionTag).map((r) => r.sessionTag));
       for (const tag of appliance.sim.openSessionTags()) {
+        if (tag === keptTag) continue;
         if (unreachable && loggedInNow.has(tag) && !appliance.failedLogoutTags.has(tag)) {
           appliance.failedLogoutTags.add(tag);
           this.sessionsLeftUnreachable++;
