@@ -11,7 +11,7 @@ import type { MetricSink } from '../lambda/core/ports.js';
 import { CollectorError } from '../lambda/errors.js';
 import { createJsonLogger, type Logger } from '../lambda/logger.js';
 import { DEFAULT_NAMESPACE } from '../lambda/metrics/health.js';
-import { createContainerMemory } from '../lambda/pipeline/container-memory.js';
+import { type ContainerMemory, createContainerMemory } from '../lambda/pipeline/container-memory.js';
 import { type ApplianceSummary, type RunResult, type RunSummary, runCollection } from '../lambda/pipeline/run-collection.js';
 import { createCliLogger } from './cli-logger.js';
 import { applianceFailureLine, inOptionWords, publishFailureLine } from './collect-failure.js';
@@ -247,6 +247,16 @@ export async function runCollect(argv: readonly string[], env: NodeJS.ProcessEnv
 }
 
 async function collect(options: CollectOptions, out: (text: string) => void, err: (text: string) => void): Promise<number> {
+  const memory = createContainerMemory({ redactor: processRedactor });
+  try {
+    return await collectWith(options, memory, out, err);
+  } finally {
+    // A one-shot process: the session kept between its samples is logged out when it ends.
+    await memory.nitroSessions.endAll();
+  }
+}
+
+async function collectWith(options: CollectOptions, memory: ContainerMemory, out: (text: string) => void, err: (text: string) => void): Promise<number> {
   processRedactor.add(options.password);
   const logger: Logger = options.verbose ? createJsonLogger({ level: 'DEBUG', write: err, redactor: processRedactor }) : createCliLogger(err);
   const sink = options.publish ? await openCloudWatch(options) : new DryRunSink();
@@ -255,7 +265,7 @@ async function collect(options: CollectOptions, out: (text: string) => void, err
     store: new InMemorySampleStore(),
     sink,
     logger,
-    memory: createContainerMemory({ redactor: processRedactor }),
+    memory,
   };
   const selection = resolveSelection(options.counters);
   const runs: RunResult[] = [];

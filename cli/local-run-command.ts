@@ -28,6 +28,7 @@ export async function runLocal(options: LocalRunOptions): Promise<{ exitCode: nu
   const count = options.appliances ?? 2;
   const intervalMs = options.intervalMs ?? 3_000;
   const simulators: Simulator[] = [];
+  const memory = createContainerMemory({ redactor: processRedactor });
   try {
     // Alternating firmware, so that one of each is collected: 13.1 (the reference page's fields) and 14.1 (plus MPTCP v1).
     const firmware = (i: number) => FIRMWARE_VERSIONS[(i - 1) % FIRMWARE_VERSIONS.length]!;
@@ -47,7 +48,7 @@ export async function runLocal(options: LocalRunOptions): Promise<{ exitCode: nu
       store: new InMemorySampleStore(),
       sink: new DryRunSink(),
       logger: createJsonLogger({ level: 'WARN', write: options.err, redactor: processRedactor }),
-      memory: createContainerMemory({ redactor: processRedactor }),
+      memory,
     };
     const selection = resolveSelection(options.counters ?? 'default');
     const collect = () => runCollection({ appliances, selection, concurrency: 10, remainingMs: 45_000 }, deps);
@@ -69,6 +70,7 @@ export async function runLocal(options: LocalRunOptions): Promise<{ exitCode: nu
     const failed = [first, second].some((run) => run.summary.appliances.some((a) => a.outcome === 'failed'));
     return { exitCode: failed ? 1 : 0, runs: [first, second] };
   } finally {
+    await memory.nitroSessions.endAll();
     await Promise.all(simulators.map((sim) => sim.close()));
   }
 }

@@ -39,6 +39,11 @@ export interface CollectorErrorOptions {
   /** The NITRO errorcode, when the appliance sent one. */
   readonly nitroErrorCode?: number;
   readonly httpStatus?: number;
+  /**
+   * A session the appliance opened although the exchange failed (its cookie came with the headers, the body did
+   * not): the NITRO client logs it out. Never logged or returned.
+   */
+  readonly sessionCookieToken?: string;
   readonly cause?: unknown;
 }
 
@@ -47,6 +52,8 @@ export class CollectorError extends Error {
   readonly appliance?: string;
   readonly nitroErrorCode?: number;
   readonly httpStatus?: number;
+  /** See CollectorErrorOptions.sessionCookieToken (set in the constructor, not enumerable). */
+  declare readonly sessionCookieToken?: string;
 
   constructor(
     readonly errorClass: ErrorClass,
@@ -57,6 +64,24 @@ export class CollectorError extends Error {
     this.appliance = options.appliance;
     this.nitroErrorCode = options.nitroErrorCode;
     this.httpStatus = options.httpStatus;
+    // Not enumerable: a logger or serializer that walks the error's own fields never meets the token.
+    if (options.sessionCookieToken !== undefined) {
+      Object.defineProperty(this, 'sessionCookieToken', { value: options.sessionCookieToken, enumerable: false });
+    }
+  }
+
+  /** This error with what the exchange that failed had received: its HTTP status and a session cookie, if any. */
+  withExchange(received: { readonly httpStatus?: number; readonly sessionCookieToken?: string }): CollectorError {
+    if (received.sessionCookieToken === undefined && (received.httpStatus === undefined || this.httpStatus !== undefined)) return this;
+    const copy = new CollectorError(this.errorClass, this.message, {
+      appliance: this.appliance,
+      nitroErrorCode: this.nitroErrorCode,
+      httpStatus: this.httpStatus ?? received.httpStatus,
+      sessionCookieToken: received.sessionCookieToken ?? this.sessionCookieToken,
+      cause: this.cause,
+    });
+    copy.stack = this.stack;
+    return copy;
   }
 }
 

@@ -43,7 +43,7 @@ export interface HandlerDependencies {
  * when nothing could be published (invalid configuration, CloudWatch unreachable), so that the function's own
  * Errors metric means "the collector is broken".
  */
-export function createHandler(overrides: Partial<HandlerDependencies> = {}) {
+export function createHandler(overrides: Partial<HandlerDependencies> = {}): CollectorHandler {
   const memory = overrides.memory ?? createContainerMemory();
   const deps: HandlerDependencies = {
     env: process.env,
@@ -55,7 +55,7 @@ export function createHandler(overrides: Partial<HandlerDependencies> = {}) {
   if (deps.credentials) memory.secrets = deps.credentials;
   const now = deps.now ?? Date.now;
 
-  return async function handler(event: CollectorEvent | null | undefined, context: InvocationContext): Promise<RunSummary> {
+  const handler = async function handler(event: CollectorEvent | null | undefined, context: InvocationContext): Promise<RunSummary> {
     const startedAt = now();
     const logger = deps.logger.child(context.awsRequestId ? { requestId: context.awsRequestId } : {});
     try {
@@ -98,6 +98,16 @@ export function createHandler(overrides: Partial<HandlerDependencies> = {}) {
       throw error;
     }
   };
+  return Object.assign(handler, { endSessions: () => memory.nitroSessions.endAll() });
+}
+
+export interface CollectorHandler {
+  (event: CollectorEvent | null | undefined, context: InvocationContext): Promise<RunSummary>;
+  /**
+   * Logs out every NITRO session the container keeps (they otherwise end by their idle timeout after the container
+   * is gone): a container's shutdown, a test's end.
+   */
+  endSessions(): Promise<void>;
 }
 
 /** Characters of an appliance's message kept in the result. */

@@ -32,17 +32,21 @@ import { DEFAULT_INTERVAL_MINUTES, DEFAULT_MEMORY_MIB, defaultTimeoutSeconds } f
 import { DEFAULT_CONCURRENCY } from '../lambda/config/environment.js';
 import { MAX_BODY_BYTES } from '../lambda/nitro/client.js';
 import { LAMBDA_NODE_VERSION, resolveNode24 } from '../test/support/lambda-runtime.js';
+import { createSecret, createStateTable, uniqueName } from '../test/support/moto-aws.js';
+import { applyMotoEnvironment, isMotoInstalled, MOTO_INSTALL_HINT, motoEnvironment, startMoto } from '../test/support/moto-server.js';
 import type { ChildJob, RunFigures } from './bench/collector-child.js';
 import { createCpuShare, lambdaCpuShare } from './bench/cpu-share.js';
 import type { FleetInfo, FleetOptions } from './bench/fleet-info.js';
+import { passwordOf } from './bench/fleet-info.js';
 import { estimate } from './cost-estimate.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const BENCH_USAGE = `Usage: npm run bench [-- --quick | --sweep | --cpu | --profile] [--cpu-share FRACTION|lambda] [--concurrency N,N,..] [--count N]
+const BENCH_USAGE = `Usage: npm run bench [-- --quick | --sweep | --cpu | --whole | --profile] [--cpu-share FRACTION|lambda] [--concurrency N,N,..] [--count N]
 The collector's size, cold start, CPU, wall time and memory beside a floor built the same way (about 8 minutes).
   --quick             fewer repetitions and no 1,000-appliance rows
   --sweep             only the fleet, at several concurrencies (--concurrency 10,20,..; --count 1000), beside the bare client
   --cpu               only the CPU measure, at each --concurrency given (default: the function's)
+  --whole             only the whole warm function (AWS calls against moto_server) beside the bare one-shot poller
   --profile           only the CPU measure, under V8's sampling profiler
   --cpu-share F       the measured processes get only that fraction of one CPU (lambda: Lambda's share at the default memory; root only)
   --concurrency LIST  comma list of concurrencies for --sweep and --cpu
@@ -53,6 +57,7 @@ const flags = commandLine('bench', BENCH_USAGE, {
   sweep: { type: 'boolean' },
   profile: { type: 'boolean' },
   cpu: { type: 'boolean' },
+  whole: { type: 'boolean' },
   'cpu-share': { type: 'string' },
   count: { type: 'string' },
   concurrency: { type: 'string' },
@@ -61,6 +66,7 @@ const quick = flags.quick === true;
 const sweep = flags.sweep === true;
 const profile = flags.profile === true;
 const cpuOnlyRun = flags.cpu === true;
+const wholeOnlyRun = flags.whole === true;
 const cpuShareOption = flags['cpu-share'];
 const cpuShare =
   cpuShareOption === undefined ? undefined : createCpuShare(cpuShareOption === 'lambda' ? lambdaCpuShare(DEFAULT_MEMORY_MIB) : Number(cpuShareOption));
@@ -78,6 +84,8 @@ const FLEET: FleetOptions = { count: quick ? 200 : 1_000, latencyMs: [20, 50], k
 const PAUSE_MS = 3_500;
 const HUNG_EVERY = 20;
 const CPU_APPLIANCES = 100;
+const WHOLE_APPLIANCES = 6;
+const WHOLE_WARM_RUNS = 15;
 const HOSTILE_APPLIANCES = 10;
 const REMAINING_MS = defaultTimeoutSeconds(DEFAULT_INTERVAL_MINUTES) * 1000;
 
@@ -208,12 +216,18 @@ const LAMBDA_HEAP_ARGS = [
   `--max-old-space-size=${DEFAULT_MEMORY_MIB - Math.floor(DEFAULT_MEMORY_MIB / 10)}`,
 ];
 
-function runChild(node: string, childFile: string, job: ChildJob, nodeArgs: readonly string[] = []): Promise<ChildOutput> {
+function runChild(
+  node: string,
+  childFile: string,
+  job: ChildJob,
+  nodeArgs: readonly string[] = [],
+  env: Readonly<Record<string, string>> = {},
+): Promise<ChildOutput> {
   return new Promise((done, fail) => {
     const args = [...LAMBDA_HEAP_ARGS, ...nodeArgs, childFile, JSON.stringify(job)];
     const command = cpuShare ? cpuShare.wrap(node, args) : { command: node, args };
     const child = spawn(command.command, command.args, {
-      env: { PATH: process.env.PATH, NODE_OPTIONS: COLLECTOR_NODE_OPTIONS },
+      env: { PATH: process.env.PATH, NODE_OPTIONS: COLLECTOR_NODE_OPTIONS, ...env },
       stdio: 'pipe',
     });
     let out = '';
@@ -343,6 +357,58 @@ async function measureCpu(childFile: string, base: Pick<ChildJob, 'fleet' | 'rem
   );
 }
 
+/**
+ * The whole function's CPU per appliance beside the bare one-shot poller's, in one child, interleaved: the handler
+ * (one container, kept NITRO sessions) with its real AWS SDK calls against moto_server (secret reads, state claim
+ * and commit, PutMetricData), WHOLE_APPLIANCES appliances, WHOLE_WARM_RUNS warm runs after a cold one.
+ */
+async function measureWhole(childFile: string): Promise<void> {
+  if (!isMotoInstalled()) {
+    console.log(`
+whole function: skipped (moto_server is not installed: ${MOTO_INSTALL_HINT})`);
+    return;
+  }
+  const fleet = await startFleet({ ...FLEET, count: WHOLE_APPLIANCES });
+  const moto = await startMoto();
+  const restore = applyMotoEnvironment(moto.endpoint);
+  try {
+    const tableName = uniqueName('bench-state');
+    await createStateTable(tableName);
+    const secretIds: string[] = [];
+    for (let i = 0; i < WHOLE_APPLIANCES; i++) {
+      secretIds.push(
+        await createSecret(uniqueName(`bench/adc-${i + 1}`), JSON.stringify({ username: fleet.info.username, password: passwordOf(fleet.info, i) })),
+      );
+    }
+    const job: ChildJob = {
+      fleet: fleet.info,
+      remainingMs: REMAINING_MS,
+      pauseMs: PAUSE_MS,
+      mode: 'whole',
+      count: WHOLE_APPLIANCES,
+      runs: WHOLE_WARM_RUNS + 1,
+      aws: { tableName, namespace: 'Bench/MPTCP', secretIds },
+    };
+    const out = await runChild(node24, childFile, job, [], motoEnvironment(moto.endpoint));
+    const perAppliance = (runs: readonly RunFigures[]) => median(runs.slice(1).map((r) => r.cpuUs / WHOLE_APPLIANCES / 1000));
+    const failed = out.collector.reduce((sum, r) => sum + r.healthyNotOk, 0);
+    console.log(
+      `
+whole function (${WHOLE_APPLIANCES} appliances, ${WHOLE_WARM_RUNS} warm runs interleaved with the bare poller's, AWS calls against moto_server; medians; ${failed} appliance runs not ok)`,
+    );
+    row(
+      'whole function CPU per appliance, warm (handler + AWS SDK calls) vs bare one-shot poller (fresh TLS, login, 2 reads, logout)',
+      `${perAppliance(out.collector).toFixed(2)} ms`,
+      `${perAppliance(out.floor).toFixed(2)} ms`,
+      ratio(perAppliance(out.collector), perAppliance(out.floor)),
+    );
+  } finally {
+    restore();
+    await moto.stop();
+    fleet.stop();
+  }
+}
+
 /** --cpu: only the CPU measure, at each --concurrency given (default: the function's). */
 async function cpuOnly(childFile: string): Promise<void> {
   const fleet = await startFleet({ ...FLEET, count: CPU_APPLIANCES });
@@ -435,6 +501,11 @@ if (sweep) {
   await sweepConcurrency(child.file);
   process.exit(0);
 }
+if (wholeOnlyRun) {
+  await measureWhole(child.file);
+  printTable();
+  process.exit(0);
+}
 if (cpuOnlyRun) {
   await cpuOnly(child.file);
   process.exit(0);
@@ -485,6 +556,7 @@ try {
   const base = { fleet: fleet.info, remainingMs: REMAINING_MS, pauseMs: PAUSE_MS } as const;
 
   await measureCpu(child.file, base);
+  await measureWhole(child.file);
 
   const scenarios = [
     { name: '25 appliances', count: 25 },

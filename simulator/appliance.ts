@@ -193,6 +193,10 @@ export class Appliance implements SimulatorControl {
     return this.sessions.openTags();
   }
 
+  logins(): number {
+    return this.sessions.createdCount();
+  }
+
   maxConcurrentSessions(): number {
     return this.sessions.maxConcurrent();
   }

@@ -121,7 +121,15 @@ function routes(control: SimulatorControl): ReadonlyMap<string, RouteHandler> {
     ['DELETE /faults', () => (control.clearFaults(), done)],
     ['GET /requests', () => ({ requests: control.requests() })],
     ['DELETE /requests', () => (control.clearRequests(), done)],
-    ['GET /sessions', () => ({ open: control.openSessions(), maxConcurrent: control.maxConcurrentSessions(), tags: control.openSessionTags() })],
+    [
+      'GET /sessions',
+      () => ({
+        open: control.openSessions(),
+        maxConcurrent: control.maxConcurrentSessions(),
+        logins: control.logins(),
+        tags: control.openSessionTags(),
+      }),
+    ],
     ['DELETE /sessions', () => (control.killSessions(), done)],
     [
       'POST /virtual-servers',

@@ -23,6 +23,7 @@ export class SessionStore {
   private readonly sessions = new Map<string, Session>();
   private readonly tags = new SessionTags();
   private highWaterMark = 0;
+  private created = 0;
 
   constructor(
     private readonly limit: number,
@@ -36,6 +37,7 @@ export class SessionStore {
     const tag = this.tags.issue(sessionId);
     this.sessions.set(sessionId, { username, tag, timeoutMs: timeoutSeconds * 1000, lastUsedAt: this.clock() });
     this.highWaterMark = Math.max(this.highWaterMark, this.sessions.size);
+    this.created++;
     return { ok: true, sessionId, tag };
   }
 
@@ -74,6 +76,11 @@ export class SessionStore {
   /** The tag of any session id this store ever issued (alive, ended or expired). */
   tagOf(sessionId: string): string | undefined {
     return this.tags.tagOf(sessionId);
+  }
+
+  /** Sessions created since start: the logins that succeeded. */
+  createdCount(): number {
+    return this.created;
   }
 
   maxConcurrent(): number {

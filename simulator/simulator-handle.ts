@@ -46,6 +46,7 @@ export function simulatorHandle(appliance: Appliance, endpoint: Endpoint): Simul
     openSessions: () => appliance.openSessions(),
     openSessionTags: () => appliance.openSessionTags(),
     maxConcurrentSessions: () => appliance.maxConcurrentSessions(),
+    logins: () => appliance.logins(),
     killSessions: () => appliance.killSessions(),
     setVirtualServer: (type, name, values) => appliance.setVirtualServer(type, name, values),
     removeVirtualServer: (type, name) => appliance.removeVirtualServer(type, name),

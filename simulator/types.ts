@@ -192,6 +192,8 @@ export interface SimulatorControl {
   openSessions(): number;
   /** The tags (see RequestLogEntry.sessionTag) of the sessions alive now, oldest first. */
   openSessionTags(): string[];
+  /** Successful logins since start (each created a session). */
+  logins(): number;
   /** The most sessions alive at the same time since start. */
   maxConcurrentSessions(): number;
   /** Kills every session, as an administrator's `kill system session -all`. */

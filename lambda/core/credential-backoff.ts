@@ -1,4 +1,4 @@
-import type { CredentialRejection } from '../core/ports.js';
+import type { ApplianceCredentials, CredentialRejection } from '../core/ports.js';
 
 /**
  * How long a rejected secret version is left alone before it is tried again: 15 minutes after the first
@@ -44,4 +44,10 @@ export function formatDuration(ms: number): string {
   const rest = minutes % 60;
   if (hours === 0) return `${minutes} min`;
   return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
+}
+
+/** The same secret version (or, for a source without versions, the same username and password). */
+export function sameCredentials(a: ApplianceCredentials, b: ApplianceCredentials): boolean {
+  if (a.versionId !== undefined || b.versionId !== undefined) return a.versionId === b.versionId;
+  return a.username === b.username && a.password === b.password;
 }

@@ -1,5 +1,6 @@
 import { VIRTUAL_SERVER_TYPES, type VirtualServerRef, virtualServerStatPath } from '../catalog/virtual-server.js';
 import { MAX_REQUEST_MS, timerMs } from '../core/budget.js';
+import { sameCredentials } from '../core/credential-backoff.js';
 import { isRecord } from '../core/is-record.js';
 import type { ApplianceCredentials } from '../core/ports.js';
 import { refusesTimeout, SESSION_TIMEOUT_SECONDS } from '../core/session-timeout.js';
@@ -7,6 +8,7 @@ import { CollectorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type BodyShape, readBody, readEnvelope } from './body.js';
 import { type AnswerContext, checkAnswer, classifyTransportError, unreadableLoginRefusal } from './classify.js';
+import { type ApplianceSessions, type KeptNitroSessions, mayHaveExpired, UNKNOWN_IDLE_TIMEOUT_MS } from './kept-sessions.js';
 import { BodyLimitError, type NitroTransport, RequestTimeoutError, transportFor } from './transport.js';
 
 /** Where and how to reach one appliance (the TLS and transport part of ApplianceConfig). */
@@ -37,6 +39,13 @@ export interface NitroClientOptions {
    * container's memory): later logins leave the timeout out at once. Default: this client's own.
    */
   readonly timeoutRefusedBy?: Set<string>;
+  /**
+   * The container's kept sessions (its ContainerMemory's): withSession then keeps the session for the next run
+   * instead of logging out. Without it every withSession logs in and out (a one-shot process).
+   */
+  readonly sessions?: KeptNitroSessions;
+  /** The clock of session idle times (epoch ms; default Date.now): the run's clock. */
+  readonly now?: () => number;
 }
 
 /**
@@ -92,6 +101,7 @@ export class NitroClient {
   private readonly requestTimeoutMs: number;
   private readonly sessionTimeoutSeconds: number;
   private readonly timeoutRefusedBy: Set<string>;
+  private readonly clock: () => number;
 
   constructor(
     private readonly target: NitroTarget,
@@ -110,6 +120,7 @@ export class NitroClient {
     this.requestTimeoutMs = timerMs(options.requestTimeoutMs ?? MAX_REQUEST_MS);
     this.sessionTimeoutSeconds = options.sessionTimeoutSeconds ?? SESSION_TIMEOUT_SECONDS.default;
     this.timeoutRefusedBy = options.timeoutRefusedBy ?? new Set();
+    this.clock = options.now ?? Date.now;
     if (target.insecureSkipVerify === true && url.protocol === 'https:') {
       options.logger.warn(
         'TLS certificate verification is OFF for this appliance (insecureSkipVerify): anyone on the network path can read its NITRO credentials',
@@ -130,34 +141,118 @@ export class NitroClient {
   }
 
   /**
-   * Logs in, runs `work` with the session, and always logs out, also when `work` or the budget fails, so no
-   * run leaves one of the appliance's ~20 admin sessions open. A session that expires mid-run is renewed once.
+   * Runs `work` with a NITRO session. Without `options.sessions`: logs in, and always logs out, also when `work` or
+   * the budget fails. With the container's kept sessions: resumes the appliance's kept session (none is opened while
+   * one is kept), and keeps it for the next run instead of logging out; settings or a secret version other than the
+   * kept session's log it out first. A session the appliance dropped (444/1027 under any status) is replaced once:
+   * one logout, one login, the read again. A session is not kept when the runs come further apart than its timeout,
+   * nor after a rejected credential.
    */
   async withSession<T>(credentials: ApplianceCredentials, work: (session: NitroSession) => Promise<T>): Promise<T> {
-    let token = await this.login(credentials);
+    const previous = this.options.sessions?.take(this.target.name);
+    let token = await this.resume(previous, credentials);
+    const resumed = token !== undefined;
     let renewed = false;
-    const read = async (request: StatRequest) => {
-      try {
-        return await this.getStat(request, token);
-      } catch (error) {
-        if (!(error instanceof CollectorError) || error.errorClass !== 'session-expired' || renewed) throw error;
-        renewed = true;
-        this.options.logger.info('NITRO session expired; logging in again once', { appliance: this.target.name, nitroErrorCode: error.nitroErrorCode });
-        // Some firmware and proxies answer 444 while the session lives on: end it before opening another.
-        await this.logout(token);
-        token = await this.login(credentials);
-        return await this.getStat(request, token);
-      }
-    };
-    const session: NitroSession = {
-      getStat: (resource) => read(this.statRequest(resource)),
-      getVirtualServerStat: (server) => read(this.virtualServerRequest(server)),
-    };
+    let failure: unknown;
     try {
+      token ??= await this.login(credentials);
+      const read = async (request: StatRequest) => {
+        try {
+          return await this.getStat(request, token!);
+        } catch (error) {
+          if (!(error instanceof CollectorError) || error.errorClass !== 'session-expired' || renewed) throw error;
+          renewed = true;
+          this.options.logger.info(
+            resumed && token === previous?.session?.token
+              ? 'the kept NITRO session is gone (expired, killed, or a failover); logging in again once'
+              : 'NITRO session expired; logging in again once',
+            { appliance: this.target.name, nitroErrorCode: error.nitroErrorCode },
+          );
+          // Some firmware and proxies answer 444 while the session lives on: end it before opening another.
+          const dropped = token!;
+          token = undefined;
+          await this.logout(dropped);
+          token = await this.login(credentials);
+          return await this.getStat(request, token);
+        }
+      };
+      const session: NitroSession = {
+        getStat: (resource) => read(this.statRequest(resource)),
+        getVirtualServerStat: (server) => read(this.virtualServerRequest(server)),
+      };
       return await work(session);
+    } catch (error) {
+      failure = error;
+      throw error;
     } finally {
-      await this.logout(token);
+      await this.release(token, credentials, previous, failure);
     }
+  }
+
+  /** The settings a kept session belongs to: any change ends it. */
+  private settingsKey(): string {
+    const { url, caCertificate, tlsServerName, insecureSkipVerify, allowPlainHttp } = this.target;
+    return JSON.stringify([url, caCertificate ?? '', tlsServerName ?? '', insecureSkipVerify === true, allowPlainHttp === true, this.sessionTimeoutSeconds]);
+  }
+
+  private idleTimeoutMs(): number {
+    return this.sendsTimeout() ? this.sessionTimeoutSeconds * 1000 : UNKNOWN_IDLE_TIMEOUT_MS;
+  }
+
+  /** The kept session's token when it may still be used; a session of other settings or credentials is logged out. */
+  private async resume(previous: ApplianceSessions | undefined, credentials: ApplianceCredentials): Promise<string | undefined> {
+    const kept = previous?.session;
+    if (!kept) return undefined;
+    if (kept.settings !== this.settingsKey() || !sameCredentials(kept.credentials, credentials)) {
+      this.options.logger.info('the appliance settings or its secret version changed: logging out the kept NITRO session before logging in', {
+        appliance: this.target.name,
+      });
+      await kept.end();
+      return undefined;
+    }
+    // Past (or near) its idle timeout the appliance may have ended it: a new login. The logout (a 444 for a session
+    // gone) makes sure that an appliance whose clock disagrees never holds two of this container's sessions.
+    if (mayHaveExpired(this.clock() - previous.lastRunAt, kept.idleTimeoutMs)) {
+      await kept.end();
+      return undefined;
+    }
+    return kept.token;
+  }
+
+  /** Keeps the session for the next run, or logs it out (no kept sessions, a rejected credential, runs too far apart). */
+  private async release(
+    token: string | undefined,
+    credentials: ApplianceCredentials,
+    previous: ApplianceSessions | undefined,
+    failure: unknown,
+  ): Promise<void> {
+    const sessions = this.options.sessions;
+    if (!sessions) {
+      if (token !== undefined) await this.logout(token);
+      return;
+    }
+    const now = this.clock();
+    const idleTimeoutMs = this.idleTimeoutMs();
+    // The gap since this appliance's last run predicts the next one: a session that would expire before it is ended now.
+    const tooFarApart = previous !== undefined && mayHaveExpired(now - previous.lastRunAt, idleTimeoutMs);
+    const dead = failure instanceof CollectorError && (failure.errorClass === 'bad-credentials' || failure.errorClass === 'session-expired');
+    if (tooFarApart && previous?.logsOutEachRun !== true) {
+      this.options.logger.info(
+        `the runs come further apart than the NITRO session timeout (${Math.round(idleTimeoutMs / 1000)} s): logging out at the end of each run instead of keeping the session; a sessionTimeoutSeconds above the interval keeps it`,
+        { appliance: this.target.name },
+      );
+    }
+    if (token === undefined || tooFarApart || dead) {
+      if (token !== undefined) await this.logout(token);
+      await sessions.put(this.target.name, { lastRunAt: now, logsOutEachRun: tooFarApart })?.end();
+      return;
+    }
+    const kept = token;
+    const displaced = sessions.put(this.target.name, {
+      lastRunAt: now,
+      session: { settings: this.settingsKey(), credentials, token: kept, idleTimeoutMs, end: () => this.logout(kept) },
+    });
+    await displaced?.end();
   }
 
   /**
@@ -202,11 +297,10 @@ export class NitroClient {
       answer = await this.send('POST', LOGIN_PATH, context, { body, maxBodyBytes: MAX_BODY_BYTES.login });
     } catch (error) {
       // The session cookie came with the headers, the body never finished (a drip, a timeout): close that session.
-      const { sessionCookieToken, httpStatus } = error as { sessionCookieToken?: unknown; httpStatus?: unknown };
-      if (typeof sessionCookieToken === 'string') await this.logout(sessionCookieToken);
+      if (!(error instanceof CollectorError)) throw error;
+      if (error.sessionCookieToken !== undefined) await this.logout(error.sessionCookieToken);
       // A 401 whose body never came whole: the appliance has counted a failed login all the same.
-      if (httpStatus === 401 && error instanceof CollectorError)
-        throw unreadableLoginRefusal(`${this.target.name}: login`, `no whole answer (${error.message})`, this.target.name);
+      if (error.httpStatus === 401) throw unreadableLoginRefusal(`${this.target.name}: login`, `no whole answer (${error.message})`, this.target.name);
       throw error;
     }
     const bodyToken = answer.body.kind === 'json' && isRecord(answer.body.value) ? nonEmptyString(answer.body.value.sessionid) : undefined;
@@ -321,10 +415,7 @@ export class NitroClient {
               },
             )
           : classifyTransportError(error, { ...context, url: `${this.origin}${path}`, timedOut, requestTimeoutMs: timeoutMs });
-      throw Object.assign(failure, {
-        ...(cookieToken !== undefined && { sessionCookieToken: cookieToken }),
-        ...(headerStatus !== undefined && failure.httpStatus === undefined && { httpStatus: headerStatus }),
-      });
+      throw failure.withExchange({ httpStatus: headerStatus, sessionCookieToken: cookieToken });
     }
   }
 }

@@ -118,7 +118,7 @@ interface ApplianceJob {
 const NO_PROBLEMS = { counterResets: [], staleCounters: [], replayedIntervals: 0, fieldErrors: [], missingFields: [] } as const;
 
 /**
- * Collects one appliance: credentials, NITRO session (HA check, stat read, logout), parse, claim of the state
+ * Collects one appliance: credentials, NITRO session (kept from the last run or a new login; HA check, stat read), parse, claim of the state
  * item, exact deltas, and the datums to publish. It never throws: a failure becomes a result with outcome
  * `failed` and a CollectionSuccess of 0.
  */
@@ -202,6 +202,8 @@ async function readWith(job: ApplianceJob, credentials: ApplianceCredentials): P
     signal: run.signal,
     scrub: (text) => deps.memory.redactor.scrub(text),
     timeoutRefusedBy: deps.memory.timeoutRefusedBy,
+    sessions: deps.memory.nitroSessions,
+    now: run.now,
     ...(appliance.sessionTimeoutSeconds !== undefined && { sessionTimeoutSeconds: appliance.sessionTimeoutSeconds }),
   });
   try {

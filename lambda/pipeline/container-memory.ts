@@ -5,6 +5,7 @@
  */
 import type { CredentialSource } from '../core/ports.js';
 import { Redactor } from '../logger.js';
+import { KeptNitroSessions } from '../nitro/kept-sessions.js';
 import { CredentialMemory } from './credential-gate.js';
 import { MissingFieldsReported } from './missing-fields.js';
 
@@ -22,6 +23,8 @@ export interface ContainerMemory {
    * instead of a refused login and a warning every minute.
    */
   readonly timeoutRefusedBy: Set<string>;
+  /** Each appliance's NITRO session, kept from one run to the next (at most one per appliance). */
+  readonly nitroSessions: KeptNitroSessions;
   /** The secret reader and its cache (created by the handler on first use: it needs the AWS clients). */
   secrets?: CredentialSource;
 }
@@ -33,5 +36,6 @@ export function createContainerMemory(parts: { readonly redactor?: Redactor } = 
     missingFieldsReported: new MissingFieldsReported(),
     blockedRuns: new Map(),
     timeoutRefusedBy: new Set(),
+    nitroSessions: new KeptNitroSessions(),
   };
 }

@@ -5,7 +5,7 @@
  * function), so cold starts obey it; this container's own memory of it stands in when the store cannot be read
  * or written, so a failing store never turns into a login with a rejected password.
  */
-import { formatDuration, isBackingOff, nextRejection } from '../core/credential-backoff.js';
+import { formatDuration, isBackingOff, nextRejection, sameCredentials } from '../core/credential-backoff.js';
 import {
   type ApplianceCredentials,
   type CredentialRejection,
@@ -242,10 +242,4 @@ export async function readWithoutLockout<T>(input: GatedRead, read: (credentials
       credentials = fresh;
     }
   }
-}
-
-/** The same secret version (or, for a source without versions, the same username and password). */
-function sameCredentials(a: ApplianceCredentials, b: ApplianceCredentials): boolean {
-  if (a.versionId !== undefined || b.versionId !== undefined) return a.versionId === b.versionId;
-  return a.username === b.username && a.password === b.password;
 }

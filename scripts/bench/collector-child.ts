@@ -9,12 +9,15 @@
  *   fleet:      one container: `runs` invocations of the collector (the first cold), wall time, peak RSS
  *   bare-fleet: the same appliances collected once by the floor client, wall time, peak RSS
  *   collector-only: `runs` collector runs, `pauseMs` apart (for --profile: every sample is the collector's)
+ *   whole:      the whole function (its handler, the real AWS SDK calls against moto_server: secret, state, metrics)
+ *               interleaved with the bare one-shot client over the same appliances; the first run of each is cold
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DryRunSink, InMemorySampleStore, StaticCredentialSource } from '../../cli/in-memory-edges.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import { DEFAULT_CONCURRENCY } from '../../lambda/config/environment.js';
+import { createHandler } from '../../lambda/handler.js';
 import { createJsonLogger, Redactor } from '../../lambda/logger.js';
 import { NitroClient, type NitroSession, type StatResource } from '../../lambda/nitro/client.js';
 import type { CollectorDependencies } from '../../lambda/pipeline/collect-appliance.js';
@@ -24,7 +27,12 @@ import { type BareAppliance, bareCollect, bareRun, nitroClientCollect, transport
 import { type FleetInfo, passwordOf } from './fleet-info.js';
 
 export interface ChildJob {
-  readonly mode: 'cpu' | 'fleet' | 'bare-fleet' | 'collector-only';
+  readonly mode: 'cpu' | 'fleet' | 'bare-fleet' | 'collector-only' | 'whole';
+  /**
+   * whole: the state table and namespace in moto_server (the endpoint comes in the environment) and the secret
+   * ids of the appliances, in order.
+   */
+  readonly aws?: { readonly tableName: string; readonly namespace: string; readonly secretIds: readonly string[] };
   readonly fleet: FleetInfo;
   readonly count: number;
   readonly concurrency?: number;
@@ -140,6 +148,39 @@ async function floorRun(collect: (appliance: BareAppliance, index: number) => Pr
   };
 }
 
+/** The whole function as Lambda runs it: one handler (one container) for every run, its AWS calls against moto_server. */
+function wholeFunctionRun(): () => Promise<RunFigures> {
+  const aws = job.aws!;
+  const memory = createContainerMemory();
+  const handler = createHandler({
+    env: {
+      ...process.env,
+      STATE_TABLE_NAME: aws.tableName,
+      METRIC_NAMESPACE: aws.namespace,
+      APPLIANCES: JSON.stringify(appliances.map((a, i) => ({ ...a, secretId: aws.secretIds[i]! }))),
+    },
+    memory,
+    logger: createJsonLogger({ level: 'INFO', write: () => undefined, redactor: memory.redactor }),
+  });
+  return async () => {
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    const summary = await handler({}, { getRemainingTimeInMillis: () => job.remainingMs });
+    const wallMs = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    return {
+      wallMs,
+      cpuUs: used.user + used.system,
+      systemUs: used.system,
+      ok: summary.appliances.filter((a) => a.outcome === 'ok').length,
+      healthyNotOk: summary.appliances.filter((a) => a.outcome !== 'ok').length,
+      notStarted: 0,
+      datums: summary.datapointsPublished,
+      putMetricDataCalls: summary.putMetricDataCalls,
+    };
+  };
+}
+
 // CommonJS, like the function: no top-level await.
 async function main(): Promise<void> {
   const output: {
@@ -170,6 +211,18 @@ async function main(): Promise<void> {
     ];
     for (let round = 0; round < job.runs; round++) {
       // Rotate which goes first, so that none always runs right after another's garbage.
+      for (let step = 0; step < arms.length; step++) {
+        const arm = arms[(round + step) % arms.length]!;
+        await sleep(job.pauseMs);
+        arm.into.push(await arm.run());
+      }
+    }
+  } else if (job.mode === 'whole') {
+    const arms = [
+      { run: wholeFunctionRun(), into: output.collector },
+      { run: () => floorRun(), into: output.floor },
+    ];
+    for (let round = 0; round < job.runs; round++) {
       for (let step = 0; step < arms.length; step++) {
         const arm = arms[(round + step) % arms.length]!;
         await sleep(job.pauseMs);

@@ -35,7 +35,11 @@ function run(virtualServers: string[]) {
     now: () => (clock += 60_000),
   };
   const appliance: ApplianceConfig = { name: 'adc-1', url: sim.url, secretId: 'secret/adc-1', caCertificate: sim.caCertificate, virtualServers };
-  return runCollection({ appliances: [appliance], selection: resolveSelection('default'), concurrency: 1, remainingMs: 16_497 }, deps).then((result) => ({
+  // A one-shot container: its session is logged out when its run is over.
+  const collected = runCollection({ appliances: [appliance], selection: resolveSelection('default'), concurrency: 1, remainingMs: 16_497 }, deps).finally(() =>
+    deps.memory.nitroSessions.endAll(),
+  );
+  return collected.then((result) => ({
     ...result,
     logger,
   }));

@@ -5,9 +5,9 @@ import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import type { ApplianceCredentials, CredentialSource, Datum, SampleStore } from '../../lambda/core/ports.js';
 import { CollectorError } from '../../lambda/errors.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
-import { createContainerMemory } from '../../lambda/pipeline/container-memory.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
+import { ContainerMemories } from '../support/container-memories.js';
 
 const sims: Simulator[] = [];
 let clock = 1_700_000_000_000;
@@ -16,7 +16,10 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) sims.push(await startSimulator({ seed: i + 1, initialCounters: 'zero' }));
 });
 afterAll(async () => Promise.all(sims.map((s) => s.close())));
-afterEach(() => {
+// Each setup's container memory keeps its NITRO sessions: ended (logged out) before the sessions are counted.
+const memories = new ContainerMemories();
+afterEach(async () => {
+  await memories.endSessions();
   for (const sim of sims) {
     expect(sim.openSessions()).toBe(0);
     expect(sim.requests().filter((r) => r.query !== '')).toEqual([]);
@@ -43,7 +46,7 @@ function setup(options: { store?: SampleStore; credentials?: CredentialSource; c
     store: options.store ?? new InMemorySampleStore(),
     sink,
     logger,
-    memory: createContainerMemory({ redactor }),
+    memory: memories.create({ redactor }),
     now: () => clock,
   };
   const selection = resolveSelection(options.counters ?? 'default');

@@ -8,9 +8,9 @@ import { CATALOG } from '../../lambda/catalog/catalog.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 import type { Datum } from '../../lambda/core/ports.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
-import { createContainerMemory } from '../../lambda/pipeline/container-memory.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
+import { ContainerMemories } from '../support/container-memories.js';
 
 const V1_COUNTERS = CATALOG.filter((m) => m.since === '14.1' && m.kind === 'counter');
 
@@ -20,7 +20,9 @@ describe('firmware 14.1 (MPTCP v1 fields)', () => {
   beforeEach(async () => {
     sim = await startSimulator({ seed: 21, firmware: '13.1' });
   });
+  const memories = new ContainerMemories();
   afterEach(async () => {
+    await memories.endSessions();
     expect(sim.openSessions()).toBe(0);
     await sim.close();
   });
@@ -34,7 +36,7 @@ describe('firmware 14.1 (MPTCP v1 fields)', () => {
       store: new InMemorySampleStore(),
       sink: new DryRunSink(),
       logger,
-      memory: createContainerMemory({ redactor }),
+      memory: memories.create({ redactor }),
       now: () => clock,
     };
     const appliance = { name, url: sim.url, secretId: 'secret/adc', caCertificate: sim.caCertificate, tlsServerName: sim.serverName };

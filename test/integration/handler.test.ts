@@ -1,6 +1,6 @@
 import { createServer, type Socket } from 'node:net';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createAwsClients } from '../../lambda/aws/clients.js';
 import { ConfigurationError } from '../../lambda/config/appliance.js';
 import { CollectorError } from '../../lambda/errors.js';
@@ -47,6 +47,8 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
     }
   });
   afterAll(async () => Promise.all(sims.map((sim) => sim.close())));
+  // The container keeps its NITRO sessions: each test's container ends them (as at a container's shutdown).
+  afterEach(async () => memory.nitroSessions.endAll());
   beforeEach(async () => {
     table = uniqueName('mptcp-state');
     namespace = uniqueName('Test/MPTCP');
@@ -151,6 +153,8 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
     const sim = sims[2]!;
     expect((await handler({ appliances: appliances().slice(2) }, context())).appliances[0]!.outcome).toBe('ok');
     sim.setCredentials(sim.username, 'rotated-password-1');
+    // The kept session outlives the password change on the appliance; it ends here (a failover, an admin's kill).
+    sim.killSessions();
     await updateSecret(secretIds[2]!, JSON.stringify({ username: sim.username, password: 'rotated-password-1', caCertificate: sim.caCertificate }));
     try {
       const summary = await handler({ appliances: appliances().slice(2) }, context());

@@ -75,7 +75,7 @@ describe('control API over HTTP', () => {
     await getStat(sim, session, '?args=clearstats:basic');
     const requests = json(await control('GET', '/requests'))['requests'] as Array<Record<string, unknown>>;
     expect(requests.map((entry) => entry['query'])).toEqual(['', 'args=clearstats:basic']);
-    expect(json(await control('GET', '/sessions'))).toEqual({ open: 1, maxConcurrent: 1, tags: ['s1'] });
+    expect(json(await control('GET', '/sessions'))).toEqual({ open: 1, maxConcurrent: 1, logins: 1, tags: ['s1'] });
     await control('DELETE', '/sessions');
     expect(sim.openSessions()).toBe(0);
     await control('DELETE', '/requests');

@@ -16,6 +16,7 @@ import { SecretsManagerCredentialSource } from '../../lambda/aws/secrets.js';
 import { DynamoDbSampleStore } from '../../lambda/aws/state-store.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
+import type { CredentialSource } from '../../lambda/core/ports.js';
 import { MAX_LOG_LINE_BYTES } from '../../lambda/core/text.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
 import type { CollectorDependencies } from '../../lambda/pipeline/collect-appliance.js';
@@ -143,6 +144,12 @@ class Lane {
   private readonly redactor = new Redactor();
   private readonly logger = createMemoryLogger('INFO', this.redactor);
   private readonly allPasswords = new Set<string>();
+  /**
+   * The passwords the collector has read from a secret. A container that keeps its NITRO session reads a rotated
+   * secret only when its cache (5 minutes of wall time) expires, and cannot scrub a password it was never given: a
+   * corrupted field echoes the appliance's password only once the collector has read it.
+   */
+  private readonly readPasswords = new Set<string>();
   private readonly t0 = Date.now() - 8 * 24 * 3600_000;
   private clock = this.t0;
   private tableName = '';
@@ -221,20 +228,35 @@ class Lane {
     this.proxy = await startFaultProxy(this.options.motoEndpoint, (operation, _call, body) => this.faultFor(operation, body), {
       answerItself: ['PutMetricData'],
     });
-    this.coldStart();
+    await this.coldStart();
   }
 
   async stop(): Promise<void> {
+    await this.deps?.memory.nitroSessions.endAll();
     await Promise.all(this.appliances.map((a) => a.sim.close()));
     await this.proxy?.stop();
   }
 
-  /** A new container: new SDK clients, an empty secret cache. */
-  private coldStart(): void {
+  private recordingReads(source: CredentialSource): CredentialSource {
+    return {
+      getCredentials: async (secretId, options) => {
+        const credentials = await source.getCredentials(secretId, options);
+        this.readPasswords.add(credentials.password);
+        return credentials;
+      },
+    };
+  }
+
+  /**
+   * A new container: new SDK clients, an empty secret cache, no kept NITRO session. The old container's sessions are
+   * logged out, as its shutdown does.
+   */
+  private async coldStart(): Promise<void> {
+    await this.deps?.memory.nitroSessions.endAll();
     for (const appliance of this.appliances) if (appliance.rejectionUnstored) appliance.rejectionForgotten = true;
     const settings = { ...AWS_SETTINGS, endpoint: this.proxy.endpoint };
     this.deps = {
-      credentials: new SecretsManagerCredentialSource({ client: createSecretsManagerClient(settings) }),
+      credentials: this.recordingReads(new SecretsManagerCredentialSource({ client: createSecretsManagerClient(settings) })),
       store: new DynamoDbSampleStore({ tableName: this.tableName, client: createDynamoDbClient(settings) }),
       // The credential backoff in the state item, as the handler has it: every cold start must obey it.
       rejections: new DynamoDbCredentialRejections({ tableName: this.tableName, client: createDynamoDbClient(settings) }),
@@ -280,7 +302,7 @@ class Lane {
     this.callsThisRound = new Map();
     if (plan.coldStart) {
       this.faults.add('cold-start');
-      this.coldStart();
+      await this.coldStart();
     }
     const configs: ApplianceConfig[] = this.appliances.map((a) => ({
       name: a.name,
@@ -365,7 +387,8 @@ class Lane {
       if (appliance.unknownFields) sim.addFields(UNKNOWN_FIELDS);
       if (p.corrupt) {
         this.faults.add(p.corrupt.withPassword ? 'password-in-field' : 'field-corrupted');
-        sim.setRawField(p.corrupt.counter, p.corrupt.withPassword ? appliance.secretPassword : 'n/a');
+        const echoes = p.corrupt.withPassword && this.readPasswords.has(appliance.secretPassword);
+        sim.setRawField(p.corrupt.counter, echoes ? appliance.secretPassword : 'n/a');
         absent.add(p.corrupt.counter);
       }
       appliance.ledger.recordRound(this.clock, increase, absent, p.reset !== undefined);
@@ -554,8 +577,14 @@ class Lane {
         if (request.path.endsWith('/logout') && request.sessionTag && request.status !== 200 && request.status !== 201)
           appliance.failedLogoutTags.add(request.sessionTag);
       }
+      // The session the container keeps for its next run (at most one per appliance) is open on purpose.
+      let keptAllowance = this.deps.memory.nitroSessions.isKept(appliance.name) ? 1 : 0;
       const loggedInNow = new Set(requests.filter((r) => r.path.endsWith('/login') && r.sessionTag).map((r) => r.sessionTag));
       for (const tag of appliance.sim.openSessionTags()) {
+        if (keptAllowance > 0 && !appliance.failedLogoutTags.has(tag)) {
+          keptAllowance--;
+          continue;
+        }
         if (unreachable && loggedInNow.has(tag) && !appliance.failedLogoutTags.has(tag)) {
           appliance.failedLogoutTags.add(tag);
           this.sessionsLeftUnreachable++;

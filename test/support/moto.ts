@@ -6,53 +6,19 @@
  * moto_server is not installed the suite is skipped with one loud warning, except under CI=true where it fails.
  */
 import { afterAll, beforeAll, describe } from 'vitest';
-import { isMotoInstalled, MOTO_EXECUTABLE, MOTO_INSTALL_HINT, MOTO_WARNED_VARIABLE, type MotoServer, missingMotoWarning, startMoto } from './moto-server.js';
+import {
+  applyMotoEnvironment,
+  isMotoInstalled,
+  MOTO_EXECUTABLE,
+  MOTO_INSTALL_HINT,
+  MOTO_WARNED_VARIABLE,
+  type MotoServer,
+  missingMotoWarning,
+  startMoto,
+} from './moto-server.js';
 import { skippedForMissing } from './toolchain.js';
 
-export { isMotoInstalled, type MotoServer, startMoto } from './moto-server.js';
-
-export const MOTO_REGION = 'us-east-1';
-
-/** The variables that point the AWS SDK at moto. */
-export function motoEnvironment(endpoint: string): Record<string, string> {
-  return {
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_REGION: MOTO_REGION,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    // moto decompresses request bodies twice: a gzipped PutMetricData (10 kB or more) fails there with a 500.
-    AWS_DISABLE_REQUEST_COMPRESSION: 'true',
-  };
-}
-
-/**
- * Variables of the developer's shell that could send the SDK elsewhere than moto (service-specific endpoints
- * win over AWS_ENDPOINT_URL) or mix real credentials in. Removed while the suite runs.
- */
-function isConflictingVariable(name: string): boolean {
-  return (
-    name.startsWith('AWS_ENDPOINT_URL_') ||
-    ['AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_MAX_ATTEMPTS'].includes(name)
-  );
-}
-
-/** Sets the SDK environment for moto at `endpoint`; returns a function that restores the previous one. */
-export function applyMotoEnvironment(endpoint: string): () => void {
-  const saved = new Map<string, string | undefined>();
-  const set = (name: string, value: string | undefined): void => {
-    if (!saved.has(name)) saved.set(name, process.env[name]);
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  };
-  for (const name of Object.keys(process.env)) if (isConflictingVariable(name)) set(name, undefined);
-  for (const [name, value] of Object.entries(motoEnvironment(endpoint))) set(name, value);
-  return () => {
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  };
-}
+export { applyMotoEnvironment, isMotoInstalled, MOTO_REGION, type MotoServer, motoEnvironment, startMoto } from './moto-server.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Suites
