@@ -4,6 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { closestNames } from '../lambda/catalog/closest-names.js';
 import { resolveSelection } from '../lambda/catalog/selection.js';
 import { type ApplianceConfig, parseAppliances } from '../lambda/config/appliance.js';
 import { namespaceProblem } from '../lambda/config/namespace.js';
@@ -130,6 +132,10 @@ export function parseCollectArgs(argv: readonly string[], env: NodeJS.ProcessEnv
   if (values.url.startsWith('http://') && !values['allow-http']) {
     throw new UsageError(`--url ${values.url} is plain http://: use https://, or add --allow-http to send the password unencrypted on purpose`);
   }
+  if (values.counters.split(',').every((name) => name.trim() === '')) {
+    throw new UsageError(`--counters "${values.counters}" names no counter: give default, all, or a comma list of metric names (docs/metrics.md)`);
+  }
+  if (values.region !== undefined) regionCheck(values.region);
   const namespaceIssue = namespaceProblem(values.namespace);
   if (namespaceIssue !== undefined) throw new UsageError(`--namespace "${values.namespace}" ${namespaceIssue}`);
 
@@ -138,7 +144,16 @@ export function parseCollectArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     try {
       caCertificate = readFileSync(values['ca-file'], 'utf8');
     } catch (error) {
-      throw new UsageError(`--ca-file ${values['ca-file']}: ${(error as Error).message}`);
+      const code = (error as NodeJS.ErrnoException).code;
+      const why =
+        code === 'ENOENT'
+          ? 'no such file'
+          : code === 'EACCES'
+            ? 'not readable (permission denied)'
+            : code === 'EISDIR'
+              ? 'is a directory'
+              : (error as Error).message;
+      throw new UsageError(`--ca-file ${values['ca-file']}: ${why} (the PEM bundle of the CA that signed the appliance's management certificate)`);
     }
   }
   const host = URL.canParse(values.url) ? new URL(values.url).hostname : values.url;
@@ -178,6 +193,26 @@ export function parseCollectArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     ...(values.profile !== undefined && { profile: values.profile }),
     verbose: values.verbose ?? false,
   };
+}
+
+/**
+ * --region: refused before anything is sent when it is not a region name, or a misspelling of a region the AWS
+ * CDK knows (a region newer than the CDK's list, with no near name, passes).
+ */
+function regionCheck(region: string): void {
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+    throw new UsageError(`--region "${region}" is not an AWS region name (e.g. eu-west-1)${regionHint(region)}`);
+  }
+  if (KNOWN_REGIONS.includes(region)) return;
+  const hint = regionHint(region);
+  if (hint !== '') throw new UsageError(`--region ${region} is not a known AWS region${hint}`);
+}
+
+const KNOWN_REGIONS: readonly string[] = RegionInfo.regions.map((info) => info.name);
+
+function regionHint(region: string): string {
+  const near = closestNames(region, KNOWN_REGIONS, 3, 2);
+  return near.length > 0 ? `; did you mean ${near.join(', ')}?` : '';
 }
 
 function boundedInteger(flag: string, raw: string, min: number, max: number): number {
@@ -225,7 +260,8 @@ export async function runCollect(argv: readonly string[], env: NodeJS.ProcessEnv
   try {
     options = parseCollectArgs(argv, env);
   } catch (error) {
-    err(`error: ${(error as Error).message.replace(/\.+$/, '')}. Run with --help for usage.`);
+    const message = (error as Error).message.replace(/\.+$/, '');
+    err(`error: ${message}${/[?!]$/.test(message) ? '' : '.'} Run with --help for usage.`);
     return EXIT.usage;
   }
   if (options === 'help') {

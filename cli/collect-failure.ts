@@ -119,6 +119,12 @@ export function applianceFailureLine(appliance: ApplianceSummary, context: Failu
 
 /** For `--publish`: CloudWatch did not take the metrics. */
 export function publishFailureLine(publishError: string): string {
+  if (/ECONNREFUSED|connection refused|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|getaddrinfo|socket hang up/i.test(publishError)) {
+    return (
+      `error: CloudWatch could not be reached: ${publishError}; check the endpoint (--region, and AWS_ENDPOINT_URL if set: is the URL and port right?) ` +
+      'and that this machine can reach it (network path, proxy, firewall).'
+    );
+  }
   return (
     `error: CloudWatch did not take the metrics: ${publishError}; check the AWS credentials (--profile NAME, or AWS_PROFILE / AWS_ACCESS_KEY_ID), ` +
     'the region (--region) and that they allow cloudwatch:PutMetricData.'

@@ -67,6 +67,6 @@ export function validateConfig(input: unknown, label: string): ConfigFile {
   const result = validate(configFileSpec, input);
   if (result.ok) return result.value;
   const count = result.problems.length;
-  const lines = renderProblems(result.problems, input, 'the top level').map((line) => `${label}: ${line}`);
+  const lines = renderProblems(result.problems, input, 'the top level', Number.POSITIVE_INFINITY).map((line) => `${label}: ${line}`);
   throw new ConfigFileError(`invalid configuration (${count} problem${count > 1 ? 's' : ''}):\n  ${lines.join('\n  ')}`);
 }

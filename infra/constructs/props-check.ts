@@ -115,7 +115,9 @@ export function checkProps(props: object): void {
   }
   if (problems.length === 0) return;
   const count = problems.length;
-  throw new Error(`MptcpMonitoring: invalid props (${count} problem${count > 1 ? 's' : ''}):\n  ${renderProblems(problems, props, 'props').join('\n  ')}`);
+  throw new Error(
+    `MptcpMonitoring: invalid props (${count} problem${count > 1 ? 's' : ''}):\n  ${renderProblems(problems, props, 'props', Number.POSITIVE_INFINITY).join('\n  ')}`,
+  );
 }
 
 function isDuration(value: unknown): value is Duration {

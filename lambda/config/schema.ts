@@ -380,9 +380,12 @@ export function renderProblem(problem: Problem, input: unknown, root: string): s
   return `${rendered === '' ? root : rendered} ${problem.message}`;
 }
 
-/** At most MAX_PROBLEMS_SHOWN rendered problems, then a line counting the rest. */
-export function renderProblems(problems: readonly Problem[], input: unknown, root: string): string[] {
-  const lines = problems.slice(0, MAX_PROBLEMS_SHOWN).map((p) => renderProblem(p, input, root));
+/**
+ * At most `limit` rendered problems, then a line counting the rest. The config file and the construct's props
+ * (read by a person at synth) list every one; a one-line log message stops at MAX_PROBLEMS_SHOWN.
+ */
+export function renderProblems(problems: readonly Problem[], input: unknown, root: string, limit = MAX_PROBLEMS_SHOWN): string[] {
+  const lines = problems.slice(0, limit).map((p) => renderProblem(p, input, root));
   const rest = problems.length - lines.length;
   if (rest > 0) lines.push(`and ${rest} more problem${rest > 1 ? 's' : ''}`);
   return lines;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT, runCollect } from '../../cli/collect-command.js';
+import { publishFailureLine } from '../../cli/collect-failure.js';
 import { runLocal } from '../../cli/local-run-command.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 
@@ -61,10 +62,37 @@ describe('npm run collect', () => {
     [['--url', 'ftp://x', '--username', 'u', '--password-env', 'ADC_PASSWORD'], 'url must be an absolute https:// URL'],
     [['--bogus'], 'unknown option --bogus; known options:'],
     [['--countres', 'all'], 'unknown option --countres; did you mean --counters?'],
+    [['--url', 'https://x', '--username', 'u', '--password-env', 'ADC_PASSWORD', '--counters', ''], '--counters "" names no counter'],
+    [['--url', 'https://x', '--username', 'u', '--password-env', 'ADC_PASSWORD', '--counters', ' , '], '--counters " , " names no counter'],
+    [
+      ['--url', 'https://x', '--username', 'u', '--password-env', 'ADC_PASSWORD', '--ca-file', 'no-such-ca.pem'],
+      '--ca-file no-such-ca.pem: no such file (the PEM bundle',
+    ],
+    [
+      ['--url', 'https://x', '--username', 'u', '--password-env', 'ADC_PASSWORD', '--publish', '--region', 'eu-wset-1'],
+      '--region eu-wset-1 is not a known AWS region; did you mean eu-west-1',
+    ],
+    [['--url', 'https://x', '--username', 'u', '--password-env', 'ADC_PASSWORD', '--region', 'Ireland'], '--region "Ireland" is not an AWS region name'],
+    [
+      ['--url', 'https://x', '--username', 'u', '--password-env', 'ADC_PASSWORD', '--counters', 'Sesions,SessionsCreated,ChecksumError'],
+      'unknown counters "Sesions" (did you mean "CurrentSessions"',
+    ],
+    [
+      ['--url', 'https://x', '--username', 'u', '--password-env', 'ADC_PASSWORD', '--counters', 'Sesions,ChecksumError'],
+      '"ChecksumError" (did you mean "ChecksumErrors"',
+    ],
   ])('exits 2 with a clear message for %j', async (args, message) => {
     const { err, write } = capture();
     expect(await runCollect(args, { ADC_PASSWORD: 'x' }, write.out, write.err)).toBe(EXIT.usage);
     expect(err.join('\n')).toContain(message);
+  });
+
+  it('answers a CloudWatch it cannot reach with where to look (endpoint, network), not with credentials and IAM', () => {
+    const refused = publishFailureLine('connect ECONNREFUSED 127.0.0.1:4566');
+    expect(refused).toContain('CloudWatch could not be reached: connect ECONNREFUSED 127.0.0.1:4566');
+    expect(refused).toContain('is the URL and port right?');
+    expect(refused).not.toMatch(/credentials|PutMetricData/);
+    expect(publishFailureLine('AccessDenied: not authorized to perform cloudwatch:PutMetricData')).toContain('allow cloudwatch:PutMetricData');
   });
 
   it('dry-runs against an appliance and prints the metrics (counters from the second sample)', async () => {

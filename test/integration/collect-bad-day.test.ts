@@ -138,7 +138,7 @@ describe('npm run collect on a bad day: usage (exit 2, nothing sent to the appli
       /--url http:\/\/127\.0\.0\.1:9 is plain http:\/\/: use https:\/\/, or add --allow-http/,
     ],
     ['a reserved namespace', ['--url', 'https://127.0.0.1:9', '--publish', '--namespace', 'AWS/Foo'], /--namespace "AWS\/Foo" must not start with "AWS\/"/],
-    ['an unknown option', ['--url', 'https://127.0.0.1:9', '--bogus'], /Unknown option '--bogus'/],
+    ['an unknown option', ['--url', 'https://127.0.0.1:9', '--bogus'], /unknown option --bogus; known options: /],
     ['a bad URL', ['--url', 'ftp://x'], /^error: --url must be an absolute https:\/\/ URL/],
     ['credentials in the URL', ['--url', 'https://u:p@127.0.0.1:9'], /^error: --url must not contain a username or password .*--username/],
     ['a TLS name that is no DNS name', ['--url', 'https://127.0.0.1:9', '--server-name', 'a_b'], /^error: --server-name must be a DNS name/],
@@ -233,12 +233,13 @@ describeWithMoto('npm run collect --publish', () => {
     expect(await readMetricSum(namespace, 'CollectionSuccess', '127.0.0.1', start, new Date(Date.now() + 120_000))).toBe(2);
   });
 
-  it('exit 3 when CloudWatch does not take the metrics, and the last line says so with the AWS fixes', async () => {
+  it('exit 3 when CloudWatch cannot be reached, and the last line says where to look (endpoint, network), not credentials', async () => {
     vi.stubEnv('AWS_ENDPOINT_URL', `http://127.0.0.1:${await closedPort()}`);
     vi.stubEnv('AWS_MAX_ATTEMPTS', '1');
     const run = await collect(['--url', sim.url, '--ca-file', caFile, ...login(), '--samples', '2', '--interval', '1', '--publish', '--region', 'us-east-1']);
     expect(run.code, [...run.out, ...run.err].join('\n')).toBe(EXIT.publishFailed);
-    expect(run.lastLine()).toMatch(/^error: CloudWatch did not take the metrics: .*; check the AWS credentials \(--profile NAME/);
+    expect(run.lastLine()).toMatch(/^error: CloudWatch could not be reached: .*; check the endpoint \(--region, and AWS_ENDPOINT_URL if set: is the URL and port right\?\)/);
+    expect(run.lastLine()).not.toContain('credentials');
     // The first sample's failure ends the run: no wait for a second.
     expect(run.err.join('\n')).not.toContain('waiting');
   });

@@ -86,7 +86,7 @@ describe('MptcpMonitoring in a user stack', () => {
     for (const [props, message] of cases) expect(() => userStack(props), message).toThrow(message);
   });
 
-  it('reports every bad prop at once, the first five in full', () => {
+  it('reports every bad prop at once, each in full', () => {
     const bad = { concurrency: 0, shardSize: 0, memorySize: 1, namespace: 'AWS/x', counters: 'Nope1,Nope2', storageResolution: 5 as 60, title: '' };
     let message = '';
     try {
@@ -95,8 +95,8 @@ describe('MptcpMonitoring in a user stack', () => {
       message = (error as Error).message;
     }
     expect(message).toMatch(/^MptcpMonitoring: invalid props \(8 problems\):\n/);
-    expect(message.split('\n')).toHaveLength(1 + 5 + 1);
-    expect(message.trimEnd().endsWith('and 3 more problems')).toBe(true);
+    expect(message.split('\n')).toHaveLength(1 + 8);
+    expect(message).not.toContain('more problem');
   });
 
   it('refuses unknown props with the closest known name, as the config file does (a JavaScript app has no type check)', () => {

@@ -257,12 +257,13 @@ describe('config errors in plain words (issue 12)', () => {
     }
   });
 
-  it('shows the first five problems and counts the rest', () => {
+  it('lists every problem, none hidden behind a count', () => {
     const appliances = Array.from({ length: 12 }, (_, i) => ({ name: `adc-${i}`, url: 'ftp://x', secretId: 's' }));
     const message = problemsOf({ appliances });
-    expect(message.split('\n')).toHaveLength(1 + 5 + 1);
+    expect(message.split('\n')).toHaveLength(1 + 12);
     expect(message).toMatch(/^invalid configuration \(12 problems\):/);
-    expect(message.trimEnd().endsWith(`${FILE}: and 7 more problems`)).toBe(true);
+    expect(message).toContain(`${FILE}: appliances[11] (adc-11).url`);
+    expect(message).not.toContain('more problem');
   });
 
   it('cuts text from the input to a short excerpt (keys, names, counters)', () => {

@@ -38,6 +38,21 @@ describe('counter selection', () => {
     expect(() => resolveSelection('zzzzzzzzzzzzzzzzzzzz')).toThrow(/unknown counter "zzzzzzzzzzzzzzzzzzzz" Use "default"/);
   });
 
+  it('names every unknown name of a list, each with its nearest names, and a misspelled word of a metric name', () => {
+    expect(closestMetricNames('Sesions')).toEqual(['CurrentSessions', 'CurrentSessionsWithoutSubflows', 'CurrentV1Sessions']);
+    let error: UnknownMetricError | undefined;
+    try {
+      resolveSelection('Sesions,SessionsCreated,ChecksumError,zzzzzzzzzzzzzzzzzzzz');
+    } catch (thrown) {
+      error = thrown as UnknownMetricError;
+    }
+    expect(error?.unknownNames.map((n) => n.unknownName)).toEqual(['Sesions', 'ChecksumError', 'zzzzzzzzzzzzzzzzzzzz']);
+    expect(error?.message).toBe(
+      'unknown counters "Sesions" (did you mean "CurrentSessions", "CurrentSessionsWithoutSubflows", "CurrentV1Sessions"?), ' +
+        '"ChecksumError" (did you mean "ChecksumErrors", "ChecksumErrorsRate"?), "zzzzzzzzzzzzzzzzzzzz". Use "default", "all", or metric names / NITRO field names from docs/metrics.md.',
+    );
+  });
+
   it('every named group metric exists', () => {
     for (const name of [...ALLOCATION_FAILURE_METRICS, ...JOIN_REJECTION_METRICS]) expect(BY_METRIC_NAME.get(name)?.kind).toBe('counter');
   });
