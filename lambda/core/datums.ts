@@ -15,8 +15,18 @@ export interface MetricDatumsInput {
 }
 
 /**
+ * The zero policy (issue 25): a counter that did not move in an interval is not published. CloudWatch bills a
+ * series for each hour it receives data, so a still error counter costs nothing; its missing datapoint means 0
+ * (counter alarms treat missing data as not breaching). Gauges, rates and the health metrics are published on
+ * every run, so "no data" on them still means "collector broken".
+ */
+export function isPublishedIncrease(value: number): boolean {
+  return value > 0;
+}
+
+/**
  * Chooses and builds the datums of one sample: gauges as values, counters as the increase since the previous
- * sample, rates as the appliance computed them. A value that cannot be published exactly is left out and returned
+ * sample (only increases above 0: isPublishedIncrease), rates as the appliance computed them. A value that cannot be published exactly is left out and returned
  * in `unpublishable`, never rounded.
  */
 export function buildMetricDatums(input: MetricDatumsInput): { datums: Datum[]; unpublishable: FieldError[] } {
@@ -26,7 +36,8 @@ export function buildMetricDatums(input: MetricDatumsInput): { datums: Datum[]; 
   for (const metric of input.selection) {
     if (metric.kind === 'counter') {
       const value = exactOrReport(input.deltas?.get(metric.nitroName), metric, unpublishable);
-      if (value !== undefined) datums.push({ metricName: metric.metricName, appliance, value, unit: metric.unit, timestamp, counter: metric.nitroName });
+      if (value !== undefined && isPublishedIncrease(value))
+        datums.push({ metricName: metric.metricName, appliance, value, unit: metric.unit, timestamp, counter: metric.nitroName });
       continue;
     }
     const value =
@@ -37,7 +48,7 @@ export function buildMetricDatums(input: MetricDatumsInput): { datums: Datum[]; 
   return { datums, unpublishable };
 }
 
-/** The selected counters' increases over one interval, as datums stamped with the interval's time. */
+/** The selected counters' increases above 0 over one interval, as datums stamped with the interval's time. */
 export function buildCounterDatums(
   appliance: string,
   interval: CounterInterval,
@@ -48,7 +59,7 @@ export function buildCounterDatums(
   for (const metric of selection) {
     if (metric.kind !== 'counter') continue;
     const value = exactOrReport(interval.deltas.get(metric.nitroName), metric, unpublishable);
-    if (value === undefined) continue;
+    if (value === undefined || !isPublishedIncrease(value)) continue;
     datums.push({ metricName: metric.metricName, appliance, value, unit: metric.unit, timestamp: interval.takenAt, counter: metric.nitroName });
   }
   return { datums, unpublishable };

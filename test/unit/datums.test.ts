@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
-import { buildHealthDatums, buildMetricDatums } from '../../lambda/core/datums.js';
+import { buildCounterDatums, buildHealthDatums, buildMetricDatums } from '../../lambda/core/datums.js';
 
 const sample = {
   integers: new Map([
@@ -41,6 +41,16 @@ describe('building metric datums', () => {
     expect(unpublishable).toEqual([
       { field: 'mptcpcurmpcapablesessions', value: '9007199254740993', reason: 'beyond 2^53: CloudWatch cannot store it exactly' },
     ]);
+  });
+
+  it('zero policy: a counter that did not move is not published; gauges are, even at 0', () => {
+    const still = { integers: new Map([['mptcpcurmpcapablesessions', 0n]]), rates: new Map() };
+    const deltas = new Map([['mptcptotmpcapsession', 0n]]);
+    const selection = resolveSelection('CurrentSessions,SessionsCreated');
+    expect(buildMetricDatums({ ...base, sample: still, selection, deltas }).datums.map((d) => [d.metricName, d.value])).toEqual([['CurrentSessions', 0]]);
+    const interval = { takenAt: 5, deltas: new Map([['mptcptotmpcapsession', 0n]]) };
+    expect(buildCounterDatums('adc-1', interval, selection).datums).toEqual([]);
+    expect(buildCounterDatums('adc-1', { takenAt: 5, deltas: new Map([['mptcptotmpcapsession', 3n]]) }, selection).datums.map((d) => d.value)).toEqual([3]);
   });
 
   it('does not publish a field that is absent from the sample', () => {
