@@ -5,6 +5,7 @@
  */
 import type { Scrub } from './core/ports.js';
 import { cut, MAX_FIELD_CHARS, MAX_LOG_LINE_BYTES, SCRUB_WINDOW_CHARS, utf8Bytes } from './core/text.js';
+import { VOCABULARY } from './core/vocabulary.generated.js';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
@@ -161,6 +162,35 @@ export function secretWindows(secret: string, username?: string): Set<string> {
     }
   }
   return windows;
+}
+
+/**
+ * Shortest password the secret reader and the CLI accept. Redaction hides runs of REDACTION_WINDOW_CHARS and lets
+ * shorter ones pass, so an echoed fragment of 7 characters can come out: of a password this long at least 5
+ * characters stay unknown (of an 8-character one, 1 would).
+ */
+export const MIN_PASSWORD_LENGTH = 12;
+
+let vocabularyWindows: Set<string> | undefined;
+
+/**
+ * Why redaction could not hide `password` without rewriting the collector's own text, or undefined when it can:
+ * too short, or a run of REDACTION_WINDOW_CHARS characters of it (raw or encoded) is a piece of the collector's
+ * vocabulary (lambda/core/vocabulary.generated.ts). The reason never quotes the password.
+ */
+export function unredactablePassword(password: string): string | undefined {
+  if (password.trim().length < MIN_PASSWORD_LENGTH)
+    return `is shorter than ${MIN_PASSWORD_LENGTH} characters (spaces at either end not counted): redaction, which hides every run of ${REDACTION_WINDOW_CHARS} of its characters, could not keep enough of it out of the logs`;
+  if (vocabularyWindows === undefined) {
+    vocabularyWindows = new Set();
+    for (const text of [...VOCABULARY, REDACTED])
+      for (let i = 0; i + REDACTION_WINDOW_CHARS <= text.length; i++) vocabularyWindows.add(text.slice(i, i + REDACTION_WINDOW_CHARS));
+  }
+  for (const window of secretWindows(password)) {
+    if (vocabularyWindows.has(window))
+      return `shares a run of ${REDACTION_WINDOW_CHARS} characters with the collector's own message text (a word such as "appliance" or "password"): redaction would rewrite its log lines and tell their readers part of the password; choose another password`;
+  }
+  return undefined;
 }
 
 const LINE_BREAK = /[\r\n]|\\[rn]/;

@@ -7,6 +7,7 @@ import { CollectorError } from '../../lambda/errors.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
 import { createContainerMemory } from '../../lambda/pipeline/container-memory.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
+import { DEFAULT_PASSWORD } from '../../simulator/appliance.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 
 const sims: Simulator[] = [];
@@ -204,7 +205,7 @@ describe('collecting an appliance (pipeline against the simulator)', () => {
       expect(rotated.summary.appliances[0]?.outcome).toBe('ok');
       expect(reads).toEqual(['cached', 'refresh']);
     } finally {
-      sim.setCredentials(sim.username, 'sim-password');
+      sim.setCredentials(sim.username, DEFAULT_PASSWORD);
     }
   });
 
