@@ -107,6 +107,8 @@ export function renderVocabularyModule(): string {
 
 if (process.argv[1] !== undefined && new URL(import.meta.url).pathname === process.argv[1]) {
   const { writeFileSync } = await import('node:fs');
+  const { execFileSync } = await import('node:child_process');
   writeFileSync(join(ROOT, VOCABULARY_MODULE), renderVocabularyModule());
+  execFileSync('npx', ['biome', 'format', '--write', VOCABULARY_MODULE], { cwd: ROOT, stdio: 'ignore' });
   process.stdout.write(`wrote ${VOCABULARY_MODULE}\n`);
 }
