@@ -11,7 +11,7 @@ import { type ApplianceConfig, parseAppliances } from '../lambda/config/applianc
 import { namespaceProblem } from '../lambda/config/namespace.js';
 import type { MetricSink } from '../lambda/core/ports.js';
 import { CollectorError } from '../lambda/errors.js';
-import { createJsonLogger, type Logger } from '../lambda/logger.js';
+import { createJsonLogger, type Logger, unredactablePassword } from '../lambda/logger.js';
 import { DEFAULT_NAMESPACE } from '../lambda/metrics/health.js';
 import { type ContainerMemory, createContainerMemory } from '../lambda/pipeline/container-memory.js';
 import { type ApplianceSummary, type RunResult, type RunSummary, runCollection } from '../lambda/pipeline/run-collection.js';
@@ -129,6 +129,8 @@ export function parseCollectArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     throw new UsageError(
       `the environment variable ${values['password-env']} (from --password-env) is not set or empty: export ${values['password-env']}='...' first`,
     );
+  const unredactable = unredactablePassword(password);
+  if (unredactable !== undefined) throw new UsageError(`the password in ${values['password-env']} (from --password-env) ${unredactable}`);
   if (values.url.startsWith('http://') && !values['allow-http']) {
     throw new UsageError(`--url ${values.url} is plain http://: use https://, or add --allow-http to send the password unencrypted on purpose`);
   }

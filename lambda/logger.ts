@@ -5,6 +5,7 @@
  */
 import type { Scrub } from './core/ports.js';
 import { cut, MAX_FIELD_CHARS, MAX_LOG_LINE_BYTES, SCRUB_WINDOW_CHARS, utf8Bytes } from './core/text.js';
+import { VOCABULARY } from './core/vocabulary.generated.js';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
@@ -38,86 +39,163 @@ const REDACTED = '[REDACTED]';
 export const MIN_SECRET_LENGTH = 8;
 
 /**
- * The set of secret values that must never appear in output. One per container (its ContainerMemory) or CLI process,
- * shared by all of its loggers.
- * A secret is matched raw and in the encodings it picks up on its way into text (see `encodedForms` and
- * docs/reliability.md, "What the scrubber guarantees").
+ * Length of the runs of a password the redactor hides: no REDACTION_WINDOW_CHARS consecutive characters of a
+ * registered password, nor of any of its encodings (`encodedForms`), survive a scrub, wherever the text starts
+ * or ends them (an appliance that echoes only part of the password is covered too). Shorter pieces pass.
+ */
+export const REDACTION_WINDOW_CHARS = 8;
+
+/**
+ * The passwords that must never appear in output. One per container (its ContainerMemory) or CLI process, shared
+ * by all of its loggers. Passwords are registered per holder (the secret id they were read from): registering a
+ * holder's new password replaces its old one, so a rotated-away password is no longer scrubbed.
+ * A password is matched raw and in the encodings it picks up on its way into text (see `encodedForms` and
+ * docs/reliability.md, "What the scrubber guarantees"), by every REDACTION_WINDOW_CHARS-long run of each form.
  */
 export class Redactor {
-  /** Every form, in the order they are applied: longest first, so that no shorter form breaks up a longer one. */
-  private readonly rank = new Map<string, number>();
-  /** The forms by their first MIN_SECRET_LENGTH characters: a scrub looks up each window of the text once. */
-  private readonly byPrefix = new Map<string, string[]>();
-  /** Forms shorter than MIN_SECRET_LENGTH (scanned for in every text; kept apart so a scrub never walks them all). */
-  private readonly shortForms: string[] = [];
-  private readonly splitPatterns = new Map<string, RegExp>();
-  /** What add() has seen: a warm container registers the same password every run. */
-  private readonly registered = new Set<string>();
+  /** Each holder's registration: what it was built from, and its windows. */
+  private readonly holders = new Map<string, { readonly key: string; readonly windows: ReadonlySet<string> }>();
+  /** Every window of every holder's forms, with how many holders contribute it. */
+  private readonly windows = new Map<string, number>();
 
-  /** Registers a password; `username` adds the forms of HTTP Basic credentials (`user:password`). */
+  /**
+   * Registers a password that stays for the redactor's life (the CLI's, read once per process); `username` adds
+   * the forms of HTTP Basic credentials (`user:password`).
+   */
   add(secret: string, context: { username?: string } = {}): void {
+    this.register(`\u0000${context.username ?? ''}\u0000${secret}`, secret, context);
+  }
+
+  /** Registers `secret` as the one password of `holder` (a secret id), replacing the one registered before. */
+  register(holder: string, secret: string, context: { username?: string } = {}): void {
     const key = `${context.username ?? ''}\u0000${secret}`;
-    if (this.registered.has(key)) return;
-    this.registered.add(key);
-    for (const candidate of new Set([secret, secret.trim()])) {
-      if (candidate.trim().length < MIN_SECRET_LENGTH) continue;
-      for (const form of encodedForms(candidate)) this.addForm(form);
-      if (context.username !== undefined) for (const form of base64Forms(Buffer.from(`${context.username}:${candidate}`, 'utf8'))) this.addForm(form);
-      for (const form of [candidate, jsonStringContent(candidate)]) {
-        if (!this.splitPatterns.has(form)) this.splitPatterns.set(form, splitPattern(form));
-      }
+    if (this.holders.get(holder)?.key === key) return;
+    this.forget(holder);
+    const windows = secretWindows(secret, context.username);
+    this.holders.set(holder, { key, windows });
+    for (const window of windows) this.windows.set(window, (this.windows.get(window) ?? 0) + 1);
+  }
+
+  /** Stops scrubbing `holder`'s password (unless another holder has the same one). */
+  forget(holder: string): void {
+    const registered = this.holders.get(holder);
+    if (registered === undefined) return;
+    this.holders.delete(holder);
+    for (const window of registered.windows) {
+      const count = this.windows.get(window)!;
+      if (count > 1) this.windows.set(window, count - 1);
+      else this.windows.delete(window);
     }
   }
 
   /** Bound to the instance, so that it can be handed on as a plain function. */
   readonly scrub: Scrub = (text) => {
+    if (this.windows.size === 0) return text;
     let result = text;
-    let after: string | undefined;
-    for (let forms = this.formsIn(result); forms.length > 0; ) {
-      const form = forms.shift()!;
-      if (!result.includes(form)) continue;
-      result = result.split(form).join(REDACTED);
-      after = form;
-      // The replacement changed the text: look again, for the forms that come after this one.
-      forms = this.formsIn(result).filter((next) => this.order(next, after!) > 0);
+    // A replacement can make a new run with the marker's own characters: scrub until none is left. Each round
+    // that finds one replaces at least one character besides a marker, so the text shrinks and this ends.
+    for (;;) {
+      const ranges = this.matches(result);
+      if (ranges.length === 0) return result;
+      let scrubbed = '';
+      let at = 0;
+      for (const [start, end] of ranges) {
+        scrubbed += result.slice(at, start) + REDACTED;
+        at = end;
+      }
+      result = scrubbed + result.slice(at);
     }
-    // A split pattern matches a line break between characters; without one it matches only the forms above.
-    if (!LINE_BREAK.test(result)) return result;
-    for (const pattern of this.splitPatterns.values()) {
-      pattern.lastIndex = 0;
-      if (pattern.test(result)) result = result.replace(pattern, REDACTED);
-    }
-    return result;
   };
 
-  private addForm(form: string): void {
-    if (this.rank.has(form)) return;
-    this.rank.set(form, this.rank.size);
-    const prefix = form.slice(0, MIN_SECRET_LENGTH);
-    if (prefix.length < MIN_SECRET_LENGTH) this.shortForms.push(form);
-    const forms = this.byPrefix.get(prefix);
-    if (forms) forms.push(form);
-    else this.byPrefix.set(prefix, [form]);
-  }
-
-  /** The registered forms whose first characters occur in `text`, in the order they are applied. */
-  private formsIn(text: string): string[] {
-    const found = new Set<string>();
-    for (let i = 0; i + MIN_SECRET_LENGTH <= text.length; i++) {
-      for (const form of this.byPrefix.get(text.slice(i, i + MIN_SECRET_LENGTH)) ?? []) found.add(form);
+  /** The merged [start, end) ranges of `text` covered by windows, found raw and across line breaks. */
+  private matches(text: string): [number, number][] {
+    const covered: [number, number][] = [];
+    this.scan(text, (start, end) => covered.push([start, end]));
+    if (LINE_BREAK.test(text)) {
+      // The text without its line breaks (and the indentation after one), each character mapped to its place.
+      const places: number[] = [];
+      let flat = '';
+      for (let i = 0; i < text.length; ) {
+        LINE_BREAK_AT.lastIndex = i;
+        const lineBreak = LINE_BREAK_AT.exec(text);
+        if (lineBreak !== null) {
+          i += lineBreak[0].length;
+          continue;
+        }
+        places.push(i);
+        flat += text[i];
+        i++;
+      }
+      this.scan(flat, (start, end) => covered.push([places[start]!, places[end - 1]! + 1]));
     }
-    // Forms shorter than the window (none today: every form is at least MIN_SECRET_LENGTH long) are always tried.
-    for (const form of this.shortForms) found.add(form);
-    if (found.size === 0) return [];
-    return [...found].sort((a, b) => this.order(a, b));
+    if (covered.length === 0) return covered;
+    covered.sort((a, b) => a[0] - b[0]);
+    const merged: [number, number][] = [covered[0]!];
+    for (const [start, end] of covered.slice(1)) {
+      const last = merged.at(-1)!;
+      if (start <= last[1]) last[1] = Math.max(last[1], end);
+      else merged.push([start, end]);
+    }
+    return merged;
   }
 
-  private order(a: string, b: string): number {
-    return b.length - a.length || this.rank.get(a)! - this.rank.get(b)!;
+  private scan(text: string, found: (start: number, end: number) => void): void {
+    for (let i = 0; i + REDACTION_WINDOW_CHARS <= text.length; i++) {
+      if (this.windows.has(text.slice(i, i + REDACTION_WINDOW_CHARS))) found(i, i + REDACTION_WINDOW_CHARS);
+    }
   }
 }
 
+/**
+ * Every REDACTION_WINDOW_CHARS-long run of every form of `secret` (and of it trimmed): the runs the redactor
+ * hides, and the ones the secret reader checks against the collector's vocabulary. Empty for a secret shorter
+ * than MIN_SECRET_LENGTH (not counting spaces at either end).
+ */
+export function secretWindows(secret: string, username?: string): Set<string> {
+  const windows = new Set<string>();
+  for (const candidate of new Set([secret, secret.trim()])) {
+    if (candidate.trim().length < MIN_SECRET_LENGTH) continue;
+    const forms = [...encodedForms(candidate)];
+    if (username !== undefined) forms.push(...base64Forms(Buffer.from(`${username}:${candidate}`, 'utf8')));
+    for (const form of forms) {
+      for (let i = 0; i + REDACTION_WINDOW_CHARS <= form.length; i++) windows.add(form.slice(i, i + REDACTION_WINDOW_CHARS));
+    }
+  }
+  return windows;
+}
+
+/**
+ * Shortest password the secret reader and the CLI accept. Redaction hides runs of REDACTION_WINDOW_CHARS and lets
+ * shorter ones pass, so an echoed fragment of 7 characters can come out: of a password this long at least 5
+ * characters stay unknown (of an 8-character one, 1 would).
+ */
+export const MIN_PASSWORD_LENGTH = 12;
+
+let vocabularyWindows: Set<string> | undefined;
+
+/**
+ * Why redaction could not hide `password` without rewriting the collector's own text, or undefined when it can:
+ * too short, or a run of REDACTION_WINDOW_CHARS characters of it (raw or encoded) is a piece of the collector's
+ * vocabulary (lambda/core/vocabulary.generated.ts). The reason never quotes the password.
+ */
+export function unredactablePassword(password: string): string | undefined {
+  if (password.trim().length < MIN_PASSWORD_LENGTH)
+    return `is shorter than ${MIN_PASSWORD_LENGTH} characters (spaces at either end not counted): redaction, which hides every run of ${REDACTION_WINDOW_CHARS} of its characters, could not keep enough of it out of the logs`;
+  if (vocabularyWindows === undefined) {
+    vocabularyWindows = new Set();
+    for (const text of [...VOCABULARY, REDACTED])
+      for (let i = 0; i + REDACTION_WINDOW_CHARS <= text.length; i++) vocabularyWindows.add(text.slice(i, i + REDACTION_WINDOW_CHARS));
+  }
+  for (const window of secretWindows(password)) {
+    if (vocabularyWindows.has(window))
+      return `shares a run of ${REDACTION_WINDOW_CHARS} characters with the collector's own message text (a word such as "appliance" or "password"): redaction would rewrite its log lines and tell their readers part of the password; choose another password`;
+  }
+  return undefined;
+}
+
 const LINE_BREAK = /[\r\n]|\\[rn]/;
+/** A line break (raw, or as a JSON escape) and the indentation after it. */
+const LINE_BREAK_AT = /(?:\r\n|\r|\n|\\r\\n|\\n|\\r)[ \t]*/y;
 
 /**
  * The secret raw; as the inside of a JSON string (also with every non-ASCII character as a lower- or upper-case
@@ -157,22 +235,16 @@ function encodedForms(secret: string): Set<string> {
 function base64Forms(bytes: Buffer): string[] {
   const forms: string[] = [];
   for (let offset = 0; offset < 3; offset++) {
-    const encoded = Buffer.concat([Buffer.alloc(offset), bytes])
-      .toString('base64')
-      .replace(/=+$/, '');
+    const padded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+    const encoded = padded.replace(/=+$/, '');
     const first = Math.ceil((offset * 8) / 6);
     const end = Math.floor(((offset + bytes.length) * 8) / 6);
     const core = encoded.slice(first, end);
-    if (core.length >= MIN_SECRET_LENGTH) forms.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+    // The text to the end as well: a base64 text that ends with the secret ends with its last partial character.
+    for (const form of [core, encoded.slice(first), padded.slice(first)])
+      if (form.length >= MIN_SECRET_LENGTH) forms.push(form, form.replace(/\+/g, '-').replace(/\//g, '_'));
   }
   return forms;
-}
-
-/** The text with a line break (raw, or as a JSON escape) anywhere between two of its characters. */
-function splitPattern(text: string): RegExp {
-  const lineBreak = String.raw`(?:\r\n|\r|\n|\\r\\n|\\n|\\r)[ \t]*`;
-  const characters = [...text].map((c) => c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'));
-  return new RegExp(characters.join(`(?:${lineBreak})?`), 'g');
 }
 
 function jsonStringContent(text: string): string {

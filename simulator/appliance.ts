@@ -29,7 +29,7 @@ import type {
 import { VirtualServerStore, type VirtualServerValues } from './virtual-servers.js';
 
 export const DEFAULT_USERNAME = 'nsroot-reader';
-export const DEFAULT_PASSWORD = 'sim-password';
+export const DEFAULT_PASSWORD = 'sim-Kx7-moon-4711';
 export const DEFAULT_SESSION_LIMIT = 20;
 const DEFAULT_SEED = 1;
 /** Traffic simulated before the first request with `initialCounters: 'realistic'`: a few thousand sessions. */

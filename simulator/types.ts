@@ -127,7 +127,7 @@ export interface SimulatorOptions {
   readonly sessionLimit?: number;
   /** Default 'nsroot-reader'. */
   readonly username?: string;
-  /** Default 'sim-password'. */
+  /** Default 'sim-Kx7-moon-4711'. */
   readonly password?: string;
   /** Default 'object'. */
   readonly shape?: ResponseShape;

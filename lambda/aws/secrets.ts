@@ -10,7 +10,7 @@ import { pemBundleProblem } from '../config/pem.js';
 import type { ApplianceCredentials, CredentialSource } from '../core/ports.js';
 import { isDeadlineAbort, untilAborted } from '../deadline.js';
 import { CollectorError } from '../errors.js';
-import { MIN_SECRET_LENGTH } from '../logger.js';
+import { unredactablePassword } from '../logger.js';
 import { createSecretsManagerClient } from './clients.js';
 
 /** Five minutes, as AWS's own Parameters and Secrets extension: a rotated password is picked up soon enough. */
@@ -143,14 +143,10 @@ export function parseCredentials(secretId: string, secretString: string): Applia
   const fields = parsed as Record<string, unknown>;
   const username = requiredString(secretId, fields, 'username');
   const password = requiredString(secretId, fields, 'password');
-  // A password this short cannot be scrubbed from the logs without scrubbing ordinary words as well.
   if (password.trim() === '') throw new CollectorError('secret', `secret ${secretId}: "password" is only whitespace`);
-  if (password.trim().length < MIN_SECRET_LENGTH) {
-    throw new CollectorError(
-      'secret',
-      `secret ${secretId}: "password" is shorter than ${MIN_SECRET_LENGTH} characters (spaces at either end not counted); the collector refuses it, as it could not be kept out of the logs`,
-    );
-  }
+  // A password redaction cannot hide without rewriting the collector's own text is refused here, before any use.
+  const unredactable = unredactablePassword(password);
+  if (unredactable !== undefined) throw new CollectorError('secret', `secret ${secretId}: "password" ${unredactable}; the collector refuses it`);
   const caCertificate = fields['caCertificate'];
   if (caCertificate === undefined || caCertificate === null) return { username, password };
   if (typeof caCertificate !== 'string') {

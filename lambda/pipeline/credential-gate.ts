@@ -218,7 +218,7 @@ export async function readWithoutLockout<T>(input: GatedRead, read: (credentials
   const { appliance, gate, signal, now } = input;
   const fetch = async (refresh: boolean) => {
     const credentials = await input.credentials.getCredentials(appliance.secretId, { signal, ...(refresh && { refresh }) });
-    input.redactor.add(credentials.password, { username: credentials.username });
+    input.redactor.register(appliance.secretId, credentials.password, { username: credentials.username });
     return credentials;
   };
   let credentials = await fetch(false);

@@ -23,7 +23,7 @@ describeWithMoto('rejected credentials across cold starts, as Lambda runs the fu
       sim = await startSimulator({ seed: 77, lockout: { failures: 3, lockSeconds: 1800 } });
       secretId = await createSecret(
         uniqueName('netscaler/rt-locked'),
-        JSON.stringify({ username: sim.username, password: 'wrong-password', caCertificate: sim.caCertificate }),
+        JSON.stringify({ username: sim.username, password: 'wrong-Kx9-tide-0815', caCertificate: sim.caCertificate }),
       );
       table = uniqueName('mptcp-state');
       await createStateTable(table);

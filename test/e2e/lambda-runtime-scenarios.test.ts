@@ -5,6 +5,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { DEFAULT_PASSWORD } from '../../simulator/appliance.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { type CollectorAsset, synthesizeCollectorAsset } from '../support/collector-asset.js';
 import { type FaultProxy, type InjectedFault, startFaultProxy } from '../support/fault-proxy.js';
@@ -157,8 +158,8 @@ describeWithMoto('the bundled function end to end, as Lambda runs it', (moto) =>
         expect(summaryOf(result).appliances[0]?.outcome).toBe('ok');
         expect(runtime.logs.join('\n')).not.toContain('ä密ä密');
       } finally {
-        sim.setCredentials(sim.username, 'sim-password');
-        await updateSecret(secretIds[2]!, JSON.stringify({ username: sim.username, password: 'sim-password', caCertificate: sim.caCertificate }));
+        sim.setCredentials(sim.username, DEFAULT_PASSWORD);
+        await updateSecret(secretIds[2]!, JSON.stringify({ username: sim.username, password: DEFAULT_PASSWORD, caCertificate: sim.caCertificate }));
       }
     });
 

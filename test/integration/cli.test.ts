@@ -83,7 +83,7 @@ describe('npm run collect', () => {
     ],
   ])('exits 2 with a clear message for %j', async (args, message) => {
     const { err, write } = capture();
-    expect(await runCollect(args, { ADC_PASSWORD: 'x' }, write.out, write.err)).toBe(EXIT.usage);
+    expect(await runCollect(args, { ADC_PASSWORD: 'Kx7-moon-4711-cli' }, write.out, write.err)).toBe(EXIT.usage);
     expect(err.join('\n')).toContain(message);
   });
 
@@ -93,6 +93,19 @@ describe('npm run collect', () => {
     expect(refused).toContain('is the URL and port right?');
     expect(refused).not.toMatch(/credentials|PutMetricData/);
     expect(publishFailureLine('AccessDenied: not authorized to perform cloudwatch:PutMetricData')).toContain('allow cloudwatch:PutMetricData');
+  });
+
+  it.each([
+    ['appliance', /shorter than 12 characters/],
+    ['Q7-collected-4711', /collector's own message text/],
+  ])('refuses the password %j that redaction could not hide, without printing it', async (password, message) => {
+    const { out, err, write } = capture();
+    expect(
+      await runCollect(['--url', 'https://x', '--username', 'u', '--password-env', 'ADC_PASSWORD'], { ADC_PASSWORD: password }, write.out, write.err),
+    ).toBe(EXIT.usage);
+    expect(err.join('\n')).toMatch(message);
+    expect(err.join('\n')).toContain('ADC_PASSWORD');
+    expect([...out, ...err].join('\n')).not.toContain(password);
   });
 
   it('dry-runs against an appliance and prints the metrics (counters from the second sample)', async () => {
@@ -116,9 +129,9 @@ describe('npm run collect', () => {
 
   it('exits 1 and names the error class when the appliance cannot be collected', async () => {
     const { out, err, write } = capture();
-    expect(await runCollect([...base(), '--samples', '1'], { ADC_PASSWORD: 'wrong-password' }, write.out, write.err)).toBe(EXIT.collectionFailed);
+    expect(await runCollect([...base(), '--samples', '1'], { ADC_PASSWORD: 'wrong-Kx9-tide-0815' }, write.out, write.err)).toBe(EXIT.collectionFailed);
     expect(out.join('\n')).toMatch(/127\.0\.0\.1: failed .* bad-credentials \[NITRO 354\]$/m);
     expect(err.at(-1)).toMatch(/rejected the username or password .*\(bad-credentials, NITRO 354\)/);
-    expect([...out, ...err].join('\n')).not.toContain('wrong-password');
+    expect([...out, ...err].join('\n')).not.toContain('wrong-Kx9-tide-0815');
   });
 });

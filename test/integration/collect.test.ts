@@ -6,6 +6,7 @@ import type { ApplianceCredentials, CredentialSource, Datum, SampleStore } from 
 import { CollectorError } from '../../lambda/errors.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
+import { DEFAULT_PASSWORD } from '../../simulator/appliance.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { ContainerMemories } from '../support/container-memories.js';
 
@@ -207,7 +208,7 @@ describe('collecting an appliance (pipeline against the simulator)', () => {
       expect(rotated.summary.appliances[0]?.outcome).toBe('ok');
       expect(reads).toEqual(['cached', 'refresh']);
     } finally {
-      sim.setCredentials(sim.username, 'sim-password');
+      sim.setCredentials(sim.username, DEFAULT_PASSWORD);
     }
   });
 

@@ -34,7 +34,7 @@ describeWithMoto('rejected credentials: backoff by secret version, never a locko
     table = uniqueName('backoff-state');
     secretId = uniqueName('backoff/adc');
     await createStateTable(table);
-    await createSecret(secretId, JSON.stringify({ username: sim.username, password: 'wrong-password' }));
+    await createSecret(secretId, JSON.stringify({ username: sim.username, password: 'wrong-Kx9-tide-0815' }));
   });
   const memories = new ContainerMemories();
   afterEach(async () => {
@@ -129,7 +129,7 @@ describeWithMoto('rejected credentials: backoff by secret version, never a locko
 
   it('keeps the backoff of a rejected version that comes back: a new version that is also wrong starts its own', async () => {
     await runAfter(1);
-    await updateSecret(secretId, JSON.stringify({ username: sim.username, password: 'still-wrong' }));
+    await updateSecret(secretId, JSON.stringify({ username: sim.username, password: 'still-Wrong-0815' }));
     const other = await runAfter(1);
     expect(other.loggedIn).toBe(1);
     expect(other.appliance.errorClass).toBe('bad-credentials');

@@ -7,6 +7,7 @@ import { CollectorError } from '../../lambda/errors.js';
 import { createHandler } from '../../lambda/handler.js';
 import { createMemoryLogger } from '../../lambda/logger.js';
 import { type ContainerMemory, createContainerMemory } from '../../lambda/pipeline/container-memory.js';
+import { DEFAULT_PASSWORD } from '../../simulator/appliance.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { countdownContext } from '../support/lambda-context.js';
 import { describeWithMoto } from '../support/moto.js';
@@ -152,10 +153,10 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
     const handler = newHandler();
     const sim = sims[2]!;
     expect((await handler({ appliances: appliances().slice(2) }, context())).appliances[0]!.outcome).toBe('ok');
-    sim.setCredentials(sim.username, 'rotated-password-1');
+    sim.setCredentials(sim.username, 'rotated-Kx8-tide-0815');
     // The kept session outlives the password change on the appliance; it ends here (a failover, an admin's kill).
     sim.killSessions();
-    await updateSecret(secretIds[2]!, JSON.stringify({ username: sim.username, password: 'rotated-password-1', caCertificate: sim.caCertificate }));
+    await updateSecret(secretIds[2]!, JSON.stringify({ username: sim.username, password: 'rotated-Kx8-tide-0815', caCertificate: sim.caCertificate }));
     try {
       const summary = await handler({ appliances: appliances().slice(2) }, context());
       expect(summary.appliances[0]!.outcome).toBe('ok');
@@ -166,8 +167,8 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
           .map((r) => r.status),
       ).toEqual([201, 401, 201]);
     } finally {
-      sim.setCredentials(sim.username, 'sim-password');
-      await updateSecret(secretIds[2]!, JSON.stringify({ username: sim.username, password: 'sim-password', caCertificate: sim.caCertificate }));
+      sim.setCredentials(sim.username, DEFAULT_PASSWORD);
+      await updateSecret(secretIds[2]!, JSON.stringify({ username: sim.username, password: DEFAULT_PASSWORD, caCertificate: sim.caCertificate }));
     }
   });
 

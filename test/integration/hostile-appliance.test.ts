@@ -78,6 +78,27 @@ describe('hostile appliances', () => {
     }
   });
 
+  it('lets no 8 characters of the password through when an appliance echoes only parts of it in a NITRO error', async () => {
+    // As seen in the field: the first 12 or 16, the last 13, the middle 14 characters (here of an 18-character one).
+    const parts = [PASSWORD.slice(0, 12), PASSWORD.slice(0, 16), PASSWORD.slice(-13), PASSWORD.slice(2, 16)];
+    sims[0]!.injectFault({ kind: 'nitro-error', status: 599, errorcode: 2138, message: `Not authorized for '${parts[0]}' (${parts[1]})` }, { on: 'stat' });
+    sims[1]!.injectFault({ kind: 'nitro-error', status: 401, errorcode: 354, message: `Invalid password ${parts[2]}` }, { on: 'login' });
+    sims[2]!.injectFault(
+      { kind: 'text', status: 500, body: `<html>bad request: ${encodeURIComponent(parts[3]!)} ${Buffer.from(parts[1]!).toString('base64')}</html>` },
+      { on: 'stat' },
+    );
+    try {
+      const { result, lines } = await run();
+      expect(result.summary.appliances.filter((a) => a.outcome === 'failed').map((a) => a.name)).toEqual(['adc-0', 'adc-1', 'adc-2']);
+      const output = [...lines, JSON.stringify(boundedSummary(result.summary))].join('\n');
+      expect(leaks(output, sims[0]!.username, PASSWORD)).toEqual([]);
+      for (let i = 0; i + 8 <= PASSWORD.length; i++) expect(output).not.toContain(PASSWORD.slice(i, i + 8));
+      expect(output).toContain('[REDACTED]');
+    } finally {
+      for (const sim of sims) sim.clearFaults();
+    }
+  });
+
   it('keeps the result within its bound for a fleet of failures with long messages', () => {
     const appliancesOut = Array.from({ length: 3_000 }, (_, i) => ({
       name: `adc-${i}-${'n'.repeat(40)}`,

@@ -130,8 +130,8 @@ describeWithMoto('kept NITRO sessions (the handler, simulated appliances, moto_s
     await runAfter(1);
     const sim = sims[1]!;
     const [oldSession] = sim.openSessionTags();
-    sim.setCredentials(sim.username, 'rotated-password-2');
-    await updateSecret(secretIds[1]!, JSON.stringify({ username: sim.username, password: 'rotated-password-2', caCertificate: sim.caCertificate }));
+    sim.setCredentials(sim.username, 'rotated-Kx9-reef-2024');
+    await updateSecret(secretIds[1]!, JSON.stringify({ username: sim.username, password: 'rotated-Kx9-reef-2024', caCertificate: sim.caCertificate }));
     try {
       sim.clearRequests();
       expect((await runAfter(1)).appliances[1]!.outcome).toBe('ok');
@@ -141,8 +141,8 @@ describeWithMoto('kept NITRO sessions (the handler, simulated appliances, moto_s
       expect(sim.openSessions()).toBe(1);
       expect(sim.maxConcurrentSessions()).toBe(1);
     } finally {
-      sim.setCredentials(sim.username, 'sim-password');
-      await updateSecret(secretIds[1]!, JSON.stringify({ username: sim.username, password: 'sim-password', caCertificate: sim.caCertificate }));
+      sim.setCredentials(sim.username, 'sim-Kx7-moon-4711');
+      await updateSecret(secretIds[1]!, JSON.stringify({ username: sim.username, password: 'sim-Kx7-moon-4711', caCertificate: sim.caCertificate }));
     }
   });
 

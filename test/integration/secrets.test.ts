@@ -296,6 +296,30 @@ describeWithMoto('SecretsManagerCredentialSource against moto', () => {
       });
     }
 
+    for (const [label, password, pattern] of [
+      ['a password that is a word of the collector (appliance)', 'appliance', /shorter than 12 characters/],
+      ['a password holding a word of its messages (collected)', 'Q7-collected-4711', /collector's own message text/],
+      ['a password holding an errorClass value', 'bad-credentials-4711', /collector's own message text/],
+      ['a password too short to redact safely', 'Kx7-moon-41', /shorter than 12 characters/],
+    ] as const) {
+      it(`refuses ${label}, naming the secret id and never the password`, async () => {
+        const name = uniqueName('unredactable');
+        await createSecret(name, JSON.stringify({ username: 'monitor-4711', password }));
+        await expectSecretError(source().getCredentials(name), name, [password], pattern);
+      });
+    }
+
+    it('reads a rotated secret whose new password is refused as refused, and a fixed one again', async () => {
+      const name = uniqueName('rotated-unredactable');
+      await createSecret(name, JSON.stringify({ username: 'monitor', password: 'Kx7-moon-4711-first' }));
+      const reader = source();
+      expect((await reader.getCredentials(name)).password).toBe('Kx7-moon-4711-first');
+      await updateSecret(name, JSON.stringify({ username: 'monitor', password: 'datapoints-4711' }));
+      await expectSecretError(reader.getCredentials(name, { refresh: true }), name, ['datapoints-4711'], /collector's own message text/);
+      await updateSecret(name, JSON.stringify({ username: 'monitor', password: 'Kx7-tide-0815-second' }));
+      expect((await reader.getCredentials(name, { refresh: true })).password).toBe('Kx7-tide-0815-second');
+    });
+
     for (const [label, caValue] of [
       ['not a PEM', 'just some text'],
       ['a PEM block that is not a certificate', '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n'],
@@ -303,11 +327,11 @@ describeWithMoto('SecretsManagerCredentialSource against moto', () => {
     ] as const) {
       it(`caCertificate that is ${label}`, async () => {
         const name = uniqueName('bad-ca');
-        await createSecret(name, JSON.stringify({ username: 'monitor', password: 'ca-pw-4711', caCertificate: caValue }));
+        await createSecret(name, JSON.stringify({ username: 'monitor', password: 'ca-Kx7-pw-4711', caCertificate: caValue }));
         await expectSecretError(
           source().getCredentials(name),
           name,
-          ['ca-pw-4711', 'just some text', 'bm90IGEgY2VydGlmaWNhdGU='],
+          ['ca-Kx7-pw-4711', 'just some text', 'bm90IGEgY2VydGlmaWNhdGU='],
           /"caCertificate" is not a PEM certificate bundle/,
         );
       });
@@ -316,9 +340,9 @@ describeWithMoto('SecretsManagerCredentialSource against moto', () => {
     it('a private key instead of a certificate', async () => {
       const pems = await generate([{ name: 'commonName', value: 'wrong' }]);
       const name = uniqueName('key-as-ca');
-      await createSecret(name, JSON.stringify({ username: 'monitor', password: 'key-pw-4711', caCertificate: pems.private }));
+      await createSecret(name, JSON.stringify({ username: 'monitor', password: 'key-Kx7-pw-4711', caCertificate: pems.private }));
       const keyBody = pems.private.split('\n')[1]!;
-      await expectSecretError(source().getCredentials(name), name, ['key-pw-4711', keyBody], /not a PEM certificate bundle/);
+      await expectSecretError(source().getCredentials(name), name, ['key-Kx7-pw-4711', keyBody], /not a PEM certificate bundle/);
     });
   });
 

@@ -21,7 +21,7 @@ describe('npm run simulator', () => {
     await closed;
     expect(output).toMatch(/url: +https:\/\/127\.0\.0\.1:\d+/);
     expect(output).toMatch(/username: +nsroot-reader\n/);
-    expect(output).toMatch(/password: +sim-password\n/);
+    expect(output).toMatch(/password: +sim-Kx7-moon-4711\n/);
     expect(output).toMatch(/CA \(PEM\): +\/\S+ca\.pem/);
   });
 });

@@ -55,7 +55,7 @@ describe('login, stat and logout', () => {
   afterEach(() => sim.close());
 
   it('logs in with 201, a session id in the body and a sessionid cookie', async () => {
-    const result = await send(sim, 'POST', '/nitro/v1/config/login', { body: loginBody('nsroot-reader', 'sim-password') });
+    const result = await send(sim, 'POST', '/nitro/v1/config/login', { body: loginBody('nsroot-reader', 'sim-Kx7-moon-4711') });
     expect(result.status).toBe(201);
     expect(result.headers['content-type']).toBe('application/json');
     const body = json(result);
@@ -95,7 +95,7 @@ describe('login, stat and logout', () => {
     const wrongPassword = await send(sim, 'POST', '/nitro/v1/config/login', { body: loginBody('nsroot-reader', 'nope') });
     expect(wrongPassword.status).toBe(401);
     expect(json(wrongPassword)).toEqual({ errorcode: 354, message: 'Invalid username or password', severity: 'ERROR' });
-    const wrongUser = await send(sim, 'POST', '/nitro/v1/config/login', { body: loginBody('nsroot', 'sim-password') });
+    const wrongUser = await send(sim, 'POST', '/nitro/v1/config/login', { body: loginBody('nsroot', 'sim-Kx7-moon-4711') });
     expect(json(wrongUser)['errorcode']).toBe(354);
     expect(sim.openSessions()).toBe(0);
   });
@@ -103,7 +103,7 @@ describe('login, stat and logout', () => {
   it('follows setCredentials', async () => {
     sim.setCredentials('collector', 'rotated-secret');
     expect(sim.username).toBe('collector');
-    const old = await send(sim, 'POST', '/nitro/v1/config/login', { body: loginBody('nsroot-reader', 'sim-password') });
+    const old = await send(sim, 'POST', '/nitro/v1/config/login', { body: loginBody('nsroot-reader', 'sim-Kx7-moon-4711') });
     expect(old.status).toBe(401);
     const fresh = await send(sim, 'POST', '/nitro/v1/config/login', { body: loginBody('collector', 'rotated-secret') });
     expect(fresh.status).toBe(201);

@@ -127,7 +127,7 @@ function newPassword(form: number): string {
   const tag = randomBytes(4).toString('hex');
   switch (form % 4) {
     case 0:
-      return `sim-password-${tag}`;
+      return `sim-Pw0rd-${tag}`;
     case 1:
       return `${'Long-Passw0rd-'.repeat(3)}${tag}`;
     case 2:

@@ -16,15 +16,18 @@ export function passwordEncodings(username: string, password: string): string[] 
   ];
 }
 
-/** Pieces that give a password (or an encoding of it) away: 8 characters of any of its encodings. */
+/** Pieces that give a password (or an encoding of it) away: 8 characters in a row of any of its encodings. */
 export function leaks(text: string, username: string, password: string): string[] {
   const found = new Set<string>();
   const forms = passwordEncodings(username, password).map((form) => form.replace(/\n/g, ''));
   forms.push(JSON.stringify(password).slice(1, -1), Buffer.from(password).toString('hex').toUpperCase());
+  const userPrefix = Buffer.from(`${username}:`).toString('base64');
   for (const form of forms) {
     // base64 of user:password starts with the user's own characters: only the part after them gives anything away.
-    for (let i = 0; i + 10 <= form.length; i++)
-      if (text.includes(form.slice(i, i + 10)) && !username.includes(form.slice(i, i + 10))) found.add(form.slice(i, i + 10));
+    for (let i = 0; i + 8 <= form.length; i++) {
+      const piece = form.slice(i, i + 8);
+      if (text.includes(piece) && !username.includes(piece) && !userPrefix.includes(piece)) found.add(piece);
+    }
   }
   return [...found];
 }

@@ -3,9 +3,10 @@ import { CATALOG } from '../../lambda/catalog/catalog.js';
 import { parseSample, unwrapResource } from '../../lambda/core/sample.js';
 import { MAX_LOG_LINE_BYTES } from '../../lambda/core/text.js';
 import { CollectorError } from '../../lambda/errors.js';
-import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
+import { createMemoryLogger, REDACTION_WINDOW_CHARS, Redactor } from '../../lambda/logger.js';
 import { readBody } from '../../lambda/nitro/body.js';
 import { checkAnswer } from '../../lambda/nitro/classify.js';
+import { passwordEncodings } from '../support/password-encodings.js';
 
 /** Passwords that an excerpt would cut (long) or map to printable ASCII (non-ASCII, newline) before a scrub. */
 const PASSWORDS = {
@@ -83,7 +84,7 @@ describe('Redactor', () => {
   it('removes every occurrence of every secret, and the trimmed form of a padded one', () => {
     const both = redactorFor('first-secret');
     both.add('  second-secret ');
-    expect(both.scrub('first-secret second-secret;first-secret')).toBe('[REDACTED] [REDACTED];[REDACTED]');
+    expect(both.scrub('first-secret;second-secret;first-secret')).toBe('[REDACTED];[REDACTED];[REDACTED]');
   });
 
   it('ignores secrets shorter than MIN_SECRET_LENGTH (not counting spaces), so that ordinary words stay', () => {
@@ -211,5 +212,75 @@ describe.each(Object.entries(PASSWORDS))('a %s password echoed by the appliance 
     });
     logger.warn('unusable fields', { fieldErrors: sample.fieldErrors });
     for (const output of [JSON.stringify(sample.fieldErrors), ...logger.lines]) expect(leakedPieces(output, password)).toEqual([]);
+  });
+});
+
+describe('every run of 8 characters of a password, in every encoding, is hidden; 7 pass', () => {
+  const username = 'nsroot';
+  const password = 'Tr0ub4dor&3-horse+battery/é';
+  const redactor = new Redactor();
+  redactor.register('secret-a', password, { username });
+  const forms = passwordEncodings(username, password).map((form) => form.replace(/\n/g, ''));
+
+  it('hides each window of each encoding, wherever it starts and ends in the text', () => {
+    expect(REDACTION_WINDOW_CHARS).toBe(8);
+    for (const form of forms) {
+      for (let i = 0; i + 8 <= form.length; i++) {
+        const window = form.slice(i, i + 8);
+        // The base64 of user:password starts with the user name's own characters: those hide nothing.
+        if (form.startsWith(Buffer.from(`${username}:`).toString('base64').slice(0, 8)) && i < 8) continue;
+        const scrubbed = redactor.scrub(`reason: NITRO said «${window}» and more`);
+        expect(scrubbed, `${form} at ${i}`).not.toContain(window);
+        expect(scrubbed).toContain('[REDACTED]');
+      }
+    }
+  });
+
+  it('hides the fragments an appliance was seen to echo (first 12 or 16, last 13, middle 14 of 24)', () => {
+    const field = 'Xy7#kQ2!mN9@pL4$vB6%wR1^';
+    const field_redactor = new Redactor();
+    field_redactor.register('secret-f', field);
+    for (const fragment of [field.slice(0, 12), field.slice(0, 16), field.slice(-13), field.slice(5, 19)]) {
+      const scrubbed = field_redactor.scrub(`Invalid password '${fragment}' (errorcode 354)`);
+      for (let i = 0; i + 8 <= field.length; i++) expect(scrubbed).not.toContain(field.slice(i, i + 8));
+      expect(scrubbed).toBe("Invalid password '[REDACTED]' (errorcode 354)");
+    }
+  });
+
+  it('lets 7 characters of it pass: shorter runs are ordinary text', () => {
+    for (let i = 0; i + 7 <= password.length; i++) {
+      const piece = password.slice(i, i + 7);
+      expect(redactor.scrub(`x ${piece} y`)).toBe(`x ${piece} y`);
+    }
+  });
+
+  it('leaves no run built from the marker and the characters around it', () => {
+    const tricky = 'ED]secret-tail-4711';
+    const markers = new Redactor();
+    markers.register('secret-m', tricky);
+    const scrubbed = markers.scrub('[REDACTED]secret-tail-4711 and ret-tail-4711');
+    for (let i = 0; i + 8 <= tricky.length; i++) expect(scrubbed).not.toContain(tricky.slice(i, i + 8));
+  });
+
+  it("a rotation replaces the holder's password: the old one is no longer scrubbed, the new one is", () => {
+    const rotating = new Redactor();
+    rotating.register('adc-1/secret', 'old-Secret-4711-abc');
+    rotating.register('adc-2/secret', 'other-Thing-0815-xyz');
+    expect(rotating.scrub('old-Secret-4711-abc')).toBe('[REDACTED]');
+    rotating.register('adc-1/secret', 'fresh-Word-9911-zq');
+    expect(rotating.scrub('old-Secret-4711-abc')).toBe('old-Secret-4711-abc');
+    expect(rotating.scrub('fresh-Word-9911-zq other-Thing-0815-xyz')).toBe('[REDACTED] [REDACTED]');
+    rotating.forget('adc-2/secret');
+    expect(rotating.scrub('other-Thing-0815-xyz')).toBe('other-Thing-0815-xyz');
+  });
+
+  it('keeps a password two holders share until both have rotated it away', () => {
+    const shared = new Redactor();
+    shared.register('a', 'shared-Secret-4711');
+    shared.register('b', 'shared-Secret-4711');
+    shared.register('a', 'first-Word-0001');
+    expect(shared.scrub('shared-Secret-4711')).toBe('[REDACTED]');
+    shared.register('b', 'other-Thing-0002');
+    expect(shared.scrub('shared-Secret-4711')).toBe('shared-Secret-4711');
   });
 });
