@@ -238,7 +238,9 @@ describeWithMoto('npm run collect --publish', () => {
     vi.stubEnv('AWS_MAX_ATTEMPTS', '1');
     const run = await collect(['--url', sim.url, '--ca-file', caFile, ...login(), '--samples', '2', '--interval', '1', '--publish', '--region', 'us-east-1']);
     expect(run.code, [...run.out, ...run.err].join('\n')).toBe(EXIT.publishFailed);
-    expect(run.lastLine()).toMatch(/^error: CloudWatch could not be reached: .*; check the endpoint \(--region, and AWS_ENDPOINT_URL if set: is the URL and port right\?\)/);
+    expect(run.lastLine()).toMatch(
+      /^error: CloudWatch could not be reached: .*; check the endpoint \(--region, and AWS_ENDPOINT_URL if set: is the URL and port right\?\)/,
+    );
     expect(run.lastLine()).not.toContain('credentials');
     // The first sample's failure ends the run: no wait for a second.
     expect(run.err.join('\n')).not.toContain('waiting');
