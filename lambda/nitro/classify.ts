@@ -47,6 +47,15 @@ export function checkAnswer(status: number, body: BodyShape, context: AnswerCont
       options,
     );
   }
+  // Only a login tells about the password: a stat request that carries 354/355 comes after a login the appliance
+  // accepted with that password, so it is a protocol error for this run (tried again next run), not a rejection.
+  if (code !== undefined && BAD_CREDENTIALS.has(code) && context.operation !== 'login') {
+    throw new CollectorError(
+      'protocol-error',
+      `${where} answered a credential error (${detail}) after the appliance accepted the login; not treated as a rejected password: tried again next run`,
+      options,
+    );
+  }
   if (code !== undefined && BAD_CREDENTIALS.has(code)) {
     throw new CollectorError(
       'bad-credentials',

@@ -127,6 +127,21 @@ describeWithMoto('rejected credentials: backoff by secret version, never a locko
     expect(sim.lockedUntil()).toBeUndefined();
   });
 
+  it('takes errorcode 354 on stat/protocolmptcp right after a successful login as a protocol error, not a rejection: the next run logs in', async () => {
+    await updateSecret(secretId, JSON.stringify({ username: sim.username, password: sim.password }));
+    sim.injectFault({ kind: 'nitro-error', status: 200, errorcode: 354, message: 'Invalid username or password' }, { on: 'stat', times: 1 });
+    const odd = await runAfter(1);
+    expect(odd.loggedIn).toBe(1);
+    expect(odd.appliance).toMatchObject({ outcome: 'failed', errorClass: 'protocol-error', nitroErrorCode: 354 });
+    expect(odd.appliance.message).toContain('after the appliance accepted the login');
+    expect(value(odd.datums, 'CredentialsRejected')).toBeUndefined();
+    expect((await getStateItem(table, 'adc-1'))?.['credentialRejection']).toBeUndefined();
+
+    const next = await runAfter(1);
+    expect(next.loggedIn).toBe(1);
+    expect(next.appliance).toMatchObject({ outcome: 'ok' });
+  });
+
   it('keeps the backoff of a rejected version that comes back: a new version that is also wrong starts its own', async () => {
     await runAfter(1);
     await updateSecret(secretId, JSON.stringify({ username: sim.username, password: 'still-Wrong-0815' }));

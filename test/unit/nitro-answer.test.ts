@@ -29,8 +29,8 @@ describe('reading a NITRO answer', () => {
   });
 
   it.each([
-    [401, 354, 'bad-credentials'],
-    [401, 355, 'bad-credentials'],
+    [401, 354, 'protocol-error'],
+    [401, 355, 'protocol-error'],
     [200, 444, 'session-expired'],
     [401, 444, 'session-expired'],
     [403, 444, 'session-expired'],
@@ -65,6 +65,14 @@ describe('reading a NITRO answer', () => {
       expect(error.message).toContain('refused the login: the user is locked');
     }
     expect(classify(401, '{"errorcode":1,"message":"locked"}').errorClass).toBe('appliance-error');
+  });
+
+  it('takes a credential code on a stat request (the login was accepted) as a protocol error, not a rejected password', () => {
+    for (const status of [200, 401]) {
+      const error = classify(status, '{"errorcode":354,"message":"Invalid username or password","severity":"ERROR"}');
+      expect(error.errorClass).toBe('protocol-error');
+      expect(error.nitroErrorCode).toBe(354);
+    }
   });
 
   it('explains which command policy a 403 needs', () => {
