@@ -20,6 +20,7 @@ const COMMANDS: readonly { readonly script: string; readonly file: string; reado
   { script: 'doctor', file: 'scripts/doctor.ts', typo: '--verbose' },
   { script: 'docs:metrics', file: 'scripts/generate-metrics-doc.ts', typo: '--check' },
   { script: 'docs:settings', file: 'scripts/generate-settings-doc.ts', typo: '--check' },
+  { script: 'vocabulary', file: 'scripts/vocabulary.ts', typo: '--check' },
   { script: 'setup:lambda-runtime', file: 'scripts/setup-lambda-runtime.ts', typo: '--before-test', meant: '--before-tests' },
 ];
 
