@@ -109,7 +109,11 @@ if (process.argv[1] !== undefined && new URL(import.meta.url).pathname === proce
   const { writeFileSync } = await import('node:fs');
   const { execFileSync } = await import('node:child_process');
   const { commandLine } = await import('../cli/command-line.js');
-  commandLine('vocabulary', 'Usage: npm run vocabulary\nWrites lambda/core/vocabulary.generated.ts from the literal text of lambda/ and cli/.\n  -h, --help  show this help', {});
+  commandLine(
+    'vocabulary',
+    'Usage: npm run vocabulary\nWrites lambda/core/vocabulary.generated.ts from the literal text of lambda/ and cli/.\n  -h, --help  show this help',
+    {},
+  );
   writeFileSync(join(ROOT, VOCABULARY_MODULE), renderVocabularyModule());
   execFileSync('npx', ['biome', 'format', '--write', VOCABULARY_MODULE], { cwd: ROOT, stdio: 'ignore' });
   process.stdout.write(`wrote ${VOCABULARY_MODULE}\n`);
