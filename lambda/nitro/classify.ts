@@ -15,6 +15,9 @@ const SESSION_EXPIRED = new Set([352, 444, 1026, 1027]);
 const NOT_AUTHORIZED = new Set([257, 2138]);
 const SESSION_LIMIT = new Set([445, 446]);
 
+/** The operation name of the login request: the only answer that tells whether the password is right. */
+export const LOGIN_OPERATION = 'login';
+
 export interface AnswerContext {
   readonly appliance: string;
   /** What was asked, e.g. "login" or "GET stat/protocolmptcp". */
@@ -26,7 +29,8 @@ export interface AnswerContext {
 /** Returns the JSON object of a successful answer, or throws the classified CollectorError. */
 export function checkAnswer(status: number, body: BodyShape, context: AnswerContext): Record<string, unknown> {
   const where = `${context.appliance}: ${context.operation}`;
-  if (body.kind !== 'json' && context.operation === 'login' && status === 401) throw unreadableLoginRefusal(where, describeNonJson(body), context.appliance);
+  if (body.kind !== 'json' && context.operation === LOGIN_OPERATION && status === 401)
+    throw unreadableLoginRefusal(where, describeNonJson(body), context.appliance);
   if (body.kind !== 'json') {
     throw new CollectorError('protocol-error', `${where} answered HTTP ${status} with ${describeNonJson(body)}`, {
       appliance: context.appliance,
@@ -39,7 +43,7 @@ export function checkAnswer(status: number, body: BodyShape, context: AnswerCont
   const detail = envelope ? `HTTP ${status}, NITRO errorcode ${code}${envelope.message ? ` "${envelope.message}"` : ''}` : `HTTP ${status}`;
 
   // A locked user is refused under 354 by some and under other codes by others; what it says is what tells.
-  const locked = context.operation === 'login' && envelope?.message !== undefined && /\block(ed|out)\b/i.test(envelope.message);
+  const locked = context.operation === LOGIN_OPERATION && envelope?.message !== undefined && /\block(ed|out)\b/i.test(envelope.message);
   if (locked) {
     throw new CollectorError(
       'bad-credentials',
@@ -49,7 +53,7 @@ export function checkAnswer(status: number, body: BodyShape, context: AnswerCont
   }
   // Only a login tells about the password: a stat request that carries 354/355 comes after a login the appliance
   // accepted with that password, so it is a protocol error for this run (tried again next run), not a rejection.
-  if (code !== undefined && BAD_CREDENTIALS.has(code) && context.operation !== 'login') {
+  if (code !== undefined && BAD_CREDENTIALS.has(code) && context.operation !== LOGIN_OPERATION) {
     throw new CollectorError(
       'protocol-error',
       `${where} answered a credential error (${detail}) after the appliance accepted the login; not treated as a rejected password: tried again next run`,

@@ -7,7 +7,7 @@ import { refusesTimeout, SESSION_TIMEOUT_SECONDS } from '../core/session-timeout
 import { CollectorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { type BodyShape, readBody, readEnvelope } from './body.js';
-import { type AnswerContext, checkAnswer, classifyTransportError, unreadableLoginRefusal } from './classify.js';
+import { type AnswerContext, checkAnswer, classifyTransportError, LOGIN_OPERATION, unreadableLoginRefusal } from './classify.js';
 import { type ApplianceSessions, type KeptNitroSessions, mayHaveExpired, UNKNOWN_IDLE_TIMEOUT_MS } from './kept-sessions.js';
 import { BodyLimitError, type NitroTransport, RequestTimeoutError, transportFor } from './transport.js';
 
@@ -289,7 +289,7 @@ export class NitroClient {
   }
 
   private async loginOnce(credentials: ApplianceCredentials, timeout: number | undefined): Promise<string> {
-    const context = { appliance: this.target.name, operation: 'login' };
+    const context = { appliance: this.target.name, operation: LOGIN_OPERATION };
     const login = { username: credentials.username, password: credentials.password, ...(timeout !== undefined && { timeout }) };
     const body = JSON.stringify({ login });
     let answer: Awaited<ReturnType<NitroClient['send']>>;

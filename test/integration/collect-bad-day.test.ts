@@ -81,7 +81,7 @@ describe('npm run collect on a bad day: the appliance', () => {
 
   it('wrong password: exit 1 after one login (no second login, no wait), the fix names --username and $ADC_PASSWORD', async () => {
     const before = logins();
-    const run = await collect(['--url', sim.url, '--ca-file', caFile, ...login(), '--interval', '30'], { ADC_PASSWORD: 'not-the-password' });
+    const run = await collect(['--url', sim.url, '--ca-file', caFile, ...login(), '--interval', '30'], { ADC_PASSWORD: 'Zq9-nope-guess-77' });
     expect(run.code).toBe(EXIT.collectionFailed);
     expect(logins() - before).toBe(1);
     expect(run.lastLine()).toMatch(
@@ -89,7 +89,7 @@ describe('npm run collect on a bad day: the appliance', () => {
     );
     expect(run.lastLine()).not.toMatch(CONFIG_FILE_WORDS);
     expect(run.err.join('\n')).not.toContain('waiting');
-    expect([...run.out, ...run.err].join('\n')).not.toContain('not-the-password');
+    expect([...run.out, ...run.err].join('\n')).not.toContain('Zq9-nope-guess-77');
   });
 
   it('a certificate no given CA signed: exit 1, the fix is --ca-file', async () => {

@@ -124,6 +124,6 @@ describe('session tags', () => {
     await login(sim);
     const second = await login(sim);
     await logOut(sim, second);
-    expect(json(await send(sim, 'GET', '/_control/sessions'))).toEqual({ open: 1, maxConcurrent: 2, tags: ['s1'] });
+    expect(json(await send(sim, 'GET', '/_control/sessions'))).toEqual({ open: 1, maxConcurrent: 2, logins: 2, tags: ['s1'] });
   });
 });

@@ -8,9 +8,9 @@ import { DryRunSink, InMemorySampleStore, StaticCredentialSource } from '../../c
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
-import { createContainerMemory } from '../../lambda/pipeline/container-memory.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
+import { ContainerMemories } from '../support/container-memories.js';
 
 describe('the time budget of a run', () => {
   let slow: Simulator;
@@ -20,6 +20,8 @@ describe('the time budget of a run', () => {
     healthy = await startSimulator({ seed: 4 });
   });
   afterAll(async () => Promise.all([slow.close(), healthy.close()]));
+  // The containers' kept sessions end before a test counts the sessions left open.
+  const memories = new ContainerMemories();
 
   function run(appliances: ApplianceConfig[], concurrency: number, remainingMs: number) {
     const redactor = new Redactor();
@@ -34,7 +36,7 @@ describe('the time budget of a run', () => {
       store: new InMemorySampleStore(),
       sink: new DryRunSink(),
       logger: createMemoryLogger('DEBUG', redactor),
-      memory: createContainerMemory({ redactor }),
+      memory: memories.create({ redactor }),
     };
     return runCollection({ appliances, selection: resolveSelection('default'), concurrency, remainingMs }, deps);
   }
@@ -63,6 +65,7 @@ describe('the time budget of a run', () => {
     } finally {
       slow.clearFaults();
     }
+    await memories.endSessions();
     expect(slow.openSessionTags()).toEqual([]);
   });
 
@@ -111,6 +114,7 @@ describe('the time budget of a run', () => {
       slow.clearFaults();
       healthy.clearFaults();
     }
+    await memories.endSessions();
     expect(healthy.openSessionTags()).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { MAX_LOG_LINE_BYTES } from '../../lambda/core/text.js';
 import { CollectorError } from '../../lambda/errors.js';
 import { createMemoryLogger, REDACTION_WINDOW_CHARS, Redactor } from '../../lambda/logger.js';
 import { readBody } from '../../lambda/nitro/body.js';
-import { checkAnswer } from '../../lambda/nitro/classify.js';
+import { checkAnswer, LOGIN_OPERATION } from '../../lambda/nitro/classify.js';
 import { passwordEncodings } from '../support/password-encodings.js';
 
 /** Passwords that an excerpt would cut (long) or map to printable ASCII (non-ASCII, newline) before a scrub. */
@@ -18,7 +18,7 @@ const PASSWORDS = {
   'padded with spaces': '  padded-secret-4711  ',
 } as const;
 
-const context = { appliance: 'adc-1', operation: 'POST login', command: 'login' };
+const context = { appliance: 'adc-1', operation: LOGIN_OPERATION };
 
 function redactorFor(password: string): Redactor {
   const redactor = new Redactor();
