@@ -20,13 +20,20 @@ function sourceFiles(directory: string): string[] {
   });
 }
 
-/** The fixed text of the string and template literals of `source` (comments skipped; `${...}` parts left out). */
+/** A quote that opens a module specifier (`from '...'`, `import '...'`, `import('...')`): never text of a message. */
+const MODULE_SPECIFIER_BEFORE = /(?:\bfrom|\bimport)\s*\(?\s*$/;
+
+/**
+ * The fixed text of the string and template literals of `source` (comments and module specifiers skipped; `${...}`
+ * parts left out).
+ */
 export function literalsOf(source: string): string[] {
   const literals: string[] = [];
   // What encloses the scan: a template literal, or a `${` inside one (counting its own braces).
   const stack: ('template' | number)[] = [];
   let i = 0;
   const readQuoted = (quote: string) => {
+    const specifier = MODULE_SPECIFIER_BEFORE.test(source.slice(Math.max(0, i - 16), i));
     let text = '';
     for (i++; i < source.length && source[i] !== quote; i++) {
       if (source[i] === '\\') text += source[++i];
@@ -34,7 +41,7 @@ export function literalsOf(source: string): string[] {
       else text += source[i];
     }
     i++;
-    literals.push(text);
+    if (!specifier) literals.push(text);
   };
   const readTemplate = () => {
     let text = '';

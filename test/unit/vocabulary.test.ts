@@ -17,6 +17,11 @@ describe("the collector's vocabulary", () => {
     const source = "// a comment with 'quotes'\nconst a = `reading ${x + `inner ${y}`} failed` + 'it\\'s' + \"two\"; /* 'no' */";
     expect(literalsOf(source)).toEqual(['reading ', 'inner ', '', ' failed', "it's", 'two']);
   });
+
+  it('leaves module specifiers out: they are never text of a message', () => {
+    const source = "import { a } from '../nitro/transport.js';\nimport './side-effect.js';\nconst b = await import('node:fs');\nlog('imported from disk');";
+    expect(literalsOf(source)).toEqual(['imported from disk']);
+  });
 });
 
 describe('a password redaction cannot hide', () => {
