@@ -8,7 +8,7 @@ import type { CredentialRejectionStore, CredentialSource, MetricSink, SampleStor
 import { excerpt, MAX_FIELD_CHARS, MAX_RESULT_BYTES, utf8Bytes } from './core/text.js';
 import { toCollectorError } from './errors.js';
 import { createJsonLogger, type Logger } from './logger.js';
-import { type ContainerMemory, createContainerMemory } from './pipeline/container-memory.js';
+import { type ContainerMemory, createContainerMemory, endNitroSessions } from './pipeline/container-memory.js';
 import { type RunSummary, runCollection } from './pipeline/run-collection.js';
 
 /** The part of the Lambda context the handler uses. */
@@ -98,14 +98,14 @@ export function createHandler(overrides: Partial<HandlerDependencies> = {}): Col
       throw error;
     }
   };
-  return Object.assign(handler, { endSessions: () => memory.nitroSessions.endAll() });
+  return Object.assign(handler, { endSessions: () => endNitroSessions(memory) });
 }
 
 export interface CollectorHandler {
   (event: CollectorEvent | null | undefined, context: InvocationContext): Promise<RunSummary>;
   /**
    * Logs out every NITRO session the container keeps (they otherwise end by their idle timeout after the container
-   * is gone): a container's shutdown, a test's end.
+   * is gone) and closes its connections: a container's shutdown, a test's end.
    */
   endSessions(): Promise<void>;
 }

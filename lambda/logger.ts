@@ -171,7 +171,17 @@ export function secretWindows(secret: string, username?: string): Set<string> {
  */
 export const MIN_PASSWORD_LENGTH = 12;
 
-let vocabularyWindows: Set<string> | undefined;
+/** Every run of REDACTION_WINDOW_CHARS characters of the vocabulary: constant, built on first use (not at cold start). */
+let vocabularyWindowsBuilt: ReadonlySet<string> | undefined;
+function vocabularyWindows(): ReadonlySet<string> {
+  if (vocabularyWindowsBuilt === undefined) {
+    const windows = new Set<string>();
+    for (const text of [...VOCABULARY, REDACTED])
+      for (let i = 0; i + REDACTION_WINDOW_CHARS <= text.length; i++) windows.add(text.slice(i, i + REDACTION_WINDOW_CHARS));
+    vocabularyWindowsBuilt = windows;
+  }
+  return vocabularyWindowsBuilt;
+}
 
 /**
  * Why redaction could not hide `password` without rewriting the collector's own text, or undefined when it can:
@@ -181,13 +191,9 @@ let vocabularyWindows: Set<string> | undefined;
 export function unredactablePassword(password: string): string | undefined {
   if (password.trim().length < MIN_PASSWORD_LENGTH)
     return `is shorter than ${MIN_PASSWORD_LENGTH} characters (spaces at either end not counted): redaction, which hides every run of ${REDACTION_WINDOW_CHARS} of its characters, could not keep enough of it out of the logs`;
-  if (vocabularyWindows === undefined) {
-    vocabularyWindows = new Set();
-    for (const text of [...VOCABULARY, REDACTED])
-      for (let i = 0; i + REDACTION_WINDOW_CHARS <= text.length; i++) vocabularyWindows.add(text.slice(i, i + REDACTION_WINDOW_CHARS));
-  }
+  const vocabulary = vocabularyWindows();
   for (const window of secretWindows(password)) {
-    if (vocabularyWindows.has(window))
+    if (vocabulary.has(window))
       return `shares a run of ${REDACTION_WINDOW_CHARS} characters with the collector's own message text (a word such as "appliance" or "password"): redaction would rewrite its log lines and tell their readers part of the password; choose another password`;
   }
   return undefined;

@@ -36,7 +36,7 @@ import { createDynamoDbClient } from './clients.js';
 
 export { STATE_TABLE_PARTITION_KEY, STATE_TTL_ATTRIBUTE };
 export const STATE_SCHEMA_VERSION = 2;
-const READABLE_SCHEMA_VERSIONS = new Set([1, 2]);
+const READABLE_SCHEMA_VERSIONS: ReadonlySet<number> = new Set([1, 2]);
 
 export interface DynamoDbSampleStoreOptions {
   readonly tableName: string;

@@ -7,13 +7,13 @@ import { type BodyShape, readEnvelope } from './body.js';
  * NITRO error codes are read on every HTTP status: appliances send 444 under 200, 400, 401 and 403.
  */
 
-const BAD_CREDENTIALS = new Set([354, 355]);
+const BAD_CREDENTIALS: ReadonlySet<number> = new Set([354, 355]);
 
 /** How a login refused for a locked user is worded (the credential backoff tells it apart by this). */
 export const LOCKED_USER_REFUSAL = 'refused the login: the user is locked';
-const SESSION_EXPIRED = new Set([352, 444, 1026, 1027]);
-const NOT_AUTHORIZED = new Set([257, 2138]);
-const SESSION_LIMIT = new Set([445, 446]);
+const SESSION_EXPIRED: ReadonlySet<number> = new Set([352, 444, 1026, 1027]);
+const NOT_AUTHORIZED: ReadonlySet<number> = new Set([257, 2138]);
+const SESSION_LIMIT: ReadonlySet<number> = new Set([445, 446]);
 
 /** The operation name of the login request: the only answer that tells whether the password is right. */
 export const LOGIN_OPERATION = 'login';
@@ -118,7 +118,7 @@ function describeNonJson(body: Exclude<BodyShape, { kind: 'json' }>): string {
   }
 }
 
-const TLS_TRUST_CODES = new Set([
+const TLS_TRUST_CODES: ReadonlySet<string> = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
   'SELF_SIGNED_CERT_IN_CHAIN',
   'DEPTH_ZERO_SELF_SIGNED_CERT',

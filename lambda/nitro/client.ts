@@ -9,7 +9,7 @@ import type { Logger } from '../logger.js';
 import { type BodyShape, readBody, readEnvelope } from './body.js';
 import { type AnswerContext, checkAnswer, classifyTransportError, LOGIN_OPERATION, unreadableLoginRefusal } from './classify.js';
 import { type ApplianceSessions, type KeptNitroSessions, mayHaveExpired, UNKNOWN_IDLE_TIMEOUT_MS } from './kept-sessions.js';
-import { BodyLimitError, type NitroTransport, RequestTimeoutError, transportFor } from './transport.js';
+import { BodyLimitError, type NitroTransport, NitroTransports, RequestTimeoutError } from './transport.js';
 
 /** Where and how to reach one appliance (the TLS and transport part of ApplianceConfig). */
 export interface NitroTarget {
@@ -44,6 +44,11 @@ export interface NitroClientOptions {
    * instead of logging out. Without it every withSession logs in and out (a one-shot process).
    */
   readonly sessions?: KeptNitroSessions;
+  /**
+   * The container's connection pools (its ContainerMemory's): a warm run reuses the connection and resumes the TLS
+   * session. Without them the client has a pool of its own, closed by close().
+   */
+  readonly transports?: NitroTransports;
   /** The clock of session idle times (epoch ms; default Date.now): the run's clock. */
   readonly now?: () => number;
 }
@@ -97,6 +102,8 @@ interface StatRequest {
 
 export class NitroClient {
   private readonly transport: NitroTransport;
+  /** The pool this client made for itself (no container's transports given): closed by close(). */
+  private readonly ownTransports: NitroTransports | undefined;
   private readonly origin: string;
   private readonly requestTimeoutMs: number;
   private readonly sessionTimeoutSeconds: number;
@@ -129,8 +136,10 @@ export class NitroClient {
         },
       );
     }
+    const transports = options.transports ?? new NitroTransports();
+    this.ownTransports = options.transports === undefined ? transports : undefined;
     try {
-      this.transport = transportFor(target);
+      this.transport = transports.transportFor(target);
     } catch (error) {
       // A CA bundle that is not PEM (the config checks its own; the secret's comes in at run time).
       throw new CollectorError('configuration', `${target.name}: caCertificate is not a usable PEM bundle: ${(error as Error).message}`, {
@@ -256,10 +265,12 @@ export class NitroClient {
   }
 
   /**
-   * Nothing is pending once withSession has settled; the connection and TLS session stay in the appliance's pool
-   * for the next run in this container (see transport.ts).
+   * Nothing is pending once withSession has settled; the connection and TLS session stay in the container's pool for
+   * its next run (see transport.ts). A pool of the client's own is closed.
    */
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.ownTransports?.closeAll();
+  }
 
   /**
    * Logs in with the session timeout. An appliance that refuses the timeout itself (restrictedTimeout with an admin

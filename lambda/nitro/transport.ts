@@ -164,57 +164,62 @@ export class NitroTransport {
   }
 }
 
-// The container's pools: one per appliance name, and one secure context per CA bundle.
-const pools = new Map<string, NitroTransport>();
-const secureContexts = new Map<string, SecureContext>();
-
 /**
- * The transport of `target`, from the container's pool when one with the same URL, CA, server name and
- * verification exists; a pool under the same name with another key is closed and replaced.
+ * The connection pools of one container (its ContainerMemory's) or of one client: one transport per appliance name,
+ * one secure context per CA bundle.
  */
-export function transportFor(target: TransportTarget): NitroTransport {
-  const url = new URL(target.url);
-  const ca = target.caCertificate ?? '';
-  const verify = target.insecureSkipVerify !== true;
-  const key = JSON.stringify([url.origin, ca, target.tlsServerName ?? '', verify]);
-  const pooled = pools.get(target.name);
-  if (pooled?.key === key) return pooled;
-  pooled?.destroy();
+export class NitroTransports {
+  private readonly pools = new Map<string, NitroTransport>();
+  private readonly secureContexts = new Map<string, SecureContext>();
 
-  const common = { keepAlive: true, maxSockets: 1, maxFreeSockets: 1, scheduling: 'lifo' } as const;
-  const agent =
-    url.protocol === 'https:'
-      ? new HttpsAgent({
-          ...common,
-          secureContext: secureContextFor(ca),
-          rejectUnauthorized: verify,
-          ...(target.tlsServerName ? { servername: target.tlsServerName } : {}),
-        })
-      : new HttpAgent(common);
-  const transport = new NitroTransport(key, agent, url);
-  pools.set(target.name, transport);
-  forgetUnusedSecureContexts();
-  return transport;
-}
+  /**
+   * The transport of `target`, from the pool when one with the same URL, CA, server name and verification exists; a
+   * pool under the same name with another key is closed and replaced.
+   */
+  transportFor(target: TransportTarget): NitroTransport {
+    const url = new URL(target.url);
+    const ca = target.caCertificate ?? '';
+    const verify = target.insecureSkipVerify !== true;
+    const key = JSON.stringify([url.origin, ca, target.tlsServerName ?? '', verify]);
+    const pooled = this.pools.get(target.name);
+    if (pooled?.key === key) return pooled;
+    pooled?.destroy();
 
-/** Closes every pooled connection and forgets every TLS session and secure context (tests; a cold start). */
-export function closeAllTransports(): void {
-  for (const transport of pools.values()) transport.destroy();
-  pools.clear();
-  secureContexts.clear();
-}
-
-function secureContextFor(ca: string): SecureContext {
-  let context = secureContexts.get(ca);
-  if (!context) {
-    // No CA configured: Node's own trust store, as tls.connect would use.
-    context = createSecureContext(ca === '' ? {} : { ca });
-    secureContexts.set(ca, context);
+    const common = { keepAlive: true, maxSockets: 1, maxFreeSockets: 1, scheduling: 'lifo' } as const;
+    const agent =
+      url.protocol === 'https:'
+        ? new HttpsAgent({
+            ...common,
+            secureContext: this.secureContextFor(ca),
+            rejectUnauthorized: verify,
+            ...(target.tlsServerName ? { servername: target.tlsServerName } : {}),
+          })
+        : new HttpAgent(common);
+    const transport = new NitroTransport(key, agent, url);
+    this.pools.set(target.name, transport);
+    this.forgetUnusedSecureContexts();
+    return transport;
   }
-  return context;
-}
 
-function forgetUnusedSecureContexts(): void {
-  const used = new Set([...pools.values()].map((transport) => (JSON.parse(transport.key) as [string, string])[1]));
-  for (const ca of secureContexts.keys()) if (!used.has(ca)) secureContexts.delete(ca);
+  /** Closes every pooled connection and forgets every TLS session and secure context. */
+  closeAll(): void {
+    for (const transport of this.pools.values()) transport.destroy();
+    this.pools.clear();
+    this.secureContexts.clear();
+  }
+
+  private secureContextFor(ca: string): SecureContext {
+    let context = this.secureContexts.get(ca);
+    if (!context) {
+      // No CA configured: Node's own trust store, as tls.connect would use.
+      context = createSecureContext(ca === '' ? {} : { ca });
+      this.secureContexts.set(ca, context);
+    }
+    return context;
+  }
+
+  private forgetUnusedSecureContexts(): void {
+    const used = new Set([...this.pools.values()].map((transport) => (JSON.parse(transport.key) as [string, string])[1]));
+    for (const ca of this.secureContexts.keys()) if (!used.has(ca)) this.secureContexts.delete(ca);
+  }
 }

@@ -203,6 +203,7 @@ async function readWith(job: ApplianceJob, credentials: ApplianceCredentials): P
     scrub: (text) => deps.memory.redactor.scrub(text),
     timeoutRefusedBy: deps.memory.timeoutRefusedBy,
     sessions: deps.memory.nitroSessions,
+    transports: deps.memory.nitroTransports,
     now: run.now,
     ...(appliance.sessionTimeoutSeconds !== undefined && { sessionTimeoutSeconds: appliance.sessionTimeoutSeconds }),
   });

@@ -6,6 +6,7 @@
 import type { CredentialSource } from '../core/ports.js';
 import { Redactor } from '../logger.js';
 import { KeptNitroSessions } from '../nitro/kept-sessions.js';
+import { NitroTransports } from '../nitro/transport.js';
 import { CredentialMemory } from './credential-gate.js';
 import { MissingFieldsReported } from './missing-fields.js';
 
@@ -25,6 +26,8 @@ export interface ContainerMemory {
   readonly timeoutRefusedBy: Set<string>;
   /** Each appliance's NITRO session, kept from one run to the next (at most one per appliance). */
   readonly nitroSessions: KeptNitroSessions;
+  /** Each appliance's keep-alive connection and TLS session, kept from one run to the next. */
+  readonly nitroTransports: NitroTransports;
   /** The secret reader and its cache (created by the handler on first use: it needs the AWS clients). */
   secrets?: CredentialSource;
 }
@@ -37,5 +40,12 @@ export function createContainerMemory(parts: { readonly redactor?: Redactor } = 
     blockedRuns: new Map(),
     timeoutRefusedBy: new Set(),
     nitroSessions: new KeptNitroSessions(),
+    nitroTransports: new NitroTransports(),
   };
+}
+
+/** Logs out every NITRO session the container keeps, then closes its connections: a container's end, a test's end. */
+export async function endNitroSessions(memory: ContainerMemory): Promise<void> {
+  await memory.nitroSessions.endAll();
+  memory.nitroTransports.closeAll();
 }

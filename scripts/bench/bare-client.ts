@@ -7,7 +7,7 @@
 import { Agent, request } from 'node:https';
 import { createJsonLogger, Redactor } from '../../lambda/logger.js';
 import { NitroClient } from '../../lambda/nitro/client.js';
-import { transportFor } from '../../lambda/nitro/transport.js';
+import { NitroTransports } from '../../lambda/nitro/transport.js';
 
 export interface BareAppliance {
   readonly url: string;
@@ -70,12 +70,15 @@ export function bareCollect(appliance: BareAppliance): Promise<boolean> {
   return fourRequests(appliance, (method, path, body, token) => send(appliance, method, path, body, token));
 }
 
+/** The bench process's connection pools, kept across its repetitions as a warm container keeps its own. */
+const benchTransports = new NitroTransports();
+
 /**
  * The same four requests through the collector's own transport (its pooled agents, timers and body cap), parsed
  * with JSON.parse: what the transport costs over the bare client, and what the rest of the collector costs over it.
  */
 export function transportCollect(appliance: BareAppliance, index: number): Promise<boolean> {
-  const transport = transportFor({ name: `transport-${index}`, url: appliance.url, caCertificate: appliance.caCertificate });
+  const transport = benchTransports.transportFor({ name: `transport-${index}`, url: appliance.url, caCertificate: appliance.caCertificate });
   return fourRequests(appliance, async (method, path, body, token) => {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -89,7 +92,10 @@ const silent = createJsonLogger({ level: 'INFO', write: () => undefined, redacto
 
 /** The same session through the collector's NITRO client (login, both stat reads, logout), and nothing after it. */
 export async function nitroClientCollect(appliance: BareAppliance, index: number): Promise<boolean> {
-  const client = new NitroClient({ name: `client-${index}`, url: appliance.url, caCertificate: appliance.caCertificate }, { logger: silent });
+  const client = new NitroClient(
+    { name: `client-${index}`, url: appliance.url, caCertificate: appliance.caCertificate },
+    { logger: silent, transports: benchTransports },
+  );
   try {
     await client.withSession({ username: appliance.username, password: appliance.password }, async (session) => {
       await session.getStat('hanode');

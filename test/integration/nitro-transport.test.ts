@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CollectorError } from '../../lambda/errors.js';
 import { createMemoryLogger } from '../../lambda/logger.js';
 import { NitroClient, type NitroTarget } from '../../lambda/nitro/client.js';
-import { closeAllTransports } from '../../lambda/nitro/transport.js';
+import { NitroTransports } from '../../lambda/nitro/transport.js';
 import { type ServerKeyMaterial, serverKeyMaterial, untrustedCaCertificate } from '../../simulator/tls.js';
 
 let keys: ServerKeyMaterial;
@@ -21,7 +21,12 @@ beforeAll(async () => {
   keys = await serverKeyMaterial();
   otherCa = await untrustedCaCertificate();
 });
-afterEach(() => closeAllTransports());
+// One warm container's connection pools, shared by the runs of a test.
+let transports = new NitroTransports();
+afterEach(() => {
+  transports.closeAll();
+  transports = new NitroTransports();
+});
 afterAll(async () => {
   await Promise.all(servers.map((server) => new Promise((done) => server.close(done))));
 });
@@ -36,7 +41,7 @@ async function listen<T extends HttpsServer | NetServer>(server: T): Promise<{ s
 
 /** Logs in, reads two stat resources, logs out: what one appliance's run does. */
 async function oneRun(target: NitroTarget, requestTimeoutMs = 5_000): Promise<unknown> {
-  const client = new NitroClient(target, { logger: createMemoryLogger(), requestTimeoutMs });
+  const client = new NitroClient(target, { logger: createMemoryLogger(), requestTimeoutMs, transports });
   try {
     return await client.withSession({ username: 'u', password: 'p' }, async (session) => {
       await session.getStat('hanode');

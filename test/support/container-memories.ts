@@ -3,7 +3,7 @@
  * counts the simulator's open sessions.
  */
 import type { Redactor } from '../../lambda/logger.js';
-import { type ContainerMemory, createContainerMemory } from '../../lambda/pipeline/container-memory.js';
+import { type ContainerMemory, createContainerMemory, endNitroSessions } from '../../lambda/pipeline/container-memory.js';
 
 export class ContainerMemories {
   private readonly created: ContainerMemory[] = [];
@@ -14,8 +14,8 @@ export class ContainerMemories {
     return memory;
   }
 
-  /** Logs out every session the memories created since the last call keep. */
+  /** Logs out every session the memories created since the last call keep, and closes their connections. */
   async endSessions(): Promise<void> {
-    await Promise.all(this.created.splice(0).map((memory) => memory.nitroSessions.endAll()));
+    await Promise.all(this.created.splice(0).map(endNitroSessions));
   }
 }
