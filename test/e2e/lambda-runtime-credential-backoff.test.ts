@@ -9,7 +9,7 @@ import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { type CollectorAsset, synthesizeCollectorAsset } from '../support/collector-asset.js';
 import { describeWithLambdaRuntime, type InvocationResult, startLambdaRuntime } from '../support/lambda-runtime.js';
 import { describeWithMoto, motoEnvironment } from '../support/moto.js';
-import { createSecret, createStateTable, getStateItem, uniqueName, updateSecret } from '../support/moto-aws.js';
+import { applianceSecret, createSecret, createStateTable, getStateItem, uniqueName, updateSecret } from '../support/moto-aws.js';
 
 describeWithMoto('rejected credentials across cold starts, as Lambda runs the function', (moto) => {
   describeWithLambdaRuntime('a new runtime process per invocation', (lambda) => {
@@ -107,7 +107,7 @@ describeWithMoto('rejected credentials across cold starts, as Lambda runs the fu
       expect((await getStateItem(table, appliance))?.['credentialRejection']?.M?.['rejections']?.N).toBe('2');
       expect((await coldInvoke()).logins).toBe(0);
 
-      await updateSecret(secretId, JSON.stringify({ username: sim.username, password: sim.password, caCertificate: sim.caCertificate }));
+      await updateSecret(secretId, applianceSecret(sim));
       const fixed = await coldInvoke();
       expect(fixed.logins).toBe(1);
       expect(fixed.appliance.outcome).toBe('ok');

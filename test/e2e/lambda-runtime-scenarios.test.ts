@@ -11,7 +11,7 @@ import { type CollectorAsset, synthesizeCollectorAsset } from '../support/collec
 import { type FaultProxy, type InjectedFault, startFaultProxy } from '../support/fault-proxy.js';
 import { describeWithLambdaRuntime, type InvocationResult, type LambdaRuntime, startLambdaRuntime } from '../support/lambda-runtime.js';
 import { describeWithMoto, motoEnvironment } from '../support/moto.js';
-import { createSecret, createStateTable, listMetricValues, readMetricSum, uniqueName, updateSecret } from '../support/moto-aws.js';
+import { applianceSecret, createSecret, createStateTable, listMetricValues, readMetricSum, uniqueName, updateSecret } from '../support/moto-aws.js';
 
 /** The 1-minute schedule's timeout, give or take: never a round number. */
 const timeoutMs = () => 49_000 + randomInt(1, 998);
@@ -53,12 +53,7 @@ describeWithMoto('the bundled function end to end, as Lambda runs it', (moto) =>
       for (let i = 0; i < 3; i++) {
         const sim = await startSimulator({ seed: 40 + i, initialCounters: 'zero' });
         sims.push(sim);
-        secretIds.push(
-          await createSecret(
-            uniqueName(`netscaler/rt-${i + 1}`),
-            JSON.stringify({ username: sim.username, password: sim.password, caCertificate: sim.caCertificate }),
-          ),
-        );
+        secretIds.push(await createSecret(uniqueName(`netscaler/rt-${i + 1}`), applianceSecret(sim)));
       }
       proxy = await startFaultProxy(moto.endpoint, (operation, _call, body) => fault(operation, body));
       const table = uniqueName('mptcp-state');

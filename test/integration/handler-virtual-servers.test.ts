@@ -5,7 +5,7 @@ import { createContainerMemory } from '../../lambda/pipeline/container-memory.js
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { countdownContext } from '../support/lambda-context.js';
 import { describeWithMoto } from '../support/moto.js';
-import { createSecret, createStateTable, listMetrics, readMetricSum, uniqueName } from '../support/moto-aws.js';
+import { applianceSecret, createSecret, createStateTable, listMetrics, readMetricSum, uniqueName } from '../support/moto-aws.js';
 
 describeWithMoto('per-virtual-server gauges end to end (simulated appliance, moto_server)', () => {
   let sim: Simulator;
@@ -13,10 +13,7 @@ describeWithMoto('per-virtual-server gauges end to end (simulated appliance, mot
 
   beforeAll(async () => {
     sim = await startSimulator({ seed: 31, initialCounters: 'zero' });
-    secretId = await createSecret(
-      uniqueName('netscaler/vs'),
-      JSON.stringify({ username: sim.username, password: sim.password, caCertificate: sim.caCertificate }),
-    );
+    secretId = await createSecret(uniqueName('netscaler/vs'), applianceSecret(sim));
   });
   afterAll(async () => sim.close());
 

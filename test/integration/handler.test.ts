@@ -11,7 +11,7 @@ import { DEFAULT_PASSWORD } from '../../simulator/appliance.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { countdownContext } from '../support/lambda-context.js';
 import { describeWithMoto } from '../support/moto.js';
-import { createSecret, createStateTable, listMetricValues, readMetricSum, uniqueName, updateSecret } from '../support/moto-aws.js';
+import { applianceSecret, createSecret, createStateTable, listMetricValues, readMetricSum, uniqueName, updateSecret } from '../support/moto-aws.js';
 
 const context = (about = 49_000) => countdownContext(about);
 
@@ -39,12 +39,7 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
       const sim = await startSimulator({ seed: 10 + i, initialCounters: 'zero' });
       sims.push(sim);
       // The CA comes from the secret, as operators are told to store it.
-      secretIds.push(
-        await createSecret(
-          uniqueName(`netscaler/adc-${i + 1}`),
-          JSON.stringify({ username: sim.username, password: sim.password, caCertificate: sim.caCertificate }),
-        ),
-      );
+      secretIds.push(await createSecret(uniqueName(`netscaler/adc-${i + 1}`), applianceSecret(sim)));
     }
   });
   afterAll(async () => Promise.all(sims.map((sim) => sim.close())));

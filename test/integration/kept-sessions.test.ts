@@ -13,7 +13,7 @@ import { type ContainerMemory, createContainerMemory } from '../../lambda/pipeli
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { countdownContext } from '../support/lambda-context.js';
 import { describeWithMoto } from '../support/moto.js';
-import { createSecret, createStateTable, readMetricSum, uniqueName, updateSecret } from '../support/moto-aws.js';
+import { applianceSecret, createSecret, createStateTable, readMetricSum, uniqueName, updateSecret } from '../support/moto-aws.js';
 
 const MINUTE = 60_000;
 
@@ -44,12 +44,7 @@ describeWithMoto('kept NITRO sessions (the handler, simulated appliances, moto_s
     for (let i = 0; i < 2; i++) {
       const sim = await startSimulator({ seed: 40 + i, initialCounters: 'zero', clock: () => clock });
       sims.push(sim);
-      secretIds.push(
-        await createSecret(
-          uniqueName(`netscaler/kept-${i + 1}`),
-          JSON.stringify({ username: sim.username, password: sim.password, caCertificate: sim.caCertificate }),
-        ),
-      );
+      secretIds.push(await createSecret(uniqueName(`netscaler/kept-${i + 1}`), applianceSecret(sim)));
     }
   });
   afterAll(async () => Promise.all(sims.map((sim) => sim.close())));

@@ -16,6 +16,11 @@ export function uniqueName(prefix: string): string {
 
 // Secrets Manager -------------------------------------------------------------------------------------------
 
+/** An appliance's credentials and CA, as operators are told to store them in its secret. */
+export function applianceSecret(appliance: { readonly username: string; readonly password: string; readonly caCertificate: string }): string {
+  return JSON.stringify({ username: appliance.username, password: appliance.password, caCertificate: appliance.caCertificate });
+}
+
 /** Creates a secret holding `value` (a string as SecretString, bytes as SecretBinary); returns its ARN. */
 export async function createSecret(name: string, value: string | Uint8Array): Promise<string> {
   const client = new SecretsManagerClient({});
