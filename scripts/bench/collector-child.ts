@@ -182,6 +182,20 @@ function wholeFunctionRun(): () => Promise<RunFigures> {
 }
 
 // CommonJS, like the function: no top-level await.
+/**
+ * Runs every arm once a round, `rounds` times, a pause before each run; the order rotates every round, so that no arm
+ * always runs right after another's garbage.
+ */
+async function interleaved(arms: readonly { run: () => Promise<RunFigures>; into: RunFigures[] }[], rounds: number, pauseMs: number): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
+    for (let step = 0; step < arms.length; step++) {
+      const arm = arms[(round + step) % arms.length]!;
+      await sleep(pauseMs);
+      arm.into.push(await arm.run());
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const output: {
     collector: RunFigures[];
@@ -209,26 +223,13 @@ async function main(): Promise<void> {
       { run: () => floorRun(transportCollect), into: output.transport },
       { run: () => floorRun(), into: output.floor },
     ];
-    for (let round = 0; round < job.runs; round++) {
-      // Rotate which goes first, so that none always runs right after another's garbage.
-      for (let step = 0; step < arms.length; step++) {
-        const arm = arms[(round + step) % arms.length]!;
-        await sleep(job.pauseMs);
-        arm.into.push(await arm.run());
-      }
-    }
+    await interleaved(arms, job.runs, job.pauseMs);
   } else if (job.mode === 'whole') {
     const arms = [
       { run: wholeFunctionRun(), into: output.collector },
       { run: () => floorRun(), into: output.floor },
     ];
-    for (let round = 0; round < job.runs; round++) {
-      for (let step = 0; step < arms.length; step++) {
-        const arm = arms[(round + step) % arms.length]!;
-        await sleep(job.pauseMs);
-        arm.into.push(await arm.run());
-      }
-    }
+    await interleaved(arms, job.runs, job.pauseMs);
   } else {
     for (let run = 0; run < job.runs; run++) {
       if (run > 0) await sleep(job.pauseMs);
