@@ -24,6 +24,11 @@ export const MAX_UNPUBLISHED_INTERVALS = 30;
  */
 export const MAX_UNPUBLISHED_AGE_MS = 13 * 24 * 3600_000;
 
+/** An increase of this time is too old for CloudWatch at `now`. */
+const isTooOld = (takenAt: number, now: number) => takenAt < now - MAX_UNPUBLISHED_AGE_MS;
+/** An increase published this often unanswered is not published again. */
+const isPublishedTooOften = (unanswered: number | undefined) => (unanswered ?? 0) >= MAX_UNANSWERED_PUBLISHES;
+
 /** What became of one counter datum of a run, by counter and interval time (undefined: no such datum). */
 export type CounterOutcome = (counter: string, takenAt: number) => 'published' | 'failed' | 'uncertain' | 'rejected' | undefined;
 
@@ -41,7 +46,7 @@ export function splitTooOld(
 ): { readonly publishable: CounterInterval[]; readonly tooOld: CounterInterval[] } {
   const publishable: CounterInterval[] = [];
   const tooOld: CounterInterval[] = [];
-  for (const interval of intervals) (interval.takenAt < now - MAX_UNPUBLISHED_AGE_MS ? tooOld : publishable).push(interval);
+  for (const interval of intervals) (isTooOld(interval.takenAt, now) ? tooOld : publishable).push(interval);
   return { publishable, tooOld };
 }
 
@@ -72,7 +77,7 @@ export function remainingUnpublished(intervals: readonly CounterInterval[], outc
   const left: CounterInterval[] = [];
   for (const entry of [...entries.values()].sort((a, b) => a.takenAt - b.takenAt || a.unanswered - b.unanswered)) {
     const interval = { takenAt: entry.takenAt, deltas: entry.deltas, ...(entry.unanswered > 0 && { unanswered: entry.unanswered }) };
-    (entry.unanswered >= MAX_UNANSWERED_PUBLISHES || entry.takenAt < now - MAX_UNPUBLISHED_AGE_MS ? dropped : left).push(interval);
+    (isPublishedTooOften(entry.unanswered) || isTooOld(entry.takenAt, now) ? dropped : left).push(interval);
   }
   while (left.length > MAX_UNPUBLISHED_INTERVALS) {
     const oldest = left.shift()!;
@@ -123,7 +128,7 @@ export function withOneMorePublish(intervals: readonly CounterInterval[]): Count
 export function splitByPublishes(intervals: readonly CounterInterval[]): { readonly kept: CounterInterval[]; readonly dropped: CounterInterval[] } {
   const kept: CounterInterval[] = [];
   const dropped: CounterInterval[] = [];
-  for (const interval of intervals) ((interval.unanswered ?? 0) >= MAX_UNANSWERED_PUBLISHES ? dropped : kept).push(interval);
+  for (const interval of intervals) (isPublishedTooOften(interval.unanswered) ? dropped : kept).push(interval);
   return { kept, dropped };
 }
 

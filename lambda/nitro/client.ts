@@ -160,7 +160,6 @@ export class NitroClient {
   async withSession<T>(credentials: ApplianceCredentials, work: (session: NitroSession) => Promise<T>): Promise<T> {
     const previous = this.options.sessions?.take(this.target.name);
     let token = await this.resume(previous, credentials);
-    const resumed = token !== undefined;
     let renewed = false;
     let failure: unknown;
     try {
@@ -172,7 +171,7 @@ export class NitroClient {
           if (!(error instanceof CollectorError) || error.errorClass !== 'session-expired' || renewed) throw error;
           renewed = true;
           this.options.logger.info(
-            resumed && token === previous?.session?.token
+            token === previous?.session?.token
               ? 'the kept NITRO session is gone (expired, killed, or a failover); logging in again once'
               : 'NITRO session expired; logging in again once',
             { appliance: this.target.name, nitroErrorCode: error.nitroErrorCode },

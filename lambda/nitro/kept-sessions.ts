@@ -73,13 +73,6 @@ export class KeptNitroSessions {
     return this.byAppliance.get(appliance)?.session !== undefined;
   }
 
-  /** Sessions kept now (at most one per appliance). */
-  keptCount(): number {
-    let count = 0;
-    for (const record of this.byAppliance.values()) if (record.session) count++;
-    return count;
-  }
-
   /** Logs out every kept session (a container's end, a test's, a one-shot CLI run's). Never throws. */
   async endAll(): Promise<void> {
     const sessions = [...this.byAppliance.values()].flatMap((record) => (record.session ? [record.session] : []));
