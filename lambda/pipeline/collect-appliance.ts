@@ -118,9 +118,9 @@ interface ApplianceJob {
 const NO_PROBLEMS = { counterResets: [], staleCounters: [], replayedIntervals: 0, fieldErrors: [], missingFields: [] } as const;
 
 /**
- * Collects one appliance: credentials, NITRO session (kept from the last run or a new login; HA check, stat read), parse, claim of the state
- * item, exact deltas, and the datums to publish. It never throws: a failure becomes a result with outcome
- * `failed` and a CollectionSuccess of 0.
+ * Collects one appliance: credentials, NITRO session (kept from the last run or a new login; HA check, stat
+ * read), parse, claim of the state item, exact deltas, and the datums to publish. It never throws: a failure
+ * becomes a result with outcome `failed` and a CollectionSuccess of 0.
  */
 export async function collectAppliance(appliance: ApplianceConfig, run: ApplianceRun, deps: CollectorDependencies): Promise<ApplianceResult> {
   const job: ApplianceJob = { appliance, run, deps, logger: deps.logger.child({ appliance: appliance.name }) };
