@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Fn, RemovalPolicy, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import { valueAt } from '../lambda/config/schema.js';
 import type { ConfigFile } from './config/file-schema.js';
 import { DEFAULT_CONFIG_FILE, EXAMPLE_CONFIG_FILE } from './config/load-config.js';
+import { durationProp } from './config/prop-values.js';
 import { SETTING_ROWS } from './config/settings-rules.js';
 import { MptcpMonitoring, type MptcpMonitoringProps, type MptcpVpcProps } from './constructs/mptcp-monitoring.js';
 
@@ -82,13 +83,7 @@ export function monitoringProps(scope: Construct, config: ConfigFile, isExample:
     if (value === undefined) continue;
     const fromFile = FROM_FILE[row.id];
     if (row.prop.cdkValue && !fromFile) throw new Error(`setting ${row.id}: no FROM_FILE conversion for its CDK-valued prop ${row.prop.path}`);
-    const given = fromFile
-      ? fromFile(value, scope)
-      : row.prop.duration === 'minutes'
-        ? Duration.minutes(value as number)
-        : row.prop.duration === 'seconds'
-          ? Duration.seconds(value as number)
-          : value;
+    const given = fromFile ? fromFile(value, scope) : row.prop.duration ? durationProp(row.prop.duration, value as number) : value;
     setAt(props, row.prop.path.split('.'), given);
   }
   // What the app decides, not the file: one deployment per stack, so the stack name alone keeps alarm names

@@ -1,4 +1,4 @@
-import type { Duration } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { type Spec, valueAt } from '../../lambda/config/schema.js';
 import { type DeploySetting, SETTINGS, type SettingName } from '../model/settings.js';
 
@@ -9,6 +9,11 @@ import { type DeploySetting, SETTINGS, type SettingName } from '../model/setting
  */
 
 export type SettingValue<N extends SettingName> = (typeof SETTINGS)[N]['spec'] extends Spec<infer T> ? T : never;
+
+/** A setting's value in its row's unit as the Duration its prop takes (the inverse of givenSetting's reading). */
+export function durationProp(unit: 'minutes' | 'seconds', value: number): Duration {
+  return unit === 'minutes' ? Duration.minutes(value) : Duration.seconds(value);
+}
 
 /** The value given for a setting in the props (converted to the setting's unit), or undefined. */
 export function givenSetting<N extends SettingName>(props: object, name: N): SettingValue<N> | undefined {

@@ -7,7 +7,7 @@ export interface UnknownMetricName {
 }
 
 const unknownNameText = ({ unknownName, suggestions }: UnknownMetricName): string =>
-  `"${unknownName}"` + (suggestions.length > 0 ? ` (did you mean ${suggestions.map((s) => `"${s}"`).join(', ')}?)` : '');
+  `"${unknownName}"${suggestions.length > 0 ? ` (did you mean ${suggestions.map((s) => `"${s}"`).join(', ')}?)` : ''}`;
 
 /** One or more unknown names of a selection, each with its nearest known names; the first is unknownName. */
 export class UnknownMetricError extends Error {
