@@ -111,17 +111,22 @@ async function offlineDeps() {
   };
 }
 
-async function collectorRun(using: typeof deps = deps): Promise<RunFigures> {
+/** Runs `work`, with the wall time and the process's CPU (user and system) it took. */
+async function measured<T>(work: () => Promise<T>): Promise<{ readonly value: T } & Pick<RunFigures, 'wallMs' | 'cpuUs' | 'systemUs'>> {
   const cpu = process.cpuUsage();
   const started = performance.now();
-  const { summary } = await runCollection({ appliances, selection, concurrency, remainingMs: job.remainingMs }, using);
+  const value = await work();
   const wallMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
+  return { value, wallMs, cpuUs: used.user + used.system, systemUs: used.system };
+}
+
+async function collectorRun(using: typeof deps = deps): Promise<RunFigures> {
+  const { value, ...times } = await measured(() => runCollection({ appliances, selection, concurrency, remainingMs: job.remainingMs }, using));
+  const { summary } = value;
   using.sink.published.length = 0;
   return {
-    wallMs,
-    cpuUs: used.user + used.system,
-    systemUs: used.system,
+    ...times,
     ok: summary.appliances.filter((a) => a.outcome === 'ok').length,
     healthyNotOk: summary.appliances.filter((a, i) => !hung(i) && a.outcome !== 'ok').length,
     notStarted: summary.appliances.filter((a) => a.errorClass === 'not-started').length,
@@ -131,15 +136,9 @@ async function collectorRun(using: typeof deps = deps): Promise<RunFigures> {
 }
 
 async function floorRun(collect: (appliance: BareAppliance, index: number) => Promise<boolean> = bareCollect): Promise<RunFigures> {
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const ok = await bareRun(bareAppliances, concurrency, collect);
-  const wallMs = performance.now() - started;
-  const used = process.cpuUsage(cpu);
+  const { value: ok, ...times } = await measured(() => bareRun(bareAppliances, concurrency, collect));
   return {
-    wallMs,
-    cpuUs: used.user + used.system,
-    systemUs: used.system,
+    ...times,
     ok,
     healthyNotOk: bareAppliances.length - ok,
     notStarted: 0,
@@ -163,15 +162,9 @@ function wholeFunctionRun(): () => Promise<RunFigures> {
     logger: createJsonLogger({ level: 'INFO', write: () => undefined, redactor: memory.redactor }),
   });
   return async () => {
-    const cpu = process.cpuUsage();
-    const started = performance.now();
-    const summary = await handler({}, { getRemainingTimeInMillis: () => job.remainingMs });
-    const wallMs = performance.now() - started;
-    const used = process.cpuUsage(cpu);
+    const { value: summary, ...times } = await measured(() => handler({}, { getRemainingTimeInMillis: () => job.remainingMs }));
     return {
-      wallMs,
-      cpuUs: used.user + used.system,
-      systemUs: used.system,
+      ...times,
       ok: summary.appliances.filter((a) => a.outcome === 'ok').length,
       healthyNotOk: summary.appliances.filter((a) => a.outcome !== 'ok').length,
       notStarted: 0,

@@ -4,7 +4,7 @@ import { resolveSelection } from '../../lambda/catalog/selection.js';
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import type { Datum } from '../../lambda/core/ports.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
-import { createContainerMemory } from '../../lambda/pipeline/container-memory.js';
+import { createContainerMemory, endNitroSessions } from '../../lambda/pipeline/container-memory.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 
@@ -37,7 +37,7 @@ function run(virtualServers: string[]) {
   const appliance: ApplianceConfig = { name: 'adc-1', url: sim.url, secretId: 'secret/adc-1', caCertificate: sim.caCertificate, virtualServers };
   // A one-shot container: its session is logged out when its run is over.
   const collected = runCollection({ appliances: [appliance], selection: resolveSelection('default'), concurrency: 1, remainingMs: 16_497 }, deps).finally(() =>
-    deps.memory.nitroSessions.endAll(),
+    endNitroSessions(deps.memory),
   );
   return collected.then((result) => ({
     ...result,

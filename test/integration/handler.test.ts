@@ -6,7 +6,7 @@ import { ConfigurationError } from '../../lambda/config/appliance.js';
 import { CollectorError } from '../../lambda/errors.js';
 import { createHandler } from '../../lambda/handler.js';
 import { createMemoryLogger } from '../../lambda/logger.js';
-import { type ContainerMemory, createContainerMemory } from '../../lambda/pipeline/container-memory.js';
+import { type ContainerMemory, createContainerMemory, endNitroSessions } from '../../lambda/pipeline/container-memory.js';
 import { DEFAULT_PASSWORD } from '../../simulator/appliance.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { countdownContext } from '../support/lambda-context.js';
@@ -44,7 +44,7 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
   });
   afterAll(async () => Promise.all(sims.map((sim) => sim.close())));
   // The container keeps its NITRO sessions: each test's container ends them (as at a container's shutdown).
-  afterEach(async () => memory.nitroSessions.endAll());
+  afterEach(async () => endNitroSessions(memory));
   beforeEach(async () => {
     table = uniqueName('mptcp-state');
     namespace = uniqueName('Test/MPTCP');

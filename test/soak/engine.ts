@@ -20,7 +20,7 @@ import type { CredentialSource } from '../../lambda/core/ports.js';
 import { MAX_LOG_LINE_BYTES } from '../../lambda/core/text.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
 import type { CollectorDependencies } from '../../lambda/pipeline/collect-appliance.js';
-import { createContainerMemory } from '../../lambda/pipeline/container-memory.js';
+import { createContainerMemory, endNitroSessions } from '../../lambda/pipeline/container-memory.js';
 import { NothingPublishedError, type RunResult, runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { Prng } from '../../simulator/prng.js';
@@ -232,7 +232,7 @@ class Lane {
   }
 
   async stop(): Promise<void> {
-    await this.deps?.memory.nitroSessions.endAll();
+    if (this.deps) await endNitroSessions(this.deps.memory);
     await Promise.all(this.appliances.map((a) => a.sim.close()));
     await this.proxy?.stop();
   }
@@ -252,7 +252,7 @@ class Lane {
    * logged out, as its shutdown does.
    */
   private async coldStart(): Promise<void> {
-    await this.deps?.memory.nitroSessions.endAll();
+    if (this.deps) await endNitroSessions(this.deps.memory);
     for (const appliance of this.appliances) if (appliance.rejectionUnstored) appliance.rejectionForgotten = true;
     const settings = { ...AWS_SETTINGS, endpoint: this.proxy.endpoint };
     this.deps = {
