@@ -168,7 +168,7 @@ function firstStackTrace(node: string, file: string, nodeOptions: string): { ms:
   return JSON.parse(result.stderr) as { ms: number; readable: boolean };
 }
 
-function startFleet(options: FleetOptions): Promise<{ info: FleetInfo; command(line: string): Promise<void>; stop(): void }> {
+function startFleet(options: FleetOptions): Promise<{ info: FleetInfo; command(line: string): Promise<string>; stop(): void }> {
   const child: ChildProcessWithoutNullStreams = spawn(
     process.execPath,
     ['--import', 'tsx', join(ROOT, 'scripts/bench/simulator-fleet.ts'), JSON.stringify(options)],
@@ -187,10 +187,16 @@ function startFleet(options: FleetOptions): Promise<{ info: FleetInfo; command(l
     command: async (line: string) => {
       const answer = next();
       child.stdin.write(`${line}\n`);
-      await answer;
+      return answer;
     },
     stop: () => child.stdin.end(),
   }));
+}
+
+/** What the fleet's `count` answers: NITRO requests and logins since the last count. */
+interface FleetCount {
+  readonly requests: number;
+  readonly logins: number;
 }
 
 interface ChildOutput {
@@ -585,6 +591,8 @@ try {
     }
   >();
   let apiRun: RunFigures | undefined;
+  /** NITRO requests and logins the fleet answered, per appliance, over the collector's two runs and the bare poller's. */
+  let nitroLoad: { collector: FleetCount; bare: FleetCount; appliances: number } | undefined;
   for (let rep = 0; rep < REPS.fleet; rep++) {
     for (const scenario of scenarios) {
       const entry = figures.get(scenario.name) ?? {
@@ -600,8 +608,11 @@ try {
       figures.set(scenario.name, entry);
       if (scenario.hungEvery) await fleet.command(`hang ${scenario.hungEvery}`);
       const job = { ...base, count: scenario.count, ...(scenario.hungEvery && { hungEvery: scenario.hungEvery }) };
+      await fleet.command('count');
       const measured = await runChild(node24, child.file, { ...job, mode: 'fleet', runs: 2 });
+      const collectorCount = JSON.parse(await fleet.command('count')) as FleetCount;
       const bare = await runChild(node24, child.file, { ...job, mode: 'bare-fleet', runs: 2 });
+      const bareCount = JSON.parse(await fleet.command('count')) as FleetCount;
       if (scenario.hungEvery) await fleet.command('heal');
       const [first, second] = measured.collector;
       entry.cold.push(first!.wallMs);
@@ -612,7 +623,10 @@ try {
       entry.floorRss.push(bare.maxRssKb / 1024);
       entry.healthyMissed.push(Math.max(first!.healthyNotOk, second!.healthyNotOk));
       entry.notStarted.push(Math.max(first!.notStarted, second!.notStarted));
-      if (!scenario.hungEvery) apiRun = second;
+      if (!scenario.hungEvery) {
+        apiRun = second;
+        nitroLoad = { collector: collectorCount, bare: bareCount, appliances: scenario.count };
+      }
     }
   }
   for (const [name, f] of figures) {
@@ -663,7 +677,16 @@ try {
       `USD ${reads?.monthlyUsd.toFixed(3)} per appliance-month (${reads?.detail}): what keeps a cold start from logging in with a rejected password`,
     );
     row('GetSecretValue', '0 (cached per container; 1 per secret on a cold start)', '0');
-    row('NITRO requests per appliance', '4 (login, stat/hanode, stat/protocolmptcp, logout)', '4');
+    const load = nitroLoad;
+    if (load) {
+      const per = (n: number) => (n / load.appliances).toFixed(1);
+      row(
+        'NITRO requests per appliance, first and warm run together (the appliance counted them)',
+        `${per(load.collector.requests)} (${per(load.collector.logins)} logins: the session is kept)`,
+        `${per(load.bare.requests)} (${per(load.bare.logins)} logins: login and logout each run)`,
+        ratio(load.collector.requests, load.bare.requests),
+      );
+    }
   }
 } finally {
   fleet.stop();

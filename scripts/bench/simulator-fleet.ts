@@ -6,7 +6,9 @@
  *   `hostile <n> <bytes>`  the first <n> appliances answer stat/protocolmptcp with a valid JSON body of about
  *                   <bytes> bytes (one key after another, as a hostile or broken appliance could)
  *   `heal`          no appliance hangs, none is hostile
- * and answers each with a line `ok`. Ends when stdin closes.
+ *   `count`         answers a JSON line `{"requests":N,"logins":M}`: NITRO requests and logins the fleet answered
+ *                   since the last `count`
+ * and answers each other command with a line `ok`. Ends when stdin closes.
  */
 import { createInterface } from 'node:readline';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
@@ -24,10 +26,16 @@ function heal(): void {
     sim.injectFault({ kind: 'latency', ms: latencyOf(i, options.latencyMs) }, { on: 'any', times: Number.POSITIVE_INFINITY });
   });
 }
-// The request logs are not needed here: keep them from growing over a long bench.
-setInterval(() => {
-  for (const sim of sims) sim.clearRequests();
-}, 5_000).unref();
+// The request logs are only counted here: keep them from growing over a long bench.
+let requestsCounted = 0;
+let loginsCounted = 0;
+const takeRequests = () => {
+  for (const sim of sims) {
+    requestsCounted += sim.requests().length;
+    sim.clearRequests();
+  }
+};
+setInterval(takeRequests, 5_000).unref();
 
 heal();
 const first = sims[0]!;
@@ -49,6 +57,14 @@ lines.on('line', (line) => {
     for (const sim of sims.slice(0, count))
       sim.injectFault({ kind: 'text', status: 200, contentType: 'application/json', body }, { on: 'stat', times: Number.POSITIVE_INFINITY });
   } else if (command === 'heal') heal();
+  else if (command === 'count') {
+    takeRequests();
+    const logins = sims.reduce((total, sim) => total + sim.logins(), 0);
+    process.stdout.write(`${JSON.stringify({ requests: requestsCounted, logins: logins - loginsCounted })}\n`);
+    requestsCounted = 0;
+    loginsCounted = logins;
+    return;
+  }
   process.stdout.write('ok\n');
 });
 lines.on('close', () => {
