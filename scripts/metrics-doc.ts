@@ -11,6 +11,11 @@ const HEALTH_ROWS: readonly [string, string, string][] = [
     'Count',
     'Counters that went down since the previous sample (reboot, failover, cleared statistics); they get no datapoint that interval.',
   ],
+  [
+    HEALTH_METRICS.nodeChanges,
+    'Count',
+    'Another HA node answered than for the previous sample (a failover or failback through a floating address, told by stat/hanode transtime): no counter datapoint that interval, as after a reset; published only then, with a WARN line naming both transtimes.',
+  ],
   [HEALTH_METRICS.fieldErrors, 'Count', 'Fields the appliance sent that were not usable (not a non-negative integer) and were left out.'],
   [HEALTH_METRICS.secondarySkipped, 'None', '1 when the appliance is the secondary of an HA pair and its counters were not published (haMode primary-only).'],
   [

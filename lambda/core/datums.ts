@@ -97,6 +97,7 @@ export interface HealthInput {
   readonly success: boolean;
   readonly durationMs: number;
   readonly counterResets?: number;
+  readonly nodeChanges?: number;
   readonly fieldErrors?: number;
   readonly secondarySkipped?: boolean;
   /** The failure is rejected credentials: CredentialsRejected 1 tells why CollectionSuccess is 0. */
@@ -118,6 +119,7 @@ export function buildHealthDatums(health: HealthInput): Datum[] {
     datums.push(datum(HEALTH_METRICS.secondarySkipped, health.secondarySkipped ? 1 : 0, 'None'));
     if (!health.secondarySkipped) {
       datums.push(datum(HEALTH_METRICS.counterResets, health.counterResets ?? 0), datum(HEALTH_METRICS.fieldErrors, health.fieldErrors ?? 0));
+      if ((health.nodeChanges ?? 0) > 0) datums.push(datum(HEALTH_METRICS.nodeChanges, health.nodeChanges ?? 0));
     }
   }
   return [...datums, ...stateHealthDatums(health)];

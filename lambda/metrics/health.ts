@@ -10,6 +10,12 @@ export const HEALTH_METRICS = {
   duration: 'CollectionDuration',
   /** Counters that went down since the previous sample (reboot, failover, cleared statistics). */
   counterResets: 'CounterResets',
+  /**
+   * 1 when another HA node answered than for the previous sample (a failover or failback through a floating
+   * address, told by stat/hanode transtime): no increase is taken for the interval, as after a reset. Published
+   * only then, so it costs nothing while the same node answers.
+   */
+  nodeChanges: 'NodeChanges',
   /** Fields that were present but unusable (not a non-negative integer) and were left out. */
   fieldErrors: 'FieldErrors',
   /** 1 when the appliance is the secondary of an HA pair and its counters were not published. */

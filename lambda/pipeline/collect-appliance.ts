@@ -5,6 +5,7 @@ import { DEFAULT_MAX_SAMPLE_AGE_SECONDS } from '../config/environment.js';
 import { buildCounterDatums, buildHealthDatums, buildMetricDatums } from '../core/datums.js';
 import { accountInterval, type Baseline, countersOf } from '../core/delta.js';
 import { type ClaimedLedger, countIncreases, ledgerAtClaim } from '../core/ledger.js';
+import { type NodeIdentity, nodeChangeBetween } from '../core/node-identity.js';
 import type {
   ApplianceCredentials,
   CommitResult,
@@ -20,7 +21,7 @@ import { buildVirtualServerDatums, type VirtualServerReading } from '../core/vir
 import { CollectorError, type ErrorClass, toCollectorError } from '../errors.js';
 import type { Logger, Redactor } from '../logger.js';
 import { NitroClient, type NitroClientOptions, type NitroTarget } from '../nitro/client.js';
-import { readHaRole } from '../nitro/ha.js';
+import { haNodeIdentity, readHaRole } from '../nitro/ha.js';
 import type { ContainerMemory } from './container-memory.js';
 import { credentialGateOf, readWithoutLockout } from './credential-gate.js';
 import { readVirtualServers } from './read-virtual-servers.js';
@@ -70,6 +71,8 @@ export interface ApplianceResult {
   /** When the previous committed sample was taken, if there was one. */
   readonly previousTakenAt?: number;
   readonly counterResets: readonly string[];
+  /** The HA node that answered is not the one of the previous sample: no increase taken for the interval. */
+  readonly nodeChange?: { readonly previousTranstime: string; readonly transtime: string };
   /** Counters whose previous value was too old to give an increase. */
   readonly staleCounters: readonly string[];
   /** Earlier intervals whose increases this run publishes again (CloudWatch had not confirmed them). */
@@ -139,7 +142,7 @@ export async function collectAppliance(appliance: ApplianceConfig, run: Applianc
     }
     const sample = parseSample(reading.resource, { scrub: (text) => deps.memory.redactor.scrub(text) });
     const claim = await claimState(job, reading.takenAt, countersOf(sample.integers));
-    const result = sampleResult({ job, sample, takenAt: reading.takenAt, durationMs, claim });
+    const result = sampleResult({ job, sample, takenAt: reading.takenAt, ...(reading.node && { node: reading.node }), durationMs, claim });
     if (reading.virtualServers === undefined) return result;
     const perServer = buildVirtualServerDatums(appliance.name, reading.takenAt, reading.virtualServers);
     return { ...result, datums: [...result.datums, ...perServer], virtualServerErrors: reading.virtualServers.filter((r) => !r.ok).length };
@@ -184,7 +187,7 @@ export function failedResult(failure: {
 
 type Reading =
   | { kind: 'secondary'; takenAt: number }
-  | { kind: 'sample'; resource: Record<string, unknown>; takenAt: number; virtualServers?: readonly VirtualServerReading[] };
+  | { kind: 'sample'; resource: Record<string, unknown>; takenAt: number; node?: NodeIdentity; virtualServers?: readonly VirtualServerReading[] };
 
 async function readAppliance(job: ApplianceJob): Promise<Reading> {
   const { appliance, run, deps, logger } = job;
@@ -209,20 +212,21 @@ async function readWith(job: ApplianceJob, credentials: ApplianceCredentials): P
   });
   try {
     return await client.withSession(credentials, async (session): Promise<Reading> => {
-      if ((appliance.haMode ?? 'primary-only') === 'primary-only') {
-        const role = readHaRole(await session.getStat('hanode'), appliance.name);
-        if (role.role === 'not-primary') {
-          logger.info(`HA node is ${role.state}, not primary: its counters are not published (haMode primary-only)`);
-          return { kind: 'secondary', takenAt: run.now() };
-        }
+      // Read in both HA modes: which node answers is what tells a failback from activity (core/node-identity.ts).
+      const hanode = await session.getStat('hanode');
+      const role = readHaRole(hanode, appliance.name);
+      if ((appliance.haMode ?? 'primary-only') === 'primary-only' && role.role === 'not-primary') {
+        logger.info(`HA node is ${role.state}, not primary: its counters are not published (haMode primary-only)`);
+        return { kind: 'secondary', takenAt: run.now() };
       }
+      const node = haNodeIdentity(hanode);
       const answer = await session.getStat('protocolmptcp');
       const resource = resourceOf(answer, appliance.name);
       const takenAt = run.now();
       const servers = virtualServerRefs(appliance.virtualServers);
-      if (servers.length === 0) return { kind: 'sample', resource, takenAt };
+      if (servers.length === 0) return { kind: 'sample', resource, takenAt, ...(node && { node }) };
       const virtualServers = await readVirtualServers(session, servers, logger, (text) => deps.memory.redactor.scrub(text));
-      return { kind: 'sample', resource, takenAt, virtualServers };
+      return { kind: 'sample', resource, takenAt, ...(node && { node }), virtualServers };
     });
   } finally {
     await client.close();
@@ -308,14 +312,22 @@ async function claimState(job: ApplianceJob, takenAt: number, counters: Readonly
  * The result of a sample read: its gauges and rates; with the state claimed, the exact increases since the
  * previous sample and the unconfirmed ones of earlier runs; the health datums; the state to commit.
  */
-function sampleResult(input: { job: ApplianceJob; sample: Sample; takenAt: number; durationMs: number; claim: StateClaim }): ApplianceResult {
-  const { job, sample, takenAt, durationMs, claim } = input;
+function sampleResult(input: {
+  job: ApplianceJob;
+  sample: Sample;
+  takenAt: number;
+  node?: NodeIdentity;
+  durationMs: number;
+  claim: StateClaim;
+}): ApplianceResult {
+  const { job, sample, takenAt, node, durationMs, claim } = input;
   const { run, deps } = job;
   const appliance = job.appliance.name;
   const claimed = claim.outcome === 'claimed' ? claim : undefined;
   const stateError = claim.outcome === 'failed' ? claim.error : undefined;
   const previous = claimed?.previous;
-  const account = claimed && accountInterval(previous, { takenAt, counters: countersOf(sample.integers) }, run.maxSampleAgeMs);
+  const account = claimed && accountInterval(previous, { takenAt, counters: countersOf(sample.integers), ...(node && { node }) }, run.maxSampleAgeMs);
+  const nodeChange = account?.baseline === 'node-change' ? nodeChangeBetween(previous?.node, node) : undefined;
   const blocked = claim.outcome === 'superseded' || claim.outcome === 'busy';
   const baseline: CounterBaseline | undefined = blocked ? claim.outcome : account?.baseline;
 
@@ -338,6 +350,7 @@ function sampleResult(input: { job: ApplianceJob; sample: Sample; takenAt: numbe
     success: stateError === undefined && !claimed?.tookOverUnfinishedRun && !blocked,
     durationMs,
     counterResets: counterResets.length,
+    nodeChanges: nodeChange ? 1 : 0,
     fieldErrors: fieldErrors.length,
     state: { repaired: repairs.length > 0 ? 1 : 0, blocked: blocked ? 1 : 0, increasesDropped: countIncreases(dropped) },
   });
@@ -350,6 +363,7 @@ function sampleResult(input: { job: ApplianceJob; sample: Sample; takenAt: numbe
     ...(baseline ? { baseline } : {}),
     ...(previous ? { previousTakenAt: previous.takenAt } : {}),
     counterResets,
+    ...(nodeChange && { nodeChange: { previousTranstime: nodeChange.previous.transtime, transtime: nodeChange.current.transtime } }),
     staleCounters: account?.stale ?? [],
     replayedIntervals: replayed.length,
     ...(claimed?.tookOverUnfinishedRun ? { tookOverUnfinishedRun: true } : {}),
@@ -362,6 +376,7 @@ function sampleResult(input: { job: ApplianceJob; sample: Sample; takenAt: numbe
           held: {
             owner: run.owner,
             takenAt,
+            ...(node && { node }),
             counters: account.counters,
             heldSince: account.heldSince,
             intervals: [...(claimed?.withheld ?? []), ...publishedIntervals([...replayed, account.fresh], datums)],

@@ -203,7 +203,7 @@ async function commitAll(input: {
       const result = await deps.store.commit(
         appliance,
         state.owner,
-        { takenAt: state.takenAt, counters: state.counters, heldSince: state.heldSince, unpublished },
+        { takenAt: state.takenAt, counters: state.counters, heldSince: state.heldSince, unpublished, ...(state.node && { node: state.node }) },
         { signal },
       );
       if (result.outcome === 'committed') return { appliance, outcome: 'committed', atRisk: 0, ...droppedHere };
@@ -336,6 +336,11 @@ function logOutcome(logger: Logger, memory: ContainerMemory, result: ApplianceRe
   else if (blockedRuns >= BLOCKED_RUNS_WARNED)
     logger.warn(`the state item was ${result.baseline} ${blockedRuns} runs in a row: no counters published (StateBlocked)`, { ...fields, blockedRuns });
   else if (result.stateRepairs) logger.warn('state item repaired (StateRepaired)', fields);
+  else if (result.nodeChange)
+    logger.warn(
+      `another HA node answered (transtime ${result.nodeChange.previousTranstime} before, ${result.nodeChange.transtime} now: a failover or failback): no counter increase taken for this interval (NodeChanges)`,
+      { ...fields, previousTranstime: result.nodeChange.previousTranstime, transtime: result.nodeChange.transtime },
+    );
   else if (result.fieldErrors.length > 0 || result.counterResets.length > 0 || result.tookOverUnfinishedRun || (result.virtualServerErrors ?? 0) > 0)
     logger.warn('appliance collected with problems', fields);
   else logger.info('appliance collected', fields);
