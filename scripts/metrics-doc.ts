@@ -1,7 +1,7 @@
 import { CATALOG, METRIC_GROUPS, type MetricDefinition } from '../lambda/catalog/catalog.js';
 import { VIRTUAL_SERVER_TYPES } from '../lambda/catalog/virtual-server.js';
 import { VIRTUAL_SERVER_DIMENSION, VIRTUAL_SERVER_ERRORS_METRIC, VIRTUAL_SERVER_GAUGES } from '../lambda/catalog/virtual-server-metrics.js';
-import { HEALTH_METRICS } from '../lambda/metrics/health.js';
+import { HEALTH_METRICS, STATE_HEALTH_METRICS } from '../lambda/metrics/health.js';
 
 const HEALTH_ROWS: readonly [string, string, string][] = [
   [HEALTH_METRICS.success, 'None', '1 when the appliance was collected (or is an HA secondary skipped on purpose), 0 when collection failed.'],
@@ -22,6 +22,11 @@ const HEALTH_ROWS: readonly [string, string, string][] = [
     HEALTH_METRICS.credentialsRejected,
     'None',
     '1 when the appliance rejected the credentials, and on every run that backs off from the rejected secret version (no login); published only then. See the runbook: CredentialsRejected.',
+  ],
+  [
+    STATE_HEALTH_METRICS.stateUnavailable,
+    'Count',
+    '1 when the state table could not be read or written for the appliance this run (throttled, denied, unreachable): gauges and health metrics are still published, counter increases wait for the table and resume from its baseline; published only then. See the runbook: StateUnavailable.',
   ],
 ];
 
@@ -55,7 +60,7 @@ export function renderMetricsDoc(): string {
     '',
     '## Collector health',
     '',
-    'Published for every appliance on every run, whatever the selection (`CredentialsRejected` only when it is 1).',
+    'Published for every appliance on every run, whatever the selection (`CredentialsRejected` and `StateUnavailable` only when they are 1).',
     '',
     '| Metric | Unit | Meaning |',
     '| --- | --- | --- |',

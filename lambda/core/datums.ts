@@ -103,7 +103,14 @@ export interface HealthInput {
   /** The failure is rejected credentials: CredentialsRejected 1 tells why CollectionSuccess is 0. */
   readonly credentialsRejected?: boolean;
   /** The state item's health: each datum is published only when its value is not 0. */
-  readonly state?: { readonly repaired?: number; readonly blocked?: number; readonly increasesDropped?: number; readonly commitFailed?: number };
+  readonly state?: {
+    /** 1 when the state table could not be read or written for the appliance this run. */
+    readonly unavailable?: number;
+    readonly repaired?: number;
+    readonly blocked?: number;
+    readonly increasesDropped?: number;
+    readonly commitFailed?: number;
+  };
 }
 
 /** The health datums of one appliance's collection; published on success and on failure alike. */
@@ -129,6 +136,7 @@ export function buildHealthDatums(health: HealthInput): Datum[] {
 export function stateHealthDatums(health: Pick<HealthInput, 'appliance' | 'timestamp' | 'state'>): Datum[] {
   const state = health.state ?? {};
   const values: [string, number | undefined][] = [
+    [STATE_HEALTH_METRICS.stateUnavailable, state.unavailable],
     [STATE_HEALTH_METRICS.stateRepaired, state.repaired],
     [STATE_HEALTH_METRICS.stateBlocked, state.blocked],
     [STATE_HEALTH_METRICS.stateCommitFailed, state.commitFailed],

@@ -32,9 +32,12 @@ export const HEALTH_METRICS = {
  * the state item was repaired (a lease no run can hold, a sample time in the future); the state was held by
  * another run or newer than the sample (busy or superseded: no counters this run); the run's state could not be
  * stored (sent right after the failed commit); counter increases given up (too old for CloudWatch, or published
- * twice unanswered). README "When the state table fails" says what to do about each.
+ * twice unanswered); the state table could not be read or written for the appliance this run (throttled, denied,
+ * unreachable: the gauges and health metrics are published all the same, counter increases wait for the table).
+ * docs/architecture.md "When the state table fails" and docs/runbook.md say what to do about each.
  */
 export const STATE_HEALTH_METRICS = {
+  stateUnavailable: 'StateUnavailable',
   stateRepaired: 'StateRepaired',
   stateBlocked: 'StateBlocked',
   stateCommitFailed: 'StateCommitFailed',

@@ -18,7 +18,7 @@ import type {
 } from '../core/ports.js';
 import { type FieldError, parseSample, type Sample, SampleShapeError, unwrapResource } from '../core/sample.js';
 import { buildVirtualServerDatums, type VirtualServerReading } from '../core/virtual-server-datums.js';
-import { CollectorError, type ErrorClass, toCollectorError } from '../errors.js';
+import { CollectorError, type ErrorClass, StateUnavailableError, toCollectorError } from '../errors.js';
 import type { Logger, Redactor } from '../logger.js';
 import { NitroClient, type NitroClientOptions, type NitroTarget } from '../nitro/client.js';
 import { haNodeIdentity, readHaRole } from '../nitro/ha.js';
@@ -88,6 +88,11 @@ export interface ApplianceResult {
   readonly held?: HeldState;
   /** Listed virtual servers that could not be read this run (each logged at WARN). */
   readonly virtualServerErrors?: number;
+  /**
+   * The state table could not be read or written for the appliance this run (StateUnavailable 1): the gauges and
+   * health metrics are published, no counter increase; the run logs it once for all appliances (run-collection.ts).
+   */
+  readonly stateUnavailable?: CollectorError;
 }
 
 export const DEFAULT_MAX_SAMPLE_AGE_MS = DEFAULT_MAX_SAMPLE_AGE_SECONDS * 1000;
@@ -142,7 +147,15 @@ export async function collectAppliance(appliance: ApplianceConfig, run: Applianc
     }
     const sample = parseSample(reading.resource, { scrub: (text) => deps.memory.redactor.scrub(text) });
     const claim = await claimState(job, reading.takenAt, countersOf(sample.integers));
-    const result = sampleResult({ job, sample, takenAt: reading.takenAt, ...(reading.node && { node: reading.node }), durationMs, claim });
+    const result = sampleResult({
+      job,
+      sample,
+      takenAt: reading.takenAt,
+      ...(reading.node && { node: reading.node }),
+      durationMs,
+      claim,
+      rejectionsUnavailable: reading.stateUnavailable,
+    });
     if (reading.virtualServers === undefined) return result;
     const perServer = buildVirtualServerDatums(appliance.name, reading.takenAt, reading.virtualServers);
     return { ...result, datums: [...result.datums, ...perServer], virtualServerErrors: reading.virtualServers.filter((r) => !r.ok).length };
@@ -168,6 +181,7 @@ export function failedResult(failure: {
   readonly redactor: Redactor;
 }): ApplianceResult {
   const { appliance, error, durationMs } = failure;
+  const unavailable = error instanceof StateUnavailableError;
   return {
     appliance,
     outcome: 'failed',
@@ -179,9 +193,11 @@ export function failedResult(failure: {
       success: false,
       durationMs,
       credentialsRejected: error.errorClass === 'bad-credentials',
+      state: { unavailable: unavailable ? 1 : 0 },
     }),
     durationMs,
     ...NO_PROBLEMS,
+    ...(unavailable && { stateUnavailable: error }),
   };
 }
 
@@ -189,11 +205,15 @@ type Reading =
   | { kind: 'secondary'; takenAt: number }
   | { kind: 'sample'; resource: Record<string, unknown>; takenAt: number; node?: NodeIdentity; virtualServers?: readonly VirtualServerReading[] };
 
-async function readAppliance(job: ApplianceJob): Promise<Reading> {
+/** A reading, and the rejection store's failure when this container's own record of it stood in. */
+type GatedReading = Reading & { readonly stateUnavailable?: CollectorError };
+
+async function readAppliance(job: ApplianceJob): Promise<GatedReading> {
   const { appliance, run, deps, logger } = job;
   const gate = credentialGateOf(deps.rejections, deps.memory.credentials, logger);
   const input = { appliance, credentials: deps.credentials, gate, redactor: deps.memory.redactor, logger, now: run.now, signal: run.signal };
-  return readWithoutLockout(input, (credentials) => readWith(job, credentials));
+  const reading = await readWithoutLockout(input, (credentials) => readWith(job, credentials));
+  return gate.unavailable === undefined ? reading : { ...reading, stateUnavailable: gate.unavailable };
 }
 
 async function readWith(job: ApplianceJob, credentials: ApplianceCredentials): Promise<Reading> {
@@ -256,6 +276,8 @@ type StateClaim =
   | {
       readonly outcome: 'failed';
       readonly error: CollectorError;
+      /** The table did not answer the claim or the resume write (throttled, denied, unreachable): StateUnavailable. */
+      readonly unavailable?: boolean;
       /**
        * Increases the state may have dropped all the same: a resume write that failed without an answer may have
        * been stored, and then no later run can see that it dropped them. Counted now (IncreasesDropped), so that
@@ -274,11 +296,18 @@ async function claimState(job: ApplianceJob, takenAt: number, counters: Readonly
   const { appliance, run, deps } = job;
   try {
     const claimNow = run.now();
-    const claim = await deps.store.claim(
-      appliance.name,
-      { owner: run.owner, takenAt, leaseUntil: run.leaseUntil, now: claimNow, counters },
-      { signal: run.signal },
-    );
+    let claim: Awaited<ReturnType<SampleStore['claim']>>;
+    try {
+      claim = await deps.store.claim(
+        appliance.name,
+        { owner: run.owner, takenAt, leaseUntil: run.leaseUntil, now: claimNow, counters },
+        { signal: run.signal },
+      );
+    } catch (error) {
+      // Nothing is claimed and nothing is stored: the table keeps its baseline, and the first run that reaches it
+      // again counts the whole interval since, once.
+      return { outcome: 'failed', error: toCollectorError(error, appliance.name), unavailable: true };
+    }
     if (claim.outcome !== 'claimed') return { outcome: claim.outcome };
     if (claim.retried) {
       // Its first attempt may have taken over an unfinished run, whose increases would then be counted a third
@@ -295,7 +324,12 @@ async function claimState(job: ApplianceJob, takenAt: number, counters: Readonly
       try {
         stored = await deps.store.commit(appliance.name, run.owner, resume.state, { signal: run.signal, keepLease: true });
       } catch (error) {
-        return { outcome: 'failed', error: toCollectorError(error, appliance.name), ...(resume.dropped.length > 0 && { dropped: resume.dropped }) };
+        return {
+          outcome: 'failed',
+          error: toCollectorError(error, appliance.name),
+          unavailable: true,
+          ...(resume.dropped.length > 0 && { dropped: resume.dropped }),
+        };
       }
       if (stored.outcome !== 'committed') {
         throw new CollectorError('state-error', `${appliance.name}: another run took the state over while this one resumed it`, { appliance: appliance.name });
@@ -319,12 +353,15 @@ function sampleResult(input: {
   node?: NodeIdentity;
   durationMs: number;
   claim: StateClaim;
+  /** The rejection store could not be read (this container's own record stood in). */
+  rejectionsUnavailable?: CollectorError | undefined;
 }): ApplianceResult {
   const { job, sample, takenAt, node, durationMs, claim } = input;
   const { run, deps } = job;
   const appliance = job.appliance.name;
   const claimed = claim.outcome === 'claimed' ? claim : undefined;
   const stateError = claim.outcome === 'failed' ? claim.error : undefined;
+  const unavailable = claim.outcome === 'failed' && claim.unavailable ? claim.error : input.rejectionsUnavailable;
   const previous = claimed?.previous;
   const account = claimed && accountInterval(previous, { takenAt, counters: countersOf(sample.integers), ...(node && { node }) }, run.maxSampleAgeMs);
   const nodeChange = account?.baseline === 'node-change' ? nodeChangeBetween(previous?.node, node) : undefined;
@@ -352,7 +389,12 @@ function sampleResult(input: {
     counterResets: counterResets.length,
     nodeChanges: nodeChange ? 1 : 0,
     fieldErrors: fieldErrors.length,
-    state: { repaired: repairs.length > 0 ? 1 : 0, blocked: blocked ? 1 : 0, increasesDropped: countIncreases(dropped) },
+    state: {
+      unavailable: unavailable === undefined ? 0 : 1,
+      repaired: repairs.length > 0 ? 1 : 0,
+      blocked: blocked ? 1 : 0,
+      increasesDropped: countIncreases(dropped),
+    },
   });
   return {
     appliance,
@@ -369,6 +411,7 @@ function sampleResult(input: {
     ...(claimed?.tookOverUnfinishedRun ? { tookOverUnfinishedRun: true } : {}),
     ...(repairs.length > 0 ? { stateRepairs: repairs } : {}),
     ...(dropped.length > 0 ? { droppedIncreases: dropped } : {}),
+    ...(unavailable && { stateUnavailable: unavailable }),
     fieldErrors,
     missingFields: sample.missing,
     ...(account
