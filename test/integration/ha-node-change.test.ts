@@ -12,9 +12,9 @@ import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import type { Datum } from '../../lambda/core/ports.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
 import { HEALTH_METRICS } from '../../lambda/metrics/health.js';
-import { createContainerMemory } from '../../lambda/pipeline/container-memory.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
+import { ContainerMemories } from '../support/container-memories.js';
 import { describeWithMoto } from '../support/moto.js';
 import { createStateTable, getStateItem, putStateItem, uniqueName } from '../support/moto-aws.js';
 
@@ -31,14 +31,17 @@ for (const haMode of ['primary-only', 'any'] as const)
       tableName = uniqueName('ha-state');
       await createStateTable(tableName);
     });
+    // The containers keep their NITRO sessions: ended before a test counts the sessions left open.
+    const memories = new ContainerMemories();
     afterEach(async () => {
+      await memories.endSessions();
       await sim.close();
     });
 
     function setup() {
       const appliance: ApplianceConfig = { name: uniqueName('adc'), url: sim.url, secretId: 's', caCertificate: sim.caCertificate, haMode };
       const redactor = new Redactor();
-      const memory = createContainerMemory({ redactor });
+      const memory = memories.create({ redactor });
       const published: Datum[] = [];
       const run = async () => {
         const logger = createMemoryLogger('DEBUG', redactor);
@@ -120,6 +123,7 @@ for (const haMode of ['primary-only', 'any'] as const)
       const sessionsCreated = published.filter((d) => d.metricName === 'SessionsCreated').reduce((total, d) => total + d.value, 0);
       expect(BigInt(sessionsCreated)).toBe(trueActivity);
       expect(published.filter((d) => d.metricName === HEALTH_METRICS.nodeChanges).map((d) => d.value)).toEqual([1, 1]);
+      await memories.endSessions();
       expect(sim.openSessions()).toBe(0);
     });
 

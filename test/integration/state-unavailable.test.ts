@@ -14,7 +14,7 @@ import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import type { Datum, MetricSink, PublishReport } from '../../lambda/core/ports.js';
 import { createMemoryLogger } from '../../lambda/logger.js';
 import { HEALTH_METRICS, STATE_HEALTH_METRICS } from '../../lambda/metrics/health.js';
-import { type ContainerMemory, createContainerMemory } from '../../lambda/pipeline/container-memory.js';
+import { type ContainerMemory, createContainerMemory, endNitroSessions } from '../../lambda/pipeline/container-memory.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { type FaultProxy, type InjectedFault, startFaultProxy } from '../support/fault-proxy.js';
@@ -103,6 +103,9 @@ describeWithMoto('a failing state table degrades, it does not blind', () => {
     const outage = [];
     for (const kind of ['throttled', 'denied']) {
       fault = FAULTS[kind];
+      // The kept sessions are gone (a failover, an admin's kill): whether this warm container may log in without
+      // the table is the credential gate's to decide.
+      await endNitroSessions(warm);
       outage.push({ kind, ...(await run(warm, 100n)) });
     }
     fault = undefined;
