@@ -85,6 +85,17 @@ export class CollectorError extends Error {
   }
 }
 
+/**
+ * The state table could not be read or written for an appliance (throttled, denied, unreachable): reported as
+ * StateUnavailable and in the run's one WARN line about the table, not as a failure of the appliance's own.
+ */
+export class StateUnavailableError extends CollectorError {
+  override readonly name = 'StateUnavailableError';
+  constructor(message: string, options: CollectorErrorOptions = {}) {
+    super('state-error', message, options);
+  }
+}
+
 /** Any thrown value as a CollectorError (unknown values become class `internal`). */
 export function toCollectorError(error: unknown, appliance?: string): CollectorError {
   if (error instanceof CollectorError) return error;

@@ -87,8 +87,10 @@ export interface SelectionEstimate {
   readonly totalUsd: number;
 }
 
-/** The health metrics every appliance publishes every run (CredentialsRejected only while credentials are rejected). */
-const HEALTH_METRIC_COUNT = Object.values(HEALTH_METRICS).filter((name) => name !== HEALTH_METRICS.credentialsRejected).length;
+/** The health metrics every appliance publishes every run (CredentialsRejected and NodeChanges only when they are 1). */
+const HEALTH_METRIC_COUNT = Object.values(HEALTH_METRICS).filter(
+  (name) => name !== HEALTH_METRICS.credentialsRejected && name !== HEALTH_METRICS.nodeChanges,
+).length;
 
 /**
  * Size of the state item in bytes while a run holds it (DynamoDB: attribute name + value lengths, ~3 bytes per

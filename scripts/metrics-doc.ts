@@ -1,7 +1,7 @@
 import { CATALOG, METRIC_GROUPS, type MetricDefinition } from '../lambda/catalog/catalog.js';
 import { VIRTUAL_SERVER_TYPES } from '../lambda/catalog/virtual-server.js';
 import { VIRTUAL_SERVER_DIMENSION, VIRTUAL_SERVER_ERRORS_METRIC, VIRTUAL_SERVER_GAUGES } from '../lambda/catalog/virtual-server-metrics.js';
-import { HEALTH_METRICS } from '../lambda/metrics/health.js';
+import { HEALTH_METRICS, STATE_HEALTH_METRICS } from '../lambda/metrics/health.js';
 
 const HEALTH_ROWS: readonly [string, string, string][] = [
   [HEALTH_METRICS.success, 'None', '1 when the appliance was collected (or is an HA secondary skipped on purpose), 0 when collection failed.'],
@@ -11,12 +11,22 @@ const HEALTH_ROWS: readonly [string, string, string][] = [
     'Count',
     'Counters that went down since the previous sample (reboot, failover, cleared statistics); they get no datapoint that interval.',
   ],
+  [
+    HEALTH_METRICS.nodeChanges,
+    'Count',
+    'Another HA node answered than for the previous sample (a failover or failback through a floating address, told by stat/hanode transtime): no counter datapoint that interval, as after a reset; published only then, with a WARN line naming both transtimes.',
+  ],
   [HEALTH_METRICS.fieldErrors, 'Count', 'Fields the appliance sent that were not usable (not a non-negative integer) and were left out.'],
   [HEALTH_METRICS.secondarySkipped, 'None', '1 when the appliance is the secondary of an HA pair and its counters were not published (haMode primary-only).'],
   [
     HEALTH_METRICS.credentialsRejected,
     'None',
     '1 when the appliance rejected the credentials, and on every run that backs off from the rejected secret version (no login); published only then. See the runbook: CredentialsRejected.',
+  ],
+  [
+    STATE_HEALTH_METRICS.stateUnavailable,
+    'Count',
+    '1 when the state table could not be read or written for the appliance this run (throttled, denied, unreachable): gauges and health metrics are still published, counter increases wait for the table and resume from its baseline; published only then. See the runbook: StateUnavailable.',
   ],
 ];
 
@@ -50,7 +60,7 @@ export function renderMetricsDoc(): string {
     '',
     '## Collector health',
     '',
-    'Published for every appliance on every run, whatever the selection (`CredentialsRejected` only when it is 1).',
+    'Published for every appliance on every run, whatever the selection (`CredentialsRejected` and `StateUnavailable` only when they are 1).',
     '',
     '| Metric | Unit | Meaning |',
     '| --- | --- | --- |',

@@ -34,10 +34,25 @@ export const DEFAULT_SESSION_LIMIT = 20;
 const DEFAULT_SEED = 1;
 /** Traffic simulated before the first request with `initialCounters: 'realistic'`: a few thousand sessions. */
 const REALISTIC_UPTIME_SECONDS = 300;
+const HEARTBEATS_PER_SECOND = 5;
+const PAIRED_NODE_UPTIME_SECONDS = 60;
+
+interface HaNode {
+  readonly counters: CounterStore;
+  readonly startedAt: number;
+  /** When the node's master state last changed (stat/hanode transtime). */
+  transtime: number;
+}
+
 const STANDALONE: HaState = { hacurstatus: 'NO', hacurstate: 'UP', hacurmasterstate: 'Primary' };
 
 export class Appliance implements SimulatorControl {
-  readonly counters = new CounterStore();
+  /**
+   * The nodes behind the management address: one standalone; two after haPair(), each with its own counters,
+   * of which only the primary's advance (the secondary carries no traffic and keeps its values).
+   */
+  private readonly nodes: HaNode[];
+  private primary = 0;
   readonly sessions: SessionStore;
   readonly faults = new FaultBook();
   readonly log = new RequestLog();
@@ -54,6 +69,7 @@ export class Appliance implements SimulatorControl {
 
   constructor(options: SimulatorOptions = {}) {
     this.clock = options.clock ?? Date.now;
+    this.nodes = [{ counters: new CounterStore(), startedAt: this.clock(), transtime: this.clock() }];
     const sessionLimit = options.sessionLimit ?? DEFAULT_SESSION_LIMIT;
     if (!Number.isInteger(sessionLimit) || sessionLimit < 0) throw new RangeError('sessionLimit must be an integer >= 0');
     this.sessions = new SessionStore(sessionLimit, this.clock);
@@ -83,6 +99,43 @@ export class Appliance implements SimulatorControl {
 
   get haState(): HaState {
     return this.ha;
+  }
+
+  /** The counters of the node that answers (the primary of a pair). */
+  get counters(): CounterStore {
+    return this.nodes[this.primary]!.counters;
+  }
+
+  /** What stat/hanode tells of the answering node: its last master-state transition and heartbeats since start. */
+  haNodeFacts(): { readonly transtime: number; readonly heartbeats: bigint } {
+    const node = this.nodes[this.primary]!;
+    return { transtime: node.transtime, heartbeats: BigInt(Math.floor(((this.clock() - node.startedAt) / 1000) * HEARTBEATS_PER_SECOND)) };
+  }
+
+  haPair(): void {
+    if (this.nodes.length === 2) return;
+    const now = this.clock();
+    this.nodes.push({ counters: new CounterStore(), startedAt: now, transtime: now });
+    this.ha = { ...this.ha, hacurstatus: 'YES', hacurmasterstate: 'Primary', hacurstate: 'UP' };
+    // The other node starts with a few minutes of its own traffic, far less than this one's.
+    const first = this.primary;
+    this.primary = 1;
+    this.writeGauges(TrafficModel.steadyGauges());
+    this.advance(PAIRED_NODE_UPTIME_SECONDS);
+    this.primary = first;
+  }
+
+  haSwitch(): void {
+    if (this.nodes.length !== 2) throw new TypeError('haSwitch: not an HA pair (call haPair first)');
+    const now = this.clock();
+    for (const node of this.nodes) node.transtime = now;
+    this.primary = 1 - this.primary;
+    // Sessions are per node: the floating address now reaches the other one, which knows none of them.
+    this.sessions.endAll();
+  }
+
+  haPrimaryNode(): 0 | 1 {
+    return this.primary === 0 ? 0 : 1;
   }
 
   credentialsMatch(username: string, password: string): boolean {

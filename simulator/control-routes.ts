@@ -103,6 +103,8 @@ function routes(control: SimulatorControl): ReadonlyMap<string, RouteHandler> {
         return done;
       },
     ],
+    ['POST /ha-pair', () => (control.haPair(), done)],
+    ['POST /ha-switch', () => (control.haSwitch(), done)],
     [
       'POST /faults',
       (body) => {

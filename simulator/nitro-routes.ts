@@ -160,7 +160,7 @@ function statProtocolMptcp(appliance: Appliance, request: NitroRequest): HttpRep
 function statHanode(appliance: Appliance, auth: PresentedAuth): HttpReply {
   const authentication = authenticate(appliance, auth);
   if (!authentication.ok) return authentication.reply;
-  return nitroSuccess(200, [['hanode', appliance.format.hanode(appliance.haState)]]);
+  return nitroSuccess(200, [['hanode', appliance.format.hanode(appliance.haState, appliance.haNodeFacts())]]);
 }
 
 const VIRTUAL_SERVER_RESOURCES: readonly VirtualServerResource[] = Object.values(VIRTUAL_SERVER_TYPES).map((t) => t.resource);

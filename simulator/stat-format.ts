@@ -78,14 +78,15 @@ export class StatFormat {
   }
 
   /** The value of the `hanode` key, as JSON text. */
-  hanode(state: HaState): string {
+  hanode(state: HaState, node: { readonly transtime: number; readonly heartbeats: bigint }): string {
     return this.shaped(
       objectText([
         ['hacurstatus', JSON.stringify(state.hacurstatus)],
         ['hacurstate', JSON.stringify(state.hacurstate)],
         ['hacurmasterstate', JSON.stringify(state.hacurmasterstate)],
-        ['hatotpktrx', this.integerText(0n)],
-        ['hatotpkttx', this.integerText(0n)],
+        ['transtime', JSON.stringify(transtimeText(node.transtime))],
+        ['hatotpktrx', this.integerText(node.heartbeats)],
+        ['hatotpkttx', this.integerText(node.heartbeats)],
         ['hapktrxrate', '0'],
         ['hapkttxrate', '0'],
       ]),
@@ -99,4 +100,14 @@ export class StatFormat {
   private shaped(objectJson: string): string {
     return this.shape === 'array' ? `[${objectJson}]` : objectJson;
   }
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
+
+/** `transtime` as NetScaler writes it, e.g. "Mon Dec  7 03:30:14 2026" (UTC here). */
+function transtimeText(epochMs: number): string {
+  const at = new Date(epochMs);
+  const time = at.toISOString().slice(11, 19);
+  return `${WEEKDAYS[at.getUTCDay()]} ${MONTHS[at.getUTCMonth()]} ${String(at.getUTCDate()).padStart(2, ' ')} ${time} ${at.getUTCFullYear()}`;
 }

@@ -184,6 +184,18 @@ export interface SimulatorControl {
   /** Undoes removeFields, addFields and setRawField. */
   resetFields(): void;
   setHaState(state: Partial<HaState>): void;
+  /**
+   * Makes this an HA pair behind one floating address (hacurstatus YES): a second node with its own counters (a
+   * minute of traffic) joins as secondary. Idempotent.
+   */
+  haPair(): void;
+  /**
+   * A failover (or failback): the other node becomes primary and answers from now on, with its own counters (kept
+   * while it was secondary); both nodes' transtime is set to now; every session ends (they were the old node's).
+   */
+  haSwitch(): void;
+  /** Which node of the pair is primary: 0 (the first) or 1. */
+  haPrimaryNode(): 0 | 1;
   injectFault(fault: Fault, options?: FaultOptions): void;
   clearFaults(): void;
   requests(): RequestLogEntry[];

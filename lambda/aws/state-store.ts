@@ -19,6 +19,8 @@
  *   leaseOwner    S  while a run holds the item: its id
  *   leaseUntil    N  while a run holds the item: epoch ms after which another run may take it over
  *   pendingTakenAt N, pendingCounters M name -> S: while a run holds the item, the sample it claimed with
+ *   nodeTranstime S  optional: the HA node's `transtime` when the sample was taken (core/node-identity.ts); items
+ *                    without it (written before, or by a standalone appliance) read as a node not known
  *   expiresAt     N  epoch seconds, refreshed by every claim and commit: DynamoDB's TTL removes the items of
  *                    appliances no run collects any more (core/state-rules.ts STATE_TTL_SECONDS)
  *
@@ -59,6 +61,7 @@ const NAMES = {
   '#pendingTakenAt': 'pendingTakenAt',
   '#pendingCounters': 'pendingCounters',
   '#expiresAt': STATE_TTL_ATTRIBUTE,
+  '#nodeTranstime': 'nodeTranstime',
 } as const;
 type Name = keyof typeof NAMES;
 
@@ -140,7 +143,12 @@ export class DynamoDbSampleStore implements SampleStore {
       ':owner': { S: owner },
       ':expiresAt': { N: String(expiresAt(now)) },
     };
-    const release = options.keepLease === true ? '' : ' REMOVE #leaseOwner, #leaseUntil, #pendingTakenAt, #pendingCounters';
+    const removed = [
+      ...(options.keepLease === true ? [] : ['#leaseOwner', '#leaseUntil', '#pendingTakenAt', '#pendingCounters']),
+      ...(state.node ? [] : ['#nodeTranstime']),
+    ];
+    const release = removed.length > 0 ? ` REMOVE ${removed.join(', ')}` : '';
+    const setNode = state.node ? ', #nodeTranstime = :nodeTranstime' : '';
     try {
       await this.client.send(
         new UpdateItemCommand({
@@ -148,7 +156,7 @@ export class DynamoDbSampleStore implements SampleStore {
           Key: { [STATE_TABLE_PARTITION_KEY]: { S: appliance } },
           UpdateExpression:
             'SET #takenAt = :takenAt, #counters = :counters, #heldSince = :heldSince, #unpublished = :unpublished, ' +
-            `#updatedAt = :updatedAt, #committedBy = :owner, #schemaVersion = :schemaVersion, #expiresAt = :expiresAt${release}`,
+            `#updatedAt = :updatedAt, #committedBy = :owner, #schemaVersion = :schemaVersion, #expiresAt = :expiresAt${setNode}${release}`,
           ConditionExpression: '#leaseOwner = :owner',
           ExpressionAttributeNames: names(
             '#expiresAt',
@@ -161,6 +169,7 @@ export class DynamoDbSampleStore implements SampleStore {
             '#committedBy',
             '#schemaVersion',
             '#leaseOwner',
+            '#nodeTranstime',
           ),
           ExpressionAttributeValues: values,
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -210,6 +219,7 @@ function stateAttributes(appliance: string, state: StoredState): Record<string, 
       })),
     },
     ':schemaVersion': { N: String(STATE_SCHEMA_VERSION) },
+    ...(state.node ? { ':nodeTranstime': { S: state.node.transtime } } : {}),
   };
 }
 
@@ -247,8 +257,10 @@ function stateOf(item: Record<string, AttributeValue>): StoredState | undefined 
     if (same === undefined) unpublished.set(key, { takenAt: intervalTakenAt, deltas, unanswered });
     else for (const [counter, delta] of deltas) same.deltas.set(counter, (same.deltas.get(counter) ?? 0n) + delta);
   }
+  const nodeTranstime = item['nodeTranstime']?.S;
   return {
     takenAt,
+    ...(nodeTranstime ? { node: { transtime: nodeTranstime } } : {}),
     counters: exactMap(item['counters']),
     heldSince,
     unpublished: [...unpublished.values()]

@@ -97,12 +97,20 @@ export interface HealthInput {
   readonly success: boolean;
   readonly durationMs: number;
   readonly counterResets?: number;
+  readonly nodeChanges?: number;
   readonly fieldErrors?: number;
   readonly secondarySkipped?: boolean;
   /** The failure is rejected credentials: CredentialsRejected 1 tells why CollectionSuccess is 0. */
   readonly credentialsRejected?: boolean;
   /** The state item's health: each datum is published only when its value is not 0. */
-  readonly state?: { readonly repaired?: number; readonly blocked?: number; readonly increasesDropped?: number; readonly commitFailed?: number };
+  readonly state?: {
+    /** 1 when the state table could not be read or written for the appliance this run. */
+    readonly unavailable?: number;
+    readonly repaired?: number;
+    readonly blocked?: number;
+    readonly increasesDropped?: number;
+    readonly commitFailed?: number;
+  };
 }
 
 /** The health datums of one appliance's collection; published on success and on failure alike. */
@@ -118,6 +126,7 @@ export function buildHealthDatums(health: HealthInput): Datum[] {
     datums.push(datum(HEALTH_METRICS.secondarySkipped, health.secondarySkipped ? 1 : 0, 'None'));
     if (!health.secondarySkipped) {
       datums.push(datum(HEALTH_METRICS.counterResets, health.counterResets ?? 0), datum(HEALTH_METRICS.fieldErrors, health.fieldErrors ?? 0));
+      if ((health.nodeChanges ?? 0) > 0) datums.push(datum(HEALTH_METRICS.nodeChanges, health.nodeChanges ?? 0));
     }
   }
   return [...datums, ...stateHealthDatums(health)];
@@ -127,6 +136,7 @@ export function buildHealthDatums(health: HealthInput): Datum[] {
 export function stateHealthDatums(health: Pick<HealthInput, 'appliance' | 'timestamp' | 'state'>): Datum[] {
   const state = health.state ?? {};
   const values: [string, number | undefined][] = [
+    [STATE_HEALTH_METRICS.stateUnavailable, state.unavailable],
     [STATE_HEALTH_METRICS.stateRepaired, state.repaired],
     [STATE_HEALTH_METRICS.stateBlocked, state.blocked],
     [STATE_HEALTH_METRICS.stateCommitFailed, state.commitFailed],

@@ -1,4 +1,5 @@
 import { CATALOG } from '../catalog/catalog.js';
+import { type NodeIdentity, nodeChangeBetween } from './node-identity.js';
 import type { CounterInterval, StoredState } from './ports.js';
 
 /**
@@ -29,9 +30,11 @@ export function countersOf(integers: ReadonlyMap<string, bigint>): Map<string, b
 export interface CurrentSample {
   readonly takenAt: number;
   readonly counters: ReadonlyMap<string, bigint>;
+  /** The HA node that answered (core/node-identity.ts); undefined standalone. */
+  readonly node?: NodeIdentity;
 }
 
-export type Baseline = 'first-sample' | 'reset' | 'stale-previous';
+export type Baseline = 'first-sample' | 'reset' | 'node-change' | 'stale-previous';
 
 export interface IntervalAccount {
   /** Increases over this interval, for counters whose previous value can be trusted. */
@@ -53,6 +56,11 @@ export function accountInterval(previous: StoredState | undefined, current: Curr
     return { fresh: empty, baseline: 'first-sample', resets: [], stale: [], counters: current.counters, heldSince: new Map() };
   }
 
+  // Another node's counters (a failover or failback through a floating address) are not activity, even when
+  // higher in every field: the interval is taken like a reset.
+  if (nodeChangeBetween(previous.node, current.node)) {
+    return { fresh: empty, baseline: 'node-change', resets: [], stale: [], counters: current.counters, heldSince: new Map() };
+  }
   const resets = [...current.counters].filter(([name, value]) => value < (previous.counters.get(name) ?? 0n)).map(([name]) => name);
   if (resets.length > 0) {
     // Values kept from before the reset mean nothing after it.

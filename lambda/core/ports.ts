@@ -1,3 +1,4 @@
+import type { NodeIdentity } from './node-identity.js';
 /**
  * The small interfaces between the pure pipeline and its I/O edges. Each has one production implementation
  * (Secrets Manager, DynamoDB, CloudWatch) and an in-memory one for the local run; tests hand the production
@@ -62,6 +63,8 @@ export interface StoredState {
   readonly heldSince: ReadonlyMap<string, number>;
   /** Increases CloudWatch has not confirmed yet, oldest first: published by the next run with their own times. */
   readonly unpublished: readonly CounterInterval[];
+  /** The HA node that answered the sample; absent for a standalone appliance and in items written before. */
+  readonly node?: NodeIdentity;
 }
 
 export interface ClaimRequest {

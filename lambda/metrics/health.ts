@@ -10,6 +10,12 @@ export const HEALTH_METRICS = {
   duration: 'CollectionDuration',
   /** Counters that went down since the previous sample (reboot, failover, cleared statistics). */
   counterResets: 'CounterResets',
+  /**
+   * 1 when another HA node answered than for the previous sample (a failover or failback through a floating
+   * address, told by stat/hanode transtime): no increase is taken for the interval, as after a reset. Published
+   * only then, so it costs nothing while the same node answers.
+   */
+  nodeChanges: 'NodeChanges',
   /** Fields that were present but unusable (not a non-negative integer) and were left out. */
   fieldErrors: 'FieldErrors',
   /** 1 when the appliance is the secondary of an HA pair and its counters were not published. */
@@ -26,9 +32,12 @@ export const HEALTH_METRICS = {
  * the state item was repaired (a lease no run can hold, a sample time in the future); the state was held by
  * another run or newer than the sample (busy or superseded: no counters this run); the run's state could not be
  * stored (sent right after the failed commit); counter increases given up (too old for CloudWatch, or published
- * twice unanswered). README "When the state table fails" says what to do about each.
+ * twice unanswered); the state table could not be read or written for the appliance this run (throttled, denied,
+ * unreachable: the gauges and health metrics are published all the same, counter increases wait for the table).
+ * docs/architecture.md "When the state table fails" and docs/runbook.md say what to do about each.
  */
 export const STATE_HEALTH_METRICS = {
+  stateUnavailable: 'StateUnavailable',
   stateRepaired: 'StateRepaired',
   stateBlocked: 'StateBlocked',
   stateCommitFailed: 'StateCommitFailed',

@@ -1,3 +1,4 @@
+import { type NodeIdentity, nodeIdentityOf } from '../core/node-identity.js';
 import { previewValue, SampleShapeError, unwrapResource } from '../core/sample.js';
 import { CollectorError } from '../errors.js';
 
@@ -26,6 +27,11 @@ export function readHaRole(answer: Record<string, unknown>, appliance: string): 
     `${appliance}: GET stat/hanode has hacurstatus ${previewValue(node.hacurstatus ?? null, MAX_EXCERPT_LENGTH)}, expected YES or NO`,
     { appliance },
   );
+}
+
+/** Which node answered (see core/node-identity.ts), from a `stat/hanode` answer readHaRole accepted. */
+export function haNodeIdentity(answer: Record<string, unknown>): NodeIdentity | undefined {
+  return nodeIdentityOf(unwrapResource(answer.hanode, 'hanode'));
 }
 
 const MAX_EXCERPT_LENGTH = 40;

@@ -5,6 +5,7 @@ import { DEFAULT_MAX_SAMPLE_AGE_SECONDS } from '../config/environment.js';
 import { buildCounterDatums, buildHealthDatums, buildMetricDatums } from '../core/datums.js';
 import { accountInterval, type Baseline, countersOf } from '../core/delta.js';
 import { type ClaimedLedger, countIncreases, ledgerAtClaim } from '../core/ledger.js';
+import { type NodeIdentity, nodeChangeBetween } from '../core/node-identity.js';
 import type {
   ApplianceCredentials,
   CommitResult,
@@ -17,10 +18,10 @@ import type {
 } from '../core/ports.js';
 import { type FieldError, parseSample, type Sample, SampleShapeError, unwrapResource } from '../core/sample.js';
 import { buildVirtualServerDatums, type VirtualServerReading } from '../core/virtual-server-datums.js';
-import { CollectorError, type ErrorClass, toCollectorError } from '../errors.js';
+import { CollectorError, type ErrorClass, StateUnavailableError, toCollectorError } from '../errors.js';
 import type { Logger, Redactor } from '../logger.js';
 import { NitroClient, type NitroClientOptions, type NitroTarget } from '../nitro/client.js';
-import { readHaRole } from '../nitro/ha.js';
+import { haNodeIdentity, readHaRole } from '../nitro/ha.js';
 import type { ContainerMemory } from './container-memory.js';
 import { credentialGateOf, readWithoutLockout } from './credential-gate.js';
 import { readVirtualServers } from './read-virtual-servers.js';
@@ -70,6 +71,8 @@ export interface ApplianceResult {
   /** When the previous committed sample was taken, if there was one. */
   readonly previousTakenAt?: number;
   readonly counterResets: readonly string[];
+  /** The HA node that answered is not the one of the previous sample: no increase taken for the interval. */
+  readonly nodeChange?: { readonly previousTranstime: string; readonly transtime: string };
   /** Counters whose previous value was too old to give an increase. */
   readonly staleCounters: readonly string[];
   /** Earlier intervals whose increases this run publishes again (CloudWatch had not confirmed them). */
@@ -85,6 +88,11 @@ export interface ApplianceResult {
   readonly held?: HeldState;
   /** Listed virtual servers that could not be read this run (each logged at WARN). */
   readonly virtualServerErrors?: number;
+  /**
+   * The state table could not be read or written for the appliance this run (StateUnavailable 1): the gauges and
+   * health metrics are published, no counter increase; the run logs it once for all appliances (run-collection.ts).
+   */
+  readonly stateUnavailable?: CollectorError;
 }
 
 export const DEFAULT_MAX_SAMPLE_AGE_MS = DEFAULT_MAX_SAMPLE_AGE_SECONDS * 1000;
@@ -139,7 +147,15 @@ export async function collectAppliance(appliance: ApplianceConfig, run: Applianc
     }
     const sample = parseSample(reading.resource, { scrub: (text) => deps.memory.redactor.scrub(text) });
     const claim = await claimState(job, reading.takenAt, countersOf(sample.integers));
-    const result = sampleResult({ job, sample, takenAt: reading.takenAt, durationMs, claim });
+    const result = sampleResult({
+      job,
+      sample,
+      takenAt: reading.takenAt,
+      ...(reading.node && { node: reading.node }),
+      durationMs,
+      claim,
+      rejectionsUnavailable: reading.stateUnavailable,
+    });
     if (reading.virtualServers === undefined) return result;
     const perServer = buildVirtualServerDatums(appliance.name, reading.takenAt, reading.virtualServers);
     return { ...result, datums: [...result.datums, ...perServer], virtualServerErrors: reading.virtualServers.filter((r) => !r.ok).length };
@@ -165,6 +181,7 @@ export function failedResult(failure: {
   readonly redactor: Redactor;
 }): ApplianceResult {
   const { appliance, error, durationMs } = failure;
+  const unavailable = error instanceof StateUnavailableError;
   return {
     appliance,
     outcome: 'failed',
@@ -176,21 +193,27 @@ export function failedResult(failure: {
       success: false,
       durationMs,
       credentialsRejected: error.errorClass === 'bad-credentials',
+      state: { unavailable: unavailable ? 1 : 0 },
     }),
     durationMs,
     ...NO_PROBLEMS,
+    ...(unavailable && { stateUnavailable: error }),
   };
 }
 
 type Reading =
   | { kind: 'secondary'; takenAt: number }
-  | { kind: 'sample'; resource: Record<string, unknown>; takenAt: number; virtualServers?: readonly VirtualServerReading[] };
+  | { kind: 'sample'; resource: Record<string, unknown>; takenAt: number; node?: NodeIdentity; virtualServers?: readonly VirtualServerReading[] };
 
-async function readAppliance(job: ApplianceJob): Promise<Reading> {
+/** A reading, and the rejection store's failure when this container's own record of it stood in. */
+type GatedReading = Reading & { readonly stateUnavailable?: CollectorError };
+
+async function readAppliance(job: ApplianceJob): Promise<GatedReading> {
   const { appliance, run, deps, logger } = job;
   const gate = credentialGateOf(deps.rejections, deps.memory.credentials, logger);
   const input = { appliance, credentials: deps.credentials, gate, redactor: deps.memory.redactor, logger, now: run.now, signal: run.signal };
-  return readWithoutLockout(input, (credentials) => readWith(job, credentials));
+  const reading = await readWithoutLockout(input, (credentials) => readWith(job, credentials));
+  return gate.unavailable === undefined ? reading : { ...reading, stateUnavailable: gate.unavailable };
 }
 
 async function readWith(job: ApplianceJob, credentials: ApplianceCredentials): Promise<Reading> {
@@ -209,20 +232,21 @@ async function readWith(job: ApplianceJob, credentials: ApplianceCredentials): P
   });
   try {
     return await client.withSession(credentials, async (session): Promise<Reading> => {
-      if ((appliance.haMode ?? 'primary-only') === 'primary-only') {
-        const role = readHaRole(await session.getStat('hanode'), appliance.name);
-        if (role.role === 'not-primary') {
-          logger.info(`HA node is ${role.state}, not primary: its counters are not published (haMode primary-only)`);
-          return { kind: 'secondary', takenAt: run.now() };
-        }
+      // Read in both HA modes: which node answers is what tells a failback from activity (core/node-identity.ts).
+      const hanode = await session.getStat('hanode');
+      const role = readHaRole(hanode, appliance.name);
+      if ((appliance.haMode ?? 'primary-only') === 'primary-only' && role.role === 'not-primary') {
+        logger.info(`HA node is ${role.state}, not primary: its counters are not published (haMode primary-only)`);
+        return { kind: 'secondary', takenAt: run.now() };
       }
+      const node = haNodeIdentity(hanode);
       const answer = await session.getStat('protocolmptcp');
       const resource = resourceOf(answer, appliance.name);
       const takenAt = run.now();
       const servers = virtualServerRefs(appliance.virtualServers);
-      if (servers.length === 0) return { kind: 'sample', resource, takenAt };
+      if (servers.length === 0) return { kind: 'sample', resource, takenAt, ...(node && { node }) };
       const virtualServers = await readVirtualServers(session, servers, logger, (text) => deps.memory.redactor.scrub(text));
-      return { kind: 'sample', resource, takenAt, virtualServers };
+      return { kind: 'sample', resource, takenAt, ...(node && { node }), virtualServers };
     });
   } finally {
     await client.close();
@@ -252,6 +276,8 @@ type StateClaim =
   | {
       readonly outcome: 'failed';
       readonly error: CollectorError;
+      /** The table did not answer the claim or the resume write (throttled, denied, unreachable): StateUnavailable. */
+      readonly unavailable?: boolean;
       /**
        * Increases the state may have dropped all the same: a resume write that failed without an answer may have
        * been stored, and then no later run can see that it dropped them. Counted now (IncreasesDropped), so that
@@ -270,11 +296,18 @@ async function claimState(job: ApplianceJob, takenAt: number, counters: Readonly
   const { appliance, run, deps } = job;
   try {
     const claimNow = run.now();
-    const claim = await deps.store.claim(
-      appliance.name,
-      { owner: run.owner, takenAt, leaseUntil: run.leaseUntil, now: claimNow, counters },
-      { signal: run.signal },
-    );
+    let claim: Awaited<ReturnType<SampleStore['claim']>>;
+    try {
+      claim = await deps.store.claim(
+        appliance.name,
+        { owner: run.owner, takenAt, leaseUntil: run.leaseUntil, now: claimNow, counters },
+        { signal: run.signal },
+      );
+    } catch (error) {
+      // Nothing is claimed and nothing is stored: the table keeps its baseline, and the first run that reaches it
+      // again counts the whole interval since, once.
+      return { outcome: 'failed', error: toCollectorError(error, appliance.name), unavailable: true };
+    }
     if (claim.outcome !== 'claimed') return { outcome: claim.outcome };
     if (claim.retried) {
       // Its first attempt may have taken over an unfinished run, whose increases would then be counted a third
@@ -291,7 +324,12 @@ async function claimState(job: ApplianceJob, takenAt: number, counters: Readonly
       try {
         stored = await deps.store.commit(appliance.name, run.owner, resume.state, { signal: run.signal, keepLease: true });
       } catch (error) {
-        return { outcome: 'failed', error: toCollectorError(error, appliance.name), ...(resume.dropped.length > 0 && { dropped: resume.dropped }) };
+        return {
+          outcome: 'failed',
+          error: toCollectorError(error, appliance.name),
+          unavailable: true,
+          ...(resume.dropped.length > 0 && { dropped: resume.dropped }),
+        };
       }
       if (stored.outcome !== 'committed') {
         throw new CollectorError('state-error', `${appliance.name}: another run took the state over while this one resumed it`, { appliance: appliance.name });
@@ -308,14 +346,25 @@ async function claimState(job: ApplianceJob, takenAt: number, counters: Readonly
  * The result of a sample read: its gauges and rates; with the state claimed, the exact increases since the
  * previous sample and the unconfirmed ones of earlier runs; the health datums; the state to commit.
  */
-function sampleResult(input: { job: ApplianceJob; sample: Sample; takenAt: number; durationMs: number; claim: StateClaim }): ApplianceResult {
-  const { job, sample, takenAt, durationMs, claim } = input;
+function sampleResult(input: {
+  job: ApplianceJob;
+  sample: Sample;
+  takenAt: number;
+  node?: NodeIdentity;
+  durationMs: number;
+  claim: StateClaim;
+  /** The rejection store could not be read (this container's own record stood in). */
+  rejectionsUnavailable?: CollectorError | undefined;
+}): ApplianceResult {
+  const { job, sample, takenAt, node, durationMs, claim } = input;
   const { run, deps } = job;
   const appliance = job.appliance.name;
   const claimed = claim.outcome === 'claimed' ? claim : undefined;
   const stateError = claim.outcome === 'failed' ? claim.error : undefined;
+  const unavailable = claim.outcome === 'failed' && claim.unavailable ? claim.error : input.rejectionsUnavailable;
   const previous = claimed?.previous;
-  const account = claimed && accountInterval(previous, { takenAt, counters: countersOf(sample.integers) }, run.maxSampleAgeMs);
+  const account = claimed && accountInterval(previous, { takenAt, counters: countersOf(sample.integers), ...(node && { node }) }, run.maxSampleAgeMs);
+  const nodeChange = account?.baseline === 'node-change' ? nodeChangeBetween(previous?.node, node) : undefined;
   const blocked = claim.outcome === 'superseded' || claim.outcome === 'busy';
   const baseline: CounterBaseline | undefined = blocked ? claim.outcome : account?.baseline;
 
@@ -338,8 +387,14 @@ function sampleResult(input: { job: ApplianceJob; sample: Sample; takenAt: numbe
     success: stateError === undefined && !claimed?.tookOverUnfinishedRun && !blocked,
     durationMs,
     counterResets: counterResets.length,
+    nodeChanges: nodeChange ? 1 : 0,
     fieldErrors: fieldErrors.length,
-    state: { repaired: repairs.length > 0 ? 1 : 0, blocked: blocked ? 1 : 0, increasesDropped: countIncreases(dropped) },
+    state: {
+      unavailable: unavailable === undefined ? 0 : 1,
+      repaired: repairs.length > 0 ? 1 : 0,
+      blocked: blocked ? 1 : 0,
+      increasesDropped: countIncreases(dropped),
+    },
   });
   return {
     appliance,
@@ -350,11 +405,13 @@ function sampleResult(input: { job: ApplianceJob; sample: Sample; takenAt: numbe
     ...(baseline ? { baseline } : {}),
     ...(previous ? { previousTakenAt: previous.takenAt } : {}),
     counterResets,
+    ...(nodeChange && { nodeChange: { previousTranstime: nodeChange.previous.transtime, transtime: nodeChange.current.transtime } }),
     staleCounters: account?.stale ?? [],
     replayedIntervals: replayed.length,
     ...(claimed?.tookOverUnfinishedRun ? { tookOverUnfinishedRun: true } : {}),
     ...(repairs.length > 0 ? { stateRepairs: repairs } : {}),
     ...(dropped.length > 0 ? { droppedIncreases: dropped } : {}),
+    ...(unavailable && { stateUnavailable: unavailable }),
     fieldErrors,
     missingFields: sample.missing,
     ...(account
@@ -362,6 +419,7 @@ function sampleResult(input: { job: ApplianceJob; sample: Sample; takenAt: numbe
           held: {
             owner: run.owner,
             takenAt,
+            ...(node && { node }),
             counters: account.counters,
             heldSince: account.heldSince,
             intervals: [...(claimed?.withheld ?? []), ...publishedIntervals([...replayed, account.fresh], datums)],

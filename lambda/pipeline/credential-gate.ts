@@ -13,7 +13,7 @@ import {
   type CredentialSource,
   UNVERSIONED_SECRET,
 } from '../core/ports.js';
-import { CollectorError, toCollectorError } from '../errors.js';
+import { CollectorError, StateUnavailableError, toCollectorError } from '../errors.js';
 import type { Logger, Redactor } from '../logger.js';
 import { LOCKED_USER_REFUSAL } from '../nitro/classify.js';
 
@@ -34,15 +34,23 @@ interface Remembered {
 export class CredentialMemory {
   /** The rejections seen, by appliance. */
   readonly rejections = new Map<string, Remembered>();
-  /** Appliances whose rejection (or its absence) this container has read or learned by a login since it started. */
-  readonly known = new Set<string>();
+  /**
+   * The secret version each appliance last accepted in a login of this container. When the state table cannot be
+   * read, only that version (or a rejection this container remembers) lets the container log in.
+   */
+  readonly worked = new Map<string, string>();
   /** The rejection store of callers that have none (the local run, the collect command): it lives as long as this. */
   readonly fallbackStore = new InMemoryCredentialRejections();
 }
 
 export class CredentialGate {
   private readonly remembered: Map<string, Remembered>;
-  private readonly known: Set<string>;
+  private readonly workedVersions: Map<string, string>;
+  /**
+   * Set when the rejection store could not be read this run and this container's own record stood in: the run
+   * reports it (StateUnavailable, and the run's one WARN line about the state table) instead of a line here.
+   */
+  unavailable: CollectorError | undefined;
 
   constructor(
     private readonly store: CredentialRejectionStore,
@@ -50,38 +58,33 @@ export class CredentialGate {
     private readonly logger: Logger,
   ) {
     this.remembered = memory.rejections;
-    this.known = memory.known;
+    this.workedVersions = memory.worked;
   }
 
   /**
    * The rejection kept for the appliance, if any (whatever its version and time). A rejection of this container's
    * that the store missed (its write failed) stands over an older stored one, or none, and is written again.
+   * `secretVersion` is the version about to be used: when the store cannot be read, the container logs in only
+   * with the version it last logged in with, or under a rejection it remembers itself.
    */
-  async current(appliance: string, signal: AbortSignal): Promise<CredentialRejection | undefined> {
+  async current(appliance: string, secretVersion: string, signal: AbortSignal): Promise<CredentialRejection | undefined> {
     const mine = this.remembered.get(appliance);
     let stored: CredentialRejection | undefined;
     try {
       stored = await this.store.get(appliance, { signal });
     } catch (error) {
-      const reason = toCollectorError(error, appliance).message;
-      // A new container knows nothing of the appliance: a rejection it cannot read may be in force. It does not log
-      // in (fails closed); the state table failing, the counters could not be claimed either.
-      if (!this.known.has(appliance)) {
-        throw new CollectorError(
-          'state-error',
-          `${appliance}: the credential backoff could not be read from the state table, and this container has no record of it yet: not logging in, so that a rejected password is never tried again (${reason})`,
+      const failure = toCollectorError(error, appliance);
+      // A container that has not logged in with this version knows nothing of it: a rejection it cannot read (by
+      // another container) may be in force. It does not log in (fails closed, lockout-safe): no gauges either.
+      if (mine === undefined && this.workedVersions.get(appliance) !== secretVersion) {
+        throw new StateUnavailableError(
+          `${appliance}: the credential backoff could not be read from the state table, and this container has no record of secret version ${secretVersion} working yet: not logging in, so that a rejected password is never tried again (${failure.message})`,
           { appliance, cause: error },
         );
       }
-      this.logger.warn("the credential rejection could not be read; using this container's own record of it", {
-        appliance,
-        errorClass: 'state-error',
-        reason,
-        ...(mine && { retryAt: new Date(mine.rejection.retryAt).toISOString() }),
-      });
+      this.unavailable = failure;
       return mine?.rejection;
     }
-    this.known.add(appliance);
     if (mine && !mine.stored && (stored === undefined || stored.rejectedAt < mine.rejection.rejectedAt)) {
       await this.write(appliance, mine, signal);
       return mine.rejection;
@@ -111,7 +114,7 @@ export class CredentialGate {
     );
     const mine: Remembered = { rejection, stored: false };
     this.remembered.set(appliance, mine);
-    this.known.add(appliance);
+    if (this.workedVersions.get(appliance) === rejection.secretVersion) this.workedVersions.delete(appliance);
     await this.write(appliance, mine, signal);
     return rejection;
   }
@@ -132,10 +135,14 @@ export class CredentialGate {
     }
   }
 
+  /** The appliance accepted `secretVersion` in a login: this container may use it while the store cannot be read. */
+  worked(appliance: string, secretVersion: string): void {
+    this.workedVersions.set(appliance, secretVersion);
+  }
+
   /** The appliance accepted credentials: forgets its rejection (logged, so the recovery shows in the log). */
   async accepted(appliance: string, previous: CredentialRejection, signal: AbortSignal): Promise<void> {
     this.remembered.delete(appliance);
-    this.known.add(appliance);
     this.logger.info('the appliance accepted the credentials again; the credential backoff is over', { appliance, rejectedVersion: previous.secretVersion });
     try {
       await this.store.clear(appliance, { signal });
@@ -222,7 +229,7 @@ export async function readWithoutLockout<T>(input: GatedRead, read: (credentials
     return credentials;
   };
   let credentials = await fetch(false);
-  let rejection = await gate.current(appliance.name, signal);
+  let rejection = await gate.current(appliance.name, secretVersionOf(credentials), signal);
   if (isBackingOff(rejection, secretVersionOf(credentials), now())) {
     credentials = await fetch(true);
     if (isBackingOff(rejection, secretVersionOf(credentials), now())) throw backingOffError(appliance.name, appliance.secretId, rejection, now());
@@ -230,6 +237,7 @@ export async function readWithoutLockout<T>(input: GatedRead, read: (credentials
   for (let attempt = 1; ; attempt++) {
     try {
       const result = await read(credentials);
+      gate.worked(appliance.name, secretVersionOf(credentials));
       if (rejection) await gate.accepted(appliance.name, rejection, signal);
       return result;
     } catch (error) {

@@ -8,7 +8,7 @@ import { countIncreases, remainingUnpublished } from '../core/ledger.js';
 import type { CounterInterval, Datum, DatumOutcome, MetricSink, PublishReport } from '../core/ports.js';
 import { LEASE_MARGIN_MS, MAX_RUN_MS } from '../core/state-rules.js';
 import { clearableSignalAt, signalAt } from '../deadline.js';
-import { CollectorError, type ErrorClass, toCollectorError } from '../errors.js';
+import { CollectorError, type ErrorClass, StateUnavailableError, toCollectorError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import {
   type ApplianceResult,
@@ -140,6 +140,7 @@ export async function runCollection(request: CollectionRequest, deps: CollectorD
     return result;
   });
 
+  logStateUnavailable(deps.logger, results);
   const datums = results.flatMap((r) => r.datums);
   const report = await publishWithin(datums, budget, deps);
   if (report.rejected.length > 0) deps.logger.error('datums refused before publishing (a collector bug: please report it)', { rejected: report.rejected });
@@ -203,7 +204,7 @@ async function commitAll(input: {
       const result = await deps.store.commit(
         appliance,
         state.owner,
-        { takenAt: state.takenAt, counters: state.counters, heldSince: state.heldSince, unpublished },
+        { takenAt: state.takenAt, counters: state.counters, heldSince: state.heldSince, unpublished, ...(state.node && { node: state.node }) },
         { signal },
       );
       if (result.outcome === 'committed') return { appliance, outcome: 'committed', atRisk: 0, ...droppedHere };
@@ -232,7 +233,12 @@ async function publishStateHealth(
     stateHealthDatums({
       appliance: commit.appliance,
       timestamp: now(),
-      state: { commitFailed: commit.outcome === 'committed' ? 0 : 1, increasesDropped: countIncreases(commit.dropped ?? []) },
+      state: {
+        // The table did not take the write (lease-lost is the table answering: not an outage).
+        unavailable: commit.outcome === 'failed' ? 1 : 0,
+        commitFailed: commit.outcome === 'committed' ? 0 : 1,
+        increasesDropped: countIncreases(commit.dropped ?? []),
+      },
     }),
   );
   if (datums.length === 0 || Date.now() >= budget.deadline - 500) return { deliveries: [] };
@@ -309,6 +315,32 @@ export class NothingPublishedError extends CollectorError {
   }
 }
 
+/**
+ * One WARN line per run for every appliance whose state table could not be read or written (StateUnavailable):
+ * their gauges and health metrics are published, their counter increases wait for the table.
+ */
+function logStateUnavailable(logger: Logger, results: readonly ApplianceResult[]): void {
+  const unavailable = results.filter((r): r is ApplianceResult & { stateUnavailable: CollectorError } => r.stateUnavailable !== undefined);
+  if (unavailable.length === 0) return;
+  const causes = [...new Set(unavailable.map((r) => causeName(r.stateUnavailable)))];
+  logger.warn(
+    'the state table could not be read or written: gauges and health metrics published, counter increases wait for the table (nothing is lost while its baseline holds; StateUnavailable)',
+    {
+      appliances: unavailable.map((r) => r.appliance),
+      errorClass: 'state-error',
+      causes,
+      reason: unavailable[0]!.stateUnavailable.message,
+    },
+  );
+}
+
+/** The AWS error's name (ThrottlingException, AccessDeniedException, ...) behind a state error. */
+function causeName(error: Error): string {
+  const cause = error.cause;
+  if (cause instanceof CollectorError) return causeName(cause);
+  return cause instanceof Error ? cause.name : error.name;
+}
+
 /** From this many blocked runs in a row the line is a WARN (the CollectionFailing alarm looks at three). */
 const BLOCKED_RUNS_WARNED = 3;
 
@@ -332,10 +364,22 @@ function logOutcome(logger: Logger, memory: ContainerMemory, result: ApplianceRe
   const blocked = result.baseline === 'busy' || result.baseline === 'superseded';
   const blockedRuns = blocked ? (memory.blockedRuns.get(result.appliance) ?? 0) + 1 : 0;
   memory.blockedRuns.set(result.appliance, blockedRuns);
-  if (result.outcome === 'failed') logger.error('appliance collection failed', fields);
+  // The gate's refusal (a cold container that cannot read the table) is the one StateUnavailableError thrown.
+  if (result.stateUnavailable instanceof StateUnavailableError)
+    logger.info(
+      "appliance not collected: this container cannot read the state table and has no record of the secret version working (see the run's StateUnavailable warning)",
+      fields,
+    );
+  else if (result.stateUnavailable) logger.info("appliance collected without its state (see the run's StateUnavailable warning)", fields);
+  else if (result.outcome === 'failed') logger.error('appliance collection failed', fields);
   else if (blockedRuns >= BLOCKED_RUNS_WARNED)
     logger.warn(`the state item was ${result.baseline} ${blockedRuns} runs in a row: no counters published (StateBlocked)`, { ...fields, blockedRuns });
   else if (result.stateRepairs) logger.warn('state item repaired (StateRepaired)', fields);
+  else if (result.nodeChange)
+    logger.warn(
+      `another HA node answered (transtime ${result.nodeChange.previousTranstime} before, ${result.nodeChange.transtime} now: a failover or failback): no counter increase taken for this interval (NodeChanges)`,
+      { ...fields, previousTranstime: result.nodeChange.previousTranstime, transtime: result.nodeChange.transtime },
+    );
   else if (result.fieldErrors.length > 0 || result.counterResets.length > 0 || result.tookOverUnfinishedRun || (result.virtualServerErrors ?? 0) > 0)
     logger.warn('appliance collected with problems', fields);
   else logger.info('appliance collected', fields);
