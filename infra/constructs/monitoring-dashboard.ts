@@ -116,6 +116,7 @@ export class MonitoringDashboard extends Construct {
         [
           m.metric(HEALTH_METRICS.success, first, 'Minimum', period, HEALTH_METRICS.success),
           m.metric(HEALTH_METRICS.counterResets, first, 'Sum', period, HEALTH_METRICS.counterResets),
+          m.metric(HEALTH_METRICS.nodeChanges, first, 'Sum', period, HEALTH_METRICS.nodeChanges),
           m.metric(HEALTH_METRICS.fieldErrors, first, 'Sum', period, HEALTH_METRICS.fieldErrors),
           m.metric(HEALTH_METRICS.secondarySkipped, first, 'Maximum', period, HEALTH_METRICS.secondarySkipped),
           m.metric(HEALTH_METRICS.credentialsRejected, first, 'Maximum', period, HEALTH_METRICS.credentialsRejected),
