@@ -142,7 +142,13 @@ export const DEPLOY_SETTINGS = {
     file: 'function.retainLogGroup',
     prop: { path: 'function.retainLogGroup', formerly: 'logGroupRemovalPolicy' },
   }),
-  dashboard: deploy({ spec: boolean(), doc: 'Create the dashboard.', default: true, file: 'dashboard.enabled', prop: { path: 'dashboard.enabled', formerly: 'dashboard' } }),
+  dashboard: deploy({
+    spec: boolean(),
+    doc: 'Create the dashboard.',
+    default: true,
+    file: 'dashboard.enabled',
+    prop: { path: 'dashboard.enabled', formerly: 'dashboard' },
+  }),
   schedulesEnabled: deploy({
     spec: boolean(),
     doc: 'false deploys the schedules disabled (nothing is collected).',
