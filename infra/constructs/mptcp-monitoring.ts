@@ -74,13 +74,7 @@ export interface MptcpAlarmProps {
    */
   readonly settings?: AlarmSettingsProps;
   /** The protocol-errors alarm's counters. */
-  readonly protocolErrors?: {
-    /**
-     * Counters the protocol-errors alarm sums (at most 10, each selected).
-     * @default by PROTOCOL_ERROR_PRIORITY
-     */
-    readonly metrics?: readonly string[];
-  };
+  readonly protocolErrors?: MptcpProtocolErrorsProps;
   /**
    * Alarm names start with this (`<prefix>-<appliance>-ProtocolErrors`); unique per deployment in an account and
    * region.
@@ -100,6 +94,22 @@ export interface MptcpAlarmProps {
    * @default "https://github.com/netscaler-mptcp-cloudwatch/netscaler-mptcp-cloudwatch/blob/main/docs/runbook.md"
    */
   readonly runbookBaseUrl?: string;
+}
+
+export interface MptcpDashboardProps {
+  /**
+   * Create the dashboard.
+   * @default true
+   */
+  readonly enabled?: boolean;
+}
+
+export interface MptcpProtocolErrorsProps {
+  /**
+   * Counters the protocol-errors alarm sums (at most 10, each selected).
+   * @default by PROTOCOL_ERROR_PRIORITY
+   */
+  readonly metrics?: readonly string[];
 }
 
 export interface MptcpScheduleProps {
@@ -182,13 +192,7 @@ export interface MptcpMonitoringProps {
    */
   readonly alarms?: MptcpAlarmProps;
   /** The dashboard (as `dashboard` in the config file). */
-  readonly dashboard?: {
-    /**
-     * Create the dashboard.
-     * @default true
-     */
-    readonly enabled?: boolean;
-  };
+  readonly dashboard?: MptcpDashboardProps;
   /**
    * false deploys the schedules disabled (nothing is collected).
    * @default true

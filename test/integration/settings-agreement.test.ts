@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { generate } from 'selfsigned';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -58,7 +58,7 @@ function contextFor(row: SettingRow): [string, string | undefined, unknown][] {
   const [, kind, field] = row.id.split('.');
   const hasPeriod = kind !== undefined && kind !== 'collectionFailing';
   const period: [string, string, unknown][] = hasPeriod ? [[`alarms.${kind}.periodMinutes`, `alarms.settings.${kind}.periodMinutes`, 1]] : [];
-  if (row.id === 'timeoutSeconds') return [['schedule.rateMinutes', 'interval', Duration.minutes(60)]];
+  if (row.id === 'timeoutSeconds') return [['schedule.rateMinutes', 'schedule.rateMinutes', 60]];
   if (row.id.startsWith('alarms.') && field === 'evaluationPeriods') return period;
   if (row.id.startsWith('alarms.') && field === 'datapointsToAlarm') {
     return [...period, [`alarms.${kind}.evaluationPeriods`, `alarms.settings.${kind}.evaluationPeriods`, 1440]];
@@ -82,7 +82,7 @@ function setAt(target: Record<string, unknown>, path: readonly string[], value: 
 
 function fileVerdict(row: SettingRow, value: unknown): { verdict: Verdict; message: string } {
   let input: Record<string, unknown> = { appliances: APPLIANCES };
-  for (const [path, , given] of contextFor(row)) input = setAt(input, path.split('.'), given instanceof Duration ? given.toMinutes() : given);
+  for (const [path, , given] of contextFor(row)) input = setAt(input, path.split('.'), given);
   input = setAt(input, row.file!.split('.'), value);
   try {
     validateConfig(input, 'file.json');
