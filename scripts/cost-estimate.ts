@@ -62,8 +62,12 @@ export const ASSUMPTIONS = {
   invocationSeconds: 2,
   /** Billed duration of an invocation for a single appliance. */
   singleApplianceInvocationSeconds: 1,
-  /** One JSON log line per appliance per run. */
-  logBytesPerAppliancePerRun: 400,
+  /**
+   * Per appliance per run: the sample record (about 1,800 bytes for the simulator's default appliance, every
+   * counter that moved; docs/metrics.md "Exact values for every counter") and the outcome line, each with
+   * CloudWatch's 26 bytes per event. test/integration/sample-record.test.ts holds it against a real run.
+   */
+  logBytesPerAppliancePerRun: 2_100,
   /** Lambda's START/END/REPORT lines per invocation (JSON format). */
   logBytesPerInvocation: 1_200,
   /** Average decimal digits of a stored counter value. */
