@@ -12,8 +12,8 @@ export interface SampleQueriesProps {
 export function queryStringOf(query: SampleQuery): logs.QueryString {
   return new logs.QueryString({
     fields: [...query.fields],
-    filter: query.filter,
-    ...(query.stats && { stats: query.stats }),
+    filterStatements: [query.filter],
+    ...(query.stats && { statsStatements: [query.stats] }),
     ...(query.sort && { sort: query.sort }),
     ...(query.limit !== undefined && { limit: query.limit }),
   });
