@@ -52,6 +52,12 @@ export const PRICES = {
   interfaceEndpointHour: 0.01,
 } as const;
 
+const SAMPLE_RECORD_BYTES = 1_800;
+/** The appliance's "appliance collected" line. */
+const OUTCOME_LINE_BYTES = 250;
+/** CloudWatch Logs bills each event's bytes plus 26. */
+export const LOG_EVENT_OVERHEAD_BYTES = 26;
+
 export const ASSUMPTIONS = {
   /** 730 hours a month, one run a minute. */
   runsPerMonth: 730 * 60,
@@ -63,11 +69,12 @@ export const ASSUMPTIONS = {
   /** Billed duration of an invocation for a single appliance. */
   singleApplianceInvocationSeconds: 1,
   /**
-   * Per appliance per run: the sample record (about 1,800 bytes for the simulator's default appliance, every
-   * counter that moved; docs/metrics.md "Exact values for every counter") and the outcome line, each with
-   * CloudWatch's 26 bytes per event. test/integration/sample-record.test.ts holds it against a real run.
+   * The sample record of one appliance's run, every counter that moved (docs/metrics.md "Exact values for every
+   * counter"): the simulator's default appliance logs 1,600 to 1,800 bytes (test/integration/sample-record.test.ts).
    */
-  logBytesPerAppliancePerRun: 2_100,
+  sampleRecordBytes: SAMPLE_RECORD_BYTES,
+  /** Per appliance per run: the sample record and the outcome line, each with CloudWatch's 26 bytes per event. */
+  logBytesPerAppliancePerRun: SAMPLE_RECORD_BYTES + OUTCOME_LINE_BYTES + 2 * LOG_EVENT_OVERHEAD_BYTES,
   /** Lambda's START/END/REPORT lines per invocation (JSON format). */
   logBytesPerInvocation: 1_200,
   /** Average decimal digits of a stored counter value. */

@@ -29,7 +29,7 @@ export function exactCountQuery(metricName: string = EXAMPLE_COUNTER): SampleQue
   return {
     fields: [F.appliance, F.intervalStartMs, F.intervalEndMs, field],
     filter: IS_RECORD,
-    stats: `sum(${field}) as ${metricName}, count(*) as records, sum(ispresent(${F.baseline})) as baselines, min(${F.intervalStartMs}) as fromMs, max(${F.intervalEndMs}) as toMs by ${F.appliance}`,
+    stats: `sum(${field}) as ${metricName}, count(*) as records, count(${F.baseline}) as baselines, min(${F.intervalStartMs}) as fromMs, max(${F.intervalEndMs}) as toMs by ${F.appliance}`,
   };
 }
 

@@ -32,7 +32,7 @@ export type SampleBaseline =
  * `deltas` is split by catalog group because the logger keeps at most 64 keys of one object (logger.ts) and there
  * are 76 counters; a counter that did not move is left out (it means 0), which keeps the record small.
  */
-const GROUP_KEYS: Record<MetricGroup, string> = {
+export const DELTA_GROUP_KEYS: Readonly<Record<MetricGroup, string>> = {
   sessions: 'sessions',
   handshake: 'handshake',
   subflows: 'subflows',
@@ -67,7 +67,7 @@ export const SAMPLE_RECORD_FIELDS = {
  */
 export function sampleRecordField(metricName: string): string {
   const counter = COUNTERS.find((m) => m.metricName === metricName);
-  if (counter) return `${SAMPLE_RECORD_FIELDS.deltas}.${GROUP_KEYS[counter.group]}.${metricName}`;
+  if (counter) return `${SAMPLE_RECORD_FIELDS.deltas}.${DELTA_GROUP_KEYS[counter.group]}.${metricName}`;
   if (GAUGES.some((m) => m.metricName === metricName)) return `${SAMPLE_RECORD_FIELDS.gauges}.${metricName}`;
   if (HEALTH_NAMES.has(metricName)) return `${SAMPLE_RECORD_FIELDS.health}.${metricName}`;
   throw new Error(`sample record: no field for metric ${metricName}`);
@@ -127,7 +127,7 @@ export function buildSampleRecord(input: SampleRecordInput): SampleRecord {
   let deltas: SampleRecord['deltas'] = null;
   if (input.deltas !== undefined && input.baseline === undefined) {
     deltas = {};
-    for (const [group, key] of Object.entries(GROUP_KEYS)) {
+    for (const [group, key] of Object.entries(DELTA_GROUP_KEYS)) {
       const moved = metricValues(
         COUNTERS.filter((m) => m.group === group),
         input.deltas,
