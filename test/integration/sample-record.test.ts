@@ -13,13 +13,9 @@ import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { countdownContext } from '../support/lambda-context.js';
 import { describeWithMoto } from '../support/moto.js';
 import { applianceSecret, createSecret, createStateTable, uniqueName } from '../support/moto-aws.js';
+import { fieldValue } from '../support/record-field.js';
 
 type Line = Record<string, unknown>;
-
-/** A record's value at a Logs Insights field path (`deltas.handshake.MpJoinSynReceived`), as Logs Insights reads it. */
-function at(line: Line, path: string): unknown {
-  return path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Line)[key] : undefined), line);
-}
 
 describeWithMoto('the sample record: exact counts for every counter from the logs', () => {
   let sim: Simulator;
@@ -63,13 +59,13 @@ describeWithMoto('the sample record: exact counts for every counter from the log
     const field = sampleRecordField('MpJoinSynReceived');
     const inWindow = records.filter((r) => (r['intervalStartMs'] as number) >= t1 && (r['intervalEndMs'] as number) <= t2);
     expect(inWindow).toHaveLength(4);
-    const answer = inWindow.reduce((total, r) => total + BigInt((at(r, field) as number | undefined) ?? 0), 0n);
+    const answer = inWindow.reduce((total, r) => total + BigInt((fieldValue(r, field) as number | undefined) ?? 0), 0n);
     expect(joinSyns[5]! - joinSyns[1]!).toBeGreaterThan(0n);
     expect(answer).toBe(joinSyns[5]! - joinSyns[1]!);
 
     // Every counter of the catalog, billed or not: the one interval's record holds each counter's true increase.
-    expect(at(records[5]!, sampleRecordField('CurrentSessions'))).toBe(Number(sim.getCounters()['mptcpcurmpcapablesessions']));
-    expect(at(records[5]!, sampleRecordField('CollectionSuccess'))).toBe(1);
+    expect(fieldValue(records[5]!, sampleRecordField('CurrentSessions'))).toBe(Number(sim.getCounters()['mptcpcurmpcapablesessions']));
+    expect(fieldValue(records[5]!, sampleRecordField('CollectionSuccess'))).toBe(1);
 
     const bytes = logger.lines.filter((l) => l.includes(`"message":"${SAMPLE_RECORD_MESSAGE}"`)).map((l) => Buffer.byteLength(l));
     expect(Math.max(...bytes)).toBeLessThanOrEqual(ASSUMPTIONS.sampleRecordBytes);

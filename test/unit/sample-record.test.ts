@@ -3,13 +3,10 @@ import { CATALOG } from '../../lambda/catalog/catalog.js';
 import { buildSampleRecord, SAMPLE_RECORD_VERSION, type SampleRecordInput, sampleRecordField } from '../../lambda/core/sample-record.js';
 import { MAX_LOG_LINE_BYTES } from '../../lambda/core/text.js';
 import { logLine, Redactor } from '../../lambda/logger.js';
+import { fieldValue } from '../support/record-field.js';
 
 const COUNTERS = CATALOG.filter((m) => m.kind === 'counter');
 const GAUGES = CATALOG.filter((m) => m.kind === 'gauge');
-
-function at(value: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), value);
-}
 
 const base: SampleRecordInput = {
   appliance: 'adc-1',
@@ -40,10 +37,10 @@ describe('the sample record', () => {
     // Through the real logger's bounds (64 keys an object, 16 KB a line): nothing is cut.
     const logged = JSON.parse(logLine({ ...record }, new Redactor().scrub));
     COUNTERS.forEach((m, i) => {
-      expect(at(logged, sampleRecordField(m.metricName))).toBe(i % 5 === 0 ? undefined : 1_000_000_000 + i);
+      expect(fieldValue(logged, sampleRecordField(m.metricName))).toBe(i % 5 === 0 ? undefined : 1_000_000_000 + i);
     });
     GAUGES.forEach((m, i) => {
-      expect(at(logged, sampleRecordField(m.metricName))).toBe(100 + i);
+      expect(fieldValue(logged, sampleRecordField(m.metricName))).toBe(100 + i);
     });
     expect(Buffer.byteLength(JSON.stringify(logged))).toBeLessThan(MAX_LOG_LINE_BYTES);
   });
@@ -72,7 +69,7 @@ describe('the sample record', () => {
   it('keeps an increase beyond 2^53 exact as a decimal string', () => {
     const counter = COUNTERS[0]!;
     const record = buildSampleRecord({ ...base, deltas: new Map([[counter.nitroName, 2n ** 60n + 1n]]) });
-    expect(at(record, sampleRecordField(counter.metricName))).toBe('1152921504606846977');
+    expect(fieldValue(record, sampleRecordField(counter.metricName))).toBe('1152921504606846977');
   });
 
   it('never shows a registered password, wherever it turns up', () => {
