@@ -52,6 +52,12 @@ export const PRICES = {
   interfaceEndpointHour: 0.01,
 } as const;
 
+const SAMPLE_RECORD_BYTES = 1_800;
+/** The appliance's "appliance collected" line. */
+const OUTCOME_LINE_BYTES = 250;
+/** CloudWatch Logs bills each event's bytes plus 26. */
+export const LOG_EVENT_OVERHEAD_BYTES = 26;
+
 export const ASSUMPTIONS = {
   /** 730 hours a month, one run a minute. */
   runsPerMonth: 730 * 60,
@@ -62,8 +68,13 @@ export const ASSUMPTIONS = {
   invocationSeconds: 2,
   /** Billed duration of an invocation for a single appliance. */
   singleApplianceInvocationSeconds: 1,
-  /** One JSON log line per appliance per run. */
-  logBytesPerAppliancePerRun: 400,
+  /**
+   * The sample record of one appliance's run, every counter that moved (docs/metrics.md "Exact values for every
+   * counter"): the simulator's default appliance logs 1,600 to 1,800 bytes (test/integration/sample-record.test.ts).
+   */
+  sampleRecordBytes: SAMPLE_RECORD_BYTES,
+  /** Per appliance per run: the sample record and the outcome line, each with CloudWatch's 26 bytes per event. */
+  logBytesPerAppliancePerRun: SAMPLE_RECORD_BYTES + OUTCOME_LINE_BYTES + 2 * LOG_EVENT_OVERHEAD_BYTES,
   /** Lambda's START/END/REPORT lines per invocation (JSON format). */
   logBytesPerInvocation: 1_200,
   /** Average decimal digits of a stored counter value. */

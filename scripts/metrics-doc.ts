@@ -2,6 +2,7 @@ import { CATALOG, METRIC_GROUPS, type MetricDefinition } from '../lambda/catalog
 import { VIRTUAL_SERVER_TYPES } from '../lambda/catalog/virtual-server.js';
 import { VIRTUAL_SERVER_DIMENSION, VIRTUAL_SERVER_ERRORS_METRIC, VIRTUAL_SERVER_GAUGES } from '../lambda/catalog/virtual-server-metrics.js';
 import { HEALTH_METRICS, STATE_HEALTH_METRICS } from '../lambda/metrics/health.js';
+import { renderExactValuesSection } from './sample-record-doc.js';
 
 const HEALTH_ROWS: readonly [string, string, string][] = [
   [HEALTH_METRICS.success, 'None', '1 when the appliance was collected (or is an HA secondary skipped on purpose), 0 when collection failed.'],
@@ -92,7 +93,7 @@ export function renderMetricsDoc(): string {
     );
     for (const metric of CATALOG.filter((m) => m.group === group && m.kind !== 'rate')) lines.push(row(metric));
   }
-  lines.push('');
+  lines.push(...renderExactValuesSection(), '');
   return lines.join('\n');
 }
 

@@ -1,12 +1,15 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { MetricDefinition } from '../../lambda/catalog/catalog.js';
 import { VIRTUAL_SERVER_ERRORS_METRIC, VIRTUAL_SERVER_GAUGES } from '../../lambda/catalog/virtual-server-metrics.js';
 import { APPLIANCE_DIMENSION, HEALTH_METRICS } from '../../lambda/metrics/health.js';
 import { planApplianceGraphs, planVirtualServerGraphs } from '../model/dashboard-plan.js';
+import { counterPerApplianceQuery, EXAMPLE_COUNTER, exactCountQuery } from '../model/sample-queries.js';
 import type { CollectorMetrics } from './collector-metrics.js';
+import { queryStringOf } from './sample-queries.js';
 
 export interface MonitoringDashboardProps {
   readonly metrics: CollectorMetrics;
@@ -14,6 +17,8 @@ export interface MonitoringDashboardProps {
   readonly applianceNames: readonly string[];
   readonly interval: Duration;
   readonly function: lambda.IFunction;
+  /** The collector's log group: the exact-count widgets read its sample records. */
+  readonly logGroup?: logs.ILogGroup;
   readonly timeout: Duration;
   /** Every alarm of the deployment, shown by state at the top. */
   readonly alarms: readonly cloudwatch.IAlarm[];
@@ -56,6 +61,33 @@ export class MonitoringDashboard extends Construct {
         }),
       );
     }
+  }
+
+  /** Every counter exactly, billed or not, from the collector's sample records (docs/metrics.md, "Exact values for every counter"). */
+  private addExactCounts(logGroup: logs.ILogGroup, period: Duration): void {
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({
+        markdown: `## Exact counts from the sample records (every counter, billed or not: edit the query for another counter)`,
+        width: 24,
+        height: 1,
+      }),
+      new cloudwatch.LogQueryWidget({
+        title: `${EXAMPLE_COUNTER} per appliance (exact, from the logs)`,
+        logGroupNames: [logGroup.logGroupName],
+        queryString: queryStringOf(counterPerApplianceQuery(EXAMPLE_COUNTER, Math.max(1, period.toMinutes()))).toString(),
+        view: cloudwatch.LogQueryVisualizationType.LINE,
+        width: 16,
+        height: GRAPH_HEIGHT,
+      }),
+      new cloudwatch.LogQueryWidget({
+        title: `${EXAMPLE_COUNTER} in the time range (exact)`,
+        logGroupNames: [logGroup.logGroupName],
+        queryString: queryStringOf(exactCountQuery(EXAMPLE_COUNTER)).toString(),
+        view: cloudwatch.LogQueryVisualizationType.TABLE,
+        width: 8,
+        height: GRAPH_HEIGHT,
+      }),
+    );
   }
 
   constructor(scope: Construct, id: string, props: MonitoringDashboardProps) {
@@ -158,6 +190,8 @@ export class MonitoringDashboard extends Construct {
         ),
       );
     }
+
+    if (props.logGroup) this.addExactCounts(props.logGroup, period);
 
     const fn = props.function;
     this.dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: '## Collector function', width: 24, height: 1 }));

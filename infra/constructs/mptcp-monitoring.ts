@@ -38,6 +38,7 @@ import { CollectorSchedules } from './collector-schedules.js';
 import { IncidentAlarm } from './incident-alarm.js';
 import { MonitoringDashboard } from './monitoring-dashboard.js';
 import { checkProps } from './props-check.js';
+import { SampleQueries } from './sample-queries.js';
 import { StateTable } from './state-table.js';
 
 export interface MptcpVpcProps extends CollectorVpcPlacement {
@@ -273,6 +274,7 @@ export class MptcpMonitoring extends Construct {
     });
     this.function = collector.function;
     this.logGroup = collector.logGroup;
+    new SampleQueries(this, 'SampleQueries', { logGroup: this.logGroup, folder: defaultAlarmNamePrefix(this) });
 
     if (props.vpc?.endpoints) {
       new CollectorEndpoints(this, 'Endpoints', {
@@ -363,6 +365,7 @@ export class MptcpMonitoring extends Construct {
         applianceNames: appliances.map((a) => a.name),
         interval,
         function: this.function,
+        logGroup: this.logGroup,
         timeout: this.timeout,
         alarms: this.alarms,
         pages: this.pages,

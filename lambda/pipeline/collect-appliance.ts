@@ -93,6 +93,14 @@ export interface ApplianceResult {
    * health metrics are published, no counter increase; the run logs it once for all appliances (run-collection.ts).
    */
   readonly stateUnavailable?: CollectorError;
+  /** What the sample read gave, for the sample record (core/sample-record.ts): every field, selected or not. */
+  readonly reading?: {
+    readonly takenAt: number;
+    readonly integers: ReadonlyMap<string, bigint>;
+    readonly node?: NodeIdentity;
+    /** Every counter's increase over the interval; absent when `baseline` or the state says none was taken. */
+    readonly deltas?: ReadonlyMap<string, bigint>;
+  };
 }
 
 export const DEFAULT_MAX_SAMPLE_AGE_MS = DEFAULT_MAX_SAMPLE_AGE_SECONDS * 1000;
@@ -414,6 +422,7 @@ function sampleResult(input: {
     ...(unavailable && { stateUnavailable: unavailable }),
     fieldErrors,
     missingFields: sample.missing,
+    reading: { takenAt, integers: sample.integers, ...(node && { node }), ...(account && !account.baseline && { deltas: account.fresh.deltas }) },
     ...(account
       ? {
           held: {

@@ -6,6 +6,7 @@ import { applianceBudgetMs, applianceTurnMs, MIN_START_MS, planRunBudget, type R
 import { stateHealthDatums } from '../core/datums.js';
 import { countIncreases, remainingUnpublished } from '../core/ledger.js';
 import type { CounterInterval, Datum, DatumOutcome, MetricSink, PublishReport } from '../core/ports.js';
+import { buildSampleRecord, SAMPLE_RECORD_MESSAGE, type SampleBaseline } from '../core/sample-record.js';
 import { LEASE_MARGIN_MS, MAX_RUN_MS } from '../core/state-rules.js';
 import { clearableSignalAt, signalAt } from '../deadline.js';
 import { CollectorError, type ErrorClass, StateUnavailableError, toCollectorError } from '../errors.js';
@@ -148,6 +149,7 @@ export async function runCollection(request: CollectionRequest, deps: CollectorD
 
   const commits = await commitAll({ results, deliveries, commitBy: budget.commitBy, now, deps });
   const followUp = await publishStateHealth(commits, budget, now, deps);
+  logSampleRecords(deps.logger, results, commits, followUp.deliveries);
   const run = summarize({ results, deliveries: [...deliveries, ...followUp.deliveries], report, commits, budget });
   const { summary } = run;
   if (summary.publishError) {
@@ -339,6 +341,39 @@ function causeName(error: Error): string {
   const cause = error.cause;
   if (cause instanceof CollectorError) return causeName(cause);
   return cause instanceof Error ? cause.name : error.name;
+}
+
+/**
+ * One sample record per appliance (core/sample-record.ts), after the commits: an interval whose state was not
+ * stored is counted again by the next run, so its record carries no deltas.
+ */
+function logSampleRecords(logger: Logger, results: readonly ApplianceResult[], commits: readonly CommitReport[], followUp: readonly Delivery[]): void {
+  const uncommitted = new Set(commits.filter((c) => c.outcome !== 'committed').map((c) => c.appliance));
+  for (const result of results) {
+    const { reading } = result;
+    const baseline: SampleBaseline | undefined =
+      result.baseline ??
+      (result.stateUnavailable
+        ? 'state-unavailable'
+        : result.outcome !== 'ok'
+          ? result.outcome
+          : uncommitted.has(result.appliance)
+            ? 'uncommitted'
+            : reading?.deltas === undefined
+              ? 'failed'
+              : undefined);
+    const record = buildSampleRecord({
+      appliance: result.appliance,
+      outcome: result.outcome,
+      ...(reading && { takenAt: reading.takenAt, integers: reading.integers, ...(reading.node && { node: reading.node }) }),
+      ...(result.previousTakenAt !== undefined && { previousTakenAt: result.previousTakenAt }),
+      ...(reading?.deltas && { deltas: reading.deltas }),
+      ...(baseline && { baseline }),
+      datums: [...result.datums, ...followUp.filter((d) => d.datum.appliance === result.appliance).map((d) => d.datum)],
+      staleCounters: result.staleCounters,
+    });
+    logger.info(SAMPLE_RECORD_MESSAGE, { ...record });
+  }
 }
 
 /** From this many blocked runs in a row the line is a WARN (the CollectionFailing alarm looks at three). */

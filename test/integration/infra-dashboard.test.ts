@@ -100,6 +100,8 @@ describe('the dashboard', () => {
       'Protocol errors',
       'Resource exhaustion: allocation failures and rejected joins',
       'Collector health',
+      'MpJoinSynReceived per appliance (exact, from the logs)',
+      'MpJoinSynReceived in the time range (exact)',
       'Invocations, errors, throttles',
       'Duration (ms)',
       'Scheduled events dropped (too old) and their age',
@@ -191,5 +193,25 @@ describe('the dashboard with listed virtual servers', () => {
   it('has no virtual server section when no appliance lists one', () => {
     const plain = dashboardBody(synthConfig(configWith()).template);
     expect(plain.widgets.some((w) => w.properties.markdown?.includes('Virtual servers'))).toBe(false);
+  });
+});
+
+describe('the dashboard: exact counts from the sample records', () => {
+  const { template } = synthConfig(configWith());
+  const logWidgets = dashboardBody(template).widgets.filter((w) => w.type === 'log') as (Widget & {
+    properties: { query: string; view: string; region: string };
+  })[];
+  const logGroup = onlyResource(template, 'AWS::Logs::LogGroup').id;
+
+  it('graphs the example counter per appliance, and its exact total, from the collector log group', () => {
+    expect(logWidgets.map((w) => [w.properties.title, w.properties.view])).toEqual([
+      ['MpJoinSynReceived per appliance (exact, from the logs)', 'timeSeries'],
+      ['MpJoinSynReceived in the time range (exact)', 'table'],
+    ]);
+    for (const widget of logWidgets) {
+      expect(widget.properties.query).toContain(`SOURCE '<${logGroup}>'`);
+      expect(widget.properties.query).toContain('filter record = "mptcp-sample/1"');
+    }
+    expect(logWidgets[0]!.properties.query).toContain('stats sum(deltas.handshake.MpJoinSynReceived) as MpJoinSynReceived by bin(1m), appliance');
   });
 });

@@ -15,6 +15,7 @@ describe('the stack for a two-appliance config', () => {
     expect(counts).toEqual({
       'AWS::DynamoDB::Table': 1,
       'AWS::Logs::LogGroup': 1,
+      'AWS::Logs::QueryDefinition': 3,
       'AWS::IAM::Role': 2,
       'AWS::IAM::Policy': 2,
       'AWS::Lambda::Function': 1,

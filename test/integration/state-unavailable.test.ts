@@ -12,6 +12,7 @@ import { DynamoDbSampleStore } from '../../lambda/aws/state-store.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import type { Datum, MetricSink, PublishReport } from '../../lambda/core/ports.js';
+import { SAMPLE_RECORD_MESSAGE, type SampleRecord, sampleRecordField } from '../../lambda/core/sample-record.js';
 import { createMemoryLogger } from '../../lambda/logger.js';
 import { HEALTH_METRICS, STATE_HEALTH_METRICS } from '../../lambda/metrics/health.js';
 import { type ContainerMemory, createContainerMemory, endNitroSessions } from '../../lambda/pipeline/container-memory.js';
@@ -20,6 +21,7 @@ import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { type FaultProxy, type InjectedFault, startFaultProxy } from '../support/fault-proxy.js';
 import { describeWithMoto } from '../support/moto.js';
 import { createStateTable, uniqueName } from '../support/moto-aws.js';
+import { fieldValue } from '../support/record-field.js';
 
 class KeepingSink implements MetricSink {
   readonly stored: Datum[] = [];
@@ -135,6 +137,25 @@ describeWithMoto('a failing state table degrades, it does not blind', () => {
     // The sum over all runs is the true activity: 400 per appliance, nothing counted twice.
     expect(sink.sum('SessionsCreated')).toBe(2 * 400);
     expect(sink.stored.filter((d) => d.metricName === 'CurrentSessions')).toHaveLength(2 * 5);
+
+    // The sample records say the same: no increase in the outage's (and why), the held-back 200 in the record of
+    // the run that publishes it, over the whole interval since the table's baseline; their sum is the truth.
+    const records = (lines: readonly string[]) =>
+      lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['message'] === SAMPLE_RECORD_MESSAGE) as unknown as SampleRecord[];
+    for (const { kind, lines } of outage)
+      expect(
+        records(lines).map((r) => [r.deltas, r.baseline]),
+        kind,
+      ).toEqual([
+        [null, 'state-unavailable'],
+        [null, 'state-unavailable'],
+      ]);
+    const sessionsCreated = (r: SampleRecord) => Number(fieldValue(r, sampleRecordField('SessionsCreated')) ?? 0);
+    const resumed = records(after[0]!.lines);
+    expect(resumed.map(sessionsCreated)).toEqual([300, 300]);
+    expect(resumed.map((r) => r.intervalStartMs)).toEqual(records(baseline.lines).map((r) => r.intervalEndMs));
+    const all = [baseline, ...outage, ...after].flatMap((r) => records(r.lines));
+    for (const appliance of appliances) expect(all.filter((r) => r.appliance === appliance.name).reduce((t, r) => t + sessionsCreated(r), 0)).toBe(400);
   });
 
   it('a cold container that cannot read the table does not log in (lockout-safe), and says why', async () => {
