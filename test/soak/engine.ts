@@ -89,7 +89,7 @@ export interface SoakReport {
   readonly ha: {
     readonly failovers: number;
     readonly failbacks: number;
-    /** Failbacks to a node A whose SessionsCreated was higher than B's (without the node check: counted as activity). */
+    /** Failbacks to a node A with no counter lower than B's and some higher (without the node check: counted as activity). */
     readonly failbacksToHigherCounters: number;
     /** NodeChanges 1 in the runs' datums. */
     readonly nodeChangesReported: number;
@@ -101,8 +101,10 @@ export interface SoakReport {
   readonly outages: {
     readonly rounds: number;
     readonly collections: number;
-    /** Collections whose stat was answered: each must publish its gauges and StateUnavailable 1. */
+    /** Appliances whose gauges the round must publish (see Lane.gaugesExpected). */
     readonly answered: number;
+    /** Outage rounds that began with the container's kept NITRO sessions gone (logins decided by the credential gate). */
+    readonly sessionsLost: number;
     readonly withGauges: number;
     readonly stateUnavailable: number;
     /** Counter datums of outage runs: must be 0. */
@@ -141,6 +143,10 @@ interface ApplianceState {
   unknownFields: boolean;
   readonly failedLogoutTags: Set<string>;
   readonly haPair: boolean;
+  /** The last rounds with a login the appliance accepted, one it refused, and a rotation of its password. */
+  lastLoginOk: number;
+  lastLoginRefused: number;
+  lastRotation: number;
   readonly profile: HardenedProfile;
   firmware: HardenedProfile['firmware'];
   readonly watch: CredentialWatch;
@@ -211,7 +217,8 @@ class Lane {
   tightestMarginMs = Number.POSITIVE_INFINITY;
   failbacksToHigherCounters = 0;
   nodeChangesReported = 0;
-  readonly outages = { rounds: 0, collections: 0, answered: 0, withGauges: 0, stateUnavailable: 0, counterDatums: 0 };
+  readonly outages = { rounds: 0, collections: 0, answered: 0, withGauges: 0, stateUnavailable: 0, counterDatums: 0, sessionsLost: 0 };
+  private lastColdStart = -1;
 
   constructor(
     private readonly index: number,
@@ -240,8 +247,12 @@ class Lane {
       const profile = hardenedProfile(i, this.options.rounds);
       const sim = await startSimulator({ seed: this.options.seed * 100 + this.index * 10 + i, password, clock: () => this.clock, ...profile.simulator });
       const haPair = i === haPairIndex(this.options.appliances);
-      // Node A has been primary for days; node B has a few minutes of its own traffic.
-      if (haPair) sim.haPair();
+      if (haPair) {
+        // Node A has been primary for days, every counter far above what B gathers while it answers: a failback
+        // then lowers none of them, and only the node's identity tells it from activity.
+        for (const [counter, value] of Object.entries(sim.getCounters())) if (COUNTERS.includes(counter)) sim.setCounter(counter, value + 1_000_000n);
+        sim.haPair();
+      }
       const secretId = `soak/${suffix}/${name}`;
       await new SecretsManagerClient(moto).send(
         new CreateSecretCommand({ Name: secretId, SecretString: JSON.stringify({ username: sim.username, password, caCertificate: sim.caCertificate }) }),
@@ -259,6 +270,9 @@ class Lane {
         unknownFields: false,
         failedLogoutTags: new Set(),
         haPair,
+        lastLoginOk: -1,
+        lastLoginRefused: -1,
+        lastRotation: -1,
         profile,
         firmware: profile.firmware,
         watch: new CredentialWatch(name),
@@ -340,13 +354,20 @@ class Lane {
         overlapping: plan.overlappingRuns,
         appliances: plan.appliances.map((p) => [p.nitroFault?.kind, p.reset, p.stateEdit, p.rotate || undefined, p.badCredentialsFor || undefined]),
       });
+    if (plan.sessionsLost) {
+      // Before this round's NITRO faults are injected: the logouts must not use them up.
+      this.outages.sessionsLost++;
+      await endNitroSessions(this.deps.memory);
+    }
     await this.prepareAppliances(round, plan);
     this.rules = plan.aws;
     this.callsThisRound = new Map();
     if (plan.coldStart) {
       this.faults.add('cold-start');
+      this.lastColdStart = round;
       await this.coldStart();
     }
+    const gaugesExpected = plan.stateOutage ? this.gaugesExpected(round, plan) : new Set<string>();
     if (plan.stateOutage) {
       this.faults.add('state-table-outage');
       this.outages.rounds++;
@@ -364,7 +385,7 @@ class Lane {
     this.rules = [];
     const tally = new DeliveryTally();
     for (const run of results) if (run) await this.account(run, tally);
-    if (plan.stateOutage) this.checkOutage(plan, results);
+    if (plan.stateOutage) this.checkOutage(gaugesExpected, results);
     this.checkDelivery(tally);
     this.checkAppliances(round);
     this.checkLogs();
@@ -379,9 +400,11 @@ class Lane {
       await this.hardenedEvents(round, appliance);
       if (p.haSwitch) {
         this.faults.add(`ha-${p.haSwitch}`);
-        const before = sim.getCounters()[SESSIONS_CREATED] ?? 0n;
+        const before = sim.getCounters();
         sim.haSwitch();
-        if (p.haSwitch === 'failback' && (sim.getCounters()[SESSIONS_CREATED] ?? 0n) > before) this.failbacksToHigherCounters++;
+        const after = sim.getCounters();
+        const lower = COUNTERS.some((c) => (after[c] ?? 0n) < (before[c] ?? 0n));
+        if (p.haSwitch === 'failback' && !lower && COUNTERS.some((c) => (after[c] ?? 0n) > (before[c] ?? 0n))) this.failbacksToHigherCounters++;
       }
       if (p.reset) {
         this.faults.add(p.reset);
@@ -395,6 +418,7 @@ class Lane {
 
       if (p.rotate) {
         this.faults.add('rotation');
+        appliance.lastRotation = round;
         const password = newPassword(round + index);
         this.allPasswords.add(password);
         sim.setCredentials(sim.username, password);
@@ -571,14 +595,35 @@ class Lane {
   }
 
   /**
-   * A round in which the state table refused every call: no run may publish a counter increase (the table's
-   * baseline holds them for the first run that reaches it, checked by the ledger), and every appliance whose stat
-   * was answered (no NITRO fault planned) publishes its gauges and StateUnavailable 1.
+   * The appliances that must publish their gauges in this outage round: this container has logged in to them
+   * since its cold start, since their last rotation and since their last refused login (it knows their secret
+   * version works: the credential gate lets it log in without the table), and nothing else planned for this
+   * round stands in the way (a NITRO fault, a rotation, wrong credentials, a locked user, a spell of downtime).
    */
-  private checkOutage(plan: RoundPlan, runs: readonly (RunResult | undefined)[]): void {
+  private gaugesExpected(round: number, plan: RoundPlan): Set<string> {
+    const expected = new Set<string>();
     for (const [index, appliance] of this.appliances.entries()) {
-      const answered =
-        plan.appliances[index]!.nitroFault === undefined && appliance.sim.requests().some((r) => r.path.endsWith('/stat/protocolmptcp') && r.status === 200);
+      const p = plan.appliances[index]!;
+      const known =
+        appliance.lastLoginOk >= 0 &&
+        appliance.lastLoginOk >= this.lastColdStart &&
+        appliance.lastLoginOk >= appliance.lastRotation &&
+        appliance.lastLoginOk > appliance.lastLoginRefused;
+      const locked = (appliance.sim.lockedUntil() ?? 0) > this.clock;
+      if (known && !plan.coldStart && p.nitroFault === undefined && !p.rotate && appliance.badCredentialsUntil < 0 && round >= appliance.downUntil && !locked)
+        expected.add(appliance.name);
+    }
+    return expected;
+  }
+
+  /**
+   * A round in which the state table refused every call: no run may publish a counter increase (the table's
+   * baseline holds them for the first run that reaches it, checked by the ledger); every appliance of `expected`
+   * publishes its gauges, and every one that publishes gauges publishes StateUnavailable 1.
+   */
+  private checkOutage(expected: ReadonlySet<string>, runs: readonly (RunResult | undefined)[]): void {
+    for (const appliance of this.appliances) {
+      const answered = expected.has(appliance.name);
       if (answered) this.outages.answered++;
       let gauges = false;
       let unavailable = false;
@@ -595,9 +640,9 @@ class Lane {
       }
       if (gauges) this.outages.withGauges++;
       if (unavailable) this.outages.stateUnavailable++;
-      if (answered && !gauges) this.violations.push(`${appliance.name}: its stat was answered during a state table outage, and no gauge was published`);
-      if (answered && !unavailable)
-        this.violations.push(`${appliance.name}: its stat was answered during a state table outage, and StateUnavailable 1 was not published`);
+      if (answered && !gauges)
+        this.violations.push(`${appliance.name}: no gauge published during a state table outage, by a container that knows its credentials work`);
+      if (gauges && !unavailable) this.violations.push(`${appliance.name}: gauges published during a state table outage without StateUnavailable 1`);
     }
   }
 
@@ -660,6 +705,10 @@ class Lane {
       const lines = this.logger.lines.filter((line) => line.includes(`"appliance":"${appliance.name}"`));
       const unreachable = lines.some((line) => line.includes('logout failed') || line.includes(`${appliance.name}: login to `));
       for (const request of requests) {
+        if (request.path.endsWith('/login')) {
+          if (request.status === 200 || request.status === 201) appliance.lastLoginOk = round;
+          else appliance.lastLoginRefused = round;
+        }
         if (request.query !== '') this.violations.push(`${appliance.name}: a request carried a query string (${request.path}?${request.query})`);
         if (request.path.endsWith('/logout') && request.sessionTag && request.status !== 200 && request.status !== 201)
           appliance.failedLogoutTags.add(request.sessionTag);
@@ -813,6 +862,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       withGauges: sum((l) => l.outages.withGauges),
       stateUnavailable: sum((l) => l.outages.stateUnavailable),
       counterDatums: sum((l) => l.outages.counterDatums),
+      sessionsLost: sum((l) => l.outages.sessionsLost),
     },
     credentials: {
       failedLogins: lanes.reduce((t, l) => t + l.credentialFigures().failedLogins, 0),

@@ -179,6 +179,11 @@ export interface RoundPlan {
   readonly coldStart: boolean;
   /** Every DynamoDB call of this round's runs is refused (a throttled table, a revoked permission). */
   readonly stateOutage?: 'throttled' | 'denied';
+  /**
+   * In an outage: the container's kept NITRO sessions are gone before the run (an admin's kill, a failover), so
+   * that whether it may log in without the table is the credential gate's to decide.
+   */
+  readonly sessionsLost?: boolean;
   /** Lambda's remaining time for this run: an integer, never round. */
   readonly remainingMs: number;
 }
@@ -276,6 +281,7 @@ export class SoakPlanner {
     const haSwitch = this.haPair === undefined ? undefined : this.haSwitch(round);
     if (haSwitch && this.haPair !== undefined) appliances[this.haPair] = { ...appliances[this.haPair]!, haSwitch };
     const stateOutage = this.stateOutage(round);
+    const sessionsLost = stateOutage !== undefined && this.haPrng.next() < 0.5;
     const aws: AwsFaultRule[] = [];
     // A spell of 3 to 8 rounds in which every final commit is refused (a throttled table, a changed permission).
     if (round >= this.commitsRefusedUntil && this.chance(0.01)) this.commitsRefusedUntil = round + this.integer(3, 8);
@@ -304,6 +310,7 @@ export class SoakPlanner {
       coldStart,
       remainingMs: this.integer(8_003, 9_997),
       ...(stateOutage && { stateOutage }),
+      ...(sessionsLost && { sessionsLost }),
     };
   }
 }
