@@ -352,11 +352,15 @@ class Lane {
         aws: plan.aws.map((r) => r.kind),
         coldStart: plan.coldStart,
         overlapping: plan.overlappingRuns,
+        stateOutage: plan.stateOutage,
+        sessionsLost: plan.sessionsLost,
+        haSwitch: plan.appliances.map((p) => p.haSwitch),
         appliances: plan.appliances.map((p) => [p.nitroFault?.kind, p.reset, p.stateEdit, p.rotate || undefined, p.badCredentialsFor || undefined]),
       });
     if (plan.sessionsLost) {
-      // Before this round's NITRO faults are injected: the logouts must not use them up.
+      // With no fault injected (the last round's cleared, this round's not yet): the logouts must not use them up.
       this.outages.sessionsLost++;
+      for (const appliance of this.appliances) appliance.sim.clearFaults();
       await endNitroSessions(this.deps.memory);
     }
     await this.prepareAppliances(round, plan);
