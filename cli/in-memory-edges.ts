@@ -45,7 +45,7 @@ export class InMemorySampleStore implements SampleStore {
     this.items.set(appliance, {
       ...item,
       lease: { owner: request.owner, until: request.leaseUntil },
-      pending: { takenAt: request.takenAt, counters: request.counters },
+      pending: { takenAt: request.takenAt, counters: request.counters, ...(request.node && { node: request.node }) },
     });
     return {
       outcome: 'claimed',

@@ -18,7 +18,8 @@
  *   schemaVersion N  2 (items of version 1, without heldSince and unpublished, are read as well)
  *   leaseOwner    S  while a run holds the item: its id
  *   leaseUntil    N  while a run holds the item: epoch ms after which another run may take it over
- *   pendingTakenAt N, pendingCounters M name -> S: while a run holds the item, the sample it claimed with
+ *   pendingTakenAt N, pendingCounters M name -> S, pendingNodeTranstime S (optional): while a run holds the
+ *                    item, the sample it claimed with and the HA node that answered it
  *   nodeTranstime S  optional: the HA node's `transtime` when the sample was taken (core/node-identity.ts); items
  *                    without it (written before, or by a standalone appliance) read as a node not known
  *   expiresAt     N  epoch seconds, refreshed by every claim and commit: DynamoDB's TTL removes the items of
@@ -62,6 +63,7 @@ const NAMES = {
   '#pendingCounters': 'pendingCounters',
   '#expiresAt': STATE_TTL_ATTRIBUTE,
   '#nodeTranstime': 'nodeTranstime',
+  '#pendingNodeTranstime': 'pendingNodeTranstime',
 } as const;
 type Name = keyof typeof NAMES;
 
@@ -84,20 +86,28 @@ export class DynamoDbSampleStore implements SampleStore {
   async claim(appliance: string, request: ClaimRequest, options: { signal?: AbortSignal } = {}): Promise<ClaimResult> {
     const problem = claimRequestProblem(request);
     if (problem !== undefined) throw new CollectorError('internal', `${appliance}: ${problem}`, { appliance });
+    const pendingNode = request.node ? ', #pendingNodeTranstime = :pendingNode' : ' REMOVE #pendingNodeTranstime';
     try {
       const response = await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { [STATE_TABLE_PARTITION_KEY]: { S: appliance } },
-          UpdateExpression:
-            'SET #leaseOwner = :owner, #leaseUntil = :leaseUntil, #pendingTakenAt = :takenAt, #pendingCounters = :counters, #expiresAt = :expiresAt',
+          UpdateExpression: `SET #leaseOwner = :owner, #leaseUntil = :leaseUntil, #pendingTakenAt = :takenAt, #pendingCounters = :counters, #expiresAt = :expiresAt${pendingNode}`,
           // Free, expired (or unreadable, or longer than any run can hold), or already ours (a retried claim whose
           // first answer was lost); and nothing newer stored, unless "newer" lies in the future (a corrupt item).
           // An item whose takenAt is not a number cannot be compared: it is taken over.
           ConditionExpression:
             '(attribute_not_exists(#leaseOwner) OR #leaseOwner = :owner OR NOT attribute_type(#leaseUntil, :number) OR #leaseUntil < :now OR #leaseUntil > :leaseLimit) ' +
             'AND (attribute_not_exists(#takenAt) OR NOT attribute_type(#takenAt, :number) OR #takenAt < :takenAt OR #takenAt > :futureLimit)',
-          ExpressionAttributeNames: names('#leaseOwner', '#leaseUntil', '#takenAt', '#pendingTakenAt', '#pendingCounters', '#expiresAt'),
+          ExpressionAttributeNames: names(
+            '#leaseOwner',
+            '#leaseUntil',
+            '#takenAt',
+            '#pendingTakenAt',
+            '#pendingCounters',
+            '#expiresAt',
+            '#pendingNodeTranstime',
+          ),
           ExpressionAttributeValues: {
             ':owner': { S: request.owner },
             ':leaseUntil': { N: String(request.leaseUntil) },
@@ -108,6 +118,7 @@ export class DynamoDbSampleStore implements SampleStore {
             ':counters': { M: exactValues(request.counters) },
             ':expiresAt': { N: String(expiresAt(request.now)) },
             ':number': { S: 'N' },
+            ...(request.node ? { ':pendingNode': { S: request.node.transtime } } : {}),
           },
           ReturnValues: 'ALL_OLD',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -144,7 +155,7 @@ export class DynamoDbSampleStore implements SampleStore {
       ':expiresAt': { N: String(expiresAt(now)) },
     };
     const removed = [
-      ...(options.keepLease === true ? [] : ['#leaseOwner', '#leaseUntil', '#pendingTakenAt', '#pendingCounters']),
+      ...(options.keepLease === true ? [] : ['#leaseOwner', '#leaseUntil', '#pendingTakenAt', '#pendingCounters', '#pendingNodeTranstime']),
       ...(state.node ? [] : ['#nodeTranstime']),
     ];
     const release = removed.length > 0 ? ` REMOVE ${removed.join(', ')}` : '';
@@ -160,7 +171,7 @@ export class DynamoDbSampleStore implements SampleStore {
           ConditionExpression: '#leaseOwner = :owner',
           ExpressionAttributeNames: names(
             '#expiresAt',
-            ...(options.keepLease === true ? [] : (['#leaseUntil', '#pendingTakenAt', '#pendingCounters'] as const)),
+            ...(options.keepLease === true ? [] : (['#leaseUntil', '#pendingTakenAt', '#pendingCounters', '#pendingNodeTranstime'] as const)),
             '#takenAt',
             '#counters',
             '#heldSince',
@@ -275,7 +286,13 @@ function takenOverFrom(owner: string, old: Record<string, AttributeValue>, now: 
   return {
     owner,
     ...(pendingTakenAt !== undefined && old['pendingCounters']?.M !== undefined
-      ? { pending: { takenAt: pendingTakenAt, counters: exactMap(old['pendingCounters']) } }
+      ? {
+          pending: {
+            takenAt: pendingTakenAt,
+            counters: exactMap(old['pendingCounters']),
+            ...(old['pendingNodeTranstime']?.S ? { node: { transtime: old['pendingNodeTranstime'].S } } : {}),
+          },
+        }
       : {}),
     ...(until > now + MAX_LEASE_MS ? { impossibleLease: true } : {}),
   };

@@ -105,6 +105,8 @@ export function withoutCorruptBaseline(previous: StoredState, now: number): { re
  * (the `carried` ones and its own since `previous`) carried on with one more unanswered publish. Increases
  * published MAX_UNANSWERED_PUBLISHES times are returned in `dropped`. `previous` is undefined when the unfinished
  * run had no baseline (a first sample, or a corrupt one it repaired): then it published only what it carried.
+ * The pending sample's node is kept with it: without it, a failback seen by the unfinished run would be counted as
+ * activity (and the next run's node compared with none).
  */
 export function resumeUnfinished(unfinished: {
   readonly previous: StoredState | undefined;
@@ -116,7 +118,16 @@ export function resumeUnfinished(unfinished: {
   const account = accountInterval(previous, pending, maxAgeMs);
   const published = [...carried, ...(account.fresh.deltas.size > 0 ? [account.fresh] : [])];
   const { kept, dropped } = splitByPublishes(withOneMorePublish(published));
-  return { state: { takenAt: pending.takenAt, counters: account.counters, heldSince: account.heldSince, unpublished: kept }, dropped };
+  return {
+    state: {
+      takenAt: pending.takenAt,
+      counters: account.counters,
+      heldSince: account.heldSince,
+      unpublished: kept,
+      ...(pending.node && { node: pending.node }),
+    },
+    dropped,
+  };
 }
 
 /** The intervals, each with one more publish that may have reached CloudWatch unanswered. */

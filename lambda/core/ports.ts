@@ -48,6 +48,8 @@ export interface CounterInterval {
 export interface PendingSample {
   readonly takenAt: number;
   readonly counters: ReadonlyMap<string, bigint>;
+  /** The HA node that answered it (absent standalone, and in leases written before node identities were kept). */
+  readonly node?: NodeIdentity;
 }
 
 /** What the state table keeps per appliance between runs. */
@@ -81,6 +83,8 @@ export interface ClaimRequest {
    * may have published (core/ledger.ts resumeUnfinished).
    */
   readonly counters: ReadonlyMap<string, bigint>;
+  /** The HA node that answered this run's sample: a run taking over must know it (core/ledger.ts resumeUnfinished). */
+  readonly node?: NodeIdentity;
 }
 
 /** An earlier run's lease that this claim took over. */

@@ -154,7 +154,7 @@ export async function collectAppliance(appliance: ApplianceConfig, run: Applianc
       };
     }
     const sample = parseSample(reading.resource, { scrub: (text) => deps.memory.redactor.scrub(text) });
-    const claim = await claimState(job, reading.takenAt, countersOf(sample.integers));
+    const claim = await claimState(job, reading.takenAt, countersOf(sample.integers), reading.node);
     const result = sampleResult({
       job,
       sample,
@@ -300,7 +300,7 @@ type StateClaim =
  * unfinished run it took over may have published before this run publishes anything. Only the I/O is here. A
  * failure is returned, never thrown.
  */
-async function claimState(job: ApplianceJob, takenAt: number, counters: ReadonlyMap<string, bigint>): Promise<StateClaim> {
+async function claimState(job: ApplianceJob, takenAt: number, counters: ReadonlyMap<string, bigint>, node: NodeIdentity | undefined): Promise<StateClaim> {
   const { appliance, run, deps } = job;
   try {
     const claimNow = run.now();
@@ -308,7 +308,7 @@ async function claimState(job: ApplianceJob, takenAt: number, counters: Readonly
     try {
       claim = await deps.store.claim(
         appliance.name,
-        { owner: run.owner, takenAt, leaseUntil: run.leaseUntil, now: claimNow, counters },
+        { owner: run.owner, takenAt, leaseUntil: run.leaseUntil, now: claimNow, counters, ...(node && { node }) },
         { signal: run.signal },
       );
     } catch (error) {

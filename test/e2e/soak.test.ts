@@ -1,6 +1,7 @@
 /**
  * A short soak (the long one is `npm run soak`): the real pipeline over simulated appliances with random
- * faults at every edge; every invariant of test/soak/engine.ts must hold.
+ * faults at every edge, HA failovers and failbacks, and state table outages; every invariant of
+ * test/soak/engine.ts must hold.
  */
 import { expect, it } from 'vitest';
 import { runSoak } from '../soak/engine.js';
@@ -24,9 +25,26 @@ describeWithMoto('a short soak of the whole pipeline under random faults', (moto
       'huge-message',
       'oversize-body',
       'firmware-upgrade',
+      'ha-failover',
+      'ha-failback',
+      'state-table-outage',
+      'state-table-throttled',
+      'state-table-denied',
     ]) {
       expect(report.faults[kind], kind).toBeGreaterThan(0);
     }
+    // Failbacks to a node whose counters are higher in every field (without the node check these publish the
+    // whole difference: over 3 million SessionsCreated against a true 255,834 at seed 7), each a new baseline.
+    expect(report.ha.failbacksToHigherCounters).toBeGreaterThan(0);
+    expect(report.figures.excusedNodeChanges).toBeGreaterThanOrEqual(report.ha.failbacksToHigherCounters);
+    expect(report.ha.nodeChangesReported).toBeGreaterThan(0);
+    expect(report.ha.sessionsCreatedCommitted).toBeLessThanOrEqual(report.ha.sessionsCreatedTrue);
+    // Outages that the gate decides (kept sessions gone), with gauges required of a container that knows its
+    // credentials (without the gate's fallback none are published) and no counter published.
+    expect(report.outages.sessionsLost).toBeGreaterThan(0);
+    expect(report.outages.answered).toBeGreaterThan(0);
+    expect(report.outages.withGauges).toBeGreaterThanOrEqual(report.outages.answered);
+    expect(report.outages.counterDatums).toBe(0);
     expect(report.outcomes['ok']).toBeGreaterThan(report.collections / 2);
     expect(report.figures.committedIntervals).toBeGreaterThan(300);
   }, 120_000);

@@ -3,7 +3,8 @@
  * DynamoDB store and CloudWatch sink) round after round over simulated appliances, with random faults at every
  * edge, checked against the simulators' ground truth. DynamoDB and Secrets Manager are moto_server behind a
  * fault proxy; CloudWatch is played by the proxy itself, which keeps every PutMetricData that took effect (moto
- * would hold millions of datapoints). Independent lanes (own appliances, table, proxy) run side by side.
+ * would hold millions of datapoints). Independent lanes (own appliances, table, proxy) run side by side. One
+ * appliance of each lane is an HA pair behind a floating address (haMode primary-only in even lanes, any in odd).
  */
 import { randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
@@ -14,11 +15,13 @@ import { CloudWatchMetricSink } from '../../lambda/aws/cloudwatch-sink.js';
 import { DynamoDbCredentialRejections } from '../../lambda/aws/credential-rejections.js';
 import { SecretsManagerCredentialSource } from '../../lambda/aws/secrets.js';
 import { DynamoDbSampleStore } from '../../lambda/aws/state-store.js';
+import { CATALOG } from '../../lambda/catalog/catalog.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import type { CredentialSource } from '../../lambda/core/ports.js';
 import { MAX_LOG_LINE_BYTES } from '../../lambda/core/text.js';
 import { createMemoryLogger, Redactor } from '../../lambda/logger.js';
+import { HEALTH_METRICS, STATE_HEALTH_METRICS } from '../../lambda/metrics/health.js';
 import type { CollectorDependencies } from '../../lambda/pipeline/collect-appliance.js';
 import { createContainerMemory, endNitroSessions } from '../../lambda/pipeline/container-memory.js';
 import { NothingPublishedError, type RunResult, runCollection } from '../../lambda/pipeline/run-collection.js';
@@ -79,6 +82,33 @@ export interface SoakReport {
     readonly longestRunMs: number;
     readonly tightestMarginMs: number;
     readonly durationMs: number;
+    /** Intervals across a failover or failback: no increase may be published for them. */
+    readonly excusedNodeChanges: number;
+  };
+  /** The HA pairs: failovers, failbacks and what CloudWatch holds of their SessionsCreated against the truth. */
+  readonly ha: {
+    readonly failovers: number;
+    readonly failbacks: number;
+    /** Failbacks to a node A with no counter lower than B's and some higher (without the node check: counted as activity). */
+    readonly failbacksToHigherCounters: number;
+    /** NodeChanges 1 in the runs' datums. */
+    readonly nodeChangesReported: number;
+    readonly sessionsCreatedTrue: bigint;
+    readonly sessionsCreatedCommitted: bigint;
+    readonly sessionsCreatedStored: bigint;
+  };
+  /** The state table's outages: appliance collections of outage runs, and what they published. */
+  readonly outages: {
+    readonly rounds: number;
+    readonly collections: number;
+    /** Appliances whose gauges the round must publish (see Lane.gaugesExpected). */
+    readonly answered: number;
+    /** Outage rounds that began with the container's kept NITRO sessions gone (logins decided by the credential gate). */
+    readonly sessionsLost: number;
+    readonly withGauges: number;
+    readonly stateUnavailable: number;
+    /** Counter datums of outage runs: must be 0. */
+    readonly counterDatums: number;
   };
   /** Logins the appliances refused (wrong password, locked user) and later logins with a rejected password. */
   readonly credentials: {
@@ -95,6 +125,11 @@ const MAX_SAMPLE_AGE_MS = 15 * MINUTE;
 /** Short AWS timeouts: a hung call costs the soak little time. */
 const AWS_SETTINGS: AwsClientSettings = { region: 'us-east-1', requestTimeoutMs: 400, connectionTimeoutMs: 300, maxAttempts: 2 };
 const UNKNOWN_FIELDS = { mptcptotfuturecounter: '5', mptcpfuturerate: 1.5 };
+const SESSIONS_CREATED = 'mptcptotmpcapsession';
+const GAUGES: ReadonlySet<string> = new Set(CATALOG.filter((m) => m.kind === 'gauge').map((m) => m.metricName));
+const DYNAMODB_OPERATIONS: ReadonlySet<string> = new Set(['UpdateItem', 'GetItem', 'PutItem', 'DeleteItem', 'Query', 'TransactWriteItems']);
+/** The appliance of each lane that is an HA pair. */
+const haPairIndex = (appliances: number) => Math.min(1, appliances - 1);
 
 interface ApplianceState {
   readonly name: string;
@@ -107,6 +142,11 @@ interface ApplianceState {
   readonly vanished: Map<string, number>;
   unknownFields: boolean;
   readonly failedLogoutTags: Set<string>;
+  readonly haPair: boolean;
+  /** The last rounds with a login the appliance accepted, one it refused, and a rotation of its password. */
+  lastLoginOk: number;
+  lastLoginRefused: number;
+  lastRotation: number;
   readonly profile: HardenedProfile;
   firmware: HardenedProfile['firmware'];
   readonly watch: CredentialWatch;
@@ -175,12 +215,16 @@ class Lane {
   storedWithoutAnswer = 0;
   longestRunMs = 0;
   tightestMarginMs = Number.POSITIVE_INFINITY;
+  failbacksToHigherCounters = 0;
+  nodeChangesReported = 0;
+  readonly outages = { rounds: 0, collections: 0, answered: 0, withGauges: 0, stateUnavailable: 0, counterDatums: 0, sessionsLost: 0 };
+  private lastColdStart = -1;
 
   constructor(
     private readonly index: number,
     private readonly options: SoakOptions,
   ) {
-    this.planner = new SoakPlanner(options.seed * 1000 + index, options.appliances);
+    this.planner = new SoakPlanner(options.seed * 1000 + index, options.appliances, haPairIndex(options.appliances));
     this.hardenedPrng = new Prng(options.seed * 7907 + index);
   }
 
@@ -202,6 +246,13 @@ class Lane {
       const password = newPassword(i);
       const profile = hardenedProfile(i, this.options.rounds);
       const sim = await startSimulator({ seed: this.options.seed * 100 + this.index * 10 + i, password, clock: () => this.clock, ...profile.simulator });
+      const haPair = i === haPairIndex(this.options.appliances);
+      if (haPair) {
+        // Node A has been primary for days, every counter far above what B gathers while it answers: a failback
+        // then lowers none of them, and only the node's identity tells it from activity.
+        for (const [counter, value] of Object.entries(sim.getCounters())) if (COUNTERS.includes(counter)) sim.setCounter(counter, value + 1_000_000n);
+        sim.haPair();
+      }
       const secretId = `soak/${suffix}/${name}`;
       await new SecretsManagerClient(moto).send(
         new CreateSecretCommand({ Name: secretId, SecretString: JSON.stringify({ username: sim.username, password, caCertificate: sim.caCertificate }) }),
@@ -218,6 +269,10 @@ class Lane {
         vanished: new Map(),
         unknownFields: false,
         failedLogoutTags: new Set(),
+        haPair,
+        lastLoginOk: -1,
+        lastLoginRefused: -1,
+        lastRotation: -1,
         profile,
         firmware: profile.firmware,
         watch: new CredentialWatch(name),
@@ -276,7 +331,9 @@ class Lane {
     const call = (this.callsThisRound.get(kind) ?? 0) + 1;
     this.callsThisRound.set(kind, call);
     const rule = this.rules.find(
-      (r) => r.operation === kind && (r.calls === 'all' || (r.calls === 'first' && call === 1) || (r.calls === 'second' && call === 2)),
+      (r) =>
+        (r.operation === kind || (r.operation === 'dynamodb' && DYNAMODB_OPERATIONS.has(operation))) &&
+        (r.calls === 'all' || (r.calls === 'first' && call === 1) || (r.calls === 'second' && call === 2)),
     );
     if (rule) this.faults.add(rule.kind);
     return rule?.fault;
@@ -295,19 +352,35 @@ class Lane {
         aws: plan.aws.map((r) => r.kind),
         coldStart: plan.coldStart,
         overlapping: plan.overlappingRuns,
+        stateOutage: plan.stateOutage,
+        sessionsLost: plan.sessionsLost,
+        haSwitch: plan.appliances.map((p) => p.haSwitch),
         appliances: plan.appliances.map((p) => [p.nitroFault?.kind, p.reset, p.stateEdit, p.rotate || undefined, p.badCredentialsFor || undefined]),
       });
+    if (plan.sessionsLost) {
+      // With no fault injected (the last round's cleared, this round's not yet): the logouts must not use them up.
+      this.outages.sessionsLost++;
+      for (const appliance of this.appliances) appliance.sim.clearFaults();
+      await endNitroSessions(this.deps.memory);
+    }
     await this.prepareAppliances(round, plan);
     this.rules = plan.aws;
     this.callsThisRound = new Map();
     if (plan.coldStart) {
       this.faults.add('cold-start');
+      this.lastColdStart = round;
       await this.coldStart();
+    }
+    const gaugesExpected = plan.stateOutage ? this.gaugesExpected(round, plan) : new Set<string>();
+    if (plan.stateOutage) {
+      this.faults.add('state-table-outage');
+      this.outages.rounds++;
     }
     const configs: ApplianceConfig[] = this.appliances.map((a) => ({
       name: a.name,
       url: a.sim.url,
       secretId: a.secretId,
+      ...(a.haPair && { haMode: this.index % 2 === 0 ? ('primary-only' as const) : ('any' as const) }),
       ...(a.profile.sessionTimeoutSeconds !== undefined && { sessionTimeoutSeconds: a.profile.sessionTimeoutSeconds }),
     }));
     const runs = plan.overlappingRuns ? 2 : 1;
@@ -316,6 +389,7 @@ class Lane {
     this.rules = [];
     const tally = new DeliveryTally();
     for (const run of results) if (run) await this.account(run, tally);
+    if (plan.stateOutage) this.checkOutage(gaugesExpected, results);
     this.checkDelivery(tally);
     this.checkAppliances(round);
     this.checkLogs();
@@ -328,6 +402,14 @@ class Lane {
       sim.clearFaults();
       // Before this round's faults are injected: another client's logins must not use them up.
       await this.hardenedEvents(round, appliance);
+      if (p.haSwitch) {
+        this.faults.add(`ha-${p.haSwitch}`);
+        const before = sim.getCounters();
+        sim.haSwitch();
+        const after = sim.getCounters();
+        const lower = COUNTERS.some((c) => (after[c] ?? 0n) < (before[c] ?? 0n));
+        if (p.haSwitch === 'failback' && !lower && COUNTERS.some((c) => (after[c] ?? 0n) > (before[c] ?? 0n))) this.failbacksToHigherCounters++;
+      }
       if (p.reset) {
         this.faults.add(p.reset);
         if (p.reset === 'reboot') sim.reboot();
@@ -340,6 +422,7 @@ class Lane {
 
       if (p.rotate) {
         this.faults.add('rotation');
+        appliance.lastRotation = round;
         const password = newPassword(round + index);
         this.allPasswords.add(password);
         sim.setCredentials(sim.username, password);
@@ -391,7 +474,7 @@ class Lane {
         sim.setRawField(p.corrupt.counter, echoes ? appliance.secretPassword : 'n/a');
         absent.add(p.corrupt.counter);
       }
-      appliance.ledger.recordRound(this.clock, increase, absent, p.reset !== undefined);
+      appliance.ledger.recordRound(this.clock, increase, absent, p.reset !== undefined, p.haSwitch !== undefined);
       if (p.stateEdit) await this.editState(appliance.name, p.stateEdit);
     }
   }
@@ -500,6 +583,7 @@ class Lane {
       if (datum.counter !== undefined && (outcome === 'uncertain' || (outcome === 'published' && uncommitted.has(datum.appliance))))
         this.ledgerOf(datum.appliance).recordSecondCountAllowed(datum.counter, datum.timestamp);
     }
+    for (const datum of run.datums) if (datum.metricName === HEALTH_METRICS.nodeChanges && datum.value === 1) this.nodeChangesReported++;
     for (const result of run.results) {
       this.collections++;
       this.outcomes.add(result.error?.errorClass ?? result.outcome);
@@ -511,6 +595,58 @@ class Lane {
     for (const commit of run.commits) {
       for (const interval of commit.dropped ?? [])
         for (const counter of interval.deltas.keys()) this.ledgerOf(commit.appliance).recordDropped(counter, interval.takenAt);
+    }
+  }
+
+  /**
+   * The appliances that must publish their gauges in this outage round: this container has logged in to them
+   * since its cold start, since their last rotation and since their last refused login (it knows their secret
+   * version works: the credential gate lets it log in without the table), and nothing else planned for this
+   * round stands in the way (a NITRO fault, a rotation, wrong credentials, a locked user, a spell of downtime).
+   */
+  private gaugesExpected(round: number, plan: RoundPlan): Set<string> {
+    const expected = new Set<string>();
+    for (const [index, appliance] of this.appliances.entries()) {
+      const p = plan.appliances[index]!;
+      const known =
+        appliance.lastLoginOk >= 0 &&
+        appliance.lastLoginOk >= this.lastColdStart &&
+        appliance.lastLoginOk >= appliance.lastRotation &&
+        appliance.lastLoginOk > appliance.lastLoginRefused;
+      const locked = (appliance.sim.lockedUntil() ?? 0) > this.clock;
+      if (known && !plan.coldStart && p.nitroFault === undefined && !p.rotate && appliance.badCredentialsUntil < 0 && round >= appliance.downUntil && !locked)
+        expected.add(appliance.name);
+    }
+    return expected;
+  }
+
+  /**
+   * A round in which the state table refused every call: no run may publish a counter increase (the table's
+   * baseline holds them for the first run that reaches it, checked by the ledger); every appliance of `expected`
+   * publishes its gauges, and every one that publishes gauges publishes StateUnavailable 1.
+   */
+  private checkOutage(expected: ReadonlySet<string>, runs: readonly (RunResult | undefined)[]): void {
+    for (const appliance of this.appliances) {
+      const answered = expected.has(appliance.name);
+      if (answered) this.outages.answered++;
+      let gauges = false;
+      let unavailable = false;
+      for (const run of runs) {
+        if (!run) continue;
+        const own = run.datums.filter((d) => d.appliance === appliance.name);
+        if (run.results.some((r) => r.appliance === appliance.name)) this.outages.collections++;
+        const counters = own.filter((d) => d.counter !== undefined);
+        this.outages.counterDatums += counters.length;
+        if (counters.length > 0)
+          this.violations.push(`${appliance.name}: ${counters.length} counter datums published while the state table refused every call`);
+        gauges ||= own.some((d) => GAUGES.has(d.metricName));
+        unavailable ||= own.some((d) => d.metricName === STATE_HEALTH_METRICS.stateUnavailable && d.value === 1);
+      }
+      if (gauges) this.outages.withGauges++;
+      if (unavailable) this.outages.stateUnavailable++;
+      if (answered && !gauges)
+        this.violations.push(`${appliance.name}: no gauge published during a state table outage, by a container that knows its credentials work`);
+      if (gauges && !unavailable) this.violations.push(`${appliance.name}: gauges published during a state table outage without StateUnavailable 1`);
     }
   }
 
@@ -573,6 +709,10 @@ class Lane {
       const lines = this.logger.lines.filter((line) => line.includes(`"appliance":"${appliance.name}"`));
       const unreachable = lines.some((line) => line.includes('logout failed') || line.includes(`${appliance.name}: login to `));
       for (const request of requests) {
+        if (request.path.endsWith('/login')) {
+          if (request.status === 200 || request.status === 201) appliance.lastLoginOk = round;
+          else appliance.lastLoginRefused = round;
+        }
         if (request.query !== '') this.violations.push(`${appliance.name}: a request carried a query string (${request.path}?${request.query})`);
         if (request.path.endsWith('/logout') && request.sessionTag && request.status !== 200 && request.status !== 201)
           appliance.failedLogoutTags.add(request.sessionTag);
@@ -626,7 +766,16 @@ class Lane {
         for (const counter of Object.keys(entry.M?.['deltas']?.M ?? {})) carried.add(`${counter}@${entry.M?.['takenAt']?.N}`);
       }
       this.violations.push(...appliance.ledger.check(carried));
+      for (const counter of COUNTERS) {
+        const { truth, committed } = appliance.ledger.activity(counter);
+        if (committed > truth)
+          this.violations.push(`${appliance.name} ${counter}: CloudWatch holds ${committed} over committed intervals, more than the true activity ${truth}`);
+      }
     }
+  }
+
+  haLedgers(): ApplianceLedger[] {
+    return this.appliances.filter((a) => a.haPair).map((a) => a.ledger);
   }
 
   credentialFigures(): SoakReport['credentials'] {
@@ -701,6 +850,23 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       longestRunMs: Math.max(...lanes.map((l) => l.longestRunMs)),
       tightestMarginMs: Math.min(...lanes.map((l) => l.tightestMarginMs)),
       durationMs: Date.now() - started,
+      excusedNodeChanges: ledgers.reduce((t, l) => t + l.counts.excusedNodeChanges, 0),
+    },
+    ha: {
+      failovers: merge((l) => l.faults.counts)['ha-failover'] ?? 0,
+      failbacks: merge((l) => l.faults.counts)['ha-failback'] ?? 0,
+      failbacksToHigherCounters: sum((l) => l.failbacksToHigherCounters),
+      nodeChangesReported: sum((l) => l.nodeChangesReported),
+      ...haActivity(lanes.flatMap((lane) => lane.haLedgers())),
+    },
+    outages: {
+      rounds: sum((l) => l.outages.rounds),
+      collections: sum((l) => l.outages.collections),
+      answered: sum((l) => l.outages.answered),
+      withGauges: sum((l) => l.outages.withGauges),
+      stateUnavailable: sum((l) => l.outages.stateUnavailable),
+      counterDatums: sum((l) => l.outages.counterDatums),
+      sessionsLost: sum((l) => l.outages.sessionsLost),
     },
     credentials: {
       failedLogins: lanes.reduce((t, l) => t + l.credentialFigures().failedLogins, 0),
@@ -709,4 +875,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       loginsAfterForgottenRejection: lanes.reduce((t, l) => t + l.credentialFigures().loginsAfterForgottenRejection, 0),
     },
   };
+}
+
+function haActivity(ledgers: readonly ApplianceLedger[]) {
+  const totals = { sessionsCreatedTrue: 0n, sessionsCreatedCommitted: 0n, sessionsCreatedStored: 0n };
+  for (const ledger of ledgers) {
+    const { truth, committed, total } = ledger.activity(SESSIONS_CREATED);
+    totals.sessionsCreatedTrue += truth;
+    totals.sessionsCreatedCommitted += committed;
+    totals.sessionsCreatedStored += total;
+  }
+  return totals;
 }

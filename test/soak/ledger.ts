@@ -6,7 +6,8 @@
  *   proxy: final commits and the commits of a run that took over an unfinished one);
  * - every interval of the chain, per counter, is a true increase (from the simulator's counters) that CloudWatch
  *   must hold at the interval's time with exactly that value, unless the collector excused it (a reset inside it,
- *   a previous value older than the maximum age, a new baseline after a repaired state), it is still carried in
+ *   another HA node answering at its end than at its start, a previous value older than the maximum age, a new
+ *   baseline after a repaired state), it is still carried in
  *   the state item, or the collector dropped it and counted so (IncreasesDropped);
  * - no increase is covered more than twice by what CloudWatch stored, and a second count only in a documented
  *   window: a datum sent without an answer, or published by a run that could not commit.
@@ -24,6 +25,8 @@ export class ApplianceLedger {
   private readonly cumulative = new Map<number, Map<string, bigint>>();
   private readonly running = new Map<string, bigint>(COUNTERS.map((c) => [c, 0n]));
   private readonly resets: number[] = [];
+  /** Rounds before which the floating address moved to the other HA node. */
+  private readonly nodeChanges: number[] = [];
   private readonly absent = new Map<number, ReadonlySet<string>>();
   private readonly chain: number[] = [];
   private readonly rebaselines = new Set<number>();
@@ -35,6 +38,7 @@ export class ApplianceLedger {
   readonly counts = {
     committedIntervals: 0,
     excusedResets: 0,
+    excusedNodeChanges: 0,
     excusedStale: 0,
     excusedRebaselines: 0,
     secondCounts: 0,
@@ -48,9 +52,13 @@ export class ApplianceLedger {
     private readonly maxAgeMs: number,
   ) {}
 
-  /** The round at `takenAt`: `increase` is what its traffic added, after a reset if `reset`. */
-  recordRound(takenAt: number, increase: ReadonlyMap<string, bigint>, absent: ReadonlySet<string>, reset: boolean): void {
+  /**
+   * The round at `takenAt`: `increase` is what its traffic added (on the node that answers), after a reset if
+   * `reset`, after the floating address moved to the other HA node if `nodeChange`.
+   */
+  recordRound(takenAt: number, increase: ReadonlyMap<string, bigint>, absent: ReadonlySet<string>, reset: boolean, nodeChange = false): void {
     if (reset) this.resets.push(takenAt);
+    if (nodeChange) this.nodeChanges.push(takenAt);
     for (const counter of COUNTERS) this.running.set(counter, this.running.get(counter)! + (increase.get(counter) ?? 0n));
     this.cumulative.set(takenAt, new Map(this.running));
     this.absent.set(takenAt, absent);
@@ -114,10 +122,14 @@ export class ApplianceLedger {
         continue;
       }
       const absentNow = this.absent.get(t) ?? new Set<string>();
-      const resetInside = previousEnd !== undefined && this.resets.some((at) => at > previousEnd! && at <= t);
-      const rebaseline = previousEnd === undefined || resetInside || this.rebaselines.has(t);
+      const inside = (events: readonly number[]) => previousEnd !== undefined && events.some((at) => at > previousEnd! && at <= t);
+      const resetInside = inside(this.resets);
+      // Another node's counters are no increase, even when higher in every field (a failback).
+      const nodeChangeInside = inside(this.nodeChanges);
+      const rebaseline = previousEnd === undefined || resetInside || nodeChangeInside || this.rebaselines.has(t);
       if (previousEnd !== undefined) this.counts.committedIntervals++;
-      if (resetInside) this.counts.excusedResets++;
+      if (nodeChangeInside) this.counts.excusedNodeChanges++;
+      else if (resetInside) this.counts.excusedResets++;
       else if (this.rebaselines.has(t) && previousEnd !== undefined) this.counts.excusedRebaselines++;
       for (const counter of COUNTERS) {
         const k = key(counter, t);
@@ -162,6 +174,25 @@ export class ApplianceLedger {
     }
     for (const [counter, intervals] of coverage) violations.push(...this.checkCoverage(counter, intervals));
     return violations;
+  }
+
+  /**
+   * One counter's true activity over the whole soak (every round's increase on the node that answered), and what
+   * CloudWatch holds of it: `committed` at the times of committed intervals (each the true increase of its
+   * interval, so never more than the activity), `total` with the datums of runs that could not commit as well.
+   */
+  activity(counter: string): { readonly truth: bigint; readonly committed: bigint; readonly total: bigint } {
+    const chain = new Set(this.chain);
+    let committed = 0n;
+    let total = 0n;
+    for (const [k, values] of this.stored) {
+      const [name, at] = k.split('@') as [string, string];
+      if (name !== counter) continue;
+      // Every copy CloudWatch stored counts in its Sum.
+      for (const value of values) total += BigInt(value);
+      if (chain.has(Number(at))) committed += BigInt(values[0]!);
+    }
+    return { truth: this.running.get(counter) ?? 0n, committed, total };
   }
 
   /** No round's true increase is covered by more than two stored datums. */

@@ -1,6 +1,7 @@
 /**
  * What goes wrong in each soak round, drawn from a seeded PRNG: faults at every edge (NITRO, Secrets Manager,
- * DynamoDB, CloudWatch) and events on the appliances (resets, rotations, fields that vanish and come back).
+ * DynamoDB, CloudWatch) and events on the appliances (resets, rotations, fields that vanish and come back, HA
+ * failovers and failbacks through a floating address, whole runs in which the state table refuses every call).
  * Pure: the engine applies the plan.
  */
 
@@ -103,7 +104,9 @@ export type AwsFaultKind =
   | 'cloudwatch-answer-lost'
   | 'cloudwatch-partial'
   | 'commits-refused-for-a-while'
-  | 'rejection-write-error';
+  | 'rejection-write-error'
+  | 'state-table-throttled'
+  | 'state-table-denied';
 
 /** [kind, probability per round, operation, which calls of it, fault] */
 const AWS_FAULTS: readonly (readonly [AwsFaultKind, number, AwsFaultRule['operation'], 'first' | 'all' | 'second', InjectedFault])[] = [
@@ -138,11 +141,15 @@ export type EventKind =
   | 'overlapping-runs'
   | 'cold-start'
   | 'state-in-the-future'
-  | 'lease-in-the-future';
+  | 'lease-in-the-future'
+  | 'ha-failover'
+  | 'ha-failback'
+  | 'state-table-outage';
 
 export interface AwsFaultRule {
   readonly kind: AwsFaultKind;
-  readonly operation: 'GetSecretValue' | 'claim' | 'commit' | 'PutMetricData' | 'credential-rejection';
+  /** `dynamodb`: every call to the state table, whatever it is. */
+  readonly operation: 'GetSecretValue' | 'claim' | 'commit' | 'PutMetricData' | 'credential-rejection' | 'dynamodb';
   readonly calls: 'first' | 'all' | 'second';
   readonly fault: InjectedFault;
 }
@@ -161,6 +168,8 @@ export interface ApplianceRoundPlan {
   readonly downFor: number;
   /** The state item is edited as a bad restore or a clock error would leave it, before the run. */
   readonly stateEdit?: 'state-in-the-future' | 'lease-in-the-future';
+  /** The HA pair's floating address moves to the other node before the run (the pair's appliance only). */
+  readonly haSwitch?: 'failover' | 'failback';
 }
 
 export interface RoundPlan {
@@ -168,23 +177,67 @@ export interface RoundPlan {
   readonly aws: readonly AwsFaultRule[];
   readonly overlappingRuns: boolean;
   readonly coldStart: boolean;
+  /** Every DynamoDB call of this round's runs is refused (a throttled table, a revoked permission). */
+  readonly stateOutage?: 'throttled' | 'denied';
+  /**
+   * In an outage: the container's kept NITRO sessions are gone before the run (an admin's kill, a failover), so
+   * that whether it may log in without the table is the credential gate's to decide.
+   */
+  readonly sessionsLost?: boolean;
   /** Lambda's remaining time for this run: an integer, never round. */
   readonly remainingMs: number;
 }
 
 export const MIN_ROUNDS_BETWEEN_RESETS = 12;
 
+/** The fault the state table answers every call with during an outage. */
+export const STATE_OUTAGE_FAULTS: Readonly<Record<'throttled' | 'denied', InjectedFault>> = {
+  throttled: {
+    status: 400,
+    code: 'ProvisionedThroughputExceededException',
+    message: 'The level of configured provisioned throughput for the table was exceeded',
+  },
+  denied: { status: 400, code: 'AccessDeniedException', message: 'User is not authorized to perform: dynamodb:UpdateItem' },
+};
+
 export class SoakPlanner {
   private readonly prng: Prng;
   private readonly lastReset: number[];
   private commitsRefusedUntil = 0;
+  /** Drawn apart from `prng`, so that the older faults fall on the same rounds as before these were added. */
+  private readonly haPrng: Prng;
+  /** The round at which the floating address moves back to node A; -1 while A answers. */
+  private failbackAt = -1;
+  private outageUntil = 0;
 
   constructor(
     seed: number,
     private readonly appliances: number,
+    /** The appliance that is an HA pair behind a floating address, if any. */
+    private readonly haPair?: number,
   ) {
     this.prng = new Prng(seed);
+    this.haPrng = new Prng(seed * 31 + 17);
     this.lastReset = Array.from({ length: appliances }, () => -MIN_ROUNDS_BETWEEN_RESETS);
+  }
+
+  /** Node B answers for 2 to 8 rounds, then A again, whose counters kept growing while it was primary for days. */
+  private haSwitch(round: number): 'failover' | 'failback' | undefined {
+    if (this.failbackAt >= 0) {
+      if (round < this.failbackAt) return undefined;
+      this.failbackAt = -1;
+      return 'failback';
+    }
+    if (round < 2 || this.haPrng.next() >= 0.04) return undefined;
+    this.failbackAt = round + 2 + Math.floor(this.haPrng.next() * 7);
+    return 'failover';
+  }
+
+  /** A spell of 1 to 3 whole rounds in which the state table refuses every call. */
+  private stateOutage(round: number): RoundPlan['stateOutage'] {
+    if (round >= this.outageUntil && round > 0 && this.haPrng.next() < 0.015) this.outageUntil = round + 1 + Math.floor(this.haPrng.next() * 3);
+    if (round >= this.outageUntil) return undefined;
+    return this.haPrng.next() < 0.5 ? 'throttled' : 'denied';
   }
 
   private chance(p: number): boolean {
@@ -225,6 +278,10 @@ export class SoakPlanner {
         ...(this.chance(0.002) ? { stateEdit: this.chance(0.5) ? ('state-in-the-future' as const) : ('lease-in-the-future' as const) } : {}),
       };
     });
+    const haSwitch = this.haPair === undefined ? undefined : this.haSwitch(round);
+    if (haSwitch && this.haPair !== undefined) appliances[this.haPair] = { ...appliances[this.haPair]!, haSwitch };
+    const stateOutage = this.stateOutage(round);
+    const sessionsLost = stateOutage !== undefined && this.haPrng.next() < 0.5;
     const aws: AwsFaultRule[] = [];
     // A spell of 3 to 8 rounds in which every final commit is refused (a throttled table, a changed permission).
     if (round >= this.commitsRefusedUntil && this.chance(0.01)) this.commitsRefusedUntil = round + this.integer(3, 8);
@@ -244,6 +301,16 @@ export class SoakPlanner {
       for (const [kind, p, operation, calls, fault] of AWS_FAULTS)
         if (operation === 'GetSecretValue' && this.chance(p)) aws.push({ kind, operation, calls, fault });
     }
-    return { appliances, aws, overlappingRuns: this.chance(0.01), coldStart, remainingMs: this.integer(8_003, 9_997) };
+    // First: an outage refuses every call, whatever else this round planned for the table.
+    if (stateOutage) aws.unshift({ kind: `state-table-${stateOutage}`, operation: 'dynamodb', calls: 'all', fault: STATE_OUTAGE_FAULTS[stateOutage] });
+    return {
+      appliances,
+      aws,
+      overlappingRuns: this.chance(0.01),
+      coldStart,
+      remainingMs: this.integer(8_003, 9_997),
+      ...(stateOutage && { stateOutage }),
+      ...(sessionsLost && { sessionsLost }),
+    };
   }
 }

@@ -284,6 +284,19 @@ export const SAMPLE_STORE_CONTRACT: readonly SampleStoreCase[] = [
     },
   },
   {
+    name: 'gives a run that takes over the HA node the unfinished run claimed with, and none when it had none',
+    check: async (store, appliance) => {
+      const node = { transtime: 'Mon Dec  7 08:05:00 2026' };
+      await completeRun(store, appliance, 'run-1', state(1_000, { a: 1n }, { node: { transtime: 'Mon Dec  7 08:00:00 2026' } }));
+      await store.claim(appliance, { owner: 'crashed', takenAt: 2_000, leaseUntil: 60_000, now: 10_000, counters: new Map([['a', 9n]]), node });
+      const taken = await store.claim(appliance, { owner: 'run-3', takenAt: 3_000, leaseUntil: 130_000, now: 60_001, counters: new Map() });
+      expect(taken.outcome === 'claimed' && taken.takenOver).toEqual({ owner: 'crashed', pending: { takenAt: 2_000, counters: new Map([['a', 9n]]), node } });
+      await store.claim(appliance, { owner: 'crashed-again', takenAt: 4_000, leaseUntil: 180_000, now: 130_001, counters: new Map([['a', 9n]]) });
+      const again = await store.claim(appliance, { owner: 'run-5', takenAt: 5_000, leaseUntil: 250_000, now: 180_001, counters: new Map() });
+      expect(again.outcome === 'claimed' && again.takenOver).toEqual({ owner: 'crashed-again', pending: { takenAt: 4_000, counters: new Map([['a', 9n]]) } });
+    },
+  },
+  {
     name: 'keeps unanswered counts of unpublished intervals',
     check: async (store, appliance) => {
       const unpublished = [interval(900, { a: 2n }), { ...interval(900, { b: 3n }), unanswered: 1 }];
