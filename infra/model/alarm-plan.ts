@@ -1,4 +1,5 @@
 import { ALLOCATION_FAILURE_METRICS, JOIN_REJECTION_METRICS, type MetricDefinition } from '../../lambda/catalog/catalog.js';
+import { FALLBACK_ALARM_METRICS, PROTOCOL_ERROR_PRIORITY } from '../../lambda/catalog/rollups.js';
 import { excerpt } from '../../lambda/config/schema.js';
 import { HEALTH_METRICS } from '../../lambda/metrics/health.js';
 import { type AlarmField, MAX_METRICS_PER_ALARM } from './settings.js';
@@ -100,32 +101,7 @@ export const ALARM_DEFAULTS: Readonly<Record<AlarmKind, AlarmSettings>> = {
   functionDuration: { enabled: true, threshold: 80, periodMinutes: 5, evaluationPeriods: 3, datapointsToAlarm: 3 },
 };
 
-/**
- * The protocol-errors alarm sums at most 10 counters. These come first, in this order: the five of the default
- * selection, then the errors that drop or reset a session. Any other selected error counter fills the
- * remaining places in catalog order.
- */
-export const PROTOCOL_ERROR_PRIORITY: readonly string[] = [
-  'ChecksumErrors',
-  'InvalidMacErrors',
-  'UnknownTokenErrors',
-  'InvalidCookieErrors',
-  'InvalidOptionErrors',
-  'SessionsDroppedOnBadMapping',
-  'ResetsSentOnInvalidOption',
-  'PacketsWithoutMappingErrors',
-  'MoreDataThanMappingErrors',
-  'SubflowMappingMismatchErrors',
-];
-
-/** The fallback-group counters that count a session falling back to plain TCP (not RSTs, not late joins). */
-export const FALLBACK_ALARM_METRICS: readonly string[] = [
-  'FallbacksOnPlainAck',
-  'FallbacksOnInfiniteMapReceived',
-  'FallbacksOnInfiniteMapForwarded',
-  'MpFailSent',
-  'MpFailReceived',
-];
+export { FALLBACK_ALARM_METRICS, PROTOCOL_ERROR_PRIORITY };
 
 export const SESSIONS_WITHOUT_SUBFLOWS_METRIC = 'CurrentSessionsWithoutSubflows';
 
