@@ -39,19 +39,27 @@ export interface RollupDefinition {
   readonly description: string;
 }
 
+/** The rollups' metric names: a public contract (alarms and dashboards use them), never rename one. */
+export const ROLLUP_METRICS = {
+  protocolErrors: 'ProtocolErrors',
+  fallbacks: 'Fallbacks',
+  allocationFailures: 'AllocationFailures',
+  joinsRejected: 'JoinsRejected',
+} as const;
+
 export const ROLLUPS: readonly RollupDefinition[] = [
   {
-    metricName: 'ProtocolErrors',
+    metricName: ROLLUP_METRICS.protocolErrors,
     metrics: PROTOCOL_ERROR_PRIORITY,
     description: `Sum of the increases of ${PROTOCOL_ERROR_PRIORITY.join(', ')}.`,
   },
-  { metricName: 'Fallbacks', metrics: FALLBACK_ALARM_METRICS, description: `Sum of the increases of ${FALLBACK_ALARM_METRICS.join(', ')}.` },
+  { metricName: ROLLUP_METRICS.fallbacks, metrics: FALLBACK_ALARM_METRICS, description: `Sum of the increases of ${FALLBACK_ALARM_METRICS.join(', ')}.` },
   {
-    metricName: 'AllocationFailures',
+    metricName: ROLLUP_METRICS.allocationFailures,
     metrics: ALLOCATION_FAILURE_METRICS,
     description: `Sum of the increases of ${ALLOCATION_FAILURE_METRICS.join(', ')}.`,
   },
-  { metricName: 'JoinsRejected', metrics: JOIN_REJECTION_METRICS, description: `Sum of the increases of ${JOIN_REJECTION_METRICS.join(', ')}.` },
+  { metricName: ROLLUP_METRICS.joinsRejected, metrics: JOIN_REJECTION_METRICS, description: `Sum of the increases of ${JOIN_REJECTION_METRICS.join(', ')}.` },
 ];
 
 export const ROLLUP_NAMES: ReadonlySet<string> = new Set(ROLLUPS.map((r) => r.metricName));
