@@ -1,12 +1,9 @@
-import { Aws, CfnOutput, Fn, RemovalPolicy, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Fn, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { valueAt } from '../lambda/config/schema.js';
 import type { ConfigFile } from './config/file-schema.js';
 import { DEFAULT_CONFIG_FILE, EXAMPLE_CONFIG_FILE } from './config/load-config.js';
-import { durationProp } from './config/prop-values.js';
 import { SETTING_ROWS } from './config/settings-rules.js';
 import { MptcpMonitoring, type MptcpMonitoringProps, type MptcpVpcProps } from './constructs/mptcp-monitoring.js';
 
@@ -62,18 +59,8 @@ export class MptcpMonitoringStack extends Stack {
 }
 
 /**
- * The config file's settings that are CDK values in the props: the file gives a value the props take as a CDK
- * object (every row with a file path and a CDK-valued prop has one).
- */
-const FROM_FILE: Readonly<Record<string, (value: unknown, scope: Construct) => unknown>> = {
-  logRetentionDays: (days) => (days === 'infinite' ? logs.RetentionDays.INFINITE : (days as logs.RetentionDays)),
-  retainLogGroup: (retain) => (retain === false ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN),
-  alarmTopicArn: (arn, scope) => sns.Topic.fromTopicArn(scope, 'AlarmTopic', arn as string),
-};
-
-/**
  * Maps the config file onto the construct's props by the settings rows: each setting the file gives is put at its
- * row's prop path (a Duration in the row's unit, a CDK value through FROM_FILE); defaults stay with the construct.
+ * row's prop path (the same path as in the file); defaults stay with the construct.
  */
 export function monitoringProps(scope: Construct, config: ConfigFile, isExample: boolean): MptcpMonitoringProps {
   const props: Record<string, unknown> = {};
@@ -81,10 +68,7 @@ export function monitoringProps(scope: Construct, config: ConfigFile, isExample:
     if (!row.file || !row.prop) continue;
     const value = valueAt(config, row.file.split('.'));
     if (value === undefined) continue;
-    const fromFile = FROM_FILE[row.id];
-    if (row.prop.cdkValue && !fromFile) throw new Error(`setting ${row.id}: no FROM_FILE conversion for its CDK-valued prop ${row.prop.path}`);
-    const given = fromFile ? fromFile(value, scope) : row.prop.duration ? durationProp(row.prop.duration, value as number) : value;
-    setAt(props, row.prop.path.split('.'), given);
+    setAt(props, row.prop.path.split('.'), value);
   }
   // What the app decides, not the file: one deployment per stack, so the stack name alone keeps alarm names
   // unique and short; the committed example never collects.

@@ -49,7 +49,7 @@ function defaultOf(row: SettingRow): string {
 
 function rule(row: SettingRow): string {
   if (row.prop?.cdkValue) return 'its TypeScript type';
-  return row.prop?.duration ? `${row.spec.rule} (a Duration)` : row.spec.rule;
+  return row.spec.rule;
 }
 
 export function propsTable(): string {

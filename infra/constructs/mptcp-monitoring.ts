@@ -3,9 +3,9 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { CATALOG, type MetricDefinition } from '../../lambda/catalog/catalog.js';
 import { closestNames } from '../../lambda/catalog/closest-names.js';
@@ -26,7 +26,7 @@ import {
 } from '../model/alarm-plan.js';
 import { INCIDENT_SUFFIX, incidentAlarmDescription } from '../model/alarm-text.js';
 import { type NotifyMode, suppressorTiming } from '../model/incident-plan.js';
-import { DEFAULT_LOG_RETENTION_DAYS, defaultTimeoutSeconds, nearTimeoutThresholdMs, shard } from '../model/sizing.js';
+import { defaultTimeoutSeconds, nearTimeoutThresholdMs, shard } from '../model/sizing.js';
 import { AlarmTopic } from './alarm-topic.js';
 import { ApplianceAlarms, applianceConstructId } from './appliance-alarms.js';
 import { CollectorAlarms } from './collector-alarms.js';
@@ -58,7 +58,12 @@ export interface MptcpAlarmProps {
    */
   readonly topic?: sns.ITopic;
   /**
-   * E-mail subscriptions of the new topic. Not with `topic`.
+   * Notify this existing topic, by ARN (as `alarms.topicArn` in the config file). Not with `topic`.
+   * @default a new topic
+   */
+  readonly topicArn?: string;
+  /**
+   * E-mail subscriptions of the new topic. Not with `topic` or `topicArn`.
    * @default none
    */
   readonly emails?: readonly string[];
@@ -68,11 +73,8 @@ export interface MptcpAlarmProps {
    * @default ALARM_DEFAULTS
    */
   readonly settings?: AlarmSettingsProps;
-  /**
-   * Counters the protocol-errors alarm sums (at most 10, each selected).
-   * @default by PROTOCOL_ERROR_PRIORITY
-   */
-  readonly protocolErrorMetrics?: readonly string[];
+  /** The protocol-errors alarm's counters. */
+  readonly protocolErrors?: MptcpProtocolErrorsProps;
   /**
    * Alarm names start with this (`<prefix>-<appliance>-ProtocolErrors`); unique per deployment in an account and
    * region.
@@ -94,6 +96,63 @@ export interface MptcpAlarmProps {
   readonly runbookBaseUrl?: string;
 }
 
+export interface MptcpDashboardProps {
+  /**
+   * Create the dashboard.
+   * @default true
+   */
+  readonly enabled?: boolean;
+}
+
+export interface MptcpProtocolErrorsProps {
+  /**
+   * Counters the protocol-errors alarm sums (at most 10, each selected).
+   * @default the ProtocolErrors rollup (docs/metrics.md)
+   */
+  readonly metrics?: readonly string[];
+}
+
+export interface MptcpScheduleProps {
+  /**
+   * Collection interval: one run per shard every this many minutes.
+   * @default 1
+   */
+  readonly rateMinutes?: number;
+  /**
+   * Appliances per invocation (one schedule per shard).
+   * @default 25
+   */
+  readonly shardSize?: number;
+  /**
+   * Appliances collected at once within an invocation.
+   * @default 40
+   */
+  readonly concurrency?: number;
+}
+
+export interface MptcpFunctionProps {
+  /**
+   * Function memory in MiB (CPU grows with it).
+   * @default 256
+   */
+  readonly memoryMiB?: number;
+  /**
+   * Function timeout in seconds; at most the interval minus 10 s, so a run ends before the next starts.
+   * @default interval - 10 s, at most 300 s
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Retention of the function's log group, in days (a CloudWatch Logs retention value), or 'infinite'.
+   * @default 30
+   */
+  readonly logRetentionDays?: number | 'infinite';
+  /**
+   * Keep the log group when the stack is deleted (its logs then stay until their retention expires them).
+   * @default true
+   */
+  readonly retainLogGroup?: boolean;
+}
+
 /** Every prop's `@default` is its settings row's default (test/unit/infra-docs.test.ts checks them). */
 export interface MptcpMonitoringProps {
   /** The appliances to collect (the handler contract's ApplianceConfig; names unique). Required. */
@@ -113,46 +172,15 @@ export interface MptcpMonitoringProps {
    * @default 60
    */
   readonly storageResolution?: 60 | 1;
-  /**
-   * Collection interval, whole minutes.
-   * @default Duration.minutes(1)
-   */
-  readonly interval?: Duration;
-  /**
-   * Appliances per invocation (one schedule per shard).
-   * @default 25
-   */
-  readonly shardSize?: number;
-  /**
-   * Appliances collected at once within an invocation.
-   * @default 40
-   */
-  readonly concurrency?: number;
-  /**
-   * Function memory in MiB (CPU grows with it).
-   * @default 256
-   */
-  readonly memorySize?: number;
-  /**
-   * Function timeout; at most interval - 10 s, so a run ends before the next starts.
-   * @default interval - 10 s, at most 5 minutes
-   */
-  readonly timeout?: Duration;
-  /**
-   * Retention of the function's log group.
-   * @default RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: logs.RetentionDays;
-  /**
-   * What happens to the log group when the stack is deleted: RETAIN keeps the logs until their retention expires them.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly logGroupRemovalPolicy?: RemovalPolicy;
+  /** When the collector runs (as `schedule` in the config file). */
+  readonly schedule?: MptcpScheduleProps;
+  /** The collector function (as `function` in the config file). */
+  readonly function?: MptcpFunctionProps;
   /**
    * Customer managed KMS keys of the appliance secrets, if any.
    * @default none
    */
-  readonly secretsEncryptionKeyArns?: readonly string[];
+  readonly secretsKmsKeyArns?: readonly string[];
   /**
    * Run the function in these subnets (appliances in private networks).
    * @default no VPC
@@ -163,11 +191,8 @@ export interface MptcpMonitoringProps {
    * @default {}
    */
   readonly alarms?: MptcpAlarmProps;
-  /**
-   * Create the dashboard.
-   * @default true
-   */
-  readonly dashboard?: boolean;
+  /** The dashboard (as `dashboard` in the config file). */
+  readonly dashboard?: MptcpDashboardProps;
   /**
    * false deploys the schedules disabled (nothing is collected).
    * @default true
@@ -238,11 +263,11 @@ export class MptcpMonitoring extends Construct {
       runtime,
       stateTable: this.table,
       secretIds: appliances.map((a) => a.secretId),
-      secretsEncryptionKeyArns: props.secretsEncryptionKeyArns ?? [],
+      secretsEncryptionKeyArns: props.secretsKmsKeyArns ?? [],
       memorySize: settingValue(props, 'memoryMiB'),
       timeout: this.timeout,
-      logRetention: props.logRetention ?? (DEFAULT_LOG_RETENTION_DAYS as logs.RetentionDays),
-      logGroupRemovalPolicy: props.logGroupRemovalPolicy ?? RemovalPolicy.RETAIN,
+      logRetention: retentionDays(settingValue(props, 'logRetentionDays')),
+      logGroupRemovalPolicy: settingValue(props, 'retainLogGroup') ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       appliancePorts: appliances.map(urlPort),
       ...(props.vpc ? { vpc: props.vpc } : {}),
     });
@@ -268,6 +293,7 @@ export class MptcpMonitoring extends Construct {
 
     const alarmTopic = new AlarmTopic(this, 'Alarms', {
       ...(props.alarms?.topic ? { topic: props.alarms.topic } : {}),
+      ...(props.alarms?.topicArn ? { topic: sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarms.topicArn) } : {}),
       ...(props.alarms?.emails ? { emails: props.alarms.emails } : {}),
     });
     this.topic = alarmTopic.topic;
@@ -310,7 +336,7 @@ export class MptcpMonitoring extends Construct {
     this.alarmPlan = planApplianceAlarms(this.selection, {
       intervalMinutes,
       overrides: alarmOverrides,
-      ...(props.alarms?.protocolErrorMetrics ? { protocolErrorMetrics: props.alarms.protocolErrorMetrics } : {}),
+      ...(props.alarms?.protocolErrors?.metrics ? { protocolErrorMetrics: props.alarms.protocolErrors.metrics } : {}),
     });
     for (const skipped of this.alarmPlan.skipped) {
       if (skipped.cause === 'disabled') continue;
@@ -507,4 +533,8 @@ function metricProblem(
 
 function definedOnly<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
+
+function retentionDays(days: number | 'infinite'): logs.RetentionDays {
+  return days === 'infinite' ? logs.RetentionDays.INFINITE : (days as logs.RetentionDays);
 }

@@ -1,4 +1,3 @@
-import type { Duration } from 'aws-cdk-lib';
 import { anything, object, optional, type Problem, renderProblems, type Spec, valueAt } from '../../lambda/config/schema.js';
 import type { ApplianceConfig } from '../../lambda/config/settings.js';
 import { isRecord } from '../../lambda/core/is-record.js';
@@ -8,7 +7,7 @@ import { ALARM_FIELD_SPECS } from '../model/settings.js';
 
 /**
  * The construct's props checked at synth against the settings model: each row with a `prop` under its prop
- * path (a Duration in the row's unit), the alarm settings per kind, and the rules across settings. A bad prop
+ * path (the config file's path), the alarm settings per kind, and the rules across settings. A bad prop
  * fails synth with its path and the rule, never a deployed function that fails every run.
  */
 
@@ -48,20 +47,50 @@ function propsShape(): Spec<unknown> {
     },
     { rule: 'a VPC placement {vpc, subnets, securityGroups?, endpoints?}' },
   );
-  const paths = SETTING_ROWS.flatMap((row) => (row.prop && !row.prop.path.startsWith(ALARM_PROP_PREFIX) ? [row.prop.path.split('.')] : []));
-  const alarmsFields = [...paths.filter((p) => p[0] === 'alarms').map((p) => p[1]!), 'settings'];
-  const topFields = [...new Set(paths.map((p) => p[0]!))];
-  return object(
-    Object.fromEntries(
-      topFields.map((field) => {
-        if (field === 'vpc') return [field, optional(vpcSpec)];
-        if (field === 'alarms')
-          return [field, optional(object(Object.fromEntries(alarmsFields.map((f) => [f, anyValue])), { rule: 'an object of alarm props' }))];
-        return [field, anyValue];
-      }),
-    ),
-    { rule: 'an object of MptcpMonitoring props' },
-  );
+  type Tree = { [field: string]: Tree | null };
+  const tree: Tree = { vpc: null, alarms: { settings: null } };
+  for (const row of SETTING_ROWS) {
+    if (!row.prop || row.prop.path.startsWith(ALARM_PROP_PREFIX) || row.prop.path === 'vpc') continue;
+    const path = row.prop.path.split('.');
+    let node = tree;
+    for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Tree;
+    node[path.at(-1)!] = null;
+  }
+  const specOf = (node: Tree, at: string): Spec<unknown> =>
+    object(
+      Object.fromEntries(
+        Object.entries(node).map(([field, inner]) => [
+          field,
+          at === '' && field === 'vpc' ? optional(vpcSpec) : inner ? optional(specOf(inner, `${at}${field}.`)) : anyValue,
+        ]),
+      ),
+      { rule: at === '' ? 'an object of MptcpMonitoring props' : `an object of ${at.slice(0, -1)} props` },
+    ) as Spec<unknown>;
+  return specOf(tree, '');
+}
+
+/** Props renamed to the config file's names (pre-1.0): the old name is refused with its new one. */
+const RENAMED = SETTING_ROWS.flatMap((row) => (row.prop?.formerly ? [{ from: row.prop.formerly.split('.'), to: row.prop.path }] : []));
+
+/** The props without the renamed ones found in them (copied along each renamed path), and a problem for each. */
+function renamedProblems(props: object, problems: Problem[]): object {
+  let rest: Record<string, unknown> = props as Record<string, unknown>;
+  for (const { from, to } of RENAMED) {
+    const value = valueAt(rest, from);
+    // `dashboard` was a boolean and is now the object holding `enabled`: only the old kind of value is the old prop.
+    if (value === undefined || (to.startsWith(`${from.join('.')}.`) && isRecord(value))) continue;
+    problems.push({ path: from, message: `was renamed to ${to} (the config file's name; see CHANGELOG.md)` });
+    rest = withoutPath(rest, from);
+  }
+  return rest;
+}
+
+function withoutPath(value: Record<string, unknown>, path: readonly string[]): Record<string, unknown> {
+  const [head, ...tail] = path as [string, ...string[]];
+  const copy = { ...value };
+  if (tail.length === 0) delete copy[head];
+  else if (isRecord(copy[head])) copy[head] = withoutPath(copy[head] as Record<string, unknown>, tail);
+  return copy;
 }
 
 const PROPS_SHAPE = propsShape();
@@ -69,21 +98,13 @@ const PROPS_SHAPE = propsShape();
 /** Throws one Error naming every bad prop (the first few, then a count). */
 export function checkProps(props: object): void {
   const problems: Problem[] = [];
-  PROPS_SHAPE.check(props, [], problems);
+  PROPS_SHAPE.check(renamedProblems(props, problems), [], problems);
   const valid = new Map<string, unknown>();
   for (const row of SETTING_ROWS) {
     if (!row.prop || row.prop.cdkValue || row.prop.path.startsWith(ALARM_PROP_PREFIX)) continue;
     const path = row.prop.path.split('.');
-    let value = valueAt(props, path);
+    const value = valueAt(props, path);
     if (value === undefined && !row.required) continue;
-    if (row.prop.duration && value !== undefined) {
-      if (!isDuration(value)) {
-        problems.push({ path, message: `must be a Duration (Duration.${row.prop.duration}(n)): ${row.spec.rule}` });
-        continue;
-      }
-      const seconds = value.toSeconds({ integral: false });
-      value = row.prop.duration === 'minutes' ? seconds / 60 : seconds;
-    }
     const before = problems.length;
     const checked = row.spec.check(value, path, problems);
     if (problems.length === before) valid.set(row.id, checked);
@@ -106,7 +127,7 @@ export function checkProps(props: object): void {
       alarms: alarmsValid && isRecord(settings) ? alarmOverridesOf(settings as Record<string, Record<string, unknown>>) : undefined,
       protocolErrorMetrics: countersValid ? get<string[]>('protocolErrorMetrics') : undefined,
       alarmEmails: get<string[]>('alarmEmails'),
-      existingTopic: valueAt(props, ['alarms', 'topic']) !== undefined,
+      existingTopic: valueAt(props, ['alarms', 'topic']) !== undefined || valueAt(props, ['alarms', 'topicArn']) !== undefined,
     }),
   );
   for (const rule of rules) {
@@ -118,8 +139,4 @@ export function checkProps(props: object): void {
   throw new Error(
     `MptcpMonitoring: invalid props (${count} problem${count > 1 ? 's' : ''}):\n  ${renderProblems(problems, props, 'props', Number.POSITIVE_INFINITY).join('\n  ')}`,
   );
-}
-
-function isDuration(value: unknown): value is Duration {
-  return isRecord(value) && typeof (value as { toSeconds?: unknown }).toSeconds === 'function';
 }

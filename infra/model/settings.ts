@@ -7,7 +7,7 @@ import { MAX_SAMPLE_AGE_LIMIT_SECONDS, RUNTIME_SETTINGS, type RuntimeSettingName
  * - `file`: its path in the deployment config file (mptcp-monitoring.json; infra/config/file-schema.ts builds
  *   the file's schema from these rows),
  * - `prop`: its path in the MptcpMonitoring construct's props (checked at synth by infra/constructs/props-check.ts;
- *   a Duration prop converts to the setting's unit; the construct reads its props through these rows),
+ *   the same path as `file` when both exist; the construct reads its props through these rows),
  * - `env`: a runtime setting's environment variable, set by the construct from the prop (or, for the state table
  *   and the sample age, from what the construct creates and computes).
  * Cross-field rules (timeout vs interval, shard input size, alarm windows) live in infra/config/settings-rules.ts.
@@ -21,14 +21,14 @@ import { MAX_SAMPLE_AGE_LIMIT_SECONDS, RUNTIME_SETTINGS, type RuntimeSettingName
 export interface PropSurface {
   /** Dotted path in MptcpMonitoringProps. */
   readonly path: string;
-  /** A Duration prop: converted to this unit before the setting's rule applies. */
-  readonly duration?: 'minutes' | 'seconds';
   /** The prop's TypeScript type, when it is not the setting's own (docs). */
   readonly type?: string;
   /** A CDK value (a topic, a VPC, an enum): its TypeScript type is its check; the rule here is the file's. */
   readonly cdkValue?: true;
   /** The default as the prop gives it, when it is not the setting's value (docs). */
   readonly default?: string;
+  /** The prop's path before it took the config file's: refused at synth with a pointer to `path`. */
+  readonly formerly?: string;
 }
 
 /** A setting as the deployment sees it: its rule, and where it appears. */
@@ -49,7 +49,7 @@ const RUNTIME_SURFACES = {
   namespace: { file: 'namespace', prop: { path: 'namespace' } },
   counters: { file: 'counters', prop: { path: 'counters', type: 'string | string[]' } },
   storageResolution: { file: 'storageResolution', prop: { path: 'storageResolution', type: '60 | 1' } },
-  concurrency: { file: 'schedule.concurrency', prop: { path: 'concurrency' } },
+  concurrency: { file: 'schedule.concurrency', prop: { path: 'schedule.concurrency', formerly: 'concurrency' } },
   // Set by the construct: three intervals (at least the default), and the state table it creates.
   maxSampleAgeSeconds: {},
   stateTableName: {},
@@ -105,44 +105,50 @@ export const DEPLOY_SETTINGS = {
     doc: 'Collection interval: one run per shard every this many minutes.',
     default: 1,
     file: 'schedule.rateMinutes',
-    prop: { path: 'interval', duration: 'minutes', type: 'Duration', default: 'Duration.minutes(1)' },
+    prop: { path: 'schedule.rateMinutes', formerly: 'interval' },
   }),
   shardSize: deploy({
     spec: integer({ min: 1, max: 100 }),
     doc: 'Appliances per invocation: one schedule per shard; each shard input at most 200,000 bytes.',
     default: 25,
     file: 'schedule.shardSize',
-    prop: { path: 'shardSize' },
+    prop: { path: 'schedule.shardSize', formerly: 'shardSize' },
   }),
   memoryMiB: deploy({
     spec: integer({ min: 128, max: 10_240, unit: 'MiB' }),
     doc: 'Function memory (CPU grows with it).',
     default: 256,
     file: 'function.memoryMiB',
-    prop: { path: 'memorySize' },
+    prop: { path: 'function.memoryMiB', formerly: 'memorySize' },
   }),
   timeoutSeconds: deploy({
     spec: integer({ min: 10, max: 900, unit: 'seconds' }),
     doc: 'Function timeout; at most the interval minus 10 s, so a run ends before the next starts.',
     defaultText: 'interval - 10 s, at most 300 s',
     file: 'function.timeoutSeconds',
-    prop: { path: 'timeout', duration: 'seconds', type: 'Duration', default: 'interval - 10 s, at most 5 minutes' },
+    prop: { path: 'function.timeoutSeconds', formerly: 'timeout' },
   }),
   logRetentionDays: deploy({
     spec: choice([...LOG_RETENTION_DAYS, 'infinite']),
     doc: "Retention of the function's log group.",
     default: 30,
     file: 'function.logRetentionDays',
-    prop: { path: 'logRetention', type: 'logs.RetentionDays', cdkValue: true, default: 'RetentionDays.ONE_MONTH' },
+    prop: { path: 'function.logRetentionDays', type: "number | 'infinite'", formerly: 'logRetention' },
   }),
   retainLogGroup: deploy({
     spec: boolean(),
     doc: 'Keep the log group when the stack is deleted.',
     default: true,
     file: 'function.retainLogGroup',
-    prop: { path: 'logGroupRemovalPolicy', type: 'RemovalPolicy', cdkValue: true, default: 'RemovalPolicy.RETAIN' },
+    prop: { path: 'function.retainLogGroup', formerly: 'logGroupRemovalPolicy' },
   }),
-  dashboard: deploy({ spec: boolean(), doc: 'Create the dashboard.', default: true, file: 'dashboard.enabled', prop: { path: 'dashboard' } }),
+  dashboard: deploy({
+    spec: boolean(),
+    doc: 'Create the dashboard.',
+    default: true,
+    file: 'dashboard.enabled',
+    prop: { path: 'dashboard.enabled', formerly: 'dashboard' },
+  }),
   schedulesEnabled: deploy({
     spec: boolean(),
     doc: 'false deploys the schedules disabled (nothing is collected).',
@@ -156,7 +162,7 @@ export const DEPLOY_SETTINGS = {
     }),
     doc: 'Customer managed KMS keys of the appliance secrets, if any.',
     file: 'secretsKmsKeyArns',
-    prop: { path: 'secretsEncryptionKeyArns' },
+    prop: { path: 'secretsKmsKeyArns', formerly: 'secretsEncryptionKeyArns' },
   }),
   alarmEmails: deploy({
     spec: list(text({ rule: 'an e-mail address', pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/ }), { rule: 'a list of e-mail addresses' }),
@@ -172,6 +178,12 @@ export const DEPLOY_SETTINGS = {
     doc: 'An existing SNS topic to notify instead of a new one.',
     defaultText: 'a new topic',
     file: 'alarms.topicArn',
+    prop: { path: 'alarms.topicArn' },
+  }),
+  alarmTopic: deploy({
+    spec: anything('an SNS topic object (sns.ITopic)'),
+    doc: 'An existing SNS topic object to notify instead of a new one (construct only; the file names a topic by alarms.topicArn).',
+    defaultText: 'a new topic',
     prop: { path: 'alarms.topic', type: 'sns.ITopic', cdkValue: true, default: 'a new topic' },
   }),
   protocolErrorMetrics: deploy({
@@ -181,9 +193,9 @@ export const DEPLOY_SETTINGS = {
       tooFew: `must list 1 to ${MAX_METRICS_PER_ALARM} counter names (or leave the field out)`,
     }),
     doc: `Counters the protocol-errors alarm sums (at most ${MAX_METRICS_PER_ALARM}, each selected).`,
-    defaultText: 'by PROTOCOL_ERROR_PRIORITY',
+    defaultText: 'the ProtocolErrors rollup (docs/metrics.md)',
     file: 'alarms.protocolErrors.metrics',
-    prop: { path: 'alarms.protocolErrorMetrics' },
+    prop: { path: 'alarms.protocolErrors.metrics', formerly: 'alarms.protocolErrorMetrics' },
   }),
   alarmNotify: deploy({
     spec: choice(['per-appliance', 'per-alarm'], 'per-appliance: one composite page per appliance and one for the collector; per-alarm: every alarm notifies'),

@@ -113,7 +113,7 @@ describe('the packed package in a CDK app of its own', () => {
   }, 300_000);
 
   it('refuses a bad prop at synth in the installed package too', () => {
-    const bad = ownAppExample().replace('interval: Duration.minutes(1),', 'interval: Duration.days(2),');
+    const bad = ownAppExample().replace('schedule: { rateMinutes: 1 },', 'schedule: { rateMinutes: 2880 },');
     writeFileSync(join(app, 'bad.ts'), bad);
     const config = JSON.parse(readFileSync(join(app, 'tsconfig.json'), 'utf8')) as { include: string[] };
     writeFileSync(join(app, 'tsconfig.bad.json'), JSON.stringify({ ...config, include: ['bad.ts'] }));
@@ -124,6 +124,8 @@ describe('the packed package in a CDK app of its own', () => {
       env: { ...process.env, CDK_OUTDIR: join(work, 'bad.out') },
     });
     expect(result.status).not.toBe(0);
-    expect(result.stderr).toContain('MptcpMonitoring: invalid props (1 problem):\n  interval must be a whole number of minutes from 1 to 1440 (got 2880)');
+    expect(result.stderr).toContain(
+      'MptcpMonitoring: invalid props (1 problem):\n  schedule.rateMinutes must be a whole number of minutes from 1 to 1440 (got 2880)',
+    );
   }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { generate } from 'selfsigned';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -58,7 +58,7 @@ function contextFor(row: SettingRow): [string, string | undefined, unknown][] {
   const [, kind, field] = row.id.split('.');
   const hasPeriod = kind !== undefined && kind !== 'collectionFailing';
   const period: [string, string, unknown][] = hasPeriod ? [[`alarms.${kind}.periodMinutes`, `alarms.settings.${kind}.periodMinutes`, 1]] : [];
-  if (row.id === 'timeoutSeconds') return [['schedule.rateMinutes', 'interval', Duration.minutes(60)]];
+  if (row.id === 'timeoutSeconds') return [['schedule.rateMinutes', 'schedule.rateMinutes', 60]];
   if (row.id.startsWith('alarms.') && field === 'evaluationPeriods') return period;
   if (row.id.startsWith('alarms.') && field === 'datapointsToAlarm') {
     return [...period, [`alarms.${kind}.evaluationPeriods`, `alarms.settings.${kind}.evaluationPeriods`, 1440]];
@@ -82,7 +82,7 @@ function setAt(target: Record<string, unknown>, path: readonly string[], value: 
 
 function fileVerdict(row: SettingRow, value: unknown): { verdict: Verdict; message: string } {
   let input: Record<string, unknown> = { appliances: APPLIANCES };
-  for (const [path, , given] of contextFor(row)) input = setAt(input, path.split('.'), given instanceof Duration ? given.toMinutes() : given);
+  for (const [path, , given] of contextFor(row)) input = setAt(input, path.split('.'), given);
   input = setAt(input, row.file!.split('.'), value);
   try {
     validateConfig(input, 'file.json');
@@ -96,8 +96,7 @@ function propsFor(row: SettingRow, value: unknown): MptcpMonitoringProps {
   let props: Record<string, unknown> = { appliances: APPLIANCES };
   for (const [, path, given] of contextFor(row)) if (path) props = setAt(props, path.split('.'), given);
   const prop = row.prop!;
-  const given = prop.duration && typeof value === 'number' ? Duration.seconds(prop.duration === 'minutes' ? value * 60 : value) : value;
-  props = setAt(props, prop.path.split('.'), given);
+  props = setAt(props, prop.path.split('.'), value);
   return props as unknown as MptcpMonitoringProps;
 }
 
@@ -212,14 +211,14 @@ describe('the rules across settings hold the same in the file and the construct'
     {
       name: 'timeout = interval - 10 s',
       file: { function: { timeoutSeconds: 50 } },
-      props: { timeout: Duration.seconds(50) },
+      props: { function: { timeoutSeconds: 50 } },
       expected: 'accepted',
       message: '',
     },
     {
       name: 'timeout past interval - 10 s',
       file: { function: { timeoutSeconds: 51 } },
-      props: { timeout: Duration.seconds(51) },
+      props: { function: { timeoutSeconds: 51 } },
       expected: 'refused',
       message: 'must be at most 50 seconds with a 1-minute interval',
     },
@@ -240,14 +239,14 @@ describe('the rules across settings hold the same in the file and the construct'
     {
       name: 'period a multiple of the rate',
       file: { schedule: { rateMinutes: 5 }, alarms: { joinsRejected: { periodMinutes: 10 } } },
-      props: { interval: Duration.minutes(5), alarms: { settings: { joinsRejected: { periodMinutes: 10 } } } },
+      props: { schedule: { rateMinutes: 5 }, alarms: { settings: { joinsRejected: { periodMinutes: 10 } } } },
       expected: 'accepted',
       message: '',
     },
     {
       name: 'period not a multiple of the rate',
       file: { schedule: { rateMinutes: 5 }, alarms: { joinsRejected: { periodMinutes: 6 } } },
-      props: { interval: Duration.minutes(5), alarms: { settings: { joinsRejected: { periodMinutes: 6 } } } },
+      props: { schedule: { rateMinutes: 5 }, alarms: { settings: { joinsRejected: { periodMinutes: 6 } } } },
       expected: 'refused',
       message: 'periodMinutes must be a multiple of the interval (5 minutes)',
     },
@@ -275,7 +274,7 @@ describe('the rules across settings hold the same in the file and the construct'
     {
       name: 'shard input under 200,000 bytes',
       file: { appliances: bigAppliances, schedule: { shardSize: 5 } },
-      props: { appliances: bigAppliances, shardSize: 5 },
+      props: { appliances: bigAppliances, schedule: { shardSize: 5 } },
       expected: 'accepted',
       message: '',
     },

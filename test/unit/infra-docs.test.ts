@@ -34,12 +34,25 @@ function propDefaults(source: string, interfaceName: string): Map<string, string
   return members;
 }
 
+/** The props' nested objects, by their path: they name no setting, their fields do. */
+const NESTED = [
+  ['schedule', 'MptcpScheduleProps'],
+  ['function', 'MptcpFunctionProps'],
+  ['dashboard', 'MptcpDashboardProps'],
+  ['alarms.protocolErrors', 'MptcpProtocolErrorsProps'],
+] as const;
+
 describe('the construct props say their defaults', () => {
   const source = readFileSync(resolve(import.meta.dirname, '../../infra/constructs/mptcp-monitoring.ts'), 'utf8');
-  const props = new Map([
-    ...[...propDefaults(source, 'MptcpMonitoringProps')].map(([name, value]) => [name, value] as const),
-    ...[...propDefaults(source, 'MptcpAlarmProps')].map(([name, value]) => [`alarms.${name}`, value] as const),
-  ]);
+  const props = new Map(
+    [
+      ...new Map([
+        ...[...propDefaults(source, 'MptcpMonitoringProps')].map(([name, value]) => [name, value] as const),
+        ...[...propDefaults(source, 'MptcpAlarmProps')].map(([name, value]) => [`alarms.${name}`, value] as const),
+        ...NESTED.flatMap(([prefix, name]) => [...propDefaults(source, name)].map(([field, value]) => [`${prefix}.${field}`, value] as const)),
+      ]).entries(),
+    ].filter(([path]) => !NESTED.some(([prefix]) => prefix === path)),
+  );
 
   it('every optional prop has a JSDoc @default, and a prop with a settings row states the row default', () => {
     expect(props.size).toBeGreaterThan(20);
@@ -109,7 +122,11 @@ describe('the operator docs match the code', () => {
       return [...body.matchAll(/^ {2}readonly (\w+)\??:/gm)].map((m) => m[1]!);
     };
     const paths = new Set(SETTING_ROWS.flatMap((row) => (row.prop ? [row.prop.path] : [])));
-    const props = [...fieldsOf('MptcpMonitoringProps'), ...fieldsOf('MptcpAlarmProps').map((f) => `alarms.${f}`)];
+    const props = [
+      ...fieldsOf('MptcpMonitoringProps'),
+      ...fieldsOf('MptcpAlarmProps').map((f) => `alarms.${f}`),
+      ...NESTED.flatMap(([prefix, name]) => fieldsOf(name).map((f) => `${prefix}.${f}`)),
+    ].filter((path) => !NESTED.some(([prefix]) => prefix === path));
     expect(props.length).toBeGreaterThan(20);
     for (const prop of props) {
       if (prop === 'alarms' || prop === 'alarms.settings') continue;
