@@ -1,4 +1,5 @@
 import { CATALOG, METRIC_GROUPS, type MetricDefinition } from '../lambda/catalog/catalog.js';
+import { ROLLUPS } from '../lambda/catalog/rollups.js';
 import { VIRTUAL_SERVER_TYPES } from '../lambda/catalog/virtual-server.js';
 import { VIRTUAL_SERVER_DIMENSION, VIRTUAL_SERVER_ERRORS_METRIC, VIRTUAL_SERVER_GAUGES } from '../lambda/catalog/virtual-server-metrics.js';
 import { HEALTH_METRICS, STATE_HEALTH_METRICS } from '../lambda/metrics/health.js';
@@ -66,6 +67,16 @@ export function renderMetricsDoc(): string {
     '| Metric | Unit | Meaning |',
     '| --- | --- | --- |',
     ...HEALTH_ROWS.map(([name, unit, meaning]) => `| \`${name}\` | ${unit} | ${meaning} |`),
+    '',
+    '## Rollups',
+    '',
+    "One counter-like metric per alarm: the exact sum of its counters' increases over the interval, published whatever the",
+    'selection (the counters it sums need not be selected), dimension `Appliance`, unit Count. Zero policy: an interval in',
+    'which the sum is 0 publishes nothing, so a healthy appliance pays nothing for them; graph them with `FILL(m, 0)`.',
+    '',
+    '| Metric | Sums |',
+    '| --- | --- |',
+    ...ROLLUPS.map((r) => `| \`${r.metricName}\` | ${r.metrics.map((name) => `\`${name}\``).join(', ')} |`),
   ];
   const resources = Object.values(VIRTUAL_SERVER_TYPES);
   lines.push(

@@ -108,7 +108,7 @@ export interface MptcpDashboardProps {
 export interface MptcpProtocolErrorsProps {
   /**
    * Counters the protocol-errors alarm sums (at most 10, each selected).
-   * @default by PROTOCOL_ERROR_PRIORITY
+   * @default the ProtocolErrors rollup (docs/metrics.md)
    */
   readonly metrics?: readonly string[];
 }

@@ -1,4 +1,5 @@
-import { ALLOCATION_FAILURE_METRICS, JOIN_REJECTION_METRICS, type MetricDefinition } from '../../lambda/catalog/catalog.js';
+import type { MetricDefinition } from '../../lambda/catalog/catalog.js';
+import { FALLBACK_ALARM_METRICS, PROTOCOL_ERROR_PRIORITY, ROLLUP_METRICS } from '../../lambda/catalog/rollups.js';
 import { excerpt } from '../../lambda/config/schema.js';
 import { HEALTH_METRICS } from '../../lambda/metrics/health.js';
 import { type AlarmField, MAX_METRICS_PER_ALARM } from './settings.js';
@@ -100,32 +101,7 @@ export const ALARM_DEFAULTS: Readonly<Record<AlarmKind, AlarmSettings>> = {
   functionDuration: { enabled: true, threshold: 80, periodMinutes: 5, evaluationPeriods: 3, datapointsToAlarm: 3 },
 };
 
-/**
- * The protocol-errors alarm sums at most 10 counters. These come first, in this order: the five of the default
- * selection, then the errors that drop or reset a session. Any other selected error counter fills the
- * remaining places in catalog order.
- */
-export const PROTOCOL_ERROR_PRIORITY: readonly string[] = [
-  'ChecksumErrors',
-  'InvalidMacErrors',
-  'UnknownTokenErrors',
-  'InvalidCookieErrors',
-  'InvalidOptionErrors',
-  'SessionsDroppedOnBadMapping',
-  'ResetsSentOnInvalidOption',
-  'PacketsWithoutMappingErrors',
-  'MoreDataThanMappingErrors',
-  'SubflowMappingMismatchErrors',
-];
-
-/** The fallback-group counters that count a session falling back to plain TCP (not RSTs, not late joins). */
-export const FALLBACK_ALARM_METRICS: readonly string[] = [
-  'FallbacksOnPlainAck',
-  'FallbacksOnInfiniteMapReceived',
-  'FallbacksOnInfiniteMapForwarded',
-  'MpFailSent',
-  'MpFailReceived',
-];
+export { FALLBACK_ALARM_METRICS, PROTOCOL_ERROR_PRIORITY };
 
 export const SESSIONS_WITHOUT_SUBFLOWS_METRIC = 'CurrentSessionsWithoutSubflows';
 
@@ -218,31 +194,17 @@ export function planApplianceAlarms(selection: readonly MetricDefinition[], opti
   };
 
   add('collectionFailing', [HEALTH_METRICS.success], 'Maximum', '');
-  add('protocolErrors', protocolErrorMetrics(selection, options.protocolErrorMetrics), 'Sum', 'no counter of the "errors" group is in the counter selection');
-  add(
-    'resourceExhaustion',
-    ALLOCATION_FAILURE_METRICS.filter((name) => selectedCounters.has(name)),
-    'Sum',
-    `none of ${ALLOCATION_FAILURE_METRICS.join(', ')} is in the counter selection`,
-  );
-  add(
-    'joinsRejected',
-    JOIN_REJECTION_METRICS.filter((name) => selectedCounters.has(name)),
-    'Sum',
-    `none of ${JOIN_REJECTION_METRICS.join(', ')} is in the counter selection`,
-  );
+  // The counter alarms watch one rollup each (lambda/catalog/rollups.ts), published whatever the selection.
+  add('protocolErrors', protocolErrorMetrics(selection, options.protocolErrorMetrics), 'Sum', '');
+  add('resourceExhaustion', [ROLLUP_METRICS.allocationFailures], 'Sum', '');
+  add('joinsRejected', [ROLLUP_METRICS.joinsRejected], 'Sum', '');
   add(
     'sessionsWithoutSubflows',
     selectedGauges.has(SESSIONS_WITHOUT_SUBFLOWS_METRIC) ? [SESSIONS_WITHOUT_SUBFLOWS_METRIC] : [],
     'Maximum',
     `${SESSIONS_WITHOUT_SUBFLOWS_METRIC} is not in the counter selection`,
   );
-  add(
-    'fallbacks',
-    FALLBACK_ALARM_METRICS.filter((name) => selectedCounters.has(name)),
-    'Sum',
-    `none of ${FALLBACK_ALARM_METRICS.join(', ')} is in the counter selection`,
-  );
+  add('fallbacks', [ROLLUP_METRICS.fallbacks], 'Sum', '');
   add(
     'sessionsCreatedAnomaly',
     selectedCounters.has(SESSIONS_CREATED_METRIC) ? [SESSIONS_CREATED_METRIC] : [],
@@ -250,26 +212,16 @@ export function planApplianceAlarms(selection: readonly MetricDefinition[], opti
     `${SESSIONS_CREATED_METRIC} is not in the counter selection`,
     'LessThanLowerThreshold',
   );
-  add(
-    'fallbacksAnomaly',
-    FALLBACK_ALARM_METRICS.filter((name) => selectedCounters.has(name)),
-    'Sum',
-    `none of ${FALLBACK_ALARM_METRICS.join(', ')} is in the counter selection`,
-    'GreaterThanUpperThreshold',
-  );
+  add('fallbacksAnomaly', [ROLLUP_METRICS.fallbacks], 'Sum', '', 'GreaterThanUpperThreshold');
   return { alarms, skipped };
 }
 
 /**
- * The counters the protocol-errors alarm sums: the explicit list when given (validated elsewhere), else the
- * selected error-group counters by PROTOCOL_ERROR_PRIORITY, then catalog order, at most 10.
+ * The metrics the protocol-errors alarm watches: the explicit counters when given (validated elsewhere, summed
+ * with metric math), else the ProtocolErrors rollup, one series whatever the selection.
  */
-export function protocolErrorMetrics(selection: readonly MetricDefinition[], explicit?: readonly string[]): readonly string[] {
-  if (explicit && explicit.length > 0) return explicit;
-  const selectedErrors = selection.filter((m) => m.kind === 'counter' && m.group === 'errors').map((m) => m.metricName);
-  const prioritized = PROTOCOL_ERROR_PRIORITY.filter((name) => selectedErrors.includes(name));
-  const rest = selectedErrors.filter((name) => !PROTOCOL_ERROR_PRIORITY.includes(name));
-  return [...prioritized, ...rest].slice(0, MAX_METRICS_PER_ALARM);
+export function protocolErrorMetrics(_selection: readonly MetricDefinition[], explicit?: readonly string[]): readonly string[] {
+  return explicit && explicit.length > 0 ? explicit : [ROLLUP_METRICS.protocolErrors];
 }
 
 /** Problems with an explicit protocol-errors metric list, as messages for its field. */

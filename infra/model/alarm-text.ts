@@ -1,3 +1,4 @@
+import { ROLLUPS } from '../../lambda/catalog/rollups.js';
 import type { AlarmKind, ApplianceAlarmKind, PlannedApplianceAlarm } from './alarm-plan.js';
 
 /**
@@ -85,7 +86,7 @@ export function applianceAlarmDescription(alarm: PlannedApplianceAlarm, applianc
 
 function describeApplianceAlarm(alarm: PlannedApplianceAlarm, appliance: ApplianceContext): [what: string, steps: string] {
   const threshold = alarm.settings.threshold;
-  const metrics = alarm.metricNames.join(' + ');
+  const metrics = summedMetrics(alarm.metricNames);
   switch (alarm.kind) {
     case 'collectionFailing': {
       const { evaluationPeriods, datapointsToAlarm, periodMinutes } = alarm.settings;
@@ -219,4 +220,10 @@ export function collectorAlarmDescription(
         `Look for slow appliances (CollectionDuration) and timeouts in log group ${collector.logGroupName}; lower shardSize or raise concurrency. ${runbookLink(collector.runbookBaseUrl, kind)}`
       );
   }
+}
+
+/** What an alarm sums, in words: a rollup by its counters' count (docs/metrics.md lists them), else the metric names. */
+function summedMetrics(metricNames: readonly string[]): string {
+  const rollup = metricNames.length === 1 ? ROLLUPS.find((r) => r.metricName === metricNames[0]) : undefined;
+  return rollup ? `the ${rollup.metrics.length} counters of the ${rollup.metricName} rollup` : metricNames.join(' + ');
 }

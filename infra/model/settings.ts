@@ -193,7 +193,7 @@ export const DEPLOY_SETTINGS = {
       tooFew: `must list 1 to ${MAX_METRICS_PER_ALARM} counter names (or leave the field out)`,
     }),
     doc: `Counters the protocol-errors alarm sums (at most ${MAX_METRICS_PER_ALARM}, each selected).`,
-    defaultText: 'by PROTOCOL_ERROR_PRIORITY',
+    defaultText: 'the ProtocolErrors rollup (docs/metrics.md)',
     file: 'alarms.protocolErrors.metrics',
     prop: { path: 'alarms.protocolErrors.metrics', formerly: 'alarms.protocolErrorMetrics' },
   }),

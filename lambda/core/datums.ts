@@ -1,4 +1,5 @@
 import type { MetricDefinition } from '../catalog/catalog.js';
+import { ROLLUPS } from '../catalog/rollups.js';
 import { VIRTUAL_SERVER_DIMENSION } from '../catalog/virtual-server-metrics.js';
 import { APPLIANCE_DIMENSION, HEALTH_METRICS, STATE_HEALTH_METRICS } from '../metrics/health.js';
 import type { CounterInterval, Datum } from './ports.js';
@@ -45,6 +46,7 @@ export function buildMetricDatums(input: MetricDatumsInput): { datums: Datum[]; 
     if (value === undefined || !Number.isFinite(value) || value < 0) continue;
     datums.push({ metricName: metric.metricName, appliance, value, unit: metric.unit, timestamp });
   }
+  if (input.deltas) datums.push(...rollupDatums(appliance, timestamp, input.deltas, unpublishable));
   return { datums, unpublishable };
 }
 
@@ -62,7 +64,25 @@ export function buildCounterDatums(
     if (value === undefined || !isPublishedIncrease(value)) continue;
     datums.push({ metricName: metric.metricName, appliance, value, unit: metric.unit, timestamp: interval.takenAt, counter: metric.nitroName });
   }
+  datums.push(...rollupDatums(appliance, interval.takenAt, interval.deltas, unpublishable));
   return { datums, unpublishable };
+}
+
+/**
+ * The rollups of an interval above 0 (ProtocolErrors, Fallbacks, ...: catalog/rollups.ts), whatever the selection.
+ * Each carries its own name as its counter key, so an unconfirmed one is carried like a counter increase.
+ */
+function rollupDatums(appliance: string, timestamp: number, deltas: ReadonlyMap<string, bigint>, unpublishable: FieldError[]): Datum[] {
+  const datums: Datum[] = [];
+  for (const rollup of ROLLUPS) {
+    const exact = deltas.get(rollup.metricName);
+    if (exact === undefined) continue;
+    const value = toExactNumber(exact);
+    if (value === undefined)
+      unpublishable.push({ field: rollup.metricName, value: exact.toString(), reason: 'beyond 2^53: CloudWatch cannot store it exactly' });
+    else if (isPublishedIncrease(value)) datums.push({ metricName: rollup.metricName, appliance, value, unit: 'Count', timestamp, counter: rollup.metricName });
+  }
+  return datums;
 }
 
 function exactOrReport(exact: bigint | undefined, metric: MetricDefinition, unpublishable: FieldError[]): number | undefined {

@@ -1,4 +1,5 @@
 import { CATALOG } from '../catalog/catalog.js';
+import { withRollups } from '../catalog/rollups.js';
 import { type NodeIdentity, nodeChangeBetween } from './node-identity.js';
 import type { CounterInterval, StoredState } from './ports.js';
 
@@ -88,7 +89,8 @@ export function accountInterval(previous: StoredState | undefined, current: Curr
 
   const wholeSampleStale = current.takenAt - previous.takenAt > maxAgeMs;
   return {
-    fresh: { takenAt: current.takenAt, deltas },
+    // The rollups join the interval here, so every path that publishes or carries its increases has them.
+    fresh: { takenAt: current.takenAt, deltas: withRollups(deltas) },
     ...(wholeSampleStale ? { baseline: 'stale-previous' as const } : {}),
     resets: [],
     stale,

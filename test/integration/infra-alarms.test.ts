@@ -2,8 +2,7 @@ import { NestedStack, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { MAX_APPLIANCE_ALARMS_PER_TEMPLATE } from '../../infra/constructs/mptcp-monitoring.js';
-import { FALLBACK_ALARM_METRICS, PROTOCOL_ERROR_PRIORITY } from '../../infra/model/alarm-plan.js';
-import { ALLOCATION_FAILURE_METRICS, JOIN_REJECTION_METRICS } from '../../lambda/catalog/catalog.js';
+import { ROLLUP_METRICS } from '../../lambda/catalog/rollups.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 import { planRunBudget } from '../../lambda/core/budget.js';
 import { HEALTH_METRICS } from '../../lambda/metrics/health.js';
@@ -102,19 +101,22 @@ describe('alarms for the default selection', () => {
     });
   });
 
-  it('sum at most 10 selected error counters for protocol errors (metric math)', () => {
+  it('watch the ProtocolErrors rollup for protocol errors (one metric, no metric math)', () => {
     const props = alarm(template, 'adc-1', 'ProtocolErrors');
-    expect(props.Metrics![0]).toMatchObject({ Expression: 'SUM([m0,m1,m2,m3,m4])', ReturnData: true });
-    expect(metricNames(props)).toEqual(PROTOCOL_ERROR_PRIORITY.slice(0, 5));
-    expect(props.Metrics!.slice(1).every((m) => m.MetricStat!.Stat === 'Sum' && m.MetricStat!.Period === 300)).toBe(true);
+    expect(props).toMatchObject({ MetricName: 'ProtocolErrors', Statistic: 'Sum', Period: 300 });
+    expect(props.Metrics).toBeUndefined();
     expect(props).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 100, TreatMissingData: 'notBreaching' });
   });
 
-  it('alarm on any allocation failure and any rejected join', () => {
-    expect(metricNames(alarm(template, 'adc-1', 'ResourceExhaustion'))).toEqual(ALLOCATION_FAILURE_METRICS);
-    expect(alarm(template, 'adc-1', 'ResourceExhaustion')).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
-    expect(metricNames(alarm(template, 'adc-1', 'JoinsRejected'))).toEqual(JOIN_REJECTION_METRICS);
-    expect(alarm(template, 'adc-1', 'JoinsRejected')).toMatchObject({ Threshold: 0 });
+  it('alarm on any allocation failure and any rejected join, each on its rollup', () => {
+    expect(metricNames(alarm(template, 'adc-1', 'ResourceExhaustion'))).toEqual(['AllocationFailures']);
+    expect(alarm(template, 'adc-1', 'ResourceExhaustion')).toMatchObject({
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    expect(metricNames(alarm(template, 'adc-1', 'JoinsRejected'))).toEqual(['JoinsRejected']);
+    expect(alarm(template, 'adc-1', 'JoinsRejected')).toMatchObject({ Threshold: 0, TreatMissingData: 'notBreaching' });
   });
 
   it('alarm on a sustained number of sessions without subflows and on fallbacks to plain TCP', () => {
@@ -125,8 +127,7 @@ describe('alarms for the default selection', () => {
       EvaluationPeriods: 3,
       TreatMissingData: 'notBreaching',
     });
-    const selected = new Set(resolveSelection('default').map((m) => m.metricName));
-    expect(metricNames(alarm(template, 'adc-1', 'FallbacksToTcp'))).toEqual(FALLBACK_ALARM_METRICS.filter((n) => selected.has(n)));
+    expect(metricNames(alarm(template, 'adc-1', 'FallbacksToTcp'))).toEqual(['Fallbacks']);
   });
 
   it('watch the collector function: errors, throttles, duration near its timeout', () => {
@@ -150,6 +151,7 @@ describe('alarms for the default selection', () => {
     const allowed = new Set([
       ...resolveSelection('default').map((m) => m.metricName),
       ...Object.values(HEALTH_METRICS),
+      ...Object.values(ROLLUP_METRICS),
       'Errors',
       'Throttles',
       'Duration',
@@ -208,7 +210,7 @@ describe('alarm settings from the config', () => {
     );
     const fallbacks = alarm(template, 'adc-1', 'FallbacksToTcp');
     expect(fallbacks).toMatchObject({ Threshold: 7, EvaluationPeriods: 3, DatapointsToAlarm: 2 });
-    expect(fallbacks.Metrics!.slice(1).every((m) => m.MetricStat!.Period === 600)).toBe(true);
+    expect(fallbacks).toMatchObject({ MetricName: 'Fallbacks', Period: 600 });
     expect(descriptionText(fallbacks)).toContain('More than 7 MPTCP sessions fell back to plain TCP in 2 of 3 consecutive 10-minute periods');
     expect(alarm(template, 'adc-1', 'CollectionFailing')).toMatchObject({ EvaluationPeriods: 5, DatapointsToAlarm: 4 });
     const duration = Object.entries(alarmsOf(template)).find(([id]) => id.includes('CollectorNearTimeout'))![1];
@@ -235,32 +237,37 @@ describe('alarm settings from the config', () => {
     expect(warningsOf(stack).some((w) => w.includes('fallbacks'))).toBe(false);
   });
 
-  it('sums the 10 prioritized error counters with "all", or the configured ones', () => {
+  it('watches the ProtocolErrors rollup with "all" too, or sums the configured counters', () => {
     const all = synthConfig(configWith({ counters: 'all' })).template;
-    const props = alarm(all, 'adc-1', 'ProtocolErrors');
-    expect(metricNames(props)).toEqual(PROTOCOL_ERROR_PRIORITY);
-    expect(props.Metrics![0]!.Expression).toBe('SUM([m0,m1,m2,m3,m4,m5,m6,m7,m8,m9])');
+    expect(metricNames(alarm(all, 'adc-1', 'ProtocolErrors'))).toEqual(['ProtocolErrors']);
     const chosen = synthConfig(
       configWith({ counters: 'all', alarms: { protocolErrors: { metrics: ['DuplicateMappingErrors', 'RssFilterFailures'] } } }),
     ).template;
-    expect(metricNames(alarm(chosen, 'adc-1', 'ProtocolErrors'))).toEqual(['DuplicateMappingErrors', 'RssFilterFailures']);
+    const props = alarm(chosen, 'adc-1', 'ProtocolErrors');
+    expect(metricNames(props)).toEqual(['DuplicateMappingErrors', 'RssFilterFailures']);
+    expect(props.Metrics![0]!.Expression).toBe('SUM([m0,m1])');
   });
 });
 
 describe('alarms whose metrics are not selected', () => {
   it('are skipped with a synth-time warning naming the alarm and why', () => {
     const { template, stack } = synthConfig(configWith({ counters: 'CurrentSessions,SessionsCreated' }));
+    // The counter alarms watch rollups, published whatever the selection: only the gauge alarm is skipped.
+    const perAppliance = [
+      'CollectionFailing',
+      'ProtocolErrors',
+      'ResourceExhaustion',
+      'JoinsRejected',
+      'FallbacksToTcp',
+      'SessionsCreatedAnomaly',
+      'FallbacksAnomaly',
+    ];
     const ids = Object.keys(alarmsOf(template));
     expect(
       ids.filter((id) => id.includes('ApplianceAlarms')).map((id) => id.replace(/^MonitoringApplianceAlarmsadc\d/, '').replace(/[0-9A-F]{8}$/, '')),
-    ).toEqual(['CollectionFailing', 'SessionsCreatedAnomaly', 'CollectionFailing', 'SessionsCreatedAnomaly']);
+    ).toEqual([...perAppliance, ...perAppliance]);
     const warnings = warningsOf(stack);
-    for (const kind of ['protocolErrors', 'resourceExhaustion', 'joinsRejected', 'sessionsWithoutSubflows', 'fallbacks', 'fallbacksAnomaly']) {
-      expect(
-        warnings.some((w) => w.startsWith(`The ${kind} alarm is not created: `)),
-        kind,
-      ).toBe(true);
-    }
+    expect(warnings.filter((w) => / alarm is not created: /.test(w)).map((w) => w.split(' ')[1])).toEqual(['sessionsWithoutSubflows']);
     expect(warnings.find((w) => w.startsWith('The sessionsWithoutSubflows alarm'))).toContain('CurrentSessionsWithoutSubflows is not in the counter selection');
     const withoutSessionsCreated = warningsOf(synthConfig(configWith({ counters: 'CurrentSessions' })).stack);
     expect(withoutSessionsCreated.find((w) => w.startsWith('The sessionsCreatedAnomaly alarm'))).toContain('SessionsCreated is not in the counter selection');
@@ -332,13 +339,11 @@ describe('anomaly baselines', () => {
     expect(props.Threshold).toBeUndefined();
   });
 
-  it('alarm when fallbacks to plain TCP rise above their band (the band of their sum)', () => {
+  it('alarm when fallbacks to plain TCP rise above their band (the band of the Fallbacks rollup)', () => {
     const props = alarm(template, 'adc-2', 'FallbacksAnomaly');
     expect(props.ComparisonOperator).toBe('GreaterThanUpperThreshold');
-    const selected = new Set(resolveSelection('default').map((m) => m.metricName));
-    const expected = FALLBACK_ALARM_METRICS.filter((n) => selected.has(n));
-    expect(metricNames(props)).toEqual(expected);
-    expect(props.Metrics!.find((m) => m.Expression?.startsWith('SUM'))?.Expression).toBe(`SUM([${expected.map((_, i) => `f${i}`).join(',')}])`);
+    expect(metricNames(props)).toEqual(['Fallbacks']);
+    expect(props.Metrics!.some((m) => m.Expression?.startsWith('SUM'))).toBe(false);
     expect(descriptionText(props)).toContain('two weeks of history');
   });
 

@@ -14,11 +14,12 @@ describe('the cost estimate', () => {
   it('prices alarms per metric and adds the lines up', () => {
     const all = estimate('all');
     expect(all.alarms).toBe(6);
-    expect(all.alarmMetrics).toBe(1 + 10 + 5 + 2 + 1 + 5);
-    // SessionsCreated, and the sum of the 5 fallback counters, each with the band's 2 bounds.
+    // One metric each: CollectionSuccess, the ProtocolErrors, AllocationFailures, JoinsRejected and Fallbacks rollups, CurrentSessionsWithoutSubflows.
+    expect(all.alarmMetrics).toBe(6);
+    // SessionsCreated and the Fallbacks rollup, each with the band's 2 bounds.
     expect(all.anomalyAlarms).toBe(2);
-    expect(all.anomalyAlarmMetrics).toBe(1 + 2 + 5 + 2);
-    expect(all.lines.find((l) => l.item === 'Anomaly alarms')!.monthlyUsd).toBeCloseTo(1.0, 10);
+    expect(all.anomalyAlarmMetrics).toBe(1 + 2 + 1 + 2);
+    expect(all.lines.find((l) => l.item === 'Anomaly alarms')!.monthlyUsd).toBeCloseTo(0.6, 10);
     expect(all.lines.find((l) => l.item === 'Incident page')!.monthlyUsd).toBe(PRICES.compositeAlarm);
     expect(all.totalUsd).toBeCloseTo(
       all.lines.reduce((sum, l) => sum + l.monthlyUsd, 0),

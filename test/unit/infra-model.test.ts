@@ -49,19 +49,19 @@ describe('the per-appliance alarm plan', () => {
     expect(plan.alarms[0]).toMatchObject({ kind: 'collectionFailing', treatMissingData: 'breaching', settings: { periodMinutes: 5, threshold: 1 } });
   });
 
-  it('skips alarms whose metrics are not selected, saying why, and disabled ones', () => {
+  it('watches one rollup per counter alarm whatever the selection; skips gauge alarms not selected, saying why, and disabled ones', () => {
     const plan = planApplianceAlarms(resolveSelection('SessionAllocationFailures'), { intervalMinutes: 1, overrides: { joinsRejected: { enabled: false } } });
     expect(plan.alarms.map((a) => [a.kind, a.metricNames])).toEqual([
       ['collectionFailing', ['CollectionSuccess']],
-      ['resourceExhaustion', ['SessionAllocationFailures']],
+      ['protocolErrors', ['ProtocolErrors']],
+      ['resourceExhaustion', ['AllocationFailures']],
+      ['fallbacks', ['Fallbacks']],
+      ['fallbacksAnomaly', ['Fallbacks']],
     ]);
     expect(Object.fromEntries(plan.skipped.map((s) => [s.kind, s.reason]))).toEqual({
-      protocolErrors: 'no counter of the "errors" group is in the counter selection',
       joinsRejected: 'disabled in the configuration',
       sessionsWithoutSubflows: 'CurrentSessionsWithoutSubflows is not in the counter selection',
-      fallbacks: expect.stringMatching(/^none of FallbacksOnPlainAck, .* is in the counter selection$/),
       sessionsCreatedAnomaly: 'SessionsCreated is not in the counter selection',
-      fallbacksAnomaly: expect.stringMatching(/^none of FallbacksOnPlainAck, .* is in the counter selection$/),
     });
   });
 
@@ -78,10 +78,10 @@ describe('the per-appliance alarm plan', () => {
     expect(byKind.fallbacksAnomaly).toMatchObject({ comparison: 'GreaterThanUpperThreshold', settings: { threshold: 2 } });
   });
 
-  it('fills the protocol-errors alarm by priority, then catalog order, up to 10', () => {
-    const chosen = protocolErrorMetrics(resolveSelection('ChecksumErrors,JoinOnAddressIdZeroErrors,SessionsDroppedOnBadMapping'));
-    expect(chosen).toEqual(['ChecksumErrors', 'SessionsDroppedOnBadMapping', 'JoinOnAddressIdZeroErrors']);
-    expect(protocolErrorMetrics(resolveSelection('all'))).toHaveLength(10);
+  it('watches the ProtocolErrors rollup for protocol errors, or the configured counters', () => {
+    expect(protocolErrorMetrics(resolveSelection('all'))).toEqual(['ProtocolErrors']);
+    expect(protocolErrorMetrics(resolveSelection('CurrentSessions'))).toEqual(['ProtocolErrors']);
+    expect(protocolErrorMetrics(resolveSelection('all'), ['ChecksumErrors', 'RssFilterFailures'])).toEqual(['ChecksumErrors', 'RssFilterFailures']);
   });
 });
 
