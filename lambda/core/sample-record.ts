@@ -44,6 +44,9 @@ export const DELTA_GROUP_KEYS: Readonly<Record<MetricGroup, string>> = {
 
 const COUNTERS = CATALOG.filter((m) => m.kind === 'counter');
 const GAUGES = CATALOG.filter((m) => m.kind === 'gauge');
+const COUNTERS_BY_GROUP_KEY: readonly (readonly [string, readonly MetricDefinition[]])[] = Object.entries(DELTA_GROUP_KEYS).map(
+  ([group, key]) => [key, COUNTERS.filter((m) => m.group === group)] as const,
+);
 const HEALTH_NAMES: ReadonlySet<string> = new Set<string>([...Object.values(HEALTH_METRICS), ...Object.values(STATE_HEALTH_METRICS)]);
 
 /** The record's top-level fields, as Logs Insights sees them. */
@@ -127,12 +130,8 @@ export function buildSampleRecord(input: SampleRecordInput): SampleRecord {
   let deltas: SampleRecord['deltas'] = null;
   if (input.deltas !== undefined && input.baseline === undefined) {
     deltas = {};
-    for (const [group, key] of Object.entries(DELTA_GROUP_KEYS)) {
-      const moved = metricValues(
-        COUNTERS.filter((m) => m.group === group),
-        input.deltas,
-        (v) => v !== 0n,
-      );
+    for (const [key, counters] of COUNTERS_BY_GROUP_KEY) {
+      const moved = metricValues(counters, input.deltas, (v) => v !== 0n);
       if (Object.keys(moved).length > 0) deltas[key] = moved;
     }
   }

@@ -351,17 +351,7 @@ function logSampleRecords(logger: Logger, results: readonly ApplianceResult[], c
   const uncommitted = new Set(commits.filter((c) => c.outcome !== 'committed').map((c) => c.appliance));
   for (const result of results) {
     const { reading } = result;
-    const baseline: SampleBaseline | undefined =
-      result.baseline ??
-      (result.stateUnavailable
-        ? 'state-unavailable'
-        : result.outcome !== 'ok'
-          ? result.outcome
-          : uncommitted.has(result.appliance)
-            ? 'uncommitted'
-            : reading?.deltas === undefined
-              ? 'failed'
-              : undefined);
+    const baseline = recordBaseline(result, uncommitted.has(result.appliance));
     const record = buildSampleRecord({
       appliance: result.appliance,
       outcome: result.outcome,
@@ -374,6 +364,15 @@ function logSampleRecords(logger: Logger, results: readonly ApplianceResult[], c
     });
     logger.info(SAMPLE_RECORD_MESSAGE, { ...record });
   }
+}
+
+/** Why an appliance's record carries no deltas this run, or undefined when it does. */
+function recordBaseline(result: ApplianceResult, uncommitted: boolean): SampleBaseline | undefined {
+  if (result.baseline) return result.baseline;
+  if (result.stateUnavailable) return 'state-unavailable';
+  if (result.outcome !== 'ok') return result.outcome;
+  if (uncommitted) return 'uncommitted';
+  return result.reading?.deltas === undefined ? 'failed' : undefined;
 }
 
 /** From this many blocked runs in a row the line is a WARN (the CollectionFailing alarm looks at three). */
