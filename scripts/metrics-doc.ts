@@ -1,4 +1,5 @@
-import { CATALOG, METRIC_GROUPS, type MetricDefinition } from '../lambda/catalog/catalog.js';
+import { CATALOG, isProblemCounter, METRIC_GROUPS, type MetricDefinition } from '../lambda/catalog/catalog.js';
+import { resolveSelection } from '../lambda/catalog/selection.js';
 import { ROLLUPS } from '../lambda/catalog/rollups.js';
 import { VIRTUAL_SERVER_TYPES } from '../lambda/catalog/virtual-server.js';
 import { VIRTUAL_SERVER_DIMENSION, VIRTUAL_SERVER_ERRORS_METRIC, VIRTUAL_SERVER_GAUGES } from '../lambda/catalog/virtual-server-metrics.js';
@@ -7,7 +8,11 @@ import { renderExactValuesSection } from './sample-record-doc.js';
 
 const HEALTH_ROWS: readonly [string, string, string][] = [
   [HEALTH_METRICS.success, 'None', '1 when the appliance was collected (or is an HA secondary skipped on purpose), 0 when collection failed.'],
-  [HEALTH_METRICS.duration, 'Milliseconds', 'Time to collect the appliance, login to logout.'],
+  [
+    HEALTH_METRICS.duration,
+    'Milliseconds',
+    'Time to collect the appliance, login to logout. In the sample record only (`health.CollectionDuration`), not a billed metric.',
+  ],
   [
     HEALTH_METRICS.counterResets,
     'Count',
@@ -39,30 +44,37 @@ export function renderMetricsDoc(): string {
     '',
     '<!-- Generated from lambda/catalog/catalog.ts by `npm run docs:metrics`. Do not edit by hand. -->',
     '',
-    'Every field of NITRO `GET /nitro/v1/stat/protocolmptcp`, the CloudWatch metric it becomes, and whether it is in the',
-    '`default` selection. All metrics carry one dimension, `Appliance` (the appliance name from the configuration).',
+    'Every field of NITRO `GET /nitro/v1/stat/protocolmptcp`, the CloudWatch metric it becomes, and the smallest selection',
+    'keyword that bills it. All metrics carry one dimension, `Appliance` (the appliance name from the configuration). Every',
+    "counter's exact increase and every gauge is in the sample record of every run whatever the selection (see \"Exact values",
+    'for every counter" below): the selection decides only what is billed as a CloudWatch metric.',
     '',
     '- **gauge**: a current count, published as its value (graph with Average or Maximum).',
     '- **counter**: cumulative on the appliance, published as the increase since the previous sample, so `Sum` over any',
     '  period is the count in that period. Nothing is published for a counter on the first sample, or when it went down.',
     '  Zero policy: an interval in which a counter did not move publishes nothing for it (CloudWatch bills a series only',
     '  for the hours it receives data, so a still error counter costs nothing). A counter with no datapoint means 0: graph',
-    '  it with `FILL(m, 0)`; its alarms treat missing data as not breaching. Gauges and the collector health metrics',
-    '  (CollectionSuccess, CollectionDuration) are published on every run, so no data on them means the collector is broken.',
-    "- **rate**: the appliance's own per-second figure; published only when named explicitly in `COUNTERS` (not by `all`).",
+    '  it with `FILL(m, 0)`; its alarms treat missing data as not breaching. Gauges and `CollectionSuccess` are published',
+    '  on every run, so no data on them means the collector is broken; the other health metrics only when they are not 0.',
+    "- **rate**: the appliance's own per-second figure; published only when named explicitly in `COUNTERS` (no keyword selects rates).",
     '',
     'Fields marked "firmware 14.1 and later" (MPTCP v1) are absent on older firmware: nothing is published for them there',
     '(the collector logs the missing fields once per container). After an upgrade, their counters start from their first',
     'sample, like any new counter. The string `_nextgenapiresource` that 14.1 also sends is not a statistic and is ignored.',
     '',
-    '`COUNTERS` (or `counters` in the config file) takes `default`, `all` (every gauge and counter), or a comma-separated',
-    'list of metric names or NITRO names, case-insensitive, which can be combined: `default,DssPackets,SessionsCreatedRate`.',
+    '`COUNTERS` (or `counters` in the config file) takes a keyword, or a comma-separated list of metric names or NITRO',
+    'names and keywords, case-insensitive: `default,DssPackets,SessionsCreatedRate`. Each keyword includes the one before:',
     '',
-    `${CATALOG.filter((m) => m.defaultSelected).length} metrics are in the default selection; \`all\` has ${CATALOG.filter((m) => m.kind !== 'rate').length}.`,
+    `- \`default\` (${resolveSelection('default').length} metrics): the two session gauges, \`SessionsCreated\` (its anomaly band), and the error, fallback and`,
+    '  exhaustion counters, which cost nothing while they are still: a quiet healthy appliance bills 3 of them plus',
+    '  `CollectionSuccess` ([What it costs](cost.md)).',
+    `- \`all\` (${resolveSelection('all').length}): every gauge, every problem counter (${CATALOG.filter(isProblemCounter).length}), and the handshake and subflow totals.`,
+    `- \`everything\` (${resolveSelection('everything').length}): every gauge and counter, including the data-transfer and steering counters that move`,
+    '  on every run (each one a billed series).',
     '',
     '## Collector health',
     '',
-    'Published for every appliance on every run, whatever the selection (`CredentialsRejected` and `StateUnavailable` only when they are 1).',
+    'Published for every appliance whatever the selection: `CollectionSuccess` on every run, the others only when they are not 0 (so a healthy appliance bills one health series).',
     '',
     '| Metric | Unit | Meaning |',
     '| --- | --- | --- |',
@@ -99,7 +111,7 @@ export function renderMetricsDoc(): string {
       '',
       `## ${group[0]!.toUpperCase()}${group.slice(1)}`,
       '',
-      '| Metric | NITRO field | Kind | Unit | Default | Rate metric (NITRO field) | Description |',
+      '| Metric | NITRO field | Kind | Unit | Selected by | Rate metric (NITRO field) | Description |',
       '| --- | --- | --- | --- | --- | --- | --- |',
     );
     for (const metric of CATALOG.filter((m) => m.group === group && m.kind !== 'rate')) lines.push(row(metric));
@@ -112,5 +124,5 @@ function row(metric: MetricDefinition): string {
   const rate = metric.pairedWith ? CATALOG.find((m) => m.nitroName === metric.pairedWith) : undefined;
   const rateCell = rate ? `\`${rate.metricName}\` (\`${rate.nitroName}\`)` : '';
   const description = `${metric.since ? `(firmware ${metric.since} and later) ` : ''}${metric.description.replace(/\|/g, '\\|')}`;
-  return `| \`${metric.metricName}\` | \`${metric.nitroName}\` | ${metric.kind} | ${metric.unit} | ${metric.defaultSelected ? 'yes' : ''} | ${rateCell} | ${description} |`;
+  return `| \`${metric.metricName}\` | \`${metric.nitroName}\` | ${metric.kind} | ${metric.unit} | \`${metric.tier}\` | ${rateCell} | ${description} |`;
 }

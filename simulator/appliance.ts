@@ -78,7 +78,7 @@ export class Appliance implements SimulatorControl {
     this.setRestrictedTimeout(options.restrictedTimeout ?? false, options.adminTimeoutSeconds);
     this.setLockout(options.lockout);
     this.cookieName = options.cookieName ?? 'sessionid';
-    this.traffic = new TrafficModel(options.seed ?? DEFAULT_SEED);
+    this.traffic = new TrafficModel(options.seed ?? DEFAULT_SEED, { quiet: options.quiet === true });
     this.credentials = { username: options.username ?? DEFAULT_USERNAME, password: options.password ?? DEFAULT_PASSWORD };
     this.ha = { ...STANDALONE, ...options.haState };
     this.autoAdvance = options.autoAdvance ?? false;

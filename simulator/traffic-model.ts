@@ -5,7 +5,11 @@
  * DSS packets = received + sent. Errors, fallbacks and allocation failures are rare. Gauges revert to a mean
  * that follows the session arrival rate (Ornstein-Uhlenbeck), and never go below 0.
  */
+import { CATALOG, isProblemCounter } from '../lambda/catalog/catalog.js';
 import { Prng } from './prng.js';
+
+/** The counters a quiet appliance keeps still (SimulatorOptions.quiet). */
+const PROBLEM_COUNTERS: ReadonlySet<string> = new Set(CATALOG.filter(isProblemCounter).map((m) => m.nitroName));
 
 /** Mean MP_CAPABLE SYNs per second. */
 const SYN_PER_SECOND = 18;
@@ -75,7 +79,11 @@ export class TrafficModel {
   /** The v1 figures draw from their own stream, so the other counters are what they were before v1 existed. */
   private readonly v1Prng: Prng;
 
-  constructor(seed: number) {
+  /** Problem counters stay still: every event that would count one does not happen. */
+  private readonly quiet: boolean;
+
+  constructor(seed: number, options: { readonly quiet?: boolean } = {}) {
+    this.quiet = options.quiet === true;
     this.prng = new Prng(seed);
     this.v1Prng = new Prng(seed * 7919 + 14);
   }
@@ -96,7 +104,8 @@ export class TrafficModel {
   step(seconds: number, current: Gauges): TrafficStep {
     const p = this.prng;
     const deltas = new Map<string, number>();
-    const add = (name: string, count: number): number => {
+    const add = (name: string, drawn: number): number => {
+      const count = this.quiet && PROBLEM_COUNTERS.has(name) ? 0 : drawn;
       deltas.set(name, (deltas.get(name) ?? 0) + count);
       return count;
     };

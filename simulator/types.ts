@@ -123,6 +123,11 @@ export interface SimulatorOptions {
   readonly seed?: number;
   /** Move the counters by the wall-clock time since the last stat GET, on every stat GET. Default false. */
   readonly autoAdvance?: boolean;
+  /**
+   * A quiet, healthy appliance: traffic moves as usual, but the problem counters (errors, fallbacks, exhaustion,
+   * refusals: catalog isProblemCounter) stay still. What docs/cost.md prices. Default false.
+   */
+  readonly quiet?: boolean;
   /** Concurrent sessions allowed. Default 20. */
   readonly sessionLimit?: number;
   /** Default 'nsroot-reader'. */

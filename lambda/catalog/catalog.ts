@@ -30,7 +30,9 @@ export interface MetricDefinition {
   readonly group: MetricGroup;
   /** The vendor's description of the field. */
   readonly description: string;
-  /** In the default selection (the metrics an MPTCP operator watches). */
+  /** The smallest selection keyword that includes it (SELECTION_TIERS): `default` is also in `all` and `everything`. */
+  readonly tier: SelectionTier;
+  /** In the default selection (tier `default`). */
   readonly defaultSelected: boolean;
   /** For a counter: its rate field's NITRO name. For a rate: its counter's NITRO name. */
   readonly pairedWith?: string;
@@ -48,44 +50,71 @@ export const FIRMWARE_VERSIONS: readonly FirmwareVersion[] = ['13.1', '14.1'];
  */
 export const NON_STATISTIC_FIELDS: ReadonlySet<string> = new Set(['_nextgenapiresource']);
 
-type Row = readonly [nitroName: string, metricName: string, group: MetricGroup, defaultSelected: boolean, description: string, rateField?: string];
+/**
+ * The selection keywords, each a superset of the one before. `default`: what an on-call engineer needs billed
+ * (the two session gauges, SessionsCreated for the anomaly band, and the error, fallback and exhaustion counters,
+ * which cost nothing while they are still); `all`: every gauge, every problem counter and the handshake and
+ * subflow totals; `everything`: every gauge and counter. Every counter of every tier is in the sample record
+ * whatever the selection: the tier decides only what is billed as a CloudWatch metric.
+ */
+export const SELECTION_TIERS = ['default', 'all', 'everything'] as const;
+export type SelectionTier = (typeof SELECTION_TIERS)[number];
+
+/** Whether a selection keyword includes a metric of this tier. */
+export function tierIncludes(keyword: SelectionTier, tier: SelectionTier): boolean {
+  return SELECTION_TIERS.indexOf(tier) <= SELECTION_TIERS.indexOf(keyword);
+}
+
+/**
+ * A counter that stays still on a healthy appliance: errors, fallbacks, resource exhaustion (the counters the
+ * rollups sum), and the handshake's refusals. Under the zero policy they cost nothing until something goes wrong;
+ * a quiet appliance (docs/cost.md) moves only the others.
+ */
+export function isProblemCounter(metric: Pick<MetricDefinition, 'kind' | 'group' | 'metricName'>): boolean {
+  return (
+    metric.kind === 'counter' &&
+    (metric.group === 'fallback' || metric.group === 'errors' || metric.group === 'resource exhaustion' || metric.metricName.endsWith('Errors'))
+  );
+}
+
+type Row = readonly [nitroName: string, metricName: string, group: MetricGroup, tier: SelectionTier, description: string, rateField?: string];
 
 const GAUGES: readonly Row[] = [
-  ['mptcpcurmpcapablesessions', 'CurrentSessions', 'sessions', true, 'The number of current mptcp sessions.'],
-  ['mptcpcursesswithoutsfs', 'CurrentSessionsWithoutSubflows', 'sessions', true, 'Current Multipath TCP sessions without any subflows'],
-  ['mptcpcursfconnections', 'CurrentSubflows', 'subflows', true, 'The number of current mptcp subflow connections.'],
-  ['mptcpcurpendingjoin', 'CurrentPendingJoins', 'subflows', true, 'The number of current mptcp subflow connections in pending state.'],
+  ['mptcpcurmpcapablesessions', 'CurrentSessions', 'sessions', 'default', 'The number of current mptcp sessions.'],
+  ['mptcpcursesswithoutsfs', 'CurrentSessionsWithoutSubflows', 'sessions', 'default', 'Current Multipath TCP sessions without any subflows'],
+  ['mptcpcursfconnections', 'CurrentSubflows', 'subflows', 'all', 'The number of current mptcp subflow connections.'],
+  ['mptcpcurpendingjoin', 'CurrentPendingJoins', 'subflows', 'all', 'The number of current mptcp subflow connections in pending state.'],
 ];
 
 const COUNTERS: readonly Row[] = [
   // sessions
-  ['mptcptotmpcapsession', 'SessionsCreated', 'sessions', true, 'MPTCP total sessions created', 'mptcpmpcapsessionrate'],
-  ['mptcptottxdatafin', 'DataFinSent', 'sessions', false, 'Total MPTCP connection close requests sent', 'mptcptxdatafinrate'],
-  ['mptcptotrxdatafin', 'DataFinReceived', 'sessions', false, 'Total MPTCP connection close(DATA_FIN) requests received.', 'mptcprxdatafinrate'],
-  ['mptcperrfastclose', 'FastCloseSent', 'sessions', false, 'MPTCP FAST CLOSE sent.', 'mptcperrfastcloserate'],
+  ['mptcptotmpcapsession', 'SessionsCreated', 'sessions', 'default', 'MPTCP total sessions created', 'mptcpmpcapsessionrate'],
+  ['mptcptottxdatafin', 'DataFinSent', 'sessions', 'everything', 'Total MPTCP connection close requests sent', 'mptcptxdatafinrate'],
+  ['mptcptotrxdatafin', 'DataFinReceived', 'sessions', 'everything', 'Total MPTCP connection close(DATA_FIN) requests received.', 'mptcprxdatafinrate'],
+  ['mptcperrfastclose', 'FastCloseSent', 'sessions', 'everything', 'MPTCP FAST CLOSE sent.', 'mptcperrfastcloserate'],
   // handshake
-  ['mptcptotmpcapsyn', 'MpCapableSynReceived', 'handshake', true, 'MPTCP total MP_CAPABLE received', 'mptcpmpcapsynrate'],
-  ['mptcptotmpcapsynacksent', 'MpCapableSynAckSent', 'handshake', true, 'Total number of MP_CAPABLE SYN/ACKs sent.', 'mptcpmpcapsynacksentrate'],
-  ['mptcptotmpcapfackrecvd', 'MpCapableFinalAckReceived', 'handshake', true, 'Total number of MP_CAPABLE Final ACKs received.', 'mptcpmpcapfackrecvdrate'],
-  ['mptcptotconnest', 'MpCapableSessionsEstablished', 'handshake', false, 'Total MP_CAPABLE sessions created.', 'mptcpconnestrate'],
-  ['mptcptotmpcapsteered', 'MpCapableSessionsSteered', 'handshake', false, 'Total MP_CAPABLE sessions steered', 'mptcpmpcapsteeredrate'],
-  ['mptcptotmpjoinsyn', 'MpJoinSynReceived', 'handshake', true, 'MPTCP total MP_JOIN syn received', 'mptcpmpjoinsynrate'],
-  ['mptcptotmpjoinsynacksent', 'MpJoinSynAckSent', 'handshake', false, 'Total MP_JOIN SYN/ACKs sent.', 'mptcpmpjoinsynacksentrate'],
-  ['mptcptotmpjoinfackrecvd', 'MpJoinFinalAckReceived', 'handshake', true, 'Total number of MP_JOIN Final ACKs', 'mptcpmpjoinfackrecvdrate'],
+  ['mptcptotmpcapsyn', 'MpCapableSynReceived', 'handshake', 'all', 'MPTCP total MP_CAPABLE received', 'mptcpmpcapsynrate'],
+  ['mptcptotmpcapsynacksent', 'MpCapableSynAckSent', 'handshake', 'all', 'Total number of MP_CAPABLE SYN/ACKs sent.', 'mptcpmpcapsynacksentrate'],
+  ['mptcptotmpcapfackrecvd', 'MpCapableFinalAckReceived', 'handshake', 'all', 'Total number of MP_CAPABLE Final ACKs received.', 'mptcpmpcapfackrecvdrate'],
+  ['mptcptotconnest', 'MpCapableSessionsEstablished', 'handshake', 'everything', 'Total MP_CAPABLE sessions created.', 'mptcpconnestrate'],
+  ['mptcptotmpcapsteered', 'MpCapableSessionsSteered', 'handshake', 'everything', 'Total MP_CAPABLE sessions steered', 'mptcpmpcapsteeredrate'],
+  ['mptcptotmpjoinsyn', 'MpJoinSynReceived', 'handshake', 'all', 'MPTCP total MP_JOIN syn received', 'mptcpmpjoinsynrate'],
+  ['mptcptotmpjoinsynacksent', 'MpJoinSynAckSent', 'handshake', 'everything', 'Total MP_JOIN SYN/ACKs sent.', 'mptcpmpjoinsynacksentrate'],
+  ['mptcptotmpjoinfackrecvd', 'MpJoinFinalAckReceived', 'handshake', 'all', 'Total number of MP_JOIN Final ACKs', 'mptcpmpjoinfackrecvdrate'],
   [
     'mptcptotmpjoin4thacksent',
     'MpJoinFourthAckSent',
     'handshake',
-    false,
+    'everything',
     'Total number of Subflow final ACK from peer in 3 way handshake validated with 4th ACK.',
     'mptcpmpjoin4thacksentrate',
   ],
-  ['mptcptotmpjoinsteered', 'MpJoinSubflowsSteered', 'handshake', false, 'Total MP_JOIN subflows steered', 'mptcpmpjoinsteeredrate'],
+  ['mptcptotmpjoinsteered', 'MpJoinSubflowsSteered', 'handshake', 'everything', 'Total MP_JOIN subflows steered', 'mptcpmpjoinsteeredrate'],
   [
     'mptcperrversionnotsupported',
     'UnsupportedVersionErrors',
     'handshake',
-    true,
+    'default',
     'MPTCP MP_CAPABLE request from unsupported mptcp client.',
     'mptcperrversionnotsupportedrate',
   ],
@@ -93,17 +122,17 @@ const COUNTERS: readonly Row[] = [
     'mptcperrcryptonotsupported',
     'UnsupportedCryptoErrors',
     'handshake',
-    true,
+    'default',
     'MPTCP client crypto algorithm not supported.',
     'mptcperrcryptonotsupportedrate',
   ],
   // subflows
-  ['mptcptotsfconn', 'SubflowsCreated', 'subflows', true, 'MPTCP total Subflow connections created', 'mptcpsfconnrate'],
+  ['mptcptotsfconn', 'SubflowsCreated', 'subflows', 'all', 'MPTCP total Subflow connections created', 'mptcpsfconnrate'],
   [
     'mptcptotestsfreplaced',
     'EstablishedSubflowsReplaced',
     'subflows',
-    false,
+    'everything',
     'MPTCP Total established subflows replaced due to new MP_JOIN.',
     'mptcpestsfreplacedrate',
   ],
@@ -111,7 +140,7 @@ const COUNTERS: readonly Row[] = [
     'mptcptotpendsfreplaced',
     'PendingSubflowsReplaced',
     'subflows',
-    false,
+    'everything',
     'MPTCP Total pending subflows replaced due to new MP_JOIN.',
     'mptcppendsfreplacedrate',
   ],
@@ -119,30 +148,30 @@ const COUNTERS: readonly Row[] = [
     'mptcptotaddrremoved',
     'AddressesRemoved',
     'subflows',
-    false,
+    'everything',
     'Total number of addresses removed from MPTCP connection with REMOVE_ADDR option',
     'mptcpaddrremovedrate',
   ],
-  ['mptcppriobackuprx', 'SubflowsSetToBackup', 'subflows', false, 'MPTCP Subflow used as backup path.', 'mptcppriobackuprxrate'],
+  ['mptcppriobackuprx', 'SubflowsSetToBackup', 'subflows', 'everything', 'MPTCP Subflow used as backup path.', 'mptcppriobackuprxrate'],
   [
     'mptcpprioclearbackuprx',
     'SubflowsClearedFromBackup',
     'subflows',
-    false,
+    'everything',
     'Subflow earlier used only as a backup subflow, changes to regular subflow with MP_PRIO option',
     'mptcpprioclearbackuprxrate',
   ],
-  ['mptcptottxsffin', 'SubflowFinSent', 'subflows', false, 'MPTCP total subflow close requests.', 'mptcptxsffinrate'],
+  ['mptcptottxsffin', 'SubflowFinSent', 'subflows', 'everything', 'MPTCP total subflow close requests.', 'mptcptxsffinrate'],
   // data transfer
-  ['mptcptotdss', 'DssPackets', 'data transfer', false, 'Total number of Data Sequence Signal packets.', 'mptcpdssrate'],
-  ['mptcptotrxdss', 'DssPacketsReceived', 'data transfer', false, 'MPTCP Total Data Sequence Signal packets received.', 'mptcprxdssrate'],
-  ['mptcptottxdss', 'DssPacketsSent', 'data transfer', false, 'MMPTCP Total Data Sequence Signal packets sent', 'mptcptxdssrate'],
-  ['mptcptotdssa', 'DssDataAckPackets', 'data transfer', false, 'Total Data Sequence Signal packets during data transfer with DATA_ACK', 'mptcpdssarate'],
+  ['mptcptotdss', 'DssPackets', 'data transfer', 'everything', 'Total number of Data Sequence Signal packets.', 'mptcpdssrate'],
+  ['mptcptotrxdss', 'DssPacketsReceived', 'data transfer', 'everything', 'MPTCP Total Data Sequence Signal packets received.', 'mptcprxdssrate'],
+  ['mptcptottxdss', 'DssPacketsSent', 'data transfer', 'everything', 'MMPTCP Total Data Sequence Signal packets sent', 'mptcptxdssrate'],
+  ['mptcptotdssa', 'DssDataAckPackets', 'data transfer', 'everything', 'Total Data Sequence Signal packets during data transfer with DATA_ACK', 'mptcpdssarate'],
   [
     'mptcptotdssfreshack',
     'DssFreshAckPackets',
     'data transfer',
-    false,
+    'everything',
     'MPTCP total Data Sequence Signal packets during data transfer with fresh ACK',
     'mptcpdssfreshackrate',
   ],
@@ -150,26 +179,26 @@ const COUNTERS: readonly Row[] = [
     'mptcptotdssm',
     'DssMappingPackets',
     'data transfer',
-    false,
+    'everything',
     'MPTCP total data Sequence Signal packets with Data Sequence Mapping and checksum',
     'mptcpdssmrate',
   ],
-  ['mptcptotfreshackfrwd', 'FreshAcksForwarded', 'data transfer', false, 'Fresh ACK recieved on a subflow', 'mptcpfreshackfrwdrate'],
+  ['mptcptotfreshackfrwd', 'FreshAcksForwarded', 'data transfer', 'everything', 'Fresh ACK recieved on a subflow', 'mptcpfreshackfrwdrate'],
   [
     'mptcptotdatalessthandatalen',
     'MappedDataNotYetReceived',
     'data transfer',
-    false,
+    'everything',
     'MPTCP Map amount of data not yet received.',
     'mptcpdatalessthandatalenrate',
   ],
-  ['mptcperrretxpktrcvd', 'RetransmittedDataReceived', 'data transfer', false, 'Retransmitted Data Recevied on MPTCP session.', 'mptcperrretxpktrcvdrate'],
+  ['mptcperrretxpktrcvd', 'RetransmittedDataReceived', 'data transfer', 'everything', 'Retransmitted Data Recevied on MPTCP session.', 'mptcperrretxpktrcvdrate'],
   // fallback to plain TCP
   [
     'mptcpplainackfallback',
     'FallbacksOnPlainAck',
     'fallback',
-    true,
+    'default',
     'MPTCP Fallback to regular tcp on receiving plain ACK for DSS.',
     'mptcpplainackfallbackrate',
   ],
@@ -177,7 +206,7 @@ const COUNTERS: readonly Row[] = [
     'mptcpinfinitemaprecvd',
     'FallbacksOnInfiniteMapReceived',
     'fallback',
-    true,
+    'default',
     'MPTCP Received and set infinite map and fallen back to regular TCP.',
     'mptcpinfinitemaprecvdrate',
   ],
@@ -185,36 +214,36 @@ const COUNTERS: readonly Row[] = [
     'mptcptotinfinitemapfrwd',
     'FallbacksOnInfiniteMapForwarded',
     'fallback',
-    false,
+    'all',
     'MPTCP received Data Sequence Signal with infinite map flag (Fallback to regular TCP).',
     'mptcpinfinitemapfrwdrate',
   ],
-  ['mptcpmpfailsent', 'MpFailSent', 'fallback', true, 'MPTCP Total MP_FAIL sent due to checksum failure.', 'mptcpmpfailsentrate'],
-  ['mptcpmpfailrecvd', 'MpFailReceived', 'fallback', true, 'MPTCP Total MP_FAIL received and fallback to regular TCP.', 'mptcpmpfailrecvdrate'],
-  ['mptcpplainackrst', 'ResetsSentOnPlainAck', 'fallback', false, 'MPTCP Sent RST on receiving plain ACK for DSS.', 'mptcpplainackrstrate'],
+  ['mptcpmpfailsent', 'MpFailSent', 'fallback', 'default', 'MPTCP Total MP_FAIL sent due to checksum failure.', 'mptcpmpfailsentrate'],
+  ['mptcpmpfailrecvd', 'MpFailReceived', 'fallback', 'default', 'MPTCP Total MP_FAIL received and fallback to regular TCP.', 'mptcpmpfailrecvdrate'],
+  ['mptcpplainackrst', 'ResetsSentOnPlainAck', 'fallback', 'all', 'MPTCP Sent RST on receiving plain ACK for DSS.', 'mptcpplainackrstrate'],
   [
     'mptcperrjoinafterfallback',
     'JoinAfterFallbackErrors',
     'fallback',
-    false,
+    'all',
     'MPTCP New MP_JOIN request received after fallback to regular tcp.',
     'mptcperrjoinafterfallbackrate',
   ],
   // protocol errors
-  ['mptcperrbadcksum', 'ChecksumErrors', 'errors', true, 'MPTCP checksum failed. Connection will fallback to regular tcp.', 'mptcperrbadcksumrate'],
-  ['mptcperrinvalmac', 'InvalidMacErrors', 'errors', true, 'MPTCP invalid MAC on MP_JOIN final ACK.', 'mptcperrinvalmacrate'],
-  ['mptcperrunknowntoken', 'UnknownTokenErrors', 'errors', true, 'MPTCP invalid token received on MP_JOIN request.', 'mptcperrunknowntokenrate'],
-  ['mptcperrinvalcookie', 'InvalidCookieErrors', 'errors', true, 'MPTCP invalid cookie received on MP_CAPABLE final ACK.', 'mptcperrinvalcookierate'],
-  ['mptcperrinvalopts', 'InvalidOptionErrors', 'errors', true, 'MPTCP invalid mptcp option is received and is dropped.', 'mptcperrinvaloptsrate'],
-  ['mptcperrextnflagset', 'ExtensionFlagSetErrors', 'errors', false, 'Extension flag is set on MP_CAPABLE request.', 'mptcperrextnflagsetrate'],
-  ['mptcperrresflagset', 'ReservedFlagSetErrors', 'errors', false, 'MPTCP One or more reserved bits are set on MP_CAPABLE request.', 'mptcperrresflagsetrate'],
-  ['mptcperraddridexist', 'JoinOnExistingAddressIdErrors', 'errors', false, 'MPTCP MP_JOIN request on existing address id.', 'mptcperraddridexistrate'],
-  ['mptcperraddrid0', 'JoinOnAddressIdZeroErrors', 'errors', false, 'MPTCP MP_JOIN request on address id 0.', 'mptcperraddrid0rate'],
+  ['mptcperrbadcksum', 'ChecksumErrors', 'errors', 'default', 'MPTCP checksum failed. Connection will fallback to regular tcp.', 'mptcperrbadcksumrate'],
+  ['mptcperrinvalmac', 'InvalidMacErrors', 'errors', 'default', 'MPTCP invalid MAC on MP_JOIN final ACK.', 'mptcperrinvalmacrate'],
+  ['mptcperrunknowntoken', 'UnknownTokenErrors', 'errors', 'default', 'MPTCP invalid token received on MP_JOIN request.', 'mptcperrunknowntokenrate'],
+  ['mptcperrinvalcookie', 'InvalidCookieErrors', 'errors', 'default', 'MPTCP invalid cookie received on MP_CAPABLE final ACK.', 'mptcperrinvalcookierate'],
+  ['mptcperrinvalopts', 'InvalidOptionErrors', 'errors', 'default', 'MPTCP invalid mptcp option is received and is dropped.', 'mptcperrinvaloptsrate'],
+  ['mptcperrextnflagset', 'ExtensionFlagSetErrors', 'errors', 'all', 'Extension flag is set on MP_CAPABLE request.', 'mptcperrextnflagsetrate'],
+  ['mptcperrresflagset', 'ReservedFlagSetErrors', 'errors', 'all', 'MPTCP One or more reserved bits are set on MP_CAPABLE request.', 'mptcperrresflagsetrate'],
+  ['mptcperraddridexist', 'JoinOnExistingAddressIdErrors', 'errors', 'all', 'MPTCP MP_JOIN request on existing address id.', 'mptcperraddridexistrate'],
+  ['mptcperraddrid0', 'JoinOnAddressIdZeroErrors', 'errors', 'all', 'MPTCP MP_JOIN request on address id 0.', 'mptcperraddrid0rate'],
   [
     'mptcperroptiondiscarded',
     'InvalidSubtypeOptionsDiscarded',
     'errors',
-    false,
+    'all',
     'Invalid subtype in MPTCP option field and hence discarded.',
     'mptcperroptiondiscardedrate',
   ],
@@ -222,7 +251,7 @@ const COUNTERS: readonly Row[] = [
     'mptcperroptsnosession',
     'OptionsWithoutSessionErrors',
     'errors',
-    false,
+    'all',
     'MPTCP options sent on non existing connection/subflow PCBs.',
     'mptcperroptsnosessionrate',
   ],
@@ -230,35 +259,35 @@ const COUNTERS: readonly Row[] = [
     'mptcperrinvalremaddr',
     'InvalidRemoveAddressErrors',
     'errors',
-    false,
+    'all',
     'MPTCP remove address request received on invalid/unknown address id.',
     'mptcperrinvalremaddrrate',
   ],
-  ['mptcperroptssendrst', 'ResetsSentOnInvalidOption', 'errors', false, 'MPTCP sent RST on receiving improper option field.', 'mptcperroptssendrstrate'],
-  ['mptcperrremaddrself', 'RemoveSelfAddressErrors', 'errors', false, 'MPTCP remove address request for self address.', 'mptcperrremaddrselfrate'],
+  ['mptcperroptssendrst', 'ResetsSentOnInvalidOption', 'errors', 'all', 'MPTCP sent RST on receiving improper option field.', 'mptcperroptssendrstrate'],
+  ['mptcperrremaddrself', 'RemoveSelfAddressErrors', 'errors', 'all', 'MPTCP remove address request for self address.', 'mptcperrremaddrselfrate'],
   [
     'mptcperrrssffail',
     'RssFilterFailures',
     'errors',
-    false,
+    'all',
     'Add RSS filter to steer traffic to right node on established MPTCP session failed.',
     'mptcperrrssffailrate',
   ],
-  ['mptcperrnopayloadlenpkt', 'MissingPayloadLengthErrors', 'errors', false, 'MPTCP Payload length not specified in packet.', 'mptcperrnopayloadlenpktrate'],
+  ['mptcperrnopayloadlenpkt', 'MissingPayloadLengthErrors', 'errors', 'all', 'MPTCP Payload length not specified in packet.', 'mptcperrnopayloadlenpktrate'],
   [
     'mptcperrunsupportedmssnegotiated',
     'UnsupportedMssErrors',
     'errors',
-    false,
+    'all',
     'MPTCP Unsupported MSS negotiated error.',
     'mptcperrunsupportedmssnegotiatedrate',
   ],
-  ['mptcperrdatafinpassive', 'DataFinOnPassiveSubflowErrors', 'errors', false, 'MPTCP Data FIN received on passive subflow', 'mptcperrdatafinpassiverate'],
+  ['mptcperrdatafinpassive', 'DataFinOnPassiveSubflowErrors', 'errors', 'all', 'MPTCP Data FIN received on passive subflow', 'mptcperrdatafinpassiverate'],
   [
     'mptcperrfastclosepassive',
     'FastCloseOnPassiveSubflowErrors',
     'errors',
-    false,
+    'all',
     'MPTCP Fast close received on passive subflow.',
     'mptcperrfastclosepassiverate',
   ],
@@ -266,16 +295,16 @@ const COUNTERS: readonly Row[] = [
     'mptcperrfastclosekey',
     'FastCloseInvalidKeyErrors',
     'errors',
-    false,
+    'all',
     'MPTCP FAST_CLOSE received with invalid key and the packet is dropped.',
     'mptcperrfastclosekeyrate',
   ],
-  ['mptcperrnomappktrcvd', 'PacketsWithoutMappingErrors', 'errors', false, 'MPTCP Packet received with no Data Sequence Mapping.', 'mptcperrnomappktrcvdrate'],
+  ['mptcperrnomappktrcvd', 'PacketsWithoutMappingErrors', 'errors', 'all', 'MPTCP Packet received with no Data Sequence Mapping.', 'mptcperrnomappktrcvdrate'],
   [
     'mptcptotmoredatarcvd',
     'MoreDataThanMappingErrors',
     'errors',
-    false,
+    'all',
     'MPTCP More data received than the available Data Sequence Mapping.',
     'mptcpmoredatarcvdrate',
   ],
@@ -283,27 +312,27 @@ const COUNTERS: readonly Row[] = [
     'mptcperrbadmapconndrop',
     'SessionsDroppedOnBadMapping',
     'errors',
-    false,
+    'all',
     'MPTCP Drop the session incase of invalid Data Sequence map.',
     'mptcperrbadmapconndroprate',
   ],
-  ['mptcperrdupmaprecvd', 'DuplicateMappingErrors', 'errors', false, 'MPTCP Duplicate maps in Data Sequence map table.', 'mptcperrdupmaprecvdrate'],
+  ['mptcperrdupmaprecvd', 'DuplicateMappingErrors', 'errors', 'all', 'MPTCP Duplicate maps in Data Sequence map table.', 'mptcperrdupmaprecvdrate'],
   [
     'mptcperrinvalidsfn',
     'SubflowMappingMismatchErrors',
     'errors',
-    false,
+    'all',
     'MPTCP subflow map doesn’t exactly match MPTCP session mapping.',
     'mptcperrinvalidsfnrate',
   ],
-  ['mptcperrmapexists', 'MappingExistsErrors', 'errors', false, 'MPTCP sequence map already exists.', 'mptcperrmapexistsrate'],
-  ['mptcperrnosffreensb', 'PacketsWithoutSubflowErrors', 'errors', false, 'MPTCP output a packet without any subflow PCB.', 'mptcperrnosffreensbrate'],
+  ['mptcperrmapexists', 'MappingExistsErrors', 'errors', 'all', 'MPTCP sequence map already exists.', 'mptcperrmapexistsrate'],
+  ['mptcperrnosffreensb', 'PacketsWithoutSubflowErrors', 'errors', 'all', 'MPTCP output a packet without any subflow PCB.', 'mptcperrnosffreensbrate'],
   // resource exhaustion: configured limits reached and memory allocation failures
   [
     'mptcperrjointhreshold',
     'JoinsRejectedPendingThreshold',
     'resource exhaustion',
-    true,
+    'default',
     'MPTCP Global pending MP_JOIN threshold limit is reached, new MP_JOIN request will be dropped sending RST',
     'mptcperrjointhresholdrate',
   ],
@@ -311,7 +340,7 @@ const COUNTERS: readonly Row[] = [
     'mptcperrmaxsf',
     'JoinsRejectedMaxSubflows',
     'resource exhaustion',
-    true,
+    'default',
     'MPTCP new MP_JOIN request after maximum configured subflows are established.',
     'mptcperrmaxsfrate',
   ],
@@ -319,7 +348,7 @@ const COUNTERS: readonly Row[] = [
     'mptcperrmpcapsessionallocfail',
     'SessionAllocationFailures',
     'resource exhaustion',
-    true,
+    'default',
     'Creating a MPTCP connection failed due to failure in allocating memory to MPTCP connection management structure.',
     'mptcperrmpcapsessionallocfailrate',
   ],
@@ -327,7 +356,7 @@ const COUNTERS: readonly Row[] = [
     'mptcperrsfsessionallocfail',
     'SubflowAttachAllocationFailures',
     'resource exhaustion',
-    true,
+    'default',
     'Attaching the subflow to MPTCP session failed due to failure in allocating memory to subflow map table.',
     'mptcperrsfsessionallocfailrate',
   ],
@@ -335,7 +364,7 @@ const COUNTERS: readonly Row[] = [
     'mptcptotmpcapsfpcballoc',
     'SubflowPcbAllocationFailures',
     'resource exhaustion',
-    true,
+    'default',
     'Allocating memory to TCP protocol control block(PCB) for subflow failed.',
     'mptcpmpcapsfpcballocrate',
   ],
@@ -343,7 +372,7 @@ const COUNTERS: readonly Row[] = [
     'mptcptotmpcballocfailed',
     'MptcpPcbAllocationFailures',
     'resource exhaustion',
-    true,
+    'default',
     'Allocating memory to MPTCP protocol control block failed.',
     'mptcpmpcballocfailedrate',
   ],
@@ -351,7 +380,7 @@ const COUNTERS: readonly Row[] = [
     'mptcperrnsballocfailed',
     'PacketBufferAllocationFailures',
     'resource exhaustion',
-    true,
+    'default',
     'Failed to allocate memory to output MPTCP packet.',
     'mptcperrnsballocfailedrate',
   ],
@@ -359,16 +388,16 @@ const COUNTERS: readonly Row[] = [
 
 // MPTCP v1 (RFC 8684), from firmware 14.1. Descriptions follow the vendor's 14.1 NITRO reference; note the
 // irregular rate names of the first two counters.
-const V1_GAUGES: readonly Row[] = [['mptcpcurv1mpcapablesessions', 'CurrentV1Sessions', 'sessions', true, 'The number of current MPTCP v1 sessions.']];
+const V1_GAUGES: readonly Row[] = [['mptcpcurv1mpcapablesessions', 'CurrentV1Sessions', 'sessions', 'all', 'The number of current MPTCP v1 sessions.']];
 
 const V1_COUNTERS: readonly Row[] = [
-  ['mptcptotv1mpcapsession', 'V1SessionsCreated', 'sessions', true, 'MPTCP v1 total sessions created', 'mptcpv1mpcapsessionrate'],
-  ['mptcptotv1mpcapsyn', 'V1MpCapableSynReceived', 'handshake', false, 'MPTCP v1 total MP_CAPABLE received', 'mptcpv1mpcapsynrate'],
+  ['mptcptotv1mpcapsession', 'V1SessionsCreated', 'sessions', 'all', 'MPTCP v1 total sessions created', 'mptcpv1mpcapsessionrate'],
+  ['mptcptotv1mpcapsyn', 'V1MpCapableSynReceived', 'handshake', 'everything', 'MPTCP v1 total MP_CAPABLE received', 'mptcpv1mpcapsynrate'],
   [
     'mptcperrv1datarecvdpriortokey',
     'V1DataReceivedBeforeKeyErrors',
     'errors',
-    false,
+    'all',
     "MPTCP v1 data received before the peer's key (MP_CAPABLE with data before the key was known).",
     'mptcperrv1datarecvdpriortokeyrate',
   ],
@@ -389,12 +418,12 @@ export const JOIN_REJECTION_METRICS: readonly string[] = ['JoinsRejectedPendingT
 function buildCatalog(): readonly MetricDefinition[] {
   const metrics: MetricDefinition[] = [];
   const addGauges = (rows: readonly Row[], since?: FirmwareVersion) => {
-    for (const [nitroName, metricName, group, defaultSelected, description] of rows) {
-      metrics.push({ nitroName, metricName, kind: 'gauge', unit: 'Count', group, description, defaultSelected, ...(since && { since }) });
+    for (const [nitroName, metricName, group, tier, description] of rows) {
+      metrics.push({ nitroName, metricName, kind: 'gauge', unit: 'Count', group, description, tier, defaultSelected: tier === 'default', ...(since && { since }) });
     }
   };
   const addCounters = (rows: readonly Row[], since?: FirmwareVersion) => {
-    for (const [nitroName, metricName, group, defaultSelected, description, rateField] of rows) {
+    for (const [nitroName, metricName, group, tier, description, rateField] of rows) {
       if (!rateField) throw new Error(`catalog: counter ${nitroName} has no rate field`);
       metrics.push({
         nitroName,
@@ -403,7 +432,8 @@ function buildCatalog(): readonly MetricDefinition[] {
         unit: 'Count',
         group,
         description,
-        defaultSelected,
+        tier,
+        defaultSelected: tier === 'default',
         pairedWith: rateField,
         ...(since && { since }),
       });
@@ -414,6 +444,7 @@ function buildCatalog(): readonly MetricDefinition[] {
         unit: 'Count/Second',
         group,
         description: `Rate (/s) counter for ${nitroName}`,
+        tier: 'everything',
         defaultSelected: false,
         pairedWith: nitroName,
         ...(since && { since }),

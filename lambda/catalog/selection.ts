@@ -1,4 +1,4 @@
-import { BY_METRIC_NAME, BY_NITRO_NAME, CATALOG, type MetricDefinition } from './catalog.js';
+import { BY_METRIC_NAME, BY_NITRO_NAME, CATALOG, type MetricDefinition, SELECTION_TIERS, type SelectionTier, tierIncludes } from './catalog.js';
 import { closestNames } from './closest-names.js';
 
 export interface UnknownMetricName {
@@ -21,7 +21,7 @@ export class UnknownMetricError extends Error {
         ? `unknown counter "${first.unknownName}"` +
           (first.suggestions.length > 0 ? `; did you mean ${first.suggestions.map((s) => `"${s}"`).join(', ')}?` : '')
         : `unknown counters ${unknownNames.map(unknownNameText).join(', ')}.`) +
-        ' Use "default", "all", or metric names / NITRO field names from docs/metrics.md.',
+        ' Use "default", "all", "everything", or metric names / NITRO field names from docs/metrics.md.',
     );
     this.unknownName = unknownNames[0].unknownName;
     this.suggestions = unknownNames[0].suggestions;
@@ -29,9 +29,9 @@ export class UnknownMetricError extends Error {
 }
 
 /**
- * Resolves a counter selection: `default` (the metrics an MPTCP operator watches), `all` (every gauge and
- * counter; the appliance-computed rates only when named), or a comma-separated list of CloudWatch metric
- * names or NITRO field names, case-insensitive. The result keeps catalog order and has no duplicates.
+ * Resolves a counter selection: a keyword (`default`, `all`, `everything`: catalog SELECTION_TIERS; the
+ * appliance-computed rates only when named), or a comma-separated list of CloudWatch metric names or NITRO
+ * field names and keywords, case-insensitive. The result keeps catalog order and has no duplicates.
  */
 export function resolveSelection(spec: string | readonly string[] | undefined): readonly MetricDefinition[] {
   const names = typeof spec === 'string' || spec === undefined ? splitList(spec ?? 'default') : spec.map((s) => s.trim()).filter(Boolean);
@@ -41,8 +41,7 @@ export function resolveSelection(spec: string | readonly string[] | undefined): 
   const unknown: UnknownMetricName[] = [];
   for (const name of names) {
     const lower = name.toLowerCase();
-    if (lower === 'default') CATALOG.filter((m) => m.defaultSelected).forEach((m) => chosen.add(m));
-    else if (lower === 'all') CATALOG.filter((m) => m.kind !== 'rate').forEach((m) => chosen.add(m));
+    if (isSelectionKeyword(lower)) CATALOG.filter((m) => m.kind !== 'rate' && tierIncludes(lower, m.tier)).forEach((m) => chosen.add(m));
     else {
       const found = findMetric(name);
       if (found === undefined) unknown.push({ unknownName: name, suggestions: closestMetricNames(name) });
@@ -58,6 +57,10 @@ export function lookupMetric(name: string): MetricDefinition {
   const found = findMetric(name);
   if (!found) throw new UnknownMetricError([{ unknownName: name, suggestions: closestMetricNames(name) }]);
   return found;
+}
+
+function isSelectionKeyword(name: string): name is SelectionTier {
+  return (SELECTION_TIERS as readonly string[]).includes(name);
 }
 
 function findMetric(name: string): MetricDefinition | undefined {
@@ -89,4 +92,4 @@ export function closestMetricNames(name: string, limit = 3): string[] {
 /** The words of the metric names (CurrentSessions: Current, Sessions). */
 const WORDS = [...new Set(CATALOG.flatMap((m) => m.metricName.split(/(?=[A-Z])/)))].filter((word) => word.length >= 6);
 
-const CANDIDATES = [...CATALOG.map((m) => m.metricName), ...CATALOG.map((m) => m.nitroName), 'default', 'all'];
+const CANDIDATES = [...CATALOG.map((m) => m.metricName), ...CATALOG.map((m) => m.nitroName), ...SELECTION_TIERS];

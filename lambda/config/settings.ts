@@ -137,7 +137,7 @@ const APPLIANCE_URL_RULE = 'an absolute https:// URL of the appliance (e.g. http
 
 // ---- Counters ----
 
-const COUNTERS_RULE = '"default", "all", a comma-separated list or an array of counter names (CloudWatch metric or NITRO field names)';
+const COUNTERS_RULE = '"default", "all", "everything", a comma-separated list or an array of counter names (CloudWatch metric or NITRO field names)';
 
 /** Every unknown counter at once, each with the closest names; and the length limit of COUNTERS. */
 function counterProblems(value: string | string[], report: (path: (string | number)[], message: string) => void): string | undefined {
@@ -157,7 +157,7 @@ function counterProblems(value: string | string[], report: (path: (string | numb
       const near = error.suggestions.length > 0 ? `; did you mean ${error.suggestions.map((s) => `"${s}"`).join(', ')}?` : '.';
       report(
         typeof value === 'string' ? [] : [index],
-        `names an unknown counter ${excerpt(name)}${near} Allowed: "default", "all", and CloudWatch metric or NITRO field names (docs/metrics.md)`,
+        `names an unknown counter ${excerpt(name)}${near} Allowed: "default", "all", "everything", and CloudWatch metric or NITRO field names (docs/metrics.md)`,
       );
     }
   }
@@ -196,7 +196,7 @@ export const RUNTIME_SETTINGS = {
   }),
   counters: runtime({
     spec: countersSpec,
-    doc: 'The counters published: "default", "all", or metric / NITRO names (docs/metrics.md).',
+    doc: 'The counters billed as CloudWatch metrics: "default", "all", "everything", or metric / NITRO names (docs/metrics.md); every counter is in the sample record whatever the selection.',
     default: 'default',
     env: 'COUNTERS',
   }),

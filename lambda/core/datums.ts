@@ -18,8 +18,8 @@ export interface MetricDatumsInput {
 /**
  * The zero policy (issue 25): a counter that did not move in an interval is not published. CloudWatch bills a
  * series for each hour it receives data, so a still error counter costs nothing; its missing datapoint means 0
- * (counter alarms treat missing data as not breaching). Gauges, rates and the health metrics are published on
- * every run, so "no data" on them still means "collector broken".
+ * (counter alarms treat missing data as not breaching). Gauges, rates and CollectionSuccess are published on
+ * every run, so "no data" on them still means "collector broken"; the other health metrics only when not 0.
  */
 export function isPublishedIncrease(value: number): boolean {
   return value > 0;
@@ -133,20 +133,24 @@ export interface HealthInput {
   };
 }
 
-/** The health datums of one appliance's collection; published on success and on failure alike. */
+/**
+ * The health datums of one appliance's collection, on success and on failure alike. CollectionSuccess is
+ * published every run (its absence means the collector is broken); the others only when they are not 0, so a
+ * healthy appliance pays for one health series (issue 25). CollectionDuration is in the sample record only.
+ */
 export function buildHealthDatums(health: HealthInput): Datum[] {
   const { appliance, timestamp } = health;
   const datum = (metricName: string, value: number, unit: Datum['unit'] = 'Count'): Datum => ({ metricName, appliance, value, unit, timestamp });
-  const datums = [
-    datum(HEALTH_METRICS.success, health.success ? 1 : 0, 'None'),
-    datum(HEALTH_METRICS.duration, Math.max(0, Math.round(health.durationMs)), 'Milliseconds'),
-  ];
+  const datums = [datum(HEALTH_METRICS.success, health.success ? 1 : 0, 'None')];
   if (health.credentialsRejected) datums.push(datum(HEALTH_METRICS.credentialsRejected, 1, 'None'));
-  if (health.success) {
-    datums.push(datum(HEALTH_METRICS.secondarySkipped, health.secondarySkipped ? 1 : 0, 'None'));
-    if (!health.secondarySkipped) {
-      datums.push(datum(HEALTH_METRICS.counterResets, health.counterResets ?? 0), datum(HEALTH_METRICS.fieldErrors, health.fieldErrors ?? 0));
-      if ((health.nodeChanges ?? 0) > 0) datums.push(datum(HEALTH_METRICS.nodeChanges, health.nodeChanges ?? 0));
+  if (health.success && health.secondarySkipped) datums.push(datum(HEALTH_METRICS.secondarySkipped, 1, 'None'));
+  if (health.success && !health.secondarySkipped) {
+    for (const [metricName, value] of [
+      [HEALTH_METRICS.counterResets, health.counterResets],
+      [HEALTH_METRICS.fieldErrors, health.fieldErrors],
+      [HEALTH_METRICS.nodeChanges, health.nodeChanges],
+    ] as const) {
+      if ((value ?? 0) > 0) datums.push(datum(metricName, value ?? 0));
     }
   }
   return [...datums, ...stateHealthDatums(health)];

@@ -89,7 +89,9 @@ export interface SampleRecordInput {
   readonly baseline?: SampleBaseline;
   /** The sample's integer fields (by NITRO name): the gauges are taken from them. */
   readonly integers?: ReadonlyMap<string, bigint>;
-  /** The appliance's datums of the run: the health metrics are taken from them. */
+  /** The collection's wall time: the record's health.CollectionDuration (it is not a billed metric). */
+  readonly durationMs?: number;
+  /** The appliance's datums of the run: the other health metrics are taken from them. */
   readonly datums: readonly Pick<Datum, 'metricName' | 'value' | 'virtualServer'>[];
   readonly staleCounters?: readonly string[];
 }
@@ -127,6 +129,7 @@ export function buildSampleRecord(input: SampleRecordInput): SampleRecord {
   const health: Record<string, number> = {};
   for (const d of input.datums)
     if (d.virtualServer === undefined && HEALTH_NAMES.has(d.metricName)) health[d.metricName] = (health[d.metricName] ?? 0) + d.value;
+  if (input.durationMs !== undefined) health[HEALTH_METRICS.duration] = Math.max(0, Math.round(input.durationMs));
   let deltas: SampleRecord['deltas'] = null;
   if (input.deltas !== undefined && input.baseline === undefined) {
     deltas = {};

@@ -359,6 +359,7 @@ function logSampleRecords(logger: Logger, results: readonly ApplianceResult[], c
       ...(result.previousTakenAt !== undefined && { previousTakenAt: result.previousTakenAt }),
       ...(reading?.deltas && { deltas: reading.deltas }),
       ...(baseline && { baseline }),
+      durationMs: result.durationMs,
       datums: [...result.datums, ...followUp.filter((d) => d.datum.appliance === result.appliance).map((d) => d.datum)],
       staleCounters: result.staleCounters,
     });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CATALOG } from '../../lambda/catalog/catalog.js';
+import { CATALOG, isProblemCounter } from '../../lambda/catalog/catalog.js';
+import { resolveSelection } from '../../lambda/catalog/selection.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { getStat, json, login } from '../support/https-client.js';
 
@@ -83,6 +84,19 @@ describe('traffic model', () => {
       sim.advance(7 * 24 * 3600);
       const still = COUNTERS.filter((name) => counter(sim.getCounters(), name) === 0n);
       expect(still).toEqual([]);
+    });
+  });
+
+  it('keeps every problem counter still on a quiet appliance, and moves every traffic counter of "all" each minute', async () => {
+    await withSimulator({ seed: 5, initialCounters: 'zero', quiet: true }, (sim) => {
+      sim.advance(24 * 3600);
+      const problems = CATALOG.filter(isProblemCounter).map((m) => m.nitroName);
+      expect(problems.filter((name) => counter(sim.getCounters(), name) !== 0n)).toEqual([]);
+      const traffic = resolveSelection('all').filter((m) => m.kind === 'counter' && !isProblemCounter(m) && m.since === undefined);
+      const before = sim.getCounters();
+      sim.advance(60);
+      const after = sim.getCounters();
+      expect(traffic.filter((m) => counter(after, m.nitroName) === counter(before, m.nitroName)).map((m) => m.metricName)).toEqual([]);
     });
   });
 

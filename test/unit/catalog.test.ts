@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BY_NITRO_NAME, CATALOG, fieldsOfFirmware, METRIC_GROUPS, NON_STATISTIC_FIELDS } from '../../lambda/catalog/catalog.js';
+import { BY_NITRO_NAME, CATALOG, fieldsOfFirmware, isProblemCounter, METRIC_GROUPS, NON_STATISTIC_FIELDS } from '../../lambda/catalog/catalog.js';
 
 function seedFields(file = 'protocolmptcp-fields.tsv'): Map<string, string> {
   const text = readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8');
@@ -33,9 +33,17 @@ describe('MPTCP counter catalog', () => {
     expect(BY_NITRO_NAME.has('_nextgenapiresource')).toBe(false);
   });
 
-  it('puts the current and created v1 sessions into default, so the v0/v1 split is visible', () => {
-    const chosen = CATALOG.filter((m) => m.since === '14.1' && m.defaultSelected).map((m) => m.metricName);
+  it('puts the current and created v1 sessions into "all", so the v0/v1 split is visible', () => {
+    const chosen = CATALOG.filter((m) => m.since === '14.1' && m.tier === 'all').map((m) => m.metricName);
     expect(chosen).toEqual(expect.arrayContaining(['CurrentV1Sessions', 'V1SessionsCreated']));
+  });
+
+  it('calls a counter a problem counter when it counts errors, fallbacks, exhaustion or refusals, and no gauge', () => {
+    const problems = CATALOG.filter(isProblemCounter).map((m) => m.metricName);
+    expect(problems).toEqual(expect.arrayContaining(['ChecksumErrors', 'FallbacksOnPlainAck', 'SessionAllocationFailures', 'UnsupportedVersionErrors']));
+    expect(problems).not.toEqual(expect.arrayContaining(['SessionsCreated']));
+    expect(problems.some((name) => ['SessionsCreated', 'MpJoinSynReceived', 'DssPackets', 'CurrentSessions'].includes(name))).toBe(false);
+    expect(CATALOG.filter((m) => m.kind === 'gauge').some(isProblemCounter)).toBe(false);
   });
 
   it('has 5 gauges, 76 counters and 76 rates', () => {

@@ -101,13 +101,13 @@ describe('config file validation: each error names the field and says what is al
   });
 
   it('rejects a counter list too long for the function environment', () => {
-    const every = resolveSelection('all').map((m) => m.nitroName);
+    const every = resolveSelection('everything').map((m) => m.nitroName);
     expect(problemsOf(configWith({ counters: [...every, ...every] }))).toMatch(/counters is 3\d{3} characters long: at most 3000 fit/);
   });
 
   it('rejects an empty counter selection and a counters value of the wrong type', () => {
     expect(problemsOf(configWith({ counters: ' , ' }))).toContain('counters must name at least one counter');
-    expect(problemsOf(configWith({ counters: 5 }))).toContain('counters must be "default", "all", a comma-separated list or an array');
+    expect(problemsOf(configWith({ counters: 5 }))).toContain('counters must be "default", "all", "everything", a comma-separated list or an array');
   });
 
   it('requires alarm thresholds to be numbers >= 0', () => {
