@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isAnomalyAlarm, planApplianceAlarms } from '../infra/model/alarm-plan.js';
 import { DEFAULT_NOTIFY_MODE } from '../infra/model/incident-plan.js';
 import { DEFAULT_MEMORY_MIB, DEFAULT_SHARD_SIZE } from '../infra/model/sizing.js';
-import { CATALOG } from '../lambda/catalog/catalog.js';
+import { CATALOG, isProblemCounter } from '../lambda/catalog/catalog.js';
 import { resolveSelection } from '../lambda/catalog/selection.js';
 import { MAX_VIRTUAL_SERVERS_PER_APPLIANCE } from '../lambda/catalog/virtual-server.js';
 import { METRICS_PER_VIRTUAL_SERVER } from '../lambda/catalog/virtual-server-metrics.js';
@@ -46,6 +46,8 @@ export const PRICES = {
   logIngestionGb: 0.5,
   /** Per dashboard-month (beyond the 3 free ones). */
   dashboard: 3,
+  /** High-resolution custom metrics (storageResolution 1) cost the same per metric-month; only their alarms cost more. */
+  highResolutionAlarmMetric: 0.3,
   /** Secrets Manager, per secret-month. */
   secret: 0.4,
   /** Interface VPC endpoint, per endpoint, per Availability Zone, per hour. */
@@ -79,6 +81,8 @@ export const ASSUMPTIONS = {
   logBytesPerInvocation: 1_200,
   /** Average decimal digits of a stored counter value. */
   counterDigits: 10,
+  /** The deployment's one dashboard is shared by this many appliances in the per-appliance total (the issue's fleet of 10). */
+  appliancesPerDashboard: 10,
 } as const;
 
 export interface CostLine {
@@ -98,10 +102,17 @@ export interface SelectionEstimate {
   readonly totalUsd: number;
 }
 
-/** The health metrics every appliance publishes every run (CredentialsRejected and NodeChanges only when they are 1). */
-const HEALTH_METRIC_COUNT = Object.values(HEALTH_METRICS).filter(
-  (name) => name !== HEALTH_METRICS.credentialsRejected && name !== HEALTH_METRICS.nodeChanges,
-).length;
+/**
+ * The series a quiet, healthy appliance publishes on every run (traffic moves, no error, fallback or exhaustion
+ * counter does: the simulator's `quiet` appliance on the newest firmware). CollectionSuccess, the selected gauges
+ * and rates, and the selected counters that are not problem counters; the other health metrics, the rollups and
+ * the problem counters publish nothing while they are 0 (the zero policy). test/integration/cost-measured.test.ts
+ * holds this against what a real run publishes to moto.
+ */
+export function quietApplianceSeries(spec: string): string[] {
+  const published = resolveSelection(spec).filter((m) => m.kind !== 'counter' || !isProblemCounter(m));
+  return [HEALTH_METRICS.success, ...published.map((m) => m.metricName)];
+}
 
 /**
  * Size of the state item in bytes while a run holds it (DynamoDB: attribute name + value lengths, ~3 bytes per
@@ -145,7 +156,9 @@ function stateItemBytes(counterNames: readonly string[]): number {
  */
 export function estimate(spec: string, appliancesPerInvocation: number = ASSUMPTIONS.appliancesPerInvocation): SelectionEstimate {
   const selection = resolveSelection(spec);
-  const metrics = selection.length + HEALTH_METRIC_COUNT;
+  const series = quietApplianceSeries(spec);
+  const metrics = series.length;
+  const stillCounters = selection.filter(isProblemCounter).length;
   const runs = ASSUMPTIONS.runsPerMonth;
   const shardShare = 1 / appliancesPerInvocation;
   const invocationSeconds = appliancesPerInvocation === 1 ? ASSUMPTIONS.singleApplianceInvocationSeconds : ASSUMPTIONS.invocationSeconds;
@@ -170,7 +183,7 @@ export function estimate(spec: string, appliancesPerInvocation: number = ASSUMPT
   const lines: CostLine[] = [
     {
       item: 'Custom metrics',
-      detail: `${selection.length} selected + ${HEALTH_METRIC_COUNT} health = ${metrics} metrics`,
+      detail: `${metrics} series a quiet appliance publishes (${seriesSummary(series)}); ${stillCounters} selected problem counters, the rollups and the other health metrics: $0 while still`,
       monthlyUsd: metrics * PRICES.metric,
     },
     {
@@ -215,6 +228,11 @@ export function estimate(spec: string, appliancesPerInvocation: number = ASSUMPT
       monthlyUsd: runs * readUnits * PRICES.dynamoDbReadUnit,
     },
     { item: 'CloudWatch Logs', detail: `${Math.round(logGb * 1024)} MB ingested`, monthlyUsd: logGb * PRICES.logIngestionGb },
+    {
+      item: 'Dashboard share',
+      detail: `1 dashboard per deployment, shared by ${ASSUMPTIONS.appliancesPerDashboard} appliances (${usd(PRICES.dashboard)} a month for the deployment)`,
+      monthlyUsd: PRICES.dashboard / ASSUMPTIONS.appliancesPerDashboard,
+    },
   ];
   return {
     spec,
@@ -226,6 +244,11 @@ export function estimate(spec: string, appliancesPerInvocation: number = ASSUMPT
     lines,
     totalUsd: lines.reduce((sum, line) => sum + line.monthlyUsd, 0),
   };
+}
+
+/** "CollectionSuccess, CurrentSessions, ..." for a short list; the first ones and a count for a long one. */
+function seriesSummary(names: readonly string[]): string {
+  return names.length <= 6 ? names.join(', ') : `${names.slice(0, 4).join(', ')} and ${names.length - 4} more`;
 }
 
 function formatCount(n: number): string {

@@ -59,7 +59,8 @@ export function lookupMetric(name: string): MetricDefinition {
   return found;
 }
 
-function isSelectionKeyword(name: string): name is SelectionTier {
+/** `default`, `all` or `everything` (lower case). */
+export function isSelectionKeyword(name: string): name is SelectionTier {
   return (SELECTION_TIERS as readonly string[]).includes(name);
 }
 

@@ -1,4 +1,4 @@
-import { lookupMetric, UnknownMetricError } from '../catalog/selection.js';
+import { isSelectionKeyword, lookupMetric, UnknownMetricError } from '../catalog/selection.js';
 import {
   MAX_VIRTUAL_SERVER_NAME_LENGTH,
   MAX_VIRTUAL_SERVERS_PER_APPLIANCE,
@@ -143,13 +143,13 @@ const COUNTERS_RULE = '"default", "all", "everything", a comma-separated list or
 function counterProblems(value: string | string[], report: (path: (string | number)[], message: string) => void): string | undefined {
   const entries = (typeof value === 'string' ? value.split(',') : value).map((name, index) => ({ name: name.trim(), index }));
   const named = entries.filter((e) => e.name !== '');
-  if (named.length === 0) return 'must name at least one counter, "default" or "all" (or be left out for "default")';
+  if (named.length === 0) return 'must name at least one counter or "default", "all", "everything" (or be left out for "default")';
   const joined = named.map((e) => e.name).join(',');
   if (joined.length > MAX_COUNTERS_LENGTH) {
-    return `is ${joined.length} characters long: at most ${MAX_COUNTERS_LENGTH} fit the function's environment; use "all" or "default" plus the extra names`;
+    return `is ${joined.length} characters long: at most ${MAX_COUNTERS_LENGTH} fit the function's environment; use "default", "all" or "everything" plus the extra names`;
   }
   for (const { name, index } of named) {
-    if (['default', 'all'].includes(name.toLowerCase())) continue;
+    if (isSelectionKeyword(name.toLowerCase())) continue;
     try {
       lookupMetric(name);
     } catch (error) {

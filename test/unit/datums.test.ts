@@ -61,24 +61,27 @@ describe('building metric datums', () => {
 describe('health datums', () => {
   const names = (datums: { metricName: string; value: number }[]) => Object.fromEntries(datums.map((d) => [d.metricName, d.value]));
 
-  it('reports success, duration, resets and field errors', () => {
+  it('reports success, resets and field errors; the duration is for the sample record, not a metric', () => {
     expect(names(buildHealthDatums({ appliance: 'a', timestamp: 1, success: true, durationMs: 120.4, counterResets: 2, fieldErrors: 1 }))).toEqual({
       CollectionSuccess: 1,
-      CollectionDuration: 120,
-      SecondarySkipped: 0,
       CounterResets: 2,
       FieldErrors: 1,
     });
   });
 
+  it('zero policy: a healthy collection publishes CollectionSuccess alone', () => {
+    expect(names(buildHealthDatums({ appliance: 'a', timestamp: 1, success: true, durationMs: 80, counterResets: 0, fieldErrors: 0, nodeChanges: 0 }))).toEqual({
+      CollectionSuccess: 1,
+    });
+  });
+
   it('reports a failure as success 0', () => {
-    expect(names(buildHealthDatums({ appliance: 'a', timestamp: 1, success: false, durationMs: 5 }))).toEqual({ CollectionSuccess: 0, CollectionDuration: 5 });
+    expect(names(buildHealthDatums({ appliance: 'a', timestamp: 1, success: false, durationMs: 5 }))).toEqual({ CollectionSuccess: 0 });
   });
 
   it('marks a skipped secondary', () => {
     expect(names(buildHealthDatums({ appliance: 'a', timestamp: 1, success: true, durationMs: 5, secondarySkipped: true }))).toEqual({
       CollectionSuccess: 1,
-      CollectionDuration: 5,
       SecondarySkipped: 1,
     });
   });

@@ -1,13 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { isProblemCounter } from '../../lambda/catalog/catalog.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
-import { COST_DOC, estimate, PRICES, updatedCostDoc } from '../../scripts/cost-estimate.js';
+import { COST_DOC, estimate, PRICES, quietApplianceSeries, updatedCostDoc } from '../../scripts/cost-estimate.js';
 
 describe('the cost estimate', () => {
-  it('counts the selected metrics plus 5 health metrics at $0.30', () => {
+  it('prices the series a quiet appliance publishes at $0.30: CollectionSuccess, the gauges, the counters that move', () => {
     const def = estimate('default');
-    expect(def.metrics).toBe(resolveSelection('default').length + 5);
-    expect(estimate('all').metrics).toBe(81 + 5);
+    expect(quietApplianceSeries('default')).toEqual(['CollectionSuccess', 'CurrentSessions', 'CurrentSessionsWithoutSubflows', 'SessionsCreated']);
+    expect(def.metrics).toBe(4);
+    expect(estimate('all').metrics).toBe(1 + 5 + 8);
+    // Naming a problem counter adds nothing while it is still; naming a traffic counter adds its series.
+    expect(estimate('default,ResetsSentOnPlainAck').metrics).toBe(4);
+    expect(estimate('default,DssPackets').metrics).toBe(5);
+    expect(estimate('everything').metrics).toBe(1 + resolveSelection('everything').filter((m) => !isProblemCounter(m)).length);
     expect(def.lines.find((l) => l.item === 'Custom metrics')!.monthlyUsd).toBeCloseTo(def.metrics * PRICES.metric, 10);
   });
 

@@ -1,0 +1,50 @@
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { createHandler } from '../../lambda/handler.js';
+import { createMemoryLogger } from '../../lambda/logger.js';
+import { type ContainerMemory, createContainerMemory, endNitroSessions } from '../../lambda/pipeline/container-memory.js';
+import { type Simulator, startSimulator } from '../../simulator/index.js';
+import { estimate, quietApplianceSeries } from '../../scripts/cost-estimate.js';
+import { countdownContext } from '../support/lambda-context.js';
+import { describeWithMoto } from '../support/moto.js';
+import { applianceSecret, createSecret, createStateTable, listMetrics, uniqueName } from '../support/moto-aws.js';
+
+/**
+ * docs/cost.md prices the series a quiet, healthy appliance publishes. This measures them: the real handler
+ * collects a quiet simulated appliance (traffic moving, no problem counter) on the newest firmware for a few runs
+ * into moto, and the series moto holds for it are exactly the ones the cost estimate counts.
+ */
+describeWithMoto('what a quiet appliance really publishes (the cost estimate, measured)', () => {
+  let sim: Simulator;
+  let secretId: string;
+  let memory: ContainerMemory;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ seed: 3, quiet: true, firmware: '14.1' });
+    secretId = await createSecret(uniqueName('netscaler/quiet'), applianceSecret(sim));
+  });
+  afterAll(async () => sim.close());
+  afterEach(async () => endNitroSessions(memory));
+
+  for (const spec of ['default', 'all', 'everything']) {
+    it(`publishes exactly the ${spec === 'everything' ? '' : 'priced '}series of "${spec}" over four runs, one a minute`, async () => {
+      const table = uniqueName('mptcp-state');
+      const namespace = uniqueName('Test/Cost');
+      await createStateTable(table);
+      memory = createContainerMemory();
+      const logger = createMemoryLogger('DEBUG', memory.redactor);
+      const handler = createHandler({ env: { STATE_TABLE_NAME: table, METRIC_NAMESPACE: namespace, COUNTERS: spec }, logger, memory });
+      const name = `quiet-${spec}`;
+      const appliance = { name, url: sim.url, secretId, tlsServerName: sim.serverName };
+      for (let run = 0; run < 4; run++) {
+        if (run > 0) sim.advance(60);
+        const summary = await handler({ appliances: [appliance] }, countdownContext(49_000));
+        expect(summary.appliances[0]?.outcome).toBe('ok');
+      }
+      const published = (await listMetrics(namespace)).filter((m) => m.dimensions.includes(`Appliance=${name}`)).map((m) => m.metricName);
+      const expected = quietApplianceSeries(spec);
+      expect([...published].sort()).toEqual([...expected].sort());
+      expect(estimate(spec).metrics).toBe(published.length);
+      process.stdout.write(`[cost] ${spec}: ${published.length} series measured on a quiet appliance, ${expected.length} priced\n`);
+    });
+  }
+});
