@@ -1,6 +1,6 @@
 import { CATALOG, isProblemCounter, METRIC_GROUPS, type MetricDefinition } from '../lambda/catalog/catalog.js';
-import { resolveSelection } from '../lambda/catalog/selection.js';
 import { ROLLUPS } from '../lambda/catalog/rollups.js';
+import { resolveSelection } from '../lambda/catalog/selection.js';
 import { VIRTUAL_SERVER_TYPES } from '../lambda/catalog/virtual-server.js';
 import { VIRTUAL_SERVER_DIMENSION, VIRTUAL_SERVER_ERRORS_METRIC, VIRTUAL_SERVER_GAUGES } from '../lambda/catalog/virtual-server-metrics.js';
 import { HEALTH_METRICS, STATE_HEALTH_METRICS } from '../lambda/metrics/health.js';
@@ -46,7 +46,7 @@ export function renderMetricsDoc(): string {
     '',
     'Every field of NITRO `GET /nitro/v1/stat/protocolmptcp`, the CloudWatch metric it becomes, and the smallest selection',
     'keyword that bills it. All metrics carry one dimension, `Appliance` (the appliance name from the configuration). Every',
-    "counter's exact increase and every gauge is in the sample record of every run whatever the selection (see \"Exact values",
+    'counter\'s exact increase and every gauge is in the sample record of every run whatever the selection (see "Exact values',
     'for every counter" below): the selection decides only what is billed as a CloudWatch metric.',
     '',
     '- **gauge**: a current count, published as its value (graph with Average or Maximum).',

@@ -40,6 +40,21 @@ export class CollectorMetrics {
     });
   }
 
+  /**
+   * A metric of the zero policy (a counter, a rollup, a health metric other than CollectionSuccess) for a graph:
+   * its missing datapoints, which mean 0, drawn as 0 (FILL) so that a quiet hour is a flat line, not a gap.
+   */
+  zeroFilled(metricName: string, appliance: string, statistic: Statistic, period: Duration, label: string = metricName): cloudwatch.MathExpression {
+    // One id per metric name: a graph may fill several, and CloudWatch wants ids unique within a widget.
+    const id = `m${metricName}`;
+    return new cloudwatch.MathExpression({
+      expression: `FILL(${id}, 0)`,
+      usingMetrics: { [id]: this.metric(metricName, appliance, statistic, period) },
+      period,
+      label,
+    });
+  }
+
   /** One line per appliance that published `metricName` (for dashboards). */
   everyAppliance(metricName: string, statistic: Statistic, period: Duration, label: string): cloudwatch.MathExpression {
     const search = `{${quote(this.namespace)},${APPLIANCE_DIMENSION}} MetricName=${quote(metricName)}`;

@@ -7,7 +7,7 @@ import type { MetricDefinition } from '../../lambda/catalog/catalog.js';
 import { VIRTUAL_SERVER_ERRORS_METRIC, VIRTUAL_SERVER_GAUGES } from '../../lambda/catalog/virtual-server-metrics.js';
 import { APPLIANCE_DIMENSION, HEALTH_METRICS } from '../../lambda/metrics/health.js';
 import { planApplianceGraphs, planVirtualServerGraphs } from '../model/dashboard-plan.js';
-import { counterPerApplianceQuery, EXAMPLE_COUNTER, exactCountQuery } from '../model/sample-queries.js';
+import { counterPerApplianceQuery, durationPerApplianceQuery, EXAMPLE_COUNTER, exactCountQuery } from '../model/sample-queries.js';
 import type { CollectorMetrics } from './collector-metrics.js';
 import { queryStringOf } from './sample-queries.js';
 
@@ -125,8 +125,8 @@ export class MonitoringDashboard extends Construct {
       graph('Fleet: collection success (1 ok, 0 failed)', [m.everyAppliance(HEALTH_METRICS.success, 'Minimum', period, '')], {
         leftYAxis: { min: 0, max: 1 },
       }),
-      graph('Fleet: collection duration (ms)', [m.everyAppliance(HEALTH_METRICS.duration, 'Maximum', period, '')]),
     ];
+    if (props.logGroup) fleet.push(durationWidget(props.logGroup, period));
     for (const gauge of ['CurrentSessions', 'CurrentSubflows']) {
       if (selected.has(gauge)) fleet.push(graph(`Fleet: ${gauge}`, [m.everyAppliance(gauge, 'Average', period, '')]));
     }
@@ -136,25 +136,23 @@ export class MonitoringDashboard extends Construct {
     const detail: cloudwatch.IWidget[] = planApplianceGraphs(props.selection).map((plan) =>
       graph(
         plan.title,
-        plan.metricNames.map((name) => m.metric(name, first, plan.statistic, period, name)),
+        plan.metricNames.map((name) =>
+          plan.statistic === 'Sum' ? m.zeroFilled(name, first, plan.statistic, period) : m.metric(name, first, plan.statistic, period, name),
+        ),
         plan.title.startsWith('Current') && props.sessionsWithoutSubflowsThreshold !== undefined && selected.has('CurrentSessionsWithoutSubflows')
           ? { leftAnnotations: [{ value: props.sessionsWithoutSubflowsThreshold, label: 'sessions-without-subflows alarm', color: '#d62728' }] }
           : {},
       ),
     );
     detail.push(
-      graph(
-        'Collector health',
-        [
-          m.metric(HEALTH_METRICS.success, first, 'Minimum', period, HEALTH_METRICS.success),
-          m.metric(HEALTH_METRICS.counterResets, first, 'Sum', period, HEALTH_METRICS.counterResets),
-          m.metric(HEALTH_METRICS.nodeChanges, first, 'Sum', period, HEALTH_METRICS.nodeChanges),
-          m.metric(HEALTH_METRICS.fieldErrors, first, 'Sum', period, HEALTH_METRICS.fieldErrors),
-          m.metric(HEALTH_METRICS.secondarySkipped, first, 'Maximum', period, HEALTH_METRICS.secondarySkipped),
-          m.metric(HEALTH_METRICS.credentialsRejected, first, 'Maximum', period, HEALTH_METRICS.credentialsRejected),
-        ],
-        { right: [m.metric(HEALTH_METRICS.duration, first, 'Maximum', period, `${HEALTH_METRICS.duration} (ms)`)] },
-      ),
+      graph('Collector health', [
+        m.metric(HEALTH_METRICS.success, first, 'Minimum', period, HEALTH_METRICS.success),
+        m.zeroFilled(HEALTH_METRICS.counterResets, first, 'Sum', period),
+        m.zeroFilled(HEALTH_METRICS.nodeChanges, first, 'Sum', period),
+        m.zeroFilled(HEALTH_METRICS.fieldErrors, first, 'Sum', period),
+        m.zeroFilled(HEALTH_METRICS.secondarySkipped, first, 'Maximum', period),
+        m.zeroFilled(HEALTH_METRICS.credentialsRejected, first, 'Maximum', period),
+      ]),
     );
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({
@@ -216,6 +214,18 @@ export class MonitoringDashboard extends Construct {
       }),
     );
   }
+}
+
+/** Collection duration per appliance, from the sample records (CollectionDuration is not a billed metric). */
+function durationWidget(logGroup: logs.ILogGroup, period: Duration): cloudwatch.IWidget {
+  return new cloudwatch.LogQueryWidget({
+    title: 'Fleet: collection duration (ms, from the sample records)',
+    logGroupNames: [logGroup.logGroupName],
+    queryString: queryStringOf(durationPerApplianceQuery(Math.max(1, period.toMinutes()))).toString(),
+    view: cloudwatch.LogQueryVisualizationType.LINE,
+    width: GRAPH_WIDTH,
+    height: GRAPH_HEIGHT,
+  });
 }
 
 function minutesText(period: Duration): string {

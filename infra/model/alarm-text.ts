@@ -217,7 +217,7 @@ export function collectorAlarmDescription(
       return (
         `The MPTCP collector function ${collector.functionName} ran longer than ${thresholdMs} ms (${settings.threshold}% of the time it waits for appliances, of its ${collector.timeoutSeconds} s timeout) ${span}. ` +
         'Slow or unreachable appliances are eating the time budget; beyond it, appliances are cut off or never started and report CollectionSuccess 0. ' +
-        `Look for slow appliances (CollectionDuration) and timeouts in log group ${collector.logGroupName}; lower shardSize or raise concurrency. ${runbookLink(collector.runbookBaseUrl, kind)}`
+        `Look for slow appliances (health.CollectionDuration in the sample records) and timeouts in log group ${collector.logGroupName}; lower shardSize or raise concurrency. ${runbookLink(collector.runbookBaseUrl, kind)}`
       );
   }
 }

@@ -70,6 +70,12 @@ export function counterPerApplianceQuery(metricName: string, binMinutes: number)
   return { fields: [F.appliance, field], filter: IS_RECORD, stats: `sum(${field}) as ${metricName} by bin(${binMinutes}m), ${F.appliance}` };
 }
 
+/** The longest collection per bin, one line per appliance: CollectionDuration lives in the records only. */
+export function durationPerApplianceQuery(binMinutes: number): SampleQuery {
+  const field = sampleRecordField(HEALTH_METRICS.duration);
+  return { fields: [F.appliance, field], filter: IS_RECORD, stats: `max(${field}) as ${HEALTH_METRICS.duration} by bin(${binMinutes}m), ${F.appliance}` };
+}
+
 /** The saved queries, by name (after the deployment's folder). */
 export function savedSampleQueries(): readonly { readonly name: string; readonly query: SampleQuery }[] {
   return [

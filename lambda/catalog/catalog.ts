@@ -166,7 +166,14 @@ const COUNTERS: readonly Row[] = [
   ['mptcptotdss', 'DssPackets', 'data transfer', 'everything', 'Total number of Data Sequence Signal packets.', 'mptcpdssrate'],
   ['mptcptotrxdss', 'DssPacketsReceived', 'data transfer', 'everything', 'MPTCP Total Data Sequence Signal packets received.', 'mptcprxdssrate'],
   ['mptcptottxdss', 'DssPacketsSent', 'data transfer', 'everything', 'MMPTCP Total Data Sequence Signal packets sent', 'mptcptxdssrate'],
-  ['mptcptotdssa', 'DssDataAckPackets', 'data transfer', 'everything', 'Total Data Sequence Signal packets during data transfer with DATA_ACK', 'mptcpdssarate'],
+  [
+    'mptcptotdssa',
+    'DssDataAckPackets',
+    'data transfer',
+    'everything',
+    'Total Data Sequence Signal packets during data transfer with DATA_ACK',
+    'mptcpdssarate',
+  ],
   [
     'mptcptotdssfreshack',
     'DssFreshAckPackets',
@@ -192,7 +199,14 @@ const COUNTERS: readonly Row[] = [
     'MPTCP Map amount of data not yet received.',
     'mptcpdatalessthandatalenrate',
   ],
-  ['mptcperrretxpktrcvd', 'RetransmittedDataReceived', 'data transfer', 'everything', 'Retransmitted Data Recevied on MPTCP session.', 'mptcperrretxpktrcvdrate'],
+  [
+    'mptcperrretxpktrcvd',
+    'RetransmittedDataReceived',
+    'data transfer',
+    'everything',
+    'Retransmitted Data Recevied on MPTCP session.',
+    'mptcperrretxpktrcvdrate',
+  ],
   // fallback to plain TCP
   [
     'mptcpplainackfallback',
@@ -419,7 +433,17 @@ function buildCatalog(): readonly MetricDefinition[] {
   const metrics: MetricDefinition[] = [];
   const addGauges = (rows: readonly Row[], since?: FirmwareVersion) => {
     for (const [nitroName, metricName, group, tier, description] of rows) {
-      metrics.push({ nitroName, metricName, kind: 'gauge', unit: 'Count', group, description, tier, defaultSelected: tier === 'default', ...(since && { since }) });
+      metrics.push({
+        nitroName,
+        metricName,
+        kind: 'gauge',
+        unit: 'Count',
+        group,
+        description,
+        tier,
+        defaultSelected: tier === 'default',
+        ...(since && { since }),
+      });
     }
   };
   const addCounters = (rows: readonly Row[], since?: FirmwareVersion) => {

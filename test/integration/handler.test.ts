@@ -96,11 +96,11 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
 
   it('keeps a delta beyond 2^53 exact', async () => {
     const handler = newHandler();
-    sims[0]!.setCounter('mptcptotsfconn', '9007199254740993');
+    sims[0]!.setCounter('mptcptotmpcapsession', '9007199254740993');
     await handler({ appliances: appliances().slice(0, 1) }, context());
-    sims[0]!.setCounter('mptcptotsfconn', '9007199254741000');
+    sims[0]!.setCounter('mptcptotmpcapsession', '9007199254741000');
     await handler({ appliances: appliances().slice(0, 1) }, context());
-    expect(await sum('SubflowsCreated')).toBe(7);
+    expect(await sum('SessionsCreated')).toBe(7);
   });
 
   it('publishes no negative datapoint after a counter reset, and counts the reset', async () => {

@@ -87,14 +87,9 @@ describe('the dashboard', () => {
       'Pages (these notify: one per appliance, and CollectorFailing)',
       'Alarms (members of the pages above: they do not notify themselves)',
       'Fleet: collection success (1 ok, 0 failed)',
-      'Fleet: collection duration (ms)',
+      'Fleet: collection duration (ms, from the sample records)',
       'Fleet: CurrentSessions',
-      'Fleet: CurrentSubflows',
-      'MPTCP v0/v1 split: current sessions, all and v1 (v0 = the difference)',
-      'MPTCP v0/v1 split: sessions created, all and v1 (v0 = the difference)',
       'Current sessions and subflows',
-      'MP_CAPABLE handshake: SYN -> SYN/ACK -> final ACK',
-      'MP_JOIN handshake: SYN -> SYN/ACK -> final ACK',
       'Sessions and subflows opened and closed',
       'Fallbacks to plain TCP',
       'Protocol errors',
@@ -109,7 +104,8 @@ describe('the dashboard', () => {
   });
 
   it('graphs handshakes in protocol order: SYN, SYN/ACK, final ACK', () => {
-    const handshake = body.widgets.find((w) => w.properties.title?.startsWith('MP_CAPABLE'))!;
+    const all = dashboardBody(synthConfig(configWith({ counters: 'all' })).template);
+    const handshake = all.widgets.find((w) => w.properties.title?.startsWith('MP_CAPABLE'))!;
     expect(metricNamesOf(handshake)).toEqual(['MpCapableSynReceived', 'MpCapableSynAckSent', 'MpCapableFinalAckReceived']);
   });
 
@@ -120,7 +116,28 @@ describe('the dashboard', () => {
     const lambdaMetrics = ['Invocations', 'Errors', 'Throttles', 'Duration', 'Duration', 'AsyncEventsDropped', 'AsyncEventAge'];
     expect(names.filter((n) => !lambdaMetrics.includes(n)).sort()).toEqual([...selected].sort());
     const health = body.widgets.find((w) => w.properties.title === 'Collector health')!;
-    expect(metricNamesOf(health).sort()).toEqual(Object.values(HEALTH_METRICS).sort());
+    // CollectionDuration is in the sample records only (the fleet duration widget queries them).
+    expect(metricNamesOf(health).sort()).toEqual(
+      Object.values(HEALTH_METRICS)
+        .filter((n) => n !== HEALTH_METRICS.duration)
+        .sort(),
+    );
+  });
+
+  it('draws the zero-policy metrics filled with 0 (FILL), so a quiet interval is a flat line, not a gap', () => {
+    const health = body.widgets.find((w) => w.properties.title === 'Collector health')!;
+    const expressions = (health.properties.metrics ?? []).map((row) => row[0]).filter((cell) => typeof cell === 'object') as { expression: string }[];
+    expect(expressions.map((e) => e.expression)).toEqual([
+      'FILL(mCounterResets, 0)',
+      'FILL(mNodeChanges, 0)',
+      'FILL(mFieldErrors, 0)',
+      'FILL(mSecondarySkipped, 0)',
+      'FILL(mCredentialsRejected, 0)',
+    ]);
+    const created = body.widgets.find((w) => w.properties.title === 'Sessions and subflows opened and closed')!;
+    expect(JSON.stringify(created.properties.metrics)).toContain('FILL(mSessionsCreated, 0)');
+    const sessions = body.widgets.find((w) => w.properties.title === 'Current sessions and subflows')!;
+    expect(JSON.stringify(sessions.properties.metrics)).not.toContain('FILL');
   });
 
   it('marks the alarm thresholds and the timeout', () => {
@@ -140,7 +157,7 @@ describe('the dashboard', () => {
 
 describe('the dashboard follows the selection', () => {
   it('graphs the v0/v1 split (all sessions against v1 sessions) when a v1 metric is selected, and not otherwise', () => {
-    const split = planApplianceGraphs(resolveSelection('default')).filter((g) => g.title.startsWith('MPTCP v0/v1 split'));
+    const split = planApplianceGraphs(resolveSelection('all')).filter((g) => g.title.startsWith('MPTCP v0/v1 split'));
     expect(split.map((g) => [g.metricNames, g.statistic])).toEqual([
       [['CurrentSessions', 'CurrentV1Sessions'], 'Average'],
       [['SessionsCreated', 'V1SessionsCreated'], 'Sum'],
@@ -205,6 +222,7 @@ describe('the dashboard: exact counts from the sample records', () => {
 
   it('graphs the example counter per appliance, and its exact total, from the collector log group', () => {
     expect(logWidgets.map((w) => [w.properties.title, w.properties.view])).toEqual([
+      ['Fleet: collection duration (ms, from the sample records)', 'timeSeries'],
       ['MpJoinSynReceived per appliance (exact, from the logs)', 'timeSeries'],
       ['MpJoinSynReceived in the time range (exact)', 'table'],
     ]);
@@ -212,6 +230,7 @@ describe('the dashboard: exact counts from the sample records', () => {
       expect(widget.properties.query).toContain(`SOURCE '<${logGroup}>'`);
       expect(widget.properties.query).toContain('filter record = "mptcp-sample/1"');
     }
-    expect(logWidgets[0]!.properties.query).toContain('stats sum(deltas.handshake.MpJoinSynReceived) as MpJoinSynReceived by bin(1m), appliance');
+    expect(logWidgets[0]!.properties.query).toContain('stats max(health.CollectionDuration) as CollectionDuration by bin(1m), appliance');
+    expect(logWidgets[1]!.properties.query).toContain('stats sum(deltas.handshake.MpJoinSynReceived) as MpJoinSynReceived by bin(1m), appliance');
   });
 });

@@ -70,9 +70,11 @@ describe('health datums', () => {
   });
 
   it('zero policy: a healthy collection publishes CollectionSuccess alone', () => {
-    expect(names(buildHealthDatums({ appliance: 'a', timestamp: 1, success: true, durationMs: 80, counterResets: 0, fieldErrors: 0, nodeChanges: 0 }))).toEqual({
-      CollectionSuccess: 1,
-    });
+    expect(names(buildHealthDatums({ appliance: 'a', timestamp: 1, success: true, durationMs: 80, counterResets: 0, fieldErrors: 0, nodeChanges: 0 }))).toEqual(
+      {
+        CollectionSuccess: 1,
+      },
+    );
   });
 
   it('reports a failure as success 0', () => {

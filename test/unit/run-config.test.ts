@@ -30,7 +30,10 @@ describe('resolving the run configuration (handler contract)', () => {
   });
 
   it('falls back to APPLIANCES when the event has none', () => {
-    const config = resolveRunConfig({}, { ...env, APPLIANCES: JSON.stringify([appliance]), COUNTERS: 'everything', CONCURRENCY: '3', METRIC_NAMESPACE: 'Team/MPTCP' });
+    const config = resolveRunConfig(
+      {},
+      { ...env, APPLIANCES: JSON.stringify([appliance]), COUNTERS: 'everything', CONCURRENCY: '3', METRIC_NAMESPACE: 'Team/MPTCP' },
+    );
     expect(config.appliances.map((a) => a.name)).toEqual(['adc-1']);
     expect(config.selection).toHaveLength(81);
     expect([config.concurrency, config.namespace]).toEqual([3, 'Team/MPTCP']);

@@ -14,9 +14,9 @@ const base: SampleRecordInput = {
   takenAt: 1_800_000_060_000,
   previousTakenAt: 1_800_000_000_000,
   integers: new Map(GAUGES.map((m, i) => [m.nitroName, BigInt(100 + i)])),
+  durationMs: 411.6,
   datums: [
     { metricName: 'CollectionSuccess', value: 1 },
-    { metricName: 'CollectionDuration', value: 412 },
     { metricName: 'SessionsCreated', value: 5 },
     { metricName: 'CollectionSuccess', value: 7, virtualServer: 'vs-1' },
   ],
