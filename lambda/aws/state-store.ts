@@ -31,9 +31,9 @@
  * unpublished either. Counters are read by their type (B or M), whatever the version: a lease an older release
  * took on a version 3 item holds an M. An item of a newer version is not used (a new baseline).
  *
- * Size: while a run holds the item (the committed and the pending sample, nothing unpublished) about 1.1 KB with
- * 10-digit counters and 1.7 KB with every counter near 2^63, so the claim and the commit bill 2 write units each
- * (test/integration/state-item-size.test.ts measures it). counters and heldSince hold catalog counters only (73),
+ * Size: while a run holds the item (the committed and the pending sample, nothing unpublished) 1.0 KB with 73
+ * counters of 10 digits (1.1 KB in an HA pair) and 1.9 KB with every counter at 2^63 or more, so the claim and the
+ * commit bill 2 write units each (test/integration/state-item-size.test.ts measures it). counters and heldSince hold catalog counters only (73),
  * unpublished at most MAX_UNPUBLISHED_INTERVALS entries of them: under 150 KB however long CloudWatch or commits
  * fail, within DynamoDB's 400 KB item limit by design.
  */
