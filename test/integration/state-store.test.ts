@@ -146,6 +146,22 @@ describeWithMoto('DynamoDbSampleStore against moto', () => {
     expect(await store.claim(appliance, claimBy('run-2', 3_000))).toEqual({ outcome: 'claimed', previous: next });
   });
 
+  it('reads a version 2 item that this release claimed and did not commit: committed counters as strings, pending as Binary', async () => {
+    const appliance = uniqueName('ns');
+    await putStateItem(tableName, {
+      appliance: { S: appliance },
+      takenAt: { N: '1000' },
+      schemaVersion: { N: '2' },
+      counters: { M: { a: { S: '12345678901234567890' } } },
+    });
+    await store.claim(appliance, { ...claimBy('run-1', 2_000), counters: new Map([['a', 12_345_678_901_234_567_891n]]) });
+    expect(await store.claim(appliance, claimBy('run-2', 3_000, 100_000))).toEqual({
+      outcome: 'claimed',
+      previous: state(1_000, { a: 12_345_678_901_234_567_890n }),
+      takenOver: { owner: 'run-1', pending: { takenAt: 2_000, counters: new Map([['a', 12_345_678_901_234_567_891n]]) } },
+    });
+  });
+
   it('reads a lease an older release took on a version 3 item (its pending counters as decimal strings)', async () => {
     const appliance = uniqueName('ns');
     await store.claim(appliance, claimBy('run-1', 1_000));
