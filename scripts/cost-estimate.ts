@@ -12,6 +12,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isAnomalyAlarm, planApplianceAlarms } from '../infra/model/alarm-plan.js';
 import { DEFAULT_NOTIFY_MODE } from '../infra/model/incident-plan.js';
 import { DEFAULT_MEMORY_MIB, DEFAULT_SHARD_SIZE } from '../infra/model/sizing.js';
+import { itemBytes, readUnits, writeUnits } from '../lambda/aws/item-size.js';
+import { stateItem } from '../lambda/aws/state-store.js';
 import { CATALOG, isProblemCounter } from '../lambda/catalog/catalog.js';
 import { resolveSelection } from '../lambda/catalog/selection.js';
 import { MAX_VIRTUAL_SERVERS_PER_APPLIANCE } from '../lambda/catalog/virtual-server.js';
@@ -79,7 +81,7 @@ export const ASSUMPTIONS = {
   logBytesPerAppliancePerRun: SAMPLE_RECORD_BYTES + OUTCOME_LINE_BYTES + 2 * LOG_EVENT_OVERHEAD_BYTES,
   /** Lambda's START/END/REPORT lines per invocation (JSON format). */
   logBytesPerInvocation: 1_200,
-  /** Average decimal digits of a stored counter value. */
+  /** Decimal digits of every stored counter value (10 digits take 5 bytes in the state item, 2^64 - 1 takes 10). */
   counterDigits: 10,
   /** The deployment's one dashboard is shared by this many appliances in the per-appliance total (the issue's fleet of 10). */
   appliancesPerDashboard: 10,
@@ -114,40 +116,27 @@ export function quietApplianceSeries(spec: string): string[] {
   return [HEALTH_METRICS.success, ...published.map((m) => m.metricName)];
 }
 
+/** A representative state item, as the store writes it: names and ids of typical lengths, an HA pair. */
+const STATE_ITEM_EXAMPLE = {
+  appliance: 'ns-prod-lon-01',
+  owner: '3f2b8c1e-7d4a-4e9b-a6c2-0d5e8f1b9a47',
+  takenAt: Date.parse('2026-03-01T12:00:00.000Z'),
+  node: { transtime: 'Mon Dec  7 03:30:14 2026' },
+} as const;
+
 /**
- * Size of the state item in bytes while a run holds it (DynamoDB: attribute name + value lengths, ~3 bytes per
- * map entry), with nothing unpublished (CloudWatch confirmed everything).
+ * The state item's bytes (lambda/aws/item-size.ts: DynamoDB's own rules, applied to the layout the store writes)
+ * when committed and while a run holds it (the committed sample, the claim's pending sample and the lease), with
+ * nothing unpublished (CloudWatch confirmed everything).
  */
-function stateItemBytes(counterNames: readonly string[]): number {
-  const fixed =
-    'appliance'.length +
-    16 +
-    'takenAt'.length +
-    8 +
-    'updatedAt'.length +
-    24 +
-    'schemaVersion'.length +
-    2 +
-    'counters'.length +
-    3 +
-    'heldSince'.length +
-    3 +
-    'unpublished'.length +
-    3 +
-    'committedBy'.length +
-    36 +
-    'leaseOwner'.length +
-    36 +
-    'leaseUntil'.length +
-    8 +
-    'pendingTakenAt'.length +
-    8 +
-    'pendingCounters'.length +
-    3 +
-    'expiresAt'.length +
-    8;
-  // The counters twice while a run holds the item: the committed sample and the claim's pending sample.
-  return fixed + 2 * counterNames.reduce((sum, name) => sum + name.length + ASSUMPTIONS.counterDigits + 3, 0);
+export function stateItemBytes(counterNames: readonly string[]): { readonly committed: number; readonly held: number } {
+  const { appliance, owner, takenAt, node } = STATE_ITEM_EXAMPLE;
+  const value = BigInt('9'.repeat(ASSUMPTIONS.counterDigits));
+  const counters = new Map(counterNames.map((name) => [name, value]));
+  const commit = { state: { takenAt, counters, heldSince: new Map(), unpublished: [], node }, owner, now: takenAt + 1_000 };
+  const claimNow = takenAt + 61_000;
+  const claim = { owner, takenAt: takenAt + 60_000, leaseUntil: claimNow + 65_000, now: claimNow, counters, node };
+  return { committed: itemBytes(stateItem(appliance, commit)), held: itemBytes(stateItem(appliance, commit, claim)) };
 }
 
 /**
@@ -171,11 +160,13 @@ export function estimate(spec: string, appliancesPerInvocation: number = ASSUMPT
   // The state item keeps every counter the appliance reports, whatever the selection (so that selecting
   // another counter later has a baseline at once).
   const counters = CATALOG.filter((m) => m.kind === 'counter').map((m) => m.nitroName);
-  const writeUnits = Math.ceil(stateItemBytes(counters) / 1024);
-  // A strongly consistent read costs one unit per 4 KB of the whole item (a projection does not make it smaller).
-  const readUnits = Math.ceil(stateItemBytes(counters) / 4096);
-  // Two writes per run: the claim (lease) before publishing and the commit after it, each billed on the item.
+  const item = stateItemBytes(counters);
+  // Two writes per run: the claim (lease) before publishing and the commit after it, each billed on the larger of
+  // the item before and after: the held item, both times.
   const writesPerRun = 2;
+  const stateWriteUnits = writeUnits(item.committed, item.held);
+  // The credential rejection is read before the claim, from the committed item (a projection costs the whole item).
+  const stateReadUnits = readUnits(item.committed, { consistent: true });
   const requestsPerRun = Math.ceil((appliancesPerInvocation * metrics) / 1000) * shardShare;
   const gbSeconds = ASSUMPTIONS.memoryGb * invocationSeconds * shardShare * runs;
   const logGb = ((ASSUMPTIONS.logBytesPerAppliancePerRun + ASSUMPTIONS.logBytesPerInvocation * shardShare) * runs) / 1024 ** 3;
@@ -219,13 +210,13 @@ export function estimate(spec: string, appliancesPerInvocation: number = ASSUMPT
     { item: 'EventBridge Scheduler', detail: `${formatCount(runs * shardShare)} invocations`, monthlyUsd: runs * shardShare * PRICES.schedulerInvocation },
     {
       item: 'DynamoDB writes',
-      detail: `${formatCount(runs * writesPerRun)} UpdateItem (claim and commit) x ${writeUnits} WRU (item ~${Math.round(stateItemBytes(counters) / 100) / 10} KB)`,
-      monthlyUsd: runs * writesPerRun * writeUnits * PRICES.dynamoDbWriteUnit,
+      detail: `${formatCount(runs * writesPerRun)} UpdateItem (claim and commit) x ${stateWriteUnits} WRU (item ${kilobytes(item.held)} KB while a run holds it)`,
+      monthlyUsd: runs * writesPerRun * stateWriteUnits * PRICES.dynamoDbWriteUnit,
     },
     {
       item: 'DynamoDB reads',
-      detail: `${formatCount(runs)} GetItem (the credential rejection, strongly consistent) x ${readUnits} RRU (item ~${Math.round(stateItemBytes(counters) / 100) / 10} KB)`,
-      monthlyUsd: runs * readUnits * PRICES.dynamoDbReadUnit,
+      detail: `${formatCount(runs)} GetItem (the credential rejection, strongly consistent) x ${stateReadUnits} RRU (item ${kilobytes(item.committed)} KB)`,
+      monthlyUsd: runs * stateReadUnits * PRICES.dynamoDbReadUnit,
     },
     { item: 'CloudWatch Logs', detail: `${Math.round(logGb * 1024)} MB ingested`, monthlyUsd: logGb * PRICES.logIngestionGb },
     {
@@ -249,6 +240,10 @@ export function estimate(spec: string, appliancesPerInvocation: number = ASSUMPT
 /** "CollectionSuccess, CurrentSessions, ..." for a short list; the first ones and a count for a long one. */
 function seriesSummary(names: readonly string[]): string {
   return names.length <= 6 ? names.join(', ') : `${names.slice(0, 4).join(', ')} and ${names.length - 4} more`;
+}
+
+function kilobytes(bytes: number): string {
+  return (bytes / 1024).toFixed(1);
 }
 
 function formatCount(n: number): string {

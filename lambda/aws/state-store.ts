@@ -6,31 +6,40 @@
  * lease) after it published. Two overlapping runs can therefore never both publish the same increase, and an
  * increase leaves the item only once CloudWatch confirmed it. Both writes are one conditional UpdateItem each.
  *
- * Item layout (schemaVersion 2), a contract with the deployed table (partition key `appliance`, String):
+ * Item layout (schemaVersion 3), a contract with the deployed table (partition key `appliance`, String):
  *   appliance     S  the appliance name
  *   takenAt       N  when the last committed sample was taken, epoch milliseconds
- *   counters      M  NITRO counter name -> S, the exact decimal value (counters exceed 2^53: never N)
+ *   counters      B  the sample's counters, exact, in the compact encoding of core/counter-codec.ts (a counter's
+ *                    stable id from core/state-counter-ids.ts and its value as a varint; counters exceed 2^53)
  *   heldSince     M  counter name -> N: for counters the last sample lacked, when their value was taken
  *   unpublished   L  of M {takenAt N, deltas M name -> S, unanswered? N}: increases not confirmed by CloudWatch,
  *                    oldest first (entries with the same takenAt and unanswered are read as one, summed)
  *   updatedAt     S  ISO 8601 time of the last commit
  *   committedBy   S  the run that made the last commit
- *   schemaVersion N  2 (items of version 1, without heldSince and unpublished, are read as well)
+ *   schemaVersion N  3
  *   leaseOwner    S  while a run holds the item: its id
  *   leaseUntil    N  while a run holds the item: epoch ms after which another run may take it over
- *   pendingTakenAt N, pendingCounters M name -> S, pendingNodeTranstime S (optional): while a run holds the
- *                    item, the sample it claimed with and the HA node that answered it
+ *   pendingTakenAt N, pendingCounters B (the encoding of counters), pendingNodeTranstime S (optional): while a
+ *                    run holds the item, the sample it claimed with and the HA node that answered it
  *   nodeTranstime S  optional: the HA node's `transtime` when the sample was taken (core/node-identity.ts); items
  *                    without it (written before, or by a standalone appliance) read as a node not known
  *   expiresAt     N  epoch seconds, refreshed by every claim and commit: DynamoDB's TTL removes the items of
  *                    appliances no run collects any more (core/state-rules.ts STATE_TTL_SECONDS)
  *
- * Size: counters and heldSince hold catalog counters only (73), unpublished at most MAX_UNPUBLISHED_INTERVALS
- * entries of them, the pending sample one more: under 150 KB however long CloudWatch or commits fail, within
- * DynamoDB's 400 KB item limit by design.
+ * Older items are read as well, and the next commit rewrites them in version 3: version 2 kept `counters` and
+ * `pendingCounters` as M (NITRO counter name -> S, the exact decimal value), version 1 had no heldSince and no
+ * unpublished either. Counters are read by their type (B or M), whatever the version: a lease an older release
+ * took on a version 3 item holds an M. An item of a newer version is not used (a new baseline).
+ *
+ * Size: while a run holds the item (the committed and the pending sample, nothing unpublished) 1.0 KB with 73
+ * counters of 10 digits (1.1 KB in an HA pair) and 1.9 KB with every counter at 2^63 or more, so the claim and the
+ * commit bill 2 write units each (test/integration/state-item-size.test.ts measures it). counters and heldSince hold catalog counters only (73),
+ * unpublished at most MAX_UNPUBLISHED_INTERVALS entries of them: under 150 KB however long CloudWatch or commits
+ * fail, within DynamoDB's 400 KB item limit by design.
  */
 import { type AttributeValue, ConditionalCheckFailedException, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { STATE_TABLE_PARTITION_KEY, STATE_TTL_ATTRIBUTE } from '../config/environment.js';
+import { decodeCounters, encodeCounters } from '../core/counter-codec.js';
 import type { ClaimRequest, ClaimResult, CommitResult, SampleStore, StoredState, TakenOver } from '../core/ports.js';
 import { claimRequestProblem, storedStateProblem } from '../core/state-checks.js';
 import { expiresAt, latestPlausibleTakenAt, MAX_LEASE_MS } from '../core/state-rules.js';
@@ -38,8 +47,8 @@ import { CollectorError } from '../errors.js';
 import { createDynamoDbClient } from './clients.js';
 
 export { STATE_TABLE_PARTITION_KEY, STATE_TTL_ATTRIBUTE };
-export const STATE_SCHEMA_VERSION = 2;
-const READABLE_SCHEMA_VERSIONS: ReadonlySet<number> = new Set([1, 2]);
+export const STATE_SCHEMA_VERSION = 3;
+const READABLE_SCHEMA_VERSIONS: ReadonlySet<number> = new Set([1, 2, 3]);
 
 export interface DynamoDbSampleStoreOptions {
   readonly tableName: string;
@@ -86,6 +95,7 @@ export class DynamoDbSampleStore implements SampleStore {
   async claim(appliance: string, request: ClaimRequest, options: { signal?: AbortSignal } = {}): Promise<ClaimResult> {
     const problem = claimRequestProblem(request);
     if (problem !== undefined) throw new CollectorError('internal', `${appliance}: ${problem}`, { appliance });
+    const claimed = claimedAttributes(request);
     const pendingNode = request.node ? ', #pendingNodeTranstime = :pendingNode' : ' REMOVE #pendingNodeTranstime';
     try {
       const response = await this.client.send(
@@ -109,16 +119,16 @@ export class DynamoDbSampleStore implements SampleStore {
             '#pendingNodeTranstime',
           ),
           ExpressionAttributeValues: {
-            ':owner': { S: request.owner },
-            ':leaseUntil': { N: String(request.leaseUntil) },
+            ':owner': claimed.leaseOwner,
+            ':leaseUntil': claimed.leaseUntil,
             ':now': { N: String(request.now) },
             ':leaseLimit': { N: String(request.now + MAX_LEASE_MS) },
-            ':takenAt': { N: String(request.takenAt) },
+            ':takenAt': claimed.pendingTakenAt,
             ':futureLimit': { N: String(latestPlausibleTakenAt(request.now)) },
-            ':counters': { M: exactValues(request.counters) },
-            ':expiresAt': { N: String(expiresAt(request.now)) },
+            ':counters': claimed.pendingCounters,
+            ':expiresAt': claimed.expiresAt,
             ':number': { S: 'N' },
-            ...(request.node ? { ':pendingNode': { S: request.node.transtime } } : {}),
+            ...(claimed.pendingNodeTranstime ? { ':pendingNode': claimed.pendingNodeTranstime } : {}),
           },
           ReturnValues: 'ALL_OLD',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -147,12 +157,19 @@ export class DynamoDbSampleStore implements SampleStore {
   }
 
   async commit(appliance: string, owner: string, state: StoredState, options: { signal?: AbortSignal; keepLease?: boolean } = {}): Promise<CommitResult> {
-    const now = this.now();
-    const values = {
-      ...stateAttributes(appliance, state),
-      ':updatedAt': { S: new Date(now).toISOString() },
-      ':owner': { S: owner },
-      ':expiresAt': { N: String(expiresAt(now)) },
+    const problem = storedStateProblem(state);
+    if (problem !== undefined) throw new CollectorError('internal', `${appliance}: ${problem}`, { appliance });
+    const committed = committedAttributes(state, owner, this.now());
+    const values: Record<string, AttributeValue> = {
+      ':takenAt': committed.takenAt,
+      ':counters': committed.counters,
+      ':heldSince': committed.heldSince,
+      ':unpublished': committed.unpublished,
+      ':schemaVersion': committed.schemaVersion,
+      ':updatedAt': committed.updatedAt,
+      ':owner': committed.committedBy,
+      ':expiresAt': committed.expiresAt,
+      ...(committed.nodeTranstime ? { ':nodeTranstime': committed.nodeTranstime } : {}),
     };
     const removed = [
       ...(options.keepLease === true ? [] : ['#leaseOwner', '#leaseUntil', '#pendingTakenAt', '#pendingCounters', '#pendingNodeTranstime']),
@@ -213,14 +230,46 @@ function conditionFailureItem(error: unknown): Record<string, AttributeValue> | 
   return undefined;
 }
 
-function stateAttributes(appliance: string, state: StoredState): Record<string, AttributeValue> {
-  const problem = storedStateProblem(state);
-  if (problem !== undefined) throw new CollectorError('internal', `${appliance}: ${problem}`, { appliance });
+/** What a claim SETs: the lease, and the sample the run claimed with. */
+interface ClaimedAttributes {
+  readonly leaseOwner: AttributeValue;
+  readonly leaseUntil: AttributeValue;
+  readonly pendingTakenAt: AttributeValue;
+  readonly pendingCounters: AttributeValue;
+  readonly pendingNodeTranstime?: AttributeValue;
+  readonly expiresAt: AttributeValue;
+}
+
+/** What a commit SETs. */
+interface CommittedAttributes {
+  readonly takenAt: AttributeValue;
+  readonly counters: AttributeValue;
+  readonly heldSince: AttributeValue;
+  readonly unpublished: AttributeValue;
+  readonly updatedAt: AttributeValue;
+  readonly committedBy: AttributeValue;
+  readonly schemaVersion: AttributeValue;
+  readonly nodeTranstime?: AttributeValue;
+  readonly expiresAt: AttributeValue;
+}
+
+function claimedAttributes(request: ClaimRequest): ClaimedAttributes {
   return {
-    ':takenAt': { N: String(state.takenAt) },
-    ':counters': { M: exactValues(state.counters) },
-    ':heldSince': { M: Object.fromEntries([...state.heldSince].map(([name, since]) => [name, { N: String(since) }])) },
-    ':unpublished': {
+    leaseOwner: { S: request.owner },
+    leaseUntil: { N: String(request.leaseUntil) },
+    pendingTakenAt: { N: String(request.takenAt) },
+    pendingCounters: { B: encodeCounters(request.counters) },
+    ...(request.node ? { pendingNodeTranstime: { S: request.node.transtime } } : {}),
+    expiresAt: { N: String(expiresAt(request.now)) },
+  };
+}
+
+function committedAttributes(state: StoredState, owner: string, now: number): CommittedAttributes {
+  return {
+    takenAt: { N: String(state.takenAt) },
+    counters: { B: encodeCounters(state.counters) },
+    heldSince: { M: Object.fromEntries([...state.heldSince].map(([name, since]) => [name, { N: String(since) }])) },
+    unpublished: {
       L: state.unpublished.map((interval) => ({
         M: {
           takenAt: { N: String(interval.takenAt) },
@@ -229,8 +278,28 @@ function stateAttributes(appliance: string, state: StoredState): Record<string, 
         },
       })),
     },
-    ':schemaVersion': { N: String(STATE_SCHEMA_VERSION) },
-    ...(state.node ? { ':nodeTranstime': { S: state.node.transtime } } : {}),
+    updatedAt: { S: new Date(now).toISOString() },
+    committedBy: { S: owner },
+    schemaVersion: { N: String(STATE_SCHEMA_VERSION) },
+    ...(state.node ? { nodeTranstime: { S: state.node.transtime } } : {}),
+    expiresAt: { N: String(expiresAt(now)) },
+  };
+}
+
+/**
+ * The whole item as this code writes it: committed by `commit` (its owner's commit at `now`) and, with `claim`,
+ * while a run holds it (the claim made after that commit). The layout in one place, for measuring the item
+ * (scripts/cost-estimate.ts; test/integration/state-item-size.test.ts holds it to what DynamoDB stores).
+ */
+export function stateItem(
+  appliance: string,
+  commit: { readonly state: StoredState; readonly owner: string; readonly now: number },
+  claim?: ClaimRequest,
+): Record<string, AttributeValue> {
+  return {
+    [STATE_TABLE_PARTITION_KEY]: { S: appliance },
+    ...committedAttributes(commit.state, commit.owner, commit.now),
+    ...(claim ? claimedAttributes(claim) : {}),
   };
 }
 
@@ -272,7 +341,7 @@ function stateOf(item: Record<string, AttributeValue>): StoredState | undefined 
   return {
     takenAt,
     ...(nodeTranstime ? { node: { transtime: nodeTranstime } } : {}),
-    counters: exactMap(item['counters']),
+    counters: countersOf(item['counters']) ?? new Map(),
     heldSince,
     unpublished: [...unpublished.values()]
       .sort((a, b) => a.takenAt - b.takenAt)
@@ -282,20 +351,31 @@ function stateOf(item: Record<string, AttributeValue>): StoredState | undefined 
 
 function takenOverFrom(owner: string, old: Record<string, AttributeValue>, now: number): TakenOver {
   const pendingTakenAt = epochMs(old['pendingTakenAt']);
+  const pendingCounters = countersOf(old['pendingCounters']);
   const until = Number(old['leaseUntil']?.N);
   return {
     owner,
-    ...(pendingTakenAt !== undefined && old['pendingCounters']?.M !== undefined
+    ...(pendingTakenAt !== undefined && pendingCounters !== undefined
       ? {
           pending: {
             takenAt: pendingTakenAt,
-            counters: exactMap(old['pendingCounters']),
+            counters: pendingCounters,
             ...(old['pendingNodeTranstime']?.S ? { node: { transtime: old['pendingNodeTranstime'].S } } : {}),
           },
         }
       : {}),
     ...(until > now + MAX_LEASE_MS ? { impossibleLease: true } : {}),
   };
+}
+
+/**
+ * Stored counters: Binary in the compact encoding (schemaVersion 3, core/counter-codec.ts), or a Map of decimal
+ * strings as releases before it wrote them (an item not rewritten yet, or a lease an older release took). Undefined
+ * when there are none, or bytes that are not the encoding.
+ */
+function countersOf(attribute: AttributeValue | undefined): Map<string, bigint> | undefined {
+  if (attribute?.B !== undefined) return decodeCounters(attribute.B);
+  return attribute?.M === undefined ? undefined : exactMap(attribute);
 }
 
 function exactMap(attribute: AttributeValue | undefined): Map<string, bigint> {

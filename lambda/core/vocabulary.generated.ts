@@ -846,6 +846,7 @@ export const VOCABULARY: readonly string[] = [
   'not a number',
   'not a virtual server this collector reads: ',
   'not a whole number',
+  'not an attribute value: ',
   'not read: ',
   'not readable (permission denied)',
   'not retried, to avoid locking the account: check --username and the password in $',

@@ -2,6 +2,7 @@ import { type AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoDbClient } from '../../lambda/aws/clients.js';
 import { DynamoDbSampleStore } from '../../lambda/aws/state-store.js';
+import { encodeCounters } from '../../lambda/core/counter-codec.js';
 import { STATE_TTL_SECONDS } from '../../lambda/core/state-rules.js';
 import { CollectorError } from '../../lambda/errors.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
@@ -38,12 +39,12 @@ describeWithMoto('DynamoDbSampleStore against moto', () => {
     expect(item).toEqual({
       appliance: { S: appliance },
       takenAt: { N: '1700000000123' },
-      counters: { M: { mptcptotmpcapsession: { S: '42' } } },
+      counters: { B: encodeCounters(new Map([['mptcptotmpcapsession', 42n]])) },
       heldSince: { M: { mptcperrfastclose: { N: '1700000000000' } } },
       unpublished: { L: [] },
       updatedAt: { S: '2026-01-02T03:04:05.678Z' },
       committedBy: { S: 'run-1' },
-      schemaVersion: { N: '2' },
+      schemaVersion: { N: '3' },
       expiresAt: { N: String(Math.floor(FIXED_NOW / 1000) + STATE_TTL_SECONDS) },
     });
   });
@@ -51,7 +52,10 @@ describeWithMoto('DynamoDbSampleStore against moto', () => {
   it('records the claimed sample with the lease, keeps both through a keepLease commit, and clears them with the final one', async () => {
     const appliance = uniqueName('ns');
     await store.claim(appliance, { ...claimBy('run-1', 5_000), counters: new Map([['a', 7n]]) });
-    expect(await getStateItem(tableName, appliance)).toMatchObject({ pendingTakenAt: { N: '5000' }, pendingCounters: { M: { a: { S: '7' } } } });
+    expect(await getStateItem(tableName, appliance)).toMatchObject({
+      pendingTakenAt: { N: '5000' },
+      pendingCounters: { B: encodeCounters(new Map([['a', 7n]])) },
+    });
     expect(await store.commit(appliance, 'run-1', state(4_000, { a: 6n }), { keepLease: true })).toEqual({ outcome: 'committed' });
     expect(await getStateItem(tableName, appliance)).toMatchObject({ takenAt: { N: '4000' }, leaseOwner: { S: 'run-1' }, pendingTakenAt: { N: '5000' } });
     expect(await store.commit(appliance, 'run-1', state(5_000, { a: 7n }))).toEqual({ outcome: 'committed' });
@@ -94,6 +98,101 @@ describeWithMoto('DynamoDbSampleStore against moto', () => {
       counters: { M: { a: { S: '12345678901234567890' } } },
     });
     expect(await store.claim(appliance, claimBy('run-1', 2_000))).toEqual({ outcome: 'claimed', previous: state(1_000, { a: 12_345_678_901_234_567_890n }) });
+  });
+
+  it('reads a version 2 item (counters as decimal strings) and its lease, and rewrites it compactly on commit', async () => {
+    const appliance = uniqueName('ns');
+    await putStateItem(tableName, {
+      appliance: { S: appliance },
+      takenAt: { N: '1000' },
+      schemaVersion: { N: '2' },
+      counters: { M: { mptcptotmpcapsession: { S: '12345678901234567890' }, a: { S: '5' } } },
+      heldSince: { M: { a: { N: '900' } } },
+      unpublished: { L: [{ M: { takenAt: { N: '1000' }, deltas: { M: { mptcptotmpcapsession: { S: '3' } } } } }] },
+      updatedAt: { S: '2026-01-01T00:00:00.000Z' },
+      committedBy: { S: 'old-run' },
+      // A run of the previous release claimed and never committed: its lease has expired.
+      leaseOwner: { S: 'old-run-2' },
+      leaseUntil: { N: '9000' },
+      pendingTakenAt: { N: '1500' },
+      pendingCounters: { M: { mptcptotmpcapsession: { S: '12345678901234567899' }, a: { S: '5' } } },
+      pendingNodeTranstime: { S: 'Mon Dec  7 03:30:14 2026' },
+    });
+    const previous = state(
+      1_000,
+      { mptcptotmpcapsession: 12_345_678_901_234_567_890n, a: 5n },
+      { heldSince: new Map([['a', 900]]), unpublished: [interval(1_000, { mptcptotmpcapsession: 3n })] },
+    );
+    expect(await store.claim(appliance, { ...claimBy('run-1', 2_000), counters: new Map([['mptcptotmpcapsession', 12_345_678_901_234_567_999n]]) })).toEqual({
+      outcome: 'claimed',
+      previous,
+      takenOver: {
+        owner: 'old-run-2',
+        pending: {
+          takenAt: 1_500,
+          counters: new Map([
+            ['mptcptotmpcapsession', 12_345_678_901_234_567_899n],
+            ['a', 5n],
+          ]),
+          node: { transtime: 'Mon Dec  7 03:30:14 2026' },
+        },
+      },
+    });
+    const next = state(2_000, { mptcptotmpcapsession: 12_345_678_901_234_567_999n, a: 5n }, { heldSince: new Map([['a', 900]]) });
+    expect(await store.commit(appliance, 'run-1', next)).toEqual({ outcome: 'committed' });
+    const item = (await getStateItem(tableName, appliance))!;
+    expect(item).toMatchObject({ schemaVersion: { N: '3' }, counters: { B: encodeCounters(next.counters) } });
+    for (const gone of ['leaseOwner', 'pendingCounters', 'pendingNodeTranstime']) expect(item[gone]).toBeUndefined();
+    expect(await store.claim(appliance, claimBy('run-2', 3_000))).toEqual({ outcome: 'claimed', previous: next });
+  });
+
+  it('reads a version 2 item that this release claimed and did not commit: committed counters as strings, pending as Binary', async () => {
+    const appliance = uniqueName('ns');
+    await putStateItem(tableName, {
+      appliance: { S: appliance },
+      takenAt: { N: '1000' },
+      schemaVersion: { N: '2' },
+      counters: { M: { a: { S: '12345678901234567890' } } },
+    });
+    await store.claim(appliance, { ...claimBy('run-1', 2_000), counters: new Map([['a', 12_345_678_901_234_567_891n]]) });
+    expect(await store.claim(appliance, claimBy('run-2', 3_000, 100_000))).toEqual({
+      outcome: 'claimed',
+      previous: state(1_000, { a: 12_345_678_901_234_567_890n }),
+      takenOver: { owner: 'run-1', pending: { takenAt: 2_000, counters: new Map([['a', 12_345_678_901_234_567_891n]]) } },
+    });
+  });
+
+  it('reads a lease an older release took on a version 3 item (its pending counters as decimal strings)', async () => {
+    const appliance = uniqueName('ns');
+    await store.claim(appliance, claimBy('run-1', 1_000));
+    await store.commit(appliance, 'run-1', state(1_000, { a: 1n }));
+    await putStateItem(tableName, {
+      ...(await getStateItem(tableName, appliance))!,
+      leaseOwner: { S: 'old-release-run' },
+      leaseUntil: { N: '9000' },
+      pendingTakenAt: { N: '1500' },
+      pendingCounters: { M: { a: { S: '2' } } },
+    });
+    expect(await store.claim(appliance, claimBy('run-2', 2_000))).toEqual({
+      outcome: 'claimed',
+      previous: state(1_000, { a: 1n }),
+      takenOver: { owner: 'old-release-run', pending: { takenAt: 1_500, counters: new Map([['a', 2n]]) } },
+    });
+  });
+
+  it('reads Binary counters that are not the encoding as none: no committed counters, no pending sample', async () => {
+    const appliance = uniqueName('ns');
+    await putStateItem(tableName, {
+      appliance: { S: appliance },
+      takenAt: { N: '1000' },
+      schemaVersion: { N: '3' },
+      counters: { B: Uint8Array.from([9, 9, 9]) },
+      leaseOwner: { S: 'run-0' },
+      leaseUntil: { N: '9000' },
+      pendingTakenAt: { N: '1500' },
+      pendingCounters: { B: Uint8Array.from([1, 5]) },
+    });
+    expect(await store.claim(appliance, claimBy('run-1', 2_000))).toEqual({ outcome: 'claimed', previous: state(1_000), takenOver: { owner: 'run-0' } });
   });
 
   it('leaves out stored values that are not what this code writes, never guessing', async () => {
@@ -151,7 +250,12 @@ describeWithMoto('DynamoDbSampleStore against moto', () => {
 
   it('does not use a state written in an unknown (newer) schema version', async () => {
     const appliance = uniqueName('ns');
-    await putStateItem(tableName, { appliance: { S: appliance }, takenAt: { N: '1000' }, schemaVersion: { N: '3' }, counters: { M: { a: { S: '1' } } } });
+    await putStateItem(tableName, {
+      appliance: { S: appliance },
+      takenAt: { N: '1000' },
+      schemaVersion: { N: '4' },
+      counters: { B: encodeCounters(new Map([['a', 1n]])) },
+    });
     expect(await store.claim(appliance, claimBy('run-1', 2_000))).toEqual({ outcome: 'claimed' });
   });
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isProblemCounter } from '../../lambda/catalog/catalog.js';
+import { CATALOG, isProblemCounter } from '../../lambda/catalog/catalog.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
-import { COST_DOC, estimate, PRICES, quietApplianceSeries, updatedCostDoc } from '../../scripts/cost-estimate.js';
+import { COST_DOC, estimate, PRICES, quietApplianceSeries, stateItemBytes, updatedCostDoc } from '../../scripts/cost-estimate.js';
 
 describe('the cost estimate', () => {
   it('prices the series a quiet appliance publishes at $0.30: CollectionSuccess, the gauges, the counters that move', () => {
@@ -32,6 +32,16 @@ describe('the cost estimate', () => {
       10,
     );
     expect(estimate('default', 1).totalUsd).toBeGreaterThan(estimate('default').totalUsd);
+  });
+
+  it('sizes the state item by the layout the store writes: 2 write units a claim or commit, 1 read unit', () => {
+    const { committed, held } = stateItemBytes(CATALOG.filter((m) => m.kind === 'counter').map((m) => m.nitroName));
+    expect(committed).toBeLessThan(1024);
+    expect(held).toBeGreaterThan(1024);
+    expect(held).toBeLessThanOrEqual(2048);
+    const writes = estimate('default').lines.find((l) => l.item === 'DynamoDB writes')!;
+    expect(writes.detail).toContain('x 2 WRU');
+    expect(writes.monthlyUsd).toBeCloseTo(43_800 * 2 * 2 * PRICES.dynamoDbWriteUnit, 10);
   });
 
   it('is what docs/cost.md shows (regenerate with: npx tsx scripts/cost-estimate.ts --write)', () => {
