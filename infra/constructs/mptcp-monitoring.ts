@@ -9,10 +9,11 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { CATALOG, type MetricDefinition } from '../../lambda/catalog/catalog.js';
 import { closestNames } from '../../lambda/catalog/closest-names.js';
+import { ROLLUP_METRICS } from '../../lambda/catalog/rollups.js';
 import { lookupMetric, resolveSelection, UnknownMetricError } from '../../lambda/catalog/selection.js';
 import { VIRTUAL_SERVER_ERRORS_METRIC, VIRTUAL_SERVER_GAUGES } from '../../lambda/catalog/virtual-server-metrics.js';
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
-import { APPLIANCE_DIMENSION, HEALTH_METRICS, STATE_HEALTH_METRICS } from '../../lambda/metrics/health.js';
+import { APPLIANCE_DIMENSION, HEALTH_METRICS, PUBLISHED_HEALTH_METRICS, STATE_HEALTH_METRICS } from '../../lambda/metrics/health.js';
 import { givenSetting, settingValue } from '../config/prop-values.js';
 import { type AlarmSettingsProps, alarmOverridesOf } from '../config/settings-rules.js';
 import { applianceAlarmName } from '../model/alarm-names.js';
@@ -510,11 +511,15 @@ function metricProblem(
   const listsServers = (configured.virtualServers ?? []).length > 0;
   const published = [
     ...selection.map((m) => m.metricName),
-    ...Object.values(HEALTH_METRICS),
+    ...PUBLISHED_HEALTH_METRICS,
     ...Object.values(STATE_HEALTH_METRICS),
+    ...Object.values(ROLLUP_METRICS),
     ...(listsServers ? [VIRTUAL_SERVER_ERRORS_METRIC, ...VIRTUAL_SERVER_GAUGES.map((m) => m.metricName)] : []),
   ];
   if (published.includes(metricName)) return undefined;
+  if (metricName === HEALTH_METRICS.duration) {
+    return `${metricName} is not a CloudWatch metric: it is in the sample records (health.${metricName}; docs/metrics.md, "Exact values for every counter")`;
+  }
   if (VIRTUAL_SERVER_GAUGES.some((m) => m.metricName === metricName) || metricName === VIRTUAL_SERVER_ERRORS_METRIC) {
     return `${metricName} is published only for an appliance that lists virtualServers, and ${JSON.stringify(appliance)} lists none`;
   }

@@ -1,12 +1,15 @@
 /**
- * Health metrics: published for every appliance on every run, with the same `Appliance` dimension as the
- * MPTCP metrics, so that an alarm can tell a broken collection from a quiet appliance.
+ * Health metrics, with the same `Appliance` dimension as the MPTCP metrics: CollectionSuccess on every run, so
+ * that an alarm can tell a broken collection from a quiet appliance; the others only when they are not 0.
  * Metric names are a public contract (alarms and dashboards use them): never rename one.
  */
 export const HEALTH_METRICS = {
   /** 1 when the appliance was collected (or is a secondary skipped on purpose), 0 when collection failed. */
   success: 'CollectionSuccess',
-  /** Wall time of the appliance's collection, login to logout, in milliseconds. */
+  /**
+   * Wall time of the appliance's collection, login to logout, in milliseconds. In the sample record only
+   * (`health.CollectionDuration`): not a billed metric (issue 25).
+   */
   duration: 'CollectionDuration',
   /** Counters that went down since the previous sample (reboot, failover, cleared statistics). */
   counterResets: 'CounterResets',
@@ -43,6 +46,9 @@ export const STATE_HEALTH_METRICS = {
   stateCommitFailed: 'StateCommitFailed',
   increasesDropped: 'IncreasesDropped',
 } as const;
+
+/** The health metrics that are CloudWatch metrics (CollectionDuration is in the sample record only). */
+export const PUBLISHED_HEALTH_METRICS: readonly string[] = Object.values(HEALTH_METRICS).filter((name) => name !== HEALTH_METRICS.duration);
 
 export type HealthMetricName = (typeof HEALTH_METRICS)[keyof typeof HEALTH_METRICS];
 

@@ -167,6 +167,9 @@ describe('MptcpMonitoring in a user stack', () => {
     const unselected = userStack({ counters: 'ChecksumErrors' }).monitoring;
     expect(() => unselected.metric('SessionsCreated', 'adc-1')).toThrow('the counter SessionsCreated is not published: it is not in "counters"');
     expect(() => unselected.metric('VirtualServerMptcpSessions', 'adc-1')).toThrow('lists none');
+    // The rollups are published whatever the selection; CollectionDuration is in the sample records only.
+    expect(unselected.metric('ProtocolErrors', 'adc-1').metricName).toBe('ProtocolErrors');
+    expect(() => unselected.metric('CollectionDuration', 'adc-1')).toThrow('CollectionDuration is not a CloudWatch metric: it is in the sample records');
   });
 
   it('links the alarm runbook at runbookBaseUrl: the repository docs page by default, or your own', () => {
