@@ -32,6 +32,11 @@ export const PRICES = {
    * for each summed metric and the two bounds.
    */
   anomalyBandMetrics: 2,
+  /**
+   * A Metrics Insights alarm, per metric (series) its query analyzes, per month: a series with no data in the 3
+   * hours the query reads is not analyzed.
+   */
+  fleetAlarmSeries: 0.1,
   /** Per composite alarm, per month. */
   compositeAlarm: 0.5,
   /** Lambda on ARM64, per GB-second. */
@@ -100,6 +105,10 @@ export interface SelectionEstimate {
   readonly alarmMetrics: number;
   readonly anomalyAlarms: number;
   readonly anomalyAlarmMetrics: number;
+  /** Fleet alarms (one per deployment): each analyzes one series of this appliance while its rollup has data. */
+  readonly fleetAlarms: number;
+  /** What this appliance costs in the fleet alarms a month when every one of their rollups has data all month. */
+  readonly fleetAlarmsBusyUsd: number;
   readonly lines: readonly CostLine[];
   readonly totalUsd: number;
 }
@@ -152,8 +161,14 @@ export function estimate(spec: string, appliancesPerInvocation: number = ASSUMPT
   const shardShare = 1 / appliancesPerInvocation;
   const invocationSeconds = appliancesPerInvocation === 1 ? ASSUMPTIONS.singleApplianceInvocationSeconds : ASSUMPTIONS.invocationSeconds;
   const plan = planApplianceAlarms(selection, { intervalMinutes: 1 });
-  const thresholdAlarms = plan.alarms.filter((alarm) => !isAnomalyAlarm(alarm.kind));
-  const anomalyAlarms = plan.alarms.filter((alarm) => isAnomalyAlarm(alarm.kind));
+  // The per-appliance alarms are billed every month; the fleet alarms only for the appliance series they analyze.
+  const thresholdAlarms = plan.perAppliance.filter((alarm) => !isAnomalyAlarm(alarm.kind));
+  const anomalyAlarms = plan.perAppliance.filter((alarm) => isAnomalyAlarm(alarm.kind));
+  const fleetAlarmsBusyUsd = plan.fleet.length * PRICES.fleetAlarmSeries;
+  const optInBands = plan.skipped.filter((s) => s.cause === 'disabled' && isAnomalyAlarm(s.kind)).map((s) => s.kind);
+  const optInNote = optInBands
+    .map((kind) => `; \`${kind}\` adds ${1 + PRICES.anomalyBandMetrics} metrics, ${usd((1 + PRICES.anomalyBandMetrics) * PRICES.alarmMetric)}, when enabled`)
+    .join('');
   const alarmMetrics = thresholdAlarms.reduce((sum, alarm) => sum + alarm.metricNames.length, 0);
   const anomalyAlarmMetrics = anomalyAlarms.reduce((sum, alarm) => sum + alarm.metricNames.length + PRICES.anomalyBandMetrics, 0);
   const pages = DEFAULT_NOTIFY_MODE === 'per-appliance' ? 1 : 0;
@@ -179,13 +194,21 @@ export function estimate(spec: string, appliancesPerInvocation: number = ASSUMPT
     },
     {
       item: 'Alarms',
-      detail: `${thresholdAlarms.length} alarms on ${alarmMetrics} metrics (metric-math alarms pay per metric)`,
+      detail: `${thresholdAlarms.length} alarms of its own on ${alarmMetrics} metrics (metric-math alarms pay per metric)`,
       monthlyUsd: alarmMetrics * PRICES.alarmMetric,
     },
     {
       item: 'Anomaly alarms',
-      detail: `${anomalyAlarms.length} anomaly bands on ${anomalyAlarmMetrics} metrics (each metric and 2 band bounds)`,
+      detail:
+        anomalyAlarms.length === 0
+          ? `none${optInNote}`
+          : `${anomalyAlarms.length} anomaly band${anomalyAlarms.length === 1 ? '' : 's'} on ${anomalyAlarmMetrics} metrics (each metric and its band's ${PRICES.anomalyBandMetrics} bounds${optInNote})`,
       monthlyUsd: anomalyAlarmMetrics * PRICES.alarmMetric,
+    },
+    {
+      item: 'Fleet alarms',
+      detail: `${plan.fleet.length} Metrics Insights alarms shared by every appliance, ${usd(PRICES.fleetAlarmSeries)} per appliance series analyzed: none on a quiet appliance (no rollup published in the last 3 hours); at most ${usd(fleetAlarmsBusyUsd)}, for an appliance whose ${plan.fleet.length} rollups all have data all month`,
+      monthlyUsd: 0,
     },
     {
       item: 'Incident page',
@@ -232,6 +255,8 @@ export function estimate(spec: string, appliancesPerInvocation: number = ASSUMPT
     alarmMetrics,
     anomalyAlarms: anomalyAlarms.length,
     anomalyAlarmMetrics,
+    fleetAlarms: plan.fleet.length,
+    fleetAlarmsBusyUsd,
     lines,
     totalUsd: lines.reduce((sum, line) => sum + line.monthlyUsd, 0),
   };
@@ -276,6 +301,7 @@ export function renderCostMarkdown(): string {
     '',
     `- Dashboard: ${usd(PRICES.dashboard)} a month (the first 3 dashboards of an account are free).`,
     `- Collector alarms (errors, throttles, duration): 3 x ${usd(PRICES.alarmMetric)} = ${usd(3 * PRICES.alarmMetric)} a month; with \`notify: per-appliance\` also CollectorDown (3 metrics, ${usd(3 * PRICES.alarmMetric)}) and the CollectorFailing composite (${usd(PRICES.compositeAlarm)}).`,
+    `- Fleet alarms (${def.fleetAlarms} Metrics Insights alarms, every appliance a contributor): no fixed price; ${usd(PRICES.fleetAlarmSeries)} a month per appliance series they analyze (the table's Fleet alarms row). They count towards CloudWatch's 200 Metrics Insights alarms per account and region.`,
     `- Only with \`vpc.createEndpoints\`: 2 interface endpoints (Secrets Manager, CloudWatch) x ${usd(endpointsPerAz)} per Availability Zone a month (the DynamoDB gateway endpoint is free).`,
     '',
     `Per listed virtual server (\`virtualServers\`): ${METRICS_PER_VIRTUAL_SERVER} custom metrics (sessions, subflows) = ${usd(METRICS_PER_VIRTUAL_SERVER * PRICES.metric)} a month, plus ${usd(PRICES.metric)} once per appliance that lists any (\`VirtualServerErrors\`). Their datums share the appliance's PutMetricData requests (${usd((METRICS_PER_VIRTUAL_SERVER / 1000) * ASSUMPTIONS.runsPerMonth * PRICES.putMetricDataRequest)} a month per server) and add one GET of about 1.4 KB and a few milliseconds to the run: ${MAX_VIRTUAL_SERVERS_PER_APPLIANCE} servers, the most an appliance may list, add ${usd(MAX_VIRTUAL_SERVERS_PER_APPLIANCE * METRICS_PER_VIRTUAL_SERVER * PRICES.metric + PRICES.metric)} a month.`,

@@ -22,7 +22,7 @@ export interface MonitoringDashboardProps {
   readonly timeout: Duration;
   /** Every alarm of the deployment, shown by state at the top. */
   readonly alarms: readonly cloudwatch.IAlarm[];
-  /** The alarms that page (notify: per-appliance): shown first, above the silent members. */
+  /** The alarms that page (notify: per-appliance: the composites and the fleet alarms): shown first, above the silent members. */
   readonly pages?: readonly cloudwatch.IAlarm[];
   /** Appliances with their listed virtual servers: one graph each. */
   readonly virtualServers?: readonly { readonly name: string; readonly virtualServers?: readonly string[] }[];
@@ -118,7 +118,7 @@ export class MonitoringDashboard extends Construct {
 
     this.dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: header(props), width: 24, height: 3 }));
     const pages = props.pages ?? [];
-    this.addAlarmStatus('Pages (these notify: one per appliance, and CollectorFailing)', pages);
+    this.addAlarmStatus('Pages (these notify: CollectorFailing, the fleet alarms for each appliance in ALARM, one Incident per appliance)', pages);
     this.addAlarmStatus(pages.length > 0 ? 'Alarms (members of the pages above: they do not notify themselves)' : 'Alarms', props.alarms);
 
     const fleet: cloudwatch.IWidget[] = [

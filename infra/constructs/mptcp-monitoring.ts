@@ -22,6 +22,7 @@ import {
   type ApplianceAlarmPlan,
   COLLECTOR_ALARM_KINDS,
   type CollectorAlarmKind,
+  MAX_FLEET_ALARM_WINDOW_MINUTES,
   planApplianceAlarms,
   settingsFor,
 } from '../model/alarm-plan.js';
@@ -36,6 +37,7 @@ import { CollectorFailing } from './collector-failing.js';
 import { CollectorFunction, type CollectorVpcPlacement, type RuntimeValues } from './collector-function.js';
 import { CollectorMetrics } from './collector-metrics.js';
 import { CollectorSchedules } from './collector-schedules.js';
+import { FleetAlarms } from './fleet-alarms.js';
 import { IncidentAlarm } from './incident-alarm.js';
 import { MonitoringDashboard } from './monitoring-dashboard.js';
 import { checkProps } from './props-check.js';
@@ -78,8 +80,8 @@ export interface MptcpAlarmProps {
   /** The protocol-errors alarm's counters. */
   readonly protocolErrors?: MptcpProtocolErrorsProps;
   /**
-   * Alarm names start with this (`<prefix>-<appliance>-ProtocolErrors`); unique per deployment in an account and
-   * region.
+   * Alarm names start with this (`<prefix>-<appliance>-CollectionFailing`, `<prefix>-ProtocolErrors` for a fleet
+   * alarm); unique per deployment in an account and region.
    * @default <stack name>-<construct id>
    */
   readonly alarmNamePrefix?: string;
@@ -215,7 +217,7 @@ export const MAX_APPLIANCE_ALARMS_PER_TEMPLATE = 180;
 
 /**
  * NetScaler MPTCP monitoring: the collector function, its schedules and state table, least-privilege IAM,
- * alarms per appliance and on the collector, an SNS topic, and a dashboard.
+ * alarms per appliance, for the whole fleet and on the collector, an SNS topic, and a dashboard.
  */
 export class MptcpMonitoring extends Construct {
   /** The collector function. */
@@ -226,9 +228,17 @@ export class MptcpMonitoring extends Construct {
   readonly schedules: readonly scheduler.Schedule[];
   readonly selection: readonly MetricDefinition[];
   readonly alarmPlan: ApplianceAlarmPlan;
-  /** Every alarm: the collector's, then each appliance's. */
+  /** Every metric alarm: the collector's, the fleet alarms, then each appliance's. */
   readonly alarms: readonly cloudwatch.IAlarm[];
-  /** The alarms that page with `notify: per-appliance`: CollectorFailing, then one per appliance; empty with `per-alarm`. */
+  /**
+   * The fleet alarms: one Metrics Insights alarm per rollup alarm for every appliance (each appliance a
+   * contributor that notifies on its own), in both notify modes.
+   */
+  readonly fleetAlarms: readonly cloudwatch.IAlarm[];
+  /**
+   * The alarms that page with `notify: per-appliance`: CollectorFailing, the fleet alarms, then one Incident per
+   * appliance; empty with `per-alarm`.
+   */
   readonly pages: readonly cloudwatch.IAlarm[];
   readonly dashboard?: cloudwatch.Dashboard;
   readonly timeout: Duration;
@@ -348,18 +358,37 @@ export class MptcpMonitoring extends Construct {
         `The ${skipped.kind} alarm is not created: ${skipped.reason}. Add its counters to "counters" to get it.`,
       );
     }
+    for (const planned of this.alarmPlan.perAppliance) {
+      if (planned.perApplianceCause !== 'window') continue;
+      const { periodMinutes, evaluationPeriods } = planned.settings;
+      Validations.of(this).addWarning(
+        `mptcp-monitoring:alarm-per-appliance:${planned.kind}`,
+        `The ${planned.kind} alarm is one per appliance, not a fleet alarm: its window of ${periodMinutes * evaluationPeriods} minutes (${evaluationPeriods} x ${periodMinutes}) is longer than the ${MAX_FLEET_ALARM_WINDOW_MINUTES} minutes a Metrics Insights alarm evaluates. Each appliance pays for it every month; shorten the window to get one alarm for every appliance.`,
+      );
+    }
     const pageOptions = collectorFailing
       ? {
           suppressor: collectorFailing,
           timing: suppressorTiming(intervalMinutes, settingsFor('collectionFailing', alarmOverrides.collectionFailing, intervalMinutes)),
         }
       : undefined;
-    const applianceAlarms = this.createApplianceAlarms(appliances, metrics, action, { alarmNamePrefix, runbookBaseUrl }, pageOptions);
-    this.alarms = [...collectorAlarms.alarms, ...(collectorFailing ? [collectorFailing.collectorDown] : []), ...applianceAlarms.members];
-    this.pages = collectorFailing ? [collectorFailing.alarm, ...applianceAlarms.pages] : [];
+    // One alarm per rollup for every appliance: not members of the Incident composites (a composite cannot tell
+    // contributors apart), they notify per appliance themselves.
+    const fleet = new FleetAlarms(this, 'FleetAlarms', { alarms: this.alarmPlan.fleet, namespace, action, alarmNamePrefix, runbookBaseUrl });
+    this.fleetAlarms = fleet.alarms;
+    const applianceAlarms = this.createApplianceAlarms(
+      appliances,
+      metrics,
+      action,
+      { alarmNamePrefix, runbookBaseUrl, fleetAlarmNames: fleet.alarmNames },
+      pageOptions,
+    );
+    this.alarms = [...collectorAlarms.alarms, ...(collectorFailing ? [collectorFailing.collectorDown] : []), ...this.fleetAlarms, ...applianceAlarms.members];
+    this.pages = collectorFailing ? [collectorFailing.alarm, ...this.fleetAlarms, ...applianceAlarms.pages] : [];
 
     if (settingValue(props, 'dashboard')) {
-      const sessionsSettings = this.alarmPlan.alarms.find((a) => a.kind === 'sessionsWithoutSubflows')?.settings;
+      const sessionsSettings = this.alarmPlan.perAppliance.find((a) => a.kind === 'sessionsWithoutSubflows')?.settings;
+      const pages = new Set(this.pages);
       this.dashboard = new MonitoringDashboard(this, 'Dashboard', {
         metrics,
         selection: this.selection,
@@ -368,7 +397,8 @@ export class MptcpMonitoring extends Construct {
         function: this.function,
         logGroup: this.logGroup,
         timeout: this.timeout,
-        alarms: this.alarms,
+        // The fleet alarms page: listed once, with the pages.
+        alarms: this.alarms.filter((alarm) => !pages.has(alarm)),
         pages: this.pages,
         virtualServers: appliances,
         ...(sessionsSettings ? { sessionsWithoutSubflowsThreshold: sessionsSettings.threshold } : {}),
@@ -402,7 +432,7 @@ export class MptcpMonitoring extends Construct {
   }
 
   /**
-   * Alarms per appliance, in this construct's stack while they fit, otherwise in nested stacks of at most
+   * Alarms per appliance (the plan's perAppliance; the fleet alarms are one per deployment), in this construct's stack while they fit, otherwise in nested stacks of at most
    * MAX_APPLIANCE_ALARMS_PER_TEMPLATE alarms (consecutive appliances in config order). Returns what the
    * dashboard lists: the alarms themselves, or for nested stacks references by name (no cross-stack outputs).
    */
@@ -410,10 +440,10 @@ export class MptcpMonitoring extends Construct {
     appliances: readonly ApplianceConfig[],
     metrics: CollectorMetrics,
     action: cloudwatch.IAlarmAction,
-    { alarmNamePrefix, runbookBaseUrl }: { alarmNamePrefix: string; runbookBaseUrl: string },
+    { alarmNamePrefix, runbookBaseUrl, fleetAlarmNames }: { alarmNamePrefix: string; runbookBaseUrl: string; fleetAlarmNames: readonly string[] },
     paging?: { suppressor: CollectorFailing; timing: ReturnType<typeof suppressorTiming> },
   ): { members: cloudwatch.IAlarm[]; pages: cloudwatch.IAlarm[] } {
-    const planned = this.alarmPlan.alarms.length;
+    const planned = this.alarmPlan.perAppliance.length;
     if (planned === 0) return { members: [], pages: [] };
     const perAppliance = planned + (paging ? 1 : 0);
     const build = (scope: Construct, group: readonly ApplianceConfig[], groupNumber?: number) =>
@@ -421,7 +451,7 @@ export class MptcpMonitoring extends Construct {
         const group = groupNumber === undefined ? {} : { group: groupNumber };
         const alarms = new ApplianceAlarms(scope, applianceConstructId(appliance.name), {
           appliance,
-          alarms: this.alarmPlan.alarms,
+          alarms: this.alarmPlan.perAppliance,
           metrics,
           ...(paging ? {} : { action }),
           alarmNamePrefix,
@@ -441,10 +471,11 @@ export class MptcpMonitoring extends Construct {
           memberNames: alarms.alarmNames,
           description: incidentAlarmDescription(
             appliance.name,
-            this.alarmPlan.alarms.map((a, index) => ({ kind: a.kind, alarmName: alarms.alarmNames[index]! })),
+            this.alarmPlan.perAppliance.map((a, index) => ({ kind: a.kind, alarmName: alarms.alarmNames[index]! })),
             pageName,
             paging.suppressor.alarmName,
             runbookBaseUrl,
+            fleetAlarmNames,
           ),
           action,
           suppressor: { alarm: suppressor, timing: paging.timing },

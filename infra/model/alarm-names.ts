@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Alarm names: `<prefix>-<appliance>-<Suffix>` and `<prefix>-<Suffix>`, readable in a notification's subject and
+ * Alarm names: `<prefix>-<appliance>-<Suffix>` for an appliance's alarms, `<prefix>-<Suffix>` for the
+ * collector's and the fleet alarms (one per deployment, every appliance a contributor), readable in a notification's subject and
  * known at synth, so that the dashboard can list alarms of nested stacks without cross-stack outputs.
  *
  * Alarms in nested stacks carry their group (`-g2`): when an appliance moves to another nested stack, its alarms
@@ -12,6 +13,14 @@ import { createHash } from 'node:crypto';
 export const MAX_ALARM_NAME_LENGTH = 255;
 
 export function collectorAlarmName(prefix: string, suffix: string): string {
+  return fitName(prefix, '', `-${suffix}`);
+}
+
+/**
+ * A fleet alarm's name: the deployment's prefix and the alarm's suffix, never an appliance. Its query sees every
+ * appliance of the namespace, so the prefix is what tells two deployments' fleet alarms apart.
+ */
+export function fleetAlarmName(prefix: string, suffix: string): string {
   return fitName(prefix, '', `-${suffix}`);
 }
 

@@ -1,7 +1,7 @@
 import type { MetricDefinition } from '../../lambda/catalog/catalog.js';
 import { FALLBACK_ALARM_METRICS, PROTOCOL_ERROR_PRIORITY, ROLLUP_METRICS } from '../../lambda/catalog/rollups.js';
 import { excerpt } from '../../lambda/config/schema.js';
-import { HEALTH_METRICS } from '../../lambda/metrics/health.js';
+import { APPLIANCE_DIMENSION, HEALTH_METRICS } from '../../lambda/metrics/health.js';
 import { type AlarmField, MAX_METRICS_PER_ALARM } from './settings.js';
 
 /**
@@ -33,6 +33,48 @@ export const APPLIANCE_ALARM_KINDS: readonly ApplianceAlarmKind[] = [
   'sessionsCreatedAnomaly',
   'fallbacksAnomaly',
 ];
+
+/**
+ * The alarms on one rollup each (lambda/catalog/rollups.ts). Each is one CloudWatch Metrics Insights alarm per
+ * deployment, not one per appliance: its query groups the rollup by Appliance, and every appliance whose rollup
+ * has data in the last 3 hours is a contributor with its own ALARM/OK state and notification. Under the zero
+ * policy a quiet appliance publishes no rollup, so it is not analyzed and costs nothing, where a per-appliance
+ * alarm costs its metric every month. Stays per appliance, as before: protocolErrors with an explicit `metrics`
+ * list (a metric-math sum of the listed counters), and an alarm whose window is longer than 3 hours.
+ */
+export const FLEET_ALARM_KINDS: readonly ApplianceAlarmKind[] = ['protocolErrors', 'resourceExhaustion', 'joinsRejected', 'fallbacks'];
+
+/** `appliance`: one alarm per appliance (a member of its Incident composite); `fleet`: one Metrics Insights alarm per deployment. */
+export type AlarmScope = 'appliance' | 'fleet';
+
+/**
+ * CloudWatch evaluates a Metrics Insights alarm on the last 3 hours only: it refuses one whose period times
+ * evaluation periods is longer.
+ */
+export const MAX_FLEET_ALARM_WINDOW_MINUTES = 180;
+
+/** Why a rollup alarm stays one per appliance: listed protocol-error counters, or a window a fleet alarm cannot evaluate. */
+export type PerApplianceCause = 'protocol-error-metrics' | 'window';
+
+/**
+ * Whether an alarm is a fleet alarm: a rollup alarm, except protocolErrors on an explicit counter list and an
+ * alarm whose window (its resolved settings, when given) is longer than a Metrics Insights alarm evaluates.
+ */
+export function alarmScope(kind: AlarmKind, protocolErrorMetrics?: readonly string[], settings?: AlarmSettings): AlarmScope {
+  return perApplianceCause(kind, protocolErrorMetrics, settings) === undefined && FLEET_ALARM_KINDS.includes(kind as ApplianceAlarmKind)
+    ? 'fleet'
+    : 'appliance';
+}
+
+function perApplianceCause(kind: AlarmKind, protocolErrorMetrics?: readonly string[], settings?: AlarmSettings): PerApplianceCause | undefined {
+  if (!FLEET_ALARM_KINDS.includes(kind as ApplianceAlarmKind)) return undefined;
+  if (kind === 'protocolErrors' && protocolErrorMetrics && protocolErrorMetrics.length > 0) return 'protocol-error-metrics';
+  if (settings && settings.periodMinutes * settings.evaluationPeriods > MAX_FLEET_ALARM_WINDOW_MINUTES) return 'window';
+  return undefined;
+}
+
+/** Metrics Insights returns at most 500 series per query (the most appliances one deployment has, MAX_APPLIANCES). */
+export const MAX_FLEET_ALARM_SERIES = 500;
 
 /** Alarms on an anomaly-detection band: their `threshold` is the band width in standard deviations. */
 export const ANOMALY_ALARM_KINDS: readonly ApplianceAlarmKind[] = ['sessionsCreatedAnomaly', 'fallbacksAnomaly'];
@@ -95,7 +137,9 @@ export const ALARM_DEFAULTS: Readonly<Record<AlarmKind, AlarmSettings>> = {
   fallbacks: { enabled: true, threshold: 100, periodMinutes: 5, evaluationPeriods: 1, datapointsToAlarm: 1 },
   // A band of 3 standard deviations over 3 consecutive 5-minute periods: an outage of a quarter of an hour, not a dip.
   sessionsCreatedAnomaly: { enabled: true, threshold: 3, periodMinutes: 5, evaluationPeriods: 3, datapointsToAlarm: 3 },
-  fallbacksAnomaly: { enabled: true, threshold: 3, periodMinutes: 5, evaluationPeriods: 3, datapointsToAlarm: 3 },
+  // Opt-in: a band is billed for three metrics per appliance (the metric and its two bounds) every month, even
+  // while the Fallbacks rollup gets no data; the fleet fallbacks alarm watches the rollup for nothing then.
+  fallbacksAnomaly: { enabled: false, threshold: 3, periodMinutes: 5, evaluationPeriods: 3, datapointsToAlarm: 3 },
   functionErrors: { enabled: true, threshold: 0, periodMinutes: 5, evaluationPeriods: 2, datapointsToAlarm: 2 },
   functionThrottles: { enabled: true, threshold: 0, periodMinutes: 5, evaluationPeriods: 1, datapointsToAlarm: 1 },
   functionDuration: { enabled: true, threshold: 80, periodMinutes: 5, evaluationPeriods: 3, datapointsToAlarm: 3 },
@@ -114,6 +158,10 @@ export type AlarmStatistic = 'Sum' | 'Maximum';
 
 export interface PlannedApplianceAlarm {
   readonly kind: ApplianceAlarmKind;
+  /** One alarm per appliance, or one Metrics Insights alarm for every appliance (fleetAlarmQuery). */
+  readonly scope: AlarmScope;
+  /** Why a rollup alarm (FLEET_ALARM_KINDS) is one per appliance. */
+  readonly perApplianceCause?: PerApplianceCause;
   /** Metric names in the collector's namespace, dimension Appliance. More than one: alarm on their sum. */
   readonly metricNames: readonly string[];
   readonly statistic: AlarmStatistic;
@@ -132,7 +180,10 @@ export interface SkippedAlarm {
 }
 
 export interface ApplianceAlarmPlan {
-  readonly alarms: readonly PlannedApplianceAlarm[];
+  /** Created for each appliance: the members of its Incident composite (`notify: per-appliance`). */
+  readonly perAppliance: readonly PlannedApplianceAlarm[];
+  /** Created once per deployment, each a Metrics Insights alarm with every appliance a contributor; never a composite's member. */
+  readonly fleet: readonly PlannedApplianceAlarm[];
   readonly skipped: readonly SkippedAlarm[];
 }
 
@@ -155,7 +206,10 @@ export function settingsFor(kind: AlarmKind, overrides: AlarmSettingsOverrides |
   return { ...merged, periodMinutes, datapointsToAlarm: overrides?.datapointsToAlarm ?? merged.evaluationPeriods };
 }
 
-/** The per-appliance alarms for a counter selection: alarms on metrics that are not selected are skipped. */
+/**
+ * The appliance alarms for a counter selection, per appliance and fleet-wide: alarms on metrics that are not
+ * selected are skipped.
+ */
 export function planApplianceAlarms(selection: readonly MetricDefinition[], options: PlanOptions): ApplianceAlarmPlan {
   const selectedCounters = new Set(selection.filter((m) => m.kind === 'counter').map((m) => m.metricName));
   const selectedGauges = new Set(selection.filter((m) => m.kind === 'gauge').map((m) => m.metricName));
@@ -183,8 +237,11 @@ export function planApplianceAlarms(selection: readonly MetricDefinition[], opti
       skipped.push({ kind, cause: 'not-selected', reason: missingReason });
       return;
     }
+    const cause = perApplianceCause(kind, options.protocolErrorMetrics, resolved);
     alarms.push({
       kind,
+      scope: alarmScope(kind, options.protocolErrorMetrics, resolved),
+      ...(cause ? { perApplianceCause: cause } : {}),
       metricNames,
       statistic,
       comparison,
@@ -213,7 +270,36 @@ export function planApplianceAlarms(selection: readonly MetricDefinition[], opti
     'LessThanLowerThreshold',
   );
   add('fallbacksAnomaly', [ROLLUP_METRICS.fallbacks], 'Sum', '', 'GreaterThanUpperThreshold');
-  return { alarms, skipped };
+  return { perAppliance: alarms.filter((a) => a.scope === 'appliance'), fleet: alarms.filter((a) => a.scope === 'fleet'), skipped };
+}
+
+const QUERY_FUNCTION: Readonly<Record<AlarmStatistic, string>> = { Sum: 'SUM', Maximum: 'MAX' };
+
+/**
+ * The Metrics Insights query of a fleet alarm: its metric per appliance, every appliance of the namespace (the
+ * series with exactly the Appliance dimension), highest first. Metrics Insights cannot scope it to this
+ * deployment's appliances (its WHERE takes `=`, `!=` and AND, no OR or IN), so deployments sharing a namespace
+ * share what these alarms see: give each deployment its own namespace.
+ */
+export function fleetAlarmQuery(namespace: string, alarm: Pick<PlannedApplianceAlarm, 'metricNames' | 'statistic'>): string {
+  if (alarm.metricNames.length !== 1) throw new Error(`a fleet alarm watches one metric, not ${alarm.metricNames.join(' + ')}`);
+  const fn = QUERY_FUNCTION[alarm.statistic];
+  return (
+    `SELECT ${fn}(${quoteIdentifier(alarm.metricNames[0]!)}) FROM SCHEMA(${quoted(namespace)}, ${APPLIANCE_DIMENSION}) ` +
+    `GROUP BY ${APPLIANCE_DIMENSION} ORDER BY ${fn}() DESC LIMIT ${MAX_FLEET_ALARM_SERIES}`
+  );
+}
+
+/**
+ * Metrics Insights: a name of letters, digits and underscores as it is (the rollups' names), any other in double
+ * quotes. A namespace is always quoted: one of letters alone could be a reserved keyword.
+ */
+function quoteIdentifier(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : quoted(name);
+}
+
+function quoted(name: string): string {
+  return `"${name.replace(/["\\]/g, '\\$&')}"`;
 }
 
 /**

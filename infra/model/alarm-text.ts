@@ -84,11 +84,33 @@ export function applianceAlarmDescription(alarm: PlannedApplianceAlarm, applianc
   return clampDescription(`[${appliance.name}] ${what} ${runbookLink(appliance.runbookBaseUrl, alarm.kind)}. ${steps}`);
 }
 
-function describeApplianceAlarm(alarm: PlannedApplianceAlarm, appliance: ApplianceContext): [what: string, steps: string] {
+export interface FleetContext {
+  /** The namespace the query reads: every appliance publishing into it is a contributor. */
+  readonly namespace: string;
+  readonly alarmName: string;
+  readonly runbookBaseUrl: string;
+}
+
+/**
+ * A fleet alarm (one Metrics Insights alarm for every appliance): what one contributor in ALARM means, the
+ * runbook link, how to tell which appliance it is, then the first steps.
+ */
+export function fleetAlarmDescription(alarm: PlannedApplianceAlarm, fleet: FleetContext): string {
+  const [what, steps] = describeApplianceAlarm(alarm);
+  return clampDescription(
+    `[each appliance] ${what} ${runbookLink(fleet.runbookBaseUrl, alarm.kind)}. ` +
+      `Which appliance: this one alarm watches every appliance of namespace ${fleet.namespace}, each a contributor with its own ALARM/OK state and notification; ` +
+      `the contributor's Appliance dimension names it (in this notification, on the alarm's page in the console, or: aws cloudwatch describe-alarm-contributors --alarm-name "${fleet.alarmName}"). ` +
+      steps,
+  );
+}
+
+function describeApplianceAlarm(alarm: PlannedApplianceAlarm, appliance?: ApplianceContext): [what: string, steps: string] {
   const threshold = alarm.settings.threshold;
   const metrics = summedMetrics(alarm.metricNames);
   switch (alarm.kind) {
     case 'collectionFailing': {
+      if (!appliance) throw new Error('collectionFailing is an alarm of one appliance');
       const { evaluationPeriods, datapointsToAlarm, periodMinutes } = alarm.settings;
       const runs =
         datapointsToAlarm === evaluationPeriods
@@ -153,13 +175,18 @@ export function incidentAlarmDescription(
   compositeName: string,
   collectorFailingName: string,
   runbookBaseUrl: string,
+  fleetAlarmNames: readonly string[] = [],
 ): string {
   const list = members.map((m) => `${ALARM_SUFFIX[m.kind]} (${ALARM_SUMMARY[m.kind]})`).join('; ');
+  const fleet =
+    fleetAlarmNames.length > 0
+      ? ` Not members: the fleet alarms ${fleetAlarmNames.join(', ')} watch every appliance and page on their own, naming the appliance.`
+      : '';
   return clampDescription(
     `[${appliance}] One page for this appliance: in ALARM while any of its ${members.length} alarms is: ${list}. ` +
       `${runbookLink(runbookBaseUrl, INCIDENT_SUFFIX)}. The member alarms in ALARM are named in this notification's alarm rule and state reason, ` +
       `on the dashboard, and by: aws cloudwatch describe-alarms --children-of-alarm-name "${compositeName}"; each member's description has the first steps. ` +
-      `Silent while ${collectorFailingName} is in ALARM: the collector itself is failing and pages once for every appliance.`,
+      `Silent while ${collectorFailingName} is in ALARM: the collector itself is failing and pages once for every appliance.${fleet}`,
   );
 }
 

@@ -24,7 +24,7 @@ const FULL_CONFIG = {
     routeTableIds: ['rtb-0123456789abcdef0'],
   },
   alarms: { emails: ['oncall@example.com'] },
-  appliances: [{ ...APPLIANCES[0]!, virtualServers: ['lb/vs_web', 'cs/front end#1'] }, ...APPLIANCES.slice(1), ...manyAppliances(38)],
+  appliances: [{ ...APPLIANCES[0]!, virtualServers: ['lb/vs_web', 'cs/front end#1'] }, ...APPLIANCES.slice(1), ...manyAppliances(58)],
 };
 
 /** A project directory with `config` as mptcp-monitoring.json (or only the committed example). */

@@ -15,6 +15,7 @@ type AlarmProps = Record<string, unknown> & {
   MetricName?: string;
   Metrics?: {
     Expression?: string;
+    Period?: number;
     MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string; Value: string }[] }; Stat: string; Period: number };
   }[];
 };
@@ -30,6 +31,20 @@ function alarm(template: Template, appliance: string, suffix: string): AlarmProp
   if (found.length !== 1) throw new Error(`expected one alarm ${key}, found ${found.length}`);
   return found[0]![1];
 }
+
+/** The fleet alarms (Metrics Insights): one alarm on a SELECT query, by logical id. */
+function fleetAlarmsOf(template: Template): Record<string, AlarmProps> {
+  return Object.fromEntries(Object.entries(alarmsOf(template)).filter(([, props]) => (props.Metrics ?? []).some((m) => m.Expression?.startsWith('SELECT '))));
+}
+
+/** The fleet alarm whose name ends with `-<suffix>`. */
+function fleetAlarm(template: Template, suffix: string): AlarmProps {
+  const found = Object.values(fleetAlarmsOf(template)).filter((props) => (props.AlarmName as string).endsWith(`-${suffix}`));
+  if (found.length !== 1) throw new Error(`expected one fleet alarm ${suffix}, found ${found.length}`);
+  return found[0]!;
+}
+
+const FLEET_SUFFIXES = ['ProtocolErrors', 'ResourceExhaustion', 'JoinsRejected', 'FallbacksToTcp'];
 
 function metricNames(props: AlarmProps): string[] {
   if (props.MetricName) return [props.MetricName];
@@ -59,7 +74,8 @@ describe('alarms for the default selection', () => {
     const perAlarm = synthConfig(configWith({ alarms: { emails: ['oncall@example.com'], notify: 'per-alarm' } })).template;
     const topicId = onlyResource(perAlarm, 'AWS::SNS::Topic').id;
     expect(Object.keys(resourcesOf(perAlarm, 'AWS::CloudWatch::CompositeAlarm'))).toEqual([]);
-    expect(Object.keys(alarmsOf(perAlarm))).toHaveLength(3 + 2 * 8);
+    // 3 collector alarms, 4 fleet alarms, 3 per appliance.
+    expect(Object.keys(alarmsOf(perAlarm))).toHaveLength(3 + 4 + 2 * 3);
     for (const [id, props] of Object.entries(alarmsOf(perAlarm))) {
       expect(props.AlarmActions, id).toEqual([{ Ref: topicId }]);
       expect(props.OKActions, id).toEqual([{ Ref: topicId }]);
@@ -72,18 +88,22 @@ describe('alarms for the default selection', () => {
   });
 
   it('name the appliance in each appliance alarm', () => {
-    for (const suffix of [
-      'CollectionFailing',
-      'ProtocolErrors',
-      'ResourceExhaustion',
-      'JoinsRejected',
-      'SessionsWithoutSubflows',
-      'FallbacksToTcp',
-      'SessionsCreatedAnomaly',
-      'FallbacksAnomaly',
-    ]) {
+    for (const suffix of ['CollectionFailing', 'SessionsWithoutSubflows', 'SessionsCreatedAnomaly']) {
       expect(descriptionText(alarm(template, 'adc-2', suffix))).toMatch(/^\[adc-2\] /);
     }
+  });
+
+  it('have no alarm per appliance on a rollup, and no fallbacks band unless enabled', () => {
+    for (const suffix of [...FLEET_SUFFIXES, 'FallbacksAnomaly']) {
+      expect(
+        Object.keys(alarmsOf(template)).filter((id) => id.includes('ApplianceAlarms') && id.includes(suffix)),
+        suffix,
+      ).toEqual([]);
+    }
+    const applianceMetrics = Object.entries(alarmsOf(template))
+      .filter(([id]) => id.includes('ApplianceAlarms'))
+      .flatMap(([, props]) => metricNames(props));
+    expect(applianceMetrics.filter((name) => Object.values(ROLLUP_METRICS).includes(name as never))).toEqual([]);
   });
 
   it('treat a silent collector as failing: CollectionSuccess below 1 for 3 intervals, missing data breaching', () => {
@@ -101,25 +121,18 @@ describe('alarms for the default selection', () => {
     });
   });
 
-  it('watch the ProtocolErrors rollup for protocol errors (one metric, no metric math)', () => {
-    const props = alarm(template, 'adc-1', 'ProtocolErrors');
-    expect(props).toMatchObject({ MetricName: 'ProtocolErrors', Statistic: 'Sum', Period: 300 });
-    expect(props.Metrics).toBeUndefined();
-    expect(props).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 100, TreatMissingData: 'notBreaching' });
-  });
-
-  it('alarm on any allocation failure and any rejected join, each on its rollup', () => {
-    expect(metricNames(alarm(template, 'adc-1', 'ResourceExhaustion'))).toEqual(['AllocationFailures']);
-    expect(alarm(template, 'adc-1', 'ResourceExhaustion')).toMatchObject({
-      Threshold: 0,
+  it('watch the ProtocolErrors, AllocationFailures, JoinsRejected and Fallbacks rollups with one fleet alarm each', () => {
+    expect(fleetAlarm(template, 'ProtocolErrors')).toMatchObject({
+      Threshold: 100,
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'notBreaching',
     });
-    expect(metricNames(alarm(template, 'adc-1', 'JoinsRejected'))).toEqual(['JoinsRejected']);
-    expect(alarm(template, 'adc-1', 'JoinsRejected')).toMatchObject({ Threshold: 0, TreatMissingData: 'notBreaching' });
+    expect(fleetAlarm(template, 'ResourceExhaustion')).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(fleetAlarm(template, 'JoinsRejected')).toMatchObject({ Threshold: 0, TreatMissingData: 'notBreaching' });
+    expect(fleetAlarm(template, 'FallbacksToTcp')).toMatchObject({ Threshold: 100, EvaluationPeriods: 1, DatapointsToAlarm: 1 });
   });
 
-  it('alarm on a sustained number of sessions without subflows and on fallbacks to plain TCP', () => {
+  it('alarm on a sustained number of sessions without subflows', () => {
     expect(alarm(template, 'adc-1', 'SessionsWithoutSubflows')).toMatchObject({
       MetricName: 'CurrentSessionsWithoutSubflows',
       Statistic: 'Maximum',
@@ -127,7 +140,6 @@ describe('alarms for the default selection', () => {
       EvaluationPeriods: 3,
       TreatMissingData: 'notBreaching',
     });
-    expect(metricNames(alarm(template, 'adc-1', 'FallbacksToTcp'))).toEqual(['Fallbacks']);
   });
 
   it('watch the collector function: errors, throttles, duration near its timeout', () => {
@@ -167,7 +179,7 @@ describe('alarm names', () => {
     const names = Object.values(alarmsOf(template)).map((p) => p.AlarmName as string);
     expect(names).toContain('Test-CollectorErrors');
     expect(names).toContain('Test-adc-2-CollectionFailing');
-    expect(names).toContain('Test-adc-1-FallbacksToTcp');
+    expect(names).toContain('Test-FallbacksToTcp');
     expect(new Set(names).size).toBe(names.length);
     expect(descriptionText(alarm(template, 'adc-1', 'CollectionFailing'))).toContain('If Test-CollectorErrors fires too');
   });
@@ -208,9 +220,16 @@ describe('alarm settings from the config', () => {
         },
       }),
     );
-    const fallbacks = alarm(template, 'adc-1', 'FallbacksToTcp');
+    const fallbacks = fleetAlarm(template, 'FallbacksToTcp');
     expect(fallbacks).toMatchObject({ Threshold: 7, EvaluationPeriods: 3, DatapointsToAlarm: 2 });
-    expect(fallbacks).toMatchObject({ MetricName: 'Fallbacks', Period: 600 });
+    expect(fallbacks.Metrics).toEqual([
+      {
+        Id: 'expr_1',
+        Expression: 'SELECT SUM(Fallbacks) FROM SCHEMA("NetScaler/MPTCP", Appliance) GROUP BY Appliance ORDER BY SUM() DESC LIMIT 500',
+        Period: 600,
+        ReturnData: true,
+      },
+    ]);
     expect(descriptionText(fallbacks)).toContain('More than 7 MPTCP sessions fell back to plain TCP in 2 of 3 consecutive 10-minute periods');
     expect(alarm(template, 'adc-1', 'CollectionFailing')).toMatchObject({ EvaluationPeriods: 5, DatapointsToAlarm: 4 });
     const duration = Object.entries(alarmsOf(template)).find(([id]) => id.includes('CollectorNearTimeout'))![1];
@@ -230,38 +249,40 @@ describe('alarm settings from the config', () => {
   });
 
   it('leaves out disabled alarms without a warning', () => {
-    const { template, stack } = synthConfig(configWith({ alarms: { fallbacks: { enabled: false }, functionThrottles: { enabled: false } } }));
-    expect(Object.keys(alarmsOf(template)).some((id) => id.includes('FallbacksToTcp') || id.includes('CollectorThrottled'))).toBe(false);
-    // 2 collector alarms and CollectorDown; 7 of the 8 alarms per appliance.
-    expect(Object.keys(alarmsOf(template))).toHaveLength(3 + 2 * 7);
+    const { template, stack } = synthConfig(
+      configWith({ alarms: { fallbacks: { enabled: false }, sessionsCreatedAnomaly: { enabled: false }, functionThrottles: { enabled: false } } }),
+    );
+    expect(Object.keys(alarmsOf(template)).some((id) => /FallbacksToTcp|SessionsCreatedAnomaly|CollectorThrottled/.test(id))).toBe(false);
+    // 2 collector alarms and CollectorDown; 3 of the 4 fleet alarms; 2 of the 3 alarms per appliance.
+    expect(Object.keys(alarmsOf(template))).toHaveLength(3 + 3 + 2 * 2);
     expect(warningsOf(stack).some((w) => w.includes('fallbacks'))).toBe(false);
   });
 
-  it('watches the ProtocolErrors rollup with "all" too, or sums the configured counters', () => {
+  it('watches the ProtocolErrors rollup fleet-wide with "all" too, or sums the configured counters per appliance', () => {
     const all = synthConfig(configWith({ counters: 'all' })).template;
-    expect(metricNames(alarm(all, 'adc-1', 'ProtocolErrors'))).toEqual(['ProtocolErrors']);
+    expect(fleetAlarm(all, 'ProtocolErrors').Metrics![0]!.Expression).toMatch(/^SELECT SUM\(ProtocolErrors\) /);
     const chosen = synthConfig(
-      configWith({ counters: 'all', alarms: { protocolErrors: { metrics: ['DuplicateMappingErrors', 'RssFilterFailures'] } } }),
+      configWith({ counters: 'all', alarms: { protocolErrors: { metrics: ['DuplicateMappingErrors', 'RssFilterFailures'], threshold: 5 } } }),
     ).template;
-    const props = alarm(chosen, 'adc-1', 'ProtocolErrors');
-    expect(metricNames(props)).toEqual(['DuplicateMappingErrors', 'RssFilterFailures']);
-    expect(props.Metrics![0]!.Expression).toBe('SUM([m0,m1])');
+    for (const appliance of ['adc-1', 'adc-2']) {
+      const props = alarm(chosen, appliance, 'ProtocolErrors');
+      expect(metricNames(props)).toEqual(['DuplicateMappingErrors', 'RssFilterFailures']);
+      expect(props.Metrics![0]!.Expression).toBe('SUM([m0,m1])');
+      expect(props).toMatchObject({ AlarmName: `Test-${appliance}-ProtocolErrors`, Threshold: 5 });
+      expect(descriptionText(props)).toMatch(new RegExp(`^\\[${appliance}\\] More than 5 MPTCP protocol errors`));
+    }
+    // The other three rollup alarms stay fleet alarms; protocol errors are a member of each appliance's Incident.
+    expect(Object.values(fleetAlarmsOf(chosen)).map((p) => p.AlarmName)).toEqual(['Test-ResourceExhaustion', 'Test-JoinsRejected', 'Test-FallbacksToTcp']);
+    const incident = Object.values(resourcesOf(chosen, 'AWS::CloudWatch::CompositeAlarm')).find((r) => r.Properties!.AlarmName === 'Test-adc-1-Incident')!;
+    expect(JSON.stringify(incident.Properties!.AlarmRule)).toContain('adc1ProtocolErrors');
   });
 });
 
 describe('alarms whose metrics are not selected', () => {
   it('are skipped with a synth-time warning naming the alarm and why', () => {
     const { template, stack } = synthConfig(configWith({ counters: 'CurrentSessions,SessionsCreated' }));
-    // The counter alarms watch rollups, published whatever the selection: only the gauge alarm is skipped.
-    const perAppliance = [
-      'CollectionFailing',
-      'ProtocolErrors',
-      'ResourceExhaustion',
-      'JoinsRejected',
-      'FallbacksToTcp',
-      'SessionsCreatedAnomaly',
-      'FallbacksAnomaly',
-    ];
+    // The rollup alarms are fleet alarms on rollups, published whatever the selection: only the gauge alarm is skipped.
+    const perAppliance = ['CollectionFailing', 'SessionsCreatedAnomaly'];
     const ids = Object.keys(alarmsOf(template));
     expect(
       ids.filter((id) => id.includes('ApplianceAlarms')).map((id) => id.replace(/^MonitoringApplianceAlarmsadc\d/, '').replace(/[0-9A-F]{8}$/, '')),
@@ -275,32 +296,34 @@ describe('alarms whose metrics are not selected', () => {
 });
 
 describe('a fleet whose alarms do not fit one template', () => {
-  const appliances = manyAppliances(40);
+  const appliances = manyAppliances(60);
   const { stack, template } = synthConfig({ appliances, alarms: { emails: ['oncall@example.com'] } } as ConfigInput);
   const nested = stack.node.findAll().filter((c): c is NestedStack => c instanceof NestedStack);
 
-  it('puts appliance alarms into nested stacks of at most the per-template limit, in config order', () => {
-    // 8 alarms and 1 composite page per appliance.
-    const perStack = Math.floor(MAX_APPLIANCE_ALARMS_PER_TEMPLATE / 9);
-    expect(nested).toHaveLength(Math.ceil(40 / perStack));
+  it('puts appliance alarms into nested stacks of at most the per-template limit, in config order; the fleet alarms stay in the parent', () => {
+    // 3 alarms and 1 composite page per appliance.
+    const perStack = Math.floor(MAX_APPLIANCE_ALARMS_PER_TEMPLATE / 4);
+    expect(nested).toHaveLength(Math.ceil(60 / perStack));
     const counts = nested.map((n) => Object.keys(alarmsOf(Template.fromStack(n))).length);
-    expect(counts).toEqual([perStack * 8, (40 - perStack) * 8]);
+    expect(counts).toEqual([perStack * 3, (60 - perStack) * 3]);
     const pages = nested.map((n) => Object.keys(resourcesOf(Template.fromStack(n), 'AWS::CloudWatch::CompositeAlarm')).length);
-    expect(pages).toEqual([perStack, 40 - perStack]);
-    // The collector's 3 alarms and CollectorDown.
-    expect(Object.keys(alarmsOf(template))).toHaveLength(4);
+    expect(pages).toEqual([perStack, 60 - perStack]);
+    for (const n of nested) expect(Object.keys(fleetAlarmsOf(Template.fromStack(n)))).toEqual([]);
+    // The collector's 3 alarms, CollectorDown and the 4 fleet alarms.
+    expect(Object.keys(alarmsOf(template))).toHaveLength(4 + 4);
+    expect(Object.keys(fleetAlarmsOf(template))).toHaveLength(4);
     template.resourceCountIs('AWS::CloudFormation::Stack', nested.length);
-    expect(descriptionText(alarm(Template.fromStack(nested[1]!), 'adc-040', 'CollectionFailing'))).toMatch(/^\[adc-040\]/);
+    expect(descriptionText(alarm(Template.fromStack(nested[1]!), 'adc-060', 'CollectionFailing'))).toMatch(/^\[adc-060\]/);
   });
 
   it('names nested alarms with their group, and lists them on the dashboard by name (no cross-stack outputs)', () => {
     const inner = Template.fromStack(nested[1]!);
     expect(inner.toJSON().Outputs).toBeUndefined();
-    expect(alarm(inner, 'adc-040', 'CollectionFailing').AlarmName).toBe('Test-adc-040-CollectionFailing-g2');
+    expect(alarm(inner, 'adc-060', 'CollectionFailing').AlarmName).toBe('Test-adc-060-CollectionFailing-g2');
     const body = JSON.stringify(onlyResource(template, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody);
-    expect(body).toContain(':alarm:Test-adc-040-CollectionFailing-g2');
-    expect(body.match(/:alarm:Test-adc-\d+-/g)).toHaveLength(40 * 9);
-    expect(body).toContain(':alarm:Test-adc-040-Incident-g2');
+    expect(body).toContain(':alarm:Test-adc-060-CollectionFailing-g2');
+    expect(body.match(/:alarm:Test-adc-\d+-/g)).toHaveLength(60 * 4);
+    expect(body).toContain(':alarm:Test-adc-060-Incident-g2');
   });
 
   it('notifies the parent stack topic from the nested pages, silenced by the parent stack CollectorFailing (by name, created first)', () => {
@@ -339,8 +362,17 @@ describe('anomaly baselines', () => {
     expect(props.Threshold).toBeUndefined();
   });
 
-  it('alarm when fallbacks to plain TCP rise above their band (the band of the Fallbacks rollup)', () => {
-    const props = alarm(template, 'adc-2', 'FallbacksAnomaly');
+  it('have no fallbacks band by default (billed for 3 metrics per appliance even while the rollup gets no data)', () => {
+    expect(Object.keys(alarmsOf(template)).filter((id) => id.includes('FallbacksAnomaly'))).toEqual([]);
+    expect(Object.values(alarmsOf(template)).filter((props) => band(props))).toHaveLength(2);
+  });
+
+  it('alarm when fallbacks to plain TCP rise above their band (the band of the Fallbacks rollup), when enabled', () => {
+    const enabled = synthConfig(configWith({ alarms: { fallbacksAnomaly: { enabled: true } } })).template;
+    expect(Object.keys(alarmsOf(enabled)).filter((id) => id.includes('FallbacksAnomaly'))).toHaveLength(2);
+    const props = alarm(enabled, 'adc-2', 'FallbacksAnomaly');
+    expect(band(props)?.Expression).toBe('ANOMALY_DETECTION_BAND(m0, 3)');
+    expect(props.Metrics!.find((m) => m.MetricStat)!.MetricStat!.Metric.Dimensions).toEqual([{ Name: 'Appliance', Value: 'adc-2' }]);
     expect(props.ComparisonOperator).toBe('GreaterThanUpperThreshold');
     expect(metricNames(props)).toEqual(['Fallbacks']);
     expect(props.Metrics!.some((m) => m.Expression?.startsWith('SUM'))).toBe(false);
@@ -352,7 +384,7 @@ describe('anomaly baselines', () => {
       configWith({
         alarms: {
           sessionsCreatedAnomaly: { bandWidth: 2.5, periodMinutes: 15, evaluationPeriods: 4, datapointsToAlarm: 3 },
-          fallbacksAnomaly: { enabled: false },
+          fallbacksAnomaly: { enabled: true, bandWidth: 2 },
         },
       }),
     ).template;
@@ -360,7 +392,7 @@ describe('anomaly baselines', () => {
     expect(band(props)?.Expression).toBe('ANOMALY_DETECTION_BAND(m0, 2.5)');
     expect(props).toMatchObject({ EvaluationPeriods: 4, DatapointsToAlarm: 3 });
     expect(props.Metrics!.find((m) => m.MetricStat)!.MetricStat!.Period).toBe(900);
-    expect(Object.keys(alarmsOf(configured)).some((id) => id.includes('FallbacksAnomaly'))).toBe(false);
+    expect(band(alarm(configured, 'adc-1', 'FallbacksAnomaly'))?.Expression).toBe('ANOMALY_DETECTION_BAND(m0, 2)');
     expect(() => synthConfig(configWith({ alarms: { fallbacksAnomaly: { bandWidth: 0 } } }))).toThrow(
       /alarms\.fallbacksAnomaly\.bandWidth must be a band width in standard deviations/,
     );
@@ -380,19 +412,44 @@ describe('one page per incident (notify "per-appliance", the default)', () => {
     expect(Object.keys(composites).sort()).toEqual(['Test-CollectorFailing', 'Test-adc-1-Incident', 'Test-adc-2-Incident']);
     const page = composites['Test-adc-1-Incident']!;
     const members = Object.keys(ids).filter((name) => name.startsWith('Test-adc-1-'));
-    expect(members).toHaveLength(8);
+    expect(members.sort()).toEqual(['Test-adc-1-CollectionFailing', 'Test-adc-1-SessionsCreatedAnomaly', 'Test-adc-1-SessionsWithoutSubflows']);
     expect(ruleIds(page.AlarmRule).sort()).toEqual(members.map((name) => ids[name]).sort());
     expect(JSON.stringify(page.AlarmRule)).toMatch(/^\{"Fn::Join":\["",\["\(ALARM\(\\"",.*\\"\) OR ALARM\(\\"/);
     expect(page).toMatchObject({ AlarmActions: [topic], OKActions: [topic] });
-    for (const props of Object.values(alarmsOf(template))) {
+    const fleet = fleetAlarmsOf(template);
+    for (const [id, props] of Object.entries(alarmsOf(template))) {
+      if (id in fleet) continue;
       expect(props.AlarmActions).toBeUndefined();
       expect(props.OKActions).toBeUndefined();
     }
   });
 
+  it('leaves the fleet alarms out of the composites (a composite cannot tell contributors apart): they notify themselves', () => {
+    const fleet = fleetAlarmsOf(template);
+    expect(Object.keys(fleet)).toHaveLength(4);
+    for (const [id, props] of Object.entries(fleet)) {
+      expect(props, id).toMatchObject({ AlarmActions: [topic], OKActions: [topic] });
+      for (const composite of Object.values(composites)) expect(ruleIds(composite.AlarmRule)).not.toContain(id);
+    }
+  });
+
+  it('adds the fallbacks band to each Incident when it is enabled', () => {
+    const enabled = synthConfig(configWith({ alarms: { fallbacksAnomaly: { enabled: true } } })).template;
+    const page = Object.values(resourcesOf(enabled, 'AWS::CloudWatch::CompositeAlarm')).find((r) => r.Properties!.AlarmName === 'Test-adc-2-Incident')!;
+    const members = ruleIds(page.Properties!.AlarmRule).map((id) => alarmsOf(enabled)[id!]!.AlarmName);
+    expect(members.sort()).toEqual([
+      'Test-adc-2-CollectionFailing',
+      'Test-adc-2-FallbacksAnomaly',
+      'Test-adc-2-SessionsCreatedAnomaly',
+      'Test-adc-2-SessionsWithoutSubflows',
+    ]);
+    expect(descriptionText(page.Properties as AlarmProps)).toContain('any of its 4 alarms');
+  });
+
   it('says in the notification which member alarms it stands for and how to see the ones in ALARM', () => {
     const text = descriptionText(composites['Test-adc-1-Incident']! as AlarmProps);
-    expect(text).toMatch(/^\[adc-1\] One page for this appliance: in ALARM while any of its 8 alarms is: CollectionFailing \(no successful collection\); /);
+    expect(text).toMatch(/^\[adc-1\] One page for this appliance: in ALARM while any of its 3 alarms is: CollectionFailing \(no successful collection\); /);
+    expect(text).toContain('Not members: the fleet alarms Test-ProtocolErrors, Test-ResourceExhaustion, Test-JoinsRejected, Test-FallbacksToTcp');
     expect(text).toContain('SessionsCreatedAnomaly (MPTCP sessions created far below their usual pattern)');
     expect(text).toContain('--children-of-alarm-name "Test-adc-1-Incident"');
     expect(text).toContain('Silent while Test-CollectorFailing is in ALARM');
@@ -443,5 +500,75 @@ describe('one page per incident (notify "per-appliance", the default)', () => {
 
   it('refuses an unknown notify mode', () => {
     expect(() => synthConfig(configWith({ alarms: { notify: 'per-page' } }))).toThrow(/alarms\.notify must be "per-appliance" or "per-alarm"/);
+  });
+});
+
+describe('fleet alarms (one Metrics Insights alarm per rollup for every appliance)', () => {
+  const query = (metric: string, namespace = 'NetScaler/MPTCP') =>
+    `SELECT SUM(${metric}) FROM SCHEMA("${namespace}", Appliance) GROUP BY Appliance ORDER BY SUM() DESC LIMIT 500`;
+  const expected = {
+    ProtocolErrors: { metric: 'ProtocolErrors', threshold: 100 },
+    ResourceExhaustion: { metric: 'AllocationFailures', threshold: 0 },
+    JoinsRejected: { metric: 'JoinsRejected', threshold: 0 },
+    FallbacksToTcp: { metric: 'Fallbacks', threshold: 100 },
+  };
+
+  it.each([1, 30])('are exactly one alarm per rollup whatever the number of appliances (%i), with its query, threshold and actions', (count) => {
+    const { template } = synthConfig({ appliances: manyAppliances(count), alarms: { emails: ['oncall@example.com'] } } as ConfigInput);
+    const topic = { Ref: onlyResource(template, 'AWS::SNS::Topic').id };
+    const fleet = Object.values(fleetAlarmsOf(template));
+    expect(fleet.map((p) => p.AlarmName).sort()).toEqual(FLEET_SUFFIXES.map((suffix) => `Test-${suffix}`).sort());
+    for (const [suffix, { metric, threshold }] of Object.entries(expected)) {
+      const props = fleetAlarm(template, suffix);
+      expect(props.Metrics).toEqual([{ Id: 'expr_1', Expression: query(metric), Period: 300, ReturnData: true }]);
+      expect(props).toMatchObject({
+        Threshold: threshold,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 1,
+        DatapointsToAlarm: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [topic],
+        OKActions: [topic],
+      });
+      expect(props.MetricName).toBeUndefined();
+      expect(props.Dimensions).toBeUndefined();
+    }
+    // Per appliance: CollectionFailing, SessionsWithoutSubflows, SessionsCreatedAnomaly; the collector: 3 and CollectorDown.
+    expect(Object.keys(alarmsOf(template))).toHaveLength(4 + 4 + count * 3);
+  });
+
+  it('notify on ALARM and OK with notify "per-alarm" too, read the configured namespace, and take the alarm name prefix', () => {
+    const { template } = synthConfig(configWith({ namespace: 'Lab/MPTCP', alarms: { emails: ['oncall@example.com'], notify: 'per-alarm' } }));
+    const topic = { Ref: onlyResource(template, 'AWS::SNS::Topic').id };
+    const props = fleetAlarm(template, 'JoinsRejected');
+    expect(props.Metrics![0]!.Expression).toBe(query('JoinsRejected', 'Lab/MPTCP'));
+    expect(props).toMatchObject({ AlarmName: 'Test-JoinsRejected', AlarmActions: [topic], OKActions: [topic] });
+    expect(descriptionText(props)).toContain('every appliance of namespace Lab/MPTCP');
+  });
+
+  it('tell the paged engineer that the contributor names the appliance, how to list contributors, and where the runbook is', () => {
+    const { template } = synthConfig(configWith());
+    for (const suffix of FLEET_SUFFIXES) {
+      const text = descriptionText(fleetAlarm(template, suffix));
+      expect(text, suffix).toMatch(/^\[each appliance\] /);
+      expect(text, suffix).toContain("the contributor's Appliance dimension names it");
+      expect(text, suffix).toContain(`aws cloudwatch describe-alarm-contributors --alarm-name "Test-${suffix}"`);
+      expect(text, suffix).toContain(`docs/runbook.md#${suffix.toLowerCase()}`);
+      expect(text.length, suffix).toBeLessThanOrEqual(1024);
+    }
+  });
+
+  it('stay one alarm per appliance, with a warning, when their window is longer than the 3 hours Metrics Insights evaluates', () => {
+    const { template, stack } = synthConfig(configWith({ alarms: { fallbacks: { periodMinutes: 60, evaluationPeriods: 4 } } }));
+    expect(Object.values(fleetAlarmsOf(template)).map((p) => p.AlarmName)).toEqual(['Test-ProtocolErrors', 'Test-ResourceExhaustion', 'Test-JoinsRejected']);
+    expect(alarm(template, 'adc-1', 'FallbacksToTcp')).toMatchObject({ MetricName: 'Fallbacks', Period: 3600, EvaluationPeriods: 4 });
+    expect(warningsOf(stack).filter((w) => w.includes('not a fleet alarm'))).toEqual([
+      'The fallbacks alarm is one per appliance, not a fleet alarm: its window of 240 minutes (4 x 60) is longer than the 180 minutes a Metrics Insights alarm evaluates. Each appliance pays for it every month; shorten the window to get one alarm for every appliance. [ack: Annotation::mptcp-monitoring:alarm-per-appliance:fallbacks]',
+    ]);
+    // 3 hours exactly is a fleet alarm.
+    const three = synthConfig(configWith({ alarms: { fallbacks: { periodMinutes: 60, evaluationPeriods: 3 } } }));
+    expect(fleetAlarm(three.template, 'FallbacksToTcp')).toMatchObject({ EvaluationPeriods: 3 });
+    expect(fleetAlarm(three.template, 'FallbacksToTcp').Metrics![0]!.Period).toBe(3600);
+    expect(warningsOf(three.stack).filter((w) => w.includes('not a fleet alarm'))).toEqual([]);
   });
 });

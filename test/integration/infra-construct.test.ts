@@ -20,9 +20,12 @@ describe('MptcpMonitoring in a user stack', () => {
     const { monitoring, template } = userStack();
     expect(monitoring.selection.length).toBeGreaterThan(20);
     expect(monitoring.schedules).toHaveLength(1);
-    // 3 collector alarms and CollectorDown, 8 per appliance; pages: CollectorFailing and one per appliance.
-    expect(monitoring.alarms).toHaveLength(4 + 2 * 8);
-    expect(monitoring.pages).toHaveLength(1 + 2);
+    // 3 collector alarms and CollectorDown, 4 fleet alarms, 3 per appliance; pages: CollectorFailing, the fleet
+    // alarms (they notify per appliance themselves) and one Incident per appliance.
+    expect(monitoring.alarms).toHaveLength(4 + 4 + 2 * 3);
+    expect(monitoring.fleetAlarms).toHaveLength(4);
+    expect(monitoring.pages).toHaveLength(1 + 4 + 2);
+    expect(monitoring.alarmPlan.fleet.map((a) => a.kind)).toEqual(['protocolErrors', 'resourceExhaustion', 'joinsRejected', 'fallbacks']);
     expect(monitoring.timeout.toSeconds()).toBe(50);
     expect(monitoring.dashboard).toBeDefined();
     template.resourceCountIs('AWS::SNS::Subscription', 0);
@@ -148,7 +151,7 @@ describe('MptcpMonitoring in a user stack', () => {
 
   it('names the alarm settings as the config file does: thresholdPercent, bandWidth', () => {
     const { template } = userStack({
-      alarms: { settings: { functionDuration: { thresholdPercent: 50 }, fallbacksAnomaly: { bandWidth: 2.5 } }, notify: 'per-alarm' },
+      alarms: { settings: { functionDuration: { thresholdPercent: 50 }, fallbacksAnomaly: { enabled: true, bandWidth: 2.5 } }, notify: 'per-alarm' },
     });
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as { Properties: Record<string, unknown> }[];
     const band = alarms.find((a) => JSON.stringify(a.Properties).includes('ANOMALY_DETECTION_BAND') && JSON.stringify(a.Properties).includes('2.5'));

@@ -74,17 +74,17 @@ describe('the dashboard', () => {
       ...Object.keys(resourcesOf(template, 'AWS::CloudWatch::CompositeAlarm')),
     ];
     expect(shown.sort()).toEqual(alarmIds.map((id) => `<${id}>`).sort());
-    // The pages first: the composites, then their silent members.
+    // The pages first: the composites and the fleet alarms (which notify themselves), then the silent members.
+    const fleetIds = Object.keys(resourcesOf(template, 'AWS::CloudWatch::Alarm')).filter((id) => id.includes('FleetAlarms'));
+    expect(fleetIds).toHaveLength(4);
     expect(statusWidgets[0]!.properties.alarms!.sort()).toEqual(
-      Object.keys(resourcesOf(template, 'AWS::CloudWatch::CompositeAlarm'))
-        .map((id) => `<${id}>`)
-        .sort(),
+      [...Object.keys(resourcesOf(template, 'AWS::CloudWatch::CompositeAlarm')), ...fleetIds].map((id) => `<${id}>`).sort(),
     );
   });
 
   it('has the fleet, handshake, data, fallback, error, exhaustion, health and function sections', () => {
     expect(titles).toEqual([
-      'Pages (these notify: one per appliance, and CollectorFailing)',
+      'Pages (these notify: CollectorFailing, the fleet alarms for each appliance in ALARM, one Incident per appliance)',
       'Alarms (members of the pages above: they do not notify themselves)',
       'Fleet: collection success (1 ok, 0 failed)',
       'Fleet: collection duration (ms, from the sample records)',
@@ -183,12 +183,14 @@ describe('the dashboard follows the selection', () => {
   });
 
   it('splits the alarm list into widgets of at most 100 alarms', () => {
-    const body = dashboardBody(synthConfig({ appliances: manyAppliances(20), alarms: { notify: 'per-alarm' } }).template);
+    // 3 collector alarms, 4 fleet alarms, 3 per appliance.
+    const body = dashboardBody(synthConfig({ appliances: manyAppliances(40), alarms: { notify: 'per-alarm' } }).template);
     const status = body.widgets.filter((w) => w.type === 'alarm');
-    expect(status.map((w) => w.properties.alarms!.length)).toEqual([100, 63]);
-    expect(status.map((w) => w.properties.title)).toEqual(['Alarms 1-100', 'Alarms 101-163']);
-    const paged = dashboardBody(synthConfig({ appliances: manyAppliances(20) }).template).widgets.filter((w) => w.type === 'alarm');
-    expect(paged.map((w) => w.properties.alarms!.length)).toEqual([21, 100, 64]);
+    expect(status.map((w) => w.properties.alarms!.length)).toEqual([100, 27]);
+    expect(status.map((w) => w.properties.title)).toEqual(['Alarms 1-100', 'Alarms 101-127']);
+    // Pages: CollectorFailing, the 4 fleet alarms, 40 Incidents; then the collector's 3, CollectorDown and 3 per appliance.
+    const paged = dashboardBody(synthConfig({ appliances: manyAppliances(40) }).template).widgets.filter((w) => w.type === 'alarm');
+    expect(paged.map((w) => w.properties.alarms!.length)).toEqual([45, 100, 24]);
   });
 });
 

@@ -24,8 +24,9 @@ describe('the stack for a two-appliance config', () => {
       'AWS::SNS::Topic': 1,
       'AWS::SNS::TopicPolicy': 1,
       'AWS::SNS::Subscription': 1,
-      // 3 on the collector and CollectorDown + 8 per appliance (6 on thresholds, 2 on anomaly bands)
-      'AWS::CloudWatch::Alarm': 4 + 2 * 8,
+      // 3 on the collector and CollectorDown + 4 fleet alarms (Metrics Insights, every appliance) + 3 per appliance
+      // (2 on thresholds, 1 on an anomaly band)
+      'AWS::CloudWatch::Alarm': 4 + 4 + 2 * 3,
       // CollectorFailing + one Incident per appliance
       'AWS::CloudWatch::CompositeAlarm': 1 + 2,
       'AWS::CloudWatch::Dashboard': 1,
@@ -186,11 +187,14 @@ describe('configuration choices', () => {
     template.resourceCountIs('AWS::SNS::Topic', 0);
     template.resourceCountIs('AWS::SNS::Subscription', 0);
     template.resourceCountIs('AWS::SNS::TopicPolicy', 0);
-    // The pages notify it; their member alarms notify nobody.
+    // The pages and the fleet alarms notify it; the pages' member alarms notify nobody.
     const pages = Object.values(resourcesOf(template, 'AWS::CloudWatch::CompositeAlarm'));
     expect(pages).toHaveLength(3);
     expect(pages.every((a) => JSON.stringify(a.Properties!.AlarmActions) === JSON.stringify([topicArn]))).toBe(true);
-    expect(Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).every((a) => a.Properties!.AlarmActions === undefined)).toBe(true);
+    const [fleet, members] = partition(Object.entries(resourcesOf(template, 'AWS::CloudWatch::Alarm')), ([id]) => id.includes('FleetAlarms'));
+    expect(fleet).toHaveLength(4);
+    expect(fleet.every(([, a]) => JSON.stringify(a.Properties!.AlarmActions) === JSON.stringify([topicArn]))).toBe(true);
+    expect(members.every(([, a]) => a.Properties!.AlarmActions === undefined)).toBe(true);
     const perAlarm = synthConfig({ appliances: APPLIANCES, alarms: { topicArn, notify: 'per-alarm' } }).template;
     const alarms = Object.values(resourcesOf(perAlarm, 'AWS::CloudWatch::Alarm'));
     expect(alarms.every((a) => JSON.stringify(a.Properties!.AlarmActions) === JSON.stringify([topicArn]))).toBe(true);
@@ -215,3 +219,7 @@ describe('configuration choices', () => {
     expect(template.toJSON().Outputs).not.toHaveProperty('DashboardUrl');
   });
 });
+
+function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((item) => !test(item))];
+}

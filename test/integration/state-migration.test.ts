@@ -55,7 +55,7 @@ describeWithMoto('the first runs after an update from schemaVersion 2', () => {
       memory: createContainerMemory({ redactor }),
       now: () => clock,
     };
-    const run = () => runCollection({ appliances: [appliance], selection: resolveSelection('all'), concurrency: 1, remainingMs: 20_000 }, deps);
+    const run = () => runCollection({ appliances: [appliance], selection: resolveSelection('everything'), concurrency: 1, remainingMs: 20_000 }, deps);
 
     // What the deployed release committed a minute ago, in its layout: its sample, and 7 sessions created in the
     // interval before it that CloudWatch had not confirmed.

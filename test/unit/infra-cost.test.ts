@@ -19,13 +19,14 @@ describe('the cost estimate', () => {
 
   it('prices alarms per metric and adds the lines up', () => {
     const all = estimate('all');
-    expect(all.alarms).toBe(6);
-    // One metric each: CollectionSuccess, the ProtocolErrors, AllocationFailures, JoinsRejected and Fallbacks rollups, CurrentSessionsWithoutSubflows.
-    expect(all.alarmMetrics).toBe(6);
-    // SessionsCreated and the Fallbacks rollup, each with the band's 2 bounds.
-    expect(all.anomalyAlarms).toBe(2);
-    expect(all.anomalyAlarmMetrics).toBe(1 + 2 + 1 + 2);
-    expect(all.lines.find((l) => l.item === 'Anomaly alarms')!.monthlyUsd).toBeCloseTo(0.6, 10);
+    // One metric each: CollectionSuccess, CurrentSessionsWithoutSubflows (the rollup alarms are fleet alarms).
+    expect(all.alarms).toBe(2);
+    expect(all.alarmMetrics).toBe(2);
+    expect(all.lines.find((l) => l.item === 'Alarms')!.monthlyUsd).toBeCloseTo(0.2, 10);
+    // SessionsCreated with the band's 2 bounds; the fallbacks band is opt-in.
+    expect(all.anomalyAlarms).toBe(1);
+    expect(all.anomalyAlarmMetrics).toBe(1 + 2);
+    expect(all.lines.find((l) => l.item === 'Anomaly alarms')!.monthlyUsd).toBeCloseTo(0.3, 10);
     expect(all.lines.find((l) => l.item === 'Incident page')!.monthlyUsd).toBe(PRICES.compositeAlarm);
     expect(all.totalUsd).toBeCloseTo(
       all.lines.reduce((sum, l) => sum + l.monthlyUsd, 0),
@@ -42,6 +43,20 @@ describe('the cost estimate', () => {
     const writes = estimate('default').lines.find((l) => l.item === 'DynamoDB writes')!;
     expect(writes.detail).toContain('x 2 WRU');
     expect(writes.monthlyUsd).toBeCloseTo(43_800 * 2 * 2 * PRICES.dynamoDbWriteUnit, 10);
+  });
+
+  it('bills the fleet alarms nothing for a quiet appliance and $0.10 per rollup series it analyzes otherwise', () => {
+    const def = estimate('default');
+    expect(def.fleetAlarms).toBe(4);
+    const fleet = def.lines.find((l) => l.item === 'Fleet alarms')!;
+    expect(fleet.monthlyUsd).toBe(0);
+    expect(fleet.detail).toContain('none on a quiet appliance');
+    expect(def.fleetAlarmsBusyUsd).toBeCloseTo(4 * 0.1, 10);
+    expect(fleet.detail).toContain('at most $0.40');
+    // Per appliance, all alarm lines together: $0.20 + $0.30 + $0.50, where one alarm per rollup per appliance and the
+    // fallbacks band cost $1.70.
+    const alarmLines = def.lines.filter((l) => ['Alarms', 'Anomaly alarms', 'Fleet alarms', 'Incident page'].includes(l.item));
+    expect(alarmLines.reduce((sum, l) => sum + l.monthlyUsd, 0)).toBeCloseTo(1.0, 10);
   });
 
   it('is what docs/cost.md shows (regenerate with: npx tsx scripts/cost-estimate.ts --write)', () => {

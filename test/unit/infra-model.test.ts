@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   ALARM_DEFAULTS,
-  APPLIANCE_ALARM_KINDS,
+  alarmScope,
+  FLEET_ALARM_KINDS,
+  fleetAlarmQuery,
   MAX_METRICS_PER_ALARM,
   planApplianceAlarms,
   protocolErrorMetrics,
@@ -33,12 +35,67 @@ describe('alarm settings', () => {
   });
 });
 
-describe('the per-appliance alarm plan', () => {
-  it('has all six alarms for the default selection, each within the metric-math limit', () => {
+describe('the appliance alarm plan', () => {
+  it('plans three alarms per appliance and four fleet alarms for the default selection, the fallbacks band left out (opt-in)', () => {
     const plan = planApplianceAlarms(resolveSelection('default'), { intervalMinutes: 1 });
-    expect(plan.alarms.map((a) => a.kind)).toEqual(APPLIANCE_ALARM_KINDS);
+    expect(plan.perAppliance.map((a) => a.kind)).toEqual(['collectionFailing', 'sessionsWithoutSubflows', 'sessionsCreatedAnomaly']);
+    expect(plan.perAppliance.every((a) => a.scope === 'appliance')).toBe(true);
+    expect(plan.fleet.map((a) => [a.kind, a.metricNames])).toEqual([
+      ['protocolErrors', ['ProtocolErrors']],
+      ['resourceExhaustion', ['AllocationFailures']],
+      ['joinsRejected', ['JoinsRejected']],
+      ['fallbacks', ['Fallbacks']],
+    ]);
+    expect(plan.fleet.every((a) => a.scope === 'fleet' && a.treatMissingData === 'notBreaching')).toBe(true);
+    expect(plan.skipped).toEqual([{ kind: 'fallbacksAnomaly', cause: 'disabled', reason: 'disabled in the configuration' }]);
+    expect([...plan.perAppliance, ...plan.fleet].every((a) => a.metricNames.length >= 1 && a.metricNames.length <= MAX_METRICS_PER_ALARM)).toBe(true);
+  });
+
+  it('plans the fallbacks band per appliance when enabled', () => {
+    const plan = planApplianceAlarms(resolveSelection('default'), { intervalMinutes: 1, overrides: { fallbacksAnomaly: { enabled: true } } });
+    expect(plan.perAppliance.map((a) => a.kind)).toContain('fallbacksAnomaly');
+    expect(plan.fleet.map((a) => a.kind)).not.toContain('fallbacksAnomaly');
     expect(plan.skipped).toEqual([]);
-    expect(plan.alarms.every((a) => a.metricNames.length >= 1 && a.metricNames.length <= MAX_METRICS_PER_ALARM)).toBe(true);
+  });
+
+  it('keeps protocolErrors per appliance on an explicit counter list, the other rollup alarms fleet-wide', () => {
+    const explicit = ['ChecksumErrors', 'InvalidMacErrors'];
+    const plan = planApplianceAlarms(resolveSelection('default'), { intervalMinutes: 1, protocolErrorMetrics: explicit });
+    expect(plan.perAppliance.find((a) => a.kind === 'protocolErrors')).toMatchObject({
+      scope: 'appliance',
+      perApplianceCause: 'protocol-error-metrics',
+      metricNames: explicit,
+    });
+    expect(plan.fleet.map((a) => a.kind)).toEqual(['resourceExhaustion', 'joinsRejected', 'fallbacks']);
+    expect(FLEET_ALARM_KINDS.map((kind) => alarmScope(kind))).toEqual(['fleet', 'fleet', 'fleet', 'fleet']);
+    expect(alarmScope('protocolErrors', explicit)).toBe('appliance');
+    expect(alarmScope('protocolErrors', [])).toBe('fleet');
+    expect(alarmScope('sessionsWithoutSubflows')).toBe('appliance');
+  });
+
+  it('keeps a rollup alarm per appliance when its window is longer than the 3 hours a Metrics Insights alarm evaluates', () => {
+    const plan = planApplianceAlarms(resolveSelection('default'), {
+      intervalMinutes: 1,
+      overrides: { joinsRejected: { periodMinutes: 60, evaluationPeriods: 4 }, fallbacks: { periodMinutes: 60, evaluationPeriods: 3 } },
+    });
+    expect(plan.perAppliance.find((a) => a.kind === 'joinsRejected')).toMatchObject({ scope: 'appliance', perApplianceCause: 'window' });
+    expect(plan.fleet.map((a) => a.kind)).toEqual(['protocolErrors', 'resourceExhaustion', 'fallbacks']);
+    // A schedule interval over 3 hours rounds every default period up past it: the rollup alarms stay per appliance.
+    const slow = planApplianceAlarms(resolveSelection('default'), { intervalMinutes: 240 });
+    expect(slow.fleet).toEqual([]);
+    expect(slow.perAppliance.filter((a) => a.perApplianceCause === 'window').map((a) => a.kind)).toEqual(FLEET_ALARM_KINDS);
+  });
+
+  it('queries every appliance of the namespace for a fleet alarm, grouped by Appliance, highest first, within 500 series', () => {
+    const plan = planApplianceAlarms(resolveSelection('default'), { intervalMinutes: 1 });
+    expect(fleetAlarmQuery('NetScaler/MPTCP', plan.fleet[0]!)).toBe(
+      'SELECT SUM(ProtocolErrors) FROM SCHEMA("NetScaler/MPTCP", Appliance) GROUP BY Appliance ORDER BY SUM() DESC LIMIT 500',
+    );
+    // A namespace is always quoted (one of letters alone could be a reserved word such as LIMIT).
+    expect(fleetAlarmQuery('LIMIT', { metricNames: ['Fallbacks'], statistic: 'Maximum' })).toBe(
+      'SELECT MAX(Fallbacks) FROM SCHEMA("LIMIT", Appliance) GROUP BY Appliance ORDER BY MAX() DESC LIMIT 500',
+    );
+    expect(() => fleetAlarmQuery('NetScaler/MPTCP', { metricNames: ['A', 'B'], statistic: 'Sum' })).toThrow(/one metric/);
   });
 
   it('fixes collectionFailing to the schedule interval and a threshold of 1', () => {
@@ -46,17 +103,20 @@ describe('the per-appliance alarm plan', () => {
       intervalMinutes: 5,
       overrides: { collectionFailing: { periodMinutes: 60, threshold: 7 } },
     });
-    expect(plan.alarms[0]).toMatchObject({ kind: 'collectionFailing', treatMissingData: 'breaching', settings: { periodMinutes: 5, threshold: 1 } });
+    expect(plan.perAppliance[0]).toMatchObject({ kind: 'collectionFailing', treatMissingData: 'breaching', settings: { periodMinutes: 5, threshold: 1 } });
   });
 
   it('watches one rollup per counter alarm whatever the selection; skips gauge alarms not selected, saying why, and disabled ones', () => {
-    const plan = planApplianceAlarms(resolveSelection('SessionAllocationFailures'), { intervalMinutes: 1, overrides: { joinsRejected: { enabled: false } } });
-    expect(plan.alarms.map((a) => [a.kind, a.metricNames])).toEqual([
+    const plan = planApplianceAlarms(resolveSelection('SessionAllocationFailures'), {
+      intervalMinutes: 1,
+      overrides: { joinsRejected: { enabled: false }, fallbacksAnomaly: { enabled: true } },
+    });
+    expect([...plan.perAppliance, ...plan.fleet].map((a) => [a.kind, a.metricNames])).toEqual([
       ['collectionFailing', ['CollectionSuccess']],
+      ['fallbacksAnomaly', ['Fallbacks']],
       ['protocolErrors', ['ProtocolErrors']],
       ['resourceExhaustion', ['AllocationFailures']],
       ['fallbacks', ['Fallbacks']],
-      ['fallbacksAnomaly', ['Fallbacks']],
     ]);
     expect(Object.fromEntries(plan.skipped.map((s) => [s.kind, s.reason]))).toEqual({
       joinsRejected: 'disabled in the configuration',
@@ -66,8 +126,8 @@ describe('the per-appliance alarm plan', () => {
   });
 
   it('plans anomaly bands below for sessions created and above for fallbacks, the band width as threshold', () => {
-    const plan = planApplianceAlarms(resolveSelection('default'), { intervalMinutes: 2, overrides: { fallbacksAnomaly: { threshold: 2 } } });
-    const byKind = Object.fromEntries(plan.alarms.map((a) => [a.kind, a]));
+    const plan = planApplianceAlarms(resolveSelection('default'), { intervalMinutes: 2, overrides: { fallbacksAnomaly: { enabled: true, threshold: 2 } } });
+    const byKind = Object.fromEntries(plan.perAppliance.map((a) => [a.kind, a]));
     expect(byKind.sessionsCreatedAnomaly).toMatchObject({
       metricNames: ['SessionsCreated'],
       statistic: 'Sum',
