@@ -1,7 +1,7 @@
 import type { MetricDefinition } from '../../lambda/catalog/catalog.js';
 import { FALLBACK_ALARM_METRICS, PROTOCOL_ERROR_PRIORITY, ROLLUP_METRICS } from '../../lambda/catalog/rollups.js';
 import { excerpt } from '../../lambda/config/schema.js';
-import { APPLIANCE_DIMENSION, HEALTH_METRICS } from '../../lambda/metrics/health.js';
+import { APPLIANCE_DIMENSION, HEALTH_METRICS, STATE_HEALTH_METRICS } from '../../lambda/metrics/health.js';
 import { type AlarmField, MAX_METRICS_PER_ALARM } from './settings.js';
 
 /**
@@ -16,6 +16,7 @@ export type ApplianceAlarmKind =
   | 'joinsRejected'
   | 'sessionsWithoutSubflows'
   | 'fallbacks'
+  | 'stateUnavailable'
   | 'sessionsCreatedAnomaly'
   | 'fallbacksAnomaly';
 
@@ -30,6 +31,7 @@ export const APPLIANCE_ALARM_KINDS: readonly ApplianceAlarmKind[] = [
   'joinsRejected',
   'sessionsWithoutSubflows',
   'fallbacks',
+  'stateUnavailable',
   'sessionsCreatedAnomaly',
   'fallbacksAnomaly',
 ];
@@ -42,7 +44,7 @@ export const APPLIANCE_ALARM_KINDS: readonly ApplianceAlarmKind[] = [
  * alarm costs its metric every month. Stays per appliance, as before: protocolErrors with an explicit `metrics`
  * list (a metric-math sum of the listed counters), and an alarm whose window is longer than 3 hours.
  */
-export const FLEET_ALARM_KINDS: readonly ApplianceAlarmKind[] = ['protocolErrors', 'resourceExhaustion', 'joinsRejected', 'fallbacks'];
+export const FLEET_ALARM_KINDS: readonly ApplianceAlarmKind[] = ['protocolErrors', 'resourceExhaustion', 'joinsRejected', 'fallbacks', 'stateUnavailable'];
 
 /** `appliance`: one alarm per appliance (a member of its Incident composite); `fleet`: one Metrics Insights alarm per deployment. */
 export type AlarmScope = 'appliance' | 'fleet';
@@ -99,6 +101,7 @@ export const ALARM_FIELDS = {
   joinsRejected: ['enabled', 'threshold', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
   sessionsWithoutSubflows: ['enabled', 'threshold', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
   fallbacks: ['enabled', 'threshold', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
+  stateUnavailable: ['enabled', 'threshold', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
   sessionsCreatedAnomaly: ['enabled', 'bandWidth', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
   fallbacksAnomaly: ['enabled', 'bandWidth', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
   functionErrors: ['enabled', 'threshold', 'periodMinutes', 'evaluationPeriods', 'datapointsToAlarm'],
@@ -135,6 +138,8 @@ export const ALARM_DEFAULTS: Readonly<Record<AlarmKind, AlarmSettings>> = {
   joinsRejected: { enabled: true, threshold: 0, periodMinutes: 5, evaluationPeriods: 1, datapointsToAlarm: 1 },
   sessionsWithoutSubflows: { enabled: true, threshold: 500, periodMinutes: 5, evaluationPeriods: 3, datapointsToAlarm: 3 },
   fallbacks: { enabled: true, threshold: 100, periodMinutes: 5, evaluationPeriods: 1, datapointsToAlarm: 1 },
+  // More than 2 runs in 5 minutes without the state table (one throttled run is no page: its increases wait, none is lost).
+  stateUnavailable: { enabled: true, threshold: 2, periodMinutes: 5, evaluationPeriods: 1, datapointsToAlarm: 1 },
   // A band of 3 standard deviations over 3 consecutive 5-minute periods: an outage of a quarter of an hour, not a dip.
   sessionsCreatedAnomaly: { enabled: true, threshold: 3, periodMinutes: 5, evaluationPeriods: 3, datapointsToAlarm: 3 },
   // Opt-in: a band is billed for three metrics per appliance (the metric and its two bounds) every month, even
@@ -262,6 +267,8 @@ export function planApplianceAlarms(selection: readonly MetricDefinition[], opti
     `${SESSIONS_WITHOUT_SUBFLOWS_METRIC} is not in the counter selection`,
   );
   add('fallbacks', [ROLLUP_METRICS.fallbacks], 'Sum', '');
+  // Published only while the state table fails (1 a run), so it costs nothing otherwise.
+  add('stateUnavailable', [STATE_HEALTH_METRICS.stateUnavailable], 'Sum', '');
   add(
     'sessionsCreatedAnomaly',
     selectedCounters.has(SESSIONS_CREATED_METRIC) ? [SESSIONS_CREATED_METRIC] : [],

@@ -15,6 +15,7 @@ export const ALARM_SUFFIX: Readonly<Record<AlarmKind, string>> = {
   joinsRejected: 'JoinsRejected',
   sessionsWithoutSubflows: 'SessionsWithoutSubflows',
   fallbacks: 'FallbacksToTcp',
+  stateUnavailable: 'StateUnavailable',
   sessionsCreatedAnomaly: 'SessionsCreatedAnomaly',
   fallbacksAnomaly: 'FallbacksAnomaly',
   functionErrors: 'CollectorErrors',
@@ -30,6 +31,7 @@ export const ALARM_SUMMARY: Readonly<Record<ApplianceAlarmKind, string>> = {
   joinsRejected: 'MP_JOINs rejected by limits',
   sessionsWithoutSubflows: 'sessions without subflows',
   fallbacks: 'fallbacks to plain TCP above the threshold',
+  stateUnavailable: 'the state table failing',
   sessionsCreatedAnomaly: 'MPTCP sessions created far below their usual pattern',
   fallbacksAnomaly: 'fallbacks to plain TCP far above their usual pattern',
 };
@@ -149,6 +151,12 @@ function describeApplianceAlarm(alarm: PlannedApplianceAlarm, appliance?: Applia
       return [
         `More than ${threshold} MPTCP sessions fell back to plain TCP ${window(alarm)} (sum of ${metrics}): clients lose multipath failover.`,
         'Usually a middlebox stripping or rewriting MPTCP options, or checksum failures: find the counter that rose, check protocol errors, correlate with network changes.',
+      ];
+    case 'stateUnavailable':
+      return [
+        `The state table could not be read or written for this appliance in more than ${threshold} runs ${window(alarm)} (sum of ${metrics}): ` +
+          'gauges and health metrics are still published, counter increases wait for the table (none lost while the outage is shorter than maxSampleAgeSeconds).',
+        'Read the WARN line "the state table could not be read or written" (causes: throttled, AccessDenied, unreachable); check the table, the role and its KMS key, the VPC route to DynamoDB.',
       ];
     case 'sessionsCreatedAnomaly':
       return [
