@@ -9,8 +9,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { isAnomalyAlarm, planApplianceAlarms } from '../infra/model/alarm-plan.js';
-import { DEFAULT_NOTIFY_MODE } from '../infra/model/incident-plan.js';
+import { type AlarmSettingsOverrides, type ApplianceAlarmKind, isAnomalyAlarm, planApplianceAlarms } from '../infra/model/alarm-plan.js';
+import { DEFAULT_NOTIFY_MODE, type NotifyMode } from '../infra/model/incident-plan.js';
 import { DEFAULT_MEMORY_MIB, DEFAULT_SHARD_SIZE } from '../infra/model/sizing.js';
 import { itemBytes, readUnits, writeUnits } from '../lambda/aws/item-size.js';
 import { stateItem } from '../lambda/aws/state-store.js';
@@ -152,7 +152,18 @@ export function stateItemBytes(counterNames: readonly string[]): { readonly comm
  * Cost of one appliance for a counter selection, in a shard of `appliancesPerInvocation` appliances (which
  * share invocations, PutMetricData requests and the Lambda's own log lines).
  */
-export function estimate(spec: string, appliancesPerInvocation: number = ASSUMPTIONS.appliancesPerInvocation): SelectionEstimate {
+export interface EstimateOptions {
+  /** Alarm settings as in the config file's `alarms.<name>` (e.g. a band turned on). */
+  readonly alarms?: Partial<Record<ApplianceAlarmKind, AlarmSettingsOverrides>>;
+  /** How alarms page (default DEFAULT_NOTIFY_MODE): `per-alarm` has no Incident composite. */
+  readonly notify?: NotifyMode;
+}
+
+export function estimate(
+  spec: string,
+  appliancesPerInvocation: number = ASSUMPTIONS.appliancesPerInvocation,
+  options: EstimateOptions = {},
+): SelectionEstimate {
   const selection = resolveSelection(spec);
   const series = quietApplianceSeries(spec);
   const metrics = series.length;
@@ -160,7 +171,7 @@ export function estimate(spec: string, appliancesPerInvocation: number = ASSUMPT
   const runs = ASSUMPTIONS.runsPerMonth;
   const shardShare = 1 / appliancesPerInvocation;
   const invocationSeconds = appliancesPerInvocation === 1 ? ASSUMPTIONS.singleApplianceInvocationSeconds : ASSUMPTIONS.invocationSeconds;
-  const plan = planApplianceAlarms(selection, { intervalMinutes: 1 });
+  const plan = planApplianceAlarms(selection, { intervalMinutes: 1, ...(options.alarms && { overrides: options.alarms }) });
   // The per-appliance alarms are billed every month; the fleet alarms only for the appliance series they analyze.
   const thresholdAlarms = plan.perAppliance.filter((alarm) => !isAnomalyAlarm(alarm.kind));
   const anomalyAlarms = plan.perAppliance.filter((alarm) => isAnomalyAlarm(alarm.kind));
@@ -171,7 +182,7 @@ export function estimate(spec: string, appliancesPerInvocation: number = ASSUMPT
     .join('');
   const alarmMetrics = thresholdAlarms.reduce((sum, alarm) => sum + alarm.metricNames.length, 0);
   const anomalyAlarmMetrics = anomalyAlarms.reduce((sum, alarm) => sum + alarm.metricNames.length + PRICES.anomalyBandMetrics, 0);
-  const pages = DEFAULT_NOTIFY_MODE === 'per-appliance' ? 1 : 0;
+  const pages = (options.notify ?? DEFAULT_NOTIFY_MODE) === 'per-appliance' ? 1 : 0;
   // The state item keeps every counter the appliance reports, whatever the selection (so that selecting
   // another counter later has a baseline at once).
   const counters = CATALOG.filter((m) => m.kind === 'counter').map((m) => m.nitroName);
@@ -207,7 +218,7 @@ export function estimate(spec: string, appliancesPerInvocation: number = ASSUMPT
     },
     {
       item: 'Fleet alarms',
-      detail: `${plan.fleet.length} Metrics Insights alarms shared by every appliance, ${usd(PRICES.fleetAlarmSeries)} per appliance series analyzed: none on a quiet appliance (no rollup published in the last 3 hours); at most ${usd(fleetAlarmsBusyUsd)}, for an appliance whose ${plan.fleet.length} rollups all have data all month`,
+      detail: `${plan.fleet.length} Metrics Insights alarms shared by every appliance, ${usd(PRICES.fleetAlarmSeries)} per appliance series analyzed: none on a quiet appliance (no rollup and no StateUnavailable published in the last 3 hours); at most ${usd(fleetAlarmsBusyUsd)}, for an appliance whose ${plan.fleet.length} watched series all have data all month`,
       monthlyUsd: 0,
     },
     {
@@ -279,6 +290,70 @@ function usd(n: number): string {
   return n >= 0.1 ? `$${n.toFixed(2)}` : `$${n.toFixed(3)}`;
 }
 
+export interface MarginalCost {
+  readonly option: string;
+  /** Per appliance a month: positive adds, negative saves. */
+  readonly monthlyUsd: number;
+  readonly note: string;
+}
+
+/** What each option adds to (or saves from) the `default` appliance-month, each computed by the same estimate. */
+export function marginalCosts(): MarginalCost[] {
+  const base = estimate('default').totalUsd;
+  const delta = (spec: string, options?: EstimateOptions) => estimate(spec, ASSUMPTIONS.appliancesPerInvocation, options).totalUsd - base;
+  const perServer = METRICS_PER_VIRTUAL_SERVER * PRICES.metric;
+  return [
+    { option: '`counters: "all"`', monthlyUsd: delta('all'), note: 'every gauge, every problem counter, the handshake and subflow totals' },
+    { option: '`counters: "everything"`', monthlyUsd: delta('everything'), note: 'every gauge and counter, data transfer and steering included' },
+    { option: 'one more counter that moves every run (e.g. `default,DssPackets`)', monthlyUsd: delta('default,DssPackets'), note: 'one series' },
+    {
+      option: 'one more problem counter (e.g. `default,ResetsSentOnPlainAck`)',
+      monthlyUsd: delta('default,ResetsSentOnPlainAck'),
+      note: `while still; $${(PRICES.metric / 730).toFixed(4)} for each hour it moves`,
+    },
+    {
+      option: '`alarms.fallbacksAnomaly.enabled: true`',
+      monthlyUsd: delta('default', { alarms: { fallbacksAnomaly: { enabled: true } } }),
+      note: 'an anomaly band on the Fallbacks rollup: 3 alarm metrics, billed even while the rollup has no data',
+    },
+    {
+      option: '`alarms.notify: "per-alarm"`',
+      monthlyUsd: delta('default', { notify: 'per-alarm' }),
+      note: 'no Incident composite: each alarm pages on its own',
+    },
+    {
+      option: 'each listed virtual server (`virtualServers`)',
+      monthlyUsd: perServer,
+      note: `${METRICS_PER_VIRTUAL_SERVER} gauges; plus ${usd(PRICES.metric)} once per appliance that lists any`,
+    },
+    {
+      option: '`storageResolution: 1` (high resolution)',
+      monthlyUsd: 0,
+      note: 'the same price per metric, and the alarms keep periods of a minute or more (standard-resolution alarm prices); nothing gained with a 1-minute schedule',
+    },
+  ];
+}
+
+function signedUsd(n: number): string {
+  const rounded = Math.round(n * 100) / 100;
+  return rounded === 0 ? '$0.00' : `${rounded > 0 ? '+' : '-'}${usd(Math.abs(rounded))}`;
+}
+
+/** The generated part of README.md's "What it costs". */
+export function renderReadmeCost(): string {
+  const [def, all, everything] = [estimate('default'), estimate('all'), estimate('everything')];
+  return [
+    `Per appliance a month, measured on a quiet, healthy appliance (us-east-1 list prices, no free tier, the dashboard`,
+    `shared by ${ASSUMPTIONS.appliancesPerDashboard} appliances): **${usd(def.totalUsd)}** with the \`default\` selection (${def.metrics} billed series), ${usd(all.totalUsd)} with \`all\``,
+    `(${all.metrics}), ${usd(everything.totalUsd)} with \`everything\` (${everything.metrics}). Every counter's exact count stays in the logs whatever the`,
+    'selection. What each option adds:',
+    '',
+    '| Option | Per appliance-month | |',
+    '| --- | ---: | --- |',
+    ...marginalCosts().map((m) => `| ${m.option} | ${signedUsd(m.monthlyUsd)} | ${m.note} |`),
+  ].join('\n');
+}
+
 /** The generated part of docs/cost.md. */
 export function renderCostMarkdown(): string {
   const estimates = [estimate('default'), estimate('all')];
@@ -299,12 +374,18 @@ export function renderCostMarkdown(): string {
     '',
     'Per deployment, whatever the number of appliances:',
     '',
-    `- Dashboard: ${usd(PRICES.dashboard)} a month (the first 3 dashboards of an account are free).`,
+    `- Dashboard: ${usd(PRICES.dashboard)} a month (in the table as its share of ${ASSUMPTIONS.appliancesPerDashboard} appliances; the first 3 dashboards of an account are free).`,
     `- Collector alarms (errors, throttles, duration): 3 x ${usd(PRICES.alarmMetric)} = ${usd(3 * PRICES.alarmMetric)} a month; with \`notify: per-appliance\` also CollectorDown (3 metrics, ${usd(3 * PRICES.alarmMetric)}) and the CollectorFailing composite (${usd(PRICES.compositeAlarm)}).`,
     `- Fleet alarms (${def.fleetAlarms} Metrics Insights alarms, every appliance a contributor): no fixed price; ${usd(PRICES.fleetAlarmSeries)} a month per appliance series they analyze (the table's Fleet alarms row). They count towards CloudWatch's 200 Metrics Insights alarms per account and region.`,
     `- Only with \`vpc.createEndpoints\`: 2 interface endpoints (Secrets Manager, CloudWatch) x ${usd(endpointsPerAz)} per Availability Zone a month (the DynamoDB gateway endpoint is free).`,
     '',
     `Per listed virtual server (\`virtualServers\`): ${METRICS_PER_VIRTUAL_SERVER} custom metrics (sessions, subflows) = ${usd(METRICS_PER_VIRTUAL_SERVER * PRICES.metric)} a month, plus ${usd(PRICES.metric)} once per appliance that lists any (\`VirtualServerErrors\`). Their datums share the appliance's PutMetricData requests (${usd((METRICS_PER_VIRTUAL_SERVER / 1000) * ASSUMPTIONS.runsPerMonth * PRICES.putMetricDataRequest)} a month per server) and add one GET of about 1.4 KB and a few milliseconds to the run: ${MAX_VIRTUAL_SERVERS_PER_APPLIANCE} servers, the most an appliance may list, add ${usd(MAX_VIRTUAL_SERVERS_PER_APPLIANCE * METRICS_PER_VIRTUAL_SERVER * PRICES.metric + PRICES.metric)} a month.`,
+    '',
+    '### What each option adds',
+    '',
+    '| Option | Per appliance-month | |',
+    '| --- | ---: | --- |',
+    ...marginalCosts().map((m) => `| ${m.option} | ${signedUsd(m.monthlyUsd)} | ${m.note} |`),
     '',
     `Not in the table: Secrets Manager at ${usd(PRICES.secret)} per secret a month (one per appliance, or one shared), plus about $0.05 per 10,000 reads (the function caches a secret for a few minutes); traffic to the appliances (about 20 KB per run with TLS, under 1 GB a month; through a NAT gateway about $0.04 a month per appliance).`,
   ].join('\n');
@@ -314,18 +395,30 @@ export const COST_DOC = fileURLToPath(new URL('../docs/cost.md', import.meta.url
 export const BEGIN_MARKER = '<!-- cost-estimate:begin (generated by scripts/cost-estimate.ts --write; do not edit) -->';
 export const END_MARKER = '<!-- cost-estimate:end -->';
 
-/** docs/cost.md with the generated part replaced by the current estimate. */
-export function updatedCostDoc(current: string): string {
+export const README = fileURLToPath(new URL('../README.md', import.meta.url));
+
+function replaceGenerated(file: string, current: string, generated: string): string {
   const begin = current.indexOf(BEGIN_MARKER);
   const end = current.indexOf(END_MARKER);
-  if (begin < 0 || end < begin) throw new Error(`${COST_DOC} lacks the markers ${BEGIN_MARKER} ... ${END_MARKER}`);
-  return `${current.slice(0, begin + BEGIN_MARKER.length)}\n${renderCostMarkdown()}\n${current.slice(end)}`;
+  if (begin < 0 || end < begin) throw new Error(`${file} lacks the markers ${BEGIN_MARKER} ... ${END_MARKER}`);
+  return `${current.slice(0, begin + BEGIN_MARKER.length)}\n${generated}\n${current.slice(end)}`;
+}
+
+/** docs/cost.md with the generated part replaced by the current estimate. */
+export function updatedCostDoc(current: string): string {
+  return replaceGenerated(COST_DOC, current, renderCostMarkdown());
+}
+
+/** README.md with its generated cost summary replaced by the current estimate. */
+export function updatedReadme(current: string): string {
+  return replaceGenerated(README, current, renderReadmeCost());
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   if (process.argv.includes('--write')) {
     writeFileSync(COST_DOC, updatedCostDoc(readFileSync(COST_DOC, 'utf8')));
-    process.stdout.write(`updated ${COST_DOC}\n`);
+    writeFileSync(README, updatedReadme(readFileSync(README, 'utf8')));
+    process.stdout.write(`updated ${COST_DOC} and ${README}\n`);
   } else {
     process.stdout.write(`${renderCostMarkdown()}\n`);
   }

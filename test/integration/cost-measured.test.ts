@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../../lambda/handler.js';
 import { createMemoryLogger } from '../../lambda/logger.js';
 import { type ContainerMemory, createContainerMemory, endNitroSessions } from '../../lambda/pipeline/container-memory.js';
@@ -7,6 +7,7 @@ import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { countdownContext } from '../support/lambda-context.js';
 import { describeWithMoto } from '../support/moto.js';
 import { applianceSecret, createSecret, createStateTable, listMetrics, uniqueName } from '../support/moto-aws.js';
+import { manyAppliances, resourcesOf, synthConfig } from '../support/synth-config.js';
 
 /**
  * docs/cost.md prices the series a quiet, healthy appliance publishes. This measures them: the real handler
@@ -45,6 +46,40 @@ describeWithMoto('what a quiet appliance really publishes (the cost estimate, me
       expect([...published].sort()).toEqual([...expected].sort());
       expect(estimate(spec).metrics).toBe(published.length);
       process.stdout.write(`[cost] ${spec}: ${published.length} series measured on a quiet appliance, ${expected.length} priced\n`);
+    });
+  }
+});
+
+interface AlarmProperties {
+  readonly Dimensions?: { Name: string; Value: string }[];
+  readonly Metrics?: { Expression?: string; MetricStat?: { Metric: { MetricName: string; Dimensions?: { Name: string; Value: string }[] } } }[];
+}
+
+/** The appliance alarm metrics the cost estimate prices are the ones the synthesized template holds. */
+describe('the alarms the cost estimate prices, in the synthesized template', () => {
+  for (const spec of ['default', 'all']) {
+    it(`holds, for 10 appliances with "${spec}", the per-appliance alarm metrics, composites and fleet alarms the estimate counts`, () => {
+      const appliances = manyAppliances(10);
+      const { template } = synthConfig({ appliances, counters: spec });
+      const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).map((r) => r['Properties'] as AlarmProperties);
+      const applianceOf = (props: AlarmProperties): string | undefined =>
+        [...(props.Dimensions ?? []), ...(props.Metrics ?? []).flatMap((m) => m.MetricStat?.Metric.Dimensions ?? [])].find((d) => d.Name === 'Appliance')
+          ?.Value;
+      const first = appliances[0]!.name;
+      const ownAlarms = alarms.filter((props) => applianceOf(props) === first);
+      // A plain alarm uses one metric; an anomaly band its metric and the band's two bounds (the estimate's pricing).
+      const metricsUsed = ownAlarms.reduce((sum, props) => {
+        const stats = (props.Metrics ?? []).filter((m) => m.MetricStat).length || 1;
+        const band = (props.Metrics ?? []).some((m) => m.Expression?.startsWith('ANOMALY_DETECTION_BAND'));
+        return sum + stats + (band ? 2 : 0);
+      }, 0);
+      const estimated = estimate(spec);
+      expect(ownAlarms).toHaveLength(estimated.alarms + estimated.anomalyAlarms);
+      expect(metricsUsed).toBe(estimated.alarmMetrics + estimated.anomalyAlarmMetrics);
+      const fleet = alarms.filter((props) => (props.Metrics ?? []).some((m) => m.Expression?.startsWith('SELECT ')));
+      expect(fleet).toHaveLength(estimated.fleetAlarms);
+      // One Incident composite per appliance, plus the collector's CollectorFailing.
+      expect(Object.keys(resourcesOf(template, 'AWS::CloudWatch::CompositeAlarm'))).toHaveLength(appliances.length + 1);
     });
   }
 });

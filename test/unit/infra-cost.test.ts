@@ -2,7 +2,17 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CATALOG, isProblemCounter } from '../../lambda/catalog/catalog.js';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
-import { COST_DOC, estimate, PRICES, quietApplianceSeries, stateItemBytes, updatedCostDoc } from '../../scripts/cost-estimate.js';
+import {
+  COST_DOC,
+  estimate,
+  marginalCosts,
+  PRICES,
+  quietApplianceSeries,
+  README,
+  stateItemBytes,
+  updatedCostDoc,
+  updatedReadme,
+} from '../../scripts/cost-estimate.js';
 
 describe('the cost estimate', () => {
   it('prices the series a quiet appliance publishes at $0.30: CollectionSuccess, the gauges, the counters that move', () => {
@@ -45,22 +55,39 @@ describe('the cost estimate', () => {
     expect(writes.monthlyUsd).toBeCloseTo(43_800 * 2 * 2 * PRICES.dynamoDbWriteUnit, 10);
   });
 
-  it('bills the fleet alarms nothing for a quiet appliance and $0.10 per rollup series it analyzes otherwise', () => {
+  it('bills the fleet alarms nothing for a quiet appliance and $0.10 per series it analyzes otherwise', () => {
     const def = estimate('default');
-    expect(def.fleetAlarms).toBe(4);
+    // The four rollups and StateUnavailable.
+    expect(def.fleetAlarms).toBe(5);
     const fleet = def.lines.find((l) => l.item === 'Fleet alarms')!;
     expect(fleet.monthlyUsd).toBe(0);
     expect(fleet.detail).toContain('none on a quiet appliance');
-    expect(def.fleetAlarmsBusyUsd).toBeCloseTo(4 * 0.1, 10);
-    expect(fleet.detail).toContain('at most $0.40');
+    expect(def.fleetAlarmsBusyUsd).toBeCloseTo(5 * 0.1, 10);
+    expect(fleet.detail).toContain('at most $0.50');
     // Per appliance, all alarm lines together: $0.20 + $0.30 + $0.50, where one alarm per rollup per appliance and the
     // fallbacks band cost $1.70.
     const alarmLines = def.lines.filter((l) => ['Alarms', 'Anomaly alarms', 'Fleet alarms', 'Incident page'].includes(l.item));
     expect(alarmLines.reduce((sum, l) => sum + l.monthlyUsd, 0)).toBeCloseTo(1.0, 10);
   });
 
-  it('is what docs/cost.md shows (regenerate with: npx tsx scripts/cost-estimate.ts --write)', () => {
+  it('is what docs/cost.md and README.md show (regenerate with: npx tsx scripts/cost-estimate.ts --write)', () => {
     const doc = readFileSync(COST_DOC, 'utf8');
     expect(updatedCostDoc(doc)).toBe(doc);
+    const readme = readFileSync(README, 'utf8');
+    expect(updatedReadme(readme)).toBe(readme);
+  });
+
+  it('meets the targets of issue 25: at most $3.00 per appliance-month with "default" and $8.00 with "all"', () => {
+    expect(estimate('default').totalUsd).toBeLessThanOrEqual(3);
+    expect(estimate('all').totalUsd).toBeLessThanOrEqual(8);
+  });
+
+  it('prices each option by the same estimate: a band, per-alarm paging, a moving or a still counter', () => {
+    const byOption = new Map(marginalCosts().map((m) => [m.option, m.monthlyUsd]));
+    expect(byOption.get('`alarms.fallbacksAnomaly.enabled: true`')).toBeCloseTo(0.3, 10);
+    expect(byOption.get('`alarms.notify: "per-alarm"`')).toBeCloseTo(-PRICES.compositeAlarm, 10);
+    expect(byOption.get('one more counter that moves every run (e.g. `default,DssPackets`)')).toBeCloseTo(PRICES.metric, 2);
+    expect(byOption.get('one more problem counter (e.g. `default,ResetsSentOnPlainAck`)')).toBe(0);
+    expect(byOption.get('`counters: "everything"`')).toBeCloseTo(estimate('everything').totalUsd - estimate('default').totalUsd, 10);
   });
 });
