@@ -44,7 +44,7 @@ function fleetAlarm(template: Template, suffix: string): AlarmProps {
   return found[0]!;
 }
 
-const FLEET_SUFFIXES = ['ProtocolErrors', 'ResourceExhaustion', 'JoinsRejected', 'FallbacksToTcp'];
+const FLEET_SUFFIXES = ['ProtocolErrors', 'ResourceExhaustion', 'JoinsRejected', 'FallbacksToTcp', 'StateUnavailable'];
 
 function metricNames(props: AlarmProps): string[] {
   if (props.MetricName) return [props.MetricName];
@@ -74,8 +74,8 @@ describe('alarms for the default selection', () => {
     const perAlarm = synthConfig(configWith({ alarms: { emails: ['oncall@example.com'], notify: 'per-alarm' } })).template;
     const topicId = onlyResource(perAlarm, 'AWS::SNS::Topic').id;
     expect(Object.keys(resourcesOf(perAlarm, 'AWS::CloudWatch::CompositeAlarm'))).toEqual([]);
-    // 3 collector alarms, 4 fleet alarms, 3 per appliance.
-    expect(Object.keys(alarmsOf(perAlarm))).toHaveLength(3 + 4 + 2 * 3);
+    // 3 collector alarms, 5 fleet alarms, 3 per appliance.
+    expect(Object.keys(alarmsOf(perAlarm))).toHaveLength(3 + 5 + 2 * 3);
     for (const [id, props] of Object.entries(alarmsOf(perAlarm))) {
       expect(props.AlarmActions, id).toEqual([{ Ref: topicId }]);
       expect(props.OKActions, id).toEqual([{ Ref: topicId }]);
@@ -121,7 +121,7 @@ describe('alarms for the default selection', () => {
     });
   });
 
-  it('watch the ProtocolErrors, AllocationFailures, JoinsRejected and Fallbacks rollups with one fleet alarm each', () => {
+  it('watch the ProtocolErrors, AllocationFailures, JoinsRejected and Fallbacks rollups and StateUnavailable with one fleet alarm each', () => {
     expect(fleetAlarm(template, 'ProtocolErrors')).toMatchObject({
       Threshold: 100,
       ComparisonOperator: 'GreaterThanThreshold',
@@ -130,6 +130,20 @@ describe('alarms for the default selection', () => {
     expect(fleetAlarm(template, 'ResourceExhaustion')).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
     expect(fleetAlarm(template, 'JoinsRejected')).toMatchObject({ Threshold: 0, TreatMissingData: 'notBreaching' });
     expect(fleetAlarm(template, 'FallbacksToTcp')).toMatchObject({ Threshold: 100, EvaluationPeriods: 1, DatapointsToAlarm: 1 });
+    // More than 2 runs in 5 minutes without the state table.
+    const stateUnavailable = fleetAlarm(template, 'StateUnavailable');
+    expect(stateUnavailable).toMatchObject({
+      Threshold: 2,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(stateUnavailable.Metrics![0]).toMatchObject({
+      Expression: 'SELECT SUM(StateUnavailable) FROM SCHEMA("NetScaler/MPTCP", Appliance) GROUP BY Appliance ORDER BY SUM() DESC LIMIT 500',
+      Period: 300,
+    });
+    expect(Object.values(fleetAlarmsOf(template)).map((p) => p.AlarmName)).toEqual(FLEET_SUFFIXES.map((suffix) => `Test-${suffix}`));
   });
 
   it('alarm on a sustained number of sessions without subflows', () => {
@@ -236,6 +250,29 @@ describe('alarm settings from the config', () => {
     expect(duration.Threshold).toBe(32_850);
   });
 
+  it('leaves out the StateUnavailable fleet alarm when disabled, and applies its configured threshold', () => {
+    const { template: off, stack } = synthConfig(configWith({ alarms: { stateUnavailable: { enabled: false } } }));
+    expect(Object.values(alarmsOf(off)).filter((p) => (p.AlarmName as string).includes('StateUnavailable'))).toEqual([]);
+    expect(Object.values(fleetAlarmsOf(off)).map((p) => p.AlarmName)).toEqual([
+      'Test-ProtocolErrors',
+      'Test-ResourceExhaustion',
+      'Test-JoinsRejected',
+      'Test-FallbacksToTcp',
+    ]);
+    expect(warningsOf(stack).some((w) => w.includes('stateUnavailable'))).toBe(false);
+    const tuned = fleetAlarm(synthConfig(configWith({ alarms: { stateUnavailable: { threshold: 4, periodMinutes: 10 } } })).template, 'StateUnavailable');
+    expect(tuned).toMatchObject({ Threshold: 4, EvaluationPeriods: 1, DatapointsToAlarm: 1 });
+    expect(tuned.Metrics).toEqual([
+      {
+        Id: 'expr_1',
+        Expression: 'SELECT SUM(StateUnavailable) FROM SCHEMA("NetScaler/MPTCP", Appliance) GROUP BY Appliance ORDER BY SUM() DESC LIMIT 500',
+        Period: 600,
+        ReturnData: true,
+      },
+    ]);
+    expect(descriptionText(tuned)).toContain('could not be read or written for this appliance in more than 4 runs');
+  });
+
   it('evaluates collection per interval with a slower schedule', () => {
     const { template } = synthConfig(configWith({ schedule: { rateMinutes: 5 } }));
     expect(alarm(template, 'adc-1', 'CollectionFailing')).toMatchObject({ Period: 300 });
@@ -253,8 +290,8 @@ describe('alarm settings from the config', () => {
       configWith({ alarms: { fallbacks: { enabled: false }, sessionsCreatedAnomaly: { enabled: false }, functionThrottles: { enabled: false } } }),
     );
     expect(Object.keys(alarmsOf(template)).some((id) => /FallbacksToTcp|SessionsCreatedAnomaly|CollectorThrottled/.test(id))).toBe(false);
-    // 2 collector alarms and CollectorDown; 3 of the 4 fleet alarms; 2 of the 3 alarms per appliance.
-    expect(Object.keys(alarmsOf(template))).toHaveLength(3 + 3 + 2 * 2);
+    // 2 collector alarms and CollectorDown; 4 of the 5 fleet alarms; 2 of the 3 alarms per appliance.
+    expect(Object.keys(alarmsOf(template))).toHaveLength(3 + 4 + 2 * 2);
     expect(warningsOf(stack).some((w) => w.includes('fallbacks'))).toBe(false);
   });
 
@@ -271,8 +308,13 @@ describe('alarm settings from the config', () => {
       expect(props).toMatchObject({ AlarmName: `Test-${appliance}-ProtocolErrors`, Threshold: 5 });
       expect(descriptionText(props)).toMatch(new RegExp(`^\\[${appliance}\\] More than 5 MPTCP protocol errors`));
     }
-    // The other three rollup alarms stay fleet alarms; protocol errors are a member of each appliance's Incident.
-    expect(Object.values(fleetAlarmsOf(chosen)).map((p) => p.AlarmName)).toEqual(['Test-ResourceExhaustion', 'Test-JoinsRejected', 'Test-FallbacksToTcp']);
+    // The other three rollup alarms and StateUnavailable stay fleet alarms; protocol errors are a member of each appliance's Incident.
+    expect(Object.values(fleetAlarmsOf(chosen)).map((p) => p.AlarmName)).toEqual([
+      'Test-ResourceExhaustion',
+      'Test-JoinsRejected',
+      'Test-FallbacksToTcp',
+      'Test-StateUnavailable',
+    ]);
     const incident = Object.values(resourcesOf(chosen, 'AWS::CloudWatch::CompositeAlarm')).find((r) => r.Properties!.AlarmName === 'Test-adc-1-Incident')!;
     expect(JSON.stringify(incident.Properties!.AlarmRule)).toContain('adc1ProtocolErrors');
   });
@@ -309,9 +351,9 @@ describe('a fleet whose alarms do not fit one template', () => {
     const pages = nested.map((n) => Object.keys(resourcesOf(Template.fromStack(n), 'AWS::CloudWatch::CompositeAlarm')).length);
     expect(pages).toEqual([perStack, 60 - perStack]);
     for (const n of nested) expect(Object.keys(fleetAlarmsOf(Template.fromStack(n)))).toEqual([]);
-    // The collector's 3 alarms, CollectorDown and the 4 fleet alarms.
-    expect(Object.keys(alarmsOf(template))).toHaveLength(4 + 4);
-    expect(Object.keys(fleetAlarmsOf(template))).toHaveLength(4);
+    // The collector's 3 alarms, CollectorDown and the 5 fleet alarms.
+    expect(Object.keys(alarmsOf(template))).toHaveLength(4 + 5);
+    expect(Object.values(fleetAlarmsOf(template)).map((p) => p.AlarmName)).toEqual(FLEET_SUFFIXES.map((suffix) => `Test-${suffix}`));
     template.resourceCountIs('AWS::CloudFormation::Stack', nested.length);
     expect(descriptionText(alarm(Template.fromStack(nested[1]!), 'adc-060', 'CollectionFailing'))).toMatch(/^\[adc-060\]/);
   });
@@ -426,7 +468,7 @@ describe('one page per incident (notify "per-appliance", the default)', () => {
 
   it('leaves the fleet alarms out of the composites (a composite cannot tell contributors apart): they notify themselves', () => {
     const fleet = fleetAlarmsOf(template);
-    expect(Object.keys(fleet)).toHaveLength(4);
+    expect(Object.values(fleet).map((p) => p.AlarmName)).toEqual(FLEET_SUFFIXES.map((suffix) => `Test-${suffix}`));
     for (const [id, props] of Object.entries(fleet)) {
       expect(props, id).toMatchObject({ AlarmActions: [topic], OKActions: [topic] });
       for (const composite of Object.values(composites)) expect(ruleIds(composite.AlarmRule)).not.toContain(id);
@@ -449,7 +491,9 @@ describe('one page per incident (notify "per-appliance", the default)', () => {
   it('says in the notification which member alarms it stands for and how to see the ones in ALARM', () => {
     const text = descriptionText(composites['Test-adc-1-Incident']! as AlarmProps);
     expect(text).toMatch(/^\[adc-1\] One page for this appliance: in ALARM while any of its 3 alarms is: CollectionFailing \(no successful collection\); /);
-    expect(text).toContain('Not members: the fleet alarms Test-ProtocolErrors, Test-ResourceExhaustion, Test-JoinsRejected, Test-FallbacksToTcp');
+    expect(text).toContain(
+      'Not members: the fleet alarms Test-ProtocolErrors, Test-ResourceExhaustion, Test-JoinsRejected, Test-FallbacksToTcp, Test-StateUnavailable watch every appliance',
+    );
     expect(text).toContain('SessionsCreatedAnomaly (MPTCP sessions created far below their usual pattern)');
     expect(text).toContain('--children-of-alarm-name "Test-adc-1-Incident"');
     expect(text).toContain('Silent while Test-CollectorFailing is in ALARM');
@@ -503,7 +547,7 @@ describe('one page per incident (notify "per-appliance", the default)', () => {
   });
 });
 
-describe('fleet alarms (one Metrics Insights alarm per rollup for every appliance)', () => {
+describe('fleet alarms (one Metrics Insights alarm per rollup, and one on StateUnavailable, for every appliance)', () => {
   const query = (metric: string, namespace = 'NetScaler/MPTCP') =>
     `SELECT SUM(${metric}) FROM SCHEMA("${namespace}", Appliance) GROUP BY Appliance ORDER BY SUM() DESC LIMIT 500`;
   const expected = {
@@ -511,31 +555,36 @@ describe('fleet alarms (one Metrics Insights alarm per rollup for every applianc
     ResourceExhaustion: { metric: 'AllocationFailures', threshold: 0 },
     JoinsRejected: { metric: 'JoinsRejected', threshold: 0 },
     FallbacksToTcp: { metric: 'Fallbacks', threshold: 100 },
+    StateUnavailable: { metric: 'StateUnavailable', threshold: 2 },
   };
 
-  it.each([1, 30])('are exactly one alarm per rollup whatever the number of appliances (%i), with its query, threshold and actions', (count) => {
-    const { template } = synthConfig({ appliances: manyAppliances(count), alarms: { emails: ['oncall@example.com'] } } as ConfigInput);
-    const topic = { Ref: onlyResource(template, 'AWS::SNS::Topic').id };
-    const fleet = Object.values(fleetAlarmsOf(template));
-    expect(fleet.map((p) => p.AlarmName).sort()).toEqual(FLEET_SUFFIXES.map((suffix) => `Test-${suffix}`).sort());
-    for (const [suffix, { metric, threshold }] of Object.entries(expected)) {
-      const props = fleetAlarm(template, suffix);
-      expect(props.Metrics).toEqual([{ Id: 'expr_1', Expression: query(metric), Period: 300, ReturnData: true }]);
-      expect(props).toMatchObject({
-        Threshold: threshold,
-        ComparisonOperator: 'GreaterThanThreshold',
-        EvaluationPeriods: 1,
-        DatapointsToAlarm: 1,
-        TreatMissingData: 'notBreaching',
-        AlarmActions: [topic],
-        OKActions: [topic],
-      });
-      expect(props.MetricName).toBeUndefined();
-      expect(props.Dimensions).toBeUndefined();
-    }
-    // Per appliance: CollectionFailing, SessionsWithoutSubflows, SessionsCreatedAnomaly; the collector: 3 and CollectorDown.
-    expect(Object.keys(alarmsOf(template))).toHaveLength(4 + 4 + count * 3);
-  });
+  it.each([1, 30])(
+    'are exactly one alarm per rollup and one on StateUnavailable whatever the number of appliances (%i), with its query, threshold and actions',
+    (count) => {
+      const { template } = synthConfig({ appliances: manyAppliances(count), alarms: { emails: ['oncall@example.com'] } } as ConfigInput);
+      const topic = { Ref: onlyResource(template, 'AWS::SNS::Topic').id };
+      const fleet = Object.values(fleetAlarmsOf(template));
+      expect(fleet.map((p) => p.AlarmName).sort()).toEqual(FLEET_SUFFIXES.map((suffix) => `Test-${suffix}`).sort());
+      expect(Object.keys(expected).sort()).toEqual([...FLEET_SUFFIXES].sort());
+      for (const [suffix, { metric, threshold }] of Object.entries(expected)) {
+        const props = fleetAlarm(template, suffix);
+        expect(props.Metrics).toEqual([{ Id: 'expr_1', Expression: query(metric), Period: 300, ReturnData: true }]);
+        expect(props).toMatchObject({
+          Threshold: threshold,
+          ComparisonOperator: 'GreaterThanThreshold',
+          EvaluationPeriods: 1,
+          DatapointsToAlarm: 1,
+          TreatMissingData: 'notBreaching',
+          AlarmActions: [topic],
+          OKActions: [topic],
+        });
+        expect(props.MetricName).toBeUndefined();
+        expect(props.Dimensions).toBeUndefined();
+      }
+      // The 5 fleet alarms; per appliance: CollectionFailing, SessionsWithoutSubflows, SessionsCreatedAnomaly; the collector: 3 and CollectorDown.
+      expect(Object.keys(alarmsOf(template))).toHaveLength(5 + 4 + count * 3);
+    },
+  );
 
   it('notify on ALARM and OK with notify "per-alarm" too, read the configured namespace, and take the alarm name prefix', () => {
     const { template } = synthConfig(configWith({ namespace: 'Lab/MPTCP', alarms: { emails: ['oncall@example.com'], notify: 'per-alarm' } }));
@@ -560,7 +609,12 @@ describe('fleet alarms (one Metrics Insights alarm per rollup for every applianc
 
   it('stay one alarm per appliance, with a warning, when their window is longer than the 3 hours Metrics Insights evaluates', () => {
     const { template, stack } = synthConfig(configWith({ alarms: { fallbacks: { periodMinutes: 60, evaluationPeriods: 4 } } }));
-    expect(Object.values(fleetAlarmsOf(template)).map((p) => p.AlarmName)).toEqual(['Test-ProtocolErrors', 'Test-ResourceExhaustion', 'Test-JoinsRejected']);
+    expect(Object.values(fleetAlarmsOf(template)).map((p) => p.AlarmName)).toEqual([
+      'Test-ProtocolErrors',
+      'Test-ResourceExhaustion',
+      'Test-JoinsRejected',
+      'Test-StateUnavailable',
+    ]);
     expect(alarm(template, 'adc-1', 'FallbacksToTcp')).toMatchObject({ MetricName: 'Fallbacks', Period: 3600, EvaluationPeriods: 4 });
     expect(warningsOf(stack).filter((w) => w.includes('not a fleet alarm'))).toEqual([
       'The fallbacks alarm is one per appliance, not a fleet alarm: its window of 240 minutes (4 x 60) is longer than the 180 minutes a Metrics Insights alarm evaluates. Each appliance pays for it every month; shorten the window to get one alarm for every appliance. [ack: Annotation::mptcp-monitoring:alarm-per-appliance:fallbacks]',

@@ -20,12 +20,12 @@ describe('MptcpMonitoring in a user stack', () => {
     const { monitoring, template } = userStack();
     expect(monitoring.selection.length).toBeGreaterThan(20);
     expect(monitoring.schedules).toHaveLength(1);
-    // 3 collector alarms and CollectorDown, 4 fleet alarms, 3 per appliance; pages: CollectorFailing, the fleet
+    // 3 collector alarms and CollectorDown, 5 fleet alarms, 3 per appliance; pages: CollectorFailing, the fleet
     // alarms (they notify per appliance themselves) and one Incident per appliance.
-    expect(monitoring.alarms).toHaveLength(4 + 4 + 2 * 3);
-    expect(monitoring.fleetAlarms).toHaveLength(4);
-    expect(monitoring.pages).toHaveLength(1 + 4 + 2);
-    expect(monitoring.alarmPlan.fleet.map((a) => a.kind)).toEqual(['protocolErrors', 'resourceExhaustion', 'joinsRejected', 'fallbacks']);
+    expect(monitoring.alarms).toHaveLength(4 + 5 + 2 * 3);
+    expect(monitoring.fleetAlarms).toHaveLength(5);
+    expect(monitoring.pages).toHaveLength(1 + 5 + 2);
+    expect(monitoring.alarmPlan.fleet.map((a) => a.kind)).toEqual(['protocolErrors', 'resourceExhaustion', 'joinsRejected', 'fallbacks', 'stateUnavailable']);
     expect(monitoring.timeout.toSeconds()).toBe(50);
     expect(monitoring.dashboard).toBeDefined();
     template.resourceCountIs('AWS::SNS::Subscription', 0);

@@ -76,7 +76,9 @@ describe('the dashboard', () => {
     expect(shown.sort()).toEqual(alarmIds.map((id) => `<${id}>`).sort());
     // The pages first: the composites and the fleet alarms (which notify themselves), then the silent members.
     const fleetIds = Object.keys(resourcesOf(template, 'AWS::CloudWatch::Alarm')).filter((id) => id.includes('FleetAlarms'));
-    expect(fleetIds).toHaveLength(4);
+    expect(fleetIds.map((id) => resourcesOf(template, 'AWS::CloudWatch::Alarm')[id]!.Properties!.AlarmName)).toEqual(
+      ['ProtocolErrors', 'ResourceExhaustion', 'JoinsRejected', 'FallbacksToTcp', 'StateUnavailable'].map((suffix) => `Test-${suffix}`),
+    );
     expect(statusWidgets[0]!.properties.alarms!.sort()).toEqual(
       [...Object.keys(resourcesOf(template, 'AWS::CloudWatch::CompositeAlarm')), ...fleetIds].map((id) => `<${id}>`).sort(),
     );
@@ -183,14 +185,14 @@ describe('the dashboard follows the selection', () => {
   });
 
   it('splits the alarm list into widgets of at most 100 alarms', () => {
-    // 3 collector alarms, 4 fleet alarms, 3 per appliance.
+    // 3 collector alarms, 5 fleet alarms, 3 per appliance.
     const body = dashboardBody(synthConfig({ appliances: manyAppliances(40), alarms: { notify: 'per-alarm' } }).template);
     const status = body.widgets.filter((w) => w.type === 'alarm');
-    expect(status.map((w) => w.properties.alarms!.length)).toEqual([100, 27]);
-    expect(status.map((w) => w.properties.title)).toEqual(['Alarms 1-100', 'Alarms 101-127']);
-    // Pages: CollectorFailing, the 4 fleet alarms, 40 Incidents; then the collector's 3, CollectorDown and 3 per appliance.
+    expect(status.map((w) => w.properties.alarms!.length)).toEqual([100, 28]);
+    expect(status.map((w) => w.properties.title)).toEqual(['Alarms 1-100', 'Alarms 101-128']);
+    // Pages: CollectorFailing, the 5 fleet alarms, 40 Incidents; then the collector's 3, CollectorDown and 3 per appliance.
     const paged = dashboardBody(synthConfig({ appliances: manyAppliances(40) }).template).widgets.filter((w) => w.type === 'alarm');
-    expect(paged.map((w) => w.properties.alarms!.length)).toEqual([45, 100, 24]);
+    expect(paged.map((w) => w.properties.alarms!.length)).toEqual([46, 100, 24]);
   });
 });
 

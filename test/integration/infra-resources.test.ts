@@ -24,9 +24,9 @@ describe('the stack for a two-appliance config', () => {
       'AWS::SNS::Topic': 1,
       'AWS::SNS::TopicPolicy': 1,
       'AWS::SNS::Subscription': 1,
-      // 3 on the collector and CollectorDown + 4 fleet alarms (Metrics Insights, every appliance) + 3 per appliance
+      // 3 on the collector and CollectorDown + 5 fleet alarms (Metrics Insights, every appliance) + 3 per appliance
       // (2 on thresholds, 1 on an anomaly band)
-      'AWS::CloudWatch::Alarm': 4 + 4 + 2 * 3,
+      'AWS::CloudWatch::Alarm': 4 + 5 + 2 * 3,
       // CollectorFailing + one Incident per appliance
       'AWS::CloudWatch::CompositeAlarm': 1 + 2,
       'AWS::CloudWatch::Dashboard': 1,
@@ -192,7 +192,9 @@ describe('configuration choices', () => {
     expect(pages).toHaveLength(3);
     expect(pages.every((a) => JSON.stringify(a.Properties!.AlarmActions) === JSON.stringify([topicArn]))).toBe(true);
     const [fleet, members] = partition(Object.entries(resourcesOf(template, 'AWS::CloudWatch::Alarm')), ([id]) => id.includes('FleetAlarms'));
-    expect(fleet).toHaveLength(4);
+    expect(fleet.map(([, a]) => a.Properties!.AlarmName)).toEqual(
+      ['ProtocolErrors', 'ResourceExhaustion', 'JoinsRejected', 'FallbacksToTcp', 'StateUnavailable'].map((suffix) => `Test-${suffix}`),
+    );
     expect(fleet.every(([, a]) => JSON.stringify(a.Properties!.AlarmActions) === JSON.stringify([topicArn]))).toBe(true);
     expect(members.every(([, a]) => a.Properties!.AlarmActions === undefined)).toBe(true);
     const perAlarm = synthConfig({ appliances: APPLIANCES, alarms: { topicArn, notify: 'per-alarm' } }).template;

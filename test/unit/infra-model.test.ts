@@ -36,7 +36,7 @@ describe('alarm settings', () => {
 });
 
 describe('the appliance alarm plan', () => {
-  it('plans three alarms per appliance and four fleet alarms for the default selection, the fallbacks band left out (opt-in)', () => {
+  it('plans three alarms per appliance and five fleet alarms (the four rollups and StateUnavailable) for the default selection, the fallbacks band left out (opt-in)', () => {
     const plan = planApplianceAlarms(resolveSelection('default'), { intervalMinutes: 1 });
     expect(plan.perAppliance.map((a) => a.kind)).toEqual(['collectionFailing', 'sessionsWithoutSubflows', 'sessionsCreatedAnomaly']);
     expect(plan.perAppliance.every((a) => a.scope === 'appliance')).toBe(true);
@@ -45,8 +45,15 @@ describe('the appliance alarm plan', () => {
       ['resourceExhaustion', ['AllocationFailures']],
       ['joinsRejected', ['JoinsRejected']],
       ['fallbacks', ['Fallbacks']],
+      ['stateUnavailable', ['StateUnavailable']],
     ]);
     expect(plan.fleet.every((a) => a.scope === 'fleet' && a.treatMissingData === 'notBreaching')).toBe(true);
+    // More than 2 runs in 5 minutes without the state table: one throttled run is no page.
+    expect(plan.fleet.find((a) => a.kind === 'stateUnavailable')).toMatchObject({
+      statistic: 'Sum',
+      comparison: 'GreaterThanThreshold',
+      settings: { enabled: true, threshold: 2, periodMinutes: 5, evaluationPeriods: 1, datapointsToAlarm: 1 },
+    });
     expect(plan.skipped).toEqual([{ kind: 'fallbacksAnomaly', cause: 'disabled', reason: 'disabled in the configuration' }]);
     expect([...plan.perAppliance, ...plan.fleet].every((a) => a.metricNames.length >= 1 && a.metricNames.length <= MAX_METRICS_PER_ALARM)).toBe(true);
   });
@@ -66,8 +73,9 @@ describe('the appliance alarm plan', () => {
       perApplianceCause: 'protocol-error-metrics',
       metricNames: explicit,
     });
-    expect(plan.fleet.map((a) => a.kind)).toEqual(['resourceExhaustion', 'joinsRejected', 'fallbacks']);
-    expect(FLEET_ALARM_KINDS.map((kind) => alarmScope(kind))).toEqual(['fleet', 'fleet', 'fleet', 'fleet']);
+    expect(plan.fleet.map((a) => a.kind)).toEqual(['resourceExhaustion', 'joinsRejected', 'fallbacks', 'stateUnavailable']);
+    expect(FLEET_ALARM_KINDS).toEqual(['protocolErrors', 'resourceExhaustion', 'joinsRejected', 'fallbacks', 'stateUnavailable']);
+    expect(FLEET_ALARM_KINDS.map((kind) => alarmScope(kind))).toEqual(['fleet', 'fleet', 'fleet', 'fleet', 'fleet']);
     expect(alarmScope('protocolErrors', explicit)).toBe('appliance');
     expect(alarmScope('protocolErrors', [])).toBe('fleet');
     expect(alarmScope('sessionsWithoutSubflows')).toBe('appliance');
@@ -79,7 +87,7 @@ describe('the appliance alarm plan', () => {
       overrides: { joinsRejected: { periodMinutes: 60, evaluationPeriods: 4 }, fallbacks: { periodMinutes: 60, evaluationPeriods: 3 } },
     });
     expect(plan.perAppliance.find((a) => a.kind === 'joinsRejected')).toMatchObject({ scope: 'appliance', perApplianceCause: 'window' });
-    expect(plan.fleet.map((a) => a.kind)).toEqual(['protocolErrors', 'resourceExhaustion', 'fallbacks']);
+    expect(plan.fleet.map((a) => a.kind)).toEqual(['protocolErrors', 'resourceExhaustion', 'fallbacks', 'stateUnavailable']);
     // A schedule interval over 3 hours rounds every default period up past it: the rollup alarms stay per appliance.
     const slow = planApplianceAlarms(resolveSelection('default'), { intervalMinutes: 240 });
     expect(slow.fleet).toEqual([]);
@@ -95,6 +103,9 @@ describe('the appliance alarm plan', () => {
     expect(fleetAlarmQuery('LIMIT', { metricNames: ['Fallbacks'], statistic: 'Maximum' })).toBe(
       'SELECT MAX(Fallbacks) FROM SCHEMA("LIMIT", Appliance) GROUP BY Appliance ORDER BY MAX() DESC LIMIT 500',
     );
+    expect(fleetAlarmQuery('NetScaler/MPTCP', plan.fleet.find((a) => a.kind === 'stateUnavailable')!)).toBe(
+      'SELECT SUM(StateUnavailable) FROM SCHEMA("NetScaler/MPTCP", Appliance) GROUP BY Appliance ORDER BY SUM() DESC LIMIT 500',
+    );
     expect(() => fleetAlarmQuery('NetScaler/MPTCP', { metricNames: ['A', 'B'], statistic: 'Sum' })).toThrow(/one metric/);
   });
 
@@ -106,7 +117,7 @@ describe('the appliance alarm plan', () => {
     expect(plan.perAppliance[0]).toMatchObject({ kind: 'collectionFailing', treatMissingData: 'breaching', settings: { periodMinutes: 5, threshold: 1 } });
   });
 
-  it('watches one rollup per counter alarm whatever the selection; skips gauge alarms not selected, saying why, and disabled ones', () => {
+  it('watches one rollup per counter alarm, and StateUnavailable, whatever the selection; skips gauge alarms not selected, saying why, and disabled ones', () => {
     const plan = planApplianceAlarms(resolveSelection('SessionAllocationFailures'), {
       intervalMinutes: 1,
       overrides: { joinsRejected: { enabled: false }, fallbacksAnomaly: { enabled: true } },
@@ -117,6 +128,7 @@ describe('the appliance alarm plan', () => {
       ['protocolErrors', ['ProtocolErrors']],
       ['resourceExhaustion', ['AllocationFailures']],
       ['fallbacks', ['Fallbacks']],
+      ['stateUnavailable', ['StateUnavailable']],
     ]);
     expect(Object.fromEntries(plan.skipped.map((s) => [s.kind, s.reason]))).toEqual({
       joinsRejected: 'disabled in the configuration',
