@@ -252,6 +252,7 @@ export class SoakPlanner {
     return items[Math.floor(this.prng.next() * items.length)]!;
   }
 
+  /** `passwords`: per appliance, the password its echo faults echo (the one the collector last sent it). */
   plan(round: number, passwords: readonly string[]): RoundPlan {
     const appliances = Array.from({ length: this.appliances }, (_, index): ApplianceRoundPlan => {
       const candidates = NITRO_FAULTS.filter(([, p]) => this.chance(p));
