@@ -1,6 +1,6 @@
 /**
  * A failed AWS call whose request may still have taken effect: it may have reached the service, but no answer
- * came back (a timeout, a connection lost after sending, the run's deadline). Retrying such a PutMetricData
+ * came back, or not all of it (a timeout, a connection lost after sending, the run's deadline). Retrying such a PutMetricData
  * could store the same datapoints twice, so the CloudWatch client never retries one; the pipeline keeps its
  * increases for the next run and counts them as uncertain instead.
  */
@@ -10,12 +10,15 @@ import { StandardRetryStrategy } from '@smithy/core/retry';
 const NOT_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ERR_INVALID_URL']);
 
 /**
- * True unless the service answered (any HTTP status: it did not store what it refused) or the connection was
- * never made. A connection that timed out before it was made counts as uncertain too: being wrong that way
- * only counts an increase as uncertain that was not.
+ * True unless the service refused the call (an HTTP status other than 2xx: it did not store what it refused) or
+ * the connection was never made. A 2xx status whose answer could not be read to its end (the connection cut, the
+ * deadline in the middle of it: the SDK's error then carries that status) is uncertain: the service had stored
+ * the call. A connection that timed out before it was made counts as uncertain too: being wrong that way only
+ * counts an increase as uncertain that was not.
  */
 export function isUncertain(error: unknown): boolean {
-  if (typeof (error as { $metadata?: { httpStatusCode?: unknown } } | undefined)?.$metadata?.httpStatusCode === 'number') return false;
+  const status = (error as { $metadata?: { httpStatusCode?: unknown } } | undefined)?.$metadata?.httpStatusCode;
+  if (typeof status === 'number') return status >= 200 && status < 300;
   for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && NOT_SENT_CODES.has(code)) return false;

@@ -14,6 +14,7 @@ describeWithMoto('a short soak of the whole pipeline under random faults', (moto
     // The faults this short run must have met for the result to mean something.
     for (const kind of [
       'cloudwatch-refused',
+      'cloudwatch-answer-cut',
       'commit-error',
       'commits-refused-for-a-while',
       'claim-error',

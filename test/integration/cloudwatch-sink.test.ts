@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { CloudWatchClient, PutMetricDataCommand, type PutMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
@@ -209,6 +211,50 @@ describeWithMoto('CloudWatchMetricSink against moto', (moto: MotoContext) => {
       expect(await readMetricSum(namespace, 'SessionsCreated', 'ns-01', WINDOW_START, WINDOW_END)).toBe(9);
     } finally {
       await proxy.stop();
+    }
+  });
+
+  it('reports a call whose answer was cut after its 2xx status as uncertain, and never retries it: CloudWatch had stored it', async () => {
+    const namespace = uniqueName('Test/AnswerCut');
+    const proxy = await startFaultProxy(moto.endpoint, (operation, call) => (operation === 'PutMetricData' && call === 1 ? { kind: 'answer-cut' } : undefined));
+    try {
+      const report = await withEndpoint(proxy.endpoint, () =>
+        new CloudWatchMetricSink({ namespace, client: createCloudWatchClient({ maxAttempts: 3 }) }).publish([datum({ value: 9 })]),
+      );
+
+      // Not 'failed' (the next run would publish it once more, counted twice without a count of it), and no retry
+      // (it would have stored the datapoint a second time).
+      expect(tally(report)).toEqual({ uncertain: 1, calls: 1, failedCalls: 1 });
+      expect(proxy.operations).toEqual(['PutMetricData']);
+      expect(await readMetricSum(namespace, 'SessionsCreated', 'ns-01', WINDOW_START, WINDOW_END)).toBe(9);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('reports a call whose 2xx answer was still coming at the publishing deadline as uncertain, without a retry', async () => {
+    let calls = 0;
+    const server = createServer((request, response) => {
+      request.resume();
+      request.once('end', () => {
+        calls++;
+        response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0', 'content-length': '64' });
+        response.write('{');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const report = await withEndpoint(endpoint, () =>
+        new CloudWatchMetricSink({ namespace: uniqueName('Test/SlowAnswer'), client: createCloudWatchClient({ maxAttempts: 3 }) }).publish([datum()], {
+          signal: AbortSignal.timeout(300),
+        }),
+      );
+      expect(tally(report)).toEqual({ uncertain: 1, calls: 1, failedCalls: 1 });
+      expect(calls).toBe(1);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 

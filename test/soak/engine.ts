@@ -190,6 +190,13 @@ class Lane {
    * corrupted field echoes the appliance's password only once the collector has read it.
    */
   private readonly readPasswords = new Set<string>();
+  /**
+   * Secret id -> the password the collector read from it last: the one its redactor scrubs for that appliance
+   * (a new version read replaces the old one). A password rotated since, which the collector has not read yet
+   * (its NITRO session is kept, its secret cache warm), is one it never sent and cannot scrub: an appliance or
+   * proxy echoes this one.
+   */
+  private readonly lastRead = new Map<string, string>();
   private readonly t0 = Date.now() - 8 * 24 * 3600_000;
   private clock = this.t0;
   private tableName = '';
@@ -297,6 +304,7 @@ class Lane {
       getCredentials: async (secretId, options) => {
         const credentials = await source.getCredentials(secretId, options);
         this.readPasswords.add(credentials.password);
+        this.lastRead.set(secretId, credentials.password);
         return credentials;
       },
     };
@@ -341,9 +349,10 @@ class Lane {
 
   async round(round: number): Promise<void> {
     this.clock = this.t0 + (round + 1) * MINUTE;
+    // The echoes of this round's faults: the password the collector sent (the secret's, until it has read one).
     const plan = this.planner.plan(
       round,
-      this.appliances.map((a) => a.secretPassword),
+      this.appliances.map((a) => this.lastRead.get(a.secretId) ?? a.secretPassword),
     );
     if (this.options.trace)
       this.trace({
@@ -748,10 +757,12 @@ class Lane {
       if (Buffer.byteLength(line) > MAX_LOG_LINE_BYTES)
         this.violations.push(`lane ${this.index}: a log line of ${Buffer.byteLength(line)} bytes: ${line.slice(0, 200)}`);
       this.longestLogLine = Math.max(this.longestLogLine, Buffer.byteLength(line));
-      // Every encoding of the passwords the appliances hold now (the ones they echo).
+      // Every encoding of the passwords the appliances hold now and of the ones the collector sent them (they echo those).
       for (const appliance of this.appliances) {
-        const encoded = leaks(line, appliance.sim.username, appliance.secretPassword);
-        if (encoded.length > 0) this.violations.push(`lane ${this.index}: a log line holds an encoding of a password (${encoded[0]}): ${line.slice(0, 200)}`);
+        for (const password of new Set([appliance.secretPassword, this.lastRead.get(appliance.secretId) ?? appliance.secretPassword])) {
+          const encoded = leaks(line, appliance.sim.username, password);
+          if (encoded.length > 0) this.violations.push(`lane ${this.index}: a log line holds an encoding of a password (${encoded[0]}): ${line.slice(0, 200)}`);
+        }
       }
     }
     this.logger.lines.length = 0;

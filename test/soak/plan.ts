@@ -103,6 +103,7 @@ export type AwsFaultKind =
   | 'cloudwatch-hang'
   | 'cloudwatch-answer-lost'
   | 'cloudwatch-partial'
+  | 'cloudwatch-answer-cut'
   | 'commits-refused-for-a-while'
   | 'rejection-write-error'
   | 'state-table-throttled'
@@ -209,6 +210,8 @@ export class SoakPlanner {
   /** The round at which the floating address moves back to node A; -1 while A answers. */
   private failbackAt = -1;
   private outageUntil = 0;
+  /** Drawn apart from the others too, so that they fall on the same rounds as before it was added. */
+  private readonly answerCutPrng: Prng;
 
   constructor(
     seed: number,
@@ -218,6 +221,7 @@ export class SoakPlanner {
   ) {
     this.prng = new Prng(seed);
     this.haPrng = new Prng(seed * 31 + 17);
+    this.answerCutPrng = new Prng(seed * 53 + 29);
     this.lastReset = Array.from({ length: appliances }, () => -MIN_ROUNDS_BETWEEN_RESETS);
   }
 
@@ -252,6 +256,7 @@ export class SoakPlanner {
     return items[Math.floor(this.prng.next() * items.length)]!;
   }
 
+  /** `passwords`: per appliance, the password its echo faults echo (the one the collector last sent it). */
   plan(round: number, passwords: readonly string[]): RoundPlan {
     const appliances = Array.from({ length: this.appliances }, (_, index): ApplianceRoundPlan => {
       const candidates = NITRO_FAULTS.filter(([, p]) => this.chance(p));
@@ -296,6 +301,9 @@ export class SoakPlanner {
       // Secrets are read only on a cold start or after a rotation: their faults are drawn for those rounds.
       if (operation !== 'GetSecretValue' && this.chance(p)) aws.push({ kind, operation, calls, fault });
     }
+    // CloudWatch stores the call and its answer starts (HTTP 200), then the connection drops before its body ends.
+    if (this.answerCutPrng.next() < 0.02)
+      aws.push({ kind: 'cloudwatch-answer-cut', operation: 'PutMetricData', calls: 'first', fault: { kind: 'answer-cut' } });
     const coldStart = this.chance(0.02);
     if (coldStart) {
       for (const [kind, p, operation, calls, fault] of AWS_FAULTS)

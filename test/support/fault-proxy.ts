@@ -14,7 +14,12 @@ export type InjectedFault =
   /** The call is not forwarded; the connection is dropped. */
   | { readonly kind: 'reset' }
   /** The call is forwarded and takes effect, then the connection is dropped before the answer. */
-  | { readonly kind: 'answer-lost' };
+  | { readonly kind: 'answer-lost' }
+  /**
+   * The call is forwarded and takes effect, and its answer starts (the service's status and headers), then the
+   * connection is dropped before the answer's body ends.
+   */
+  | { readonly kind: 'answer-cut' };
 
 /** Decides, for the n-th call (1-based) of an operation, whether to fail it. */
 export type FaultPlan = (operation: string, call: number, body: Buffer) => InjectedFault | undefined;
@@ -23,7 +28,7 @@ export type FaultPlan = (operation: string, call: number, body: Buffer) => Injec
 export interface AppliedCall {
   readonly operation: string;
   readonly body: Buffer;
-  /** True when the client never got the answer ('answer-lost'). */
+  /** True when the client never got the (whole) answer ('answer-lost', 'answer-cut'). */
   readonly answerLost: boolean;
 }
 
@@ -72,12 +77,20 @@ export async function startFaultProxy(targetEndpoint: string, plan: FaultPlan, o
         incoming.socket.destroy();
         return;
       }
-      const answerLost = fault?.kind === 'answer-lost';
+      const answerLost = fault?.kind === 'answer-lost' || fault?.kind === 'answer-cut';
+      /** The start of the answer: status and headers (a body length it will not reach), and one byte of the body. */
+      const cutAnswer = (status: number, headers: Record<string, string | string[] | undefined>) => {
+        const { 'content-length': _length, 'transfer-encoding': _encoding, ...rest } = headers;
+        outgoing.writeHead(status, { ...rest, 'content-length': '64' });
+        outgoing.write('{', () => setTimeout(() => incoming.socket.destroy(), 20));
+      };
       if (options.answerItself?.includes(operation)) {
         applied.push({ operation, body, answerLost });
-        if (answerLost) incoming.socket.destroy();
+        const headers = { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'proxy' };
+        if (fault?.kind === 'answer-lost') incoming.socket.destroy();
+        else if (fault?.kind === 'answer-cut') cutAnswer(200, headers);
         else {
-          outgoing.writeHead(200, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'proxy' });
+          outgoing.writeHead(200, headers);
           outgoing.end('{}');
         }
         return;
@@ -86,6 +99,14 @@ export async function startFaultProxy(targetEndpoint: string, plan: FaultPlan, o
         { host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
         (response) => {
           const ok = (response.statusCode ?? 500) < 300;
+          if (fault?.kind === 'answer-cut') {
+            response.resume();
+            response.once('end', () => {
+              if (ok) applied.push({ operation, body, answerLost: true });
+              cutAnswer(response.statusCode ?? 502, response.headers);
+            });
+            return;
+          }
           if (answerLost) {
             response.resume();
             response.once('end', () => {
