@@ -55,7 +55,7 @@ function rule(row: SettingRow): string {
 export function propsTable(): string {
   const lines = ['| Prop | Type | Default | Allowed values | Meaning |', '| --- | --- | --- | --- | --- |'];
   for (const row of SETTING_ROWS) {
-    if (!row.prop || row.prop.path.startsWith('alarms.settings.')) continue;
+    if (!row.prop || row.alarm) continue;
     const type = row.prop.type ?? typeOf(row.spec);
     lines.push(`| ${code(row.prop.path)} | ${cell(type)} | ${cell(defaultOf(row))} | ${cell(rule(row))} | ${cell(row.doc)} |`);
   }
@@ -63,9 +63,9 @@ export function propsTable(): string {
     const kinds = (Object.entries(ALARM_FIELDS) as [AlarmKind, readonly string[]][]).filter(([, fields]) => fields.includes(field)).map(([kind]) => kind);
     const others = Object.keys(ALARM_FIELDS).filter((kind) => !kinds.includes(kind as AlarmKind));
     const only = others.length === 0 ? '' : kinds.length <= others.length ? ` (${kinds.join(', ')})` : ` (all but ${others.join(', ')})`;
-    lines.push(`| ${code(`alarms.settings.<alarm>.${field}`)} | ${typeOf(spec)} | per alarm, below | ${cell(spec.rule)} | ${cell(doc + only)} |`);
+    lines.push(`| ${code(`alarms.<alarm>.${field}`)} | ${typeOf(spec)} | per alarm, below | ${cell(spec.rule)} | ${cell(doc + only)} |`);
   }
-  lines.push('', '| Alarm (`alarms.settings.<alarm>`) | Its settings and their defaults |', '| --- | --- |');
+  lines.push('', '| Alarm (`alarms.<alarm>`) | Its settings and their defaults |', '| --- | --- |');
   for (const [kind, fields] of Object.entries(ALARM_FIELDS) as [AlarmKind, readonly string[]][]) {
     const rows = SETTING_ROWS.filter((r) => r.id.startsWith(`alarms.${kind}.`));
     const described = fields.map((field) => {

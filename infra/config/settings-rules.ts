@@ -13,18 +13,29 @@ import { MAX_APPLIANCES, MAX_DISTINCT_SECRETS, MAX_SCHEDULE_INPUT_BYTES, maxSamp
 export interface SettingRow extends DeploySetting {
   /** `concurrency`, or `alarms.fallbacks.threshold` for an alarm field. */
   readonly id: string;
+  /** An alarm field's row: its alarm and field (ALARM_FIELDS). */
+  readonly alarm?: { readonly kind: AlarmKind; readonly field: AlarmField };
 }
+
+/**
+ * Where the props held the per-alarm settings before they took the config file's paths (`alarms.settings.<kind>`,
+ * now `alarms.<kind>`): refused at synth with the new path (infra/constructs/props-check.ts).
+ */
+export const FORMER_ALARM_SETTINGS_PROP = 'alarms.settings';
 
 export type AlarmOverrides = Partial<Record<AlarmKind, AlarmSettingsOverrides>>;
 
 /**
- * One alarm's settings as the config file (`alarms.<kind>`) and the construct (`alarms.settings.<kind>`) both
- * name them: the kind's fields of ALARM_FIELDS (functionDuration's `thresholdPercent`, an anomaly alarm's
- * `bandWidth`), nothing else.
+ * One alarm's settings as the config file and the construct both name them (`alarms.<kind>`): the kind's fields
+ * of ALARM_FIELDS (functionDuration's `thresholdPercent`, an anomaly alarm's `bandWidth`), nothing else.
  */
 export type AlarmFieldValues<K extends AlarmKind> = {
   readonly [F in (typeof ALARM_FIELDS)[K][number]]?: F extends 'enabled' ? boolean : number;
 };
+/**
+ * Every alarm's settings, one object per alarm kind (`alarms.fallbacks`, `alarms.functionDuration`, ...), as in the
+ * config file: overrides of ALARM_DEFAULTS. MptcpAlarmProps extends it.
+ */
 export type AlarmSettingsProps = { readonly [K in AlarmKind]?: AlarmFieldValues<K> };
 
 /** The alarm plan's field for a settings field: functionDuration's percent and an anomaly alarm's band width are its threshold. */
@@ -32,8 +43,11 @@ function planField(field: AlarmField): keyof AlarmSettingsOverrides {
   return field === 'thresholdPercent' || field === 'bandWidth' ? 'threshold' : field;
 }
 
-/** The alarm plan's overrides from the settings as the file and the props name them. */
-export function alarmOverridesOf(settings: Readonly<Record<string, Readonly<Record<string, unknown>> | undefined>> | undefined): AlarmOverrides {
+/**
+ * The alarm plan's overrides from the `alarms` object of the file or the props (one object per kind; other fields,
+ * such as `protocolErrors.metrics` or `emails`, are not alarm settings).
+ */
+export function alarmOverridesOf(settings: Readonly<Partial<Record<AlarmKind, object>>> | undefined): AlarmOverrides {
   const overrides: Record<string, AlarmSettingsOverrides> = {};
   for (const kind of Object.keys(ALARM_FIELDS) as AlarmKind[]) {
     const given = settings?.[kind];
@@ -59,7 +73,8 @@ function alarmRows(): SettingRow[] {
         doc: `${kind}: ${doc}.`,
         ...(defaultValue === undefined ? { defaultText: '= evaluationPeriods' } : { default: defaultValue }),
         file: `alarms.${kind}.${field}`,
-        prop: { path: `alarms.settings.${kind}.${field}` },
+        prop: { path: `alarms.${kind}.${field}`, formerly: `${FORMER_ALARM_SETTINGS_PROP}.${kind}.${field}` },
+        alarm: { kind, field },
       };
     }),
   );

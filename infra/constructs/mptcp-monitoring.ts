@@ -15,7 +15,7 @@ import { VIRTUAL_SERVER_ERRORS_METRIC, VIRTUAL_SERVER_GAUGES } from '../../lambd
 import type { ApplianceConfig } from '../../lambda/config/appliance.js';
 import { APPLIANCE_DIMENSION, HEALTH_METRICS, PUBLISHED_HEALTH_METRICS, STATE_HEALTH_METRICS } from '../../lambda/metrics/health.js';
 import { givenSetting, settingValue } from '../config/prop-values.js';
-import { type AlarmSettingsProps, alarmOverridesOf } from '../config/settings-rules.js';
+import { type AlarmFieldValues, type AlarmSettingsProps, alarmOverridesOf } from '../config/settings-rules.js';
 import { applianceAlarmName } from '../model/alarm-names.js';
 import {
   type AlarmSettings,
@@ -55,7 +55,13 @@ export interface MptcpVpcProps extends CollectorVpcPlacement {
   };
 }
 
-export interface MptcpAlarmProps {
+/**
+ * The alarms: their topic, names and paging, and each alarm's settings as `alarms.<alarm>` (AlarmSettingsProps, one
+ * object per alarm kind, as in the config file): overrides of ALARM_DEFAULTS with the file's words, `threshold`,
+ * functionDuration's `thresholdPercent`, an anomaly alarm's `bandWidth`, `enabled`, `periodMinutes`,
+ * `evaluationPeriods`, `datapointsToAlarm` (docs/configuration.md lists each alarm's fields and defaults).
+ */
+export interface MptcpAlarmProps extends AlarmSettingsProps {
   /**
    * Notify this existing topic (its policy must let CloudWatch publish).
    * @default a new topic
@@ -71,13 +77,7 @@ export interface MptcpAlarmProps {
    * @default none
    */
   readonly emails?: readonly string[];
-  /**
-   * Per-alarm overrides of ALARM_DEFAULTS, with the config file's words: `threshold`, functionDuration's
-   * `thresholdPercent`, an anomaly alarm's `bandWidth`, `enabled`, `periodMinutes`, `evaluationPeriods`, `datapointsToAlarm`.
-   * @default ALARM_DEFAULTS
-   */
-  readonly settings?: AlarmSettingsProps;
-  /** The protocol-errors alarm's counters. */
+  /** The protocol-errors alarm: its counters and its settings (as `alarms.protocolErrors` in the config file). */
   readonly protocolErrors?: MptcpProtocolErrorsProps;
   /**
    * Alarm names start with this (`<prefix>-<appliance>-CollectionFailing`, `<prefix>-ProtocolErrors` for a fleet
@@ -108,7 +108,8 @@ export interface MptcpDashboardProps {
   readonly enabled?: boolean;
 }
 
-export interface MptcpProtocolErrorsProps {
+/** The protocol-errors alarm's counters, and its settings as every alarm's (`threshold`, `periodMinutes`, ...). */
+export interface MptcpProtocolErrorsProps extends AlarmFieldValues<'protocolErrors'> {
   /**
    * Counters the protocol-errors alarm sums (at most 10, each selected).
    * @default the ProtocolErrors rollup (docs/metrics.md)
@@ -318,7 +319,7 @@ export class MptcpMonitoring extends Construct {
     }
     const action = new cloudwatchActions.SnsAction(this.topic);
 
-    const alarmOverrides = alarmOverridesOf(props.alarms?.settings);
+    const alarmOverrides = alarmOverridesOf(props.alarms);
     const collectorSettings = Object.fromEntries(
       COLLECTOR_ALARM_KINDS.map((kind) => [kind, settingsFor(kind, alarmOverrides[kind], intervalMinutes)]),
     ) as Record<CollectorAlarmKind, AlarmSettings>;

@@ -1,43 +1,36 @@
+import { closestNames } from '../../lambda/catalog/closest-names.js';
 import { anything, object, optional, type Problem, renderProblems, type Spec, valueAt } from '../../lambda/config/schema.js';
 import type { ApplianceConfig } from '../../lambda/config/settings.js';
 import { isRecord } from '../../lambda/core/is-record.js';
-import { alarmOverridesOf, crossFieldProblems, SETTING_ROWS } from '../config/settings-rules.js';
-import { ALARM_FIELDS, type AlarmKind } from '../model/alarm-plan.js';
-import { ALARM_FIELD_SPECS } from '../model/settings.js';
+import { alarmOverridesOf, crossFieldProblems, FORMER_ALARM_SETTINGS_PROP, SETTING_ROWS } from '../config/settings-rules.js';
+import { ALARM_FIELDS } from '../model/alarm-plan.js';
 
 /**
  * The construct's props checked at synth against the settings model: each row with a `prop` under its prop
- * path (the config file's path), the alarm settings per kind, and the rules across settings. A bad prop
- * fails synth with its path and the rule, never a deployed function that fails every run.
+ * path (the config file's path; an alarm's settings are `alarms.<kind>.<field>`), and the rules across settings.
+ * A bad prop fails synth with its path and the rule, never a deployed function that fails every run.
  */
-
-/** `alarms.settings` as the props name it: per kind, the kind's fields, named as in the config file. */
-const alarmSettingsSpec = object(
-  Object.fromEntries(
-    (Object.entries(ALARM_FIELDS) as [AlarmKind, readonly (keyof typeof ALARM_FIELD_SPECS)[]][]).map(([kind, fields]) => [
-      kind,
-      optional(
-        object(Object.fromEntries(fields.map((field) => [field, optional(ALARM_FIELD_SPECS[field].spec as Spec<unknown>)])), {
-          rule: `the ${kind} alarm's settings object`,
-        }),
-      ),
-    ]),
-  ),
-  { rule: 'an object of alarm settings per alarm' },
-);
-
-const ALARM_PROP_PREFIX = 'alarms.settings.';
 
 /** The fields of `vpc` (MptcpVpcProps; test/integration/infra-construct.test.ts keeps the list in step with the type). */
 export const VPC_PROP_FIELDS = ['vpc', 'subnets', 'securityGroups', 'endpoints'] as const;
 
 const anyValue = optional(anything<unknown>('a value'));
 
+const ALARM_KINDS = Object.keys(ALARM_FIELDS);
+
+/** The rule of an object of the props, at `at` (`alarms.fallbacks.`), as the config file words it. */
+function objectRule(at: string): string {
+  if (at === '') return 'an object of MptcpMonitoring props';
+  const [first, kind, ...rest] = at.slice(0, -1).split('.');
+  if (first === 'alarms' && kind !== undefined && rest.length === 0 && ALARM_KINDS.includes(kind)) return `the ${kind} alarm's settings object`;
+  return `an object of ${at.slice(0, -1)} props`;
+}
+
 /**
- * The props' shape: every object the props have, with the fields the rows name (a row's prop path, or
- * `alarms.settings` and `vpc` whose insides are checked below and by their TypeScript type). Unknown fields
- * are refused with the closest known one, as in the config file: from JavaScript, a misspelled prop would
- * otherwise be ignored (`schedulesEnabld: false` would deploy a live collector).
+ * The props' shape: every object the props have, with the fields the rows name (a row's prop path, or `vpc`
+ * whose insides are checked by its TypeScript type). Unknown fields are refused with the closest known one, as in
+ * the config file: from JavaScript, a misspelled prop would otherwise be ignored (`schedulesEnabld: false` would
+ * deploy a live collector).
  */
 function propsShape(): Spec<unknown> {
   const vpcSpec = object(
@@ -48,9 +41,9 @@ function propsShape(): Spec<unknown> {
     { rule: 'a VPC placement {vpc, subnets, securityGroups?, endpoints?}' },
   );
   type Tree = { [field: string]: Tree | null };
-  const tree: Tree = { vpc: null, alarms: { settings: null } };
+  const tree: Tree = { vpc: null };
   for (const row of SETTING_ROWS) {
-    if (!row.prop || row.prop.path.startsWith(ALARM_PROP_PREFIX) || row.prop.path === 'vpc') continue;
+    if (!row.prop || row.prop.path === 'vpc') continue;
     const path = row.prop.path.split('.');
     let node = tree;
     for (const key of path.slice(0, -1)) node = (node[key] ??= {}) as Tree;
@@ -64,22 +57,56 @@ function propsShape(): Spec<unknown> {
           at === '' && field === 'vpc' ? optional(vpcSpec) : inner ? optional(specOf(inner, `${at}${field}.`)) : anyValue,
         ]),
       ),
-      { rule: at === '' ? 'an object of MptcpMonitoring props' : `an object of ${at.slice(0, -1)} props` },
+      { rule: objectRule(at) },
     ) as Spec<unknown>;
   return specOf(tree, '');
 }
 
-/** Props renamed to the config file's names (pre-1.0): the old name is refused with its new one. */
-const RENAMED = SETTING_ROWS.flatMap((row) => (row.prop?.formerly ? [{ from: row.prop.formerly.split('.'), to: row.prop.path }] : []));
+/**
+ * Props renamed to the config file's names (pre-1.0): the old name is refused with its new one. The alarm fields
+ * moved by their alarm (alarmSettingsMoved).
+ */
+const RENAMED = SETTING_ROWS.flatMap((row) => (row.prop?.formerly && !row.alarm ? [{ from: row.prop.formerly.split('.'), to: row.prop.path }] : []));
+
+const RENAMED_NOTE = "(the config file's name; see CHANGELOG.md)";
+const FORMER_ALARMS = FORMER_ALARM_SETTINGS_PROP.split('.');
+
+/**
+ * `alarms.settings.<kind>` was renamed to `alarms.<kind>` (each alarm field row's `formerly`): a problem for each
+ * kind given, with the closest kind for a misspelled one, so an upgrade sees each object to move.
+ */
+function alarmSettingsMoved(settings: unknown, problems: Problem[]): void {
+  const given = isRecord(settings) ? Object.keys(settings) : [];
+  if (given.length === 0) {
+    problems.push({ path: FORMER_ALARMS, message: `was renamed to alarms.<alarm>, one object per alarm (e.g. alarms.fallbacks) ${RENAMED_NOTE}` });
+  }
+  for (const kind of given) {
+    if (ALARM_KINDS.includes(kind)) {
+      problems.push({ path: [...FORMER_ALARMS, kind], message: `was renamed to alarms.${kind} ${RENAMED_NOTE}` });
+      continue;
+    }
+    const [near] = closestNames(kind, ALARM_KINDS, 1);
+    const hint = near ? `did you mean "${near}"?` : `the alarms: ${ALARM_KINDS.join(', ')}.`;
+    problems.push({
+      path: [...FORMER_ALARMS, kind],
+      message: `is no alarm; ${hint} ${FORMER_ALARM_SETTINGS_PROP}.<alarm> was renamed to alarms.<alarm> ${RENAMED_NOTE}`,
+    });
+  }
+}
 
 /** The props without the renamed ones found in them (copied along each renamed path), and a problem for each. */
 function renamedProblems(props: object, problems: Problem[]): object {
   let rest: Record<string, unknown> = props as Record<string, unknown>;
+  const alarmSettings = valueAt(rest, FORMER_ALARMS);
+  if (alarmSettings !== undefined) {
+    alarmSettingsMoved(alarmSettings, problems);
+    rest = withoutPath(rest, FORMER_ALARMS);
+  }
   for (const { from, to } of RENAMED) {
     const value = valueAt(rest, from);
     // `dashboard` was a boolean and is now the object holding `enabled`: only the old kind of value is the old prop.
     if (value === undefined || (to.startsWith(`${from.join('.')}.`) && isRecord(value))) continue;
-    problems.push({ path: from, message: `was renamed to ${to} (the config file's name; see CHANGELOG.md)` });
+    problems.push({ path: from, message: `was renamed to ${to} ${RENAMED_NOTE}` });
     rest = withoutPath(rest, from);
   }
   return rest;
@@ -100,19 +127,21 @@ export function checkProps(props: object): void {
   const problems: Problem[] = [];
   PROPS_SHAPE.check(renamedProblems(props, problems), [], problems);
   const valid = new Map<string, unknown>();
+  // The alarm settings as given, when every one passed its rule (the rules across them need them all).
+  const alarmSettings: Record<string, Record<string, unknown>> = {};
+  let alarmsValid = true;
   for (const row of SETTING_ROWS) {
-    if (!row.prop || row.prop.cdkValue || row.prop.path.startsWith(ALARM_PROP_PREFIX)) continue;
+    if (!row.prop || row.prop.cdkValue) continue;
     const path = row.prop.path.split('.');
     const value = valueAt(props, path);
     if (value === undefined && !row.required) continue;
     const before = problems.length;
     const checked = row.spec.check(value, path, problems);
     if (problems.length === before) valid.set(row.id, checked);
+    if (!row.alarm) continue;
+    if (problems.length === before) (alarmSettings[row.alarm.kind] ??= {})[row.alarm.field] = checked;
+    else alarmsValid = false;
   }
-  const settings = valueAt(props, ['alarms', 'settings']);
-  const alarmsBefore = problems.length;
-  if (settings !== undefined) alarmSettingsSpec.check(settings, ['alarms', 'settings'], problems);
-  const alarmsValid = problems.length === alarmsBefore;
 
   const get = <T>(id: string) => valid.get(id) as T | undefined;
   const countersValid = valueAt(props, ['counters']) === undefined || valid.has('counters');
@@ -124,7 +153,7 @@ export function checkProps(props: object): void {
       shardSize: get<number>('shardSize'),
       appliances: get<ApplianceConfig[]>('appliances'),
       counters: get<string | string[]>('counters'),
-      alarms: alarmsValid && isRecord(settings) ? alarmOverridesOf(settings as Record<string, Record<string, unknown>>) : undefined,
+      alarms: alarmsValid ? alarmOverridesOf(alarmSettings) : undefined,
       protocolErrorMetrics: countersValid ? get<string[]>('protocolErrorMetrics') : undefined,
       alarmEmails: get<string[]>('alarmEmails'),
       existingTopic: valueAt(props, ['alarms', 'topic']) !== undefined || valueAt(props, ['alarms', 'topicArn']) !== undefined,

@@ -27,7 +27,10 @@ export interface PropSurface {
   readonly cdkValue?: true;
   /** The default as the prop gives it, when it is not the setting's value (docs). */
   readonly default?: string;
-  /** The prop's path before it took the config file's: refused at synth with a pointer to `path`. */
+  /**
+   * The prop's path before it took the config file's: refused at synth with a pointer to `path` (an alarm field's
+   * by its alarm: `alarms.settings.<kind>` was renamed to `alarms.<kind>`).
+   */
   readonly formerly?: string;
 }
 

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { SETTING_ROWS } from '../../infra/config/settings-rules.js';
 import { VPC_PROP_FIELDS } from '../../infra/constructs/props-check.js';
 import { MptcpMonitoring, type MptcpMonitoringProps, type MptcpVpcProps } from '../../infra/index.js';
+import { ALARM_FIELDS } from '../../infra/model/alarm-plan.js';
+import { nearTimeoutThresholdMs } from '../../infra/model/sizing.js';
 import { APPLIANCES, onlyResource } from '../support/synth-config.js';
 
 /** The construct in a user's own stack, as docs/configuration.md shows it. */
@@ -39,7 +41,7 @@ describe('MptcpMonitoring in a user stack', () => {
       appliances: APPLIANCES,
       schedule: { rateMinutes: 2 },
       function: { timeoutSeconds: 90, logRetentionDays: 7, retainLogGroup: false },
-      alarms: { topic, settings: { fallbacks: { threshold: 3 } }, notify: 'per-alarm' },
+      alarms: { topic, fallbacks: { threshold: 3 }, notify: 'per-alarm' },
       dashboard: { enabled: false },
     });
     const template = Template.fromStack(stack);
@@ -64,16 +66,16 @@ describe('MptcpMonitoring in a user stack', () => {
     expect(() => userStack({ function: { timeoutSeconds: 60 } })).toThrow('function.timeoutSeconds must be at most 50 seconds with a 1-minute interval');
     expect(() => userStack({ schedule: { shardSize: 0 } })).toThrow('schedule.shardSize must be a whole number from 1 to 100 (got 0)');
     expect(() => userStack({ function: { memoryMiB: 100 } })).toThrow('function.memoryMiB must be a whole number of MiB from 128 to 10240 (got 100)');
-    expect(() => userStack({ alarms: { settings: { fallbacks: { evaluationPeriods: 1, datapointsToAlarm: 2 } } } })).toThrow(
-      'alarms.settings.fallbacks.datapointsToAlarm must be at most evaluationPeriods (1)',
+    expect(() => userStack({ alarms: { fallbacks: { evaluationPeriods: 1, datapointsToAlarm: 2 } } })).toThrow(
+      'alarms.fallbacks.datapointsToAlarm must be at most evaluationPeriods (1)',
     );
     expect(() => userStack({ alarms: { protocolErrors: { metrics: ['DssPackets'] } } })).toThrow('alarms.protocolErrors.metrics names "DssPackets"');
   });
 
-  it('names every setting by the same path in the props as in the config file', () => {
-    // The per-alarm fields stay under alarms.settings in the props for now (the alarms are being redesigned).
-    const both = SETTING_ROWS.filter((row) => row.file && row.prop && !row.prop.path.startsWith('alarms.settings.'));
+  it('names every setting by the same path in the props as in the config file, the alarm fields too', () => {
+    const both = SETTING_ROWS.filter((row) => row.file && row.prop);
     expect(both.length).toBeGreaterThan(10);
+    expect(both.filter((row) => row.alarm).length).toBe(Object.values(ALARM_FIELDS).flat().length);
     for (const row of both) expect(`${row.id}: ${row.prop!.path}`).toBe(`${row.id}: ${row.file}`);
   });
 
@@ -89,11 +91,63 @@ describe('MptcpMonitoring in a user stack', () => {
       [{ shardSize: 5 }, 'shardSize was renamed to schedule.shardSize'],
       [{ concurrency: 5 }, 'concurrency was renamed to schedule.concurrency'],
       [{ alarms: { protocolErrorMetrics: ['x'] } }, 'alarms.protocolErrorMetrics was renamed to alarms.protocolErrors.metrics'],
+      [{ alarms: { settings: { fallbacks: { threshold: 3 } } } }, 'alarms.settings.fallbacks was renamed to alarms.fallbacks'],
     ];
     for (const [props, message] of renamed) {
       expect(() => userStack(props as Partial<MptcpMonitoringProps>)).toThrow('MptcpMonitoring: invalid props (1 problem):');
       expect(() => userStack(props as Partial<MptcpMonitoringProps>)).toThrow(message);
     }
+  });
+
+  it('refuses alarms.settings with the move of each alarm given: alarms.settings.<alarm> was renamed to alarms.<alarm>', () => {
+    const message = (props: Record<string, unknown>) => {
+      try {
+        userStack(props as Partial<MptcpMonitoringProps>);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    };
+    expect(
+      message({ alarms: { settings: { protocolErrors: { threshold: 7 }, functionDuration: { thresholdPercent: 70 } }, fallbacks: { threshold: 3 } } }),
+    ).toBe(
+      'MptcpMonitoring: invalid props (2 problems):\n' +
+        "  alarms.settings.protocolErrors was renamed to alarms.protocolErrors (the config file's name; see CHANGELOG.md)\n" +
+        "  alarms.settings.functionDuration was renamed to alarms.functionDuration (the config file's name; see CHANGELOG.md)",
+    );
+    expect(message({ alarms: { settings: { fallback: { threshold: 3 } } } })).toContain(
+      'alarms.settings.fallback is no alarm; did you mean "fallbacks"? alarms.settings.<alarm> was renamed to alarms.<alarm>',
+    );
+    expect(message({ alarms: { settings: {} } })).toContain('alarms.settings was renamed to alarms.<alarm>, one object per alarm (e.g. alarms.fallbacks)');
+  });
+
+  it("takes each alarm's settings at alarms.<alarm>, as the config file: protocolErrors beside its metrics", () => {
+    const { monitoring, template } = userStack({
+      counters: 'all',
+      alarms: {
+        protocolErrors: { threshold: 7, metrics: ['DuplicateMappingErrors', 'RssFilterFailures'] },
+        sessionsCreatedAnomaly: { bandWidth: 4 },
+        functionDuration: { thresholdPercent: 70 },
+        notify: 'per-alarm',
+      },
+    });
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as { Properties: Record<string, unknown> }[];
+    const named = (suffix: string) => alarms.filter((a) => String(a.Properties.AlarmName).endsWith(suffix));
+    // The listed counters make protocolErrors one alarm per appliance, each summing them, above 7.
+    const protocolErrors = named('-ProtocolErrors');
+    expect(protocolErrors.map((a) => a.Properties.AlarmName)).toEqual(['UserStack-Mptcp-adc-1-ProtocolErrors', 'UserStack-Mptcp-adc-2-ProtocolErrors']);
+    for (const alarm of protocolErrors) {
+      expect(alarm.Properties.Threshold).toBe(7);
+      expect(JSON.stringify(alarm.Properties.Metrics)).toContain('SUM([m0,m1])');
+      for (const counter of ['DuplicateMappingErrors', 'RssFilterFailures']) expect(JSON.stringify(alarm.Properties.Metrics)).toContain(counter);
+    }
+    const anomaly = named('-SessionsCreatedAnomaly');
+    expect(anomaly).toHaveLength(2);
+    for (const alarm of anomaly) expect(JSON.stringify(alarm.Properties.Metrics)).toContain('ANOMALY_DETECTION_BAND(m0, 4)');
+    const [duration] = alarms.filter((a) => a.Properties.MetricName === 'Duration');
+    expect(duration?.Properties.Threshold).toBe(nearTimeoutThresholdMs(monitoring.timeout.toMilliseconds(), 70));
+    expect(nearTimeoutThresholdMs(monitoring.timeout.toMilliseconds(), 70)).not.toBe(nearTimeoutThresholdMs(monitoring.timeout.toMilliseconds(), 80));
+    expect(monitoring.alarmPlan.perAppliance.find((a) => a.kind === 'protocolErrors')?.settings.threshold).toBe(7);
   });
 
   it('notifies an existing topic given by ARN, as the config file names it', () => {
@@ -108,14 +162,11 @@ describe('MptcpMonitoring in a user stack', () => {
       [{ schedule: { concurrency: 500 } }, 'schedule.concurrency must be a whole number from 1 to 100 (got 500)'],
       [{ schedule: { rateMinutes: 2880 } }, 'schedule.rateMinutes must be a whole number of minutes from 1 to 1440 (got 2880)'],
       [{ schedule: { shardSize: 1000 } }, 'schedule.shardSize must be a whole number from 1 to 100 (got 1000)'],
-      [{ alarms: { settings: { fallbacks: { threshold: -1 } } } }, 'alarms.settings.fallbacks.threshold must be a number >= 0 (got -1)'],
-      [{ alarms: { settings: { protocolErrors: { periodMinutes: 0 } } } }, 'alarms.settings.protocolErrors.periodMinutes must be a whole number of minutes'],
-      [
-        { alarms: { settings: { joinsRejected: { evaluationPeriods: 5000 } } } },
-        'alarms.settings.joinsRejected.evaluationPeriods must be a whole number from 1 to 1440',
-      ],
-      [{ alarms: { settings: { collectionFailing: { threshold: 2 } as never } } }, 'alarms.settings.collectionFailing has unknown field "threshold"'],
-      [{ alarms: { settings: { functionDuration: { threshold: 90 } as never } } }, 'alarms.settings.functionDuration has unknown field "threshold"'],
+      [{ alarms: { fallbacks: { threshold: -1 } } }, 'alarms.fallbacks.threshold must be a number >= 0 (got -1)'],
+      [{ alarms: { protocolErrors: { periodMinutes: 0 } } }, 'alarms.protocolErrors.periodMinutes must be a whole number of minutes'],
+      [{ alarms: { joinsRejected: { evaluationPeriods: 5000 } } }, 'alarms.joinsRejected.evaluationPeriods must be a whole number from 1 to 1440'],
+      [{ alarms: { collectionFailing: { threshold: 2 } as never } }, 'alarms.collectionFailing has unknown field "threshold"'],
+      [{ alarms: { functionDuration: { threshold: 90 } as never } }, 'alarms.functionDuration has unknown field "threshold"'],
     ];
     for (const [props, message] of cases) expect(() => userStack(props), message).toThrow(message);
   });
@@ -137,11 +188,29 @@ describe('MptcpMonitoring in a user stack', () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ schedulesEnabld: false }, 'props has unknown field "schedulesEnabld"; did you mean "schedulesEnabled"?'],
       [{ alarms: { emals: ['a@example.com'] } }, 'alarms has unknown field "emals"; did you mean "emails"?'],
-      [{ alarms: { settings: { fallback: { threshold: 1 } } } }, 'alarms.settings has unknown field "fallback"; did you mean "fallbacks"?'],
-      [{ alarms: { settings: { fallbacks: { treshold: 1 } } } }, 'alarms.settings.fallbacks has unknown field "treshold"; did you mean "threshold"?'],
+      [{ alarms: { fallback: { threshold: 1 } } }, 'alarms has unknown field "fallback"; did you mean "fallbacks"?'],
+      [{ alarms: { fallbacks: { treshold: 1 } } }, 'alarms.fallbacks has unknown field "treshold"; did you mean "threshold"?'],
+      [
+        { alarms: { protocolErrors: { treshold: 1, metrics: ['DssPackets'] } } },
+        'alarms.protocolErrors has unknown field "treshold"; did you mean "threshold"?',
+      ],
+      [{ alarms: { protocolErrors: { metric: ['DssPackets'] } } }, 'alarms.protocolErrors has unknown field "metric"; did you mean "metrics"?'],
       [{ vpc: { vpc: {}, subnets: {}, endpoint: {} } }, 'vpc has unknown field "endpoint"; did you mean "endpoints"?'],
     ];
     for (const [props, message] of cases) expect(() => userStack(props as Partial<MptcpMonitoringProps>), message).toThrow(message);
+  });
+
+  it("types each alarm's fields from ALARM_FIELDS: an unknown field, or alarms.settings, does not compile (tsc checks these)", () => {
+    const typed = (props: MptcpMonitoringProps) => props.alarms;
+    expect(
+      typed({ appliances: APPLIANCES, alarms: { protocolErrors: { threshold: 7, metrics: ['ProtocolErrors'] }, functionDuration: { thresholdPercent: 70 } } }),
+    ).toBeDefined();
+    // @ts-expect-error a misspelled field of an alarm
+    typed({ appliances: APPLIANCES, alarms: { protocolErrors: { treshold: 7 } } });
+    // @ts-expect-error functionDuration's threshold is thresholdPercent
+    typed({ appliances: APPLIANCES, alarms: { functionDuration: { threshold: 70 } } });
+    // @ts-expect-error alarms.settings was renamed to alarms.<alarm>
+    typed({ appliances: APPLIANCES, alarms: { settings: { fallbacks: { threshold: 3 } } } });
   });
 
   it('lists every field of MptcpVpcProps in its shape check', () => {
@@ -151,13 +220,13 @@ describe('MptcpMonitoring in a user stack', () => {
 
   it('names the alarm settings as the config file does: thresholdPercent, bandWidth', () => {
     const { template } = userStack({
-      alarms: { settings: { functionDuration: { thresholdPercent: 50 }, fallbacksAnomaly: { enabled: true, bandWidth: 2.5 } }, notify: 'per-alarm' },
+      alarms: { functionDuration: { thresholdPercent: 50 }, fallbacksAnomaly: { enabled: true, bandWidth: 2.5 }, notify: 'per-alarm' },
     });
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as { Properties: Record<string, unknown> }[];
     const band = alarms.find((a) => JSON.stringify(a.Properties).includes('ANOMALY_DETECTION_BAND') && JSON.stringify(a.Properties).includes('2.5'));
     expect(band, 'an anomaly band of 2.5 standard deviations').toBeDefined();
-    expect(() => userStack({ alarms: { settings: { functionDuration: { thresholdPercent: 101 } } } })).toThrow(
-      'alarms.settings.functionDuration.thresholdPercent must be a percentage of the collection window from 1 to 100',
+    expect(() => userStack({ alarms: { functionDuration: { thresholdPercent: 101 } } })).toThrow(
+      'alarms.functionDuration.thresholdPercent must be a percentage of the collection window from 1 to 100',
     );
   });
 

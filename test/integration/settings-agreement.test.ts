@@ -57,11 +57,11 @@ function limitCases(spec: Spec<unknown>): Case[] {
 function contextFor(row: SettingRow): [string, string | undefined, unknown][] {
   const [, kind, field] = row.id.split('.');
   const hasPeriod = kind !== undefined && kind !== 'collectionFailing';
-  const period: [string, string, unknown][] = hasPeriod ? [[`alarms.${kind}.periodMinutes`, `alarms.settings.${kind}.periodMinutes`, 1]] : [];
+  const period: [string, string, unknown][] = hasPeriod ? [[`alarms.${kind}.periodMinutes`, `alarms.${kind}.periodMinutes`, 1]] : [];
   if (row.id === 'timeoutSeconds') return [['schedule.rateMinutes', 'schedule.rateMinutes', 60]];
   if (row.id.startsWith('alarms.') && field === 'evaluationPeriods') return period;
   if (row.id.startsWith('alarms.') && field === 'datapointsToAlarm') {
-    return [...period, [`alarms.${kind}.evaluationPeriods`, `alarms.settings.${kind}.evaluationPeriods`, 1440]];
+    return [...period, [`alarms.${kind}.evaluationPeriods`, `alarms.${kind}.evaluationPeriods`, 1440]];
   }
   if (row.file?.startsWith('vpc.')) {
     return [
@@ -133,7 +133,7 @@ function expectFunctionAccepts(template: Template): void {
 }
 
 const rowsWithLimits = SETTING_ROWS.filter((row) => limitCases(row.spec).length > 0);
-const isAlarmRow = (row: SettingRow) => row.id.startsWith('alarms.') && row.prop?.path.startsWith('alarms.settings.');
+const isAlarmRow = (row: SettingRow) => row.alarm !== undefined;
 
 describe('the settings model: every surface agrees at each limit and one step past it', () => {
   it('walks a good number of settings (each with its surfaces)', () => {
@@ -225,42 +225,42 @@ describe('the rules across settings hold the same in the file and the construct'
     {
       name: 'datapointsToAlarm = evaluationPeriods',
       file: { alarms: { fallbacks: { evaluationPeriods: 2, datapointsToAlarm: 2 } } },
-      props: { alarms: { settings: { fallbacks: { evaluationPeriods: 2, datapointsToAlarm: 2 } } } },
+      props: { alarms: { fallbacks: { evaluationPeriods: 2, datapointsToAlarm: 2 } } },
       expected: 'accepted',
       message: '',
     },
     {
       name: 'datapointsToAlarm past evaluationPeriods (the default one)',
       file: { alarms: { fallbacks: { datapointsToAlarm: 2 } } },
-      props: { alarms: { settings: { fallbacks: { datapointsToAlarm: 2 } } } },
+      props: { alarms: { fallbacks: { datapointsToAlarm: 2 } } },
       expected: 'refused',
       message: 'datapointsToAlarm must be at most evaluationPeriods (1)',
     },
     {
       name: 'period a multiple of the rate',
       file: { schedule: { rateMinutes: 5 }, alarms: { joinsRejected: { periodMinutes: 10 } } },
-      props: { schedule: { rateMinutes: 5 }, alarms: { settings: { joinsRejected: { periodMinutes: 10 } } } },
+      props: { schedule: { rateMinutes: 5 }, alarms: { joinsRejected: { periodMinutes: 10 } } },
       expected: 'accepted',
       message: '',
     },
     {
       name: 'period not a multiple of the rate',
       file: { schedule: { rateMinutes: 5 }, alarms: { joinsRejected: { periodMinutes: 6 } } },
-      props: { schedule: { rateMinutes: 5 }, alarms: { settings: { joinsRejected: { periodMinutes: 6 } } } },
+      props: { schedule: { rateMinutes: 5 }, alarms: { joinsRejected: { periodMinutes: 6 } } },
       expected: 'refused',
       message: 'periodMinutes must be a multiple of the interval (5 minutes)',
     },
     {
       name: 'evaluation window of one day',
       file: { alarms: { protocolErrors: { periodMinutes: 60, evaluationPeriods: 24 } } },
-      props: { alarms: { settings: { protocolErrors: { periodMinutes: 60, evaluationPeriods: 24 } } } },
+      props: { alarms: { protocolErrors: { periodMinutes: 60, evaluationPeriods: 24 } } },
       expected: 'accepted',
       message: '',
     },
     {
       name: 'evaluation window past one day',
       file: { alarms: { protocolErrors: { periodMinutes: 60, evaluationPeriods: 25 } } },
-      props: { alarms: { settings: { protocolErrors: { periodMinutes: 60, evaluationPeriods: 25 } } } },
+      props: { alarms: { protocolErrors: { periodMinutes: 60, evaluationPeriods: 25 } } },
       expected: 'refused',
       message: 'evaluationPeriods times the period (60 min) must be at most one day',
     },
