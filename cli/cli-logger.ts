@@ -12,7 +12,8 @@ export function createCliLogger(write: (line: string) => void, base: LogFields =
     debug: quiet,
     info: quiet,
     warn: (message, fields) => {
-      const where = typeof (fields?.['appliance'] ?? base['appliance']) === 'string' ? `${String(fields?.['appliance'] ?? base['appliance'])}: ` : '';
+      const where =
+        typeof (fields?.['appliance'] ?? base['appliance']) === 'string' ? `${String(fields?.['appliance'] ?? base['appliance'])}: ` : '';
       write(processRedactor.scrub(`warning: ${where}${message}`));
     },
     error: quiet,

@@ -123,7 +123,8 @@ export function parseCollectArgs(argv: readonly string[], env: NodeJS.ProcessEnv
     );
   if (!values.url) throw new UsageError("--url is required (the appliance's management address, e.g. https://adc.example.com)");
   if (!values.username) throw new UsageError('--username is required');
-  if (!values['password-env']) throw new UsageError('--password-env is required (the name of the environment variable holding the password)');
+  if (!values['password-env'])
+    throw new UsageError('--password-env is required (the name of the environment variable holding the password)');
   const password = env[values['password-env']];
   if (!password)
     throw new UsageError(
@@ -132,10 +133,14 @@ export function parseCollectArgs(argv: readonly string[], env: NodeJS.ProcessEnv
   const unredactable = unredactablePassword(password);
   if (unredactable !== undefined) throw new UsageError(`the password in ${values['password-env']} (from --password-env) ${unredactable}`);
   if (values.url.startsWith('http://') && !values['allow-http']) {
-    throw new UsageError(`--url ${values.url} is plain http://: use https://, or add --allow-http to send the password unencrypted on purpose`);
+    throw new UsageError(
+      `--url ${values.url} is plain http://: use https://, or add --allow-http to send the password unencrypted on purpose`,
+    );
   }
   if (values.counters.split(',').every((name) => name.trim() === '')) {
-    throw new UsageError(`--counters "${values.counters}" names no counter: give default, all, or a comma list of metric names (docs/metrics.md)`);
+    throw new UsageError(
+      `--counters "${values.counters}" names no counter: give default, all, or a comma list of metric names (docs/metrics.md)`,
+    );
   }
   if (values.region !== undefined) regionCheck(values.region);
   const namespaceIssue = namespaceProblem(values.namespace);
@@ -155,7 +160,9 @@ export function parseCollectArgs(argv: readonly string[], env: NodeJS.ProcessEnv
             : code === 'EISDIR'
               ? 'is a directory'
               : (error as Error).message;
-      throw new UsageError(`--ca-file ${values['ca-file']}: ${why} (the PEM bundle of the CA that signed the appliance's management certificate)`);
+      throw new UsageError(
+        `--ca-file ${values['ca-file']}: ${why} (the PEM bundle of the CA that signed the appliance's management certificate)`,
+      );
     }
   }
   const host = URL.canParse(values.url) ? new URL(values.url).hostname : values.url;
@@ -219,7 +226,8 @@ function regionHint(region: string): string {
 
 function boundedInteger(flag: string, raw: string, min: number, max: number): number {
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, got "${raw}"`);
   return value;
 }
 
@@ -257,7 +265,12 @@ function stopAfter(run: RunResult): ApplianceSummary | 'publish' | undefined {
   return run.summary.publishError !== undefined ? 'publish' : undefined;
 }
 
-export async function runCollect(argv: readonly string[], env: NodeJS.ProcessEnv, out: (text: string) => void, err: (text: string) => void): Promise<number> {
+export async function runCollect(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  out: (text: string) => void,
+  err: (text: string) => void,
+): Promise<number> {
   let options: CollectOptions | 'help';
   try {
     options = parseCollectArgs(argv, env);
@@ -294,9 +307,16 @@ async function collect(options: CollectOptions, out: (text: string) => void, err
   }
 }
 
-async function collectWith(options: CollectOptions, memory: ContainerMemory, out: (text: string) => void, err: (text: string) => void): Promise<number> {
+async function collectWith(
+  options: CollectOptions,
+  memory: ContainerMemory,
+  out: (text: string) => void,
+  err: (text: string) => void,
+): Promise<number> {
   processRedactor.add(options.password);
-  const logger: Logger = options.verbose ? createJsonLogger({ level: 'DEBUG', write: err, redactor: processRedactor }) : createCliLogger(err);
+  const logger: Logger = options.verbose
+    ? createJsonLogger({ level: 'DEBUG', write: err, redactor: processRedactor })
+    : createCliLogger(err);
   const sink = options.publish ? await openCloudWatch(options) : new DryRunSink();
   const deps = {
     credentials: new StaticCredentialSource(new Map([['command-line', { username: options.username, password: options.password }]])),
@@ -310,7 +330,9 @@ async function collectWith(options: CollectOptions, memory: ContainerMemory, out
   let stop: ApplianceSummary | 'publish' | undefined;
   for (let i = 0; i < options.samples && stop === undefined; i++) {
     if (i > 0) {
-      err(`waiting ${options.intervalSeconds} s for sample ${i + 1} of ${options.samples} (counters are the increase between two samples)...`);
+      err(
+        `waiting ${options.intervalSeconds} s for sample ${i + 1} of ${options.samples} (counters are the increase between two samples)...`,
+      );
       await sleep(options.intervalSeconds * 1000);
     }
     let run: RunResult;
@@ -347,7 +369,8 @@ async function collectWith(options: CollectOptions, memory: ContainerMemory, out
   }
   if (!options.json) {
     const secondary = last.summary.appliances.find((appliance) => appliance.outcome === 'secondary-skipped');
-    if (secondary !== undefined) out(`${secondary.name} is the HA secondary: its counters are not published (--ha-mode any collects whatever node answers).`);
+    if (secondary !== undefined)
+      out(`${secondary.name} is the HA secondary: its counters are not published (--ha-mode any collects whatever node answers).`);
     out(
       dryRun
         ? `dry run: nothing was sent to CloudWatch; with --publish, ${datapoints(last.summary.datapointsPublished)} would go to ${options.namespace} in ${calls(last.summary.putMetricDataCalls)}.`

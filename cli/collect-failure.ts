@@ -72,8 +72,10 @@ function remedy(errorClass: ErrorClass | undefined, message: string, context: Fa
       if (/ERR_TLS_CERT_ALTNAME_INVALID|Hostname\/IP does not match|altnames/i.test(message)) {
         return 'pass a name the certificate carries with --server-name NAME (the TLS name to verify when --url uses an IP address)';
       }
-      if (/CERT_HAS_EXPIRED|CERT_NOT_YET_VALID/.test(message)) return "renew the appliance's management certificate (or check this machine's clock)";
-      if (/connection refused/.test(message)) return "check the host and port in --url: the appliance's management address (NSIP) and its HTTPS port";
+      if (/CERT_HAS_EXPIRED|CERT_NOT_YET_VALID/.test(message))
+        return "renew the appliance's management certificate (or check this machine's clock)";
+      if (/connection refused/.test(message))
+        return "check the host and port in --url: the appliance's management address (NSIP) and its HTTPS port";
       if (/DNS lookup failed/.test(message)) return 'check the host name in --url';
       return "check --url and that this machine can reach the appliance's management address (network path, firewall)";
     case 'configuration':

@@ -14,7 +14,9 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-type Values<O extends ParseArgsOptionsConfig> = ReturnType<typeof parseArgs<{ options: O; strict: true; allowPositionals: false }>>['values'];
+type Values<O extends ParseArgsOptionsConfig> = ReturnType<
+  typeof parseArgs<{ options: O; strict: true; allowPositionals: false }>
+>['values'];
 
 /** The options of `options` parsed from `argv`, or 'help' for -h/--help. Throws UsageError for anything else. */
 export function parseCommandLine<O extends ParseArgsOptionsConfig>(argv: readonly string[], options: O): Values<O> | 'help' {
@@ -51,7 +53,12 @@ function didYouMean(name: string, names: readonly string[]): string {
  * For a command's main module: its options parsed from process.argv, or the usage printed (exit 0) or the usage
  * error printed (exit 2), before any work starts.
  */
-export function commandLine<O extends ParseArgsOptionsConfig>(command: string, usage: string, options: O, argv = process.argv.slice(2)): Values<O> {
+export function commandLine<O extends ParseArgsOptionsConfig>(
+  command: string,
+  usage: string,
+  options: O,
+  argv = process.argv.slice(2),
+): Values<O> {
   let values: Values<O> | 'help';
   try {
     values = parseCommandLine(argv, options);

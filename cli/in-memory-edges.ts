@@ -33,7 +33,10 @@ export class StaticCredentialSource implements CredentialSource {
  * process. test/integration/sample-store-contract.test.ts holds it to the same cases as the DynamoDB store.
  */
 export class InMemorySampleStore implements SampleStore {
-  private readonly items = new Map<string, { state?: StoredState; lease?: { owner: string; until: number }; pending?: PendingSample; committedBy?: string }>();
+  private readonly items = new Map<
+    string,
+    { state?: StoredState; lease?: { owner: string; until: number }; pending?: PendingSample; committedBy?: string }
+  >();
 
   async claim(appliance: string, request: ClaimRequest): Promise<ClaimResult> {
     refuseBug(appliance, claimRequestProblem(request));
@@ -41,7 +44,8 @@ export class InMemorySampleStore implements SampleStore {
     const lease = item.lease;
     const impossibleLease = lease !== undefined && lease.until > request.now + MAX_LEASE_MS;
     if (lease && lease.owner !== request.owner && lease.until >= request.now && !impossibleLease) return { outcome: 'busy' };
-    if (item.state && item.state.takenAt >= request.takenAt && item.state.takenAt <= latestPlausibleTakenAt(request.now)) return { outcome: 'superseded' };
+    if (item.state && item.state.takenAt >= request.takenAt && item.state.takenAt <= latestPlausibleTakenAt(request.now))
+      return { outcome: 'superseded' };
     this.items.set(appliance, {
       ...item,
       lease: { owner: request.owner, until: request.leaseUntil },
@@ -62,7 +66,10 @@ export class InMemorySampleStore implements SampleStore {
     const item = this.items.get(appliance);
     if (item?.lease?.owner !== owner)
       return item?.committedBy === owner && item.state?.takenAt === state.takenAt ? { outcome: 'committed' } : { outcome: 'lease-lost' };
-    this.items.set(appliance, options.keepLease ? { ...item, state: copyOf(state), committedBy: owner } : { state: copyOf(state), committedBy: owner });
+    this.items.set(
+      appliance,
+      options.keepLease ? { ...item, state: copyOf(state), committedBy: owner } : { state: copyOf(state), committedBy: owner },
+    );
     return { outcome: 'committed' };
   }
 
@@ -93,7 +100,9 @@ function copyOf(state: StoredState): StoredState {
     takenAt: state.takenAt,
     counters: new Map(state.counters),
     heldSince: new Map(state.heldSince),
-    unpublished: state.unpublished.filter((interval) => interval.deltas.size > 0).map((interval) => ({ ...interval, deltas: new Map(interval.deltas) })),
+    unpublished: state.unpublished
+      .filter((interval) => interval.deltas.size > 0)
+      .map((interval) => ({ ...interval, deltas: new Map(interval.deltas) })),
   };
 }
 

@@ -2,7 +2,14 @@
 
 export type { ApplianceConfig } from '../lambda/config/appliance.js';
 export { type ConfigFile, configFileSpec } from './config/file-schema.js';
-export { ConfigFileError, DEFAULT_CONFIG_FILE, EXAMPLE_CONFIG_FILE, loadConfig, parseConfigText, validateConfig } from './config/load-config.js';
+export {
+  ConfigFileError,
+  DEFAULT_CONFIG_FILE,
+  EXAMPLE_CONFIG_FILE,
+  loadConfig,
+  parseConfigText,
+  validateConfig,
+} from './config/load-config.js';
 export type { AlarmFieldValues, AlarmSettingsProps } from './config/settings-rules.js';
 export {
   MAX_APPLIANCE_ALARMS_PER_TEMPLATE,

@@ -48,7 +48,10 @@ export class MptcpMonitoringStack extends Stack {
       description: "The collector's logs (one JSON line per appliance per run)",
     });
     new CfnOutput(this, 'StateTableName', { value: this.monitoring.table.tableName, description: 'Previous counter sample per appliance' });
-    new CfnOutput(this, 'TopicArn', { value: this.monitoring.topic.topicArn, description: 'Alarm notifications (confirm the e-mail subscriptions)' });
+    new CfnOutput(this, 'TopicArn', {
+      value: this.monitoring.topic.topicArn,
+      description: 'Alarm notifications (confirm the e-mail subscriptions)',
+    });
     if (this.monitoring.dashboard) {
       new CfnOutput(this, 'DashboardUrl', {
         value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${this.monitoring.dashboard.dashboardName}`,
@@ -93,7 +96,11 @@ function vpcPlacement(scope: Construct, vpc: NonNullable<ConfigFile['vpc']>): Mp
     vpc: ec2.Vpc.fromVpcAttributes(scope, 'Vpc', { vpcId: vpc.vpcId, availabilityZones: Fn.getAzs() }),
     subnets: { subnets },
     ...(vpc.securityGroupIds
-      ? { securityGroups: vpc.securityGroupIds.map((id) => ec2.SecurityGroup.fromSecurityGroupId(scope, `SecurityGroup-${id}`, id, { mutable: false })) }
+      ? {
+          securityGroups: vpc.securityGroupIds.map((id) =>
+            ec2.SecurityGroup.fromSecurityGroupId(scope, `SecurityGroup-${id}`, id, { mutable: false }),
+          ),
+        }
       : {}),
     ...(vpc.createEndpoints ? { endpoints: { routeTableIds: vpc.routeTableIds ?? [] } } : {}),
   };

@@ -5,7 +5,11 @@
  * `work` may hand its slot back before it settles (`releaseSlot()`, idempotent): the next item starts while
  * this one goes on waiting. A slot is otherwise released when `work` settles.
  */
-export function mapConcurrently<T, R>(items: readonly T[], limit: number, work: (item: T, releaseSlot: () => void) => Promise<R>): Promise<R[]> {
+export function mapConcurrently<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, releaseSlot: () => void) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   if (items.length === 0) return Promise.resolve(results);
   const slots = Math.max(1, Math.floor(limit));

@@ -61,12 +61,19 @@ export function createHandler(overrides: Partial<HandlerDependencies> = {}): Col
     try {
       const config = resolveRunConfig(event, deps.env);
       const credentials = (memory.secrets ??= new SecretsManagerCredentialSource({ client: deps.clients().secretsManager }));
-      const store = deps.store?.(config.stateTableName) ?? new DynamoDbSampleStore({ client: deps.clients().dynamoDb, tableName: config.stateTableName });
+      const store =
+        deps.store?.(config.stateTableName) ??
+        new DynamoDbSampleStore({ client: deps.clients().dynamoDb, tableName: config.stateTableName });
       const rejections =
-        deps.rejections?.(config.stateTableName) ?? new DynamoDbCredentialRejections({ client: deps.clients().dynamoDb, tableName: config.stateTableName });
+        deps.rejections?.(config.stateTableName) ??
+        new DynamoDbCredentialRejections({ client: deps.clients().dynamoDb, tableName: config.stateTableName });
       const sink =
         deps.sink?.(config.namespace, config.storageResolution) ??
-        new CloudWatchMetricSink({ client: deps.clients().cloudWatch, namespace: config.namespace, storageResolution: config.storageResolution });
+        new CloudWatchMetricSink({
+          client: deps.clients().cloudWatch,
+          namespace: config.namespace,
+          storageResolution: config.storageResolution,
+        });
 
       const { summary } = await runCollection(
         {
@@ -94,7 +101,11 @@ export function createHandler(overrides: Partial<HandlerDependencies> = {}): Col
       const error = toCollectorError(caught);
       // The runtime logs and returns the message: scrubbed and cut (a 6 MB event must not come back as 6 MB).
       error.message = excerpt(error.message, MAX_FIELD_CHARS, memory.redactor.scrub);
-      logger.error('run failed: nothing was published', { errorClass: error.errorClass, reason: error.message, durationMs: now() - startedAt });
+      logger.error('run failed: nothing was published', {
+        errorClass: error.errorClass,
+        reason: error.message,
+        durationMs: now() - startedAt,
+      });
       throw error;
     }
   };

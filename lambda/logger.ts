@@ -212,7 +212,8 @@ const LINE_BREAK_AT = /(?:\r\n|\r|\n|\\r\\n|\\n|\\r)[ \t]*/y;
  */
 function encodedForms(secret: string): Set<string> {
   const json = jsonStringContent(secret);
-  const unicodeEscaped = (hex: (code: string) => string) => json.replace(/[^\x00-\x7f]/g, (c) => `\\u${hex(c.charCodeAt(0).toString(16).padStart(4, '0'))}`);
+  const unicodeEscaped = (hex: (code: string) => string) =>
+    json.replace(/[^\x00-\x7f]/g, (c) => `\\u${hex(c.charCodeAt(0).toString(16).padStart(4, '0'))}`);
   const jsonAsciiLower = unicodeEscaped((code) => code);
   const jsonAsciiUpper = unicodeEscaped((code) => code.toUpperCase());
   const forms = new Set([secret, json, jsonAsciiLower, jsonAsciiUpper]);

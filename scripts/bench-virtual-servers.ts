@@ -18,7 +18,9 @@ interface Answer {
 }
 
 async function main(): Promise<void> {
-  console.log('configured  listed  per-server: GETs  bytes   ms (median)  |  collection: bytes     ms (median)  parse ms  |  ms ratio collection/per-server');
+  console.log(
+    'configured  listed  per-server: GETs  bytes   ms (median)  |  collection: bytes     ms (median)  parse ms  |  ms ratio collection/per-server',
+  );
   for (const configured of CONFIGURED) {
     const sim = await startSimulator({ controlApi: false, initialCounters: 'zero' });
     const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: sim.caCertificate });

@@ -69,7 +69,9 @@ const cpuOnlyRun = flags.cpu === true;
 const wholeOnlyRun = flags.whole === true;
 const cpuShareOption = flags['cpu-share'];
 const cpuShare =
-  cpuShareOption === undefined ? undefined : createCpuShare(cpuShareOption === 'lambda' ? lambdaCpuShare(DEFAULT_MEMORY_MIB) : Number(cpuShareOption));
+  cpuShareOption === undefined
+    ? undefined
+    : createCpuShare(cpuShareOption === 'lambda' ? lambdaCpuShare(DEFAULT_MEMORY_MIB) : Number(cpuShareOption));
 const SWEEP_COUNT = Number(flags.count ?? 1_000);
 const concurrencyOption = flags.concurrency?.split(',').map(Number);
 const SWEEP_CONCURRENCY = concurrencyOption ?? [10, 20, 32, 40, 50, 64];
@@ -143,7 +145,13 @@ function biggestPackages(metafile: Metafile): string {
 function coldRequireMs(node: string, file: string, nodeOptions: string): number {
   const script = `const s=performance.now();require(${JSON.stringify(file)});process.stdout.write(String(performance.now()-s))`;
   const output = execFileSync(node, ['-e', script], {
-    env: { PATH: process.env.PATH, NODE_OPTIONS: nodeOptions, AWS_REGION: 'eu-west-1', STATE_TABLE_NAME: 'state', METRIC_NAMESPACE: 'NetScaler/MPTCP' },
+    env: {
+      PATH: process.env.PATH,
+      NODE_OPTIONS: nodeOptions,
+      AWS_REGION: 'eu-west-1',
+      STATE_TABLE_NAME: 'state',
+      METRIC_NAMESPACE: 'NetScaler/MPTCP',
+    },
     encoding: 'utf8',
   });
   return Number(output);
@@ -162,7 +170,13 @@ function firstStackTrace(node: string, file: string, nodeOptions: string): { ms:
     '});',
   ].join('\n');
   const result = spawnSync(node, ['-e', script], {
-    env: { PATH: process.env.PATH, NODE_OPTIONS: nodeOptions, AWS_REGION: 'eu-west-1', STATE_TABLE_NAME: 'state', METRIC_NAMESPACE: 'NetScaler/MPTCP' },
+    env: {
+      PATH: process.env.PATH,
+      NODE_OPTIONS: nodeOptions,
+      AWS_REGION: 'eu-west-1',
+      STATE_TABLE_NAME: 'state',
+      METRIC_NAMESPACE: 'NetScaler/MPTCP',
+    },
     encoding: 'utf8',
   });
   return JSON.parse(result.stderr) as { ms: number; readable: boolean };
@@ -328,10 +342,20 @@ async function profileCpu(childFile: string): Promise<void> {
  * CPU per appliance: interleaved warm runs over CPU_APPLIANCES appliances of the collector (also with its NITRO
  * sessions answered from memory), of its NITRO client and its transport alone, and of the bare client.
  */
-async function measureCpu(childFile: string, base: Pick<ChildJob, 'fleet' | 'remainingMs' | 'pauseMs'>, concurrency?: number): Promise<void> {
+async function measureCpu(
+  childFile: string,
+  base: Pick<ChildJob, 'fleet' | 'remainingMs' | 'pauseMs'>,
+  concurrency?: number,
+): Promise<void> {
   const at = concurrency === undefined ? '' : `, concurrency ${concurrency}`;
   console.log(`\nCPU per appliance (${CPU_APPLIANCES} appliances${at}, ${REPS.cpuPairs} interleaved rounds of warm runs, medians)`);
-  const cpu = await runChild(node24, childFile, { ...base, mode: 'cpu', count: CPU_APPLIANCES, runs: REPS.cpuPairs + 1, ...(concurrency && { concurrency }) });
+  const cpu = await runChild(node24, childFile, {
+    ...base,
+    mode: 'cpu',
+    count: CPU_APPLIANCES,
+    runs: REPS.cpuPairs + 1,
+    ...(concurrency && { concurrency }),
+  });
   const perAppliance = (runs: readonly RunFigures[]) => median(runs.slice(1).map((r) => r.cpuUs / CPU_APPLIANCES / 1000));
   const coldCpu = (runs: readonly RunFigures[]) => runs[0]!.cpuUs / CPU_APPLIANCES / 1000;
   // The collector, then what it is built on: where the collector's CPU over the floor goes.
@@ -340,7 +364,12 @@ async function measureCpu(childFile: string, base: Pick<ChildJob, 'fleet' | 'rem
     [`  the collector's NITRO client alone (one session, nothing after it)${at}`, cpu.nitroClient],
     [`  the collector's transport alone (same requests, JSON.parse)${at}`, cpu.transport],
   ] as const) {
-    row(measure, `${perAppliance(runs).toFixed(2)} ms`, `${perAppliance(cpu.floor).toFixed(2)} ms`, ratio(perAppliance(runs), perAppliance(cpu.floor)));
+    row(
+      measure,
+      `${perAppliance(runs).toFixed(2)} ms`,
+      `${perAppliance(cpu.floor).toFixed(2)} ms`,
+      ratio(perAppliance(runs), perAppliance(cpu.floor)),
+    );
   }
   row(
     `  the collector's own work: its NITRO sessions answered from memory, no network${at}`,
@@ -383,7 +412,10 @@ whole function: skipped (moto_server is not installed: ${MOTO_INSTALL_HINT})`);
     const secretIds: string[] = [];
     for (let i = 0; i < WHOLE_APPLIANCES; i++) {
       secretIds.push(
-        await createSecret(uniqueName(`bench/adc-${i + 1}`), JSON.stringify({ username: fleet.info.username, password: passwordOf(fleet.info, i) })),
+        await createSecret(
+          uniqueName(`bench/adc-${i + 1}`),
+          JSON.stringify({ username: fleet.info.username, password: passwordOf(fleet.info, i) }),
+        ),
       );
     }
     const job: ChildJob = {
@@ -630,13 +662,34 @@ try {
     }
   }
   for (const [name, f] of figures) {
-    row(`${name}: wall time, first invocation`, `${int(median(f.cold))} ms`, `${int(median(f.floorCold))} ms`, ratio(median(f.cold), median(f.floorCold)));
-    row(`${name}: wall time, warm invocation`, `${int(median(f.warm))} ms`, `${int(median(f.floorWarm))} ms`, ratio(median(f.warm), median(f.floorWarm)));
-    row(`${name}: peak RSS`, `${median(f.rss).toFixed(0)} MB`, `${median(f.floorRss).toFixed(0)} MB`, ratio(median(f.rss), median(f.floorRss)));
-    row(`${name}: healthy appliances not collected (worst run)`, `${Math.max(...f.healthyMissed)} (${Math.max(...f.notStarted)} not started)`, '0');
+    row(
+      `${name}: wall time, first invocation`,
+      `${int(median(f.cold))} ms`,
+      `${int(median(f.floorCold))} ms`,
+      ratio(median(f.cold), median(f.floorCold)),
+    );
+    row(
+      `${name}: wall time, warm invocation`,
+      `${int(median(f.warm))} ms`,
+      `${int(median(f.floorWarm))} ms`,
+      ratio(median(f.warm), median(f.floorWarm)),
+    );
+    row(
+      `${name}: peak RSS`,
+      `${median(f.rss).toFixed(0)} MB`,
+      `${median(f.floorRss).toFixed(0)} MB`,
+      ratio(median(f.rss), median(f.floorRss)),
+    );
+    row(
+      `${name}: healthy appliances not collected (worst run)`,
+      `${Math.max(...f.healthyMissed)} (${Math.max(...f.notStarted)} not started)`,
+      '0',
+    );
   }
 
-  console.log(`\nhostile bodies: ${HOSTILE_APPLIANCES} appliances at once answer stat/protocolmptcp with a valid JSON body of one key after another`);
+  console.log(
+    `\nhostile bodies: ${HOSTILE_APPLIANCES} appliances at once answer stat/protocolmptcp with a valid JSON body of one key after another`,
+  );
   const ordinary = await runChild(node24, child.file, { ...base, mode: 'fleet', runs: 1, count: HOSTILE_APPLIANCES });
   for (const [label, bytes] of [
     [`just under the body limit (${int(MAX_BODY_BYTES.protocolmptcp)} B)`, MAX_BODY_BYTES.protocolmptcp - 256],

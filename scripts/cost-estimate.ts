@@ -178,7 +178,10 @@ export function estimate(
   const fleetAlarmsBusyUsd = plan.fleet.length * PRICES.fleetAlarmSeries;
   const optInBands = plan.skipped.filter((s) => s.cause === 'disabled' && isAnomalyAlarm(s.kind)).map((s) => s.kind);
   const optInNote = optInBands
-    .map((kind) => `; \`${kind}\` adds ${1 + PRICES.anomalyBandMetrics} metrics, ${usd((1 + PRICES.anomalyBandMetrics) * PRICES.alarmMetric)}, when enabled`)
+    .map(
+      (kind) =>
+        `; \`${kind}\` adds ${1 + PRICES.anomalyBandMetrics} metrics, ${usd((1 + PRICES.anomalyBandMetrics) * PRICES.alarmMetric)}, when enabled`,
+    )
     .join('');
   const alarmMetrics = thresholdAlarms.reduce((sum, alarm) => sum + alarm.metricNames.length, 0);
   const anomalyAlarmMetrics = anomalyAlarms.reduce((sum, alarm) => sum + alarm.metricNames.length + PRICES.anomalyBandMetrics, 0);
@@ -241,7 +244,11 @@ export function estimate(
       detail: `${formatCount(runs * shardShare)} invocations (1/${appliancesPerInvocation} of ${formatCount(runs)})`,
       monthlyUsd: runs * shardShare * PRICES.lambdaRequest,
     },
-    { item: 'EventBridge Scheduler', detail: `${formatCount(runs * shardShare)} invocations`, monthlyUsd: runs * shardShare * PRICES.schedulerInvocation },
+    {
+      item: 'EventBridge Scheduler',
+      detail: `${formatCount(runs * shardShare)} invocations`,
+      monthlyUsd: runs * shardShare * PRICES.schedulerInvocation,
+    },
     {
       item: 'DynamoDB writes',
       detail: `${formatCount(runs * writesPerRun)} UpdateItem (claim and commit) x ${stateWriteUnits} WRU (item ${kilobytes(item.held)} KB while a run holds it)`,
@@ -304,8 +311,16 @@ export function marginalCosts(): MarginalCost[] {
   const perServer = METRICS_PER_VIRTUAL_SERVER * PRICES.metric;
   return [
     { option: '`counters: "all"`', monthlyUsd: delta('all'), note: 'every gauge, every problem counter, the handshake and subflow totals' },
-    { option: '`counters: "everything"`', monthlyUsd: delta('everything'), note: 'every gauge and counter, data transfer and steering included' },
-    { option: 'one more counter that moves every run (e.g. `default,DssPackets`)', monthlyUsd: delta('default,DssPackets'), note: 'one series' },
+    {
+      option: '`counters: "everything"`',
+      monthlyUsd: delta('everything'),
+      note: 'every gauge and counter, data transfer and steering included',
+    },
+    {
+      option: 'one more counter that moves every run (e.g. `default,DssPackets`)',
+      monthlyUsd: delta('default,DssPackets'),
+      note: 'one series',
+    },
     {
       option: 'one more problem counter (e.g. `default,ResetsSentOnPlainAck`)',
       monthlyUsd: delta('default,ResetsSentOnPlainAck'),

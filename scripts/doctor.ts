@@ -64,7 +64,12 @@ try {
 }
 rows.push(
   node24 !== undefined
-    ? { state: 'ok', what: `Node ${LAMBDA_NODE_VERSION}`, version: LAMBDA_NODE_VERSION, note: `runs the function in the Lambda runtime tests (${node24})` }
+    ? {
+        state: 'ok',
+        what: `Node ${LAMBDA_NODE_VERSION}`,
+        version: LAMBDA_NODE_VERSION,
+        note: `runs the function in the Lambda runtime tests (${node24})`,
+      }
     : {
         state: 'todo',
         what: `Node ${LAMBDA_NODE_VERSION}`,
@@ -82,7 +87,12 @@ try {
 }
 rows.push(
   oldestNodePath !== undefined
-    ? { state: 'ok', what: `Node ${oldestNode}`, version: oldestNode, note: `the oldest engines admits: npm run test:oldest-node (${oldestNodePath})` }
+    ? {
+        state: 'ok',
+        what: `Node ${oldestNode}`,
+        version: oldestNode,
+        note: `the oldest engines admits: npm run test:oldest-node (${oldestNodePath})`,
+      }
     : {
         state: 'todo',
         what: `Node ${oldestNode}`,
@@ -97,7 +107,12 @@ rows.push(
   client !== undefined && isBuiltClient(client.packageDir)
     ? { state: 'ok', what: RIC_PACKAGE, version: RIC_VERSION, note: `built (${client.packageDir})` }
     : canBuild
-      ? { state: 'todo', what: RIC_PACKAGE, version: '-', note: `not built yet: npm test builds it once (a few minutes) into ${runtimeClientCacheDir()}` }
+      ? {
+          state: 'todo',
+          what: RIC_PACKAGE,
+          version: '-',
+          note: `not built yet: npm test builds it once (a few minutes) into ${runtimeClientCacheDir()}`,
+        }
       : { state: 'MISSING', what: RIC_PACKAGE, version: '-', note: 'not built, and cannot be: cmake, make and g++ are needed (above)' },
 );
 
@@ -106,7 +121,9 @@ process.stdout.write('What npm test needs on this machine:\n\n');
 const home = homedir();
 const tilde = (text: string): string => (home.length > 1 ? text.replaceAll(`${home}/`, '~/') : text);
 for (const row of rows) {
-  process.stdout.write(`  ${row.state.padEnd(7)}  ${row.what.padEnd(width('what'))}  ${row.version.padEnd(width('version'))}  ${tilde(row.note)}\n`);
+  process.stdout.write(
+    `  ${row.state.padEnd(7)}  ${row.what.padEnd(width('what'))}  ${row.version.padEnd(width('version'))}  ${tilde(row.note)}\n`,
+  );
 }
 const missing = rows.filter((row) => row.state === 'MISSING');
 process.stdout.write(

@@ -13,7 +13,10 @@ const OLD_CAP_BYTES = 4 * 1024 * 1024;
 function measure(limit: number): { rssGrowthMb: number; keys: number } {
   (globalThis as { gc?: () => void }).gc?.();
   const before = process.memoryUsage().rss;
-  const parsed = Array.from({ length: APPLIANCES }, () => JSON.parse(hostileStatBody(limit)) as { protocolmptcp: Record<string, unknown>[] });
+  const parsed = Array.from(
+    { length: APPLIANCES },
+    () => JSON.parse(hostileStatBody(limit)) as { protocolmptcp: Record<string, unknown>[] },
+  );
   const growth = process.memoryUsage().rss - before;
   return { rssGrowthMb: growth / 1024 ** 2, keys: Object.keys(parsed[0]!.protocolmptcp[0]!).length };
 }

@@ -7,7 +7,11 @@ import { HEALTH_METRICS, STATE_HEALTH_METRICS } from '../lambda/metrics/health.j
 import { renderExactValuesSection } from './sample-record-doc.js';
 
 const HEALTH_ROWS: readonly [string, string, string][] = [
-  [HEALTH_METRICS.success, 'None', '1 when the appliance was collected (or is an HA secondary skipped on purpose), 0 when collection failed.'],
+  [
+    HEALTH_METRICS.success,
+    'None',
+    '1 when the appliance was collected (or is an HA secondary skipped on purpose), 0 when collection failed.',
+  ],
   [
     HEALTH_METRICS.duration,
     'Milliseconds',
@@ -24,7 +28,11 @@ const HEALTH_ROWS: readonly [string, string, string][] = [
     'Another HA node answered than for the previous sample (a failover or failback through a floating address, told by stat/hanode transtime): no counter datapoint that interval, as after a reset; published only then, with a WARN line naming both transtimes.',
   ],
   [HEALTH_METRICS.fieldErrors, 'Count', 'Fields the appliance sent that were not usable (not a non-negative integer) and were left out.'],
-  [HEALTH_METRICS.secondarySkipped, 'None', '1 when the appliance is the secondary of an HA pair and its counters were not published (haMode primary-only).'],
+  [
+    HEALTH_METRICS.secondarySkipped,
+    'None',
+    '1 when the appliance is the secondary of an HA pair and its counters were not published (haMode primary-only).',
+  ],
   [
     HEALTH_METRICS.credentialsRejected,
     'None',

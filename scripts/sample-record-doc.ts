@@ -1,6 +1,12 @@
 import { EXAMPLE_COUNTER, savedSampleQueries } from '../infra/model/sample-queries.js';
 import { METRIC_GROUPS } from '../lambda/catalog/catalog.js';
-import { DELTA_GROUP_KEYS, SAMPLE_RECORD_FIELDS as F, SAMPLE_RECORD_MESSAGE, SAMPLE_RECORD_VERSION, sampleRecordField } from '../lambda/core/sample-record.js';
+import {
+  DELTA_GROUP_KEYS,
+  SAMPLE_RECORD_FIELDS as F,
+  SAMPLE_RECORD_MESSAGE,
+  SAMPLE_RECORD_VERSION,
+  sampleRecordField,
+} from '../lambda/core/sample-record.js';
 import { ASSUMPTIONS, LOG_EVENT_OVERHEAD_BYTES, PRICES } from './cost-estimate.js';
 
 /** The "Exact values for every counter" section of docs/metrics.md, from the record's own definition. */

@@ -40,7 +40,8 @@ export function propDefault(row: SettingRow): string {
 }
 
 function defaultOf(row: SettingRow): string {
-  if (row.prop?.default) return row.prop.default.startsWith('a ') || row.prop.default.includes(' ') ? row.prop.default : code(row.prop.default);
+  if (row.prop?.default)
+    return row.prop.default.startsWith('a ') || row.prop.default.includes(' ') ? row.prop.default : code(row.prop.default);
   if (row.required) return '(required)';
   if (row.default !== undefined) return code(JSON.stringify(row.default));
   const text = row.defaultText ?? 'none';
@@ -60,7 +61,9 @@ export function propsTable(): string {
     lines.push(`| ${code(row.prop.path)} | ${cell(type)} | ${cell(defaultOf(row))} | ${cell(rule(row))} | ${cell(row.doc)} |`);
   }
   for (const [field, { spec, doc }] of Object.entries(ALARM_FIELD_SPECS)) {
-    const kinds = (Object.entries(ALARM_FIELDS) as [AlarmKind, readonly string[]][]).filter(([, fields]) => fields.includes(field)).map(([kind]) => kind);
+    const kinds = (Object.entries(ALARM_FIELDS) as [AlarmKind, readonly string[]][])
+      .filter(([, fields]) => fields.includes(field))
+      .map(([kind]) => kind);
     const others = Object.keys(ALARM_FIELDS).filter((kind) => !kinds.includes(kind as AlarmKind));
     const only = others.length === 0 ? '' : kinds.length <= others.length ? ` (${kinds.join(', ')})` : ` (all but ${others.join(', ')})`;
     lines.push(`| ${code(`alarms.<alarm>.${field}`)} | ${typeOf(spec)} | per alarm, below | ${cell(spec.rule)} | ${cell(doc + only)} |`);

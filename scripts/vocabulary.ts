@@ -97,7 +97,8 @@ export function collectorVocabulary(): string[] {
   const texts = new Set<string>();
   for (const directory of SOURCES)
     for (const path of sourceFiles(directory))
-      for (const literal of literalsOf(readFileSync(join(ROOT, path), 'utf8'))) if (literal.length >= REDACTION_WINDOW_CHARS) texts.add(literal);
+      for (const literal of literalsOf(readFileSync(join(ROOT, path), 'utf8')))
+        if (literal.length >= REDACTION_WINDOW_CHARS) texts.add(literal);
   return [...texts].sort();
 }
 

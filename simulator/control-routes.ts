@@ -36,7 +36,9 @@ function routes(control: SimulatorControl): ReadonlyMap<string, RouteHandler> {
     [
       'POST /counters',
       (body) => {
-        const parsed = z.union([z.object({ name: z.string(), value: integerValue }), z.object({ counters: z.record(z.string(), integerValue) })]).parse(body);
+        const parsed = z
+          .union([z.object({ name: z.string(), value: integerValue }), z.object({ counters: z.record(z.string(), integerValue) })])
+          .parse(body);
         const counters = 'counters' in parsed ? Object.entries(parsed.counters) : [[parsed.name, parsed.value] as const];
         for (const [name, value] of counters) control.setCounter(name, value);
         return done;
@@ -89,7 +91,9 @@ function routes(control: SimulatorControl): ReadonlyMap<string, RouteHandler> {
     [
       'POST /fields/raw',
       (body) => {
-        const parsed = z.union([z.object({ name: z.string(), json: z.string() }), z.object({ name: z.string(), value: jsonValue })]).parse(body);
+        const parsed = z
+          .union([z.object({ name: z.string(), json: z.string() }), z.object({ name: z.string(), value: jsonValue })])
+          .parse(body);
         control.setRawField(parsed.name, 'json' in parsed ? new RawJson(parsed.json) : (parsed.value as JsonValue));
         return done;
       },
@@ -98,7 +102,9 @@ function routes(control: SimulatorControl): ReadonlyMap<string, RouteHandler> {
     [
       'POST /ha-state',
       (body) => {
-        const state = z.object({ hacurstatus: z.string().optional(), hacurmasterstate: z.string().optional(), hacurstate: z.string().optional() }).parse(body);
+        const state = z
+          .object({ hacurstatus: z.string().optional(), hacurmasterstate: z.string().optional(), hacurstate: z.string().optional() })
+          .parse(body);
         control.setHaState(state);
         return done;
       },
@@ -137,7 +143,12 @@ function routes(control: SimulatorControl): ReadonlyMap<string, RouteHandler> {
       'POST /virtual-servers',
       (body) => {
         const { type, name, curmptcpsessions, cursubflowconn } = z
-          .object({ type: z.enum(['lb', 'cs']), name: z.string().min(1), curmptcpsessions: integerValue.optional(), cursubflowconn: integerValue.optional() })
+          .object({
+            type: z.enum(['lb', 'cs']),
+            name: z.string().min(1),
+            curmptcpsessions: integerValue.optional(),
+            cursubflowconn: integerValue.optional(),
+          })
           .parse(body);
         control.setVirtualServer(type, name, {
           ...(curmptcpsessions === undefined ? {} : { curmptcpsessions }),

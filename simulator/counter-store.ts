@@ -11,7 +11,9 @@ const COUNTER_NAMES: readonly string[] = CATALOG.filter((m) => m.kind === 'count
 const RATE_NAMES: readonly string[] = CATALOG.filter((m) => m.kind === 'rate').map((m) => m.nitroName);
 
 /** Counter name -> its rate field's name. */
-const RATE_OF_COUNTER: ReadonlyMap<string, string> = new Map(CATALOG.filter((m) => m.kind === 'counter').map((m) => [m.nitroName, m.pairedWith ?? '']));
+const RATE_OF_COUNTER: ReadonlyMap<string, string> = new Map(
+  CATALOG.filter((m) => m.kind === 'counter').map((m) => [m.nitroName, m.pairedWith ?? '']),
+);
 
 /** Parses a value for a 64-bit unsigned field; throws RangeError/TypeError naming the field otherwise. */
 export function toUint64(field: string, value: bigint | string | number): bigint {

@@ -9,7 +9,14 @@ import { DEFAULT_DRIP_BYTES, DEFAULT_DRIP_INTERVAL_MS, dripReply } from './drip.
 import { faultReply, truncatedLength } from './fault-replies.js';
 import type { CallKind, FaultDecision } from './faults.js';
 import { readBody, sendReply } from './https-server.js';
-import { type AnswerObserver, answerNitro, callKindOf, type NitroRequest, successWithoutResource, tagLoginPassword } from './nitro-routes.js';
+import {
+  type AnswerObserver,
+  answerNitro,
+  callKindOf,
+  type NitroRequest,
+  successWithoutResource,
+  tagLoginPassword,
+} from './nitro-routes.js';
 import { readPresentedAuth, sessionAuthOf } from './presented-auth.js';
 import { type HttpReply, NitroCode, NitroMessage, nitroError } from './replies.js';
 
@@ -95,7 +102,13 @@ export async function handleNitroRequest(
 type CompleteReplyFault = Exclude<FaultDecision['terminal'], { kind: 'hang' | 'reset' | 'truncated' | 'drip' }>;
 
 /** The whole answer to send at once: the normal one, or the one `fault` makes. */
-function completeReply(appliance: Appliance, call: CallKind, request: NitroRequest, fault: CompleteReplyFault, observer: AnswerObserver): HttpReply {
+function completeReply(
+  appliance: Appliance,
+  call: CallKind,
+  request: NitroRequest,
+  fault: CompleteReplyFault,
+  observer: AnswerObserver,
+): HttpReply {
   if (fault === undefined) return answerNitro(appliance, call, request, observer);
   if (fault.kind === 'no-resource-key') return successWithoutResource(call);
   if (fault.kind === 'decoy-cookie') return decoyCookieLogin(appliance, request.body, observer);

@@ -180,7 +180,8 @@ function statVirtualServer(appliance: Appliance, request: NitroRequest): HttpRep
   const target = virtualServerPath(request.path);
   if (!target) return nitroError(404, NitroCode.noSuchResource, NitroMessage.noSuchResource);
   const encoding = appliance.format.integerEncoding;
-  if (target.encodedName === undefined) return nitroSuccess(200, [[target.resource, appliance.virtualServers.arrayText(target.resource, encoding)]]);
+  if (target.encodedName === undefined)
+    return nitroSuccess(200, [[target.resource, appliance.virtualServers.arrayText(target.resource, encoding)]]);
   let name: string;
   try {
     name = decodeURIComponent(target.encodedName);

@@ -12,7 +12,9 @@ interface Session {
   lastUsedAt: number;
 }
 
-export type CreateSessionResult = { readonly ok: true; readonly sessionId: string; readonly tag: string } | { readonly ok: false; readonly reason: 'limit' };
+export type CreateSessionResult =
+  | { readonly ok: true; readonly sessionId: string; readonly tag: string }
+  | { readonly ok: false; readonly reason: 'limit' };
 
 /** Appliances hand out opaque ids starting with '##'; clients must send them back byte for byte. */
 export function newSessionId(): string {

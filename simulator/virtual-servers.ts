@@ -56,7 +56,16 @@ const OTHER_INTEGER_FIELDS = [
   'totalconnreassemblyqueueflush',
 ] as const;
 
-const RATE_FIELDS = ['hitsrate', 'requestsrate', 'responsesrate', 'requestbytesrate', 'responsebytesrate', 'pktsrecvdrate', 'pktssentrate', 'deferredreqrate'];
+const RATE_FIELDS = [
+  'hitsrate',
+  'requestsrate',
+  'responsesrate',
+  'requestbytesrate',
+  'responsebytesrate',
+  'pktsrecvdrate',
+  'pktssentrate',
+  'deferredreqrate',
+];
 
 interface Server {
   readonly name: string;
@@ -91,7 +100,8 @@ export class VirtualServerStore {
 
   /** The value of the resource key: an array with the one server, or every server of the type. */
   arrayText(resource: VirtualServerResource, encoding: IntegerEncoding, name?: string): string {
-    const servers = name === undefined ? [...this.servers[resource].values()] : [this.servers[resource].get(name)].filter((s) => s !== undefined);
+    const servers =
+      name === undefined ? [...this.servers[resource].values()] : [this.servers[resource].get(name)].filter((s) => s !== undefined);
     return `[${servers.map((server) => serverText(server, resource, encoding)).join(',')}]`;
   }
 }

@@ -31,7 +31,10 @@ const alarmsObject = object(
     topicArn: optional(S.alarmTopicArn.spec),
     notify: optional(S.alarmNotify.spec),
     runbookBaseUrl: optional(S.runbookBaseUrl.spec),
-    ...(Object.fromEntries(KINDS.map((kind) => [kind, alarmObject(kind)])) as Record<Exclude<AlarmKind, 'protocolErrors'>, ReturnType<typeof alarmObject>>),
+    ...(Object.fromEntries(KINDS.map((kind) => [kind, alarmObject(kind)])) as Record<
+      Exclude<AlarmKind, 'protocolErrors'>,
+      ReturnType<typeof alarmObject>
+    >),
     protocolErrors: optional(
       object(
         { ...alarmFields('protocolErrors'), metrics: optional(S.protocolErrorMetrics.spec) },
@@ -82,7 +85,10 @@ export const configFileSpec = object(
           rule: 'an object {vpcId, subnetIds, ...}',
           across(vpc, report) {
             if (vpc.createEndpoints && !vpc.routeTableIds) {
-              report(['routeTableIds'], 'is required when createEndpoints is true: the route tables of subnetIds get the DynamoDB gateway endpoint');
+              report(
+                ['routeTableIds'],
+                'is required when createEndpoints is true: the route tables of subnetIds get the DynamoDB gateway endpoint',
+              );
             }
           },
         },

@@ -42,7 +42,9 @@ export function locateConfig(requested: unknown, cwd: string): { path: string; i
   if (existsSync(defaultPath)) return { path: defaultPath, isExample: false };
   const examplePath = resolve(cwd, EXAMPLE_CONFIG_FILE);
   if (existsSync(examplePath)) return { path: examplePath, isExample: true };
-  throw new ConfigFileError(`no config file: create ${DEFAULT_CONFIG_FILE} (see ${EXAMPLE_CONFIG_FILE} and docs/configuration.md) or pass -c config=PATH`);
+  throw new ConfigFileError(
+    `no config file: create ${DEFAULT_CONFIG_FILE} (see ${EXAMPLE_CONFIG_FILE} and docs/configuration.md) or pass -c config=PATH`,
+  );
 }
 
 export function loadConfig(requested: unknown, cwd: string): LoadedConfig {

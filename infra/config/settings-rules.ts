@@ -1,8 +1,22 @@
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 import type { ApplianceConfig } from '../../lambda/config/settings.js';
-import { ALARM_DEFAULTS, ALARM_FIELDS, type AlarmKind, type AlarmSettingsOverrides, protocolErrorMetricProblems, settingsFor } from '../model/alarm-plan.js';
+import {
+  ALARM_DEFAULTS,
+  ALARM_FIELDS,
+  type AlarmKind,
+  type AlarmSettingsOverrides,
+  protocolErrorMetricProblems,
+  settingsFor,
+} from '../model/alarm-plan.js';
 import { ALARM_FIELD_SPECS, type AlarmField, type DeploySetting, SETTINGS } from '../model/settings.js';
-import { MAX_APPLIANCES, MAX_DISTINCT_SECRETS, MAX_SCHEDULE_INPUT_BYTES, maxSampleAgeSeconds, maxTimeoutSeconds, shard } from '../model/sizing.js';
+import {
+  MAX_APPLIANCES,
+  MAX_DISTINCT_SECRETS,
+  MAX_SCHEDULE_INPUT_BYTES,
+  maxSampleAgeSeconds,
+  maxTimeoutSeconds,
+  shard,
+} from '../model/sizing.js';
 
 /**
  * The deployment side of the settings model: the settings model's rows plus one row per alarm field
@@ -81,7 +95,10 @@ function alarmRows(): SettingRow[] {
 }
 
 /** Every setting, the model's rows first. */
-export const SETTING_ROWS: readonly SettingRow[] = [...Object.entries(SETTINGS).map(([id, row]) => ({ id, ...(row as DeploySetting) })), ...alarmRows()];
+export const SETTING_ROWS: readonly SettingRow[] = [
+  ...Object.entries(SETTINGS).map(([id, row]) => ({ id, ...(row as DeploySetting) })),
+  ...alarmRows(),
+];
 
 /** Deployment settings in their canonical units, as far as each passed its own rule. */
 export interface DeploymentValues {
@@ -112,7 +129,10 @@ export function crossFieldProblems(values: DeploymentValues): RuleProblem[] {
 
   const maxAge = maxSampleAgeSeconds(rateMinutes);
   if (maxAge > SETTINGS.maxSampleAgeSeconds.spec.max!) {
-    add('rateMinutes', `gives a maximum sample age of ${maxAge} s (three intervals): the function accepts at most ${SETTINGS.maxSampleAgeSeconds.spec.max}`);
+    add(
+      'rateMinutes',
+      `gives a maximum sample age of ${maxAge} s (three intervals): the function accepts at most ${SETTINGS.maxSampleAgeSeconds.spec.max}`,
+    );
   }
 
   if (values.timeoutSeconds !== undefined && values.timeoutSeconds > maxTimeoutSeconds(rateMinutes)) {

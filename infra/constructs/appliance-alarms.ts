@@ -29,7 +29,9 @@ export class ApplianceAlarms extends Construct {
   constructor(scope: Construct, id: string, props: ApplianceAlarmsProps) {
     super(scope, id);
     const { appliance } = props;
-    this.alarmNames = props.alarms.map((planned) => applianceAlarmName(props.alarmNamePrefix, appliance.name, ALARM_SUFFIX[planned.kind], props.group));
+    this.alarmNames = props.alarms.map((planned) =>
+      applianceAlarmName(props.alarmNamePrefix, appliance.name, ALARM_SUFFIX[planned.kind], props.group),
+    );
     this.alarms = props.alarms.map((planned, index) => {
       const period = Duration.minutes(planned.settings.periodMinutes);
       const label = planned.metricNames.length === 1 ? planned.metricNames[0]! : `${ALARM_SUFFIX[planned.kind]} (sum)`;
@@ -38,7 +40,8 @@ export class ApplianceAlarms extends Construct {
         alarmName: this.alarmNames[index]!,
         evaluationPeriods: planned.settings.evaluationPeriods,
         datapointsToAlarm: planned.settings.datapointsToAlarm,
-        treatMissingData: planned.treatMissingData === 'breaching' ? cloudwatch.TreatMissingData.BREACHING : cloudwatch.TreatMissingData.NOT_BREACHING,
+        treatMissingData:
+          planned.treatMissingData === 'breaching' ? cloudwatch.TreatMissingData.BREACHING : cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: applianceAlarmDescription(planned, {
           name: appliance.name,
           url: appliance.url,

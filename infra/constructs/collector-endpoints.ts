@@ -28,7 +28,11 @@ export class CollectorEndpoints extends Construct {
       allowAllOutbound: false,
     });
     for (const client of props.clientSecurityGroups) {
-      this.securityGroup.addIngressRule(ec2.Peer.securityGroupId(client.securityGroupId), ec2.Port.tcp(443), 'HTTPS from the MPTCP collector');
+      this.securityGroup.addIngressRule(
+        ec2.Peer.securityGroupId(client.securityGroupId),
+        ec2.Port.tcp(443),
+        'HTTPS from the MPTCP collector',
+      );
     }
     const services: [string, ec2.InterfaceVpcEndpointAwsService][] = [
       ['SecretsManager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER],

@@ -3,7 +3,12 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { collectorAlarmName } from '../model/alarm-names.js';
-import { COLLECTOR_DOWN_SUFFIX, COLLECTOR_FAILING_SUFFIX, collectorDownDescription, collectorFailingDescription } from '../model/alarm-text.js';
+import {
+  COLLECTOR_DOWN_SUFFIX,
+  COLLECTOR_FAILING_SUFFIX,
+  collectorDownDescription,
+  collectorFailingDescription,
+} from '../model/alarm-text.js';
 import { COLLECTOR_DOWN_EVALUATION_PERIODS } from '../model/incident-plan.js';
 import { IncidentAlarm } from './incident-alarm.js';
 
@@ -52,14 +57,23 @@ export class CollectorFailing extends Construct {
       datapointsToAlarm: COLLECTOR_DOWN_EVALUATION_PERIODS,
       // No datapoint at all: the function's metrics are gone, so is the collector.
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-      alarmDescription: collectorDownDescription(props.intervalMinutes, COLLECTOR_DOWN_EVALUATION_PERIODS, fn.functionName, props.runbookBaseUrl),
+      alarmDescription: collectorDownDescription(
+        props.intervalMinutes,
+        COLLECTOR_DOWN_EVALUATION_PERIODS,
+        fn.functionName,
+        props.runbookBaseUrl,
+      ),
     });
     this.alarmName = collectorAlarmName(props.alarmNamePrefix, COLLECTOR_FAILING_SUFFIX);
     this.alarm = new IncidentAlarm(this, COLLECTOR_FAILING_SUFFIX, {
       alarmName: this.alarmName,
       members: [this.collectorDown, ...props.collectorAlarms.map((a) => a.alarm)],
       memberNames: [downName, ...props.collectorAlarms.map((a) => a.alarmName)],
-      description: collectorFailingDescription([COLLECTOR_DOWN_SUFFIX, ...props.collectorAlarms.map((a) => a.suffix)], fn.functionName, props.runbookBaseUrl),
+      description: collectorFailingDescription(
+        [COLLECTOR_DOWN_SUFFIX, ...props.collectorAlarms.map((a) => a.suffix)],
+        fn.functionName,
+        props.runbookBaseUrl,
+      ),
       action: props.action,
     }).alarm;
   }

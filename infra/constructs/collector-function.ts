@@ -154,7 +154,9 @@ export class CollectorFunction extends Construct {
     this.logGroup.grantWrite(this.role);
     // UpdateItem: the sample state's claim and commit, and the credential rejection; GetItem: reading that rejection.
     props.stateTable.grant(this.role, 'dynamodb:UpdateItem', 'dynamodb:GetItem');
-    new SecretAccess(this, 'Secrets', { secretIds: props.secretIds, encryptionKeyArns: props.secretsEncryptionKeyArns ?? [] }).grantRead(this.role);
+    new SecretAccess(this, 'Secrets', { secretIds: props.secretIds, encryptionKeyArns: props.secretsEncryptionKeyArns ?? [] }).grantRead(
+      this.role,
+    );
     this.role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'PublishMetricsInNamespace',
@@ -195,7 +197,11 @@ export class CollectorFunction extends Construct {
       allowAllOutbound: false,
     });
     for (const port of [...new Set([443, ...appliancePorts])].sort((a, b) => a - b)) {
-      group.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), port === 443 ? 'HTTPS: appliances and AWS APIs' : 'NITRO on an appliance URL port');
+      group.addEgressRule(
+        ec2.Peer.anyIpv4(),
+        ec2.Port.tcp(port),
+        port === 443 ? 'HTTPS: appliances and AWS APIs' : 'NITRO on an appliance URL port',
+      );
     }
     return group;
   }
@@ -213,7 +219,8 @@ export function collectorEnvironment(props: CollectorFunctionProps): Record<stri
     // The appliances travel in each schedule's input (one shard each), not in the environment.
     if (name === 'appliances') continue;
     const value = values[name];
-    if (value === undefined && row.default === undefined) throw new Error(`CollectorFunction: the runtime setting ${name} (${row.env}) has no value`);
+    if (value === undefined && row.default === undefined)
+      throw new Error(`CollectorFunction: the runtime setting ${name} (${row.env}) has no value`);
     if (value !== undefined) environment[row.env] = String(value);
   }
   if (COLLECTOR_NODE_OPTIONS !== '') environment.NODE_OPTIONS = COLLECTOR_NODE_OPTIONS;

@@ -29,9 +29,18 @@ export class CollectorMetrics {
    * metric (a label would turn its alarm into a metric-math alarm). `idPrefix` names the summed metrics (an
    * anomaly band wraps the sum as `m0`, so it needs another prefix).
    */
-  sum(metricNames: readonly string[], appliance: string, statistic: Statistic, period: Duration, label: string, idPrefix = 'm'): cloudwatch.IMetric {
+  sum(
+    metricNames: readonly string[],
+    appliance: string,
+    statistic: Statistic,
+    period: Duration,
+    label: string,
+    idPrefix = 'm',
+  ): cloudwatch.IMetric {
     if (metricNames.length === 1) return this.metric(metricNames[0]!, appliance, statistic, period);
-    const usingMetrics = Object.fromEntries(metricNames.map((name, index) => [`${idPrefix}${index}`, this.metric(name, appliance, statistic, period)]));
+    const usingMetrics = Object.fromEntries(
+      metricNames.map((name, index) => [`${idPrefix}${index}`, this.metric(name, appliance, statistic, period)]),
+    );
     return new cloudwatch.MathExpression({
       expression: `SUM([${Object.keys(usingMetrics).join(',')}])`,
       usingMetrics,
@@ -44,7 +53,13 @@ export class CollectorMetrics {
    * A metric of the zero policy (a counter, a rollup, a health metric other than CollectionSuccess) for a graph:
    * its missing datapoints, which mean 0, drawn as 0 (FILL) so that a quiet hour is a flat line, not a gap.
    */
-  zeroFilled(metricName: string, appliance: string, statistic: Statistic, period: Duration, label: string = metricName): cloudwatch.MathExpression {
+  zeroFilled(
+    metricName: string,
+    appliance: string,
+    statistic: Statistic,
+    period: Duration,
+    label: string = metricName,
+  ): cloudwatch.MathExpression {
     // One id per metric name: a graph may fill several, and CloudWatch wants ids unique within a widget.
     const id = `m${metricName}`;
     return new cloudwatch.MathExpression({

@@ -118,7 +118,10 @@ export class MonitoringDashboard extends Construct {
 
     this.dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: header(props), width: 24, height: 3 }));
     const pages = props.pages ?? [];
-    this.addAlarmStatus('Pages (these notify: CollectorFailing, the fleet alarms for each appliance in ALARM, one Incident per appliance)', pages);
+    this.addAlarmStatus(
+      'Pages (these notify: CollectorFailing, the fleet alarms for each appliance in ALARM, one Incident per appliance)',
+      pages,
+    );
     this.addAlarmStatus(pages.length > 0 ? 'Alarms (members of the pages above: they do not notify themselves)' : 'Alarms', props.alarms);
 
     const fleet: cloudwatch.IWidget[] = [
@@ -137,10 +140,18 @@ export class MonitoringDashboard extends Construct {
       graph(
         plan.title,
         plan.metricNames.map((name) =>
-          plan.statistic === 'Sum' ? m.zeroFilled(name, first, plan.statistic, period) : m.metric(name, first, plan.statistic, period, name),
+          plan.statistic === 'Sum'
+            ? m.zeroFilled(name, first, plan.statistic, period)
+            : m.metric(name, first, plan.statistic, period, name),
         ),
-        plan.title.startsWith('Current') && props.sessionsWithoutSubflowsThreshold !== undefined && selected.has('CurrentSessionsWithoutSubflows')
-          ? { leftAnnotations: [{ value: props.sessionsWithoutSubflowsThreshold, label: 'sessions-without-subflows alarm', color: '#d62728' }] }
+        plan.title.startsWith('Current') &&
+          props.sessionsWithoutSubflowsThreshold !== undefined &&
+          selected.has('CurrentSessionsWithoutSubflows')
+          ? {
+              leftAnnotations: [
+                { value: props.sessionsWithoutSubflowsThreshold, label: 'sessions-without-subflows alarm', color: '#d62728' },
+              ],
+            }
           : {},
       ),
     );
@@ -165,7 +176,10 @@ export class MonitoringDashboard extends Construct {
 
     const servers = planVirtualServerGraphs(props.virtualServers ?? []);
     if (servers.graphs.length > 0) {
-      const more = servers.left > 0 ? ` (the first ${servers.graphs.length}; ${servers.left} more appliances list servers: use the metrics console)` : '';
+      const more =
+        servers.left > 0
+          ? ` (the first ${servers.graphs.length}; ${servers.left} more appliances list servers: use the metrics console)`
+          : '';
       this.dashboard.addWidgets(
         new cloudwatch.TextWidget({
           markdown: `## Virtual servers: MPTCP sessions (left) and subflows (right) per listed server${more}`,
@@ -181,7 +195,13 @@ export class MonitoringDashboard extends Construct {
             {
               right: [
                 m.everyVirtualServer(VIRTUAL_SERVER_GAUGES[1]!.metricName, plan.appliance, 'Average', period),
-                m.metric(VIRTUAL_SERVER_ERRORS_METRIC, plan.appliance, 'Maximum', period, `${VIRTUAL_SERVER_ERRORS_METRIC} (servers not read)`),
+                m.metric(
+                  VIRTUAL_SERVER_ERRORS_METRIC,
+                  plan.appliance,
+                  'Maximum',
+                  period,
+                  `${VIRTUAL_SERVER_ERRORS_METRIC} (servers not read)`,
+                ),
               ],
             },
           ),
@@ -201,11 +221,16 @@ export class MonitoringDashboard extends Construct {
       ]),
       graph(
         'Duration (ms)',
-        [fn.metricDuration({ period, statistic: 'Maximum', label: 'Maximum' }), fn.metricDuration({ period, statistic: 'Average', label: 'Average' })],
+        [
+          fn.metricDuration({ period, statistic: 'Maximum', label: 'Maximum' }),
+          fn.metricDuration({ period, statistic: 'Average', label: 'Average' }),
+        ],
         {
           leftAnnotations: [
             { value: props.timeout.toMilliseconds(), label: 'timeout', color: '#d62728' },
-            ...(props.durationThresholdMs === undefined ? [] : [{ value: props.durationThresholdMs, label: 'near-timeout alarm', color: '#ff7f0e' }]),
+            ...(props.durationThresholdMs === undefined
+              ? []
+              : [{ value: props.durationThresholdMs, label: 'near-timeout alarm', color: '#ff7f0e' }]),
           ],
         },
       ),

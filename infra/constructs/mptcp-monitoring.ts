@@ -375,7 +375,13 @@ export class MptcpMonitoring extends Construct {
       : undefined;
     // One alarm per rollup for every appliance: not members of the Incident composites (a composite cannot tell
     // contributors apart), they notify per appliance themselves.
-    const fleet = new FleetAlarms(this, 'FleetAlarms', { alarms: this.alarmPlan.fleet, namespace, action, alarmNamePrefix, runbookBaseUrl });
+    const fleet = new FleetAlarms(this, 'FleetAlarms', {
+      alarms: this.alarmPlan.fleet,
+      namespace,
+      action,
+      alarmNamePrefix,
+      runbookBaseUrl,
+    });
     this.fleetAlarms = fleet.alarms;
     const applianceAlarms = this.createApplianceAlarms(
       appliances,
@@ -384,7 +390,12 @@ export class MptcpMonitoring extends Construct {
       { alarmNamePrefix, runbookBaseUrl, fleetAlarmNames: fleet.alarmNames },
       pageOptions,
     );
-    this.alarms = [...collectorAlarms.alarms, ...(collectorFailing ? [collectorFailing.collectorDown] : []), ...this.fleetAlarms, ...applianceAlarms.members];
+    this.alarms = [
+      ...collectorAlarms.alarms,
+      ...(collectorFailing ? [collectorFailing.collectorDown] : []),
+      ...this.fleetAlarms,
+      ...applianceAlarms.members,
+    ];
     this.pages = collectorFailing ? [collectorFailing.alarm, ...this.fleetAlarms, ...applianceAlarms.pages] : [];
 
     if (settingValue(props, 'dashboard')) {
@@ -441,7 +452,11 @@ export class MptcpMonitoring extends Construct {
     appliances: readonly ApplianceConfig[],
     metrics: CollectorMetrics,
     action: cloudwatch.IAlarmAction,
-    { alarmNamePrefix, runbookBaseUrl, fleetAlarmNames }: { alarmNamePrefix: string; runbookBaseUrl: string; fleetAlarmNames: readonly string[] },
+    {
+      alarmNamePrefix,
+      runbookBaseUrl,
+      fleetAlarmNames,
+    }: { alarmNamePrefix: string; runbookBaseUrl: string; fleetAlarmNames: readonly string[] },
     paging?: { suppressor: CollectorFailing; timing: ReturnType<typeof suppressorTiming> },
   ): { members: cloudwatch.IAlarm[]; pages: cloudwatch.IAlarm[] } {
     const planned = this.alarmPlan.perAppliance.length;
@@ -501,8 +516,12 @@ export class MptcpMonitoring extends Construct {
       // The appliance pages name CollectorFailing as their suppressor: it must exist first.
       if (paging) nested.node.addDependency(paging.suppressor.alarm);
       for (const built of build(nested, group, index + 1)) {
-        for (const name of built.alarms.alarmNames) members.push(cloudwatch.Alarm.fromAlarmName(references, `Alarm${references.node.children.length}`, name));
-        if (built.page) pages.push(cloudwatch.CompositeAlarm.fromCompositeAlarmName(references, `Page${references.node.children.length}`, built.page.name));
+        for (const name of built.alarms.alarmNames)
+          members.push(cloudwatch.Alarm.fromAlarmName(references, `Alarm${references.node.children.length}`, name));
+        if (built.page)
+          pages.push(
+            cloudwatch.CompositeAlarm.fromCompositeAlarmName(references, `Page${references.node.children.length}`, built.page.name),
+          );
       }
     });
     return { members, pages };

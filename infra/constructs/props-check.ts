@@ -22,7 +22,8 @@ const ALARM_KINDS = Object.keys(ALARM_FIELDS);
 function objectRule(at: string): string {
   if (at === '') return 'an object of MptcpMonitoring props';
   const [first, kind, ...rest] = at.slice(0, -1).split('.');
-  if (first === 'alarms' && kind !== undefined && rest.length === 0 && ALARM_KINDS.includes(kind)) return `the ${kind} alarm's settings object`;
+  if (first === 'alarms' && kind !== undefined && rest.length === 0 && ALARM_KINDS.includes(kind))
+    return `the ${kind} alarm's settings object`;
   return `an object of ${at.slice(0, -1)} props`;
 }
 
@@ -66,7 +67,9 @@ function propsShape(): Spec<unknown> {
  * Props renamed to the config file's names (pre-1.0): the old name is refused with its new one. The alarm fields
  * moved by their alarm (alarmSettingsMoved).
  */
-const RENAMED = SETTING_ROWS.flatMap((row) => (row.prop?.formerly && !row.alarm ? [{ from: row.prop.formerly.split('.'), to: row.prop.path }] : []));
+const RENAMED = SETTING_ROWS.flatMap((row) =>
+  row.prop?.formerly && !row.alarm ? [{ from: row.prop.formerly.split('.'), to: row.prop.path }] : [],
+);
 
 const RENAMED_NOTE = "(the config file's name; see CHANGELOG.md)";
 const FORMER_ALARMS = FORMER_ALARM_SETTINGS_PROP.split('.');
@@ -78,7 +81,10 @@ const FORMER_ALARMS = FORMER_ALARM_SETTINGS_PROP.split('.');
 function alarmSettingsMoved(settings: unknown, problems: Problem[]): void {
   const given = isRecord(settings) ? Object.keys(settings) : [];
   if (given.length === 0) {
-    problems.push({ path: FORMER_ALARMS, message: `was renamed to alarms.<alarm>, one object per alarm (e.g. alarms.fallbacks) ${RENAMED_NOTE}` });
+    problems.push({
+      path: FORMER_ALARMS,
+      message: `was renamed to alarms.<alarm>, one object per alarm (e.g. alarms.fallbacks) ${RENAMED_NOTE}`,
+    });
   }
   for (const kind of given) {
     if (ALARM_KINDS.includes(kind)) {

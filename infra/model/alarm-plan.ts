@@ -44,7 +44,13 @@ export const APPLIANCE_ALARM_KINDS: readonly ApplianceAlarmKind[] = [
  * alarm costs its metric every month. Stays per appliance, as before: protocolErrors with an explicit `metrics`
  * list (a metric-math sum of the listed counters), and an alarm whose window is longer than 3 hours.
  */
-export const FLEET_ALARM_KINDS: readonly ApplianceAlarmKind[] = ['protocolErrors', 'resourceExhaustion', 'joinsRejected', 'fallbacks', 'stateUnavailable'];
+export const FLEET_ALARM_KINDS: readonly ApplianceAlarmKind[] = [
+  'protocolErrors',
+  'resourceExhaustion',
+  'joinsRejected',
+  'fallbacks',
+  'stateUnavailable',
+];
 
 /** `appliance`: one alarm per appliance (a member of its Incident composite); `fleet`: one Metrics Insights alarm per deployment. */
 export type AlarmScope = 'appliance' | 'fleet';
@@ -68,7 +74,11 @@ export function alarmScope(kind: AlarmKind, protocolErrorMetrics?: readonly stri
     : 'appliance';
 }
 
-function perApplianceCause(kind: AlarmKind, protocolErrorMetrics?: readonly string[], settings?: AlarmSettings): PerApplianceCause | undefined {
+function perApplianceCause(
+  kind: AlarmKind,
+  protocolErrorMetrics?: readonly string[],
+  settings?: AlarmSettings,
+): PerApplianceCause | undefined {
   if (!FLEET_ALARM_KINDS.includes(kind as ApplianceAlarmKind)) return undefined;
   if (kind === 'protocolErrors' && protocolErrorMetrics && protocolErrorMetrics.length > 0) return 'protocol-error-metrics';
   if (settings && settings.periodMinutes * settings.evaluationPeriods > MAX_FLEET_ALARM_WINDOW_MINUTES) return 'window';
@@ -326,7 +336,9 @@ export function protocolErrorMetricProblems(selection: readonly MetricDefinition
   const selectedCounters = new Set(selection.filter((m) => m.kind === 'counter').map((m) => m.metricName));
   for (const name of explicit) {
     if (!selectedCounters.has(name)) {
-      problems.push(`names ${excerpt(name)}, which is not a selected counter (use CloudWatch metric names of counters that "counters" selects)`);
+      problems.push(
+        `names ${excerpt(name)}, which is not a selected counter (use CloudWatch metric names of counters that "counters" selects)`,
+      );
     }
   }
   return problems;

@@ -206,7 +206,12 @@ export function collectorFailingDescription(memberSuffixes: readonly string[], f
   );
 }
 
-export function collectorDownDescription(intervalMinutes: number, evaluationPeriods: number, functionName: string, runbookBaseUrl: string): string {
+export function collectorDownDescription(
+  intervalMinutes: number,
+  evaluationPeriods: number,
+  functionName: string,
+  runbookBaseUrl: string,
+): string {
   return clampDescription(
     `The MPTCP collector ${functionName} failed, was throttled, or was not invoked at all in each of ${evaluationPeriods} consecutive ${minuteAdjective(intervalMinutes)} intervals ` +
       `(Errors + Throttles > 0, or no Invocations). It notifies nobody by itself: it makes ${COLLECTOR_FAILING_SUFFIX} page and silences the appliance pages, ` +

@@ -22,7 +22,13 @@ const MP_CAPABLE_HANDSHAKE = [
   'V1MpCapableSynReceived',
 ];
 
-const MP_JOIN_HANDSHAKE = ['MpJoinSynReceived', 'MpJoinSynAckSent', 'MpJoinFinalAckReceived', 'MpJoinFourthAckSent', 'MpJoinSubflowsSteered'];
+const MP_JOIN_HANDSHAKE = [
+  'MpJoinSynReceived',
+  'MpJoinSynAckSent',
+  'MpJoinFinalAckReceived',
+  'MpJoinFourthAckSent',
+  'MpJoinSubflowsSteered',
+];
 
 /** Handshake-group counters that are failures, graphed with the protocol errors. */
 const HANDSHAKE_ERRORS = ['UnsupportedVersionErrors', 'UnsupportedCryptoErrors'];
@@ -96,7 +102,9 @@ export function planApplianceGraphs(selection: readonly MetricDefinition[]): Gra
     if (rule.requires !== undefined && !selection.some((m) => m.metricName === rule.requires)) continue;
     const matching = selection.filter((m) => !placed.has(m.metricName) && rule.matches(m)).map((m) => m.metricName);
     if (matching.length === 0) continue;
-    const ordered = rule.order ? [...rule.order.filter((name) => matching.includes(name)), ...matching.filter((n) => !rule.order!.includes(n))] : matching;
+    const ordered = rule.order
+      ? [...rule.order.filter((name) => matching.includes(name)), ...matching.filter((n) => !rule.order!.includes(n))]
+      : matching;
     ordered.forEach((name) => placed.add(name));
     graphs.push({ title: rule.title, metricNames: ordered, statistic: rule.statistic });
   }
@@ -118,6 +126,8 @@ export function planVirtualServerGraphs(appliances: readonly { name: string; vir
   graphs: VirtualServerGraphPlan[];
   left: number;
 } {
-  const listing = appliances.filter((a) => (a.virtualServers ?? []).length > 0).map((a) => ({ appliance: a.name, servers: a.virtualServers ?? [] }));
+  const listing = appliances
+    .filter((a) => (a.virtualServers ?? []).length > 0)
+    .map((a) => ({ appliance: a.name, servers: a.virtualServers ?? [] }));
   return { graphs: listing.slice(0, MAX_VIRTUAL_SERVER_GRAPHS), left: Math.max(0, listing.length - MAX_VIRTUAL_SERVER_GRAPHS) };
 }

@@ -41,7 +41,8 @@ export interface SuppressorTiming {
 export function suppressorTiming(intervalMinutes: number, collectionFailing: AlarmSettings): SuppressorTiming {
   const collectorDownMinutes = intervalMinutes * COLLECTOR_DOWN_EVALUATION_PERIODS + LAMBDA_METRIC_DELAY_MINUTES;
   const collectionFailingMinutes = intervalMinutes * collectionFailing.datapointsToAlarm;
-  const recoveryMinutes = intervalMinutes * (collectionFailing.evaluationPeriods - collectionFailing.datapointsToAlarm + 1) + LAMBDA_METRIC_DELAY_MINUTES;
+  const recoveryMinutes =
+    intervalMinutes * (collectionFailing.evaluationPeriods - collectionFailing.datapointsToAlarm + 1) + LAMBDA_METRIC_DELAY_MINUTES;
   return {
     waitSeconds: Math.max(MIN_SUPPRESSOR_PERIOD_SECONDS, (collectorDownMinutes - collectionFailingMinutes) * 60),
     extensionSeconds: Math.max(MIN_SUPPRESSOR_PERIOD_SECONDS, recoveryMinutes * 60),
@@ -57,9 +58,13 @@ const LONGEST_MEMBER_PREFIX = 'ALARM("arn:aws-iso-b:cloudwatch:us-isob-east-1:12
  * characters, far within them; the check keeps a future kind from breaking a deploy at 3 a.m.
  */
 export function compositeRuleProblem(memberNames: readonly string[]): string | undefined {
-  if (memberNames.length > MAX_ALARMS_IN_RULE) return `names ${memberNames.length} alarms: a composite alarm's rule takes at most ${MAX_ALARMS_IN_RULE}`;
+  if (memberNames.length > MAX_ALARMS_IN_RULE)
+    return `names ${memberNames.length} alarms: a composite alarm's rule takes at most ${MAX_ALARMS_IN_RULE}`;
   const length =
-    memberNames.reduce((sum, name) => sum + LONGEST_MEMBER_PREFIX + Math.min(name.length, MAX_ALARM_NAME_LENGTH), 0) + 4 * (memberNames.length - 1) + 2;
-  if (length > MAX_ALARM_RULE_LENGTH) return `would be up to ${length} characters long: a composite alarm's rule takes at most ${MAX_ALARM_RULE_LENGTH}`;
+    memberNames.reduce((sum, name) => sum + LONGEST_MEMBER_PREFIX + Math.min(name.length, MAX_ALARM_NAME_LENGTH), 0) +
+    4 * (memberNames.length - 1) +
+    2;
+  if (length > MAX_ALARM_RULE_LENGTH)
+    return `would be up to ${length} characters long: a composite alarm's rule takes at most ${MAX_ALARM_RULE_LENGTH}`;
   return undefined;
 }

@@ -67,13 +67,21 @@ export function errorsAndBaselinesQuery(): SampleQuery {
 /** A counter's exact count per bin, one line per appliance: for a dashboard graph. */
 export function counterPerApplianceQuery(metricName: string, binMinutes: number): SampleQuery {
   const field = sampleRecordField(metricName);
-  return { fields: [F.appliance, field], filter: IS_RECORD, stats: `sum(${field}) as ${metricName} by bin(${binMinutes}m), ${F.appliance}` };
+  return {
+    fields: [F.appliance, field],
+    filter: IS_RECORD,
+    stats: `sum(${field}) as ${metricName} by bin(${binMinutes}m), ${F.appliance}`,
+  };
 }
 
 /** The longest collection per bin, one line per appliance: CollectionDuration lives in the records only. */
 export function durationPerApplianceQuery(binMinutes: number): SampleQuery {
   const field = sampleRecordField(HEALTH_METRICS.duration);
-  return { fields: [F.appliance, field], filter: IS_RECORD, stats: `max(${field}) as ${HEALTH_METRICS.duration} by bin(${binMinutes}m), ${F.appliance}` };
+  return {
+    fields: [F.appliance, field],
+    filter: IS_RECORD,
+    stats: `max(${field}) as ${HEALTH_METRICS.duration} by bin(${binMinutes}m), ${F.appliance}`,
+  };
 }
 
 /** The saved queries, by name (after the deployment's folder). */

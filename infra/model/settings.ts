@@ -62,7 +62,9 @@ const RUNTIME_SURFACES = {
 const MAX_RATE_MINUTES = MAX_SAMPLE_AGE_LIMIT_SECONDS / 3 / 60;
 
 /** CloudWatch Logs retention values, in days (CloudFormation rejects any other). */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 
 /** CloudWatch accepts at most 10 metrics in one metric-math alarm. */
 export const MAX_METRICS_PER_ALARM = 10;
@@ -80,7 +82,10 @@ export const ALARM_FIELD_SPECS = {
     spec: number({ min: 1, max: 100, noun: 'a percentage of the collection window' }),
     doc: 'fires above this share of the time the function waits for appliances',
   },
-  periodMinutes: { spec: integer({ min: 1, max: 1440, unit: 'minutes' }), doc: 'length of one evaluated period; a multiple of the interval' },
+  periodMinutes: {
+    spec: integer({ min: 1, max: 1440, unit: 'minutes' }),
+    doc: 'length of one evaluated period; a multiple of the interval',
+  },
   evaluationPeriods: { spec: integer({ min: 1, max: 1440 }), doc: 'periods evaluated; times the period at most one day' },
   datapointsToAlarm: { spec: integer({ min: 1, max: 1440 }), doc: 'breaching periods that fire the alarm; at most evaluationPeriods' },
 } as const satisfies Record<string, { spec: Spec<unknown>; doc: string }>;
@@ -92,13 +97,16 @@ const RUNBOOK_URL_RULE = 'an absolute https:// URL of the runbook page, without 
 function runbookUrlProblem(value: string): string | undefined {
   try {
     const url = new URL(value);
-    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hash === '' && !value.includes('#') ? undefined : `must be ${RUNBOOK_URL_RULE}`;
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hash === '' && !value.includes('#')
+      ? undefined
+      : `must be ${RUNBOOK_URL_RULE}`;
   } catch {
     return `must be ${RUNBOOK_URL_RULE}`;
   }
 }
 
-const awsId = (what: string, prefix: string) => text({ rule: `a ${what} (${prefix}-...)`, pattern: new RegExp(`^${prefix}-[0-9a-f]{8,17}$`) });
+const awsId = (what: string, prefix: string) =>
+  text({ rule: `a ${what} (${prefix}-...)`, pattern: new RegExp(`^${prefix}-[0-9a-f]{8,17}$`) });
 
 const deploy = <T>(row: DeploySetting<NoInfer<T>> & { readonly spec: Spec<T> }): DeploySetting<T> => row as DeploySetting<T>;
 
@@ -158,11 +166,22 @@ export const DEPLOY_SETTINGS = {
     default: true,
     prop: { path: 'schedulesEnabled' },
   }),
-  title: deploy({ spec: text({ rule: 'a dashboard title', minLength: 1 }), doc: 'Dashboard title.', default: 'NetScaler MPTCP', prop: { path: 'title' } }),
+  title: deploy({
+    spec: text({ rule: 'a dashboard title', minLength: 1 }),
+    doc: 'Dashboard title.',
+    default: 'NetScaler MPTCP',
+    prop: { path: 'title' },
+  }),
   secretsKmsKeyArns: deploy({
-    spec: list(text({ rule: 'a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)', pattern: /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/ }), {
-      rule: 'a list of KMS key ARNs',
-    }),
+    spec: list(
+      text({
+        rule: 'a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)',
+        pattern: /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
+      }),
+      {
+        rule: 'a list of KMS key ARNs',
+      },
+    ),
     doc: 'Customer managed KMS keys of the appliance secrets, if any.',
     file: 'secretsKmsKeyArns',
     prop: { path: 'secretsKmsKeyArns', formerly: 'secretsEncryptionKeyArns' },
@@ -201,7 +220,10 @@ export const DEPLOY_SETTINGS = {
     prop: { path: 'alarms.protocolErrors.metrics', formerly: 'alarms.protocolErrorMetrics' },
   }),
   alarmNotify: deploy({
-    spec: choice(['per-appliance', 'per-alarm'], 'per-appliance: one composite page per appliance and one for the collector; per-alarm: every alarm notifies'),
+    spec: choice(
+      ['per-appliance', 'per-alarm'],
+      'per-appliance: one composite page per appliance and one for the collector; per-alarm: every alarm notifies',
+    ),
     doc: 'How alarms page: one Incident composite per appliance, silenced while CollectorFailing pages for the collector; or every alarm on its own.',
     default: 'per-appliance',
     file: 'alarms.notify',
@@ -229,7 +251,11 @@ export const DEPLOY_SETTINGS = {
     default: 'NetScalerMptcpMonitoring',
     file: 'stackName',
   }),
-  account: deploy({ spec: text({ rule: 'a 12-digit AWS account id', pattern: /^\d{12}$/ }), doc: 'Pin the stack to this account.', file: 'env.account' }),
+  account: deploy({
+    spec: text({ rule: 'a 12-digit AWS account id', pattern: /^\d{12}$/ }),
+    doc: 'Pin the stack to this account.',
+    file: 'env.account',
+  }),
   region: deploy({
     spec: text({ rule: 'an AWS region name such as eu-west-1', pattern: /^[a-z]{2}(-[a-z]+)+-\d+$/ }),
     doc: 'Pin the stack to this region.',
@@ -265,9 +291,18 @@ export const DEPLOY_SETTINGS = {
     defaultText: 'a new group',
     file: 'vpc.securityGroupIds',
   }),
-  createEndpoints: deploy({ spec: boolean(), doc: 'Create the VPC endpoints the function needs.', default: false, file: 'vpc.createEndpoints' }),
+  createEndpoints: deploy({
+    spec: boolean(),
+    doc: 'Create the VPC endpoints the function needs.',
+    default: false,
+    file: 'vpc.createEndpoints',
+  }),
   routeTableIds: deploy({
-    spec: list(awsId('route table id', 'rtb'), { rule: 'a list of route table ids (rtb-...)', min: 1, tooFew: 'must list the route tables of subnetIds' }),
+    spec: list(awsId('route table id', 'rtb'), {
+      rule: 'a list of route table ids (rtb-...)',
+      min: 1,
+      tooFew: 'must list the route tables of subnetIds',
+    }),
     doc: 'Route tables of subnetIds, for the DynamoDB gateway endpoint.',
     file: 'vpc.routeTableIds',
   }),

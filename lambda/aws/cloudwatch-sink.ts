@@ -85,7 +85,10 @@ export class CloudWatchMetricSink implements MetricSink {
       }
     });
 
-    const batches = batchDatums(entries, { maxItems: this.maxDatumsPerCall, sizeOf: (entry) => estimateMetricDatumBytes(entry.metricDatum) });
+    const batches = batchDatums(entries, {
+      maxItems: this.maxDatumsPerCall,
+      sizeOf: (entry) => estimateMetricDatumBytes(entry.metricDatum),
+    });
     const errors = new Set<string>();
     let failedCalls = 0;
     let calls = 0;
@@ -97,9 +100,12 @@ export class CloudWatchMetricSink implements MetricSink {
       } else {
         calls++;
         try {
-          await this.client.send(new PutMetricDataCommand({ Namespace: this.namespace, MetricData: batch.map((entry) => entry.metricDatum) }), {
-            abortSignal: options.signal,
-          });
+          await this.client.send(
+            new PutMetricDataCommand({ Namespace: this.namespace, MetricData: batch.map((entry) => entry.metricDatum) }),
+            {
+              abortSignal: options.signal,
+            },
+          );
           outcome = 'published';
         } catch (error) {
           outcome = isUncertain(error) ? 'uncertain' : 'failed';

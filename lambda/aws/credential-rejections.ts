@@ -10,7 +10,13 @@
  * appliance rejected on its very first run) has no `takenAt`: the sample store reads it as "no sample yet".
  * Nothing in it is secret: a version id, times and a NITRO error code.
  */
-import { type AttributeValue, ConditionalCheckFailedException, type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { CredentialRejection, CredentialRejectionStore } from '../core/ports.js';
 import { CollectorError } from '../errors.js';
 import { createDynamoDbClient } from './clients.js';
@@ -83,7 +89,8 @@ export class DynamoDbCredentialRejections implements CredentialRejectionStore {
         { abortSignal: options.signal },
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error instanceof Error && error.name === 'ConditionalCheckFailedException')) return;
+      if (error instanceof ConditionalCheckFailedException || (error instanceof Error && error.name === 'ConditionalCheckFailedException'))
+        return;
       throw this.failure(appliance, 'clearing the credential rejection', error);
     }
   }
@@ -91,7 +98,10 @@ export class DynamoDbCredentialRejections implements CredentialRejectionStore {
   private failure(appliance: string, what: string, error: unknown): CollectorError {
     const name = error instanceof Error ? error.name : 'Error';
     const detail = error instanceof Error ? error.message : String(error);
-    return new CollectorError('state-error', `${appliance}: ${what} in state table ${this.tableName} failed: ${name}: ${detail}`, { appliance, cause: error });
+    return new CollectorError('state-error', `${appliance}: ${what} in state table ${this.tableName} failed: ${name}: ${detail}`, {
+      appliance,
+      cause: error,
+    });
   }
 }
 
@@ -111,7 +121,12 @@ function rejectionOf(attribute: AttributeValue | undefined): CredentialRejection
   const map = attribute?.M;
   const secretVersion = map?.['secretVersion']?.S;
   const [rejectedAt, retryAt, rejections] = ['rejectedAt', 'retryAt', 'rejections'].map((key) => Number(map?.[key]?.N));
-  if (map === undefined || secretVersion === undefined || ![rejectedAt, retryAt, rejections].every((n) => Number.isSafeInteger(n) && n! >= 0)) return undefined;
+  if (
+    map === undefined ||
+    secretVersion === undefined ||
+    ![rejectedAt, retryAt, rejections].every((n) => Number.isSafeInteger(n) && n! >= 0)
+  )
+    return undefined;
   const code = Number(map['nitroErrorCode']?.N);
   return {
     secretVersion,

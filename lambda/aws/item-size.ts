@@ -21,7 +21,8 @@ export function valueBytes(value: AttributeValue): number {
   if (value.N !== undefined) return numberBytes(value.N);
   if (value.B !== undefined) return value.B.length;
   if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
-  if (value.M !== undefined) return 3 + Object.entries(value.M).reduce((sum, [name, element]) => sum + 1 + utf8.encode(name).length + valueBytes(element), 0);
+  if (value.M !== undefined)
+    return 3 + Object.entries(value.M).reduce((sum, [name, element]) => sum + 1 + utf8.encode(name).length + valueBytes(element), 0);
   if (value.L !== undefined) return 3 + value.L.reduce((sum, element) => sum + 1 + valueBytes(element), 0);
   if (value.SS !== undefined) return value.SS.reduce((sum, element) => sum + utf8.encode(element).length, 0);
   if (value.NS !== undefined) return value.NS.reduce((sum, element) => sum + numberBytes(element), 0);

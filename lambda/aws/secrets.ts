@@ -101,9 +101,13 @@ export class SecretsManagerCredentialSource implements CredentialSource {
 }
 
 function timedOut(secretId: string, cause: unknown): CollectorError {
-  return new CollectorError('timeout', `reading secret ${secretId} from Secrets Manager did not finish within the appliance's share of the run's time`, {
-    cause,
-  });
+  return new CollectorError(
+    'timeout',
+    `reading secret ${secretId} from Secrets Manager did not finish within the appliance's share of the run's time`,
+    {
+      cause,
+    },
+  );
 }
 
 function readFailure(secretId: string, error: unknown): CollectorError {
@@ -111,7 +115,9 @@ function readFailure(secretId: string, error: unknown): CollectorError {
   const detail = error instanceof Error ? error.message : String(error);
   switch (name) {
     case 'ResourceNotFoundException':
-      return new CollectorError('secret', `secret ${secretId} was not found, or has no current value (ResourceNotFoundException)`, { cause: error });
+      return new CollectorError('secret', `secret ${secretId} was not found, or has no current value (ResourceNotFoundException)`, {
+        cause: error,
+      });
     case 'AccessDeniedException':
       return new CollectorError(
         'secret',
@@ -146,11 +152,15 @@ export function parseCredentials(secretId: string, secretString: string): Applia
   if (password.trim() === '') throw new CollectorError('secret', `secret ${secretId}: "password" is only whitespace`);
   // A password redaction cannot hide without rewriting the collector's own text is refused here, before any use.
   const unredactable = unredactablePassword(password);
-  if (unredactable !== undefined) throw new CollectorError('secret', `secret ${secretId}: "password" ${unredactable}; the collector refuses it`);
+  if (unredactable !== undefined)
+    throw new CollectorError('secret', `secret ${secretId}: "password" ${unredactable}; the collector refuses it`);
   const caCertificate = fields['caCertificate'];
   if (caCertificate === undefined || caCertificate === null) return { username, password };
   if (typeof caCertificate !== 'string') {
-    throw new CollectorError('secret', `secret ${secretId}: "caCertificate" is not a PEM certificate bundle (a string of -----BEGIN CERTIFICATE----- blocks)`);
+    throw new CollectorError(
+      'secret',
+      `secret ${secretId}: "caCertificate" is not a PEM certificate bundle (a string of -----BEGIN CERTIFICATE----- blocks)`,
+    );
   }
   const problem = pemBundleProblem(caCertificate);
   if (problem !== undefined) throw new CollectorError('secret', `secret ${secretId}: "caCertificate" ${problem}`);

@@ -141,7 +141,9 @@ export class DynamoDbSampleStore implements SampleStore {
       return {
         outcome: 'claimed',
         ...(previous ? { previous } : {}),
-        ...(old !== undefined && formerOwner !== undefined && formerOwner !== request.owner ? { takenOver: takenOverFrom(formerOwner, old, request.now) } : {}),
+        ...(old !== undefined && formerOwner !== undefined && formerOwner !== request.owner
+          ? { takenOver: takenOverFrom(formerOwner, old, request.now) }
+          : {}),
         ...(formerOwner === request.owner ? { retried: true } : {}),
       };
     } catch (error) {
@@ -156,7 +158,12 @@ export class DynamoDbSampleStore implements SampleStore {
     }
   }
 
-  async commit(appliance: string, owner: string, state: StoredState, options: { signal?: AbortSignal; keepLease?: boolean } = {}): Promise<CommitResult> {
+  async commit(
+    appliance: string,
+    owner: string,
+    state: StoredState,
+    options: { signal?: AbortSignal; keepLease?: boolean } = {},
+  ): Promise<CommitResult> {
     const problem = storedStateProblem(state);
     if (problem !== undefined) throw new CollectorError('internal', `${appliance}: ${problem}`, { appliance });
     const committed = committedAttributes(state, owner, this.now());
@@ -188,7 +195,9 @@ export class DynamoDbSampleStore implements SampleStore {
           ConditionExpression: '#leaseOwner = :owner',
           ExpressionAttributeNames: names(
             '#expiresAt',
-            ...(options.keepLease === true ? [] : (['#leaseUntil', '#pendingTakenAt', '#pendingCounters', '#pendingNodeTranstime'] as const)),
+            ...(options.keepLease === true
+              ? []
+              : (['#leaseUntil', '#pendingTakenAt', '#pendingCounters', '#pendingNodeTranstime'] as const)),
             '#takenAt',
             '#counters',
             '#heldSince',
@@ -219,14 +228,18 @@ export class DynamoDbSampleStore implements SampleStore {
   private failure(appliance: string, what: string, error: unknown): CollectorError {
     const name = error instanceof Error ? error.name : 'Error';
     const detail = error instanceof Error ? error.message : String(error);
-    return new CollectorError('state-error', `${appliance}: ${what} in state table ${this.tableName} failed: ${name}: ${detail}`, { appliance, cause: error });
+    return new CollectorError('state-error', `${appliance}: ${what} in state table ${this.tableName} failed: ${name}: ${detail}`, {
+      appliance,
+      cause: error,
+    });
   }
 }
 
 /** The item as it was when the condition failed ({} when DynamoDB did not return it); undefined for other errors. */
 function conditionFailureItem(error: unknown): Record<string, AttributeValue> | undefined {
   if (error instanceof ConditionalCheckFailedException) return error.Item ?? {};
-  if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return (error as { Item?: Record<string, AttributeValue> }).Item ?? {};
+  if (error instanceof Error && error.name === 'ConditionalCheckFailedException')
+    return (error as { Item?: Record<string, AttributeValue> }).Item ?? {};
   return undefined;
 }
 

@@ -7,7 +7,14 @@
 import { StandardRetryStrategy } from '@smithy/core/retry';
 
 /** Errors that mean the request never left this machine. */
-const NOT_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ERR_INVALID_URL']);
+const NOT_SENT_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ERR_INVALID_URL',
+]);
 
 /**
  * True unless the service refused the call (an HTTP status other than 2xx: it did not store what it refused) or

@@ -16,7 +16,15 @@ export type MetricKind = 'gauge' | 'counter' | 'rate';
 
 export type MetricGroup = 'sessions' | 'handshake' | 'subflows' | 'data transfer' | 'fallback' | 'errors' | 'resource exhaustion';
 
-export const METRIC_GROUPS: readonly MetricGroup[] = ['sessions', 'handshake', 'subflows', 'data transfer', 'fallback', 'errors', 'resource exhaustion'];
+export const METRIC_GROUPS: readonly MetricGroup[] = [
+  'sessions',
+  'handshake',
+  'subflows',
+  'data transfer',
+  'fallback',
+  'errors',
+  'resource exhaustion',
+];
 
 export type MetricUnit = 'Count' | 'Count/Second';
 
@@ -73,15 +81,31 @@ export function tierIncludes(keyword: SelectionTier, tier: SelectionTier): boole
 export function isProblemCounter(metric: Pick<MetricDefinition, 'kind' | 'group' | 'metricName'>): boolean {
   return (
     metric.kind === 'counter' &&
-    (metric.group === 'fallback' || metric.group === 'errors' || metric.group === 'resource exhaustion' || metric.metricName.endsWith('Errors'))
+    (metric.group === 'fallback' ||
+      metric.group === 'errors' ||
+      metric.group === 'resource exhaustion' ||
+      metric.metricName.endsWith('Errors'))
   );
 }
 
-type Row = readonly [nitroName: string, metricName: string, group: MetricGroup, tier: SelectionTier, description: string, rateField?: string];
+type Row = readonly [
+  nitroName: string,
+  metricName: string,
+  group: MetricGroup,
+  tier: SelectionTier,
+  description: string,
+  rateField?: string,
+];
 
 const GAUGES: readonly Row[] = [
   ['mptcpcurmpcapablesessions', 'CurrentSessions', 'sessions', 'default', 'The number of current mptcp sessions.'],
-  ['mptcpcursesswithoutsfs', 'CurrentSessionsWithoutSubflows', 'sessions', 'default', 'Current Multipath TCP sessions without any subflows'],
+  [
+    'mptcpcursesswithoutsfs',
+    'CurrentSessionsWithoutSubflows',
+    'sessions',
+    'default',
+    'Current Multipath TCP sessions without any subflows',
+  ],
   ['mptcpcursfconnections', 'CurrentSubflows', 'subflows', 'all', 'The number of current mptcp subflow connections.'],
   ['mptcpcurpendingjoin', 'CurrentPendingJoins', 'subflows', 'all', 'The number of current mptcp subflow connections in pending state.'],
 ];
@@ -90,17 +114,52 @@ const COUNTERS: readonly Row[] = [
   // sessions
   ['mptcptotmpcapsession', 'SessionsCreated', 'sessions', 'default', 'MPTCP total sessions created', 'mptcpmpcapsessionrate'],
   ['mptcptottxdatafin', 'DataFinSent', 'sessions', 'everything', 'Total MPTCP connection close requests sent', 'mptcptxdatafinrate'],
-  ['mptcptotrxdatafin', 'DataFinReceived', 'sessions', 'everything', 'Total MPTCP connection close(DATA_FIN) requests received.', 'mptcprxdatafinrate'],
+  [
+    'mptcptotrxdatafin',
+    'DataFinReceived',
+    'sessions',
+    'everything',
+    'Total MPTCP connection close(DATA_FIN) requests received.',
+    'mptcprxdatafinrate',
+  ],
   ['mptcperrfastclose', 'FastCloseSent', 'sessions', 'everything', 'MPTCP FAST CLOSE sent.', 'mptcperrfastcloserate'],
   // handshake
   ['mptcptotmpcapsyn', 'MpCapableSynReceived', 'handshake', 'all', 'MPTCP total MP_CAPABLE received', 'mptcpmpcapsynrate'],
-  ['mptcptotmpcapsynacksent', 'MpCapableSynAckSent', 'handshake', 'all', 'Total number of MP_CAPABLE SYN/ACKs sent.', 'mptcpmpcapsynacksentrate'],
-  ['mptcptotmpcapfackrecvd', 'MpCapableFinalAckReceived', 'handshake', 'all', 'Total number of MP_CAPABLE Final ACKs received.', 'mptcpmpcapfackrecvdrate'],
+  [
+    'mptcptotmpcapsynacksent',
+    'MpCapableSynAckSent',
+    'handshake',
+    'all',
+    'Total number of MP_CAPABLE SYN/ACKs sent.',
+    'mptcpmpcapsynacksentrate',
+  ],
+  [
+    'mptcptotmpcapfackrecvd',
+    'MpCapableFinalAckReceived',
+    'handshake',
+    'all',
+    'Total number of MP_CAPABLE Final ACKs received.',
+    'mptcpmpcapfackrecvdrate',
+  ],
   ['mptcptotconnest', 'MpCapableSessionsEstablished', 'handshake', 'everything', 'Total MP_CAPABLE sessions created.', 'mptcpconnestrate'],
-  ['mptcptotmpcapsteered', 'MpCapableSessionsSteered', 'handshake', 'everything', 'Total MP_CAPABLE sessions steered', 'mptcpmpcapsteeredrate'],
+  [
+    'mptcptotmpcapsteered',
+    'MpCapableSessionsSteered',
+    'handshake',
+    'everything',
+    'Total MP_CAPABLE sessions steered',
+    'mptcpmpcapsteeredrate',
+  ],
   ['mptcptotmpjoinsyn', 'MpJoinSynReceived', 'handshake', 'all', 'MPTCP total MP_JOIN syn received', 'mptcpmpjoinsynrate'],
   ['mptcptotmpjoinsynacksent', 'MpJoinSynAckSent', 'handshake', 'everything', 'Total MP_JOIN SYN/ACKs sent.', 'mptcpmpjoinsynacksentrate'],
-  ['mptcptotmpjoinfackrecvd', 'MpJoinFinalAckReceived', 'handshake', 'all', 'Total number of MP_JOIN Final ACKs', 'mptcpmpjoinfackrecvdrate'],
+  [
+    'mptcptotmpjoinfackrecvd',
+    'MpJoinFinalAckReceived',
+    'handshake',
+    'all',
+    'Total number of MP_JOIN Final ACKs',
+    'mptcpmpjoinfackrecvdrate',
+  ],
   [
     'mptcptotmpjoin4thacksent',
     'MpJoinFourthAckSent',
@@ -164,7 +223,14 @@ const COUNTERS: readonly Row[] = [
   ['mptcptottxsffin', 'SubflowFinSent', 'subflows', 'everything', 'MPTCP total subflow close requests.', 'mptcptxsffinrate'],
   // data transfer
   ['mptcptotdss', 'DssPackets', 'data transfer', 'everything', 'Total number of Data Sequence Signal packets.', 'mptcpdssrate'],
-  ['mptcptotrxdss', 'DssPacketsReceived', 'data transfer', 'everything', 'MPTCP Total Data Sequence Signal packets received.', 'mptcprxdssrate'],
+  [
+    'mptcptotrxdss',
+    'DssPacketsReceived',
+    'data transfer',
+    'everything',
+    'MPTCP Total Data Sequence Signal packets received.',
+    'mptcprxdssrate',
+  ],
   ['mptcptottxdss', 'DssPacketsSent', 'data transfer', 'everything', 'MMPTCP Total Data Sequence Signal packets sent', 'mptcptxdssrate'],
   [
     'mptcptotdssa',
@@ -233,7 +299,14 @@ const COUNTERS: readonly Row[] = [
     'mptcpinfinitemapfrwdrate',
   ],
   ['mptcpmpfailsent', 'MpFailSent', 'fallback', 'default', 'MPTCP Total MP_FAIL sent due to checksum failure.', 'mptcpmpfailsentrate'],
-  ['mptcpmpfailrecvd', 'MpFailReceived', 'fallback', 'default', 'MPTCP Total MP_FAIL received and fallback to regular TCP.', 'mptcpmpfailrecvdrate'],
+  [
+    'mptcpmpfailrecvd',
+    'MpFailReceived',
+    'fallback',
+    'default',
+    'MPTCP Total MP_FAIL received and fallback to regular TCP.',
+    'mptcpmpfailrecvdrate',
+  ],
   ['mptcpplainackrst', 'ResetsSentOnPlainAck', 'fallback', 'all', 'MPTCP Sent RST on receiving plain ACK for DSS.', 'mptcpplainackrstrate'],
   [
     'mptcperrjoinafterfallback',
@@ -244,14 +317,63 @@ const COUNTERS: readonly Row[] = [
     'mptcperrjoinafterfallbackrate',
   ],
   // protocol errors
-  ['mptcperrbadcksum', 'ChecksumErrors', 'errors', 'default', 'MPTCP checksum failed. Connection will fallback to regular tcp.', 'mptcperrbadcksumrate'],
+  [
+    'mptcperrbadcksum',
+    'ChecksumErrors',
+    'errors',
+    'default',
+    'MPTCP checksum failed. Connection will fallback to regular tcp.',
+    'mptcperrbadcksumrate',
+  ],
   ['mptcperrinvalmac', 'InvalidMacErrors', 'errors', 'default', 'MPTCP invalid MAC on MP_JOIN final ACK.', 'mptcperrinvalmacrate'],
-  ['mptcperrunknowntoken', 'UnknownTokenErrors', 'errors', 'default', 'MPTCP invalid token received on MP_JOIN request.', 'mptcperrunknowntokenrate'],
-  ['mptcperrinvalcookie', 'InvalidCookieErrors', 'errors', 'default', 'MPTCP invalid cookie received on MP_CAPABLE final ACK.', 'mptcperrinvalcookierate'],
-  ['mptcperrinvalopts', 'InvalidOptionErrors', 'errors', 'default', 'MPTCP invalid mptcp option is received and is dropped.', 'mptcperrinvaloptsrate'],
-  ['mptcperrextnflagset', 'ExtensionFlagSetErrors', 'errors', 'all', 'Extension flag is set on MP_CAPABLE request.', 'mptcperrextnflagsetrate'],
-  ['mptcperrresflagset', 'ReservedFlagSetErrors', 'errors', 'all', 'MPTCP One or more reserved bits are set on MP_CAPABLE request.', 'mptcperrresflagsetrate'],
-  ['mptcperraddridexist', 'JoinOnExistingAddressIdErrors', 'errors', 'all', 'MPTCP MP_JOIN request on existing address id.', 'mptcperraddridexistrate'],
+  [
+    'mptcperrunknowntoken',
+    'UnknownTokenErrors',
+    'errors',
+    'default',
+    'MPTCP invalid token received on MP_JOIN request.',
+    'mptcperrunknowntokenrate',
+  ],
+  [
+    'mptcperrinvalcookie',
+    'InvalidCookieErrors',
+    'errors',
+    'default',
+    'MPTCP invalid cookie received on MP_CAPABLE final ACK.',
+    'mptcperrinvalcookierate',
+  ],
+  [
+    'mptcperrinvalopts',
+    'InvalidOptionErrors',
+    'errors',
+    'default',
+    'MPTCP invalid mptcp option is received and is dropped.',
+    'mptcperrinvaloptsrate',
+  ],
+  [
+    'mptcperrextnflagset',
+    'ExtensionFlagSetErrors',
+    'errors',
+    'all',
+    'Extension flag is set on MP_CAPABLE request.',
+    'mptcperrextnflagsetrate',
+  ],
+  [
+    'mptcperrresflagset',
+    'ReservedFlagSetErrors',
+    'errors',
+    'all',
+    'MPTCP One or more reserved bits are set on MP_CAPABLE request.',
+    'mptcperrresflagsetrate',
+  ],
+  [
+    'mptcperraddridexist',
+    'JoinOnExistingAddressIdErrors',
+    'errors',
+    'all',
+    'MPTCP MP_JOIN request on existing address id.',
+    'mptcperraddridexistrate',
+  ],
   ['mptcperraddrid0', 'JoinOnAddressIdZeroErrors', 'errors', 'all', 'MPTCP MP_JOIN request on address id 0.', 'mptcperraddrid0rate'],
   [
     'mptcperroptiondiscarded',
@@ -277,8 +399,22 @@ const COUNTERS: readonly Row[] = [
     'MPTCP remove address request received on invalid/unknown address id.',
     'mptcperrinvalremaddrrate',
   ],
-  ['mptcperroptssendrst', 'ResetsSentOnInvalidOption', 'errors', 'all', 'MPTCP sent RST on receiving improper option field.', 'mptcperroptssendrstrate'],
-  ['mptcperrremaddrself', 'RemoveSelfAddressErrors', 'errors', 'all', 'MPTCP remove address request for self address.', 'mptcperrremaddrselfrate'],
+  [
+    'mptcperroptssendrst',
+    'ResetsSentOnInvalidOption',
+    'errors',
+    'all',
+    'MPTCP sent RST on receiving improper option field.',
+    'mptcperroptssendrstrate',
+  ],
+  [
+    'mptcperrremaddrself',
+    'RemoveSelfAddressErrors',
+    'errors',
+    'all',
+    'MPTCP remove address request for self address.',
+    'mptcperrremaddrselfrate',
+  ],
   [
     'mptcperrrssffail',
     'RssFilterFailures',
@@ -287,7 +423,14 @@ const COUNTERS: readonly Row[] = [
     'Add RSS filter to steer traffic to right node on established MPTCP session failed.',
     'mptcperrrssffailrate',
   ],
-  ['mptcperrnopayloadlenpkt', 'MissingPayloadLengthErrors', 'errors', 'all', 'MPTCP Payload length not specified in packet.', 'mptcperrnopayloadlenpktrate'],
+  [
+    'mptcperrnopayloadlenpkt',
+    'MissingPayloadLengthErrors',
+    'errors',
+    'all',
+    'MPTCP Payload length not specified in packet.',
+    'mptcperrnopayloadlenpktrate',
+  ],
   [
     'mptcperrunsupportedmssnegotiated',
     'UnsupportedMssErrors',
@@ -296,7 +439,14 @@ const COUNTERS: readonly Row[] = [
     'MPTCP Unsupported MSS negotiated error.',
     'mptcperrunsupportedmssnegotiatedrate',
   ],
-  ['mptcperrdatafinpassive', 'DataFinOnPassiveSubflowErrors', 'errors', 'all', 'MPTCP Data FIN received on passive subflow', 'mptcperrdatafinpassiverate'],
+  [
+    'mptcperrdatafinpassive',
+    'DataFinOnPassiveSubflowErrors',
+    'errors',
+    'all',
+    'MPTCP Data FIN received on passive subflow',
+    'mptcperrdatafinpassiverate',
+  ],
   [
     'mptcperrfastclosepassive',
     'FastCloseOnPassiveSubflowErrors',
@@ -313,7 +463,14 @@ const COUNTERS: readonly Row[] = [
     'MPTCP FAST_CLOSE received with invalid key and the packet is dropped.',
     'mptcperrfastclosekeyrate',
   ],
-  ['mptcperrnomappktrcvd', 'PacketsWithoutMappingErrors', 'errors', 'all', 'MPTCP Packet received with no Data Sequence Mapping.', 'mptcperrnomappktrcvdrate'],
+  [
+    'mptcperrnomappktrcvd',
+    'PacketsWithoutMappingErrors',
+    'errors',
+    'all',
+    'MPTCP Packet received with no Data Sequence Mapping.',
+    'mptcperrnomappktrcvdrate',
+  ],
   [
     'mptcptotmoredatarcvd',
     'MoreDataThanMappingErrors',
@@ -330,7 +487,14 @@ const COUNTERS: readonly Row[] = [
     'MPTCP Drop the session incase of invalid Data Sequence map.',
     'mptcperrbadmapconndroprate',
   ],
-  ['mptcperrdupmaprecvd', 'DuplicateMappingErrors', 'errors', 'all', 'MPTCP Duplicate maps in Data Sequence map table.', 'mptcperrdupmaprecvdrate'],
+  [
+    'mptcperrdupmaprecvd',
+    'DuplicateMappingErrors',
+    'errors',
+    'all',
+    'MPTCP Duplicate maps in Data Sequence map table.',
+    'mptcperrdupmaprecvdrate',
+  ],
   [
     'mptcperrinvalidsfn',
     'SubflowMappingMismatchErrors',
@@ -340,7 +504,14 @@ const COUNTERS: readonly Row[] = [
     'mptcperrinvalidsfnrate',
   ],
   ['mptcperrmapexists', 'MappingExistsErrors', 'errors', 'all', 'MPTCP sequence map already exists.', 'mptcperrmapexistsrate'],
-  ['mptcperrnosffreensb', 'PacketsWithoutSubflowErrors', 'errors', 'all', 'MPTCP output a packet without any subflow PCB.', 'mptcperrnosffreensbrate'],
+  [
+    'mptcperrnosffreensb',
+    'PacketsWithoutSubflowErrors',
+    'errors',
+    'all',
+    'MPTCP output a packet without any subflow PCB.',
+    'mptcperrnosffreensbrate',
+  ],
   // resource exhaustion: configured limits reached and memory allocation failures
   [
     'mptcperrjointhreshold',
@@ -402,7 +573,9 @@ const COUNTERS: readonly Row[] = [
 
 // MPTCP v1 (RFC 8684), from firmware 14.1. Descriptions follow the vendor's 14.1 NITRO reference; note the
 // irregular rate names of the first two counters.
-const V1_GAUGES: readonly Row[] = [['mptcpcurv1mpcapablesessions', 'CurrentV1Sessions', 'sessions', 'all', 'The number of current MPTCP v1 sessions.']];
+const V1_GAUGES: readonly Row[] = [
+  ['mptcpcurv1mpcapablesessions', 'CurrentV1Sessions', 'sessions', 'all', 'The number of current MPTCP v1 sessions.'],
+];
 
 const V1_COUNTERS: readonly Row[] = [
   ['mptcptotv1mpcapsession', 'V1SessionsCreated', 'sessions', 'all', 'MPTCP v1 total sessions created', 'mptcpv1mpcapsessionrate'],
@@ -492,7 +665,9 @@ export const BY_METRIC_NAME: ReadonlyMap<string, MetricDefinition> = new Map(CAT
 export const INTEGER_FIELDS: readonly MetricDefinition[] = CATALOG.filter((m) => m.kind !== 'rate');
 
 /** The fields each firmware release added (none for the reference page's own). */
-const ADDED_IN: ReadonlyMap<FirmwareVersion, readonly MetricDefinition[]> = new Map(FIRMWARE_VERSIONS.map((v) => [v, CATALOG.filter((m) => m.since === v)]));
+const ADDED_IN: ReadonlyMap<FirmwareVersion, readonly MetricDefinition[]> = new Map(
+  FIRMWARE_VERSIONS.map((v) => [v, CATALOG.filter((m) => m.since === v)]),
+);
 
 /** The fields an appliance of `firmware` sends: the reference page's, plus those added up to that release. */
 export function fieldsOfFirmware(firmware: FirmwareVersion): readonly MetricDefinition[] {

@@ -53,13 +53,21 @@ export const ROLLUPS: readonly RollupDefinition[] = [
     metrics: PROTOCOL_ERROR_PRIORITY,
     description: `Sum of the increases of ${PROTOCOL_ERROR_PRIORITY.join(', ')}.`,
   },
-  { metricName: ROLLUP_METRICS.fallbacks, metrics: FALLBACK_ALARM_METRICS, description: `Sum of the increases of ${FALLBACK_ALARM_METRICS.join(', ')}.` },
+  {
+    metricName: ROLLUP_METRICS.fallbacks,
+    metrics: FALLBACK_ALARM_METRICS,
+    description: `Sum of the increases of ${FALLBACK_ALARM_METRICS.join(', ')}.`,
+  },
   {
     metricName: ROLLUP_METRICS.allocationFailures,
     metrics: ALLOCATION_FAILURE_METRICS,
     description: `Sum of the increases of ${ALLOCATION_FAILURE_METRICS.join(', ')}.`,
   },
-  { metricName: ROLLUP_METRICS.joinsRejected, metrics: JOIN_REJECTION_METRICS, description: `Sum of the increases of ${JOIN_REJECTION_METRICS.join(', ')}.` },
+  {
+    metricName: ROLLUP_METRICS.joinsRejected,
+    metrics: JOIN_REJECTION_METRICS,
+    description: `Sum of the increases of ${JOIN_REJECTION_METRICS.join(', ')}.`,
+  },
 ];
 
 export const ROLLUP_NAMES: ReadonlySet<string> = new Set(ROLLUPS.map((r) => r.metricName));

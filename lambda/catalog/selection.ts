@@ -1,4 +1,12 @@
-import { BY_METRIC_NAME, BY_NITRO_NAME, CATALOG, type MetricDefinition, SELECTION_TIERS, type SelectionTier, tierIncludes } from './catalog.js';
+import {
+  BY_METRIC_NAME,
+  BY_NITRO_NAME,
+  CATALOG,
+  type MetricDefinition,
+  SELECTION_TIERS,
+  type SelectionTier,
+  tierIncludes,
+} from './catalog.js';
 import { closestNames } from './closest-names.js';
 
 export interface UnknownMetricName {

@@ -42,7 +42,8 @@ export interface VirtualServerRef {
 /** Why `name` is not a virtual server name the collector can read, or undefined when it is one. */
 export function virtualServerNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'has an empty NAME';
-  if (name.length > MAX_VIRTUAL_SERVER_NAME_LENGTH) return `has a NAME of ${name.length} characters: at most ${MAX_VIRTUAL_SERVER_NAME_LENGTH}`;
+  if (name.length > MAX_VIRTUAL_SERVER_NAME_LENGTH)
+    return `has a NAME of ${name.length} characters: at most ${MAX_VIRTUAL_SERVER_NAME_LENGTH}`;
   if (!NAME_PATTERN.test(name)) return `has a NAME with characters NetScaler does not allow in a name: must be ${VIRTUAL_SERVER_RULE}`;
   return undefined;
 }
@@ -70,7 +71,10 @@ export function virtualServerRefs(list: readonly string[] | undefined): VirtualS
 export function virtualServerListProblems(list: readonly string[]): Array<readonly [number | undefined, string]> {
   const problems: Array<readonly [number | undefined, string]> = [];
   if (list.length > MAX_VIRTUAL_SERVERS_PER_APPLIANCE) {
-    problems.push([undefined, `lists ${list.length} virtual servers: at most ${MAX_VIRTUAL_SERVERS_PER_APPLIANCE} per appliance (one GET each per run)`]);
+    problems.push([
+      undefined,
+      `lists ${list.length} virtual servers: at most ${MAX_VIRTUAL_SERVERS_PER_APPLIANCE} per appliance (one GET each per run)`,
+    ]);
   }
   const seen = new Map<string, number>();
   list.forEach((entry, index) => {

@@ -19,7 +19,8 @@ export function pemBundleProblem(text: string): string | undefined {
     const nextStart = starts[index + 1] ?? text.length;
     const end = text.indexOf(END, start + BEGIN.length);
     if (end === -1 || end > nextStart) return `is not a PEM certificate bundle: ${block} has no ${END} line`;
-    if (!isX509Certificate(text.slice(start, end + END.length))) return `is not a PEM certificate bundle: ${block} is not a valid X.509 certificate`;
+    if (!isX509Certificate(text.slice(start, end + END.length)))
+      return `is not a PEM certificate bundle: ${block} is not a valid X.509 certificate`;
   }
   return undefined;
 }

@@ -46,7 +46,8 @@ export function resolveRunConfig(event: unknown, env: NodeJS.ProcessEnv): RunCon
   const concurrency = read(SETTINGS.concurrency);
   const storageResolution = read(SETTINGS.storageResolution);
   const maxSampleAgeSeconds = read(SETTINGS.maxSampleAgeSeconds);
-  if (problems.length > 0) throw new ConfigurationError(`invalid configuration: ${renderProblems(problems, shown, 'the event').join('; ')}`);
+  if (problems.length > 0)
+    throw new ConfigurationError(`invalid configuration: ${renderProblems(problems, shown, 'the event').join('; ')}`);
   return {
     appliances: appliances!,
     namespace: namespace!,
@@ -60,11 +61,17 @@ export function resolveRunConfig(event: unknown, env: NodeJS.ProcessEnv): RunCon
 
 /** An environment variable's text as the setting's type: a number where the spec wants one, else the text. */
 function fromText(spec: Spec<unknown>, raw: string): unknown {
-  const wantsNumber = spec.type === 'integer' || spec.type === 'number' || (spec.type === 'choice' && spec.choices?.every((c) => typeof c === 'number'));
+  const wantsNumber =
+    spec.type === 'integer' || spec.type === 'number' || (spec.type === 'choice' && spec.choices?.every((c) => typeof c === 'number'));
   return wantsNumber && /^[+-]?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
 }
 
-function appliancesFrom(event: unknown, env: NodeJS.ProcessEnv, problems: Problem[], shown: Record<string, unknown>): ApplianceConfig[] | undefined {
+function appliancesFrom(
+  event: unknown,
+  env: NodeJS.ProcessEnv,
+  problems: Problem[],
+  shown: Record<string, unknown>,
+): ApplianceConfig[] | undefined {
   const spec = SETTINGS.appliances.spec;
   const fromEvent = typeof event === 'object' && event !== null ? (event as { appliances?: unknown }).appliances : undefined;
   const name = SETTINGS.appliances.env;

@@ -92,21 +92,31 @@ export interface RangeOptions {
 export function integer({ min, max, unit }: RangeOptions): Spec<number> {
   const of = unit ? ` of ${unit}` : '';
   const rule = max === undefined ? `a whole number${of} >= ${min}` : `a whole number${of} from ${min} to ${max}`;
-  return leaf('integer', rule, (v): v is number => Number.isInteger(v) && (v as number) >= min && (max === undefined || (v as number) <= max), {
-    min,
-    step: 1,
-    ...(max === undefined ? {} : { max }),
-  });
+  return leaf(
+    'integer',
+    rule,
+    (v): v is number => Number.isInteger(v) && (v as number) >= min && (max === undefined || (v as number) <= max),
+    {
+      min,
+      step: 1,
+      ...(max === undefined ? {} : { max }),
+    },
+  );
 }
 
 export function number({ min, max, unit, noun }: RangeOptions): Spec<number> {
   const what = noun ?? (unit ? `a number of ${unit}` : 'a number');
   const rule = max === undefined ? `${what} >= ${min}` : `${what} from ${min} to ${max}`;
-  return leaf('number', rule, (v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= min && (max === undefined || v <= max), {
-    min,
-    step: 0.001,
-    ...(max === undefined ? {} : { max }),
-  });
+  return leaf(
+    'number',
+    rule,
+    (v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= min && (max === undefined || v <= max),
+    {
+      min,
+      step: 0.001,
+      ...(max === undefined ? {} : { max }),
+    },
+  );
 }
 
 export function boolean(): Spec<boolean> {
@@ -140,7 +150,10 @@ export function text(options: TextOptions): Spec<string> {
       }
       const string = trim ? value.trim() : value;
       if (string.length < minLength) {
-        problems.push({ path, message: minLength === 1 ? `must not be empty: ${rule}` : `must be ${rule} (at least ${minLength} characters)` });
+        problems.push({
+          path,
+          message: minLength === 1 ? `must not be empty: ${rule}` : `must be ${rule} (at least ${minLength} characters)`,
+        });
         return INVALID;
       }
       if (maxLength !== undefined && string.length > maxLength) {
@@ -266,7 +279,10 @@ export function record<T>(key: Spec<string>, value: Spec<T>, rule: string): Spec
 }
 
 /** The first alternative whose type fits decides (e.g. a comma-separated string or a list of names). */
-export function union<T>(alternatives: readonly { readonly fits: (value: unknown) => boolean; readonly spec: Spec<T> }[], rule: string): Spec<T> {
+export function union<T>(
+  alternatives: readonly { readonly fits: (value: unknown) => boolean; readonly spec: Spec<T> }[],
+  rule: string,
+): Spec<T> {
   return {
     type: 'union',
     rule,
@@ -331,7 +347,12 @@ export function object<S extends Shape>(fields: S, options: ObjectOptions<S> = {
         const [near] = closestNames(key, names, 1);
         const missing = near !== undefined && value[near] === undefined && !fields[near]!.optional;
         if (missing) explained.add(near);
-        const hint = near === undefined ? '; allowed:' : missing ? `; did you mean "${near}" (required)? Allowed:` : `; did you mean "${near}"? Allowed:`;
+        const hint =
+          near === undefined
+            ? '; allowed:'
+            : missing
+              ? `; did you mean "${near}" (required)? Allowed:`
+              : `; did you mean "${near}"? Allowed:`;
         problems.push({ path, message: `has unknown field ${excerpt(key)}${hint} ${names.join(', ')}` });
       }
       const result: Record<string, unknown> = {};
@@ -369,7 +390,8 @@ export function renderProblem(problem: Problem, input: unknown, root: string): s
   for (const key of problem.path) {
     if (typeof key === 'number') {
       node = Array.isArray(node) ? node[key] : undefined;
-      const name = isRecord(node) && typeof node.name === 'string' && node.name.trim() !== '' ? ` (${excerpt(node.name, 32).slice(1, -1)})` : '';
+      const name =
+        isRecord(node) && typeof node.name === 'string' && node.name.trim() !== '' ? ` (${excerpt(node.name, 32).slice(1, -1)})` : '';
       rendered += `[${key}]${name}`;
     } else {
       node = isRecord(node) ? node[key] : undefined;

@@ -115,7 +115,11 @@ export const appliancesSpec = list(applianceSpec, {
     for (const { index, value } of entries) {
       const first = seen.get(value.name);
       if (first === undefined) seen.set(value.name, index);
-      else report([index, 'name'], `${excerpt(value.name)} is already used by appliances[${first}]: names must be unique (they key the state table)`);
+      else
+        report(
+          [index, 'name'],
+          `${excerpt(value.name)} is already used by appliances[${first}]: names must be unique (they key the state table)`,
+        );
     }
   },
 });
@@ -137,7 +141,8 @@ const APPLIANCE_URL_RULE = 'an absolute https:// URL of the appliance (e.g. http
 
 // ---- Counters ----
 
-const COUNTERS_RULE = '"default", "all", "everything", a comma-separated list or an array of counter names (CloudWatch metric or NITRO field names)';
+const COUNTERS_RULE =
+  '"default", "all", "everything", a comma-separated list or an array of counter names (CloudWatch metric or NITRO field names)';
 
 /** Every unknown counter at once, each with the closest names; and the length limit of COUNTERS. */
 function counterProblems(value: string | string[], report: (path: (string | number)[], message: string) => void): string | undefined {

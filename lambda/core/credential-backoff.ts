@@ -33,7 +33,11 @@ export function nextRejection(
 }
 
 /** True while `rejection` forbids logging in with `secretVersion`. */
-export function isBackingOff(rejection: CredentialRejection | undefined, secretVersion: string, now: number): rejection is CredentialRejection {
+export function isBackingOff(
+  rejection: CredentialRejection | undefined,
+  secretVersion: string,
+  now: number,
+): rejection is CredentialRejection {
   return rejection !== undefined && rejection.secretVersion === secretVersion && now < rejection.retryAt;
 }
 

@@ -42,7 +42,9 @@ export function buildMetricDatums(input: MetricDatumsInput): { datums: Datum[]; 
       continue;
     }
     const value =
-      metric.kind === 'rate' ? input.sample.rates.get(metric.nitroName) : exactOrReport(input.sample.integers.get(metric.nitroName), metric, unpublishable);
+      metric.kind === 'rate'
+        ? input.sample.rates.get(metric.nitroName)
+        : exactOrReport(input.sample.integers.get(metric.nitroName), metric, unpublishable);
     if (value === undefined || !Number.isFinite(value) || value < 0) continue;
     datums.push({ metricName: metric.metricName, appliance, value, unit: metric.unit, timestamp });
   }
@@ -62,7 +64,14 @@ export function buildCounterDatums(
     if (metric.kind !== 'counter') continue;
     const value = exactOrReport(interval.deltas.get(metric.nitroName), metric, unpublishable);
     if (value === undefined || !isPublishedIncrease(value)) continue;
-    datums.push({ metricName: metric.metricName, appliance, value, unit: metric.unit, timestamp: interval.takenAt, counter: metric.nitroName });
+    datums.push({
+      metricName: metric.metricName,
+      appliance,
+      value,
+      unit: metric.unit,
+      timestamp: interval.takenAt,
+      counter: metric.nitroName,
+    });
   }
   datums.push(...rollupDatums(appliance, interval.takenAt, interval.deltas, unpublishable));
   return { datums, unpublishable };
@@ -80,7 +89,8 @@ function rollupDatums(appliance: string, timestamp: number, deltas: ReadonlyMap<
     const value = toExactNumber(exact);
     if (value === undefined)
       unpublishable.push({ field: rollup.metricName, value: exact.toString(), reason: 'beyond 2^53: CloudWatch cannot store it exactly' });
-    else if (isPublishedIncrease(value)) datums.push({ metricName: rollup.metricName, appliance, value, unit: 'Count', timestamp, counter: rollup.metricName });
+    else if (isPublishedIncrease(value))
+      datums.push({ metricName: rollup.metricName, appliance, value, unit: 'Count', timestamp, counter: rollup.metricName });
   }
   return datums;
 }
@@ -88,7 +98,8 @@ function rollupDatums(appliance: string, timestamp: number, deltas: ReadonlyMap<
 function exactOrReport(exact: bigint | undefined, metric: MetricDefinition, unpublishable: FieldError[]): number | undefined {
   if (exact === undefined) return undefined;
   const value = toExactNumber(exact);
-  if (value === undefined) unpublishable.push({ field: metric.nitroName, value: exact.toString(), reason: 'beyond 2^53: CloudWatch cannot store it exactly' });
+  if (value === undefined)
+    unpublishable.push({ field: metric.nitroName, value: exact.toString(), reason: 'beyond 2^53: CloudWatch cannot store it exactly' });
   return value;
 }
 
@@ -140,7 +151,13 @@ export interface HealthInput {
  */
 export function buildHealthDatums(health: HealthInput): Datum[] {
   const { appliance, timestamp } = health;
-  const datum = (metricName: string, value: number, unit: Datum['unit'] = 'Count'): Datum => ({ metricName, appliance, value, unit, timestamp });
+  const datum = (metricName: string, value: number, unit: Datum['unit'] = 'Count'): Datum => ({
+    metricName,
+    appliance,
+    value,
+    unit,
+    timestamp,
+  });
   const datums = [datum(HEALTH_METRICS.success, health.success ? 1 : 0, 'None')];
   if (health.credentialsRejected) datums.push(datum(HEALTH_METRICS.credentialsRejected, 1, 'None'));
   if (health.success && health.secondarySkipped) datums.push(datum(HEALTH_METRICS.secondarySkipped, 1, 'None'));
@@ -168,5 +185,11 @@ export function stateHealthDatums(health: Pick<HealthInput, 'appliance' | 'times
   ];
   return values
     .filter((entry): entry is [string, number] => (entry[1] ?? 0) > 0)
-    .map(([metricName, value]) => ({ metricName, appliance: health.appliance, value, unit: 'Count' as const, timestamp: health.timestamp }));
+    .map(([metricName, value]) => ({
+      metricName,
+      appliance: health.appliance,
+      value,
+      unit: 'Count' as const,
+      timestamp: health.timestamp,
+    }));
 }

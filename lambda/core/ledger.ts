@@ -94,7 +94,10 @@ export function remainingUnpublished(intervals: readonly CounterInterval[], outc
  * A state whose sample time lies in the future cannot be a baseline: the increases still carried are kept when
  * their own times are plausible, the counters start again from the next sample.
  */
-export function withoutCorruptBaseline(previous: StoredState, now: number): { readonly unpublished: readonly CounterInterval[] } | undefined {
+export function withoutCorruptBaseline(
+  previous: StoredState,
+  now: number,
+): { readonly unpublished: readonly CounterInterval[] } | undefined {
   if (previous.takenAt <= latestPlausibleTakenAt(now)) return undefined;
   return { unpublished: previous.unpublished.filter((interval) => interval.takenAt <= latestPlausibleTakenAt(now)) };
 }
@@ -136,7 +139,10 @@ export function withOneMorePublish(intervals: readonly CounterInterval[]): Count
 }
 
 /** The intervals still to publish, and those published MAX_UNANSWERED_PUBLISHES times unanswered (dropped). */
-export function splitByPublishes(intervals: readonly CounterInterval[]): { readonly kept: CounterInterval[]; readonly dropped: CounterInterval[] } {
+export function splitByPublishes(intervals: readonly CounterInterval[]): {
+  readonly kept: CounterInterval[];
+  readonly dropped: CounterInterval[];
+} {
   const kept: CounterInterval[] = [];
   const dropped: CounterInterval[] = [];
   for (const interval of intervals) (isPublishedTooOften(interval.unanswered) ? dropped : kept).push(interval);

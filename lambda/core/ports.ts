@@ -135,7 +135,12 @@ export interface SampleStore {
    * Idempotent for the owner. `keepLease: true` stores the state and keeps both: a run that took over an
    * unfinished one stores what that run may have published before it publishes anything itself.
    */
-  commit(appliance: string, owner: string, state: StoredState, options?: { signal?: AbortSignal; keepLease?: boolean }): Promise<CommitResult>;
+  commit(
+    appliance: string,
+    owner: string,
+    state: StoredState,
+    options?: { signal?: AbortSignal; keepLease?: boolean },
+  ): Promise<CommitResult>;
 }
 
 /** The appliance rejected one secret version's credentials: when it may be tried again. Never holds a secret. */

@@ -116,7 +116,11 @@ function exact(value: bigint): Exact {
   return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
 }
 
-function metricValues(metrics: readonly MetricDefinition[], values: ReadonlyMap<string, bigint>, keep: (v: bigint) => boolean): Record<string, Exact> {
+function metricValues(
+  metrics: readonly MetricDefinition[],
+  values: ReadonlyMap<string, bigint>,
+  keep: (v: bigint) => boolean,
+): Record<string, Exact> {
   const out: Record<string, Exact> = {};
   for (const m of metrics) {
     const value = values.get(m.nitroName);

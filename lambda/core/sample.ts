@@ -92,7 +92,8 @@ export function parseInteger(raw: unknown): Parsed<bigint> {
     if (!Number.isFinite(raw)) return { ok: false, reason: 'not a finite number' };
     if (raw < 0) return { ok: false, reason: 'negative' };
     if (!Number.isInteger(raw)) return { ok: false, reason: 'not a whole number' };
-    if (!Number.isSafeInteger(raw)) return { ok: false, reason: 'a JSON number beyond 2^53 cannot be exact (the appliance should send a string)' };
+    if (!Number.isSafeInteger(raw))
+      return { ok: false, reason: 'a JSON number beyond 2^53 cannot be exact (the appliance should send a string)' };
     value = BigInt(raw);
   } else {
     return { ok: false, reason: `${describeType(raw)}, not a number` };
@@ -104,7 +105,8 @@ export function parseInteger(raw: unknown): Parsed<bigint> {
 
 /** An appliance-computed rate: a finite, non-negative number (or numeric string). */
 export function parseRate(raw: unknown): Parsed<number> {
-  const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/.test(raw) ? Number(raw) : undefined;
+  const value =
+    typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/.test(raw) ? Number(raw) : undefined;
   if (value === undefined) return { ok: false, reason: `${describeType(raw)}, not a number` };
   if (!Number.isFinite(value)) return { ok: false, reason: 'not a finite number' };
   if (value < 0) return { ok: false, reason: 'negative' };
@@ -176,6 +178,7 @@ function* objectEntries(object: Record<string, unknown>): Generator<readonly [st
 /** A string or other non-container as JSON would write it, scrubbed whole, then cut to about `budget` characters. */
 function scalarText(value: unknown, budget: number, scrub: Scrub): string {
   if (typeof value === 'string') return JSON.stringify(scrub(value).slice(0, budget));
-  const text = value === null || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' ? String(value) : typeof value;
+  const text =
+    value === null || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' ? String(value) : typeof value;
   return scrub(text).slice(0, budget);
 }

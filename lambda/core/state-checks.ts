@@ -23,7 +23,10 @@ export function storedStateProblem(state: StoredState): string | undefined {
     for (const [name, value] of values) if (value < 0n) return `${what} ${name} is negative (${value})`;
     return undefined;
   };
-  return negative('counter', state.counters) ?? state.unpublished.map((interval) => negative('increase of', interval.deltas)).find((p) => p !== undefined);
+  return (
+    negative('counter', state.counters) ??
+    state.unpublished.map((interval) => negative('increase of', interval.deltas)).find((p) => p !== undefined)
+  );
 }
 
 function isEpochMs(value: number): boolean {

@@ -21,7 +21,11 @@ export const SCRUB_WINDOW_CHARS = 4_096;
  * At most `maxChars` printable characters of `text`: `scrub` first runs over a bounded window (never the whole
  * text: a 6 MB body costs no more than a short one), then control characters become one space, then the cut.
  */
-export function excerpt(text: string, maxChars: number = MAX_APPLIANCE_TEXT_CHARS, scrub: (text: string) => string = (unchanged) => unchanged): string {
+export function excerpt(
+  text: string,
+  maxChars: number = MAX_APPLIANCE_TEXT_CHARS,
+  scrub: (text: string) => string = (unchanged) => unchanged,
+): string {
   const window = text.length > maxChars + SCRUB_WINDOW_CHARS ? text.slice(0, maxChars + SCRUB_WINDOW_CHARS) : text;
   const flat = scrub(window)
     .replace(/[^\x20-\x7e\u00a0-\uffff]+/g, ' ')

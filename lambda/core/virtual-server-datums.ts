@@ -34,7 +34,8 @@ export function readVirtualServerAnswer(answer: Record<string, unknown>, server:
     else unusable.push(gauge.nitroName);
   }
   if (values.size === 0) {
-    const detail = unusable.length > 0 ? `unusable ${unusable.join(', ')}` : `no ${VIRTUAL_SERVER_GAUGES.map((g) => g.nitroName).join(' or ')}`;
+    const detail =
+      unusable.length > 0 ? `unusable ${unusable.join(', ')}` : `no ${VIRTUAL_SERVER_GAUGES.map((g) => g.nitroName).join(' or ')}`;
     return { server, ok: false, reason: `the answer has ${detail} (firmware without MPTCP statistics per virtual server?)` };
   }
   return { server, ok: true, values };
@@ -48,7 +49,14 @@ export function buildVirtualServerDatums(appliance: string, timestamp: number, r
     for (const gauge of VIRTUAL_SERVER_GAUGES) {
       const value = reading.values.get(gauge.nitroName);
       if (value === undefined) continue;
-      datums.push({ metricName: gauge.metricName, appliance, virtualServer: reading.server.id, value: Number(value), unit: gauge.unit, timestamp });
+      datums.push({
+        metricName: gauge.metricName,
+        appliance,
+        virtualServer: reading.server.id,
+        value: Number(value),
+        unit: gauge.unit,
+        timestamp,
+      });
     }
   }
   const failed = readings.filter((r) => !r.ok).length;

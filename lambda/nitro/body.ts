@@ -20,7 +20,8 @@ export type BodyShape =
 export function readBody(text: string, contentType: string | undefined, scrub: Scrub = (unchanged) => unchanged): BodyShape {
   const trimmed = text.trim();
   if (trimmed === '') return { kind: 'empty' };
-  if (/^<(!doctype|html|head|body|\?xml)/i.test(trimmed) || (contentType ?? '').toLowerCase().includes('text/html')) return { kind: 'html' };
+  if (/^<(!doctype|html|head|body|\?xml)/i.test(trimmed) || (contentType ?? '').toLowerCase().includes('text/html'))
+    return { kind: 'html' };
   let value: unknown;
   try {
     value = JSON.parse(trimmed);

@@ -87,7 +87,11 @@ export function checkAnswer(status: number, body: BodyShape, context: AnswerCont
     throw new CollectorError('appliance-error', `${where} failed (${detail})`, options);
   }
   if (!envelope) {
-    throw new CollectorError('protocol-error', `${where} answered HTTP ${status} with JSON that is not a NITRO answer (no errorcode)`, options);
+    throw new CollectorError(
+      'protocol-error',
+      `${where} answered HTTP ${status} with JSON that is not a NITRO answer (no errorcode)`,
+      options,
+    );
   }
   return envelope.body;
 }
@@ -139,7 +143,11 @@ export function classifyTransportError(
     return new CollectorError('timeout', `${where} did not finish within the appliance's share of the run's time`, options);
   }
   if (context.timedOut === 'request') {
-    return new CollectorError('timeout', `${where} did not finish within ${context.requestTimeoutMs ?? 'its'} ms (headers and whole body)`, options);
+    return new CollectorError(
+      'timeout',
+      `${where} did not finish within ${context.requestTimeoutMs ?? 'its'} ms (headers and whole body)`,
+      options,
+    );
   }
   const code = errorCode(error);
   const message = innermostMessage(error);
@@ -158,11 +166,20 @@ export function classifyTransportError(
     );
   }
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
-    return new CollectorError('transport-error', `${where}: TLS verification failed (${code}): renew the appliance's management certificate`, options);
+    return new CollectorError(
+      'transport-error',
+      `${where}: TLS verification failed (${code}): renew the appliance's management certificate`,
+      options,
+    );
   }
   if (code === 'ECONNREFUSED')
-    return new CollectorError('transport-error', `${where}: connection refused (is the management service on that address and port?)`, options);
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new CollectorError('transport-error', `${where}: DNS lookup failed (${code})`, options);
+    return new CollectorError(
+      'transport-error',
+      `${where}: connection refused (is the management service on that address and port?)`,
+      options,
+    );
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return new CollectorError('transport-error', `${where}: DNS lookup failed (${code})`, options);
   if (code === 'ETIMEDOUT') {
     return new CollectorError('transport-error', `${where}: connect timed out (network path, security group or firewall?)`, options);
   }

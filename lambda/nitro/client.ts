@@ -116,9 +116,13 @@ export class NitroClient {
   ) {
     const url = new URL(target.url);
     if (url.protocol === 'http:' && target.allowPlainHttp !== true) {
-      throw new CollectorError('configuration', `${target.name}: url is plain http://; set allowPlainHttp to send credentials unencrypted on purpose`, {
-        appliance: target.name,
-      });
+      throw new CollectorError(
+        'configuration',
+        `${target.name}: url is plain http://; set allowPlainHttp to send credentials unencrypted on purpose`,
+        {
+          appliance: target.name,
+        },
+      );
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
       throw new CollectorError('configuration', `${target.name}: url must be https://`, { appliance: target.name });
@@ -200,7 +204,14 @@ export class NitroClient {
   /** The settings a kept session belongs to: any change ends it. */
   private settingsKey(): string {
     const { url, caCertificate, tlsServerName, insecureSkipVerify, allowPlainHttp } = this.target;
-    return JSON.stringify([url, caCertificate ?? '', tlsServerName ?? '', insecureSkipVerify === true, allowPlainHttp === true, this.sessionTimeoutSeconds]);
+    return JSON.stringify([
+      url,
+      caCertificate ?? '',
+      tlsServerName ?? '',
+      insecureSkipVerify === true,
+      allowPlainHttp === true,
+      this.sessionTimeoutSeconds,
+    ]);
   }
 
   private idleTimeoutMs(): number {
@@ -212,9 +223,12 @@ export class NitroClient {
     const kept = previous?.session;
     if (!kept) return undefined;
     if (kept.settings !== this.settingsKey() || !sameCredentials(kept.credentials, credentials)) {
-      this.options.logger.info('the appliance settings or its secret version changed: logging out the kept NITRO session before logging in', {
-        appliance: this.target.name,
-      });
+      this.options.logger.info(
+        'the appliance settings or its secret version changed: logging out the kept NITRO session before logging in',
+        {
+          appliance: this.target.name,
+        },
+      );
       await kept.end();
       return undefined;
     }
@@ -243,7 +257,8 @@ export class NitroClient {
     const idleTimeoutMs = this.idleTimeoutMs();
     // The gap since this appliance's last run predicts the next one: a session that would expire before it is ended now.
     const tooFarApart = previous !== undefined && mayHaveExpired(now - previous.lastRunAt, idleTimeoutMs);
-    const dead = failure instanceof CollectorError && (failure.errorClass === 'bad-credentials' || failure.errorClass === 'session-expired');
+    const dead =
+      failure instanceof CollectorError && (failure.errorClass === 'bad-credentials' || failure.errorClass === 'session-expired');
     if (tooFarApart && previous?.logsOutEachRun !== true) {
       this.options.logger.info(
         `the runs come further apart than the NITRO session timeout (${Math.round(idleTimeoutMs / 1000)} s): logging out at the end of each run instead of keeping the session; a sessionTimeoutSeconds above the interval keeps it`,
@@ -310,7 +325,8 @@ export class NitroClient {
       if (!(error instanceof CollectorError)) throw error;
       if (error.sessionCookieToken !== undefined) await this.logout(error.sessionCookieToken);
       // A 401 whose body never came whole: the appliance has counted a failed login all the same.
-      if (error.httpStatus === 401) throw unreadableLoginRefusal(`${this.target.name}: login`, `no whole answer (${error.message})`, this.target.name);
+      if (error.httpStatus === 401)
+        throw unreadableLoginRefusal(`${this.target.name}: login`, `no whole answer (${error.message})`, this.target.name);
       throw error;
     }
     const bodyToken = answer.body.kind === 'json' && isRecord(answer.body.value) ? nonEmptyString(answer.body.value.sessionid) : undefined;
@@ -327,7 +343,9 @@ export class NitroClient {
       throw error;
     }
     if (!token)
-      throw new CollectorError('protocol-error', `${this.target.name}: login succeeded but the answer has no sessionid`, { appliance: this.target.name });
+      throw new CollectorError('protocol-error', `${this.target.name}: login succeeded but the answer has no sessionid`, {
+        appliance: this.target.name,
+      });
     return token;
   }
 

@@ -3,7 +3,10 @@ import { previewValue, SampleShapeError, unwrapResource } from '../core/sample.j
 import { CollectorError } from '../errors.js';
 
 /** The node's place in an HA pair, from `stat/hanode`. */
-export type HaRole = { readonly role: 'standalone' } | { readonly role: 'primary' } | { readonly role: 'not-primary'; readonly state: string };
+export type HaRole =
+  | { readonly role: 'standalone' }
+  | { readonly role: 'primary' }
+  | { readonly role: 'not-primary'; readonly state: string };
 
 /**
  * Reads `hacurstatus` (YES in an HA pair, NO standalone) and `hacurmasterstate` (Primary, Secondary, ...).
@@ -16,7 +19,9 @@ export function readHaRole(answer: Record<string, unknown>, appliance: string): 
     node = unwrapResource(answer.hanode, 'hanode');
   } catch (error) {
     const reason = error instanceof SampleShapeError ? error.message : String(error);
-    throw new CollectorError('protocol-error', `${appliance}: GET stat/hanode answered without a usable "hanode" object (${reason})`, { appliance });
+    throw new CollectorError('protocol-error', `${appliance}: GET stat/hanode answered without a usable "hanode" object (${reason})`, {
+      appliance,
+    });
   }
   const status = textOf(node.hacurstatus).toUpperCase();
   const state = textOf(node.hacurmasterstate);

@@ -105,8 +105,9 @@ export class NitroTransport {
       };
       const headers: Record<string, string> = { ...exchange.headers };
       if (exchange.body !== undefined) headers['content-length'] = String(Buffer.byteLength(exchange.body));
-      const request = this.send({ host: this.host, port: this.port, method: exchange.method, path: exchange.path, headers, agent: this.agent }, (response) =>
-        this.readAnswer(response, exchange, finish),
+      const request = this.send(
+        { host: this.host, port: this.port, method: exchange.method, path: exchange.path, headers, agent: this.agent },
+        (response) => this.readAnswer(response, exchange, finish),
       );
       const end = (reason: unknown) => {
         finish(reason);

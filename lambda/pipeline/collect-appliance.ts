@@ -138,7 +138,11 @@ const NO_PROBLEMS = { counterResets: [], staleCounters: [], replayedIntervals: 0
  * read), parse, claim of the state item, exact deltas, and the datums to publish. It never throws: a failure
  * becomes a result with outcome `failed` and a CollectionSuccess of 0.
  */
-export async function collectAppliance(appliance: ApplianceConfig, run: ApplianceRun, deps: CollectorDependencies): Promise<ApplianceResult> {
+export async function collectAppliance(
+  appliance: ApplianceConfig,
+  run: ApplianceRun,
+  deps: CollectorDependencies,
+): Promise<ApplianceResult> {
   const job: ApplianceJob = { appliance, run, deps, logger: deps.logger.child({ appliance: appliance.name }) };
   const startedAt = run.now();
   try {
@@ -148,7 +152,13 @@ export async function collectAppliance(appliance: ApplianceConfig, run: Applianc
       return {
         appliance: appliance.name,
         outcome: 'secondary-skipped',
-        datums: buildHealthDatums({ appliance: appliance.name, timestamp: reading.takenAt, success: true, durationMs, secondarySkipped: true }),
+        datums: buildHealthDatums({
+          appliance: appliance.name,
+          timestamp: reading.takenAt,
+          success: true,
+          durationMs,
+          secondarySkipped: true,
+        }),
         durationMs,
         ...NO_PROBLEMS,
       };
@@ -211,7 +221,13 @@ export function failedResult(failure: {
 
 type Reading =
   | { kind: 'secondary'; takenAt: number }
-  | { kind: 'sample'; resource: Record<string, unknown>; takenAt: number; node?: NodeIdentity; virtualServers?: readonly VirtualServerReading[] };
+  | {
+      kind: 'sample';
+      resource: Record<string, unknown>;
+      takenAt: number;
+      node?: NodeIdentity;
+      virtualServers?: readonly VirtualServerReading[];
+    };
 
 /** A reading, and the rejection store's failure when this container's own record of it stood in. */
 type GatedReading = Reading & { readonly stateUnavailable?: CollectorError };
@@ -219,7 +235,15 @@ type GatedReading = Reading & { readonly stateUnavailable?: CollectorError };
 async function readAppliance(job: ApplianceJob): Promise<GatedReading> {
   const { appliance, run, deps, logger } = job;
   const gate = credentialGateOf(deps.rejections, deps.memory.credentials, logger);
-  const input = { appliance, credentials: deps.credentials, gate, redactor: deps.memory.redactor, logger, now: run.now, signal: run.signal };
+  const input = {
+    appliance,
+    credentials: deps.credentials,
+    gate,
+    redactor: deps.memory.redactor,
+    logger,
+    now: run.now,
+    signal: run.signal,
+  };
   const reading = await readWithoutLockout(input, (credentials) => readWith(job, credentials));
   return gate.unavailable === undefined ? reading : { ...reading, stateUnavailable: gate.unavailable };
 }
@@ -272,7 +296,8 @@ function resourceOf(answer: Record<string, unknown>, appliance: string): Record<
   try {
     return unwrapResource(answer.protocolmptcp, 'protocolmptcp');
   } catch (error) {
-    if (error instanceof SampleShapeError) throw new CollectorError('protocol-error', `${appliance}: GET stat/protocolmptcp: ${error.message}`, { appliance });
+    if (error instanceof SampleShapeError)
+      throw new CollectorError('protocol-error', `${appliance}: GET stat/protocolmptcp: ${error.message}`, { appliance });
     throw error;
   }
 }
@@ -300,7 +325,12 @@ type StateClaim =
  * unfinished run it took over may have published before this run publishes anything. Only the I/O is here. A
  * failure is returned, never thrown.
  */
-async function claimState(job: ApplianceJob, takenAt: number, counters: ReadonlyMap<string, bigint>, node: NodeIdentity | undefined): Promise<StateClaim> {
+async function claimState(
+  job: ApplianceJob,
+  takenAt: number,
+  counters: ReadonlyMap<string, bigint>,
+  node: NodeIdentity | undefined,
+): Promise<StateClaim> {
   const { appliance, run, deps } = job;
   try {
     const claimNow = run.now();
@@ -326,7 +356,13 @@ async function claimState(job: ApplianceJob, takenAt: number, counters: Readonly
         { appliance: appliance.name },
       );
     }
-    const { ledger, resume } = ledgerAtClaim({ previous: claim.previous, takenOver: claim.takenOver, takenAt, now: claimNow, maxAgeMs: run.maxSampleAgeMs });
+    const { ledger, resume } = ledgerAtClaim({
+      previous: claim.previous,
+      takenOver: claim.takenOver,
+      takenAt,
+      now: claimNow,
+      maxAgeMs: run.maxSampleAgeMs,
+    });
     if (resume !== undefined) {
       let stored: CommitResult;
       try {
@@ -340,7 +376,9 @@ async function claimState(job: ApplianceJob, takenAt: number, counters: Readonly
         };
       }
       if (stored.outcome !== 'committed') {
-        throw new CollectorError('state-error', `${appliance.name}: another run took the state over while this one resumed it`, { appliance: appliance.name });
+        throw new CollectorError('state-error', `${appliance.name}: another run took the state over while this one resumed it`, {
+          appliance: appliance.name,
+        });
       }
     }
     return { outcome: 'claimed', ...ledger };
@@ -371,12 +409,19 @@ function sampleResult(input: {
   const stateError = claim.outcome === 'failed' ? claim.error : undefined;
   const unavailable = claim.outcome === 'failed' && claim.unavailable ? claim.error : input.rejectionsUnavailable;
   const previous = claimed?.previous;
-  const account = claimed && accountInterval(previous, { takenAt, counters: countersOf(sample.integers), ...(node && { node }) }, run.maxSampleAgeMs);
+  const account =
+    claimed && accountInterval(previous, { takenAt, counters: countersOf(sample.integers), ...(node && { node }) }, run.maxSampleAgeMs);
   const nodeChange = account?.baseline === 'node-change' ? nodeChangeBetween(previous?.node, node) : undefined;
   const blocked = claim.outcome === 'superseded' || claim.outcome === 'busy';
   const baseline: CounterBaseline | undefined = blocked ? claim.outcome : account?.baseline;
 
-  const { datums, unpublishable } = buildMetricDatums({ appliance, timestamp: takenAt, selection: run.selection, sample, deltas: account?.fresh.deltas });
+  const { datums, unpublishable } = buildMetricDatums({
+    appliance,
+    timestamp: takenAt,
+    selection: run.selection,
+    sample,
+    deltas: account?.fresh.deltas,
+  });
   const replayed = claimed?.carried ?? [];
   for (const interval of replayed) {
     const older = buildCounterDatums(appliance, interval, run.selection);
@@ -422,7 +467,12 @@ function sampleResult(input: {
     ...(unavailable && { stateUnavailable: unavailable }),
     fieldErrors,
     missingFields: sample.missing,
-    reading: { takenAt, integers: sample.integers, ...(node && { node }), ...(account && !account.baseline && { deltas: account.fresh.deltas }) },
+    reading: {
+      takenAt,
+      integers: sample.integers,
+      ...(node && { node }),
+      ...(account && !account.baseline && { deltas: account.fresh.deltas }),
+    },
     ...(account
       ? {
           held: {
@@ -446,7 +496,10 @@ function sampleResult(input: {
 function publishedIntervals(intervals: readonly CounterInterval[], datums: readonly Datum[]): CounterInterval[] {
   const sent = new Set(datums.filter((d) => d.counter !== undefined).map((d) => `${d.counter}\u0000${d.timestamp}`));
   return intervals
-    .map((interval) => ({ ...interval, deltas: new Map([...interval.deltas].filter(([counter]) => sent.has(`${counter}\u0000${interval.takenAt}`))) }))
+    .map((interval) => ({
+      ...interval,
+      deltas: new Map([...interval.deltas].filter(([counter]) => sent.has(`${counter}\u0000${interval.takenAt}`))),
+    }))
     .filter((interval) => interval.deltas.size > 0);
 }
 

@@ -143,7 +143,10 @@ export class CredentialGate {
   /** The appliance accepted credentials: forgets its rejection (logged, so the recovery shows in the log). */
   async accepted(appliance: string, previous: CredentialRejection, signal: AbortSignal): Promise<void> {
     this.remembered.delete(appliance);
-    this.logger.info('the appliance accepted the credentials again; the credential backoff is over', { appliance, rejectedVersion: previous.secretVersion });
+    this.logger.info('the appliance accepted the credentials again; the credential backoff is over', {
+      appliance,
+      rejectedVersion: previous.secretVersion,
+    });
     try {
       await this.store.clear(appliance, { signal });
     } catch (failure) {
@@ -167,8 +170,16 @@ export function isLockedRefusal(error: CollectorError): boolean {
  * with what happens next (results keep only a message's first few hundred characters): when the next attempt is,
  * and that updating the secret makes the next run try at once.
  */
-export function backingOffError(appliance: string, secretId: string, rejection: CredentialRejection, now: number, cause?: CollectorError): CollectorError {
-  const what = rejection.locked ? 'refused the login: the user is LOCKED (on the appliance or in its directory)' : 'rejected the username or password';
+export function backingOffError(
+  appliance: string,
+  secretId: string,
+  rejection: CredentialRejection,
+  now: number,
+  cause?: CollectorError,
+): CollectorError {
+  const what = rejection.locked
+    ? 'refused the login: the user is LOCKED (on the appliance or in its directory)'
+    : 'rejected the username or password';
   const retry = `${new Date(rejection.retryAt).toISOString()} (in ${formatDuration(Math.max(0, rejection.retryAt - now))})`;
   const fix = `or at once when secret ${secretId} is updated (a new version)`;
   const inARow = `${rejection.rejections} rejection${rejection.rejections === 1 ? '' : 's'} in a row`;
@@ -200,7 +211,11 @@ export class InMemoryCredentialRejections implements CredentialRejectionStore {
 }
 
 /** The gate of a run: over `rejections`, or, when none is given, the container memory's own in-memory store. */
-export function credentialGateOf(rejections: CredentialRejectionStore | undefined, memory: CredentialMemory, logger: Logger): CredentialGate {
+export function credentialGateOf(
+  rejections: CredentialRejectionStore | undefined,
+  memory: CredentialMemory,
+  logger: Logger,
+): CredentialGate {
   return new CredentialGate(rejections ?? memory.fallbackStore, memory, logger);
 }
 
@@ -232,7 +247,8 @@ export async function readWithoutLockout<T>(input: GatedRead, read: (credentials
   let rejection = await gate.current(appliance.name, secretVersionOf(credentials), signal);
   if (isBackingOff(rejection, secretVersionOf(credentials), now())) {
     credentials = await fetch(true);
-    if (isBackingOff(rejection, secretVersionOf(credentials), now())) throw backingOffError(appliance.name, appliance.secretId, rejection, now());
+    if (isBackingOff(rejection, secretVersionOf(credentials), now()))
+      throw backingOffError(appliance.name, appliance.secretId, rejection, now());
   }
   for (let attempt = 1; ; attempt++) {
     try {
@@ -246,7 +262,9 @@ export async function readWithoutLockout<T>(input: GatedRead, read: (credentials
       if (attempt > 1) throw backingOffError(appliance.name, appliance.secretId, rejection, now(), error);
       const fresh = await fetch(true);
       if (sameCredentials(fresh, credentials)) throw backingOffError(appliance.name, appliance.secretId, rejection, now(), error);
-      input.logger.info('credentials changed in the secret since they were cached; retrying with the new ones', { secretId: appliance.secretId });
+      input.logger.info('credentials changed in the secret since they were cached; retrying with the new ones', {
+        secretId: appliance.secretId,
+      });
       credentials = fresh;
     }
   }

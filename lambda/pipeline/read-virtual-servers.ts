@@ -6,7 +6,13 @@ import type { Logger } from '../logger.js';
 import type { NitroSession } from '../nitro/client.js';
 
 /** After these the session or the connection is gone: the servers still to read are not asked for. */
-const ENDS_THE_SESSION: ReadonlySet<ErrorClass> = new Set(['timeout', 'transport-error', 'session-expired', 'session-limit', 'bad-credentials']);
+const ENDS_THE_SESSION: ReadonlySet<ErrorClass> = new Set([
+  'timeout',
+  'transport-error',
+  'session-expired',
+  'session-limit',
+  'bad-credentials',
+]);
 
 const NOT_FOUND = 258;
 
@@ -30,13 +36,16 @@ export async function readVirtualServers(
     }
     try {
       const reading = readVirtualServerAnswer(await session.getVirtualServerStat(server), server);
-      if (!reading.ok) logger.warn(`virtual server ${server.id}: ${reading.reason}; its gauges are not published this run`, { virtualServer: server.id });
+      if (!reading.ok)
+        logger.warn(`virtual server ${server.id}: ${reading.reason}; its gauges are not published this run`, { virtualServer: server.id });
       readings.push(reading);
     } catch (caught) {
       const error = toCollectorError(caught);
       const message = scrub(error.message);
       const notFound = error.nitroErrorCode === NOT_FOUND;
-      const reason = notFound ? 'no such virtual server on the appliance (NITRO errorcode 258): removed or renamed? Fix virtualServers' : message;
+      const reason = notFound
+        ? 'no such virtual server on the appliance (NITRO errorcode 258): removed or renamed? Fix virtualServers'
+        : message;
       logger.warn(`virtual server ${server.id}: ${reason}; its gauges are not published this run`, {
         virtualServer: server.id,
         errorClass: error.errorClass,

@@ -144,7 +144,8 @@ export async function runCollection(request: CollectionRequest, deps: CollectorD
   logStateUnavailable(deps.logger, results);
   const datums = results.flatMap((r) => r.datums);
   const report = await publishWithin(datums, budget, deps);
-  if (report.rejected.length > 0) deps.logger.error('datums refused before publishing (a collector bug: please report it)', { rejected: report.rejected });
+  if (report.rejected.length > 0)
+    deps.logger.error('datums refused before publishing (a collector bug: please report it)', { rejected: report.rejected });
   const deliveries = datums.map((datum, index): Delivery => ({ datum, outcome: report.outcomes[index] ?? 'failed' }));
 
   const commits = await commitAll({ results, deliveries, commitBy: budget.commitBy, now, deps });
@@ -167,7 +168,11 @@ export async function runCollection(request: CollectionRequest, deps: CollectorD
   return run;
 }
 
-async function publishWithin(datums: readonly Datum[], budget: RunBudget, deps: { sink: MetricSink } & CollectorDependencies): Promise<PublishReport> {
+async function publishWithin(
+  datums: readonly Datum[],
+  budget: RunBudget,
+  deps: { sink: MetricSink } & CollectorDependencies,
+): Promise<PublishReport> {
   if (datums.length === 0) return { outcomes: [], calls: 0, failedCalls: 0, errors: [], rejected: [] };
   try {
     return await deps.sink.publish(datums, { signal: signalAt(budget.publishBy) });
@@ -206,7 +211,13 @@ async function commitAll(input: {
       const result = await deps.store.commit(
         appliance,
         state.owner,
-        { takenAt: state.takenAt, counters: state.counters, heldSince: state.heldSince, unpublished, ...(state.node && { node: state.node }) },
+        {
+          takenAt: state.takenAt,
+          counters: state.counters,
+          heldSince: state.heldSince,
+          unpublished,
+          ...(state.node && { node: state.node }),
+        },
         { signal },
       );
       if (result.outcome === 'committed') return { appliance, outcome: 'committed', atRisk: 0, ...droppedHere };
@@ -215,7 +226,11 @@ async function commitAll(input: {
       return { appliance, outcome: 'lease-lost', atRisk, reason, ...droppedHere };
     } catch (error) {
       const reason = deps.memory.redactor.scrub(toCollectorError(error, appliance).message);
-      deps.logger.error("state not stored: the next run publishes this run's increases once more (at most twice in all)", { appliance, reason, atRisk });
+      deps.logger.error("state not stored: the next run publishes this run's increases once more (at most twice in all)", {
+        appliance,
+        reason,
+        atRisk,
+      });
       return { appliance, outcome: 'failed', atRisk, reason, ...droppedHere };
     }
   });
@@ -347,7 +362,12 @@ function causeName(error: Error): string {
  * One sample record per appliance (core/sample-record.ts), after the commits: an interval whose state was not
  * stored is counted again by the next run, so its record carries no deltas.
  */
-function logSampleRecords(logger: Logger, results: readonly ApplianceResult[], commits: readonly CommitReport[], followUp: readonly Delivery[]): void {
+function logSampleRecords(
+  logger: Logger,
+  results: readonly ApplianceResult[],
+  commits: readonly CommitReport[],
+  followUp: readonly Delivery[],
+): void {
   const uncommitted = new Set(commits.filter((c) => c.outcome !== 'committed').map((c) => c.appliance));
   for (const result of results) {
     const { reading } = result;
@@ -408,14 +428,22 @@ function logOutcome(logger: Logger, memory: ContainerMemory, result: ApplianceRe
   else if (result.stateUnavailable) logger.info("appliance collected without its state (see the run's StateUnavailable warning)", fields);
   else if (result.outcome === 'failed') logger.error('appliance collection failed', fields);
   else if (blockedRuns >= BLOCKED_RUNS_WARNED)
-    logger.warn(`the state item was ${result.baseline} ${blockedRuns} runs in a row: no counters published (StateBlocked)`, { ...fields, blockedRuns });
+    logger.warn(`the state item was ${result.baseline} ${blockedRuns} runs in a row: no counters published (StateBlocked)`, {
+      ...fields,
+      blockedRuns,
+    });
   else if (result.stateRepairs) logger.warn('state item repaired (StateRepaired)', fields);
   else if (result.nodeChange)
     logger.warn(
       `another HA node answered (transtime ${result.nodeChange.previousTranstime} before, ${result.nodeChange.transtime} now: a failover or failback): no counter increase taken for this interval (NodeChanges)`,
       { ...fields, previousTranstime: result.nodeChange.previousTranstime, transtime: result.nodeChange.transtime },
     );
-  else if (result.fieldErrors.length > 0 || result.counterResets.length > 0 || result.tookOverUnfinishedRun || (result.virtualServerErrors ?? 0) > 0)
+  else if (
+    result.fieldErrors.length > 0 ||
+    result.counterResets.length > 0 ||
+    result.tookOverUnfinishedRun ||
+    (result.virtualServerErrors ?? 0) > 0
+  )
     logger.warn('appliance collected with problems', fields);
   else logger.info('appliance collected', fields);
   if (result.droppedIncreases) logDropped(logger, result.appliance, result.droppedIncreases);
@@ -423,7 +451,9 @@ function logOutcome(logger: Logger, memory: ContainerMemory, result: ApplianceRe
   if (memory.missingFieldsReported.isNews(result.appliance, result.missingFields)) {
     const { unexpected, olderThan } = missingBeyondFirmware(result.missingFields);
     if (olderThan)
-      logger.info(`the appliance runs firmware older than ${olderThan}: the metrics of ${olderThan} fields are not published`, { appliance: result.appliance });
+      logger.info(`the appliance runs firmware older than ${olderThan}: the metrics of ${olderThan} fields are not published`, {
+        appliance: result.appliance,
+      });
     if (unexpected.length > 0) {
       logger.warn('the appliance does not send some fields (older firmware?); their metrics are not published', {
         appliance: result.appliance,

@@ -27,7 +27,13 @@ function agentFor(appliance: BareAppliance): Agent {
   return agent;
 }
 
-function send(appliance: BareAppliance, method: string, path: string, body?: string, token?: string): Promise<{ status: number; json: unknown }> {
+function send(
+  appliance: BareAppliance,
+  method: string,
+  path: string,
+  body?: string,
+  token?: string,
+): Promise<{ status: number; json: unknown }> {
   const { hostname, port } = new URL(appliance.url);
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -78,7 +84,11 @@ const benchTransports = new NitroTransports();
  * with JSON.parse: what the transport costs over the bare client, and what the rest of the collector costs over it.
  */
 export function transportCollect(appliance: BareAppliance, index: number): Promise<boolean> {
-  const transport = benchTransports.transportFor({ name: `transport-${index}`, url: appliance.url, caCertificate: appliance.caCertificate });
+  const transport = benchTransports.transportFor({
+    name: `transport-${index}`,
+    url: appliance.url,
+    caCertificate: appliance.caCertificate,
+  });
   return fourRequests(appliance, async (method, path, body, token) => {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';

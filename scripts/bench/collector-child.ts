@@ -107,7 +107,10 @@ async function offlineDeps() {
     ...deps,
     store: new InMemorySampleStore(),
     sink: new DryRunSink(),
-    openNitro: (() => ({ withSession: (_credentials, work) => work(session), close: async () => undefined })) satisfies CollectorDependencies['openNitro'],
+    openNitro: (() => ({
+      withSession: (_credentials, work) => work(session),
+      close: async () => undefined,
+    })) satisfies CollectorDependencies['openNitro'],
   };
 }
 
@@ -122,7 +125,9 @@ async function measured<T>(work: () => Promise<T>): Promise<{ readonly value: T 
 }
 
 async function collectorRun(using: typeof deps = deps): Promise<RunFigures> {
-  const { value, ...times } = await measured(() => runCollection({ appliances, selection, concurrency, remainingMs: job.remainingMs }, using));
+  const { value, ...times } = await measured(() =>
+    runCollection({ appliances, selection, concurrency, remainingMs: job.remainingMs }, using),
+  );
   const { summary } = value;
   using.sink.published.length = 0;
   return {
@@ -179,7 +184,11 @@ function wholeFunctionRun(): () => Promise<RunFigures> {
  * Runs every arm once a round, `rounds` times, a pause before each run; the order rotates every round, so that no arm
  * always runs right after another's garbage.
  */
-async function interleaved(arms: readonly { run: () => Promise<RunFigures>; into: RunFigures[] }[], rounds: number, pauseMs: number): Promise<void> {
+async function interleaved(
+  arms: readonly { run: () => Promise<RunFigures>; into: RunFigures[] }[],
+  rounds: number,
+  pauseMs: number,
+): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     for (let step = 0; step < arms.length; step++) {
       const arm = arms[(round + step) % arms.length]!;

@@ -39,7 +39,12 @@ setInterval(takeRequests, 5_000).unref();
 
 heal();
 const first = sims[0]!;
-const info: FleetInfo = { urls: sims.map((s) => s.url), caCertificate: first.caCertificate, username: first.username, password: first.password };
+const info: FleetInfo = {
+  urls: sims.map((s) => s.url),
+  caCertificate: first.caCertificate,
+  username: first.username,
+  password: first.password,
+};
 sims.forEach((sim, i) => sim.setCredentials(info.username, passwordOf(info, i)));
 process.stdout.write(`${JSON.stringify(info)}\n`);
 
@@ -55,7 +60,10 @@ lines.on('line', (line) => {
     const [count, bytes] = [Number(argument), Number(line.trim().split(/\s+/)[2])];
     const body = hostileStatBody(bytes);
     for (const sim of sims.slice(0, count))
-      sim.injectFault({ kind: 'text', status: 200, contentType: 'application/json', body }, { on: 'stat', times: Number.POSITIVE_INFINITY });
+      sim.injectFault(
+        { kind: 'text', status: 200, contentType: 'application/json', body },
+        { on: 'stat', times: Number.POSITIVE_INFINITY },
+      );
   } else if (command === 'heal') heal();
   else if (command === 'count') {
     takeRequests();

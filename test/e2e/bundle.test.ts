@@ -44,7 +44,9 @@ describe('the real Lambda bundle', () => {
   it('is minified CommonJS with the AWS SDK inside and a source map without sources', () => {
     const code = readFileSync(join(assetDir, 'index.js'), 'utf8');
     // Every package is inside; only Node built-ins (and the SDK's optional CRT signer, required in a try) stay outside.
-    const external = [...new Set([...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!))].filter((name) => !name.startsWith('node:'));
+    const external = [...new Set([...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]!))].filter(
+      (name) => !name.startsWith('node:'),
+    );
     expect(external).toEqual(external.length === 0 ? [] : ['@aws-sdk/signature-v4-crt']);
     expect(/\bimport\.meta\b/.test(code), 'import.meta in a CommonJS bundle is undefined').toBe(false);
     // Minified: only the newlines inside string literals remain.
@@ -59,8 +61,17 @@ describe('the real Lambda bundle', () => {
     const code = readFileSync(join(assetDir, 'index.js'), 'utf8');
     expect(code).toContain('STATE_TABLE_NAME');
     // Each deployment setting's own sentence, and the names no other code uses (shardSize, region, ... are common words).
-    for (const [name, row] of Object.entries(DEPLOY_SETTINGS)) expect(code.includes(row.doc), `deploy-only setting ${name} in the bundle`).toBe(false);
-    for (const name of ['alarmNamePrefix', 'logRetentionDays', 'memoryMiB', 'alarmEmails', 'runbookBaseUrl', 'secretsKmsKeyArns', 'retainLogGroup']) {
+    for (const [name, row] of Object.entries(DEPLOY_SETTINGS))
+      expect(code.includes(row.doc), `deploy-only setting ${name} in the bundle`).toBe(false);
+    for (const name of [
+      'alarmNamePrefix',
+      'logRetentionDays',
+      'memoryMiB',
+      'alarmEmails',
+      'runbookBaseUrl',
+      'secretsKmsKeyArns',
+      'retainLogGroup',
+    ]) {
       expect(code.includes(name), `deploy-only setting ${name} in the bundle`).toBe(false);
     }
   });

@@ -104,10 +104,19 @@ describeWithLambdaRuntime('the bundled collector in the real Lambda runtime inte
     const pid = runtime.pid;
     expect(pid).toBeTypeOf('number');
     const events = [
-      { appliances: [appliance('adc-1', { secretId: '' })], field: 'appliances[0] (adc-1).secretId must not be empty: a Secrets Manager secret name or ARN' },
-      { appliances: [appliance('adc-1'), appliance('adc-1')], field: 'appliances[1] (adc-1).name "adc-1" is already used by appliances[0]' },
+      {
+        appliances: [appliance('adc-1', { secretId: '' })],
+        field: 'appliances[0] (adc-1).secretId must not be empty: a Secrets Manager secret name or ARN',
+      },
+      {
+        appliances: [appliance('adc-1'), appliance('adc-1')],
+        field: 'appliances[1] (adc-1).name "adc-1" is already used by appliances[0]',
+      },
       { appliances: [], field: 'appliances must list at least one appliance' },
-      { appliances: [appliance('adc-1', { password: 'x' })], field: 'event.appliances[0] (adc-1) has unknown field "password"; allowed: name, url, secretId' },
+      {
+        appliances: [appliance('adc-1', { password: 'x' })],
+        field: 'event.appliances[0] (adc-1) has unknown field "password"; allowed: name, url, secretId',
+      },
     ];
     const results: InvocationResult[] = [];
     for (const { appliances } of events) results.push(await runtime.invoke({ appliances }, { timeoutMs: TIMEOUT_MS }));

@@ -43,7 +43,13 @@ function capture(): { lines: string[]; log: (line: string) => void } {
 async function invokeOnce(entry: string, source: string): Promise<unknown> {
   const assetDir = mkdtempSync(join(scratch, 'asset-'));
   writeFileSync(join(assetDir, 'index.mjs'), source);
-  const runtime = await startLambdaRuntime({ assetDir, handler: 'index.handler', memorySize: 128, runtimeClientEntry: entry, nodeBinary: resolveNode24() });
+  const runtime = await startLambdaRuntime({
+    assetDir,
+    handler: 'index.handler',
+    memorySize: 128,
+    runtimeClientEntry: entry,
+    nodeBinary: resolveNode24(),
+  });
   try {
     const result = await runtime.invoke({ ping: 1 }, { timeoutMs: 20_000 });
     expect(result.outcome, result.logs.join('\n')).toBe('response');
@@ -76,7 +82,9 @@ const buildAndReuse = (): void => {
       // Only the finished entry: no staging directory or build log left behind.
       expect(readdirSync(cacheDir)).toEqual([entry.slice(cacheDir.length + 1)]);
       // What it built runs a function, as the Lambda runtime suites use it.
-      expect(await invokeOnce(runtimeClientEntry(packageDir), 'export const handler = async (event) => ({ pong: event.ping });')).toEqual({ pong: 1 });
+      expect(await invokeOnce(runtimeClientEntry(packageDir), 'export const handler = async (event) => ({ pong: event.ping });')).toEqual({
+        pong: 1,
+      });
     },
     BUILD_TIMEOUT_MS,
   );
@@ -86,7 +94,10 @@ const buildAndReuse = (): void => {
     async () => {
       const { lines, log } = capture();
       const result = await ensureRuntimeClient({ repoRoot: freshCheckout('second-clone'), cacheDir, log });
-      expect(result).toMatchObject({ status: 'ready', location: { source: 'cache', packageDir: join(entry, 'node_modules', RIC_PACKAGE) } });
+      expect(result).toMatchObject({
+        status: 'ready',
+        location: { source: 'cache', packageDir: join(entry, 'node_modules', RIC_PACKAGE) },
+      });
       expect(lines).toEqual([]);
     },
     BUILD_TIMEOUT_MS,
@@ -113,7 +124,12 @@ else describe.skip(skippedForMissing(name, `${buildToolsMissing.map((t) => t.com
 
 describe('npm test without the build tools', () => {
   it('builds nothing and names the missing tool and the command that installs it', async () => {
-    const absent: SystemTool = { command: 'no-such-cmake-here', neededFor: 'building', install: 'sudo apt-get install cmake', version: () => undefined };
+    const absent: SystemTool = {
+      command: 'no-such-cmake-here',
+      neededFor: 'building',
+      install: 'sudo apt-get install cmake',
+      version: () => undefined,
+    };
     const cacheDir = join(scratch, 'no-tools-cache');
     const result = await ensureRuntimeClient({ repoRoot: freshCheckout('no-tools'), cacheDir, log: () => undefined, buildTools: [absent] });
     expect(result).toEqual({

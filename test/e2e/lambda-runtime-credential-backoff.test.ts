@@ -40,7 +40,11 @@ describeWithMoto('rejected credentials across cold starts, as Lambda runs the fu
     });
 
     /** One invocation in a process of its own: a cold start, every time. */
-    async function coldInvoke(): Promise<{ result: InvocationResult; logins: number; appliance: { outcome: string; errorClass?: string; message?: string } }> {
+    async function coldInvoke(): Promise<{
+      result: InvocationResult;
+      logins: number;
+      appliance: { outcome: string; errorClass?: string; message?: string };
+    }> {
       const runtime = await startLambdaRuntime({
         assetDir: asset!.assetDir,
         handler: asset!.handler,
@@ -88,7 +92,9 @@ describeWithMoto('rejected credentials across cold starts, as Lambda runs the fu
         );
         expect(backingOff.appliance.message).toContain('rejected the username or password');
         expect(backingOff.appliance.message).not.toContain('LOCKED');
-        expect(backingOff.result.logs.some((line) => line.includes('"CredentialsRejected"') || line.includes('bad-credentials'))).toBe(true);
+        expect(backingOff.result.logs.some((line) => line.includes('"CredentialsRejected"') || line.includes('bad-credentials'))).toBe(
+          true,
+        );
       }
       expect(sim.lockedUntil()).toBeUndefined();
       expect(sim.loginRefusals().failedLogins).toBe(1);

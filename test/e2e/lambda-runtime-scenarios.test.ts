@@ -11,7 +11,15 @@ import { type CollectorAsset, synthesizeCollectorAsset } from '../support/collec
 import { type FaultProxy, type InjectedFault, startFaultProxy } from '../support/fault-proxy.js';
 import { describeWithLambdaRuntime, type InvocationResult, type LambdaRuntime, startLambdaRuntime } from '../support/lambda-runtime.js';
 import { describeWithMoto, motoEnvironment } from '../support/moto.js';
-import { applianceSecret, createSecret, createStateTable, listMetricValues, readMetricSum, uniqueName, updateSecret } from '../support/moto-aws.js';
+import {
+  applianceSecret,
+  createSecret,
+  createStateTable,
+  listMetricValues,
+  readMetricSum,
+  uniqueName,
+  updateSecret,
+} from '../support/moto-aws.js';
 
 /** The 1-minute schedule's timeout, give or take: never a round number. */
 const timeoutMs = () => 49_000 + randomInt(1, 998);
@@ -46,7 +54,11 @@ describeWithMoto('the bundled function end to end, as Lambda runs it', (moto) =>
     };
     const summaryOf = (result: InvocationResult) => {
       expect(result.outcome, JSON.stringify(result.error ?? result.logs.slice(-5))).toBe('response');
-      return result.result as { appliances: { name: string; outcome: string; errorClass?: string }[]; uncertainDatapoints?: number; publishError?: string };
+      return result.result as {
+        appliances: { name: string; outcome: string; errorClass?: string }[];
+        uncertainDatapoints?: number;
+        publishError?: string;
+      };
     };
 
     beforeAll(async () => {
@@ -106,13 +118,16 @@ describeWithMoto('the bundled function end to end, as Lambda runs it', (moto) =>
       const appliances = applianceList(1).map((a) => ({ ...a, virtualServers: ['lb/vs_web', 'cs/cs front#1', 'lb/vs_removed'] }));
       const result = await runtime.invoke({ appliances }, { timeoutMs: timeoutMs() });
       expect(summaryOf(result).appliances).toEqual([expect.objectContaining({ outcome: 'ok' })]);
-      const perServer = (metric: string, server?: string) => readMetricSum(namespace, metric, name(1), testStart, new Date(Date.now() + 60_000), server);
+      const perServer = (metric: string, server?: string) =>
+        readMetricSum(namespace, metric, name(1), testStart, new Date(Date.now() + 60_000), server);
       expect(await perServer('VirtualServerMptcpSessions', 'lb/vs_web')).toBe(12);
       expect(await perServer('VirtualServerMptcpSubflows', 'lb/vs_web')).toBe(30);
       expect(await perServer('VirtualServerMptcpSessions', 'cs/cs front#1')).toBe(4);
       expect(await perServer('VirtualServerMptcpSubflows', 'cs/cs front#1')).toBe(9);
       expect(await perServer('VirtualServerErrors')).toBe(1);
-      expect(result.logs.some((line) => line.includes('"level":"WARN"') && line.includes('lb/vs_removed') && line.includes('258'))).toBe(true);
+      expect(result.logs.some((line) => line.includes('"level":"WARN"') && line.includes('lb/vs_removed') && line.includes('258'))).toBe(
+        true,
+      );
       expect(sims[1]!.requests().map((r) => r.path)).toContain('/nitro/v1/stat/csvserver/cs%20front%231');
     });
 
@@ -154,7 +169,10 @@ describeWithMoto('the bundled function end to end, as Lambda runs it', (moto) =>
         expect(runtime.logs.join('\n')).not.toContain('ä密ä密');
       } finally {
         sim.setCredentials(sim.username, DEFAULT_PASSWORD);
-        await updateSecret(secretIds[2]!, JSON.stringify({ username: sim.username, password: DEFAULT_PASSWORD, caCertificate: sim.caCertificate }));
+        await updateSecret(
+          secretIds[2]!,
+          JSON.stringify({ username: sim.username, password: DEFAULT_PASSWORD, caCertificate: sim.caCertificate }),
+        );
       }
     });
 
@@ -173,7 +191,8 @@ describeWithMoto('the bundled function end to end, as Lambda runs it', (moto) =>
       sims[0]!.setCounter('mptcptotmpcapsession', 10n);
       await invoke(0);
       sims[0]!.setCounter('mptcptotmpcapsession', 50n);
-      fault = (operation) => (operation === 'PutMetricData' ? { status: 500, code: 'InternalServiceError', message: 'simulated' } : undefined);
+      fault = (operation) =>
+        operation === 'PutMetricData' ? { status: 500, code: 'InternalServiceError', message: 'simulated' } : undefined;
       const refused = await invoke(0);
       expect(refused.outcome).toBe('error');
       expect(refused.error?.errorMessage).toContain('nothing could be published');

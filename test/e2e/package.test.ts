@@ -18,7 +18,8 @@ function ownAppExample(): string {
 
 function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
   const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
   return result.stdout;
 }
 
@@ -53,7 +54,14 @@ describe('the packed package in a CDK app of its own', () => {
     writeFileSync(
       join(app, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, outDir: 'out', types: ['node'] },
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          strict: true,
+          outDir: 'out',
+          types: ['node'],
+        },
         include: ['app.ts'],
       }),
     );
@@ -62,7 +70,14 @@ describe('the packed package in a CDK app of its own', () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('packs the compiled construct with declarations and the prebuilt bundle, and no sources or tests', () => {
-    for (const file of ['package.json', 'README.md', 'LICENSE', 'dist/infra/index.js', 'dist/infra/index.d.ts', 'dist/collector-bundle/index.js']) {
+    for (const file of [
+      'package.json',
+      'README.md',
+      'LICENSE',
+      'dist/infra/index.js',
+      'dist/infra/index.d.ts',
+      'dist/collector-bundle/index.js',
+    ]) {
       expect(files, file).toContain(file);
     }
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
@@ -73,7 +88,13 @@ describe('the packed package in a CDK app of its own', () => {
   });
 
   it("installs with only the app's own CDK libraries (the collector's SDK clients are inside its bundle)", () => {
-    expect(readdirSync(join(app, 'node_modules')).sort()).toEqual(['.package-lock.json', '@types', 'aws-cdk-lib', 'constructs', 'netscaler-mptcp-cloudwatch']);
+    expect(readdirSync(join(app, 'node_modules')).sort()).toEqual([
+      '.package-lock.json',
+      '@types',
+      'aws-cdk-lib',
+      'constructs',
+      'netscaler-mptcp-cloudwatch',
+    ]);
   });
 
   it("type-checks the documented own-app example against the package's declarations and synthesizes it with node", () => {
@@ -101,7 +122,9 @@ describe('the packed package in a CDK app of its own', () => {
     expect(own?.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
 
     // The asset is the package's prebuilt bundle, byte for byte, and the runtime can load it.
-    const assets = JSON.parse(readFileSync(join(outdir, 'NetworkMonitoring.assets.json'), 'utf8')) as { files: Record<string, { source: { path: string } }> };
+    const assets = JSON.parse(readFileSync(join(outdir, 'NetworkMonitoring.assets.json'), 'utf8')) as {
+      files: Record<string, { source: { path: string } }>;
+    };
     const code = fn!.Properties.Code as { S3Key: string };
     const assetDir = join(outdir, assets.files[code.S3Key.replace(/\.zip$/, '')]!.source.path);
     const shipped = join(app, 'node_modules/netscaler-mptcp-cloudwatch/dist/collector-bundle/index.js');

@@ -79,7 +79,9 @@ describe('cdk-nag AwsSolutions', () => {
     const acknowledgements = stack.node
       .findAll()
       .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
-      .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ id: id.replace(/^Annotation::/, ''), reason })));
+      .flatMap((m) =>
+        Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ id: id.replace(/^Annotation::/, ''), reason })),
+      );
     expect(acknowledgements.map((a) => a.id.replace(/<.*>/, '<fn>')).sort()).toEqual([
       'AwsSolutions-DDB3',
       'AwsSolutions-IAM5[Resource::*]',

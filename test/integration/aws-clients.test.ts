@@ -115,7 +115,9 @@ describe('AWS clients configuration', () => {
     try {
       useLocalEndpoint(recorder.endpoint);
       const dynamoDb = createDynamoDbClient({ requestTimeoutMs: 200, maxAttempts: 2 });
-      expect(await dynamoDb.send(new ListTablesCommand({})).catch((rejection: unknown) => rejection)).toMatchObject({ name: 'TimeoutError' });
+      expect(await dynamoDb.send(new ListTablesCommand({})).catch((rejection: unknown) => rejection)).toMatchObject({
+        name: 'TimeoutError',
+      });
       // A timeout is retried like any transient failure...
       expect(recorder.requests).toHaveLength(2);
 

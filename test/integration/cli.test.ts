@@ -35,7 +35,18 @@ describe('npm run collect', () => {
   let sim: Simulator;
   let caFile: string;
   const env = () => ({ ADC_PASSWORD: sim.password });
-  const base = () => ['--url', sim.url, '--username', sim.username, '--password-env', 'ADC_PASSWORD', '--ca-file', caFile, '--interval', '1'];
+  const base = () => [
+    '--url',
+    sim.url,
+    '--username',
+    sim.username,
+    '--password-env',
+    'ADC_PASSWORD',
+    '--ca-file',
+    caFile,
+    '--interval',
+    '1',
+  ];
 
   beforeAll(async () => {
     sim = await startSimulator({ seed: 3, autoAdvance: true });
@@ -47,7 +58,17 @@ describe('npm run collect', () => {
   it('--help explains every option and the exit codes', async () => {
     const { out, write } = capture();
     expect(await runCollect(['--help'], {}, write.out, write.err)).toBe(EXIT.ok);
-    for (const option of ['--url', '--username', '--password-env', '--ca-file', '--server-name', '--counters', '--json', '--publish', 'Exit codes']) {
+    for (const option of [
+      '--url',
+      '--username',
+      '--password-env',
+      '--ca-file',
+      '--server-name',
+      '--counters',
+      '--json',
+      '--publish',
+      'Exit codes',
+    ]) {
       expect(out.join('\n')).toContain(option);
     }
   });
@@ -57,7 +78,10 @@ describe('npm run collect', () => {
     [['--url', 'https://x', '--username', 'u'], '--password-env is required'],
     [['--url', 'https://x', '--username', 'u', '--password-env', 'NOPE'], 'NOPE (from --password-env) is not set'],
     [['--url', 'https://x', '--username', 'u', '--password', 'secret'], '--password is not accepted'],
-    [['--url', 'https://x', '--username', 'u', '--password-env', 'ADC_PASSWORD', '--counters', 'SessionCreated'], 'did you mean "SessionsCreated"'],
+    [
+      ['--url', 'https://x', '--username', 'u', '--password-env', 'ADC_PASSWORD', '--counters', 'SessionCreated'],
+      'did you mean "SessionsCreated"',
+    ],
     [['--url', 'ftp://x', '--username', 'u', '--password-env', 'ADC_PASSWORD'], 'url must be an absolute https:// URL'],
     [['--bogus'], 'unknown option --bogus; known options:'],
     [['--countres', 'all'], 'unknown option --countres; did you mean --counters?'],
@@ -71,7 +95,10 @@ describe('npm run collect', () => {
       ['--url', 'https://x', '--username', 'u', '--password-env', 'ADC_PASSWORD', '--publish', '--region', 'eu-wset-1'],
       '--region eu-wset-1 is not a known AWS region; did you mean eu-west-1',
     ],
-    [['--url', 'https://x', '--username', 'u', '--password-env', 'ADC_PASSWORD', '--region', 'Ireland'], '--region "Ireland" is not an AWS region name'],
+    [
+      ['--url', 'https://x', '--username', 'u', '--password-env', 'ADC_PASSWORD', '--region', 'Ireland'],
+      '--region "Ireland" is not an AWS region name',
+    ],
     [
       ['--url', 'https://x', '--username', 'u', '--password-env', 'ADC_PASSWORD', '--counters', 'Sesions,SessionsCreated,ChecksumError'],
       'unknown counters "Sesions" (did you mean "CurrentSessions"',
@@ -91,7 +118,9 @@ describe('npm run collect', () => {
     expect(refused).toContain('CloudWatch could not be reached: connect ECONNREFUSED 127.0.0.1:4566');
     expect(refused).toContain('is the URL and port right?');
     expect(refused).not.toMatch(/credentials|PutMetricData/);
-    expect(publishFailureLine('AccessDenied: not authorized to perform cloudwatch:PutMetricData')).toContain('allow cloudwatch:PutMetricData');
+    expect(publishFailureLine('AccessDenied: not authorized to perform cloudwatch:PutMetricData')).toContain(
+      'allow cloudwatch:PutMetricData',
+    );
   });
 
   it.each([
@@ -100,7 +129,12 @@ describe('npm run collect', () => {
   ])('refuses the password %j that redaction could not hide, without printing it', async (password, message) => {
     const { out, err, write } = capture();
     expect(
-      await runCollect(['--url', 'https://x', '--username', 'u', '--password-env', 'ADC_PASSWORD'], { ADC_PASSWORD: password }, write.out, write.err),
+      await runCollect(
+        ['--url', 'https://x', '--username', 'u', '--password-env', 'ADC_PASSWORD'],
+        { ADC_PASSWORD: password },
+        write.out,
+        write.err,
+      ),
     ).toBe(EXIT.usage);
     expect(err.join('\n')).toMatch(message);
     expect(err.join('\n')).toContain('ADC_PASSWORD');
@@ -118,17 +152,27 @@ describe('npm run collect', () => {
 
   it('--json prints one parseable document', async () => {
     const { out, write } = capture();
-    expect(await runCollect([...base(), '--json', '--samples', '1', '--name', 'lab-adc', '--counters', 'CurrentSessions'], env(), write.out, write.err)).toBe(
-      EXIT.ok,
-    );
-    const doc = JSON.parse(out.join('\n')) as { summary: { appliances: { name: string; outcome: string }[] }; metrics: { metricName: string }[] };
+    expect(
+      await runCollect(
+        [...base(), '--json', '--samples', '1', '--name', 'lab-adc', '--counters', 'CurrentSessions'],
+        env(),
+        write.out,
+        write.err,
+      ),
+    ).toBe(EXIT.ok);
+    const doc = JSON.parse(out.join('\n')) as {
+      summary: { appliances: { name: string; outcome: string }[] };
+      metrics: { metricName: string }[];
+    };
     expect(doc.summary.appliances).toEqual([expect.objectContaining({ name: 'lab-adc', outcome: 'ok' })]);
     expect(doc.metrics.map((m) => m.metricName)).toContain('CurrentSessions');
   });
 
   it('exits 1 and names the error class when the appliance cannot be collected', async () => {
     const { out, err, write } = capture();
-    expect(await runCollect([...base(), '--samples', '1'], { ADC_PASSWORD: 'wrong-Kx9-tide-0815' }, write.out, write.err)).toBe(EXIT.collectionFailed);
+    expect(await runCollect([...base(), '--samples', '1'], { ADC_PASSWORD: 'wrong-Kx9-tide-0815' }, write.out, write.err)).toBe(
+      EXIT.collectionFailed,
+    );
     expect(out.join('\n')).toMatch(/127\.0\.0\.1: failed .* bad-credentials \[NITRO 354\]$/m);
     expect(err.at(-1)).toMatch(/rejected the username or password .*\(bad-credentials, NITRO 354\)/);
     expect([...out, ...err].join('\n')).not.toContain('wrong-Kx9-tide-0815');

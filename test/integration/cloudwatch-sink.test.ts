@@ -52,12 +52,20 @@ describeWithMoto('CloudWatchMetricSink against moto', (moto: MotoContext) => {
       datum({ metricName: 'CurrentSessions', appliance: 'ns-a', value: 1234.5, unit: 'None', timestamp: BASE }),
     ]);
 
-    expect(result).toEqual({ outcomes: ['published', 'published', 'published', 'published'], calls: 1, failedCalls: 0, errors: [], rejected: [] });
+    expect(result).toEqual({
+      outcomes: ['published', 'published', 'published', 'published'],
+      calls: 1,
+      failedCalls: 0,
+      errors: [],
+      rejected: [],
+    });
     expect(await listMetricValues(namespace, 'SessionsCreated', 'ns-a', WINDOW_START, WINDOW_END)).toEqual([
       { timestamp: new Date(BASE), value: 5 },
       { timestamp: new Date(BASE + 60_000), value: 7 },
     ]);
-    expect(await listMetricValues(namespace, 'SessionsCreated', 'ns-b', WINDOW_START, WINDOW_END)).toEqual([{ timestamp: new Date(BASE), value: 11 }]);
+    expect(await listMetricValues(namespace, 'SessionsCreated', 'ns-b', WINDOW_START, WINDOW_END)).toEqual([
+      { timestamp: new Date(BASE), value: 11 },
+    ]);
     expect(await readMetricSum(namespace, 'CurrentSessions', 'ns-a', WINDOW_START, WINDOW_END)).toBe(1234.5);
     const metrics = await listMetrics(namespace);
     expect(metrics).toHaveLength(3);
@@ -183,7 +191,10 @@ describeWithMoto('CloudWatchMetricSink against moto', (moto: MotoContext) => {
     );
     try {
       const report = await withEndpoint(proxy.endpoint, () =>
-        new CloudWatchMetricSink({ namespace, client: createCloudWatchClient({ maxAttempts: 2 }) }).publish([datum(), datum({ timestamp: BASE + 1000 })]),
+        new CloudWatchMetricSink({ namespace, client: createCloudWatchClient({ maxAttempts: 2 }) }).publish([
+          datum(),
+          datum({ timestamp: BASE + 1000 }),
+        ]),
       );
 
       expect(tally(report)).toEqual({ failed: 2, calls: 1, failedCalls: 1 });
@@ -216,7 +227,9 @@ describeWithMoto('CloudWatchMetricSink against moto', (moto: MotoContext) => {
 
   it('reports a call whose answer was cut after its 2xx status as uncertain, and never retries it: CloudWatch had stored it', async () => {
     const namespace = uniqueName('Test/AnswerCut');
-    const proxy = await startFaultProxy(moto.endpoint, (operation, call) => (operation === 'PutMetricData' && call === 1 ? { kind: 'answer-cut' } : undefined));
+    const proxy = await startFaultProxy(moto.endpoint, (operation, call) =>
+      operation === 'PutMetricData' && call === 1 ? { kind: 'answer-cut' } : undefined,
+    );
     try {
       const report = await withEndpoint(proxy.endpoint, () =>
         new CloudWatchMetricSink({ namespace, client: createCloudWatchClient({ maxAttempts: 3 }) }).publish([datum({ value: 9 })]),
@@ -246,9 +259,12 @@ describeWithMoto('CloudWatchMetricSink against moto', (moto: MotoContext) => {
     try {
       const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const report = await withEndpoint(endpoint, () =>
-        new CloudWatchMetricSink({ namespace: uniqueName('Test/SlowAnswer'), client: createCloudWatchClient({ maxAttempts: 3 }) }).publish([datum()], {
-          signal: AbortSignal.timeout(300),
-        }),
+        new CloudWatchMetricSink({ namespace: uniqueName('Test/SlowAnswer'), client: createCloudWatchClient({ maxAttempts: 3 }) }).publish(
+          [datum()],
+          {
+            signal: AbortSignal.timeout(300),
+          },
+        ),
       );
       expect(tally(report)).toEqual({ uncertain: 1, calls: 1, failedCalls: 1 });
       expect(calls).toBe(1);
@@ -282,7 +298,9 @@ describeWithMoto('CloudWatchMetricSink against moto', (moto: MotoContext) => {
     expect(report.errors[0]).toContain('ECONNREFUSED');
 
     const { client, inputs } = recordingClient();
-    const late = await new CloudWatchMetricSink({ namespace: 'NetScaler/MPTCP', client }).publish([datum()], { signal: AbortSignal.abort() });
+    const late = await new CloudWatchMetricSink({ namespace: 'NetScaler/MPTCP', client }).publish([datum()], {
+      signal: AbortSignal.abort(),
+    });
     expect(tally(late)).toEqual({ failed: 1, calls: 0, failedCalls: 1 });
     expect(inputs).toHaveLength(0);
   });
@@ -330,12 +348,19 @@ describe('CloudWatchMetricSink failures moto cannot produce', () => {
     const { client, mock } = mockedClient();
     mock
       .on(PutMetricDataCommand)
-      .rejects(awsError('AccessDenied', 'User: arn:aws:sts::123456789012:assumed-role/collector is not authorized to perform: cloudwatch:PutMetricData'));
+      .rejects(
+        awsError(
+          'AccessDenied',
+          'User: arn:aws:sts::123456789012:assumed-role/collector is not authorized to perform: cloudwatch:PutMetricData',
+        ),
+      );
 
     const report = await new CloudWatchMetricSink({ namespace: 'NetScaler/MPTCP', client }).publish(datums.slice(0, 10));
 
     expect(tally(report)).toEqual({ failed: 10, calls: 1, failedCalls: 1 });
-    expect(report.errors).toEqual([expect.stringMatching(/^AccessDenied: User: .* is not authorized to perform: cloudwatch:PutMetricData$/)]);
+    expect(report.errors).toEqual([
+      expect.stringMatching(/^AccessDenied: User: .* is not authorized to perform: cloudwatch:PutMetricData$/),
+    ]);
   });
 
   it('keeps the rejected datums in the report when the calls fail too', async () => {

@@ -81,7 +81,9 @@ describe('npm run collect on a bad day: the appliance', () => {
 
   it('wrong password: exit 1 after one login (no second login, no wait), the fix names --username and $ADC_PASSWORD', async () => {
     const before = logins();
-    const run = await collect(['--url', sim.url, '--ca-file', caFile, ...login(), '--interval', '30'], { ADC_PASSWORD: 'Zq9-nope-guess-77' });
+    const run = await collect(['--url', sim.url, '--ca-file', caFile, ...login(), '--interval', '30'], {
+      ADC_PASSWORD: 'Zq9-nope-guess-77',
+    });
     expect(run.code).toBe(EXIT.collectionFailed);
     expect(logins() - before).toBe(1);
     expect(run.lastLine()).toMatch(
@@ -122,7 +124,10 @@ describe('npm run collect on a bad day: the appliance', () => {
     const run = await collect(['--url', sim.url, '--ca-file', caFile, ...login(), '--samples', '1', '--json']);
     expect(run.code).toBe(EXIT.ok);
     const text = run.out.join('\n');
-    const doc = JSON.parse(text) as { dryRun: boolean; summary: { datapointsWouldPublish: number; appliances: { datapointsWouldPublish: number }[] } };
+    const doc = JSON.parse(text) as {
+      dryRun: boolean;
+      summary: { datapointsWouldPublish: number; appliances: { datapointsWouldPublish: number }[] };
+    };
     expect(doc.dryRun).toBe(true);
     expect(doc.summary.datapointsWouldPublish).toBeGreaterThan(0);
     expect(doc.summary.appliances[0]?.datapointsWouldPublish).toBe(doc.summary.datapointsWouldPublish);
@@ -137,11 +142,19 @@ describe('npm run collect on a bad day: usage (exit 2, nothing sent to the appli
       ['--url', 'http://127.0.0.1:9'],
       /--url http:\/\/127\.0\.0\.1:9 is plain http:\/\/: use https:\/\/, or add --allow-http/,
     ],
-    ['a reserved namespace', ['--url', 'https://127.0.0.1:9', '--publish', '--namespace', 'AWS/Foo'], /--namespace "AWS\/Foo" must not start with "AWS\/"/],
+    [
+      'a reserved namespace',
+      ['--url', 'https://127.0.0.1:9', '--publish', '--namespace', 'AWS/Foo'],
+      /--namespace "AWS\/Foo" must not start with "AWS\/"/,
+    ],
     ['an unknown option', ['--url', 'https://127.0.0.1:9', '--bogus'], /unknown option --bogus; known options: /],
     ['a bad URL', ['--url', 'ftp://x'], /^error: --url must be an absolute https:\/\/ URL/],
     ['credentials in the URL', ['--url', 'https://u:p@127.0.0.1:9'], /^error: --url must not contain a username or password .*--username/],
-    ['a TLS name that is no DNS name', ['--url', 'https://127.0.0.1:9', '--server-name', 'a_b'], /^error: --server-name must be a DNS name/],
+    [
+      'a TLS name that is no DNS name',
+      ['--url', 'https://127.0.0.1:9', '--server-name', 'a_b'],
+      /^error: --server-name must be a DNS name/,
+    ],
     ['an unknown counter', ['--url', 'https://127.0.0.1:9', '--counters', 'SessionCreated'], /did you mean "SessionsCreated"/],
     [
       'a missing password variable',
@@ -168,7 +181,9 @@ describe('npm run collect on a bad day: usage (exit 2, nothing sent to the appli
     const before = logins();
     const run = await collect(['--url', sim.url, '--ca-file', caFile, ...login(), '--publish']);
     expect(run.code).toBe(EXIT.usage);
-    expect(run.lastLine()).toBe('error: --publish needs an AWS region and none is set: pass --region REGION (e.g. --region eu-west-1) or set AWS_REGION.');
+    expect(run.lastLine()).toBe(
+      'error: --publish needs an AWS region and none is set: pass --region REGION (e.g. --region eu-west-1) or set AWS_REGION.',
+    );
     expect(logins()).toBe(before);
   });
 
@@ -180,9 +195,22 @@ describe('npm run collect on a bad day: usage (exit 2, nothing sent to the appli
     vi.stubEnv('AWS_CONFIG_FILE', join(tmpdir(), 'no-such-aws-config'));
     vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', join(tmpdir(), 'no-such-aws-credentials'));
     const before = logins();
-    const run = await collect(['--url', sim.url, '--ca-file', caFile, ...login(), '--publish', '--region', 'eu-west-1', '--profile', 'no-such-profile']);
+    const run = await collect([
+      '--url',
+      sim.url,
+      '--ca-file',
+      caFile,
+      ...login(),
+      '--publish',
+      '--region',
+      'eu-west-1',
+      '--profile',
+      'no-such-profile',
+    ]);
     expect(run.code).toBe(EXIT.usage);
-    expect(run.lastLine()).toMatch(/^error: --publish found no AWS credentials for --profile no-such-profile \(.+\): check that profile in ~\/\.aws\/config/);
+    expect(run.lastLine()).toMatch(
+      /^error: --publish found no AWS credentials for --profile no-such-profile \(.+\): check that profile in ~\/\.aws\/config/,
+    );
     expect(logins()).toBe(before);
   });
 });
@@ -229,14 +257,29 @@ describeWithMoto('npm run collect --publish', () => {
       namespace,
     ]);
     expect(run.code, run.err.join('\n')).toBe(EXIT.ok);
-    expect(run.lastLine()).toMatch(new RegExp(`^published \\d+ datapoints to ${namespace.replace('/', '\\/')} in \\d+ PutMetricData calls?\\.$`));
+    expect(run.lastLine()).toMatch(
+      new RegExp(`^published \\d+ datapoints to ${namespace.replace('/', '\\/')} in \\d+ PutMetricData calls?\\.$`),
+    );
     expect(await readMetricSum(namespace, 'CollectionSuccess', '127.0.0.1', start, new Date(Date.now() + 120_000))).toBe(2);
   });
 
   it('exit 3 when CloudWatch cannot be reached, and the last line says where to look (endpoint, network), not credentials', async () => {
     vi.stubEnv('AWS_ENDPOINT_URL', `http://127.0.0.1:${await closedPort()}`);
     vi.stubEnv('AWS_MAX_ATTEMPTS', '1');
-    const run = await collect(['--url', sim.url, '--ca-file', caFile, ...login(), '--samples', '2', '--interval', '1', '--publish', '--region', 'us-east-1']);
+    const run = await collect([
+      '--url',
+      sim.url,
+      '--ca-file',
+      caFile,
+      ...login(),
+      '--samples',
+      '2',
+      '--interval',
+      '1',
+      '--publish',
+      '--region',
+      'us-east-1',
+    ]);
     expect(run.code, [...run.out, ...run.err].join('\n')).toBe(EXIT.publishFailed);
     expect(run.lastLine()).toMatch(
       /^error: CloudWatch could not be reached: .*; check the endpoint \(--region, and AWS_ENDPOINT_URL if set: is the URL and port right\?\)/,

@@ -34,18 +34,26 @@ function run(virtualServers: string[]) {
     memory: createContainerMemory({ redactor }),
     now: () => (clock += 60_000),
   };
-  const appliance: ApplianceConfig = { name: 'adc-1', url: sim.url, secretId: 'secret/adc-1', caCertificate: sim.caCertificate, virtualServers };
+  const appliance: ApplianceConfig = {
+    name: 'adc-1',
+    url: sim.url,
+    secretId: 'secret/adc-1',
+    caCertificate: sim.caCertificate,
+    virtualServers,
+  };
   // A one-shot container: its session is logged out when its run is over.
-  const collected = runCollection({ appliances: [appliance], selection: resolveSelection('default'), concurrency: 1, remainingMs: 16_497 }, deps).finally(() =>
-    endNitroSessions(deps.memory),
-  );
+  const collected = runCollection(
+    { appliances: [appliance], selection: resolveSelection('default'), concurrency: 1, remainingMs: 16_497 },
+    deps,
+  ).finally(() => endNitroSessions(deps.memory));
   return collected.then((result) => ({
     ...result,
     logger,
   }));
 }
 
-const gauges = (datums: readonly Datum[]) => datums.filter((d) => d.virtualServer !== undefined).map((d) => [d.metricName, d.virtualServer, d.value] as const);
+const gauges = (datums: readonly Datum[]) =>
+  datums.filter((d) => d.virtualServer !== undefined).map((d) => [d.metricName, d.virtualServer, d.value] as const);
 const applianceValue = (datums: readonly Datum[], metricName: string) =>
   datums.find((d) => d.metricName === metricName && d.virtualServer === undefined)?.value;
 

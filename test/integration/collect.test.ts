@@ -41,7 +41,9 @@ function setup(options: { store?: SampleStore; credentials?: CredentialSource; c
   const sink = new DryRunSink();
   const credentials =
     options.credentials ??
-    new StaticCredentialSource(new Map(sims.flatMap((sim, i) => [[`secret/adc-${i + 1}`, { username: sim.username, password: sim.password }]])));
+    new StaticCredentialSource(
+      new Map(sims.flatMap((sim, i) => [[`secret/adc-${i + 1}`, { username: sim.username, password: sim.password }]])),
+    );
   const deps = {
     credentials,
     store: options.store ?? new InMemorySampleStore(),

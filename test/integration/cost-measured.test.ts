@@ -52,7 +52,10 @@ describeWithMoto('what a quiet appliance really publishes (the cost estimate, me
 
 interface AlarmProperties {
   readonly Dimensions?: { Name: string; Value: string }[];
-  readonly Metrics?: { Expression?: string; MetricStat?: { Metric: { MetricName: string; Dimensions?: { Name: string; Value: string }[] } } }[];
+  readonly Metrics?: {
+    Expression?: string;
+    MetricStat?: { Metric: { MetricName: string; Dimensions?: { Name: string; Value: string }[] } };
+  }[];
 }
 
 /** The appliance alarm metrics the cost estimate prices are the ones the synthesized template holds. */
@@ -63,8 +66,9 @@ describe('the alarms the cost estimate prices, in the synthesized template', () 
       const { template } = synthConfig({ appliances, counters: spec });
       const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).map((r) => r['Properties'] as AlarmProperties);
       const applianceOf = (props: AlarmProperties): string | undefined =>
-        [...(props.Dimensions ?? []), ...(props.Metrics ?? []).flatMap((m) => m.MetricStat?.Metric.Dimensions ?? [])].find((d) => d.Name === 'Appliance')
-          ?.Value;
+        [...(props.Dimensions ?? []), ...(props.Metrics ?? []).flatMap((m) => m.MetricStat?.Metric.Dimensions ?? [])].find(
+          (d) => d.Name === 'Appliance',
+        )?.Value;
       const first = appliances[0]!.name;
       const ownAlarms = alarms.filter((props) => applianceOf(props) === first);
       // A plain alarm uses one metric; an anomaly band its metric and the band's two bounds (the estimate's pricing).

@@ -75,7 +75,8 @@ describeWithMoto('rejected credentials: backoff by secret version, never a locko
       .filter((r) => r.path.endsWith('/login')).length;
     return { appliance: summary.appliances[0]!, datums, loggedIn, logger };
   }
-  const value = (datums: readonly { metricName: string; value: number }[], name: string) => datums.find((d) => d.metricName === name)?.value;
+  const value = (datums: readonly { metricName: string; value: number }[], name: string) =>
+    datums.find((d) => d.metricName === name)?.value;
 
   it('logs in once, then not again inside 15 minutes, doubling to 4 hours: 6 logins in 8 hours of runs', async () => {
     const first = await runAfter(1);
@@ -129,7 +130,10 @@ describeWithMoto('rejected credentials: backoff by secret version, never a locko
 
   it('takes errorcode 354 on stat/protocolmptcp right after a successful login as a protocol error, not a rejection: the next run logs in', async () => {
     await updateSecret(secretId, JSON.stringify({ username: sim.username, password: sim.password }));
-    sim.injectFault({ kind: 'nitro-error', status: 200, errorcode: 354, message: 'Invalid username or password' }, { on: 'stat', times: 1 });
+    sim.injectFault(
+      { kind: 'nitro-error', status: 200, errorcode: 354, message: 'Invalid username or password' },
+      { on: 'stat', times: 1 },
+    );
     const odd = await runAfter(1);
     expect(odd.loggedIn).toBe(1);
     expect(odd.appliance).toMatchObject({ outcome: 'failed', errorClass: 'protocol-error', nitroErrorCode: 354 });
@@ -156,7 +160,8 @@ describeWithMoto('rejected credentials: backoff by secret version, never a locko
 
   it('reports a locked user apart from a wrong password, and its backoff lets the lock run out', async () => {
     // Someone else locked the account (three wrong passwords); the collector's secret is right.
-    for (let i = 0; i < 3; i++) await send(sim, 'POST', '/nitro/v1/config/login', { body: { login: { username: sim.username, password: 'x' } } });
+    for (let i = 0; i < 3; i++)
+      await send(sim, 'POST', '/nitro/v1/config/login', { body: { login: { username: sim.username, password: 'x' } } });
     await updateSecret(secretId, JSON.stringify({ username: sim.username, password: sim.password }));
     const locked = await runAfter(1);
     expect(locked.loggedIn).toBe(1);
@@ -190,7 +195,9 @@ describeWithMoto('rejected credentials: backoff by secret version, never a locko
       );
       const rejected = await runAfter(1, warm);
       expect(rejected.loggedIn).toBe(1);
-      expect(rejected.logger.lines.some((l) => l.includes('"level":"ERROR"') && l.includes('the credential rejection could not be stored'))).toBe(true);
+      expect(
+        rejected.logger.lines.some((l) => l.includes('"level":"ERROR"') && l.includes('the credential rejection could not be stored')),
+      ).toBe(true);
       expect((await getStateItem(table, 'adc-1'))?.['credentialRejection']).toBeUndefined();
       refuse = false;
       // The store has no rejection; this container's own record stands (before: the store's "none" won, and it logged in).
@@ -217,7 +224,9 @@ describeWithMoto('rejected credentials: backoff by secret version, never a locko
       const cold = await runAfter(0, newContainer(new DynamoDbCredentialRejections({ tableName: table, client: client() })));
       expect(cold.loggedIn).toBe(0);
       expect(cold.appliance).toMatchObject({ outcome: 'failed', errorClass: 'state-error' });
-      expect(cold.appliance.message).toMatch(/the credential backoff could not be read .* not logging in, so that a rejected password is never tried again/);
+      expect(cold.appliance.message).toMatch(
+        /the credential backoff could not be read .* not logging in, so that a rejected password is never tried again/,
+      );
 
       await updateSecret(secretId, JSON.stringify({ username: sim.username, password: sim.password }));
       refuseReads = false;
@@ -230,7 +239,9 @@ describeWithMoto('rejected credentials: backoff by secret version, never a locko
       expect(next.appliance.outcome).toBe('ok');
       // This container logged in with this version: it goes on, and the run's one WARN line says the table failed.
       expect(next.datums.find((d) => d.metricName === 'StateUnavailable')?.value).toBe(1);
-      expect(next.logger.lines.filter((l) => l.includes('"level":"WARN"') && l.includes('the state table could not be read'))).toHaveLength(1);
+      expect(next.logger.lines.filter((l) => l.includes('"level":"WARN"') && l.includes('the state table could not be read'))).toHaveLength(
+        1,
+      );
     } finally {
       await proxy.stop();
     }

@@ -14,7 +14,12 @@ const TSX = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function doctor(path: string | undefined = process.env['PATH']) {
-  const result = spawnSync(process.execPath, [TSX, 'scripts/doctor.ts'], { cwd: ROOT, env: { ...process.env, PATH: path }, encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, [TSX, 'scripts/doctor.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PATH: path },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: result.status, lines: result.stdout.trimEnd().split('\n'), stderr: result.stderr };
 }
 
@@ -42,7 +47,9 @@ describe('npm run doctor', () => {
       .join(':');
     const run = doctor(path);
     expect(run.status).toBe(1);
-    expect(run.lines.find((line) => line.includes(' cfn-lint '))).toMatch(/^ {2}MISSING +cfn-lint +- +for .*; install: pip install cfn-lint$/);
+    expect(run.lines.find((line) => line.includes(' cfn-lint '))).toMatch(
+      /^ {2}MISSING +cfn-lint +- +for .*; install: pip install cfn-lint$/,
+    );
     expect(run.lines.at(-1)).toMatch(/^Missing: .*cfn-lint.*\. npm test skips what needs it \(and fails with CI=true\)\.$/);
   });
 });

@@ -53,7 +53,8 @@ describe('firmware 14.1 (MPTCP v1 fields)', () => {
     expect(published.get(metricName), `${metricName} published as 0`).not.toBe(0);
     return published.get(metricName) ?? 0;
   };
-  const increase = (before: Record<string, bigint>, after: Record<string, bigint>, nitroName: string) => Number(after[nitroName]! - before[nitroName]!);
+  const increase = (before: Record<string, bigint>, after: Record<string, bigint>, nitroName: string) =>
+    Number(after[nitroName]! - before[nitroName]!);
 
   it('publishes the v1 gauge and the v1 counter increases on 14.1, and _nextgenapiresource makes no field error and no log line', async () => {
     sim.setFirmware('14.1');

@@ -29,7 +29,9 @@ describeWithMoto('per-virtual-server gauges end to end (simulated appliance, mot
       memory,
       logger: createMemoryLogger('DEBUG', memory.redactor),
     });
-    const appliances = [{ name, url: sim.url, secretId, tlsServerName: sim.serverName, virtualServers: ['lb/vs_web', 'cs/cs front', 'lb/vs_gone'] }];
+    const appliances = [
+      { name, url: sim.url, secretId, tlsServerName: sim.serverName, virtualServers: ['lb/vs_web', 'cs/cs front', 'lb/vs_gone'] },
+    ];
 
     sim.setVirtualServer('lb', 'vs_web', { curmptcpsessions: '12', cursubflowconn: '30' });
     sim.setVirtualServer('cs', 'cs front', { curmptcpsessions: '4', cursubflowconn: '5' });
@@ -39,7 +41,8 @@ describeWithMoto('per-virtual-server gauges end to end (simulated appliance, mot
     sim.setVirtualServer('lb', 'vs_web', { curmptcpsessions: '20', cursubflowconn: '41' });
     await handler({ appliances }, countdownContext(49_000));
 
-    const sum = (metric: string, server?: string) => readMetricSum(namespace, metric, name, testStart, new Date(Date.now() + 60_000), server);
+    const sum = (metric: string, server?: string) =>
+      readMetricSum(namespace, metric, name, testStart, new Date(Date.now() + 60_000), server);
     expect(await sum('VirtualServerMptcpSessions', 'lb/vs_web')).toBe(32);
     expect(await sum('VirtualServerMptcpSubflows', 'lb/vs_web')).toBe(71);
     expect(await sum('VirtualServerMptcpSessions', 'cs/cs front')).toBe(8);
@@ -50,7 +53,9 @@ describeWithMoto('per-virtual-server gauges end to end (simulated appliance, mot
 
     const perServer = (await listMetrics(namespace)).filter((m) => m.metricName.startsWith('VirtualServerMptcp'));
     // moto lists a metric once per datapoint: compare the distinct ones.
-    const distinct = [...new Set(perServer.map((m) => JSON.stringify([m.metricName, ...m.dimensions.sort()])))].map((text) => JSON.parse(text) as string[]);
+    const distinct = [...new Set(perServer.map((m) => JSON.stringify([m.metricName, ...m.dimensions.sort()])))].map(
+      (text) => JSON.parse(text) as string[],
+    );
     expect(distinct.sort()).toEqual(
       [
         ['VirtualServerMptcpSessions', `Appliance=${name}`, 'VirtualServer=cs/cs front'],

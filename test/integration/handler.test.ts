@@ -12,7 +12,15 @@ import { DEFAULT_PASSWORD } from '../../simulator/appliance.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
 import { countdownContext } from '../support/lambda-context.js';
 import { describeWithMoto } from '../support/moto.js';
-import { applianceSecret, createSecret, createStateTable, listMetricValues, readMetricSum, uniqueName, updateSecret } from '../support/moto-aws.js';
+import {
+  applianceSecret,
+  createSecret,
+  createStateTable,
+  listMetricValues,
+  readMetricSum,
+  uniqueName,
+  updateSecret,
+} from '../support/moto-aws.js';
 
 const context = (about = 49_000) => countdownContext(about);
 
@@ -144,7 +152,8 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
     expect(await values('CurrentSessions', n(1))).toHaveLength(1);
     expect(
       logger.lines.filter(
-        (l) => l.includes(`"appliance":"${n(2)}"`) && l.includes('"outcome":"failed"') && !l.includes(`"message":"${SAMPLE_RECORD_MESSAGE}"`),
+        (l) =>
+          l.includes(`"appliance":"${n(2)}"`) && l.includes('"outcome":"failed"') && !l.includes(`"message":"${SAMPLE_RECORD_MESSAGE}"`),
       ),
     ).toHaveLength(1);
   });
@@ -156,7 +165,10 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
     sim.setCredentials(sim.username, 'rotated-Kx8-tide-0815');
     // The kept session outlives the password change on the appliance; it ends here (a failover, an admin's kill).
     sim.killSessions();
-    await updateSecret(secretIds[2]!, JSON.stringify({ username: sim.username, password: 'rotated-Kx8-tide-0815', caCertificate: sim.caCertificate }));
+    await updateSecret(
+      secretIds[2]!,
+      JSON.stringify({ username: sim.username, password: 'rotated-Kx8-tide-0815', caCertificate: sim.caCertificate }),
+    );
     try {
       const summary = await handler({ appliances: appliances().slice(2) }, context());
       expect(summary.appliances[0]!.outcome).toBe('ok');
@@ -168,7 +180,10 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
       ).toEqual([201, 401, 201]);
     } finally {
       sim.setCredentials(sim.username, DEFAULT_PASSWORD);
-      await updateSecret(secretIds[2]!, JSON.stringify({ username: sim.username, password: DEFAULT_PASSWORD, caCertificate: sim.caCertificate }));
+      await updateSecret(
+        secretIds[2]!,
+        JSON.stringify({ username: sim.username, password: DEFAULT_PASSWORD, caCertificate: sim.caCertificate }),
+      );
     }
   });
 
@@ -184,7 +199,10 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
 
   it('never logs or returns a password', async () => {
     const sim = sims[0]!;
-    sim.injectFault({ kind: 'nitro-error', status: 401, errorcode: 354, message: `Invalid password ${sim.password}` }, { on: 'login', times: 2 });
+    sim.injectFault(
+      { kind: 'nitro-error', status: 401, errorcode: 354, message: `Invalid password ${sim.password}` },
+      { on: 'login', times: 2 },
+    );
     const summary = await newHandler()({ appliances: appliances() }, context());
     expect(summary.appliances[0]!.errorClass).toBe('bad-credentials');
     const everything = `${logger.lines.join('\n')}\n${JSON.stringify(summary)}`;
@@ -195,7 +213,9 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
   it('rejects on invalid configuration, naming the appliance and field', async () => {
     const bad = [{ ...appliances()[0]!, url: 'adc-1.example.com' }];
     await expect(newHandler()({ appliances: bad }, context())).rejects.toThrow(ConfigurationError);
-    await expect(newHandler()({ appliances: bad }, context())).rejects.toThrow(`appliances[0] (${n(1)}).url must be an absolute https:// URL`);
+    await expect(newHandler()({ appliances: bad }, context())).rejects.toThrow(
+      `appliances[0] (${n(1)}).url must be an absolute https:// URL`,
+    );
     await expect(newHandler({ COUNTERS: 'Bogus' })({ appliances: appliances() }, context())).rejects.toThrow(
       'invalid configuration: COUNTERS names an unknown counter "Bogus"',
     );
@@ -204,7 +224,12 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
   it('rejects when CloudWatch is unreachable: nothing could be published', async () => {
     const clients = createAwsClients({ maxAttempts: 1, connectionTimeoutMs: 500 });
     const unreachable = { ...clients, cloudWatch: new CloudWatchClient({ endpoint: 'http://127.0.0.1:1', maxAttempts: 1 }) };
-    const handler = createHandler({ env: { STATE_TABLE_NAME: table, METRIC_NAMESPACE: namespace }, logger, memory, clients: () => unreachable });
+    const handler = createHandler({
+      env: { STATE_TABLE_NAME: table, METRIC_NAMESPACE: namespace },
+      logger,
+      memory,
+      clients: () => unreachable,
+    });
     const error = await handler({ appliances: appliances().slice(0, 1) }, context()).then(
       () => undefined,
       (e: unknown) => e,
@@ -221,7 +246,12 @@ describeWithMoto('the Lambda handler end to end (simulated appliances, moto_serv
     const port = (silent.address() as { port: number }).port;
     try {
       const hanging = { ...createAwsClients(), cloudWatch: new CloudWatchClient({ endpoint: `http://127.0.0.1:${port}` }) };
-      const handler = createHandler({ env: { STATE_TABLE_NAME: table, METRIC_NAMESPACE: namespace }, logger, memory, clients: () => hanging });
+      const handler = createHandler({
+        env: { STATE_TABLE_NAME: table, METRIC_NAMESPACE: namespace },
+        logger,
+        memory,
+        clients: () => hanging,
+      });
       const started = Date.now();
       await expect(handler({ appliances: appliances().slice(0, 1) }, context(8_000))).rejects.toThrow('nothing could be published');
       expect(Date.now() - started).toBeLessThan(8_000);

@@ -39,7 +39,9 @@ describe('hostile appliances', () => {
   async function run() {
     const redactor = new Redactor();
     const logger = createMemoryLogger('DEBUG', redactor);
-    const credentials = new StaticCredentialSource(new Map(sims.map((sim, i) => [`s${i}`, { username: sim.username, password: PASSWORD }])));
+    const credentials = new StaticCredentialSource(
+      new Map(sims.map((sim, i) => [`s${i}`, { username: sim.username, password: PASSWORD }])),
+    );
     const result = await runCollection(
       { appliances: appliances(), selection: resolveSelection('SessionsCreated,CurrentSessions'), concurrency: 4, remainingMs: 20_000 },
       { credentials, store: new InMemorySampleStore(), sink: new KeepingSink(), logger, memory: createContainerMemory({ redactor }) },
@@ -50,7 +52,10 @@ describe('hostile appliances', () => {
   it('cuts huge NITRO messages and not-JSON bodies, refuses oversize bodies, and echoes no encoding of the password', async () => {
     const echo = passwordEncodings(sims[0]!.username, PASSWORD).join(' | ');
     // Just under the login limit: parsed, its message cut. Then far over the stat limit, then a text page of echoes.
-    sims[0]!.injectFault({ kind: 'nitro-error', status: 401, errorcode: 354, message: `${echo} ${'x'.repeat(MAX_BODY_BYTES.login - 2_000)}` }, { on: 'login' });
+    sims[0]!.injectFault(
+      { kind: 'nitro-error', status: 401, errorcode: 354, message: `${echo} ${'x'.repeat(MAX_BODY_BYTES.login - 2_000)}` },
+      { on: 'login' },
+    );
     sims[1]!.injectFault(
       { kind: 'text', status: 200, contentType: 'application/json', body: `{"errorcode":0,"x":"${'y'.repeat(3 * 1024 * 1024)}"}` },
       { on: 'stat' },
@@ -81,10 +86,17 @@ describe('hostile appliances', () => {
   it('lets no 8 characters of the password through when an appliance echoes only parts of it in a NITRO error', async () => {
     // As seen in the field: the first 12 or 16, the last 13, the middle 14 characters (here of an 18-character one).
     const parts = [PASSWORD.slice(0, 12), PASSWORD.slice(0, 16), PASSWORD.slice(-13), PASSWORD.slice(2, 16)];
-    sims[0]!.injectFault({ kind: 'nitro-error', status: 599, errorcode: 2138, message: `Not authorized for '${parts[0]}' (${parts[1]})` }, { on: 'stat' });
+    sims[0]!.injectFault(
+      { kind: 'nitro-error', status: 599, errorcode: 2138, message: `Not authorized for '${parts[0]}' (${parts[1]})` },
+      { on: 'stat' },
+    );
     sims[1]!.injectFault({ kind: 'nitro-error', status: 401, errorcode: 354, message: `Invalid password ${parts[2]}` }, { on: 'login' });
     sims[2]!.injectFault(
-      { kind: 'text', status: 500, body: `<html>bad request: ${encodeURIComponent(parts[3]!)} ${Buffer.from(parts[1]!).toString('base64')}</html>` },
+      {
+        kind: 'text',
+        status: 500,
+        body: `<html>bad request: ${encodeURIComponent(parts[3]!)} ${Buffer.from(parts[1]!).toString('base64')}</html>`,
+      },
       { on: 'stat' },
     );
     try {
@@ -107,7 +119,12 @@ describe('hostile appliances', () => {
       datapoints: 3,
       durationMs: 12,
     }));
-    const bounded = boundedSummary({ appliances: appliancesOut, datapointsPublished: 1, putMetricDataCalls: 1, uncommitted: appliancesOut.map((a) => a.name) });
+    const bounded = boundedSummary({
+      appliances: appliancesOut,
+      datapointsPublished: 1,
+      putMetricDataCalls: 1,
+      uncommitted: appliancesOut.map((a) => a.name),
+    });
     expect(Buffer.byteLength(JSON.stringify(bounded))).toBeLessThanOrEqual(MAX_RESULT_BYTES);
     expect(bounded.appliancesLeftOut).toBeGreaterThan(0);
     expect(bounded.appliances.every((a) => a.outcome === 'failed')).toBe(true);

@@ -21,7 +21,9 @@ type AlarmProps = Record<string, unknown> & {
 };
 
 function alarmsOf(template: Template): Record<string, AlarmProps> {
-  return Object.fromEntries(Object.entries(resourcesOf(template, 'AWS::CloudWatch::Alarm')).map(([id, r]) => [id, r.Properties as AlarmProps]));
+  return Object.fromEntries(
+    Object.entries(resourcesOf(template, 'AWS::CloudWatch::Alarm')).map(([id, r]) => [id, r.Properties as AlarmProps]),
+  );
 }
 
 /** The alarm whose logical id contains `appliance` (without dashes) and `suffix`. */
@@ -34,7 +36,9 @@ function alarm(template: Template, appliance: string, suffix: string): AlarmProp
 
 /** The fleet alarms (Metrics Insights): one alarm on a SELECT query, by logical id. */
 function fleetAlarmsOf(template: Template): Record<string, AlarmProps> {
-  return Object.fromEntries(Object.entries(alarmsOf(template)).filter(([, props]) => (props.Metrics ?? []).some((m) => m.Expression?.startsWith('SELECT '))));
+  return Object.fromEntries(
+    Object.entries(alarmsOf(template)).filter(([, props]) => (props.Metrics ?? []).some((m) => m.Expression?.startsWith('SELECT '))),
+  );
 }
 
 /** The fleet alarm whose name ends with `-<suffix>`. */
@@ -83,7 +87,9 @@ describe('alarms for the default selection', () => {
     for (const [id, props] of Object.entries(all)) {
       const text = descriptionText(props);
       expect(text.length, id).toBeLessThanOrEqual(1024);
-      expect(text, id).toMatch(/Runbook: https:\/\/github\.com\/netscaler-mptcp-cloudwatch\/netscaler-mptcp-cloudwatch\/blob\/main\/docs\/runbook\.md#[a-z]+/);
+      expect(text, id).toMatch(
+        /Runbook: https:\/\/github\.com\/netscaler-mptcp-cloudwatch\/netscaler-mptcp-cloudwatch\/blob\/main\/docs\/runbook\.md#[a-z]+/,
+      );
     }
   });
 
@@ -216,7 +222,9 @@ describe('alarm descriptions', () => {
     for (const props of Object.values(alarmsOf(template))) {
       const text = descriptionText(props);
       expect(text.length).toBeLessThanOrEqual(1024);
-      expect(text).toMatch(/Runbook: https:\/\/github\.com\/netscaler-mptcp-cloudwatch\/netscaler-mptcp-cloudwatch\/blob\/main\/docs\/runbook\.md#[a-z]+/);
+      expect(text).toMatch(
+        /Runbook: https:\/\/github\.com\/netscaler-mptcp-cloudwatch\/netscaler-mptcp-cloudwatch\/blob\/main\/docs\/runbook\.md#[a-z]+/,
+      );
     }
     const collection = Object.values(alarmsOf(template)).find((props) => props.MetricName === 'CollectionSuccess')!;
     expect(descriptionText(collection)).toMatch(/\.\.\.$/);
@@ -244,7 +252,9 @@ describe('alarm settings from the config', () => {
         ReturnData: true,
       },
     ]);
-    expect(descriptionText(fallbacks)).toContain('More than 7 MPTCP sessions fell back to plain TCP in 2 of 3 consecutive 10-minute periods');
+    expect(descriptionText(fallbacks)).toContain(
+      'More than 7 MPTCP sessions fell back to plain TCP in 2 of 3 consecutive 10-minute periods',
+    );
     expect(alarm(template, 'adc-1', 'CollectionFailing')).toMatchObject({ EvaluationPeriods: 5, DatapointsToAlarm: 4 });
     const duration = Object.entries(alarmsOf(template)).find(([id]) => id.includes('CollectorNearTimeout'))![1];
     expect(duration.Threshold).toBe(32_850);
@@ -260,12 +270,16 @@ describe('alarm settings from the config', () => {
       'Test-FallbacksToTcp',
     ]);
     expect(warningsOf(stack).some((w) => w.includes('stateUnavailable'))).toBe(false);
-    const tuned = fleetAlarm(synthConfig(configWith({ alarms: { stateUnavailable: { threshold: 4, periodMinutes: 10 } } })).template, 'StateUnavailable');
+    const tuned = fleetAlarm(
+      synthConfig(configWith({ alarms: { stateUnavailable: { threshold: 4, periodMinutes: 10 } } })).template,
+      'StateUnavailable',
+    );
     expect(tuned).toMatchObject({ Threshold: 4, EvaluationPeriods: 1, DatapointsToAlarm: 1 });
     expect(tuned.Metrics).toEqual([
       {
         Id: 'expr_1',
-        Expression: 'SELECT SUM(StateUnavailable) FROM SCHEMA("NetScaler/MPTCP", Appliance) GROUP BY Appliance ORDER BY SUM() DESC LIMIT 500',
+        Expression:
+          'SELECT SUM(StateUnavailable) FROM SCHEMA("NetScaler/MPTCP", Appliance) GROUP BY Appliance ORDER BY SUM() DESC LIMIT 500',
         Period: 600,
         ReturnData: true,
       },
@@ -287,7 +301,9 @@ describe('alarm settings from the config', () => {
 
   it('leaves out disabled alarms without a warning', () => {
     const { template, stack } = synthConfig(
-      configWith({ alarms: { fallbacks: { enabled: false }, sessionsCreatedAnomaly: { enabled: false }, functionThrottles: { enabled: false } } }),
+      configWith({
+        alarms: { fallbacks: { enabled: false }, sessionsCreatedAnomaly: { enabled: false }, functionThrottles: { enabled: false } },
+      }),
     );
     expect(Object.keys(alarmsOf(template)).some((id) => /FallbacksToTcp|SessionsCreatedAnomaly|CollectorThrottled/.test(id))).toBe(false);
     // 2 collector alarms and CollectorDown; 4 of the 5 fleet alarms; 2 of the 3 alarms per appliance.
@@ -299,7 +315,10 @@ describe('alarm settings from the config', () => {
     const all = synthConfig(configWith({ counters: 'all' })).template;
     expect(fleetAlarm(all, 'ProtocolErrors').Metrics![0]!.Expression).toMatch(/^SELECT SUM\(ProtocolErrors\) /);
     const chosen = synthConfig(
-      configWith({ counters: 'all', alarms: { protocolErrors: { metrics: ['DuplicateMappingErrors', 'RssFilterFailures'], threshold: 5 } } }),
+      configWith({
+        counters: 'all',
+        alarms: { protocolErrors: { metrics: ['DuplicateMappingErrors', 'RssFilterFailures'], threshold: 5 } },
+      }),
     ).template;
     for (const appliance of ['adc-1', 'adc-2']) {
       const props = alarm(chosen, appliance, 'ProtocolErrors');
@@ -315,7 +334,9 @@ describe('alarm settings from the config', () => {
       'Test-FallbacksToTcp',
       'Test-StateUnavailable',
     ]);
-    const incident = Object.values(resourcesOf(chosen, 'AWS::CloudWatch::CompositeAlarm')).find((r) => r.Properties!.AlarmName === 'Test-adc-1-Incident')!;
+    const incident = Object.values(resourcesOf(chosen, 'AWS::CloudWatch::CompositeAlarm')).find(
+      (r) => r.Properties!.AlarmName === 'Test-adc-1-Incident',
+    )!;
     expect(JSON.stringify(incident.Properties!.AlarmRule)).toContain('adc1ProtocolErrors');
   });
 });
@@ -327,13 +348,19 @@ describe('alarms whose metrics are not selected', () => {
     const perAppliance = ['CollectionFailing', 'SessionsCreatedAnomaly'];
     const ids = Object.keys(alarmsOf(template));
     expect(
-      ids.filter((id) => id.includes('ApplianceAlarms')).map((id) => id.replace(/^MonitoringApplianceAlarmsadc\d/, '').replace(/[0-9A-F]{8}$/, '')),
+      ids
+        .filter((id) => id.includes('ApplianceAlarms'))
+        .map((id) => id.replace(/^MonitoringApplianceAlarmsadc\d/, '').replace(/[0-9A-F]{8}$/, '')),
     ).toEqual([...perAppliance, ...perAppliance]);
     const warnings = warningsOf(stack);
     expect(warnings.filter((w) => / alarm is not created: /.test(w)).map((w) => w.split(' ')[1])).toEqual(['sessionsWithoutSubflows']);
-    expect(warnings.find((w) => w.startsWith('The sessionsWithoutSubflows alarm'))).toContain('CurrentSessionsWithoutSubflows is not in the counter selection');
+    expect(warnings.find((w) => w.startsWith('The sessionsWithoutSubflows alarm'))).toContain(
+      'CurrentSessionsWithoutSubflows is not in the counter selection',
+    );
     const withoutSessionsCreated = warningsOf(synthConfig(configWith({ counters: 'CurrentSessions' })).stack);
-    expect(withoutSessionsCreated.find((w) => w.startsWith('The sessionsCreatedAnomaly alarm'))).toContain('SessionsCreated is not in the counter selection');
+    expect(withoutSessionsCreated.find((w) => w.startsWith('The sessionsCreatedAnomaly alarm'))).toContain(
+      'SessionsCreated is not in the counter selection',
+    );
   });
 });
 
@@ -399,7 +426,11 @@ describe('anomaly baselines', () => {
     expect(band(props)?.Expression).toBe('ANOMALY_DETECTION_BAND(m0, 3)');
     expect(props.ThresholdMetricId).toBe((band(props) as { Id: string }).Id);
     expect(props.Metrics!.find((m) => m.MetricStat)).toMatchObject({
-      MetricStat: { Metric: { MetricName: 'SessionsCreated', Dimensions: [{ Name: 'Appliance', Value: 'adc-1' }] }, Stat: 'Sum', Period: 300 },
+      MetricStat: {
+        Metric: { MetricName: 'SessionsCreated', Dimensions: [{ Name: 'Appliance', Value: 'adc-1' }] },
+        Stat: 'Sum',
+        Period: 300,
+      },
     });
     expect(props.Threshold).toBeUndefined();
   });
@@ -454,7 +485,11 @@ describe('one page per incident (notify "per-appliance", the default)', () => {
     expect(Object.keys(composites).sort()).toEqual(['Test-CollectorFailing', 'Test-adc-1-Incident', 'Test-adc-2-Incident']);
     const page = composites['Test-adc-1-Incident']!;
     const members = Object.keys(ids).filter((name) => name.startsWith('Test-adc-1-'));
-    expect(members.sort()).toEqual(['Test-adc-1-CollectionFailing', 'Test-adc-1-SessionsCreatedAnomaly', 'Test-adc-1-SessionsWithoutSubflows']);
+    expect(members.sort()).toEqual([
+      'Test-adc-1-CollectionFailing',
+      'Test-adc-1-SessionsCreatedAnomaly',
+      'Test-adc-1-SessionsWithoutSubflows',
+    ]);
     expect(ruleIds(page.AlarmRule).sort()).toEqual(members.map((name) => ids[name]).sort());
     expect(JSON.stringify(page.AlarmRule)).toMatch(/^\{"Fn::Join":\["",\["\(ALARM\(\\"",.*\\"\) OR ALARM\(\\"/);
     expect(page).toMatchObject({ AlarmActions: [topic], OKActions: [topic] });
@@ -477,7 +512,9 @@ describe('one page per incident (notify "per-appliance", the default)', () => {
 
   it('adds the fallbacks band to each Incident when it is enabled', () => {
     const enabled = synthConfig(configWith({ alarms: { fallbacksAnomaly: { enabled: true } } })).template;
-    const page = Object.values(resourcesOf(enabled, 'AWS::CloudWatch::CompositeAlarm')).find((r) => r.Properties!.AlarmName === 'Test-adc-2-Incident')!;
+    const page = Object.values(resourcesOf(enabled, 'AWS::CloudWatch::CompositeAlarm')).find(
+      (r) => r.Properties!.AlarmName === 'Test-adc-2-Incident',
+    )!;
     const members = ruleIds(page.Properties!.AlarmRule).map((id) => alarmsOf(enabled)[id!]!.AlarmName);
     expect(members.sort()).toEqual([
       'Test-adc-2-CollectionFailing',
@@ -490,7 +527,9 @@ describe('one page per incident (notify "per-appliance", the default)', () => {
 
   it('says in the notification which member alarms it stands for and how to see the ones in ALARM', () => {
     const text = descriptionText(composites['Test-adc-1-Incident']! as AlarmProps);
-    expect(text).toMatch(/^\[adc-1\] One page for this appliance: in ALARM while any of its 3 alarms is: CollectionFailing \(no successful collection\); /);
+    expect(text).toMatch(
+      /^\[adc-1\] One page for this appliance: in ALARM while any of its 3 alarms is: CollectionFailing \(no successful collection\); /,
+    );
     expect(text).toContain(
       'Not members: the fleet alarms Test-ProtocolErrors, Test-ResourceExhaustion, Test-JoinsRejected, Test-FallbacksToTcp, Test-StateUnavailable watch every appliance',
     );
@@ -538,12 +577,16 @@ describe('one page per incident (notify "per-appliance", the default)', () => {
 
   it('holds an appliance page longer when its CollectionFailing fires sooner than CollectorDown', () => {
     const quick = synthConfig(configWith({ alarms: { collectionFailing: { evaluationPeriods: 3, datapointsToAlarm: 1 } } })).template;
-    const page = Object.values(resourcesOf(quick, 'AWS::CloudWatch::CompositeAlarm')).find((r) => r.Properties!.AlarmName === 'Test-adc-1-Incident')!;
+    const page = Object.values(resourcesOf(quick, 'AWS::CloudWatch::CompositeAlarm')).find(
+      (r) => r.Properties!.AlarmName === 'Test-adc-1-Incident',
+    )!;
     expect(page.Properties).toMatchObject({ ActionsSuppressorWaitPeriod: 120, ActionsSuppressorExtensionPeriod: 240 });
   });
 
   it('refuses an unknown notify mode', () => {
-    expect(() => synthConfig(configWith({ alarms: { notify: 'per-page' } }))).toThrow(/alarms\.notify must be "per-appliance" or "per-alarm"/);
+    expect(() => synthConfig(configWith({ alarms: { notify: 'per-page' } }))).toThrow(
+      /alarms\.notify must be "per-appliance" or "per-alarm"/,
+    );
   });
 });
 
@@ -587,7 +630,9 @@ describe('fleet alarms (one Metrics Insights alarm per rollup, and one on StateU
   );
 
   it('notify on ALARM and OK with notify "per-alarm" too, read the configured namespace, and take the alarm name prefix', () => {
-    const { template } = synthConfig(configWith({ namespace: 'Lab/MPTCP', alarms: { emails: ['oncall@example.com'], notify: 'per-alarm' } }));
+    const { template } = synthConfig(
+      configWith({ namespace: 'Lab/MPTCP', alarms: { emails: ['oncall@example.com'], notify: 'per-alarm' } }),
+    );
     const topic = { Ref: onlyResource(template, 'AWS::SNS::Topic').id };
     const props = fleetAlarm(template, 'JoinsRejected');
     expect(props.Metrics![0]!.Expression).toBe(query('JoinsRejected', 'Lab/MPTCP'));

@@ -27,7 +27,13 @@ describe('MptcpMonitoring in a user stack', () => {
     expect(monitoring.alarms).toHaveLength(4 + 5 + 2 * 3);
     expect(monitoring.fleetAlarms).toHaveLength(5);
     expect(monitoring.pages).toHaveLength(1 + 5 + 2);
-    expect(monitoring.alarmPlan.fleet.map((a) => a.kind)).toEqual(['protocolErrors', 'resourceExhaustion', 'joinsRejected', 'fallbacks', 'stateUnavailable']);
+    expect(monitoring.alarmPlan.fleet.map((a) => a.kind)).toEqual([
+      'protocolErrors',
+      'resourceExhaustion',
+      'joinsRejected',
+      'fallbacks',
+      'stateUnavailable',
+    ]);
     expect(monitoring.timeout.toSeconds()).toBe(50);
     expect(monitoring.dashboard).toBeDefined();
     template.resourceCountIs('AWS::SNS::Subscription', 0);
@@ -62,14 +68,22 @@ describe('MptcpMonitoring in a user stack', () => {
     );
     expect(() => userStack({ counters: 'Nope' })).toThrow(/counters names an unknown counter "Nope"/);
     expect(() => userStack({ namespace: 'AWS/MPTCP' })).toThrow('namespace must not start with "AWS/"');
-    expect(() => userStack({ schedule: { rateMinutes: 1.5 } })).toThrow('schedule.rateMinutes must be a whole number of minutes from 1 to 1440 (got 1.5)');
-    expect(() => userStack({ function: { timeoutSeconds: 60 } })).toThrow('function.timeoutSeconds must be at most 50 seconds with a 1-minute interval');
+    expect(() => userStack({ schedule: { rateMinutes: 1.5 } })).toThrow(
+      'schedule.rateMinutes must be a whole number of minutes from 1 to 1440 (got 1.5)',
+    );
+    expect(() => userStack({ function: { timeoutSeconds: 60 } })).toThrow(
+      'function.timeoutSeconds must be at most 50 seconds with a 1-minute interval',
+    );
     expect(() => userStack({ schedule: { shardSize: 0 } })).toThrow('schedule.shardSize must be a whole number from 1 to 100 (got 0)');
-    expect(() => userStack({ function: { memoryMiB: 100 } })).toThrow('function.memoryMiB must be a whole number of MiB from 128 to 10240 (got 100)');
+    expect(() => userStack({ function: { memoryMiB: 100 } })).toThrow(
+      'function.memoryMiB must be a whole number of MiB from 128 to 10240 (got 100)',
+    );
     expect(() => userStack({ alarms: { fallbacks: { evaluationPeriods: 1, datapointsToAlarm: 2 } } })).toThrow(
       'alarms.fallbacks.datapointsToAlarm must be at most evaluationPeriods (1)',
     );
-    expect(() => userStack({ alarms: { protocolErrors: { metrics: ['DssPackets'] } } })).toThrow('alarms.protocolErrors.metrics names "DssPackets"');
+    expect(() => userStack({ alarms: { protocolErrors: { metrics: ['DssPackets'] } } })).toThrow(
+      'alarms.protocolErrors.metrics names "DssPackets"',
+    );
   });
 
   it('names every setting by the same path in the props as in the config file, the alarm fields too', () => {
@@ -109,7 +123,9 @@ describe('MptcpMonitoring in a user stack', () => {
       return '';
     };
     expect(
-      message({ alarms: { settings: { protocolErrors: { threshold: 7 }, functionDuration: { thresholdPercent: 70 } }, fallbacks: { threshold: 3 } } }),
+      message({
+        alarms: { settings: { protocolErrors: { threshold: 7 }, functionDuration: { thresholdPercent: 70 } }, fallbacks: { threshold: 3 } },
+      }),
     ).toBe(
       'MptcpMonitoring: invalid props (2 problems):\n' +
         "  alarms.settings.protocolErrors was renamed to alarms.protocolErrors (the config file's name; see CHANGELOG.md)\n" +
@@ -118,7 +134,9 @@ describe('MptcpMonitoring in a user stack', () => {
     expect(message({ alarms: { settings: { fallback: { threshold: 3 } } } })).toContain(
       'alarms.settings.fallback is no alarm; did you mean "fallbacks"? alarms.settings.<alarm> was renamed to alarms.<alarm>',
     );
-    expect(message({ alarms: { settings: {} } })).toContain('alarms.settings was renamed to alarms.<alarm>, one object per alarm (e.g. alarms.fallbacks)');
+    expect(message({ alarms: { settings: {} } })).toContain(
+      'alarms.settings was renamed to alarms.<alarm>, one object per alarm (e.g. alarms.fallbacks)',
+    );
   });
 
   it("takes each alarm's settings at alarms.<alarm>, as the config file: protocolErrors beside its metrics", () => {
@@ -135,18 +153,24 @@ describe('MptcpMonitoring in a user stack', () => {
     const named = (suffix: string) => alarms.filter((a) => String(a.Properties.AlarmName).endsWith(suffix));
     // The listed counters make protocolErrors one alarm per appliance, each summing them, above 7.
     const protocolErrors = named('-ProtocolErrors');
-    expect(protocolErrors.map((a) => a.Properties.AlarmName)).toEqual(['UserStack-Mptcp-adc-1-ProtocolErrors', 'UserStack-Mptcp-adc-2-ProtocolErrors']);
+    expect(protocolErrors.map((a) => a.Properties.AlarmName)).toEqual([
+      'UserStack-Mptcp-adc-1-ProtocolErrors',
+      'UserStack-Mptcp-adc-2-ProtocolErrors',
+    ]);
     for (const alarm of protocolErrors) {
       expect(alarm.Properties.Threshold).toBe(7);
       expect(JSON.stringify(alarm.Properties.Metrics)).toContain('SUM([m0,m1])');
-      for (const counter of ['DuplicateMappingErrors', 'RssFilterFailures']) expect(JSON.stringify(alarm.Properties.Metrics)).toContain(counter);
+      for (const counter of ['DuplicateMappingErrors', 'RssFilterFailures'])
+        expect(JSON.stringify(alarm.Properties.Metrics)).toContain(counter);
     }
     const anomaly = named('-SessionsCreatedAnomaly');
     expect(anomaly).toHaveLength(2);
     for (const alarm of anomaly) expect(JSON.stringify(alarm.Properties.Metrics)).toContain('ANOMALY_DETECTION_BAND(m0, 4)');
     const [duration] = alarms.filter((a) => a.Properties.MetricName === 'Duration');
     expect(duration?.Properties.Threshold).toBe(nearTimeoutThresholdMs(monitoring.timeout.toMilliseconds(), 70));
-    expect(nearTimeoutThresholdMs(monitoring.timeout.toMilliseconds(), 70)).not.toBe(nearTimeoutThresholdMs(monitoring.timeout.toMilliseconds(), 80));
+    expect(nearTimeoutThresholdMs(monitoring.timeout.toMilliseconds(), 70)).not.toBe(
+      nearTimeoutThresholdMs(monitoring.timeout.toMilliseconds(), 80),
+    );
     expect(monitoring.alarmPlan.perAppliance.find((a) => a.kind === 'protocolErrors')?.settings.threshold).toBe(7);
   });
 
@@ -164,7 +188,10 @@ describe('MptcpMonitoring in a user stack', () => {
       [{ schedule: { shardSize: 1000 } }, 'schedule.shardSize must be a whole number from 1 to 100 (got 1000)'],
       [{ alarms: { fallbacks: { threshold: -1 } } }, 'alarms.fallbacks.threshold must be a number >= 0 (got -1)'],
       [{ alarms: { protocolErrors: { periodMinutes: 0 } } }, 'alarms.protocolErrors.periodMinutes must be a whole number of minutes'],
-      [{ alarms: { joinsRejected: { evaluationPeriods: 5000 } } }, 'alarms.joinsRejected.evaluationPeriods must be a whole number from 1 to 1440'],
+      [
+        { alarms: { joinsRejected: { evaluationPeriods: 5000 } } },
+        'alarms.joinsRejected.evaluationPeriods must be a whole number from 1 to 1440',
+      ],
       [{ alarms: { collectionFailing: { threshold: 2 } as never } }, 'alarms.collectionFailing has unknown field "threshold"'],
       [{ alarms: { functionDuration: { threshold: 90 } as never } }, 'alarms.functionDuration has unknown field "threshold"'],
     ];
@@ -172,7 +199,15 @@ describe('MptcpMonitoring in a user stack', () => {
   });
 
   it('reports every bad prop at once, each in full', () => {
-    const bad = { concurrency: 0, shardSize: 0, memorySize: 1, namespace: 'AWS/x', counters: 'Nope1,Nope2', storageResolution: 5 as 60, title: '' };
+    const bad = {
+      concurrency: 0,
+      shardSize: 0,
+      memorySize: 1,
+      namespace: 'AWS/x',
+      counters: 'Nope1,Nope2',
+      storageResolution: 5 as 60,
+      title: '',
+    };
     let message = '';
     try {
       userStack(bad);
@@ -194,7 +229,10 @@ describe('MptcpMonitoring in a user stack', () => {
         { alarms: { protocolErrors: { treshold: 1, metrics: ['DssPackets'] } } },
         'alarms.protocolErrors has unknown field "treshold"; did you mean "threshold"?',
       ],
-      [{ alarms: { protocolErrors: { metric: ['DssPackets'] } } }, 'alarms.protocolErrors has unknown field "metric"; did you mean "metrics"?'],
+      [
+        { alarms: { protocolErrors: { metric: ['DssPackets'] } } },
+        'alarms.protocolErrors has unknown field "metric"; did you mean "metrics"?',
+      ],
       [{ vpc: { vpc: {}, subnets: {}, endpoint: {} } }, 'vpc has unknown field "endpoint"; did you mean "endpoints"?'],
     ];
     for (const [props, message] of cases) expect(() => userStack(props as Partial<MptcpMonitoringProps>), message).toThrow(message);
@@ -203,7 +241,10 @@ describe('MptcpMonitoring in a user stack', () => {
   it("types each alarm's fields from ALARM_FIELDS: an unknown field, or alarms.settings, does not compile (tsc checks these)", () => {
     const typed = (props: MptcpMonitoringProps) => props.alarms;
     expect(
-      typed({ appliances: APPLIANCES, alarms: { protocolErrors: { threshold: 7, metrics: ['ProtocolErrors'] }, functionDuration: { thresholdPercent: 70 } } }),
+      typed({
+        appliances: APPLIANCES,
+        alarms: { protocolErrors: { threshold: 7, metrics: ['ProtocolErrors'] }, functionDuration: { thresholdPercent: 70 } },
+      }),
     ).toBeDefined();
     // @ts-expect-error a misspelled field of an alarm
     typed({ appliances: APPLIANCES, alarms: { protocolErrors: { treshold: 7 } } });
@@ -223,7 +264,9 @@ describe('MptcpMonitoring in a user stack', () => {
       alarms: { functionDuration: { thresholdPercent: 50 }, fallbacksAnomaly: { enabled: true, bandWidth: 2.5 }, notify: 'per-alarm' },
     });
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as { Properties: Record<string, unknown> }[];
-    const band = alarms.find((a) => JSON.stringify(a.Properties).includes('ANOMALY_DETECTION_BAND') && JSON.stringify(a.Properties).includes('2.5'));
+    const band = alarms.find(
+      (a) => JSON.stringify(a.Properties).includes('ANOMALY_DETECTION_BAND') && JSON.stringify(a.Properties).includes('2.5'),
+    );
     expect(band, 'an anomaly band of 2.5 standard deviations').toBeDefined();
     expect(() => userStack({ alarms: { functionDuration: { thresholdPercent: 101 } } })).toThrow(
       'alarms.functionDuration.thresholdPercent must be a percentage of the collection window from 1 to 100',
@@ -234,21 +277,30 @@ describe('MptcpMonitoring in a user stack', () => {
     const { monitoring } = userStack({ counters: 'default' });
     expect(monitoring.metric('CollectionSuccess', 'adc-1').metricName).toBe('CollectionSuccess');
     expect(monitoring.metric(monitoring.selection[0]!.metricName, 'adc-2').metricName).toBe(monitoring.selection[0]!.metricName);
-    expect(() => monitoring.metric('CollectionSucess', 'adc-1')).toThrow('unknown metric "CollectionSucess"; did you mean "CollectionSuccess"');
-    expect(() => monitoring.metric('CollectionSuccess', 'adc-3')).toThrow('MptcpMonitoring.metric: unknown appliance "adc-3"; did you mean "adc-1"?');
+    expect(() => monitoring.metric('CollectionSucess', 'adc-1')).toThrow(
+      'unknown metric "CollectionSucess"; did you mean "CollectionSuccess"',
+    );
+    expect(() => monitoring.metric('CollectionSuccess', 'adc-3')).toThrow(
+      'MptcpMonitoring.metric: unknown appliance "adc-3"; did you mean "adc-1"?',
+    );
     const unselected = userStack({ counters: 'ChecksumErrors' }).monitoring;
-    expect(() => unselected.metric('SessionsCreated', 'adc-1')).toThrow('the counter SessionsCreated is not published: it is not in "counters"');
+    expect(() => unselected.metric('SessionsCreated', 'adc-1')).toThrow(
+      'the counter SessionsCreated is not published: it is not in "counters"',
+    );
     expect(() => unselected.metric('VirtualServerMptcpSessions', 'adc-1')).toThrow('lists none');
     // The rollups are published whatever the selection; CollectionDuration is in the sample records only.
     expect(unselected.metric('ProtocolErrors', 'adc-1').metricName).toBe('ProtocolErrors');
-    expect(() => unselected.metric('CollectionDuration', 'adc-1')).toThrow('CollectionDuration is not a CloudWatch metric: it is in the sample records');
+    expect(() => unselected.metric('CollectionDuration', 'adc-1')).toThrow(
+      'CollectionDuration is not a CloudWatch metric: it is in the sample records',
+    );
   });
 
   it('links the alarm runbook at runbookBaseUrl: the repository docs page by default, or your own', () => {
     const descriptions = (template: Template) =>
-      [...Object.values(template.findResources('AWS::CloudWatch::Alarm')), ...Object.values(template.findResources('AWS::CloudWatch::CompositeAlarm'))].map(
-        (r) => JSON.stringify((r as { Properties: { AlarmDescription: unknown } }).Properties.AlarmDescription),
-      );
+      [
+        ...Object.values(template.findResources('AWS::CloudWatch::Alarm')),
+        ...Object.values(template.findResources('AWS::CloudWatch::CompositeAlarm')),
+      ].map((r) => JSON.stringify((r as { Properties: { AlarmDescription: unknown } }).Properties.AlarmDescription));
     const own = descriptions(userStack({ alarms: { runbookBaseUrl: 'https://wiki.example.com/mptcp-runbook' } }).template);
     expect(own.length).toBeGreaterThan(10);
     for (const text of own) expect(text).toMatch(/Runbook: https:\/\/wiki\.example\.com\/mptcp-runbook#[a-z]+/);

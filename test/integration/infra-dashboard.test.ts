@@ -128,7 +128,9 @@ describe('the dashboard', () => {
 
   it('draws the zero-policy metrics filled with 0 (FILL), so a quiet interval is a flat line, not a gap', () => {
     const health = body.widgets.find((w) => w.properties.title === 'Collector health')!;
-    const expressions = (health.properties.metrics ?? []).map((row) => row[0]).filter((cell) => typeof cell === 'object') as { expression: string }[];
+    const expressions = (health.properties.metrics ?? []).map((row) => row[0]).filter((cell) => typeof cell === 'object') as {
+      expression: string;
+    }[];
     expect(expressions.map((e) => e.expression)).toEqual([
       'FILL(mCounterResets, 0)',
       'FILL(mNodeChanges, 0)',
@@ -164,7 +166,9 @@ describe('the dashboard follows the selection', () => {
       [['CurrentSessions', 'CurrentV1Sessions'], 'Average'],
       [['SessionsCreated', 'V1SessionsCreated'], 'Sum'],
     ]);
-    expect(planApplianceGraphs(resolveSelection('CurrentSessions,SessionsCreated')).some((g) => g.title.startsWith('MPTCP v0/v1'))).toBe(false);
+    expect(planApplianceGraphs(resolveSelection('CurrentSessions,SessionsCreated')).some((g) => g.title.startsWith('MPTCP v0/v1'))).toBe(
+      false,
+    );
   });
 
   it('leaves out graphs without a selected metric', () => {
@@ -235,6 +239,8 @@ describe('the dashboard: exact counts from the sample records', () => {
       expect(widget.properties.query).toContain('filter record = "mptcp-sample/1"');
     }
     expect(logWidgets[0]!.properties.query).toContain('stats max(health.CollectionDuration) as CollectionDuration by bin(1m), appliance');
-    expect(logWidgets[1]!.properties.query).toContain('stats sum(deltas.handshake.MpJoinSynReceived) as MpJoinSynReceived by bin(1m), appliance');
+    expect(logWidgets[1]!.properties.query).toContain(
+      'stats sum(deltas.handshake.MpJoinSynReceived) as MpJoinSynReceived by bin(1m), appliance',
+    );
   });
 });

@@ -3,7 +3,10 @@ import { secretIdForm } from '../../infra/constructs/secret-access.js';
 import { APPLIANCES, configWith, logicalId, onlyResource, policyStatementsOf, resourcesOf, synthConfig } from '../support/synth-config.js';
 
 const ACCOUNT_ARN = (suffix: string) => ({
-  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:secret:${suffix}`]],
+  'Fn::Join': [
+    '',
+    ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:secret:${suffix}`],
+  ],
 });
 
 describe('the collector role: exactly what the handler does', () => {
@@ -45,7 +48,9 @@ describe('the collector role: exactly what the handler does', () => {
 
   it('conditions PutMetricData on the configured namespace', () => {
     const other = policyStatementsOf(synthConfig(configWith({ namespace: 'Edge/MPTCP' })).template, 'MonitoringCollectorRole');
-    expect(other.find((s) => s.Sid === 'PublishMetricsInNamespace')).toMatchObject({ Condition: { StringEquals: { 'cloudwatch:namespace': 'Edge/MPTCP' } } });
+    expect(other.find((s) => s.Sid === 'PublishMetricsInNamespace')).toMatchObject({
+      Condition: { StringEquals: { 'cloudwatch:namespace': 'Edge/MPTCP' } },
+    });
   });
 
   it('grants no KMS decrypt unless a customer key is configured', () => {
@@ -76,7 +81,11 @@ describe('secret ids: names, partial ARNs and complete ARNs', () => {
   });
 
   it('splits many secrets into statements of 25 so that IAM size limits hold', () => {
-    const many = Array.from({ length: 30 }, (_, i) => ({ name: `adc-${i}`, url: `https://adc-${i}.example.net`, secretId: `netscaler/adc-${i}` }));
+    const many = Array.from({ length: 30 }, (_, i) => ({
+      name: `adc-${i}`,
+      url: `https://adc-${i}.example.net`,
+      secretId: `netscaler/adc-${i}`,
+    }));
     const statements = policyStatementsOf(synthConfig({ appliances: many }).template, 'MonitoringCollectorRole');
     const reads = statements.filter((s) => String(s.Sid).startsWith('ReadApplianceSecrets'));
     expect(reads.map((s) => [s.Sid, (s.Resource as unknown[]).length])).toEqual([
@@ -93,7 +102,9 @@ describe('secret ids: names, partial ARNs and complete ARNs', () => {
       Action: 'kms:Decrypt',
       Effect: 'Allow',
       Resource: key,
-      Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+      Condition: {
+        StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+      },
     });
   });
 });
@@ -116,7 +127,15 @@ describe('the Scheduler role', () => {
             'aws:SourceArn': {
               'Fn::Join': [
                 '',
-                ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule-group/default'],
+                [
+                  'arn:',
+                  { Ref: 'AWS::Partition' },
+                  ':scheduler:',
+                  { Ref: 'AWS::Region' },
+                  ':',
+                  { Ref: 'AWS::AccountId' },
+                  ':schedule-group/default',
+                ],
               ],
             },
           },

@@ -118,7 +118,13 @@ describe('the stack for a two-appliance config', () => {
   });
 
   it('outputs what the operator needs', () => {
-    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['DashboardUrl', 'FunctionName', 'LogGroupName', 'StateTableName', 'TopicArn']);
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual([
+      'DashboardUrl',
+      'FunctionName',
+      'LogGroupName',
+      'StateTableName',
+      'TopicArn',
+    ]);
   });
 });
 
@@ -128,7 +134,9 @@ describe('configuration choices', () => {
     const { template } = synthConfig({ appliances, schedule: { shardSize: 3, rateMinutes: 5 } });
     const schedules = Object.values(resourcesOf(template, 'AWS::Scheduler::Schedule'));
     expect(schedules).toHaveLength(3);
-    const inputs = schedules.map((s) => JSON.parse((s.Properties!.Target as { Input: string }).Input).appliances.map((a: { name: string }) => a.name));
+    const inputs = schedules.map((s) =>
+      JSON.parse((s.Properties!.Target as { Input: string }).Input).appliances.map((a: { name: string }) => a.name),
+    );
     expect(inputs).toEqual([['adc-001', 'adc-002', 'adc-003'], ['adc-004', 'adc-005', 'adc-006'], ['adc-007']]);
     expect(schedules.every((s) => s.Properties!.ScheduleExpression === 'rate(5 minutes)')).toBe(true);
     // All shards share one invoke role.
@@ -145,7 +153,8 @@ describe('configuration choices', () => {
   });
 
   it('fits the timeout to the schedule: interval - 10 s, at most 5 minutes, unless set', () => {
-    const timeout = (input: Record<string, unknown>) => onlyResource(synthConfig(configWith(input)).template, 'AWS::Lambda::Function').Properties.Timeout;
+    const timeout = (input: Record<string, unknown>) =>
+      onlyResource(synthConfig(configWith(input)).template, 'AWS::Lambda::Function').Properties.Timeout;
     expect(timeout({ schedule: { rateMinutes: 2 } })).toBe(110);
     expect(timeout({ schedule: { rateMinutes: 15 } })).toBe(300);
     expect(timeout({ schedule: { rateMinutes: 15 }, function: { timeoutSeconds: 600 } })).toBe(600);
@@ -173,10 +182,15 @@ describe('configuration choices', () => {
   });
 
   it('sets log retention (also infinite) and can delete logs with the stack', () => {
-    const never = onlyResource(synthConfig(configWith({ function: { logRetentionDays: 'infinite', retainLogGroup: false } })).template, 'AWS::Logs::LogGroup');
+    const never = onlyResource(
+      synthConfig(configWith({ function: { logRetentionDays: 'infinite', retainLogGroup: false } })).template,
+      'AWS::Logs::LogGroup',
+    );
     expect(never.Properties).not.toHaveProperty('RetentionInDays');
     expect(never.DeletionPolicy).toBe('Delete');
-    expect(onlyResource(synthConfig(configWith({ function: { logRetentionDays: 365 } })).template, 'AWS::Logs::LogGroup').Properties).toEqual({
+    expect(
+      onlyResource(synthConfig(configWith({ function: { logRetentionDays: 365 } })).template, 'AWS::Logs::LogGroup').Properties,
+    ).toEqual({
       RetentionInDays: 365,
     });
   });
@@ -191,7 +205,9 @@ describe('configuration choices', () => {
     const pages = Object.values(resourcesOf(template, 'AWS::CloudWatch::CompositeAlarm'));
     expect(pages).toHaveLength(3);
     expect(pages.every((a) => JSON.stringify(a.Properties!.AlarmActions) === JSON.stringify([topicArn]))).toBe(true);
-    const [fleet, members] = partition(Object.entries(resourcesOf(template, 'AWS::CloudWatch::Alarm')), ([id]) => id.includes('FleetAlarms'));
+    const [fleet, members] = partition(Object.entries(resourcesOf(template, 'AWS::CloudWatch::Alarm')), ([id]) =>
+      id.includes('FleetAlarms'),
+    );
     expect(fleet.map(([, a]) => a.Properties!.AlarmName)).toEqual(
       ['ProtocolErrors', 'ResourceExhaustion', 'JoinsRejected', 'FallbacksToTcp', 'StateUnavailable'].map((suffix) => `Test-${suffix}`),
     );
@@ -207,7 +223,9 @@ describe('configuration choices', () => {
     const { template, stack } = synthConfig(configWith(), { isExample: true });
     expect(onlyResource(template, 'AWS::Scheduler::Schedule').Properties.State).toBe('DISABLED');
     const warnings = stack.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data));
-    expect(warnings.some((w) => w.includes('Synthesized from the committed example mptcp-monitoring.example.json') && w.includes('DISABLED'))).toBe(true);
+    expect(
+      warnings.some((w) => w.includes('Synthesized from the committed example mptcp-monitoring.example.json') && w.includes('DISABLED')),
+    ).toBe(true);
   });
 
   it('applies tags and the environment from the config', () => {

@@ -68,7 +68,12 @@ describe('with createEndpoints', () => {
     const collectorGroup = logicalId(template, 'AWS::EC2::SecurityGroup', 'MonitoringCollectorSecurityGroup');
     const group = resourcesOf(template, 'AWS::EC2::SecurityGroup')[endpointGroup]!.Properties!;
     expect(group.SecurityGroupIngress).toEqual([
-      expect.objectContaining({ SourceSecurityGroupId: { 'Fn::GetAtt': [collectorGroup, 'GroupId'] }, IpProtocol: 'tcp', FromPort: 443, ToPort: 443 }),
+      expect.objectContaining({
+        SourceSecurityGroupId: { 'Fn::GetAtt': [collectorGroup, 'GroupId'] },
+        IpProtocol: 'tcp',
+        FromPort: 443,
+        ToPort: 443,
+      }),
     ]);
     // No outbound rule: CDK's placeholder that matches no traffic.
     expect(group.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '255.255.255.255/32', IpProtocol: 'icmp' })]);

@@ -57,7 +57,13 @@ describeWithMoto('kept NITRO sessions (the handler, simulated appliances, moto_s
     logger = createMemoryLogger('DEBUG', memory.redactor);
     // No secret cache: every run reads the secret, so a rotation is seen on the very next run.
     const credentials = new SecretsManagerCredentialSource({ client: createAwsClients().secretsManager, ttlMs: 0 });
-    handler = createHandler({ env: { STATE_TABLE_NAME: table, METRIC_NAMESPACE: namespace }, logger, memory, credentials, now: () => clock });
+    handler = createHandler({
+      env: { STATE_TABLE_NAME: table, METRIC_NAMESPACE: namespace },
+      logger,
+      memory,
+      credentials,
+      now: () => clock,
+    });
     testStart = new Date(clock - MINUTE);
     for (const sim of sims) {
       sim.clearFaults();
@@ -100,7 +106,13 @@ describeWithMoto('kept NITRO sessions (the handler, simulated appliances, moto_s
     sim.clearRequests();
     const summary = await runAfter(1);
     expect(summary.appliances.map((a) => a.outcome)).toEqual(['ok', 'ok']);
-    expect(calls(sim)).toEqual(['GET stat/hanode 401', 'POST config/logout 401', 'POST config/login 201', 'GET stat/hanode 200', 'GET stat/protocolmptcp 200']);
+    expect(calls(sim)).toEqual([
+      'GET stat/hanode 401',
+      'POST config/logout 401',
+      'POST config/login 201',
+      'GET stat/hanode 200',
+      'GET stat/protocolmptcp 200',
+    ]);
     expect(sim.openSessions()).toBe(1);
     expect(sim.maxConcurrentSessions()).toBe(1);
     expect(await readMetricSum(namespace, 'CollectionSuccess', name(0), testStart, new Date(clock + MINUTE))).toBe(3);
@@ -126,7 +138,10 @@ describeWithMoto('kept NITRO sessions (the handler, simulated appliances, moto_s
     const sim = sims[1]!;
     const [oldSession] = sim.openSessionTags();
     sim.setCredentials(sim.username, 'rotated-Kx9-reef-2024');
-    await updateSecret(secretIds[1]!, JSON.stringify({ username: sim.username, password: 'rotated-Kx9-reef-2024', caCertificate: sim.caCertificate }));
+    await updateSecret(
+      secretIds[1]!,
+      JSON.stringify({ username: sim.username, password: 'rotated-Kx9-reef-2024', caCertificate: sim.caCertificate }),
+    );
     try {
       sim.clearRequests();
       expect((await runAfter(1)).appliances[1]!.outcome).toBe('ok');
@@ -137,7 +152,10 @@ describeWithMoto('kept NITRO sessions (the handler, simulated appliances, moto_s
       expect(sim.maxConcurrentSessions()).toBe(1);
     } finally {
       sim.setCredentials(sim.username, 'sim-Kx7-moon-4711');
-      await updateSecret(secretIds[1]!, JSON.stringify({ username: sim.username, password: 'sim-Kx7-moon-4711', caCertificate: sim.caCertificate }));
+      await updateSecret(
+        secretIds[1]!,
+        JSON.stringify({ username: sim.username, password: 'sim-Kx7-moon-4711', caCertificate: sim.caCertificate }),
+      );
     }
   });
 

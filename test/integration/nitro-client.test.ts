@@ -22,7 +22,12 @@ afterEach(() => {
 });
 
 const credentials = () => ({ username: sim.username, password: sim.password });
-const target = (overrides: Partial<NitroTarget> = {}): NitroTarget => ({ name: 'adc-test', url: sim.url, caCertificate: sim.caCertificate, ...overrides });
+const target = (overrides: Partial<NitroTarget> = {}): NitroTarget => ({
+  name: 'adc-test',
+  url: sim.url,
+  caCertificate: sim.caCertificate,
+  ...overrides,
+});
 
 async function readStat(t: NitroTarget = target(), options: { signal?: AbortSignal; password?: string } = {}) {
   const logger = createMemoryLogger();
@@ -54,7 +59,11 @@ describe('NITRO client over real TLS', () => {
     const { answer } = await readStat();
     expect(answer.errorcode).toBe(0);
     expect(answer).toHaveProperty('protocolmptcp.mptcptotmpcapsession');
-    expect(paths()).toEqual(['POST /nitro/v1/config/login 201', 'GET /nitro/v1/stat/protocolmptcp 200', 'POST /nitro/v1/config/logout 200']);
+    expect(paths()).toEqual([
+      'POST /nitro/v1/config/login 201',
+      'GET /nitro/v1/stat/protocolmptcp 200',
+      'POST /nitro/v1/config/logout 200',
+    ]);
     expect(sim.requests()[1]).toMatchObject({ sessionAuth: 'cookie', cookieName: 'NITRO_AUTH_TOKEN' });
   });
 
@@ -109,7 +118,9 @@ describe('NITRO client over real TLS', () => {
     sim.injectFault({ kind: 'drip', intervalMs: 50, bytes: 1 }, { on: 'login' });
     const client = new NitroClient(target(), { logger: createMemoryLogger(), requestTimeoutMs: 400 });
     try {
-      const error = await failure(client.withSession({ ...credentials(), password: 'wrong-password' }, (session) => session.getStat('protocolmptcp')));
+      const error = await failure(
+        client.withSession({ ...credentials(), password: 'wrong-password' }, (session) => session.getStat('protocolmptcp')),
+      );
       expect(error.errorClass).toBe('bad-credentials');
       expect(error.message).toMatch(/refused with HTTP 401 and no whole answer/);
     } finally {
@@ -118,19 +129,22 @@ describe('NITRO client over real TLS', () => {
     expect(paths()).toEqual(['POST /nitro/v1/config/login 401']);
   });
 
-  it.each([200, 401, 403])('logs in again once when the session expired (444 under HTTP %i), logging the old session out first', async (status) => {
-    sim.injectFault({ kind: 'session-expired', status }, { on: 'stat' });
-    const { answer } = await readStat();
-    expect(answer.errorcode).toBe(0);
-    expect(paths()).toEqual([
-      'POST /nitro/v1/config/login 201',
-      `GET /nitro/v1/stat/protocolmptcp ${status}`,
-      'POST /nitro/v1/config/logout 401',
-      'POST /nitro/v1/config/login 201',
-      'GET /nitro/v1/stat/protocolmptcp 200',
-      'POST /nitro/v1/config/logout 200',
-    ]);
-  });
+  it.each([200, 401, 403])(
+    'logs in again once when the session expired (444 under HTTP %i), logging the old session out first',
+    async (status) => {
+      sim.injectFault({ kind: 'session-expired', status }, { on: 'stat' });
+      const { answer } = await readStat();
+      expect(answer.errorcode).toBe(0);
+      expect(paths()).toEqual([
+        'POST /nitro/v1/config/login 201',
+        `GET /nitro/v1/stat/protocolmptcp ${status}`,
+        'POST /nitro/v1/config/logout 401',
+        'POST /nitro/v1/config/login 201',
+        'GET /nitro/v1/stat/protocolmptcp 200',
+        'POST /nitro/v1/config/logout 200',
+      ]);
+    },
+  );
 
   it('logs out the old session after a 444 that did not end it (regression: it stayed open)', async () => {
     sim.injectFault({ kind: 'session-expired', status: 401, keepSession: true }, { on: 'stat' });
@@ -142,23 +156,32 @@ describe('NITRO client over real TLS', () => {
     expect(sim.openSessionTags()).toEqual([]);
   });
 
-  it.each(['truncated', 'not-json'] as const)('logs out a session whose login answer was unusable (%s) but carried its cookie (regression)', async (kind) => {
-    sim.injectFault(kind === 'truncated' ? { kind } : { kind: 'text', status: 201, contentType: 'application/json', body: 'Done?' }, { on: 'login' });
-    const error = await failure(readStat());
-    expect(error.errorClass).toBe('protocol-error');
-    const login = sim.requests()[0]!;
-    if (kind === 'truncated') {
-      expect(login.sessionTag).toBeDefined();
-      expect(sim.requests()[1]).toMatchObject({ path: '/nitro/v1/config/logout', status: 200, sessionTag: login.sessionTag });
-    }
-    expect(sim.openSessionTags()).toEqual([]);
-  });
+  it.each(['truncated', 'not-json'] as const)(
+    'logs out a session whose login answer was unusable (%s) but carried its cookie (regression)',
+    async (kind) => {
+      sim.injectFault(kind === 'truncated' ? { kind } : { kind: 'text', status: 201, contentType: 'application/json', body: 'Done?' }, {
+        on: 'login',
+      });
+      const error = await failure(readStat());
+      expect(error.errorClass).toBe('protocol-error');
+      const login = sim.requests()[0]!;
+      if (kind === 'truncated') {
+        expect(login.sessionTag).toBeDefined();
+        expect(sim.requests()[1]).toMatchObject({ path: '/nitro/v1/config/logout', status: 200, sessionTag: login.sessionTag });
+      }
+      expect(sim.openSessionTags()).toEqual([]);
+    },
+  );
 
   it('uses NITRO_AUTH_TOKEN when a decoy sessionid cookie comes first, and logs that session out (regression)', async () => {
     sim.injectFault({ kind: 'decoy-cookie' }, { on: 'login' });
     const { answer } = await readStat();
     expect(answer.errorcode).toBe(0);
-    expect(paths()).toEqual(['POST /nitro/v1/config/login 201', 'GET /nitro/v1/stat/protocolmptcp 200', 'POST /nitro/v1/config/logout 200']);
+    expect(paths()).toEqual([
+      'POST /nitro/v1/config/login 201',
+      'GET /nitro/v1/stat/protocolmptcp 200',
+      'POST /nitro/v1/config/logout 200',
+    ]);
     expect(sim.openSessionTags()).toEqual([]);
   });
 
@@ -170,7 +193,11 @@ describe('NITRO client over real TLS', () => {
     const redactor = new Redactor();
     redactor.add(password);
     sim.injectFault(
-      { kind: 'text', status: 500, body: `ERROR: login for nsroot-reader with password ${password} refused; details follow ${'.'.repeat(60)}` },
+      {
+        kind: 'text',
+        status: 500,
+        body: `ERROR: login for nsroot-reader with password ${password} refused; details follow ${'.'.repeat(60)}`,
+      },
       { on: 'stat' },
     );
     const client = new NitroClient(target(), { logger: createMemoryLogger('DEBUG', redactor), scrub: (text) => redactor.scrub(text) });
@@ -228,7 +255,11 @@ describe('NITRO client over real TLS', () => {
   });
 
   it.each([
-    [{ kind: 'nitro-error', status: 599, errorcode: 1234, message: 'Internal error' }, 'appliance-error', 'HTTP 599, NITRO errorcode 1234 "Internal error"'],
+    [
+      { kind: 'nitro-error', status: 599, errorcode: 1234, message: 'Internal error' },
+      'appliance-error',
+      'HTTP 599, NITRO errorcode 1234 "Internal error"',
+    ],
     [{ kind: 'nitro-error', status: 200, errorcode: 278, message: 'Invalid argument' }, 'appliance-error', 'HTTP 200, NITRO errorcode 278'],
     [{ kind: 'html', status: 502 }, 'protocol-error', 'an HTML page instead of NITRO JSON'],
     [{ kind: 'not-json' }, 'protocol-error', 'a body that is not JSON'],
@@ -270,7 +301,9 @@ describe('NITRO client over real TLS', () => {
   it('cannot be made to send a query string (such as args=clearstats:full) or read another resource', async () => {
     const client = new NitroClient(target(), { logger: createMemoryLogger() });
     try {
-      const attempt = client.withSession(credentials(), (session) => session.getStat('protocolmptcp?args=clearstats:full' as 'protocolmptcp'));
+      const attempt = client.withSession(credentials(), (session) =>
+        session.getStat('protocolmptcp?args=clearstats:full' as 'protocolmptcp'),
+      );
       await expect(attempt).rejects.toThrow('"protocolmptcp?args=clearstats:full" is not a stat resource this client reads');
     } finally {
       await client.close();

@@ -74,7 +74,10 @@ async function countingAppliance(keepAliveTimeoutMs: number) {
           ? { errorcode: 0, hanode: { hacurstatus: 'NO', hacurstate: 'UP', hacurmasterstate: 'Primary' } }
           : { errorcode: 0, message: 'Done', protocolmptcp: { mptcpcurrentsessions: '1' } };
       const text = JSON.stringify(body);
-      response.writeHead(request.url?.endsWith('/login') ? 201 : 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      response.writeHead(request.url?.endsWith('/login') ? 201 : 200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+      });
       response.end(text);
     });
   });
@@ -90,7 +93,10 @@ async function countingAppliance(keepAliveTimeoutMs: number) {
 describe('the NITRO transport over real sockets', () => {
   it('reports a TLS alert from the appliance (it wants a client certificate) as a transport error with a hint', async () => {
     const { url } = await listen(
-      createHttpsServer({ key: keys.privateKey, cert: keys.certificate, requestCert: true, rejectUnauthorized: true }, (_request, response) => response.end()),
+      createHttpsServer(
+        { key: keys.privateKey, cert: keys.certificate, requestCert: true, rejectUnauthorized: true },
+        (_request, response) => response.end(),
+      ),
     );
     const error = await failure(oneRun({ name: 'adc-alert', url, caCertificate: keys.caCertificate }));
     expect(error.errorClass).toBe('transport-error');

@@ -62,7 +62,13 @@ describe('no counter increase is lost when an edge fails', () => {
     sim.setCounter('mptcptotsfconn', 0n);
   });
 
-  const appliance: () => ApplianceConfig = () => ({ name: 'adc-1', url: sim.url, secretId: 's', caCertificate: sim.caCertificate, haMode: 'any' });
+  const appliance: () => ApplianceConfig = () => ({
+    name: 'adc-1',
+    url: sim.url,
+    secretId: 's',
+    caCertificate: sim.caCertificate,
+    haMode: 'any',
+  });
 
   function setup(store: SampleStore = new InMemorySampleStore()) {
     const redactor = new Redactor();

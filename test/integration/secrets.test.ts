@@ -45,7 +45,9 @@ async function expectSecretError(promise: Promise<unknown>, secretId: string, se
   expect(collectorError.message).toContain(secretId);
   expect(collectorError.message).toMatch(pattern);
   // The id itself is allowed (and random): take it out before looking for content.
-  const everything = [collectorError.message, collectorError.stack ?? '', describeCauses(collectorError.cause)].join('\n').replaceAll(secretId, '<secret id>');
+  const everything = [collectorError.message, collectorError.stack ?? '', describeCauses(collectorError.cause)]
+    .join('\n')
+    .replaceAll(secretId, '<secret id>');
   for (const content of secretContent) expect(everything).not.toContain(content);
   return collectorError;
 }
@@ -179,7 +181,11 @@ describeWithMoto('SecretsManagerCredentialSource against moto', () => {
       const { client, calls } = countingClient();
       const source = new SecretsManagerCredentialSource({ client, now: manualClock().now });
 
-      const results = await Promise.all([source.getCredentials(name), source.getCredentials(name), source.getCredentials(name, { refresh: true })]);
+      const results = await Promise.all([
+        source.getCredentials(name),
+        source.getCredentials(name),
+        source.getCredentials(name, { refresh: true }),
+      ]);
 
       expect(calls()).toBe(1);
       expect(results[1]).toEqual(results[0]);

@@ -38,7 +38,10 @@ function limitCases(spec: Spec<unknown>): Case[] {
   }
   if (spec.type === 'choice') {
     const numeric = spec.choices!.filter((c): c is number => typeof c === 'number');
-    return [...spec.choices!.map((value) => ({ value, expected: 'accepted' as const })), { value: Math.max(...numeric) + 1, expected: 'refused' }];
+    return [
+      ...spec.choices!.map((value) => ({ value, expected: 'accepted' as const })),
+      { value: Math.max(...numeric) + 1, expected: 'refused' },
+    ];
   }
   if (spec.type === 'boolean') {
     return [
@@ -125,7 +128,9 @@ function envVerdict(row: SettingRow, value: unknown): { verdict: Verdict; messag
 
 /** The function's environment as synthesized must pass the function's own parsing. */
 function expectFunctionAccepts(template: Template): void {
-  const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+  const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0] as {
+    Properties: { Environment: { Variables: Record<string, unknown> } };
+  };
   const variables = Object.fromEntries(
     Object.entries(fn.Properties.Environment.Variables).map(([name, value]) => [name, typeof value === 'string' ? value : 'from-a-token']),
   );
@@ -138,7 +143,11 @@ const isAlarmRow = (row: SettingRow) => row.alarm !== undefined;
 describe('the settings model: every surface agrees at each limit and one step past it', () => {
   it('walks a good number of settings (each with its surfaces)', () => {
     expect(rowsWithLimits.length).toBeGreaterThan(40);
-    expect(rowsWithLimits.filter((row) => row.env).map((row) => row.id)).toEqual(['storageResolution', 'concurrency', 'maxSampleAgeSeconds']);
+    expect(rowsWithLimits.filter((row) => row.env).map((row) => row.id)).toEqual([
+      'storageResolution',
+      'concurrency',
+      'maxSampleAgeSeconds',
+    ]);
   });
 
   for (const row of rowsWithLimits) {
@@ -207,7 +216,13 @@ describe('the rules across settings hold the same in the file and the construct'
     bigAppliances = manyAppliances(12).map((a) => ({ ...a, caCertificate: pem }));
   });
 
-  const cases = (): { name: string; file: Record<string, unknown>; props: Partial<MptcpMonitoringProps>; expected: Verdict; message: string }[] => [
+  const cases = (): {
+    name: string;
+    file: Record<string, unknown>;
+    props: Partial<MptcpMonitoringProps>;
+    expected: Verdict;
+    message: string;
+  }[] => [
     {
       name: 'timeout = interval - 10 s',
       file: { function: { timeoutSeconds: 50 } },

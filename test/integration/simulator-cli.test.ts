@@ -6,7 +6,10 @@ const ROOT = resolve(import.meta.dirname, '../..');
 
 describe('npm run simulator', () => {
   it('prints everything needed to log in, the password included (it guards nothing real)', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/simulator.ts', '--seed', '2'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/simulator.ts', '--seed', '2'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.setEncoding('utf8');
     await new Promise<void>((done, fail) => {

@@ -63,7 +63,11 @@ describe('control API over HTTP', () => {
 
   it('injects and clears faults, Infinity included', async () => {
     const session = await login(sim);
-    await control('POST', '/faults', { fault: { kind: 'nitro-error', status: 503, errorcode: 446, message: 'busy' }, on: 'stat', times: 'Infinity' });
+    await control('POST', '/faults', {
+      fault: { kind: 'nitro-error', status: 503, errorcode: 446, message: 'busy' },
+      on: 'stat',
+      times: 'Infinity',
+    });
     expect((await getStat(sim, session)).status).toBe(503);
     expect((await getStat(sim, session)).status).toBe(503);
     await control('DELETE', '/faults');
@@ -95,7 +99,9 @@ describe('control API over HTTP', () => {
     expect(json(await getStat(sim, session))['errorcode']).toBe(444);
     expect(sim.openSessions()).toBe(1);
 
-    expect((await control('POST', '/faults', { fault: { kind: 'text', status: 502, body: 'upstream said no' }, on: 'stat' })).status).toBe(200);
+    expect((await control('POST', '/faults', { fault: { kind: 'text', status: 502, body: 'upstream said no' }, on: 'stat' })).status).toBe(
+      200,
+    );
     const text = await getStat(sim, session);
     expect([text.status, text.headers['content-type'], text.text]).toEqual([502, 'text/plain', 'upstream said no']);
 

@@ -37,7 +37,10 @@ describe('fault injection', () => {
   });
 
   it('times: Infinity lasts until clearFaults()', async () => {
-    sim.injectFault({ kind: 'nitro-error', status: 599, errorcode: 2, message: 'Netscaler specific error' }, { on: 'stat', times: Infinity });
+    sim.injectFault(
+      { kind: 'nitro-error', status: 599, errorcode: 2, message: 'Netscaler specific error' },
+      { on: 'stat', times: Infinity },
+    );
     for (let i = 0; i < 5; i += 1) expect((await getStat(sim, session)).status).toBe(599);
     sim.clearFaults();
     expect((await getStat(sim, session)).status).toBe(200);
@@ -95,7 +98,11 @@ describe('fault injection', () => {
   it('text: any status and content type, an empty body included', async () => {
     sim.injectFault({ kind: 'text', status: 200, contentType: 'application/json; charset=utf-8', body: '{"errorcode":0,' }, { on: 'stat' });
     const result = await getStat(sim, session);
-    expect([result.status, result.headers['content-type'], result.text]).toEqual([200, 'application/json; charset=utf-8', '{"errorcode":0,']);
+    expect([result.status, result.headers['content-type'], result.text]).toEqual([
+      200,
+      'application/json; charset=utf-8',
+      '{"errorcode":0,',
+    ]);
     sim.injectFault({ kind: 'text', status: 503, body: '' }, { on: 'stat' });
     const empty = await getStat(sim, session);
     expect([empty.status, empty.text]).toEqual([503, '']);

@@ -157,7 +157,12 @@ describe('stat/protocolmptcp', () => {
     await getStat(sim, session, '?args=clearstats:full');
     expect(sim.getCounters()['mptcptotmpcapsession']).toBe(0n);
 
-    expect(sim.requests().map((entry) => entry.query)).toEqual(['', 'attrs=mptcptotmpcapsession', 'args=clearstats:basic', 'args=clearstats:full']);
+    expect(sim.requests().map((entry) => entry.query)).toEqual([
+      '',
+      'attrs=mptcptotmpcapsession',
+      'args=clearstats:basic',
+      'args=clearstats:full',
+    ]);
   });
 
   it('clearStats() zeroes counters and rates but not gauges', () => {

@@ -212,7 +212,9 @@ describe('session expiry', () => {
     let now = 1_700_000_000_000;
     const sim = await startSimulator({ clock: () => now });
     try {
-      const result = await send(sim, 'POST', '/nitro/v1/config/login', { body: { login: { username: sim.username, password: sim.password } } });
+      const result = await send(sim, 'POST', '/nitro/v1/config/login', {
+        body: { login: { username: sim.username, password: sim.password } },
+      });
       const session = String(json(result)['sessionid']);
       now += 1_799_000;
       expect((await getStat(sim, session)).status).toBe(200);

@@ -144,7 +144,8 @@ describe('autoAdvance', () => {
     let now = 1_700_000_000_000;
     await withSimulator({ seed: 2, clock: () => now, autoAdvance: false }, async (sim) => {
       const session = await login(sim);
-      const created = async () => BigInt(String((json(await getStat(sim, session))['protocolmptcp'] as Record<string, unknown>)['mptcptotmpcapsession']));
+      const created = async () =>
+        BigInt(String((json(await getStat(sim, session))['protocolmptcp'] as Record<string, unknown>)['mptcptotmpcapsession']));
       const start = await created();
       now += 60_000;
       expect(await created()).toBe(start);

@@ -44,7 +44,9 @@ describe('stat/lbvserver and stat/csvserver', () => {
     expect((await control('', { type: 'lb', name: 'a', curmptcpsessions: '5', cursubflowconn: 6 })).status).toBe(200);
     sim.injectFault({ kind: 'not-authorized' }, { on: 'vserver' });
     expect(json(await send(sim, 'GET', '/nitro/v1/stat/lbvserver/a', { session })).errorcode).toBe(2138);
-    expect((json(await send(sim, 'GET', '/nitro/v1/stat/lbvserver/a', { session })).lbvserver as unknown[])[0]).toMatchObject({ curmptcpsessions: '5' });
+    expect((json(await send(sim, 'GET', '/nitro/v1/stat/lbvserver/a', { session })).lbvserver as unknown[])[0]).toMatchObject({
+      curmptcpsessions: '5',
+    });
     expect((await control('/remove', { type: 'lb', name: 'a' })).status).toBe(200);
     expect(json(await send(sim, 'GET', '/nitro/v1/stat/lbvserver/a', { session })).errorcode).toBe(258);
     expect((await control('', { type: 'gslb', name: 'a' })).status).toBe(400);

@@ -28,7 +28,8 @@ class KeepingSink implements MetricSink {
 
   async publish(datums: readonly Datum[]): Promise<PublishReport> {
     const outcomes = datums.map(
-      (d): DatumOutcome => (d.counter === undefined || !this.failCounters ? 'published' : this.failCounters === 'refuse' ? 'failed' : 'uncertain'),
+      (d): DatumOutcome =>
+        d.counter === undefined || !this.failCounters ? 'published' : this.failCounters === 'refuse' ? 'failed' : 'uncertain',
     );
     datums.forEach((d, i) => {
       if (outcomes[i] === 'published' || this.failCounters === 'unanswered-stored') this.stored.push(d);
@@ -82,11 +83,21 @@ describeWithMoto('a broken state table heals and never compounds', () => {
   });
 
   function setup() {
-    const appliance: ApplianceConfig = { name: uniqueName('adc'), url: sim.url, secretId: 's', caCertificate: sim.caCertificate, haMode: 'any' };
+    const appliance: ApplianceConfig = {
+      name: uniqueName('adc'),
+      url: sim.url,
+      secretId: 's',
+      caCertificate: sim.caCertificate,
+      haMode: 'any',
+    };
     const redactor = new Redactor();
     const logger = createMemoryLogger('DEBUG', redactor);
     const sink = new KeepingSink();
-    const store = new DynamoDbSampleStore({ tableName, client: new DynamoDBClient({ endpoint: proxy.endpoint, maxAttempts: 1 }), now: () => clock });
+    const store = new DynamoDbSampleStore({
+      tableName,
+      client: new DynamoDBClient({ endpoint: proxy.endpoint, maxAttempts: 1 }),
+      now: () => clock,
+    });
     const deps = {
       credentials: new StaticCredentialSource(new Map([['s', { username: sim.username, password: sim.password }]])),
       store,
@@ -150,7 +161,9 @@ describeWithMoto('a broken state table heals and never compounds', () => {
     // The first 100 went out unanswered twice (stored twice), then was dropped; the second went out once more.
     const firstTime = sink.storedTimes('SessionsCreated').filter((t) => t === clock - 120_000).length;
     expect(firstTime).toBe(2);
-    expect(health(second, STATE_HEALTH_METRICS.increasesDropped) ?? health(third, STATE_HEALTH_METRICS.increasesDropped)).toBeGreaterThan(0);
+    expect(health(second, STATE_HEALTH_METRICS.increasesDropped) ?? health(third, STATE_HEALTH_METRICS.increasesDropped)).toBeGreaterThan(
+      0,
+    );
     expect(logger.lines.some((l) => l.includes('counter increases dropped'))).toBe(true);
   });
 

@@ -87,7 +87,13 @@ describeWithMoto('the state item, measured', () => {
     const heldBytes = itemBytes(held);
     await store.commit(appliance, owner2, stateOf(TAKEN_AT + MINUTE, second, node));
     const committedBytes = await measured(appliance);
-    return { claimedBytes, heldBytes, committedBytes, claimUnits: writeUnits(claimedBytes, heldBytes), commitUnits: writeUnits(heldBytes, committedBytes) };
+    return {
+      claimedBytes,
+      heldBytes,
+      committedBytes,
+      claimUnits: writeUnits(claimedBytes, heldBytes),
+      commitUnits: writeUnits(heldBytes, committedBytes),
+    };
   }
 
   const report = (what: string, run: Run) =>

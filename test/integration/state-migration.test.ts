@@ -44,7 +44,13 @@ describeWithMoto('the first runs after an update from schemaVersion 2', () => {
   const counters = () => new Map(COUNTERS.map((name) => [name, sim.getCounters()[name]!]));
 
   it('reads the old item, rewrites it compactly, and publishes every increase once: none lost, none twice', async () => {
-    const appliance: ApplianceConfig = { name: uniqueName('adc'), url: sim.url, secretId: 's', caCertificate: sim.caCertificate, haMode: 'any' };
+    const appliance: ApplianceConfig = {
+      name: uniqueName('adc'),
+      url: sim.url,
+      secretId: 's',
+      caCertificate: sim.caCertificate,
+      haMode: 'any',
+    };
     const redactor = new Redactor();
     const sink = new DryRunSink();
     const deps = {
@@ -55,7 +61,8 @@ describeWithMoto('the first runs after an update from schemaVersion 2', () => {
       memory: createContainerMemory({ redactor }),
       now: () => clock,
     };
-    const run = () => runCollection({ appliances: [appliance], selection: resolveSelection('everything'), concurrency: 1, remainingMs: 20_000 }, deps);
+    const run = () =>
+      runCollection({ appliances: [appliance], selection: resolveSelection('everything'), concurrency: 1, remainingMs: 20_000 }, deps);
 
     // What the deployed release committed a minute ago, in its layout: its sample, and 7 sessions created in the
     // interval before it that CloudWatch had not confirmed.

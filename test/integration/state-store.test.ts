@@ -57,7 +57,11 @@ describeWithMoto('DynamoDbSampleStore against moto', () => {
       pendingCounters: { B: encodeCounters(new Map([['a', 7n]])) },
     });
     expect(await store.commit(appliance, 'run-1', state(4_000, { a: 6n }), { keepLease: true })).toEqual({ outcome: 'committed' });
-    expect(await getStateItem(tableName, appliance)).toMatchObject({ takenAt: { N: '4000' }, leaseOwner: { S: 'run-1' }, pendingTakenAt: { N: '5000' } });
+    expect(await getStateItem(tableName, appliance)).toMatchObject({
+      takenAt: { N: '4000' },
+      leaseOwner: { S: 'run-1' },
+      pendingTakenAt: { N: '5000' },
+    });
     expect(await store.commit(appliance, 'run-1', state(5_000, { a: 7n }))).toEqual({ outcome: 'committed' });
     const item = (await getStateItem(tableName, appliance))!;
     expect(Object.keys(item)).not.toEqual(expect.arrayContaining(['leaseOwner']));
@@ -69,13 +73,19 @@ describeWithMoto('DynamoDbSampleStore against moto', () => {
     await store.claim(appliance, claimBy('run-1', 5_000, 1_000_000));
     expect((await getStateItem(tableName, appliance))!['expiresAt']).toEqual({ N: String(1_000 + STATE_TTL_SECONDS) });
     await store.commit(appliance, 'run-1', state(5_000));
-    expect((await getStateItem(tableName, appliance))!['expiresAt']).toEqual({ N: String(Math.floor(FIXED_NOW / 1000) + STATE_TTL_SECONDS) });
+    expect((await getStateItem(tableName, appliance))!['expiresAt']).toEqual({
+      N: String(Math.floor(FIXED_NOW / 1000) + STATE_TTL_SECONDS),
+    });
   });
 
   it('reads two unpublished entries at the same time as one, summed (none lost), and keeps unanswered counts apart', async () => {
     const appliance = uniqueName('ns');
     const entry = (takenAt: number, a: string, unanswered?: number): AttributeValue => ({
-      M: { takenAt: { N: String(takenAt) }, deltas: { M: { a: { S: a } } }, ...(unanswered ? { unanswered: { N: String(unanswered) } } : {}) },
+      M: {
+        takenAt: { N: String(takenAt) },
+        deltas: { M: { a: { S: a } } },
+        ...(unanswered ? { unanswered: { N: String(unanswered) } } : {}),
+      },
     });
     await putStateItem(tableName, {
       appliance: { S: appliance },
@@ -85,7 +95,10 @@ describeWithMoto('DynamoDbSampleStore against moto', () => {
       unpublished: { L: [entry(900, '2'), entry(900, '3'), entry(900, '4', 1)] },
     });
     const claim = await store.claim(appliance, claimBy('run-1', 2_000));
-    expect(claim.outcome === 'claimed' && claim.previous?.unpublished).toEqual([interval(900, { a: 5n }), { ...interval(900, { a: 4n }), unanswered: 1 }]);
+    expect(claim.outcome === 'claimed' && claim.previous?.unpublished).toEqual([
+      interval(900, { a: 5n }),
+      { ...interval(900, { a: 4n }), unanswered: 1 },
+    ]);
   });
 
   it('reads version 1 items (no heldSince, no unpublished) written by the previous release', async () => {
@@ -97,7 +110,10 @@ describeWithMoto('DynamoDbSampleStore against moto', () => {
       updatedAt: { S: '2026-01-01T00:00:00.000Z' },
       counters: { M: { a: { S: '12345678901234567890' } } },
     });
-    expect(await store.claim(appliance, claimBy('run-1', 2_000))).toEqual({ outcome: 'claimed', previous: state(1_000, { a: 12_345_678_901_234_567_890n }) });
+    expect(await store.claim(appliance, claimBy('run-1', 2_000))).toEqual({
+      outcome: 'claimed',
+      previous: state(1_000, { a: 12_345_678_901_234_567_890n }),
+    });
   });
 
   it('reads a version 2 item (counters as decimal strings) and its lease, and rewrites it compactly on commit', async () => {
@@ -123,7 +139,12 @@ describeWithMoto('DynamoDbSampleStore against moto', () => {
       { mptcptotmpcapsession: 12_345_678_901_234_567_890n, a: 5n },
       { heldSince: new Map([['a', 900]]), unpublished: [interval(1_000, { mptcptotmpcapsession: 3n })] },
     );
-    expect(await store.claim(appliance, { ...claimBy('run-1', 2_000), counters: new Map([['mptcptotmpcapsession', 12_345_678_901_234_567_999n]]) })).toEqual({
+    expect(
+      await store.claim(appliance, {
+        ...claimBy('run-1', 2_000),
+        counters: new Map([['mptcptotmpcapsession', 12_345_678_901_234_567_999n]]),
+      }),
+    ).toEqual({
       outcome: 'claimed',
       previous,
       takenOver: {
@@ -192,7 +213,11 @@ describeWithMoto('DynamoDbSampleStore against moto', () => {
       pendingTakenAt: { N: '1500' },
       pendingCounters: { B: Uint8Array.from([1, 5]) },
     });
-    expect(await store.claim(appliance, claimBy('run-1', 2_000))).toEqual({ outcome: 'claimed', previous: state(1_000), takenOver: { owner: 'run-0' } });
+    expect(await store.claim(appliance, claimBy('run-1', 2_000))).toEqual({
+      outcome: 'claimed',
+      previous: state(1_000),
+      takenOver: { owner: 'run-0' },
+    });
   });
 
   it('leaves out stored values that are not what this code writes, never guessing', async () => {
@@ -217,7 +242,11 @@ describeWithMoto('DynamoDbSampleStore against moto', () => {
       },
       heldSince: { M: { good: { N: '900' }, bad: { S: '900' }, negative: { N: '-1' } } },
       unpublished: {
-        L: [{ M: { takenAt: { N: '900' }, deltas: { M: { good: { S: '4' }, bad: { S: 'x' } } } } }, { M: { takenAt: { S: 'x' } } }, { S: 'junk' }],
+        L: [
+          { M: { takenAt: { N: '900' }, deltas: { M: { good: { S: '4' }, bad: { S: 'x' } } } } },
+          { M: { takenAt: { S: 'x' } } },
+          { S: 'junk' },
+        ],
       },
     });
     const claim = await store.claim(appliance, claimBy('run-1', 2_000));
@@ -277,7 +306,9 @@ describeWithMoto('DynamoDbSampleStore against moto', () => {
     try {
       const slow = new DynamoDbSampleStore({ tableName, client: new DynamoDBClient({ endpoint: hang.endpoint }) });
       const started = Date.now();
-      const error = await slow.claim(uniqueName('ns'), claimBy('run-1', 1_000), { signal: AbortSignal.timeout(300) }).catch((e: unknown) => e);
+      const error = await slow
+        .claim(uniqueName('ns'), claimBy('run-1', 1_000), { signal: AbortSignal.timeout(300) })
+        .catch((e: unknown) => e);
       expect(Date.now() - started).toBeLessThan(2_000);
       expect(error).toMatchObject({ errorClass: 'state-error' });
     } finally {

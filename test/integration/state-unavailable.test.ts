@@ -140,7 +140,9 @@ describeWithMoto('a failing state table degrades, it does not blind', () => {
     // The sample records say the same: no increase in the outage's (and why), the held-back 200 in the record of
     // the run that publishes it, over the whole interval since the table's baseline; their sum is the truth.
     const records = (lines: readonly string[]) =>
-      lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['message'] === SAMPLE_RECORD_MESSAGE) as unknown as SampleRecord[];
+      lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l['message'] === SAMPLE_RECORD_MESSAGE) as unknown as SampleRecord[];
     for (const { kind, lines } of outage)
       expect(
         records(lines).map((r) => [r.deltas, r.baseline]),
@@ -154,7 +156,8 @@ describeWithMoto('a failing state table degrades, it does not blind', () => {
     expect(resumed.map(sessionsCreated)).toEqual([300, 300]);
     expect(resumed.map((r) => r.intervalStartMs)).toEqual(records(baseline.lines).map((r) => r.intervalEndMs));
     const all = [baseline, ...outage, ...after].flatMap((r) => records(r.lines));
-    for (const appliance of appliances) expect(all.filter((r) => r.appliance === appliance.name).reduce((t, r) => t + sessionsCreated(r), 0)).toBe(400);
+    for (const appliance of appliances)
+      expect(all.filter((r) => r.appliance === appliance.name).reduce((t, r) => t + sessionsCreated(r), 0)).toBe(400);
   });
 
   it('a cold container that cannot read the table does not log in (lockout-safe), and says why', async () => {

@@ -61,7 +61,8 @@ describe('the time budget of a run', () => {
         ['adc-1', 'ok'],
         ['adc-2', 'ok'],
       ]);
-      for (const appliance of summary.appliances.slice(0, 10)) expect(appliance).toMatchObject({ outcome: 'failed', errorClass: 'timeout' });
+      for (const appliance of summary.appliances.slice(0, 10))
+        expect(appliance).toMatchObject({ outcome: 'failed', errorClass: 'timeout' });
     } finally {
       slow.clearFaults();
     }

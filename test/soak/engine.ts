@@ -10,7 +10,12 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { type AwsClientSettings, createCloudWatchClient, createDynamoDbClient, createSecretsManagerClient } from '../../lambda/aws/clients.js';
+import {
+  type AwsClientSettings,
+  createCloudWatchClient,
+  createDynamoDbClient,
+  createSecretsManagerClient,
+} from '../../lambda/aws/clients.js';
 import { CloudWatchMetricSink } from '../../lambda/aws/cloudwatch-sink.js';
 import { DynamoDbCredentialRejections } from '../../lambda/aws/credential-rejections.js';
 import { SecretsManagerCredentialSource } from '../../lambda/aws/secrets.js';
@@ -252,17 +257,26 @@ class Lane {
       const name = `soak-${this.index}-${i + 1}`;
       const password = newPassword(i);
       const profile = hardenedProfile(i, this.options.rounds);
-      const sim = await startSimulator({ seed: this.options.seed * 100 + this.index * 10 + i, password, clock: () => this.clock, ...profile.simulator });
+      const sim = await startSimulator({
+        seed: this.options.seed * 100 + this.index * 10 + i,
+        password,
+        clock: () => this.clock,
+        ...profile.simulator,
+      });
       const haPair = i === haPairIndex(this.options.appliances);
       if (haPair) {
         // Node A has been primary for days, every counter far above what B gathers while it answers: a failback
         // then lowers none of them, and only the node's identity tells it from activity.
-        for (const [counter, value] of Object.entries(sim.getCounters())) if (COUNTERS.includes(counter)) sim.setCounter(counter, value + 1_000_000n);
+        for (const [counter, value] of Object.entries(sim.getCounters()))
+          if (COUNTERS.includes(counter)) sim.setCounter(counter, value + 1_000_000n);
         sim.haPair();
       }
       const secretId = `soak/${suffix}/${name}`;
       await new SecretsManagerClient(moto).send(
-        new CreateSecretCommand({ Name: secretId, SecretString: JSON.stringify({ username: sim.username, password, caCertificate: sim.caCertificate }) }),
+        new CreateSecretCommand({
+          Name: secretId,
+          SecretString: JSON.stringify({ username: sim.username, password, caCertificate: sim.caCertificate }),
+        }),
       );
       this.allPasswords.add(password);
       this.appliances.push({
@@ -335,7 +349,13 @@ class Lane {
   private faultFor(operation: string, body: Buffer): InjectedFault | undefined {
     // The credential rejection's own writes are neither claim nor commit (no fault rule names them).
     const rejection = operation === 'UpdateItem' && body.includes('credentialRejection');
-    const kind = rejection ? 'credential-rejection' : operation === 'UpdateItem' ? (body.includes('REMOVE #leaseOwner') ? 'commit' : 'claim') : operation;
+    const kind = rejection
+      ? 'credential-rejection'
+      : operation === 'UpdateItem'
+        ? body.includes('REMOVE #leaseOwner')
+          ? 'commit'
+          : 'claim'
+        : operation;
     const call = (this.callsThisRound.get(kind) ?? 0) + 1;
     this.callsThisRound.set(kind, call);
     const rule = this.rules.find(
@@ -364,7 +384,13 @@ class Lane {
         stateOutage: plan.stateOutage,
         sessionsLost: plan.sessionsLost,
         haSwitch: plan.appliances.map((p) => p.haSwitch),
-        appliances: plan.appliances.map((p) => [p.nitroFault?.kind, p.reset, p.stateEdit, p.rotate || undefined, p.badCredentialsFor || undefined]),
+        appliances: plan.appliances.map((p) => [
+          p.nitroFault?.kind,
+          p.reset,
+          p.stateEdit,
+          p.rotate || undefined,
+          p.badCredentialsFor || undefined,
+        ]),
       });
     if (plan.sessionsLost) {
       // With no fault injected (the last round's cleared, this round's not yet): the logouts must not use them up.
@@ -417,7 +443,8 @@ class Lane {
         sim.haSwitch();
         const after = sim.getCounters();
         const lower = COUNTERS.some((c) => (after[c] ?? 0n) < (before[c] ?? 0n));
-        if (p.haSwitch === 'failback' && !lower && COUNTERS.some((c) => (after[c] ?? 0n) > (before[c] ?? 0n))) this.failbacksToHigherCounters++;
+        if (p.haSwitch === 'failback' && !lower && COUNTERS.some((c) => (after[c] ?? 0n) > (before[c] ?? 0n)))
+          this.failbacksToHigherCounters++;
       }
       if (p.reset) {
         this.faults.add(p.reset);
@@ -500,8 +527,11 @@ class Lane {
           ConditionExpression: 'attribute_exists(#takenAt)',
           UpdateExpression: edit === 'state-in-the-future' ? 'SET #takenAt = :far' : 'SET #leaseOwner = :owner, #leaseUntil = :far',
           ExpressionAttributeNames:
-            edit === 'state-in-the-future' ? { '#takenAt': 'takenAt' } : { '#takenAt': 'takenAt', '#leaseOwner': 'leaseOwner', '#leaseUntil': 'leaseUntil' },
-          ExpressionAttributeValues: edit === 'state-in-the-future' ? { ':far': { N: far } } : { ':far': { N: far }, ':owner': { S: 'restored-backup' } },
+            edit === 'state-in-the-future'
+              ? { '#takenAt': 'takenAt' }
+              : { '#takenAt': 'takenAt', '#leaseOwner': 'leaseOwner', '#leaseUntil': 'leaseUntil' },
+          ExpressionAttributeValues:
+            edit === 'state-in-the-future' ? { ':far': { N: far } } : { ':far': { N: far }, ':owner': { S: 'restored-backup' } },
         }),
       );
       this.faults.add(edit);
@@ -540,7 +570,8 @@ class Lane {
     const ended = Date.now();
     this.longestRunMs = Math.max(this.longestRunMs, ended - started);
     this.tightestMarginMs = Math.min(this.tightestMarginMs, run.budget.deadline - ended);
-    if (ended > run.budget.deadline) this.violations.push(`lane ${this.index}: a run ended ${ended - run.budget.deadline} ms after its deadline`);
+    if (ended > run.budget.deadline)
+      this.violations.push(`lane ${this.index}: a run ended ${ended - run.budget.deadline} ms after its deadline`);
     return run;
   }
 
@@ -597,7 +628,8 @@ class Lane {
       this.collections++;
       this.outcomes.add(result.error?.errorClass ?? result.outcome);
       const ledger = this.ledgerOf(result.appliance);
-      for (const interval of result.droppedIncreases ?? []) for (const counter of interval.deltas.keys()) ledger.recordDropped(counter, interval.takenAt);
+      for (const interval of result.droppedIncreases ?? [])
+        for (const counter of interval.deltas.keys()) ledger.recordDropped(counter, interval.takenAt);
       if (result.stateRepairs) this.stateRepairs++;
       if (result.held && result.baseline === 'first-sample') ledger.recordRebaseline(result.held.takenAt);
     }
@@ -623,7 +655,15 @@ class Lane {
         appliance.lastLoginOk >= appliance.lastRotation &&
         appliance.lastLoginOk > appliance.lastLoginRefused;
       const locked = (appliance.sim.lockedUntil() ?? 0) > this.clock;
-      if (known && !plan.coldStart && p.nitroFault === undefined && !p.rotate && appliance.badCredentialsUntil < 0 && round >= appliance.downUntil && !locked)
+      if (
+        known &&
+        !plan.coldStart &&
+        p.nitroFault === undefined &&
+        !p.rotate &&
+        appliance.badCredentialsUntil < 0 &&
+        round >= appliance.downUntil &&
+        !locked
+      )
         expected.add(appliance.name);
     }
     return expected;
@@ -654,8 +694,11 @@ class Lane {
       if (gauges) this.outages.withGauges++;
       if (unavailable) this.outages.stateUnavailable++;
       if (answered && !gauges)
-        this.violations.push(`${appliance.name}: no gauge published during a state table outage, by a container that knows its credentials work`);
-      if (gauges && !unavailable) this.violations.push(`${appliance.name}: gauges published during a state table outage without StateUnavailable 1`);
+        this.violations.push(
+          `${appliance.name}: no gauge published during a state table outage, by a container that knows its credentials work`,
+        );
+      if (gauges && !unavailable)
+        this.violations.push(`${appliance.name}: gauges published during a state table outage without StateUnavailable 1`);
     }
   }
 
@@ -688,13 +731,18 @@ class Lane {
       if (body.UpdateExpression?.includes('#takenAt = :takenAt') && takenAt !== undefined && appliance !== undefined) {
         this.appliances.find((a) => a.name === appliance)?.ledger.recordStateWrite(Number(takenAt));
         if (this.traced(appliance))
-          this.trace({ appliance, stateWrite: new Date(Number(takenAt)).toISOString(), keepLease: !body.UpdateExpression.includes('REMOVE') });
+          this.trace({
+            appliance,
+            stateWrite: new Date(Number(takenAt)).toISOString(),
+            keepLease: !body.UpdateExpression.includes('REMOVE'),
+          });
       }
     }
     for (const datum of storedDatums(applied)) {
       tally.stored(datumKey(datum));
       const counter = COUNTER_OF_METRIC.get(datum.metricName);
-      if (counter !== undefined) this.appliances.find((a) => a.name === datum.appliance)?.ledger.recordStored(counter, datum.timestamp, datum.value);
+      if (counter !== undefined)
+        this.appliances.find((a) => a.name === datum.appliance)?.ledger.recordStored(counter, datum.timestamp, datum.value);
       if (!Number.isFinite(datum.value) || datum.value < 0)
         this.violations.push(`lane ${this.index}: CloudWatch got ${datum.value} for ${datum.metricName} of ${datum.appliance}`);
     }
@@ -722,7 +770,8 @@ class Lane {
           if (request.status === 200 || request.status === 201) appliance.lastLoginOk = round;
           else appliance.lastLoginRefused = round;
         }
-        if (request.query !== '') this.violations.push(`${appliance.name}: a request carried a query string (${request.path}?${request.query})`);
+        if (request.query !== '')
+          this.violations.push(`${appliance.name}: a request carried a query string (${request.path}?${request.query})`);
         if (request.path.endsWith('/logout') && request.sessionTag && request.status !== 200 && request.status !== 201)
           appliance.failedLogoutTags.add(request.sessionTag);
       }
@@ -761,7 +810,8 @@ class Lane {
       for (const appliance of this.appliances) {
         for (const password of new Set([appliance.secretPassword, this.lastRead.get(appliance.secretId) ?? appliance.secretPassword])) {
           const encoded = leaks(line, appliance.sim.username, password);
-          if (encoded.length > 0) this.violations.push(`lane ${this.index}: a log line holds an encoding of a password (${encoded[0]}): ${line.slice(0, 200)}`);
+          if (encoded.length > 0)
+            this.violations.push(`lane ${this.index}: a log line holds an encoding of a password (${encoded[0]}): ${line.slice(0, 200)}`);
         }
       }
     }
@@ -780,7 +830,9 @@ class Lane {
       for (const counter of COUNTERS) {
         const { truth, committed } = appliance.ledger.activity(counter);
         if (committed > truth)
-          this.violations.push(`${appliance.name} ${counter}: CloudWatch holds ${committed} over committed intervals, more than the true activity ${truth}`);
+          this.violations.push(
+            `${appliance.name} ${counter}: CloudWatch holds ${committed} over committed intervals, more than the true activity ${truth}`,
+          );
       }
     }
   }
@@ -811,7 +863,12 @@ function windows(text: string, length: number): string[] {
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const started = Date.now();
-  Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'soak', AWS_SECRET_ACCESS_KEY: 'soak', AWS_REGION: 'us-east-1', AWS_DISABLE_REQUEST_COMPRESSION: 'true' });
+  Object.assign(process.env, {
+    AWS_ACCESS_KEY_ID: 'soak',
+    AWS_SECRET_ACCESS_KEY: 'soak',
+    AWS_REGION: 'us-east-1',
+    AWS_DISABLE_REQUEST_COMPRESSION: 'true',
+  });
   const lanes = Array.from({ length: options.lanes }, (_, i) => new Lane(i, options)).filter(
     (_, i) => options.onlyLane === undefined || i === options.onlyLane,
   );

@@ -16,7 +16,9 @@ import { CATALOG } from '../../lambda/catalog/catalog.js';
 
 export const COUNTERS: readonly string[] = CATALOG.filter((m) => m.kind === 'counter').map((m) => m.nitroName);
 /** CloudWatch metric name -> NITRO counter name, for the counter metrics. */
-export const COUNTER_OF_METRIC: ReadonlyMap<string, string> = new Map(CATALOG.filter((m) => m.kind === 'counter').map((m) => [m.metricName, m.nitroName]));
+export const COUNTER_OF_METRIC: ReadonlyMap<string, string> = new Map(
+  CATALOG.filter((m) => m.kind === 'counter').map((m) => [m.metricName, m.nitroName]),
+);
 
 const key = (counter: string, takenAt: number) => `${counter}@${takenAt}`;
 
@@ -56,7 +58,13 @@ export class ApplianceLedger {
    * The round at `takenAt`: `increase` is what its traffic added (on the node that answers), after a reset if
    * `reset`, after the floating address moved to the other HA node if `nodeChange`.
    */
-  recordRound(takenAt: number, increase: ReadonlyMap<string, bigint>, absent: ReadonlySet<string>, reset: boolean, nodeChange = false): void {
+  recordRound(
+    takenAt: number,
+    increase: ReadonlyMap<string, bigint>,
+    absent: ReadonlySet<string>,
+    reset: boolean,
+    nodeChange = false,
+  ): void {
     if (reset) this.resets.push(takenAt);
     if (nodeChange) this.nodeChanges.push(takenAt);
     for (const counter of COUNTERS) this.running.set(counter, this.running.get(counter)! + (increase.get(counter) ?? 0n));
@@ -137,27 +145,35 @@ export class ApplianceLedger {
         if (absentNow.has(counter)) {
           if (rebaseline) lastSeen.delete(counter);
           if (values.length > 0)
-            violations.push(`${this.appliance} ${counter}: CloudWatch holds ${values.join(',')} at ${iso(t)}, where the appliance sent no value`);
+            violations.push(
+              `${this.appliance} ${counter}: CloudWatch holds ${values.join(',')} at ${iso(t)}, where the appliance sent no value`,
+            );
           continue;
         }
         const since = lastSeen.get(counter);
         lastSeen.set(counter, t);
         if (rebaseline || since === undefined) {
           if (values.length > 0)
-            violations.push(`${this.appliance} ${counter}: CloudWatch holds ${values.join(',')} at ${iso(t)}, a new baseline (no increase)`);
+            violations.push(
+              `${this.appliance} ${counter}: CloudWatch holds ${values.join(',')} at ${iso(t)}, a new baseline (no increase)`,
+            );
           continue;
         }
         if (t - since > this.maxAgeMs) {
           this.counts.excusedStale++;
           if (values.length > 0)
-            violations.push(`${this.appliance} ${counter}: CloudWatch holds ${values.join(',')} at ${iso(t)} over a stale gap since ${iso(since)}`);
+            violations.push(
+              `${this.appliance} ${counter}: CloudWatch holds ${values.join(',')} at ${iso(t)} over a stale gap since ${iso(since)}`,
+            );
           continue;
         }
         const increase = this.cumulative.get(t)!.get(counter)! - this.cumulative.get(since)!.get(counter)!;
         this.counts.checked++;
         for (const value of values) {
           if (BigInt(value) !== increase)
-            violations.push(`${this.appliance} ${counter}: CloudWatch holds ${value} at ${iso(t)}, the true increase since ${iso(since)} is ${increase}`);
+            violations.push(
+              `${this.appliance} ${counter}: CloudWatch holds ${value} at ${iso(t)}, the true increase since ${iso(since)} is ${increase}`,
+            );
         }
         if (values.length > 0) coverage.get(counter)!.push({ from: since, to: t, copies: values.length });
         else if (increase > 0n && !carried.has(k)) {
@@ -168,7 +184,9 @@ export class ApplianceLedger {
             );
         }
         if (values.length > 1 && !this.secondCountAllowed.has(k))
-          violations.push(`${this.appliance} ${counter}: CloudWatch holds the increase at ${iso(t)} ${values.length} times outside the documented windows`);
+          violations.push(
+            `${this.appliance} ${counter}: CloudWatch holds the increase at ${iso(t)} ${values.length} times outside the documented windows`,
+          );
       }
       previousEnd = t;
     }

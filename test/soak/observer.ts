@@ -60,9 +60,12 @@ export class DeliveryTally {
     const violations: string[] = [];
     let storedUnanswered = 0;
     for (const [key, { published, uncertain, stored }] of this.byKey) {
-      if (stored < published) violations.push(`CloudWatch lacks a datum the collector saw confirmed: ${key} (confirmed ${published}, stored ${stored})`);
+      if (stored < published)
+        violations.push(`CloudWatch lacks a datum the collector saw confirmed: ${key} (confirmed ${published}, stored ${stored})`);
       else if (stored > published + uncertain)
-        violations.push(`CloudWatch holds a datum more often than sent: ${key} (confirmed ${published}, unanswered ${uncertain}, stored ${stored})`);
+        violations.push(
+          `CloudWatch holds a datum more often than sent: ${key} (confirmed ${published}, unanswered ${uncertain}, stored ${stored})`,
+        );
       else storedUnanswered += stored - published;
     }
     return { violations, storedUnanswered };

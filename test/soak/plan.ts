@@ -58,13 +58,22 @@ const NITRO_FAULTS: readonly (readonly [NitroFaultKind, number, FaultTarget, (pa
     'stat',
     (password) => ({ kind: 'text', status: 500, body: `ERROR: session for password ${password} is not valid\n${'='.repeat(70)}` }),
   ],
-  ['password-echoed-in-error', 0.01, 'login', (password) => ({ kind: 'nitro-error', status: 401, errorcode: 354, message: `Invalid password ${password}` })],
+  [
+    'password-echoed-in-error',
+    0.01,
+    'login',
+    (password) => ({ kind: 'nitro-error', status: 401, errorcode: 354, message: `Invalid password ${password}` }),
+  ],
   // Every encoding the scrubber promises to catch (base64, Basic, hex, form, split across a line, Latin-1).
   [
     'password-echoed-encoded',
     0.01,
     'stat',
-    (password) => ({ kind: 'text', status: 502, body: `proxy error; request was:\n${passwordEncodings(DEFAULT_USERNAME, password).join('\n')}` }),
+    (password) => ({
+      kind: 'text',
+      status: 502,
+      body: `proxy error; request was:\n${passwordEncodings(DEFAULT_USERNAME, password).join('\n')}`,
+    }),
   ],
   [
     'password-echoed-encoded-in-error',
@@ -78,7 +87,12 @@ const NITRO_FAULTS: readonly (readonly [NitroFaultKind, number, FaultTarget, (pa
     }),
   ],
   // A NITRO message of 50 KB, within the stat answer's body limit: cut to an excerpt before any message.
-  ['huge-message', 0.005, 'stat', (password) => ({ kind: 'nitro-error', status: 599, errorcode: 1234, message: `${'huge '.repeat(10_000)}${password}` })],
+  [
+    'huge-message',
+    0.005,
+    'stat',
+    (password) => ({ kind: 'nitro-error', status: 599, errorcode: 1234, message: `${'huge '.repeat(10_000)}${password}` }),
+  ],
   // Beyond the stat answer's body limit: refused without reading it all.
   [
     'oversize-body',
@@ -239,7 +253,8 @@ export class SoakPlanner {
 
   /** A spell of 1 to 3 whole rounds in which the state table refuses every call. */
   private stateOutage(round: number): RoundPlan['stateOutage'] {
-    if (round >= this.outageUntil && round > 0 && this.haPrng.next() < 0.015) this.outageUntil = round + 1 + Math.floor(this.haPrng.next() * 3);
+    if (round >= this.outageUntil && round > 0 && this.haPrng.next() < 0.015)
+      this.outageUntil = round + 1 + Math.floor(this.haPrng.next() * 3);
     if (round >= this.outageUntil) return undefined;
     return this.haPrng.next() < 0.5 ? 'throttled' : 'denied';
   }
@@ -280,7 +295,9 @@ export class SoakPlanner {
         ...(this.chance(0.006) ? { corrupt: { counter: this.pick(COUNTERS), withPassword: this.chance(0.5) } } : {}),
         addUnknownFields: this.chance(0.003),
         downFor: this.chance(0.0015) ? this.integer(16, 20) : 0,
-        ...(this.chance(0.002) ? { stateEdit: this.chance(0.5) ? ('state-in-the-future' as const) : ('lease-in-the-future' as const) } : {}),
+        ...(this.chance(0.002)
+          ? { stateEdit: this.chance(0.5) ? ('state-in-the-future' as const) : ('lease-in-the-future' as const) }
+          : {}),
       };
     });
     const haSwitch = this.haPair === undefined ? undefined : this.haSwitch(round);
@@ -310,7 +327,8 @@ export class SoakPlanner {
         if (operation === 'GetSecretValue' && this.chance(p)) aws.push({ kind, operation, calls, fault });
     }
     // First: an outage refuses every call, whatever else this round planned for the table.
-    if (stateOutage) aws.unshift({ kind: `state-table-${stateOutage}`, operation: 'dynamodb', calls: 'all', fault: STATE_OUTAGE_FAULTS[stateOutage] });
+    if (stateOutage)
+      aws.unshift({ kind: `state-table-${stateOutage}`, operation: 'dynamodb', calls: 'all', fault: STATE_OUTAGE_FAULTS[stateOutage] });
     return {
       appliances,
       aws,

@@ -40,7 +40,9 @@ const appliances = positive('appliances', values.appliances);
 const seed = positive('seed', values.seed);
 
 if (!isMotoInstalled()) {
-  process.stderr.write(`moto_server is not on PATH: the soak needs it for DynamoDB and Secrets Manager. Install it with: ${MOTO_INSTALL_HINT}\n`);
+  process.stderr.write(
+    `moto_server is not on PATH: the soak needs it for DynamoDB and Secrets Manager. Install it with: ${MOTO_INSTALL_HINT}\n`,
+  );
   process.exit(2);
 }
 const moto = await startMoto();
@@ -64,7 +66,9 @@ try {
 process.stdout.write(formatReport(report));
 if (report.violations.length > SHOWN_VIOLATIONS) {
   writeFileSync(VIOLATIONS_FILE, `${report.violations.join('\n')}\n`);
-  process.stdout.write(`  ... ${report.violations.length - SHOWN_VIOLATIONS} more: all ${report.violations.length} in ${VIOLATIONS_FILE}\n`);
+  process.stdout.write(
+    `  ... ${report.violations.length - SHOWN_VIOLATIONS} more: all ${report.violations.length} in ${VIOLATIONS_FILE}\n`,
+  );
 }
 process.exit(report.violations.length === 0 ? 0 : 1);
 

@@ -71,7 +71,9 @@ export function synthesizeCollectorAsset(options: CollectorAssetOptions = {}): C
 
   const functions = Object.entries(template.Resources ?? {}).filter(([, resource]) => isBundledNodeFunction(resource));
   if (functions.length !== 1) {
-    throw new Error(`expected exactly one bundled Node.js function in the template, found ${functions.map(([id]) => id).join(', ') || 'none'}`);
+    throw new Error(
+      `expected exactly one bundled Node.js function in the template, found ${functions.map(([id]) => id).join(', ') || 'none'}`,
+    );
   }
   const [logicalId, resource] = functions[0]!;
   const properties = resource.Properties!;
@@ -119,6 +121,7 @@ function isBundledNodeFunction(resource: FunctionResource): boolean {
 function literal(value: unknown, property: string, type: 'string'): string;
 function literal(value: unknown, property: string, type: 'number'): number;
 function literal(value: unknown, property: string, type: 'string' | 'number'): string | number {
-  if (typeof value !== type) throw new Error(`the function's ${property} is not a literal ${type} in the template: ${JSON.stringify(value)}`);
+  if (typeof value !== type)
+    throw new Error(`the function's ${property} is not a literal ${type} in the template: ${JSON.stringify(value)}`);
   return value as string | number;
 }

@@ -25,7 +25,12 @@ export interface RequestOptions {
   readonly agent?: Agent;
 }
 
-export function send(sim: Pick<Simulator, 'url' | 'caCertificate'>, method: string, path: string, options: RequestOptions = {}): Promise<HttpResult> {
+export function send(
+  sim: Pick<Simulator, 'url' | 'caCertificate'>,
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const req = startRequest(sim, method, path, options, (res) => {
       const chunks: Buffer[] = [];

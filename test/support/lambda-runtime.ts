@@ -65,7 +65,8 @@ export function lambdaRuntimeAvailability(): LambdaRuntimeAvailability {
   if (availability !== undefined) return availability;
   const missing: string[] = [];
   const client = locateRuntimeClient();
-  if (client === undefined) missing.push(`${RIC_PACKAGE} ${RIC_VERSION} is not built (not in ${runtimeClientCacheEntry(runtimeClientCacheDir())})`);
+  if (client === undefined)
+    missing.push(`${RIC_PACKAGE} ${RIC_VERSION} is not built (not in ${runtimeClientCacheEntry(runtimeClientCacheDir())})`);
   let nodeBinary: string | undefined;
   try {
     nodeBinary = resolveNode24();
@@ -135,7 +136,9 @@ export function describeWithLambdaRuntime(name: string, body: (runtime: LambdaRu
   };
   if (!requireLambdaRuntime(name)) {
     // biome-ignore lint/suspicious/noSkippedTests: reported skip when the runtime client is missing outside CI
-    describe.skip(skippedForMissing(name, `the Lambda runtime interface client or Node ${LAMBDA_NODE_VERSION} is missing`), () => body(context));
+    describe.skip(skippedForMissing(name, `the Lambda runtime interface client or Node ${LAMBDA_NODE_VERSION} is missing`), () =>
+      body(context),
+    );
     return;
   }
   describe(name, () => body(context));
@@ -370,7 +373,10 @@ class ExecutionEnvironment implements LambdaRuntime {
           invocation.outcome = {
             outcome: 'crash',
             phase: invocation.dispatchedAt === undefined ? 'init' : 'invoke',
-            error: { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${invocation.id} Error: the execution environment was stopped` },
+            error: {
+              errorType: 'Runtime.ExitError',
+              errorMessage: `RequestId: ${invocation.id} Error: the execution environment was stopped`,
+            },
             at: performance.now(),
           };
         }
@@ -480,7 +486,9 @@ class ExecutionEnvironment implements LambdaRuntime {
     const sandbox = invocation.sandbox;
     if (invocation.dispatchError !== undefined) {
       invocation.reject(
-        new Error(`onDispatch threw (the invocation ended as ${outcome}): ${invocation.dispatchError.message}`, { cause: invocation.dispatchError }),
+        new Error(`onDispatch threw (the invocation ended as ${outcome}): ${invocation.dispatchError.message}`, {
+          cause: invocation.dispatchError,
+        }),
       );
       return;
     }
@@ -493,7 +501,9 @@ class ExecutionEnvironment implements LambdaRuntime {
       coldStart: invocation.coldStart,
       ...(invocation.coldStart && sandbox.initDurationMs !== undefined ? { initDurationMs: round2(sandbox.initDurationMs) } : {}),
       durationMs: round2(at - (invocation.dispatchedAt ?? invocation.startedAt)),
-      ...(invocation.deadlineMs !== undefined ? { deadlineMs: invocation.deadlineMs, remainingAtStartMs: invocation.remainingAtStartMs! } : {}),
+      ...(invocation.deadlineMs !== undefined
+        ? { deadlineMs: invocation.deadlineMs, remainingAtStartMs: invocation.remainingAtStartMs! }
+        : {}),
       pid: sandbox.pid,
       ...(sandbox.exit !== undefined ? { exit: sandbox.exit } : {}),
       logs: invocation.logs,
@@ -549,7 +559,10 @@ class ExecutionEnvironment implements LambdaRuntime {
         invocation.outcome ??= {
           outcome: 'crash',
           phase: invocation.dispatchedAt === undefined ? 'init' : 'invoke',
-          error: { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${invocation.id} Error: ${exitDescription(exit, spawnError)}` },
+          error: {
+            errorType: 'Runtime.ExitError',
+            errorMessage: `RequestId: ${invocation.id} Error: ${exitDescription(exit, spawnError)}`,
+          },
           at: performance.now(),
         };
         this.finish(invocation);
@@ -670,7 +683,12 @@ class ExecutionEnvironment implements LambdaRuntime {
     invocation.outcome =
       kind === 'response'
         ? { outcome: 'response', phase: 'invoke', result: parseJson(body), at: performance.now() }
-        : { outcome: 'error', phase: 'invoke', error: parseError(body, req.headers['lambda-runtime-function-error-type']), at: performance.now() };
+        : {
+            outcome: 'error',
+            phase: 'invoke',
+            error: parseError(body, req.headers['lambda-runtime-function-error-type']),
+            at: performance.now(),
+          };
     this.finishWhenSettled(invocation);
   }
 

@@ -3,7 +3,13 @@
  * clients made here find moto through the environment that suite sets).
  */
 import { randomUUID } from 'node:crypto';
-import { CloudWatchClient, type Dimension, GetMetricDataCommand, GetMetricStatisticsCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  type Dimension,
+  GetMetricDataCommand,
+  GetMetricStatisticsCommand,
+  ListMetricsCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { type AttributeValue, CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, DeleteSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { VIRTUAL_SERVER_DIMENSION } from '../../lambda/catalog/virtual-server-metrics.js';
@@ -17,7 +23,11 @@ export function uniqueName(prefix: string): string {
 // Secrets Manager -------------------------------------------------------------------------------------------
 
 /** An appliance's credentials and CA, as operators are told to store them in its secret. */
-export function applianceSecret(appliance: { readonly username: string; readonly password: string; readonly caCertificate: string }): string {
+export function applianceSecret(appliance: {
+  readonly username: string;
+  readonly password: string;
+  readonly caCertificate: string;
+}): string {
   return JSON.stringify({ username: appliance.username, password: appliance.password, caCertificate: appliance.caCertificate });
 }
 
@@ -65,7 +75,9 @@ export async function putStateItem(tableName: string, item: Record<string, Attri
 }
 
 export async function getStateItem(tableName: string, appliance: string): Promise<Record<string, AttributeValue> | undefined> {
-  const response = await new DynamoDBClient({}).send(new GetItemCommand({ TableName: tableName, Key: { appliance: { S: appliance } }, ConsistentRead: true }));
+  const response = await new DynamoDBClient({}).send(
+    new GetItemCommand({ TableName: tableName, Key: { appliance: { S: appliance } }, ConsistentRead: true }),
+  );
   return response.Item;
 }
 
@@ -116,7 +128,13 @@ export interface MetricValue {
  * The metric's values with dimension Appliance=`appliance`, oldest first, read with GetMetricData at a period
  * of one second: values stored within the same second come back as their sum, at the whole second.
  */
-export async function listMetricValues(namespace: string, metricName: string, appliance: string, start: Date, end: Date): Promise<MetricValue[]> {
+export async function listMetricValues(
+  namespace: string,
+  metricName: string,
+  appliance: string,
+  start: Date,
+  end: Date,
+): Promise<MetricValue[]> {
   const client = new CloudWatchClient({});
   const values: MetricValue[] = [];
   let nextToken: string | undefined;

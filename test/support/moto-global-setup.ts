@@ -8,7 +8,9 @@ import { isMotoInstalled, MOTO_WARNED_VARIABLE, missingMotoWarning } from './mot
 
 export default function setup(): void {
   if (isMotoInstalled() || process.env['CI'] === 'true' || process.env[MOTO_WARNED_VARIABLE] === 'true') return;
-  process.stderr.write(missingMotoWarning('every suite declared with describeWithMoto, test/integration and test/e2e included; vitest lists them as skipped'));
+  process.stderr.write(
+    missingMotoWarning('every suite declared with describeWithMoto, test/integration and test/e2e included; vitest lists them as skipped'),
+  );
   // Test workers inherit the environment of the process that runs the global setup.
   process.env[MOTO_WARNED_VARIABLE] = 'true';
 }

@@ -77,7 +77,14 @@ function stopChildNow(child: ChildProcess): void {
 // The shell runs moto in the background and a watcher that stops it when our end of stdin closes (stop(), or
 // this process dying, even by SIGKILL). Background jobs get /dev/null as stdin, hence the copy on fd 3.
 // `wait` makes the shell exit with moto, so an early exit (port taken) is seen as this child's exit.
-const WATCHER_SCRIPT = ['exec 3<&0', '"$0" "$@" 3<&- &', 'moto=$!', '( read -r _ <&3; kill "$moto" 2>/dev/null ) &', 'exec 3<&-', 'wait "$moto"'].join('\n');
+const WATCHER_SCRIPT = [
+  'exec 3<&0',
+  '"$0" "$@" 3<&- &',
+  'moto=$!',
+  '( read -r _ <&3; kill "$moto" 2>/dev/null ) &',
+  'exec 3<&-',
+  'wait "$moto"',
+].join('\n');
 
 async function startMotoOnce(port: number): Promise<MotoServer> {
   const args = ['-H', '127.0.0.1', '-p', String(port)];
@@ -125,7 +132,8 @@ async function startMotoOnce(port: number): Promise<MotoServer> {
       (async () => {
         while (!(await answersHttp(`${endpoint}/moto-api/`))) {
           if (exitedEarly) throw new Error(`${MOTO_EXECUTABLE} exited during startup:\n${stderrTail}`);
-          if (Date.now() > deadline) throw new Error(`${MOTO_EXECUTABLE} did not answer on ${endpoint} within ${STARTUP_DEADLINE_MS} ms:\n${stderrTail}`);
+          if (Date.now() > deadline)
+            throw new Error(`${MOTO_EXECUTABLE} did not answer on ${endpoint} within ${STARTUP_DEADLINE_MS} ms:\n${stderrTail}`);
           await sleep(POLL_INTERVAL_MS);
         }
       })(),

@@ -13,7 +13,19 @@
  * No vitest import: `npm run setup:lambda-runtime`, `npm test`'s setup step and `npm run doctor` use this module.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, renameSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { BUILD_TOOLS, findOnPath, installCommands, missingTools, type SystemTool } from './toolchain.js';
@@ -26,8 +38,9 @@ const REPO_ROOT = resolve(import.meta.dirname, '../..');
 /** The pinned recipe: a package.json and package-lock.json whose only dependency is the client. */
 export const RUNTIME_CLIENT_RECIPE = join(REPO_ROOT, 'test', 'support', 'lambda-runtime-client');
 /** The client's version, as the recipe pins it. */
-export const RIC_VERSION: string = (JSON.parse(readFileSync(join(RUNTIME_CLIENT_RECIPE, 'package.json'), 'utf8')) as { dependencies: Record<string, string> })
-  .dependencies[RIC_PACKAGE]!;
+export const RIC_VERSION: string = (
+  JSON.parse(readFileSync(join(RUNTIME_CLIENT_RECIPE, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }
+).dependencies[RIC_PACKAGE]!;
 
 /** Overrides where built clients are kept (default: $XDG_CACHE_HOME or ~/.cache, then netscaler-mptcp-cloudwatch). */
 export const CACHE_DIR_VARIABLE = 'LAMBDA_RUNTIME_CACHE_DIR';
@@ -80,7 +93,9 @@ export interface RuntimeClientLocation {
 }
 
 /** Where a built client is: this checkout's node_modules first, then the cache. */
-export function locateRuntimeClient(options: { readonly repoRoot?: string; readonly cacheDir?: string } = {}): RuntimeClientLocation | undefined {
+export function locateRuntimeClient(
+  options: { readonly repoRoot?: string; readonly cacheDir?: string } = {},
+): RuntimeClientLocation | undefined {
   const local = packageDirIn(options.repoRoot ?? REPO_ROOT);
   if (isBuiltClient(local)) return { packageDir: local, source: 'node_modules' };
   const cached = packageDirIn(runtimeClientCacheEntry(options.cacheDir ?? runtimeClientCacheDir()));
@@ -125,7 +140,8 @@ export function resolveNode(version: string, options: { readonly download?: bool
     result = { path };
   } catch (error) {
     const stderr = (error as { stderr?: unknown }).stderr;
-    const detail = typeof stderr === 'string' && stderr.trim() !== '' ? stderr.trim().split('\n').slice(-3).join(' | ') : (error as Error).message;
+    const detail =
+      typeof stderr === 'string' && stderr.trim() !== '' ? stderr.trim().split('\n').slice(-3).join(' | ') : (error as Error).message;
     result = { error: new Error(`Node ${version} could not be resolved with "npx -y node@${version}": ${detail}`) };
   }
   if (download || 'path' in result) resolved.set(version, result);
@@ -185,7 +201,11 @@ export async function ensureRuntimeClient(options: EnsureOptions): Promise<Ensur
     try {
       node = resolveNode24();
     } catch (error) {
-      return { status: 'missing', missing: [(error as Error).message], install: [`npx -y node@${LAMBDA_NODE_VERSION} --version   (needs the npm registry)`] };
+      return {
+        status: 'missing',
+        missing: [(error as Error).message],
+        install: [`npx -y node@${LAMBDA_NODE_VERSION} --version   (needs the npm registry)`],
+      };
     }
   }
   options.log(
@@ -203,7 +223,8 @@ export async function ensureRuntimeClient(options: EnsureOptions): Promise<Ensur
     };
   }
   const location = locateRuntimeClient({ ...(options.repoRoot !== undefined && { repoRoot: options.repoRoot }), cacheDir });
-  if (location === undefined) return { status: 'missing', missing: [`${why}, and ${entry} holds no built client after the build`], install: [] };
+  if (location === undefined)
+    return { status: 'missing', missing: [`${why}, and ${entry} holds no built client after the build`], install: [] };
   return { status: 'built', location, seconds: Math.round((Date.now() - started) / 1000) };
 }
 

@@ -19,7 +19,13 @@ export function interval(takenAt: number, deltas: Record<string, bigint>): Count
 }
 
 /** A claim by `owner` for a sample taken at `takenAt`, at `now` on the store's clock, with a 55 s lease. */
-export const claimBy = (owner: string, takenAt: number, now = 10_000): ClaimRequest => ({ owner, takenAt, leaseUntil: now + 55_000, now, counters: new Map() });
+export const claimBy = (owner: string, takenAt: number, now = 10_000): ClaimRequest => ({
+  owner,
+  takenAt,
+  leaseUntil: now + 55_000,
+  now,
+  counters: new Map(),
+});
 
 /** Claims as `owner` and commits `next`: one whole run. */
 async function completeRun(store: SampleStore, appliance: string, owner: string, next: StoredState): Promise<void> {
@@ -51,7 +57,10 @@ export const SAMPLE_STORE_CONTRACT: readonly SampleStoreCase[] = [
       const committed = state(
         2_000,
         { a: 18_446_744_073_709_551_615n, b: 7n },
-        { heldSince: new Map([['c', 500]]), unpublished: [interval(1_000, { a: 9_007_199_254_740_993n }), interval(2_000, { a: 3n, b: 0n })] },
+        {
+          heldSince: new Map([['c', 500]]),
+          unpublished: [interval(1_000, { a: 9_007_199_254_740_993n }), interval(2_000, { a: 3n, b: 0n })],
+        },
       );
       await completeRun(store, appliance, 'run-1', committed);
       expect(await store.claim(appliance, claimBy('run-2', 3_000))).toEqual({
@@ -59,7 +68,10 @@ export const SAMPLE_STORE_CONTRACT: readonly SampleStoreCase[] = [
         previous: state(
           2_000,
           { a: 18_446_744_073_709_551_615n, b: 7n },
-          { heldSince: new Map([['c', 500]]), unpublished: [interval(1_000, { a: 9_007_199_254_740_993n }), interval(2_000, { a: 3n, b: 0n })] },
+          {
+            heldSince: new Map([['c', 500]]),
+            unpublished: [interval(1_000, { a: 9_007_199_254_740_993n }), interval(2_000, { a: 3n, b: 0n })],
+          },
         ),
       });
     },
@@ -69,7 +81,12 @@ export const SAMPLE_STORE_CONTRACT: readonly SampleStoreCase[] = [
     check: async (store, appliance) => {
       const counters = new Map([['a', 1n]]);
       const deltas = new Map([['a', 4n]]);
-      await completeRun(store, appliance, 'run-1', { takenAt: 1_000, counters, heldSince: new Map(), unpublished: [{ takenAt: 900, deltas }] });
+      await completeRun(store, appliance, 'run-1', {
+        takenAt: 1_000,
+        counters,
+        heldSince: new Map(),
+        unpublished: [{ takenAt: 900, deltas }],
+      });
       counters.set('a', 99n);
       deltas.set('b', 5n);
       const claim = await store.claim(appliance, claimBy('run-2', 2_000));
@@ -91,10 +108,14 @@ export const SAMPLE_STORE_CONTRACT: readonly SampleStoreCase[] = [
     check: async (store, appliance) => {
       await completeRun(store, appliance, 'run-1', state(1_000, { a: 1n }));
       await store.claim(appliance, { owner: 'run-2', takenAt: 2_000, leaseUntil: 60_000, now: 10_000, counters: new Map() });
-      expect(await store.claim(appliance, { owner: 'run-3', takenAt: 2_001, leaseUntil: 120_000, now: 59_999, counters: new Map() })).toEqual({
+      expect(
+        await store.claim(appliance, { owner: 'run-3', takenAt: 2_001, leaseUntil: 120_000, now: 59_999, counters: new Map() }),
+      ).toEqual({
         outcome: 'busy',
       });
-      expect(await store.claim(appliance, { owner: 'run-3', takenAt: 2_001, leaseUntil: 120_000, now: 60_000, counters: new Map() })).toEqual({
+      expect(
+        await store.claim(appliance, { owner: 'run-3', takenAt: 2_001, leaseUntil: 120_000, now: 60_000, counters: new Map() }),
+      ).toEqual({
         outcome: 'busy',
       });
       expect(await store.commit(appliance, 'run-3', state(2_001))).toEqual({ outcome: 'lease-lost' });
@@ -106,7 +127,11 @@ export const SAMPLE_STORE_CONTRACT: readonly SampleStoreCase[] = [
     check: async (store, appliance) => {
       await completeRun(store, appliance, 'run-1', state(1_000, { a: 1n }));
       expect((await store.claim(appliance, claimBy('run-2', 2_000))).outcome).toBe('claimed');
-      expect(await store.claim(appliance, claimBy('run-2', 2_000))).toEqual({ outcome: 'claimed', previous: state(1_000, { a: 1n }), retried: true });
+      expect(await store.claim(appliance, claimBy('run-2', 2_000))).toEqual({
+        outcome: 'claimed',
+        previous: state(1_000, { a: 1n }),
+        retried: true,
+      });
       expect(await store.commit(appliance, 'run-2', state(2_000, { a: 2n }))).toEqual({ outcome: 'committed' });
     },
   },
@@ -149,7 +174,9 @@ export const SAMPLE_STORE_CONTRACT: readonly SampleStoreCase[] = [
     check: async (store, appliance) => {
       await completeRun(store, appliance, 'run-1', state(5_000, { a: 1n }));
       await store.claim(appliance, { owner: 'crashed', takenAt: 6_000, leaseUntil: 60_000, now: 10_000, counters: new Map() });
-      expect(await store.claim(appliance, { owner: 'run-3', takenAt: 4_000, leaseUntil: 130_000, now: 60_001, counters: new Map() })).toEqual({
+      expect(
+        await store.claim(appliance, { owner: 'run-3', takenAt: 4_000, leaseUntil: 130_000, now: 60_001, counters: new Map() }),
+      ).toEqual({
         outcome: 'superseded',
       });
     },
@@ -159,7 +186,9 @@ export const SAMPLE_STORE_CONTRACT: readonly SampleStoreCase[] = [
     check: async (store, appliance) => {
       await completeRun(store, appliance, 'run-1', state(1_000, { a: 1n }));
       await store.claim(appliance, { owner: 'crashed', takenAt: 2_000, leaseUntil: 60_000, now: 10_000, counters: new Map([['a', 2n]]) });
-      expect(await store.claim(appliance, { owner: 'run-3', takenAt: 3_000, leaseUntil: 130_000, now: 60_001, counters: new Map() })).toEqual({
+      expect(
+        await store.claim(appliance, { owner: 'run-3', takenAt: 3_000, leaseUntil: 130_000, now: 60_001, counters: new Map() }),
+      ).toEqual({
         outcome: 'claimed',
         previous: state(1_000, { a: 1n }),
         // The sample the unfinished run claimed with: what it may have published increases up to.
@@ -174,7 +203,10 @@ export const SAMPLE_STORE_CONTRACT: readonly SampleStoreCase[] = [
     name: 'releases the lease on commit: the next run claims at once, taking nothing over',
     check: async (store, appliance) => {
       await completeRun(store, appliance, 'run-1', state(1_000, { a: 1n }));
-      expect(await store.claim(appliance, claimBy('run-2', 2_000, 10_001))).toEqual({ outcome: 'claimed', previous: state(1_000, { a: 1n }) });
+      expect(await store.claim(appliance, claimBy('run-2', 2_000, 10_001))).toEqual({
+        outcome: 'claimed',
+        previous: state(1_000, { a: 1n }),
+      });
     },
   },
   {
@@ -182,7 +214,10 @@ export const SAMPLE_STORE_CONTRACT: readonly SampleStoreCase[] = [
     check: async (store, appliance) => {
       await store.claim(appliance, { owner: 'slow', takenAt: 1_000, leaseUntil: 60_000, now: 10_000, counters: new Map() });
       expect(await store.commit(appliance, 'slow', state(1_000, { a: 1n }))).toEqual({ outcome: 'committed' });
-      expect(await store.claim(appliance, claimBy('run-2', 2_000, 70_000))).toEqual({ outcome: 'claimed', previous: state(1_000, { a: 1n }) });
+      expect(await store.claim(appliance, claimBy('run-2', 2_000, 70_000))).toEqual({
+        outcome: 'claimed',
+        previous: state(1_000, { a: 1n }),
+      });
     },
   },
   {
@@ -221,10 +256,14 @@ export const SAMPLE_STORE_CONTRACT: readonly SampleStoreCase[] = [
     check: async (store, appliance) => {
       for (const bad of [Number.NaN, -1, 1.5, Number.POSITIVE_INFINITY]) {
         await expect(store.claim(appliance, claimBy('run-1', bad))).rejects.toMatchObject({ errorClass: 'internal', appliance });
-        await expect(store.claim(appliance, { owner: 'run-1', takenAt: 1_000, leaseUntil: bad, now: 10_000, counters: new Map() })).rejects.toMatchObject({
+        await expect(
+          store.claim(appliance, { owner: 'run-1', takenAt: 1_000, leaseUntil: bad, now: 10_000, counters: new Map() }),
+        ).rejects.toMatchObject({
           errorClass: 'internal',
         });
-        await expect(store.claim(appliance, { owner: 'run-1', takenAt: 1_000, leaseUntil: 65_000, now: bad, counters: new Map() })).rejects.toMatchObject({
+        await expect(
+          store.claim(appliance, { owner: 'run-1', takenAt: 1_000, leaseUntil: 65_000, now: bad, counters: new Map() }),
+        ).rejects.toMatchObject({
           errorClass: 'internal',
         });
       }
@@ -245,7 +284,13 @@ export const SAMPLE_STORE_CONTRACT: readonly SampleStoreCase[] = [
     name: 'takes over at once a lease longer than any run can hold (a bad restore, a clock error), and says so',
     check: async (store, appliance) => {
       await completeRun(store, appliance, 'run-1', state(1_000, { a: 1n }));
-      await store.claim(appliance, { owner: 'restored', takenAt: 2_000, leaseUntil: 10_000 + MAX_LEASE_MS + 1, now: 10_000, counters: new Map() });
+      await store.claim(appliance, {
+        owner: 'restored',
+        takenAt: 2_000,
+        leaseUntil: 10_000 + MAX_LEASE_MS + 1,
+        now: 10_000,
+        counters: new Map(),
+      });
       expect(await store.claim(appliance, claimBy('run-2', 3_000))).toEqual({
         outcome: 'claimed',
         previous: state(1_000, { a: 1n }),
@@ -288,12 +333,37 @@ export const SAMPLE_STORE_CONTRACT: readonly SampleStoreCase[] = [
     check: async (store, appliance) => {
       const node = { transtime: 'Mon Dec  7 08:05:00 2026' };
       await completeRun(store, appliance, 'run-1', state(1_000, { a: 1n }, { node: { transtime: 'Mon Dec  7 08:00:00 2026' } }));
-      await store.claim(appliance, { owner: 'crashed', takenAt: 2_000, leaseUntil: 60_000, now: 10_000, counters: new Map([['a', 9n]]), node });
+      await store.claim(appliance, {
+        owner: 'crashed',
+        takenAt: 2_000,
+        leaseUntil: 60_000,
+        now: 10_000,
+        counters: new Map([['a', 9n]]),
+        node,
+      });
       const taken = await store.claim(appliance, { owner: 'run-3', takenAt: 3_000, leaseUntil: 130_000, now: 60_001, counters: new Map() });
-      expect(taken.outcome === 'claimed' && taken.takenOver).toEqual({ owner: 'crashed', pending: { takenAt: 2_000, counters: new Map([['a', 9n]]), node } });
-      await store.claim(appliance, { owner: 'crashed-again', takenAt: 4_000, leaseUntil: 180_000, now: 130_001, counters: new Map([['a', 9n]]) });
-      const again = await store.claim(appliance, { owner: 'run-5', takenAt: 5_000, leaseUntil: 250_000, now: 180_001, counters: new Map() });
-      expect(again.outcome === 'claimed' && again.takenOver).toEqual({ owner: 'crashed-again', pending: { takenAt: 4_000, counters: new Map([['a', 9n]]) } });
+      expect(taken.outcome === 'claimed' && taken.takenOver).toEqual({
+        owner: 'crashed',
+        pending: { takenAt: 2_000, counters: new Map([['a', 9n]]), node },
+      });
+      await store.claim(appliance, {
+        owner: 'crashed-again',
+        takenAt: 4_000,
+        leaseUntil: 180_000,
+        now: 130_001,
+        counters: new Map([['a', 9n]]),
+      });
+      const again = await store.claim(appliance, {
+        owner: 'run-5',
+        takenAt: 5_000,
+        leaseUntil: 250_000,
+        now: 180_001,
+        counters: new Map(),
+      });
+      expect(again.outcome === 'claimed' && again.takenOver).toEqual({
+        owner: 'crashed-again',
+        pending: { takenAt: 4_000, counters: new Map([['a', 9n]]) },
+      });
     },
   },
   {
@@ -301,7 +371,10 @@ export const SAMPLE_STORE_CONTRACT: readonly SampleStoreCase[] = [
     check: async (store, appliance) => {
       const unpublished = [interval(900, { a: 2n }), { ...interval(900, { b: 3n }), unanswered: 1 }];
       await completeRun(store, appliance, 'run-1', state(1_000, {}, { unpublished }));
-      expect(await store.claim(appliance, claimBy('run-2', 2_000))).toEqual({ outcome: 'claimed', previous: state(1_000, {}, { unpublished }) });
+      expect(await store.claim(appliance, claimBy('run-2', 2_000))).toEqual({
+        outcome: 'claimed',
+        previous: state(1_000, {}, { unpublished }),
+      });
     },
   },
 ];

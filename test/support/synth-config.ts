@@ -44,7 +44,10 @@ export function synthConfig(input: ConfigInput, options: { isExample?: boolean }
   return { app, stack, template: Template.fromStack(stack) };
 }
 
-type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+type Resources = Record<
+  string,
+  { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string }
+>;
 
 /** Resources of one type, by logical id. */
 export function resourcesOf(template: Template, type: string): Resources {
@@ -52,7 +55,10 @@ export function resourcesOf(template: Template, type: string): Resources {
 }
 
 /** The only resource of a type (fails when there is not exactly one). */
-export function onlyResource(template: Template, type: string): { id: string; Properties: Record<string, unknown>; DeletionPolicy?: string } {
+export function onlyResource(
+  template: Template,
+  type: string,
+): { id: string; Properties: Record<string, unknown>; DeletionPolicy?: string } {
   const found = Object.entries(resourcesOf(template, type));
   if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
   const [id, resource] = found[0]!;

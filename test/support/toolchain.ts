@@ -152,8 +152,9 @@ function pythonPackageVersion(module: string): (executable: string) => string | 
 // Node.js
 
 /** package.json `engines.node`: the Node versions the project supports (the oldest is also tested by CI). */
-export const NODE_ENGINES: string = (JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { engines: { node: string } })
-  .engines.node;
+export const NODE_ENGINES: string = (
+  JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { engines: { node: string } }
+).engines.node;
 
 const parseVersion = (version: string): [number, number, number] => {
   const [major = 0, minor = 0, patch = 0] = version.replace(/^v/, '').split('.').map(Number);

@@ -180,7 +180,8 @@ describe('estimateMetricDatumBytes', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(collectorDatum, { minLength: 1, maxLength: 20 }), async (datums) => {
         const { body } = await capturingClient.serialize('NetScaler/MPTCP', datums);
-        const estimate = putMetricDataEnvelopeBytes('NetScaler/MPTCP') + datums.reduce((total, d) => total + estimateMetricDatumBytes(d), 0);
+        const estimate =
+          putMetricDataEnvelopeBytes('NetScaler/MPTCP') + datums.reduce((total, d) => total + estimateMetricDatumBytes(d), 0);
         expect(body.byteLength).toBeLessThanOrEqual(estimate);
       }),
       { numRuns: 100 },

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BY_NITRO_NAME, CATALOG, fieldsOfFirmware, isProblemCounter, METRIC_GROUPS, NON_STATISTIC_FIELDS } from '../../lambda/catalog/catalog.js';
+import {
+  BY_NITRO_NAME,
+  CATALOG,
+  fieldsOfFirmware,
+  isProblemCounter,
+  METRIC_GROUPS,
+  NON_STATISTIC_FIELDS,
+} from '../../lambda/catalog/catalog.js';
 
 function seedFields(file = 'protocolmptcp-fields.tsv'): Map<string, string> {
   const text = readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8');
@@ -40,7 +47,9 @@ describe('MPTCP counter catalog', () => {
 
   it('calls a counter a problem counter when it counts errors, fallbacks, exhaustion or refusals, and no gauge', () => {
     const problems = CATALOG.filter(isProblemCounter).map((m) => m.metricName);
-    expect(problems).toEqual(expect.arrayContaining(['ChecksumErrors', 'FallbacksOnPlainAck', 'SessionAllocationFailures', 'UnsupportedVersionErrors']));
+    expect(problems).toEqual(
+      expect.arrayContaining(['ChecksumErrors', 'FallbacksOnPlainAck', 'SessionAllocationFailures', 'UnsupportedVersionErrors']),
+    );
     expect(problems).not.toEqual(expect.arrayContaining(['SessionsCreated']));
     expect(problems.some((name) => ['SessionsCreated', 'MpJoinSynReceived', 'DssPackets', 'CurrentSessions'].includes(name))).toBe(false);
     expect(CATALOG.filter((m) => m.kind === 'gauge').some(isProblemCounter)).toBe(false);

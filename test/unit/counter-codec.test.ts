@@ -26,7 +26,19 @@ describe('the compact counter encoding', () => {
   it('writes the pinned byte layout: format, presence bitmap, varint values, then counters without an id by name', () => {
     // id 0 (mptcptotmpcapsession) = 300, id 9 = 1; "x" (no id) = 2^63.
     const bytes = encodeCounters(counters({ x: 2n ** 63n, [STATE_COUNTER_IDS[9]!]: 1n, [STATE_COUNTER_IDS[0]!]: 300n }));
-    expect([...bytes]).toEqual([1, 2, 0b0000_0001, 0b0000_0010, 0xac, 0x02, 0x01, 1, 1, 0x78, ...[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]]);
+    expect([...bytes]).toEqual([
+      1,
+      2,
+      0b0000_0001,
+      0b0000_0010,
+      0xac,
+      0x02,
+      0x01,
+      1,
+      1,
+      0x78,
+      ...[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01],
+    ]);
     expect(decodeCounters(bytes)).toEqual(counters({ [STATE_COUNTER_IDS[0]!]: 300n, [STATE_COUNTER_IDS[9]!]: 1n, x: 2n ** 63n }));
   });
 

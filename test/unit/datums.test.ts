@@ -19,9 +19,9 @@ describe('building metric datums', () => {
 
   it('publishes counters as their delta and rates only when selected', () => {
     const deltas = new Map([['mptcptotmpcapsession', 17n]]);
-    expect(buildMetricDatums({ ...base, selection: resolveSelection('SessionsCreated'), deltas }).datums.map((d) => [d.metricName, d.value])).toEqual([
-      ['SessionsCreated', 17],
-    ]);
+    expect(
+      buildMetricDatums({ ...base, selection: resolveSelection('SessionsCreated'), deltas }).datums.map((d) => [d.metricName, d.value]),
+    ).toEqual([['SessionsCreated', 17]]);
     expect(
       buildMetricDatums({ ...base, selection: resolveSelection('SessionsCreated,SessionsCreatedRate'), deltas }).datums.map((d) => [
         d.metricName,
@@ -47,14 +47,20 @@ describe('building metric datums', () => {
     const still = { integers: new Map([['mptcpcurmpcapablesessions', 0n]]), rates: new Map() };
     const deltas = new Map([['mptcptotmpcapsession', 0n]]);
     const selection = resolveSelection('CurrentSessions,SessionsCreated');
-    expect(buildMetricDatums({ ...base, sample: still, selection, deltas }).datums.map((d) => [d.metricName, d.value])).toEqual([['CurrentSessions', 0]]);
+    expect(buildMetricDatums({ ...base, sample: still, selection, deltas }).datums.map((d) => [d.metricName, d.value])).toEqual([
+      ['CurrentSessions', 0],
+    ]);
     const interval = { takenAt: 5, deltas: new Map([['mptcptotmpcapsession', 0n]]) };
     expect(buildCounterDatums('adc-1', interval, selection).datums).toEqual([]);
-    expect(buildCounterDatums('adc-1', { takenAt: 5, deltas: new Map([['mptcptotmpcapsession', 3n]]) }, selection).datums.map((d) => d.value)).toEqual([3]);
+    expect(
+      buildCounterDatums('adc-1', { takenAt: 5, deltas: new Map([['mptcptotmpcapsession', 3n]]) }, selection).datums.map((d) => d.value),
+    ).toEqual([3]);
   });
 
   it('does not publish a field that is absent from the sample', () => {
-    expect(buildMetricDatums({ ...base, selection: resolveSelection('CurrentSubflows,SubflowsCreated'), deltas: new Map() }).datums).toEqual([]);
+    expect(
+      buildMetricDatums({ ...base, selection: resolveSelection('CurrentSubflows,SubflowsCreated'), deltas: new Map() }).datums,
+    ).toEqual([]);
   });
 });
 
@@ -62,7 +68,9 @@ describe('health datums', () => {
   const names = (datums: { metricName: string; value: number }[]) => Object.fromEntries(datums.map((d) => [d.metricName, d.value]));
 
   it('reports success, resets and field errors; the duration is for the sample record, not a metric', () => {
-    expect(names(buildHealthDatums({ appliance: 'a', timestamp: 1, success: true, durationMs: 120.4, counterResets: 2, fieldErrors: 1 }))).toEqual({
+    expect(
+      names(buildHealthDatums({ appliance: 'a', timestamp: 1, success: true, durationMs: 120.4, counterResets: 2, fieldErrors: 1 })),
+    ).toEqual({
       CollectionSuccess: 1,
       CounterResets: 2,
       FieldErrors: 1,
@@ -70,11 +78,21 @@ describe('health datums', () => {
   });
 
   it('zero policy: a healthy collection publishes CollectionSuccess alone', () => {
-    expect(names(buildHealthDatums({ appliance: 'a', timestamp: 1, success: true, durationMs: 80, counterResets: 0, fieldErrors: 0, nodeChanges: 0 }))).toEqual(
-      {
-        CollectionSuccess: 1,
-      },
-    );
+    expect(
+      names(
+        buildHealthDatums({
+          appliance: 'a',
+          timestamp: 1,
+          success: true,
+          durationMs: 80,
+          counterResets: 0,
+          fieldErrors: 0,
+          nodeChanges: 0,
+        }),
+      ),
+    ).toEqual({
+      CollectionSuccess: 1,
+    });
   });
 
   it('reports a failure as success 0', () => {

@@ -12,7 +12,10 @@ function stored(takenAt: number, counters: Record<string, bigint>, heldSince: Re
   return { takenAt, counters: new Map(Object.entries(counters)), heldSince: new Map(Object.entries(heldSince)), unpublished: [] };
 }
 const sample = (takenAt: number, counters: Record<string, bigint>) => ({ takenAt, counters: new Map(Object.entries(counters)) });
-const interval = (takenAt: number, deltas: Record<string, bigint>): CounterInterval => ({ takenAt, deltas: new Map(Object.entries(deltas)) });
+const interval = (takenAt: number, deltas: Record<string, bigint>): CounterInterval => ({
+  takenAt,
+  deltas: new Map(Object.entries(deltas)),
+});
 
 describe('accounting one interval of counters', () => {
   it('is the exact increase, also beyond 2^53', () => {
@@ -143,7 +146,11 @@ describe('what stays unpublished after a run', () => {
 
   it('counts an unanswered publish, and drops an increase published twice unanswered instead of a third time', () => {
     const intervals = [interval(now - MINUTE, { a: 5n, b: 6n }), { ...interval(now, { a: 7n }), unanswered: 1 }];
-    const { unpublished, dropped } = remainingUnpublished(intervals, (c, t) => (c === 'a' ? 'uncertain' : t === now ? 'published' : 'failed'), now);
+    const { unpublished, dropped } = remainingUnpublished(
+      intervals,
+      (c, t) => (c === 'a' ? 'uncertain' : t === now ? 'published' : 'failed'),
+      now,
+    );
     expect(unpublished).toEqual([interval(now - MINUTE, { b: 6n }), { ...interval(now - MINUTE, { a: 5n }), unanswered: 1 }]);
     expect(dropped).toEqual([{ ...interval(now, { a: 7n }), unanswered: 2 }]);
   });
@@ -155,14 +162,19 @@ describe('what stays unpublished after a run', () => {
 
   it('drops (and returns) an interval older than CloudWatch takes, rather than folding it into a later one', () => {
     const old = interval(now - 20 * 24 * 3600_000, { a: 9n });
-    expect(remainingUnpublished([old, interval(now, { a: 1n })], () => 'failed', now)).toEqual({ unpublished: [interval(now, { a: 1n })], dropped: [old] });
+    expect(remainingUnpublished([old, interval(now, { a: 1n })], () => 'failed', now)).toEqual({
+      unpublished: [interval(now, { a: 1n })],
+      dropped: [old],
+    });
     expect(splitTooOld([old, interval(now, { a: 1n })], now)).toEqual({ publishable: [interval(now, { a: 1n })], tooOld: [old] });
   });
 
   it('loses no increase it does not return as dropped: beyond the count limit the oldest intervals fold into later ones', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ age: fc.integer({ min: 0, max: 20 * 24 * 60 }), delta: fc.bigInt({ min: 1n, max: MAX_UINT64 }) }), { maxLength: 80 }),
+        fc.array(fc.record({ age: fc.integer({ min: 0, max: 20 * 24 * 60 }), delta: fc.bigInt({ min: 1n, max: MAX_UINT64 }) }), {
+          maxLength: 80,
+        }),
         (entries) => {
           const byTime = new Map<number, bigint>();
           for (const { age, delta } of entries) byTime.set(now - age * MINUTE, (byTime.get(now - age * MINUTE) ?? 0n) + delta);

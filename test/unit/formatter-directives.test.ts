@@ -7,10 +7,14 @@ const ROOT = resolve(import.meta.dirname, '../..');
 
 describe('formatter directives', () => {
   it('no prettier directive in the sources: Biome formats the project (biome-ignore format, with a reason, where needed)', () => {
-    const files = execFileSync('git', ['ls-files', '*.ts', '*.json', '*.mjs', '*.js'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
+    const files = execFileSync('git', ['ls-files', '*.ts', '*.json', '*.mjs', '*.js'], { cwd: ROOT, encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean);
     expect(files.length).toBeGreaterThan(100);
     const self = 'test/unit/formatter-directives.test.ts';
-    const withDirective = files.filter((file) => file !== self && /prettier-ignore|@prettier|@format\b/.test(readFileSync(join(ROOT, file), 'utf8')));
+    const withDirective = files.filter(
+      (file) => file !== self && /prettier-ignore|@prettier|@format\b/.test(readFileSync(join(ROOT, file), 'utf8')),
+    );
     expect(withDirective).toEqual([]);
   });
 });

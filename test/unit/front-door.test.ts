@@ -46,7 +46,9 @@ describe('the Node.js requirement', () => {
     const ci = read('.ci/run');
     expect(ci).toMatch(/npx -y "node@\$lambda_node"/);
     expect(ci).toContain('npm run test:oldest-node');
-    expect((JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts['test:oldest-node']).toBe('tsx scripts/test-on-oldest-node.ts');
+    expect((JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts['test:oldest-node']).toBe(
+      'tsx scripts/test-on-oldest-node.ts',
+    );
   });
 });
 

@@ -68,14 +68,20 @@ describe('config file validation: each error names the field and says what is al
   it('rejects an inline caCertificate that is not a valid certificate, naming the block and never echoing the PEM', () => {
     const fake = `-----BEGIN CERTIFICATE-----\n${'QUJD'.repeat(100)}\n-----END CERTIFICATE-----\n`;
     const message = problemsOf({ appliances: [{ ...APPLIANCES[0], caCertificate: `${certificate}${certificate}${fake}` }, APPLIANCES[1]] });
-    expect(message).toContain(`${FILE}: appliances[0] (adc-1).caCertificate is not a PEM certificate bundle: block 3 of 3 is not a valid X.509 certificate`);
+    expect(message).toContain(
+      `${FILE}: appliances[0] (adc-1).caCertificate is not a PEM certificate bundle: block 3 of 3 is not a valid X.509 certificate`,
+    );
     expect(message).not.toContain('QUJDQUJD');
     expect(message).not.toContain(certificate.split('\n')[1]!.slice(0, 16));
-    expect(validateConfig({ appliances: [{ ...APPLIANCES[0], caCertificate: certificate }] }, FILE).appliances[0]?.caCertificate).toBe(certificate);
+    expect(validateConfig({ appliances: [{ ...APPLIANCES[0], caCertificate: certificate }] }, FILE).appliances[0]?.caCertificate).toBe(
+      certificate,
+    );
   });
 
   it('rejects duplicate appliance names', () => {
-    expect(problemsOf({ appliances: [APPLIANCES[0], APPLIANCES[0]] })).toContain('appliances[1] (adc-1).name "adc-1" is already used by appliances[0]');
+    expect(problemsOf({ appliances: [APPLIANCES[0], APPLIANCES[0]] })).toContain(
+      'appliances[1] (adc-1).name "adc-1" is already used by appliances[0]',
+    );
   });
 
   it('rejects an unknown top-level field and lists the allowed ones', () => {
@@ -97,7 +103,9 @@ describe('config file validation: each error names the field and says what is al
   });
 
   it('points at the list entry of an unknown counter (array form)', () => {
-    expect(problemsOf(configWith({ counters: ['CurrentSessions', 'SesionsCreated'] }))).toContain('counters[1] names an unknown counter "SesionsCreated"');
+    expect(problemsOf(configWith({ counters: ['CurrentSessions', 'SesionsCreated'] }))).toContain(
+      'counters[1] names an unknown counter "SesionsCreated"',
+    );
   });
 
   it('rejects a counter list too long for the function environment', () => {
@@ -107,7 +115,9 @@ describe('config file validation: each error names the field and says what is al
 
   it('rejects an empty counter selection and a counters value of the wrong type', () => {
     expect(problemsOf(configWith({ counters: ' , ' }))).toContain('counters must name at least one counter');
-    expect(problemsOf(configWith({ counters: 5 }))).toContain('counters must be "default", "all", "everything", a comma-separated list or an array');
+    expect(problemsOf(configWith({ counters: 5 }))).toContain(
+      'counters must be "default", "all", "everything", a comma-separated list or an array',
+    );
   });
 
   it('requires alarm thresholds to be numbers >= 0', () => {
@@ -133,7 +143,9 @@ describe('config file validation: each error names the field and says what is al
   });
 
   it('rejects a collectionFailing threshold (it is fixed) and a duration threshold outside 1-100 %', () => {
-    expect(problemsOf(withAlarm('collectionFailing', { threshold: 0 }))).toContain('alarms.collectionFailing has unknown field "threshold"');
+    expect(problemsOf(withAlarm('collectionFailing', { threshold: 0 }))).toContain(
+      'alarms.collectionFailing has unknown field "threshold"',
+    );
     expect(problemsOf(withAlarm('functionDuration', { thresholdPercent: 150 }))).toContain(
       'alarms.functionDuration.thresholdPercent must be a percentage of the collection window from 1 to 100 (got 150)',
     );
@@ -141,7 +153,10 @@ describe('config file validation: each error names the field and says what is al
 
   it('limits the protocol-errors alarm to 10 selected counters', () => {
     const eleven = ['ChecksumErrors', 'InvalidMacErrors', 'UnknownTokenErrors', 'InvalidCookieErrors', 'InvalidOptionErrors'];
-    const all = configWith({ counters: 'all', alarms: { protocolErrors: { metrics: [...eleven, ...eleven.map((n) => n), 'DssPackets'] } } });
+    const all = configWith({
+      counters: 'all',
+      alarms: { protocolErrors: { metrics: [...eleven, ...eleven.map((n) => n), 'DssPackets'] } },
+    });
     expect(problemsOf(all)).toContain('alarms.protocolErrors.metrics lists 11 counters: a metric-math alarm takes at most 10');
     const notSelected = configWith({ alarms: { protocolErrors: { metrics: ['DssPackets'] } } });
     expect(problemsOf(notSelected)).toContain('alarms.protocolErrors.metrics names "DssPackets", which is not a selected counter');
@@ -162,10 +177,18 @@ describe('config file validation: each error names the field and says what is al
   });
 
   it('checks schedule, memory, retention, resolution and namespace ranges', () => {
-    expect(problemsOf(configWith({ schedule: { rateMinutes: 0 } }))).toContain('schedule.rateMinutes must be a whole number of minutes from 1 to 1440 (got 0)');
-    expect(problemsOf(configWith({ schedule: { shardSize: 0 } }))).toContain('schedule.shardSize must be a whole number from 1 to 100 (got 0)');
-    expect(problemsOf(configWith({ function: { memoryMiB: 64 } }))).toContain('function.memoryMiB must be a whole number of MiB from 128 to 10240 (got 64)');
-    expect(problemsOf(configWith({ function: { logRetentionDays: 31 } }))).toContain('function.logRetentionDays must be one of 1, 3, 5, 7, 14, 30,');
+    expect(problemsOf(configWith({ schedule: { rateMinutes: 0 } }))).toContain(
+      'schedule.rateMinutes must be a whole number of minutes from 1 to 1440 (got 0)',
+    );
+    expect(problemsOf(configWith({ schedule: { shardSize: 0 } }))).toContain(
+      'schedule.shardSize must be a whole number from 1 to 100 (got 0)',
+    );
+    expect(problemsOf(configWith({ function: { memoryMiB: 64 } }))).toContain(
+      'function.memoryMiB must be a whole number of MiB from 128 to 10240 (got 64)',
+    );
+    expect(problemsOf(configWith({ function: { logRetentionDays: 31 } }))).toContain(
+      'function.logRetentionDays must be one of 1, 3, 5, 7, 14, 30,',
+    );
     expect(problemsOf(configWith({ storageResolution: 10 }))).toContain(
       'storageResolution must be 60 or 1 (60: standard resolution, 1: high resolution) (got 10)',
     );
@@ -176,18 +199,28 @@ describe('config file validation: each error names the field and says what is al
   it('checks the stack name, environment and tags', () => {
     expect(problemsOf(configWith({ stackName: '1st' }))).toContain('stackName must be a CloudFormation stack name');
     expect(problemsOf(configWith({ env: { account: '1234' } }))).toContain('env.account must be a 12-digit AWS account id');
-    expect(problemsOf(configWith({ tags: { team: 5 } }))).toContain('tags.team must be a string tag value of at most 256 characters (got 5)');
+    expect(problemsOf(configWith({ tags: { team: 5 } }))).toContain(
+      'tags.team must be a string tag value of at most 256 characters (got 5)',
+    );
   });
 
   it('checks VPC ids and requires route tables when endpoints are created', () => {
-    expect(problemsOf(configWith({ vpc: { vpcId: 'vpc-1', subnetIds: ['subnet-0123456789abcdef0'] } }))).toContain('vpc.vpcId must be a VPC id');
-    expect(problemsOf(configWith({ vpc: { vpcId: 'vpc-0123456789abcdef0', subnetIds: [] } }))).toContain('vpc.subnetIds must list at least one subnet id');
-    const endpoints = configWith({ vpc: { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'], createEndpoints: true } });
+    expect(problemsOf(configWith({ vpc: { vpcId: 'vpc-1', subnetIds: ['subnet-0123456789abcdef0'] } }))).toContain(
+      'vpc.vpcId must be a VPC id',
+    );
+    expect(problemsOf(configWith({ vpc: { vpcId: 'vpc-0123456789abcdef0', subnetIds: [] } }))).toContain(
+      'vpc.subnetIds must list at least one subnet id',
+    );
+    const endpoints = configWith({
+      vpc: { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'], createEndpoints: true },
+    });
     expect(problemsOf(endpoints)).toContain('vpc.routeTableIds is required when createEndpoints is true');
   });
 
   it('checks KMS key ARNs', () => {
-    expect(problemsOf(configWith({ secretsKmsKeyArns: ['alias/aws/secretsmanager'] }))).toContain('secretsKmsKeyArns[0] must be a KMS key ARN');
+    expect(problemsOf(configWith({ secretsKmsKeyArns: ['alias/aws/secretsmanager'] }))).toContain(
+      'secretsKmsKeyArns[0] must be a KMS key ARN',
+    );
   });
 
   it('rejects a shard whose event would be too large for an asynchronous invocation', () => {
@@ -214,9 +247,15 @@ describe('config errors in plain words (issue 12)', () => {
   it('names a mistyped key and the field it probably is, also inside an appliance', () => {
     const appliances = [APPLIANCES[0], { name: 'adc-2', url: 'https://adc-2.example.net', secretID: 'netscaler/adc-2' }];
     const message = problemsOf({ appliances });
-    expect(message).toMatch(/^invalid configuration \(1 problem\):\n {2}mptcp-monitoring\.json: appliances\[1\] \(adc-2\) has unknown field "secretID"; /);
-    expect(message).toContain('has unknown field "secretID"; did you mean "secretId" (required)? Allowed: name, url, secretId, caCertificate,');
-    expect(problemsOf(configWith({ schedule: { shardsize: 5 } }))).toContain('schedule has unknown field "shardsize"; did you mean "shardSize"?');
+    expect(message).toMatch(
+      /^invalid configuration \(1 problem\):\n {2}mptcp-monitoring\.json: appliances\[1\] \(adc-2\) has unknown field "secretID"; /,
+    );
+    expect(message).toContain(
+      'has unknown field "secretID"; did you mean "secretId" (required)? Allowed: name, url, secretId, caCertificate,',
+    );
+    expect(problemsOf(configWith({ schedule: { shardsize: 5 } }))).toContain(
+      'schedule has unknown field "shardsize"; did you mean "shardSize"?',
+    );
   });
 
   it('reports every unknown counter at once, each with its closest names', () => {
@@ -229,7 +268,9 @@ describe('config errors in plain words (issue 12)', () => {
 
   it('gives the line and column of a JSON syntax error, without quoting the text', () => {
     const text = '{\n  "appliances": [\n    { "name": "adc-1", "url": "https://adc-1" },\n  ],\n}\n';
-    expect(() => parseConfigText(text, FILE)).toThrow(`${FILE}: not valid JSON: line 4, column 3: expected a value (no comma before "]"), found "]"`);
+    expect(() => parseConfigText(text, FILE)).toThrow(
+      `${FILE}: not valid JSON: line 4, column 3: expected a value (no comma before "]"), found "]"`,
+    );
     expect(() => parseConfigText('{"appliances": [', FILE)).toThrow(
       `${FILE}: not valid JSON: line 1, column 17: expected a value (a string, number, object, list, true, false or null), found the end of the text`,
     );
@@ -252,7 +293,9 @@ describe('config errors in plain words (issue 12)', () => {
       const message = problemsOf(input);
       expect(message).not.toMatch(/Invalid input|expected \w+, received|Unrecognized key|ZodError/);
       for (const line of message.split('\n').slice(1)) {
-        expect(line, line).toMatch(/^ {2}mptcp-monitoring\.json: (and \d+ more problems?$|(the top level|[\w$.[\]() -]+) (is|must|has|lists|names) )/);
+        expect(line, line).toMatch(
+          /^ {2}mptcp-monitoring\.json: (and \d+ more problems?$|(the top level|[\w$.[\]() -]+) (is|must|has|lists|names) )/,
+        );
       }
     }
   });

@@ -17,7 +17,12 @@ import {
 describe('the cost estimate', () => {
   it('prices the series a quiet appliance publishes at $0.30: CollectionSuccess, the gauges, the counters that move', () => {
     const def = estimate('default');
-    expect(quietApplianceSeries('default')).toEqual(['CollectionSuccess', 'CurrentSessions', 'CurrentSessionsWithoutSubflows', 'SessionsCreated']);
+    expect(quietApplianceSeries('default')).toEqual([
+      'CollectionSuccess',
+      'CurrentSessions',
+      'CurrentSessionsWithoutSubflows',
+      'SessionsCreated',
+    ]);
     expect(def.metrics).toBe(4);
     expect(estimate('all').metrics).toBe(1 + 5 + 8);
     // Naming a problem counter adds nothing while it is still; naming a traffic counter adds its series.

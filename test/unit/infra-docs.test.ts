@@ -51,7 +51,9 @@ describe('the construct props say their defaults', () => {
       ...new Map([
         ...[...propDefaults(source, 'MptcpMonitoringProps')].map(([name, value]) => [name, value] as const),
         ...[...propDefaults(source, 'MptcpAlarmProps')].map(([name, value]) => [`alarms.${name}`, value] as const),
-        ...NESTED.flatMap(([prefix, name]) => [...propDefaults(source, name)].map(([field, value]) => [`${prefix}.${field}`, value] as const)),
+        ...NESTED.flatMap(([prefix, name]) =>
+          [...propDefaults(source, name)].map(([field, value]) => [`${prefix}.${field}`, value] as const),
+        ),
       ]).entries(),
     ].filter(([path]) => !NESTED.some(([prefix]) => prefix === path)),
   );

@@ -13,7 +13,9 @@ function importsIn(folder: string): { file: string; specifier: string }[] {
     .filter((file) => file.endsWith('.ts'))
     .flatMap((file) =>
       [
-        ...readFileSync(join(INFRA, folder, file), 'utf8').matchAll(/(?:import|export)\s[^'"]*?\sfrom\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g),
+        ...readFileSync(join(INFRA, folder, file), 'utf8').matchAll(
+          /(?:import|export)\s[^'"]*?\sfrom\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g,
+        ),
       ].map((match) => ({ file: `${folder}/${file}`, specifier: (match[1] ?? match[2])! })),
     );
 }

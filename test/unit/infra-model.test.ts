@@ -30,7 +30,10 @@ describe('alarm settings', () => {
   it('alarm on every evaluated period unless datapointsToAlarm says otherwise', () => {
     expect(settingsFor('fallbacks', undefined)).toEqual(ALARM_DEFAULTS.fallbacks);
     expect(settingsFor('fallbacks', { evaluationPeriods: 4 })).toMatchObject({ evaluationPeriods: 4, datapointsToAlarm: 4 });
-    expect(settingsFor('fallbacks', { evaluationPeriods: 4, datapointsToAlarm: 2, threshold: 9 })).toMatchObject({ datapointsToAlarm: 2, threshold: 9 });
+    expect(settingsFor('fallbacks', { evaluationPeriods: 4, datapointsToAlarm: 2, threshold: 9 })).toMatchObject({
+      datapointsToAlarm: 2,
+      threshold: 9,
+    });
     expect(settingsFor('fallbacks', { threshold: undefined })).toEqual(ALARM_DEFAULTS.fallbacks);
   });
 });
@@ -55,11 +58,16 @@ describe('the appliance alarm plan', () => {
       settings: { enabled: true, threshold: 2, periodMinutes: 5, evaluationPeriods: 1, datapointsToAlarm: 1 },
     });
     expect(plan.skipped).toEqual([{ kind: 'fallbacksAnomaly', cause: 'disabled', reason: 'disabled in the configuration' }]);
-    expect([...plan.perAppliance, ...plan.fleet].every((a) => a.metricNames.length >= 1 && a.metricNames.length <= MAX_METRICS_PER_ALARM)).toBe(true);
+    expect(
+      [...plan.perAppliance, ...plan.fleet].every((a) => a.metricNames.length >= 1 && a.metricNames.length <= MAX_METRICS_PER_ALARM),
+    ).toBe(true);
   });
 
   it('plans the fallbacks band per appliance when enabled', () => {
-    const plan = planApplianceAlarms(resolveSelection('default'), { intervalMinutes: 1, overrides: { fallbacksAnomaly: { enabled: true } } });
+    const plan = planApplianceAlarms(resolveSelection('default'), {
+      intervalMinutes: 1,
+      overrides: { fallbacksAnomaly: { enabled: true } },
+    });
     expect(plan.perAppliance.map((a) => a.kind)).toContain('fallbacksAnomaly');
     expect(plan.fleet.map((a) => a.kind)).not.toContain('fallbacksAnomaly');
     expect(plan.skipped).toEqual([]);
@@ -114,7 +122,11 @@ describe('the appliance alarm plan', () => {
       intervalMinutes: 5,
       overrides: { collectionFailing: { periodMinutes: 60, threshold: 7 } },
     });
-    expect(plan.perAppliance[0]).toMatchObject({ kind: 'collectionFailing', treatMissingData: 'breaching', settings: { periodMinutes: 5, threshold: 1 } });
+    expect(plan.perAppliance[0]).toMatchObject({
+      kind: 'collectionFailing',
+      treatMissingData: 'breaching',
+      settings: { periodMinutes: 5, threshold: 1 },
+    });
   });
 
   it('watches one rollup per counter alarm, and StateUnavailable, whatever the selection; skips gauge alarms not selected, saying why, and disabled ones', () => {
@@ -138,7 +150,10 @@ describe('the appliance alarm plan', () => {
   });
 
   it('plans anomaly bands below for sessions created and above for fallbacks, the band width as threshold', () => {
-    const plan = planApplianceAlarms(resolveSelection('default'), { intervalMinutes: 2, overrides: { fallbacksAnomaly: { enabled: true, threshold: 2 } } });
+    const plan = planApplianceAlarms(resolveSelection('default'), {
+      intervalMinutes: 2,
+      overrides: { fallbacksAnomaly: { enabled: true, threshold: 2 } },
+    });
     const byKind = Object.fromEntries(plan.perAppliance.map((a) => [a.kind, a]));
     expect(byKind.sessionsCreatedAnomaly).toMatchObject({
       metricNames: ['SessionsCreated'],
@@ -153,7 +168,10 @@ describe('the appliance alarm plan', () => {
   it('watches the ProtocolErrors rollup for protocol errors, or the configured counters', () => {
     expect(protocolErrorMetrics(resolveSelection('all'))).toEqual(['ProtocolErrors']);
     expect(protocolErrorMetrics(resolveSelection('CurrentSessions'))).toEqual(['ProtocolErrors']);
-    expect(protocolErrorMetrics(resolveSelection('all'), ['ChecksumErrors', 'RssFilterFailures'])).toEqual(['ChecksumErrors', 'RssFilterFailures']);
+    expect(protocolErrorMetrics(resolveSelection('all'), ['ChecksumErrors', 'RssFilterFailures'])).toEqual([
+      'ChecksumErrors',
+      'RssFilterFailures',
+    ]);
   });
 });
 

@@ -38,12 +38,9 @@ describe('layers of lambda/', () => {
 
   it('finds the imports it checks (type-only, multi-line and dynamic ones included)', () => {
     expect(imports.length).toBeGreaterThan(50);
-    expect(importsOf("import type {\n  A,\n  B,\n} from '../x.js';\nexport { c } from './c.js';\nawait import('./d.js');\nimport './e.js';")).toEqual([
-      '../x.js',
-      './c.js',
-      './d.js',
-      './e.js',
-    ]);
+    expect(
+      importsOf("import type {\n  A,\n  B,\n} from '../x.js';\nexport { c } from './c.js';\nawait import('./d.js');\nimport './e.js';"),
+    ).toEqual(['../x.js', './c.js', './d.js', './e.js']);
   });
 
   it('core imports only the core, the catalog and the metric definitions: no pipeline, aws, nitro, config, no I/O', () => {

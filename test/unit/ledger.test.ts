@@ -12,7 +12,13 @@ function state(takenAt: number, sessions: bigint, unpublished: StoredState['unpu
 describe('ledgerAtClaim', () => {
   it('carries the previous unpublished increases of a free item, with nothing to resume', () => {
     const carried = [{ takenAt: NOW - 2 * 60_000, deltas: new Map([['mptcptotsessions', 5n]]) }];
-    const { ledger, resume } = ledgerAtClaim({ previous: state(NOW - 60_000, 10n, carried), takenOver: undefined, takenAt: NOW, now: NOW, maxAgeMs: HOUR });
+    const { ledger, resume } = ledgerAtClaim({
+      previous: state(NOW - 60_000, 10n, carried),
+      takenOver: undefined,
+      takenAt: NOW,
+      now: NOW,
+      maxAgeMs: HOUR,
+    });
     expect(resume).toBeUndefined();
     expect(ledger.carried).toEqual(carried);
     expect(ledger.dropped).toEqual([]);
@@ -20,7 +26,9 @@ describe('ledgerAtClaim', () => {
   });
 
   it('stores what a taken-over run may have published, one more unanswered publish each, before this run publishes', () => {
-    const previous = state(NOW - 2 * 60_000, 10n, [{ takenAt: NOW - 3 * 60_000, deltas: new Map([['mptcptotsessions', 4n]]), unanswered: 1 }]);
+    const previous = state(NOW - 2 * 60_000, 10n, [
+      { takenAt: NOW - 3 * 60_000, deltas: new Map([['mptcptotsessions', 4n]]), unanswered: 1 },
+    ]);
     const pending = { takenAt: NOW - 60_000, counters: new Map([['mptcptotsessions', 17n]]) };
     const { ledger, resume } = ledgerAtClaim({ previous, takenOver: { owner: 'run-1', pending }, takenAt: NOW, now: NOW, maxAgeMs: HOUR });
     expect(resume?.state.takenAt).toBe(pending.takenAt);
@@ -35,7 +43,13 @@ describe('ledgerAtClaim', () => {
 
   it('publishes nothing a corrupt item carries: withheld for a later run, and the repair named', () => {
     const carried = [{ takenAt: NOW - 60_000, deltas: new Map([['mptcptotsessions', 3n]]) }];
-    const { ledger, resume } = ledgerAtClaim({ previous: state(NOW + 10 * HOUR, 10n, carried), takenOver: undefined, takenAt: NOW, now: NOW, maxAgeMs: HOUR });
+    const { ledger, resume } = ledgerAtClaim({
+      previous: state(NOW + 10 * HOUR, 10n, carried),
+      takenOver: undefined,
+      takenAt: NOW,
+      now: NOW,
+      maxAgeMs: HOUR,
+    });
     expect(resume).toBeUndefined();
     expect(ledger.previous).toBeUndefined();
     expect(ledger.carried).toEqual([]);

@@ -18,7 +18,9 @@ function classify(status: number, text: string, contentType = 'application/json'
 
 describe('reading a NITRO answer', () => {
   it('returns the body of a success', () => {
-    expect(checkAnswer(200, readBody('{"errorcode":0,"message":"Done","protocolmptcp":{}}', 'application/json'), context)).toHaveProperty('protocolmptcp');
+    expect(checkAnswer(200, readBody('{"errorcode":0,"message":"Done","protocolmptcp":{}}', 'application/json'), context)).toHaveProperty(
+      'protocolmptcp',
+    );
   });
 
   it('treats errorcode != 0 as an error even under HTTP 200', () => {
@@ -117,7 +119,9 @@ describe('reading the HA role (stat/hanode)', () => {
     const error = roleError({ hacurstatus: deep('"YES"'), hacurmasterstate: 'Primary' });
     expect(error.errorClass).toBe('protocol-error');
     expect(error.message).toBe(`adc-1: GET stat/hanode has hacurstatus ${'['.repeat(39)}…, expected YES or NO`);
-    expect(roleError({ hacurstatus: { toString: 1 } }).message).toBe('adc-1: GET stat/hanode has hacurstatus {"toString":1}, expected YES or NO');
+    expect(roleError({ hacurstatus: { toString: 1 } }).message).toBe(
+      'adc-1: GET stat/hanode has hacurstatus {"toString":1}, expected YES or NO',
+    );
     expect(roleError({}).message).toBe('adc-1: GET stat/hanode has hacurstatus null, expected YES or NO');
   });
 

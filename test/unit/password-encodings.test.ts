@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { LEAK_RUN_CHARS, leakPieces, leaks, passwordEncodings } from '../support/password-encodings.js';
 
 const username = 'nsroot';
-const passwords = ['sim-Pw0rd-8e27b2db', `${'Long-Passw0rd-'.repeat(3)}9ce64f50`, 'pässwörd-ÄÖÜ-密码-🔑-67b01918', 'line one\nline "two" \\ b25ea9a8'];
+const passwords = [
+  'sim-Pw0rd-8e27b2db',
+  `${'Long-Passw0rd-'.repeat(3)}9ce64f50`,
+  'pässwörd-ÄÖÜ-密码-🔑-67b01918',
+  'line one\nline "two" \\ b25ea9a8',
+];
 const line = (reason: string) => JSON.stringify({ level: 'ERROR', message: 'appliance collection failed', reason });
 
 /** Every encoding of one run of the password's characters, as an appliance would echo that part on its own. */
@@ -25,7 +30,8 @@ describe('leaks: a run of 8 password characters, in any encoding', () => {
   it('finds the whole password in each encoding an appliance echoes, in a log line', () => {
     expect(LEAK_RUN_CHARS).toBe(8);
     for (const password of passwords) {
-      for (const form of passwordEncodings(username, password)) expect(leaks(line(`echo: ${form}`), username, password), form).not.toEqual([]);
+      for (const form of passwordEncodings(username, password))
+        expect(leaks(line(`echo: ${form}`), username, password), form).not.toEqual([]);
     }
   });
 
@@ -58,7 +64,8 @@ describe('leaks: a run of 8 password characters, in any encoding', () => {
         // Between neighbours no password continues with (a space would). Base64 without its last character: its
         // padding bits may equal the next password character's, and those 60 bits (7.5 characters) are flagged.
         const forms = encodingsOfPart(part).map((form, k) => (k === 1 || k === 2 ? form.replace(/=+$/, '').slice(0, -1) : form));
-        for (const form of forms) expect(leaks(`said\u0007${form}\u0007there`, username, password), `${JSON.stringify(part)} as ${form}`).toEqual([]);
+        for (const form of forms)
+          expect(leaks(`said\u0007${form}\u0007there`, username, password), `${JSON.stringify(part)} as ${form}`).toEqual([]);
       }
     }
   });

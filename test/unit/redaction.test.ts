@@ -40,7 +40,11 @@ function asciiJson(text: string): string {
  */
 function leakedPieces(output: string, password: string): string[] {
   const json = JSON.stringify(password).slice(1, -1);
-  const forms = [password, json, asciiJson(password)].flatMap((form) => [form, form.replace(/[^\x20-\x7e]/g, '?'), form.replace(/[^\x20-\x7e]+/g, ' ')]);
+  const forms = [password, json, asciiJson(password)].flatMap((form) => [
+    form,
+    form.replace(/[^\x20-\x7e]/g, '?'),
+    form.replace(/[^\x20-\x7e]+/g, ' '),
+  ]);
   const pieces = new Set<string>();
   for (const form of forms) {
     for (let i = 0; i + 8 <= form.length; i++) {
@@ -103,7 +107,10 @@ describe('Redactor', () => {
       ['base64', Buffer.from(secret).toString('base64')],
       ['URL-safe base64', Buffer.from(secret).toString('base64url')],
       ['HTTP Basic (base64 of user:password)', `Authorization: Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`],
-      ['base64 inside a longer base64 text, at every offset', ['', 'x', 'xy'].map((p) => Buffer.from(`${p}${secret}-tail`).toString('base64')).join(' ')],
+      [
+        'base64 inside a longer base64 text, at every offset',
+        ['', 'x', 'xy'].map((p) => Buffer.from(`${p}${secret}-tail`).toString('base64')).join(' '),
+      ],
       ['form encoding (+ for a space)', new URLSearchParams({ password: secret }).toString()],
       ['percent-encoding with + for a space', encodeURIComponent(secret).replace(/%20/g, '+')],
       ['hex', Buffer.from(secret).toString('hex')],
@@ -115,14 +122,19 @@ describe('Redactor', () => {
       const scrubbed = encodings.scrub(`echo: ${text} end`);
       expect(scrubbed).toContain('[REDACTED]');
       const b64 = Buffer.from(secret).toString('base64');
-      for (const piece of [secret, 'sesame', Buffer.from(secret).toString('hex').slice(4, 20), b64.slice(4, 14)]) expect(scrubbed).not.toContain(piece);
+      for (const piece of [secret, 'sesame', Buffer.from(secret).toString('hex').slice(4, 20), b64.slice(4, 14)])
+        expect(scrubbed).not.toContain(piece);
     });
 
     it('scrubs values, never keys, and bounds every line', () => {
       const keyed = new Redactor();
       keyed.add('appliance-password');
       const logger = createMemoryLogger('DEBUG', keyed);
-      logger.warn('x', { 'appliance-password': 'appliance-password', huge: 'y'.repeat(3_000_000), many: Array.from({ length: 100_000 }, (_, i) => i) });
+      logger.warn('x', {
+        'appliance-password': 'appliance-password',
+        huge: 'y'.repeat(3_000_000),
+        many: Array.from({ length: 100_000 }, (_, i) => i),
+      });
       const line = logger.lines[0]!;
       expect(line).toContain('"appliance-password":"[REDACTED]"');
       expect(Buffer.byteLength(line)).toBeLessThanOrEqual(MAX_LOG_LINE_BYTES);

@@ -62,7 +62,9 @@ describe('rollups: one exact per-interval sum per alarm', () => {
       sample,
       deltas: account.fresh.deltas,
     });
-    expect(datums).toEqual([{ metricName: 'JoinsRejected', appliance: 'adc-1', value: 6, unit: 'Count', timestamp: MINUTE, counter: 'JoinsRejected' }]);
+    expect(datums).toEqual([
+      { metricName: 'JoinsRejected', appliance: 'adc-1', value: 6, unit: 'Count', timestamp: MINUTE, counter: 'JoinsRejected' },
+    ]);
   });
 
   it('follows the zero policy: a rollup of 0 publishes nothing', () => {
@@ -79,7 +81,11 @@ describe('rollups: one exact per-interval sum per alarm', () => {
         [nitro('MpFailSent'), 4n],
       ]),
     };
-    const values = buildCounterDatums('adc-1', carried, resolveSelection('MpFailSent')).datums.map((d) => [d.metricName, d.value, d.counter]);
+    const values = buildCounterDatums('adc-1', carried, resolveSelection('MpFailSent')).datums.map((d) => [
+      d.metricName,
+      d.value,
+      d.counter,
+    ]);
     expect(values).toEqual([
       ['MpFailSent', 4, nitro('MpFailSent')],
       ['Fallbacks', 4, 'Fallbacks'],
@@ -87,8 +93,14 @@ describe('rollups: one exact per-interval sum per alarm', () => {
   });
 
   it('reports a rollup beyond 2^53 as unpublishable instead of rounding it', () => {
-    const { datums, unpublishable } = buildCounterDatums('adc-1', { takenAt: MINUTE, deltas: new Map([['ProtocolErrors', 2n ** 53n + 1n]]) }, []);
+    const { datums, unpublishable } = buildCounterDatums(
+      'adc-1',
+      { takenAt: MINUTE, deltas: new Map([['ProtocolErrors', 2n ** 53n + 1n]]) },
+      [],
+    );
     expect(datums).toEqual([]);
-    expect(unpublishable).toEqual([{ field: 'ProtocolErrors', value: '9007199254740993', reason: 'beyond 2^53: CloudWatch cannot store it exactly' }]);
+    expect(unpublishable).toEqual([
+      { field: 'ProtocolErrors', value: '9007199254740993', reason: 'beyond 2^53: CloudWatch cannot store it exactly' },
+    ]);
   });
 });

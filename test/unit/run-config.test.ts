@@ -48,14 +48,18 @@ describe('resolving the run configuration (handler contract)', () => {
       'event.appliances[0] (adc-1).secretId must not be empty: a Secrets Manager secret name or ARN',
     );
     expect(configError({ appliances: [{ ...appliance, haMode: 'both' }] }, env)).toContain('appliances[0] (adc-1).haMode');
-    expect(configError({ appliances: [appliance, appliance] }, env)).toContain('appliances[1] (adc-1).name "adc-1" is already used by appliances[0]');
+    expect(configError({ appliances: [appliance, appliance] }, env)).toContain(
+      'appliances[1] (adc-1).name "adc-1" is already used by appliances[0]',
+    );
     expect(configError({ appliances: [{ ...appliance, url: 'http://adc-1' }] }, env)).toContain('is plain http://');
     expect(configError({ appliances: [{ ...appliance, pasword: 'x' }] }, env)).toContain('appliances[0] (adc-1)');
     expect(configError({ appliances: [] }, env)).toContain('must list at least one appliance');
   });
 
   it('accepts plain http only with the explicit opt-in', () => {
-    expect(resolveRunConfig({ appliances: [{ ...appliance, url: 'http://adc-1', allowPlainHttp: true }] }, env).appliances[0]?.url).toBe('http://adc-1');
+    expect(resolveRunConfig({ appliances: [{ ...appliance, url: 'http://adc-1', allowPlainHttp: true }] }, env).appliances[0]?.url).toBe(
+      'http://adc-1',
+    );
   });
 
   it('explains each bad environment variable', () => {
@@ -70,7 +74,9 @@ describe('resolving the run configuration (handler contract)', () => {
     expect(configError(event, { ...env, COUNTERS: 'SessionsCreatd' })).toContain(
       'invalid configuration: COUNTERS names an unknown counter "SessionsCreatd"; did you mean "SessionsCreated"',
     );
-    expect(configError(event, { ...env, CONCURRENCY: '0' })).toBe('invalid configuration: CONCURRENCY must be a whole number from 1 to 100 (got 0)');
+    expect(configError(event, { ...env, CONCURRENCY: '0' })).toBe(
+      'invalid configuration: CONCURRENCY must be a whole number from 1 to 100 (got 0)',
+    );
     expect(configError(event, { ...env, MAX_SAMPLE_AGE_SECONDS: '10' })).toBe(
       'invalid configuration: MAX_SAMPLE_AGE_SECONDS must be a whole number of seconds from 60 to 259200 (got 10)',
     );
@@ -89,7 +95,10 @@ describe('the event and APPLIANCES in plain words (issue 12)', () => {
     expect(configError({}, { ...env, APPLIANCES: '[\n  {"name": "adc-1",}\n]' })).toBe(
       'invalid configuration: APPLIANCES is not valid JSON: line 2, column 20: expected a field name (no comma before "}"), found "}"',
     );
-    const message = configError({ appliances: [{ ...appliance, url: 'ftp://x' }] }, { STATE_TABLE_NAME: ' ', CONCURRENCY: 'ten', COUNTERS: 'Nope1,Nope2' });
+    const message = configError(
+      { appliances: [{ ...appliance, url: 'ftp://x' }] },
+      { STATE_TABLE_NAME: ' ', CONCURRENCY: 'ten', COUNTERS: 'Nope1,Nope2' },
+    );
     expect(message.split('; ')).toEqual([
       'invalid configuration: event.appliances[0] (adc-1).url must be an absolute https:// URL of the appliance (e.g. https://adc.example.com), without path or query',
       'STATE_TABLE_NAME is not set: the name of the DynamoDB table that keeps the previous sample per appliance',
@@ -153,8 +162,12 @@ describe('appliance URL and CA certificate checks', () => {
     });
 
     it('rejects text without a certificate block, a block without its END line, and a private key', async () => {
-      expect(caError('just a CA name')).toContain('appliances[0] (adc-1).caCertificate is not a PEM certificate bundle (no -----BEGIN CERTIFICATE----- block)');
-      expect(caError(certificate.replace('-----END CERTIFICATE-----', '') + certificate)).toContain('block 1 of 2 has no -----END CERTIFICATE----- line');
+      expect(caError('just a CA name')).toContain(
+        'appliances[0] (adc-1).caCertificate is not a PEM certificate bundle (no -----BEGIN CERTIFICATE----- block)',
+      );
+      expect(caError(certificate.replace('-----END CERTIFICATE-----', '') + certificate)).toContain(
+        'block 1 of 2 has no -----END CERTIFICATE----- line',
+      );
       expect(caError(certificate.slice(0, -40))).toContain('block 1 of 1 has no -----END CERTIFICATE----- line');
       const key = (await generate([{ name: 'commonName', value: 'key' }])).private;
       const message = caError(key);

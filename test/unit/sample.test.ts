@@ -155,7 +155,10 @@ describe('a field nested 100,000 levels deep', () => {
   }
 
   it('is parsed by JSON.parse (iterative in V8) and costs one FieldError, not the appliance', () => {
-    const body = readBody(answerText({ mptcptotsfconn: deepArray, mptcpsfconnrate: deepArray, mptcpcurpendingjoin: deepObject }), 'application/json');
+    const body = readBody(
+      answerText({ mptcptotsfconn: deepArray, mptcpsfconnrate: deepArray, mptcpcurpendingjoin: deepObject }),
+      'application/json',
+    );
     expect(body.kind).toBe('json');
     const answer = body.kind === 'json' ? (body.value as Record<string, unknown>) : {};
     const sample = parseSample(unwrapResource(answer.protocolmptcp, 'protocolmptcp'));

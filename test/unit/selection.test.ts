@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ALLOCATION_FAILURE_METRICS, BY_METRIC_NAME, CATALOG, isProblemCounter, JOIN_REJECTION_METRICS } from '../../lambda/catalog/catalog.js';
+import {
+  ALLOCATION_FAILURE_METRICS,
+  BY_METRIC_NAME,
+  CATALOG,
+  isProblemCounter,
+  JOIN_REJECTION_METRICS,
+} from '../../lambda/catalog/catalog.js';
 import { closestMetricNames, resolveSelection, UnknownMetricError } from '../../lambda/catalog/selection.js';
 
 const names = (spec: Parameters<typeof resolveSelection>[0]) => resolveSelection(spec).map((m) => m.metricName);
@@ -51,7 +57,9 @@ describe('counter selection', () => {
     expect(() => resolveSelection('SessionsCreated,ChecksumError')).toThrow(UnknownMetricError);
     expect(() => resolveSelection('ChecksumError')).toThrow(/unknown counter "ChecksumError"; did you mean "ChecksumErrors"/);
     expect(closestMetricNames('mptcptotmpcapsesion')[0]).toBe('mptcptotmpcapsession');
-    expect(() => resolveSelection('zzzzzzzzzzzzzzzzzzzz')).toThrow(/unknown counter "zzzzzzzzzzzzzzzzzzzz" Use "default", "all", "everything"/);
+    expect(() => resolveSelection('zzzzzzzzzzzzzzzzzzzz')).toThrow(
+      /unknown counter "zzzzzzzzzzzzzzzzzzzz" Use "default", "all", "everything"/,
+    );
   });
 
   it('names every unknown name of a list, each with its nearest names, and a misspelled word of a metric name', () => {

@@ -58,7 +58,10 @@ describe('reading a virtual server answer', () => {
   const web = { type: 'lb', name: 'web', id: 'lb/web' } as const;
 
   it('takes the two gauges, sent as strings or numbers, from the array NITRO answers', () => {
-    const reading = readVirtualServerAnswer({ lbvserver: [{ name: 'web', curmptcpsessions: '12', cursubflowconn: 30, tothits: '5' }] }, web);
+    const reading = readVirtualServerAnswer(
+      { lbvserver: [{ name: 'web', curmptcpsessions: '12', cursubflowconn: 30, tothits: '5' }] },
+      web,
+    );
     expect(reading).toEqual({
       server: web,
       ok: true,
@@ -79,7 +82,9 @@ describe('reading a virtual server answer', () => {
       reason: expect.stringContaining('another'),
     });
     expect(readVirtualServerAnswer({ csvserver: [] }, web)).toMatchObject({ ok: false, reason: expect.stringContaining('no "lbvserver"') });
-    expect(readVirtualServerAnswer({ lbvserver: [{ name: 'web', curmptcpsessions: '-1', cursubflowconn: 'x' }] }, web)).toMatchObject({ ok: false });
+    expect(readVirtualServerAnswer({ lbvserver: [{ name: 'web', curmptcpsessions: '-1', cursubflowconn: 'x' }] }, web)).toMatchObject({
+      ok: false,
+    });
   });
 
   it('builds gauges with the VirtualServer dimension and counts the servers not read', () => {

@@ -9,7 +9,8 @@ describe("the collector's vocabulary", () => {
   });
 
   it('holds the fixed text of log messages, errorClass values and metric names', () => {
-    for (const text of ['appliance collected', 'appliance-error', 'bad-credentials', 'CollectionSuccess', '[REDACTED]']) expect(VOCABULARY).toContain(text);
+    for (const text of ['appliance collected', 'appliance-error', 'bad-credentials', 'CollectionSuccess', '[REDACTED]'])
+      expect(VOCABULARY).toContain(text);
   });
 
   it('takes the fixed parts of template literals, not what they interpolate, and skips comments', () => {
@@ -19,7 +20,8 @@ describe("the collector's vocabulary", () => {
   });
 
   it('leaves module specifiers out: they are never text of a message', () => {
-    const source = "import { a } from '../nitro/transport.js';\nimport './side-effect.js';\nconst b = await import('node:fs');\nlog('imported from disk');";
+    const source =
+      "import { a } from '../nitro/transport.js';\nimport './side-effect.js';\nconst b = await import('node:fs');\nlog('imported from disk');";
     expect(literalsOf(source)).toEqual(['imported from disk']);
   });
 });
