@@ -100,15 +100,15 @@ describeWithMoto('the bundled function end to end, as Lambda runs it', (moto) =>
 
     it('publishes exact per-interval deltas, beyond 2^53 too, from one warm process with integer deadlines', async () => {
       sims[0]!.setCounter('mptcptotmpcapsession', 1000n);
-      sims[0]!.setCounter('mptcptotsfconn', '9007199254740993');
+      sims[0]!.setCounter('mptcperrbadcksum', '9007199254740993');
       expect(summaryOf(await invoke(0)).appliances).toEqual([expect.objectContaining({ outcome: 'ok' })]);
       sims[0]!.setCounter('mptcptotmpcapsession', 1250n);
-      sims[0]!.setCounter('mptcptotsfconn', '9007199254741000');
+      sims[0]!.setCounter('mptcperrbadcksum', '9007199254741000');
       const second = await invoke(0);
       summaryOf(second);
       expect(second.coldStart).toBe(false);
       expect(await sum('SessionsCreated')).toBe(250);
-      expect(await sum('SubflowsCreated')).toBe(7);
+      expect(await sum('ChecksumErrors')).toBe(7);
       expect(await sum('CollectionSuccess')).toBe(2);
     });
 

@@ -210,7 +210,7 @@ class Lane {
   private rules: readonly AwsFaultRule[] = [];
   private callsThisRound = new Map<string, number>();
   private appliedSeen = 0;
-  private readonly selection = resolveSelection('all');
+  private readonly selection = resolveSelection('everything');
   private readonly hardenedPrng: Prng;
 
   readonly violations: string[] = [];
