@@ -148,10 +148,6 @@ export function stateItemBytes(counterNames: readonly string[]): { readonly comm
   return { committed: itemBytes(stateItem(appliance, commit)), held: itemBytes(stateItem(appliance, commit, claim)) };
 }
 
-/**
- * Cost of one appliance for a counter selection, in a shard of `appliancesPerInvocation` appliances (which
- * share invocations, PutMetricData requests and the Lambda's own log lines).
- */
 export interface EstimateOptions {
   /** Alarm settings as in the config file's `alarms.<name>` (e.g. a band turned on). */
   readonly alarms?: Partial<Record<ApplianceAlarmKind, AlarmSettingsOverrides>>;
@@ -159,6 +155,10 @@ export interface EstimateOptions {
   readonly notify?: NotifyMode;
 }
 
+/**
+ * Cost of one appliance for a counter selection, in a shard of `appliancesPerInvocation` appliances (which
+ * share invocations, PutMetricData requests and the Lambda's own log lines).
+ */
 export function estimate(
   spec: string,
   appliancesPerInvocation: number = ASSUMPTIONS.appliancesPerInvocation,

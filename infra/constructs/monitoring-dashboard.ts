@@ -7,7 +7,13 @@ import type { MetricDefinition } from '../../lambda/catalog/catalog.js';
 import { VIRTUAL_SERVER_ERRORS_METRIC, VIRTUAL_SERVER_GAUGES } from '../../lambda/catalog/virtual-server-metrics.js';
 import { APPLIANCE_DIMENSION, HEALTH_METRICS } from '../../lambda/metrics/health.js';
 import { planApplianceGraphs, planVirtualServerGraphs } from '../model/dashboard-plan.js';
-import { counterPerApplianceQuery, durationPerApplianceQuery, EXAMPLE_COUNTER, exactCountQuery } from '../model/sample-queries.js';
+import {
+  counterPerApplianceQuery,
+  durationPerApplianceQuery,
+  EXAMPLE_COUNTER,
+  exactCountQuery,
+  type SampleQuery,
+} from '../model/sample-queries.js';
 import type { CollectorMetrics } from './collector-metrics.js';
 import { queryStringOf } from './sample-queries.js';
 
@@ -71,22 +77,19 @@ export class MonitoringDashboard extends Construct {
         width: 24,
         height: 1,
       }),
-      new cloudwatch.LogQueryWidget({
-        title: `${EXAMPLE_COUNTER} per appliance (exact, from the logs)`,
-        logGroupNames: [logGroup.logGroupName],
-        queryString: queryStringOf(counterPerApplianceQuery(EXAMPLE_COUNTER, Math.max(1, period.toMinutes()))).toString(),
-        view: cloudwatch.LogQueryVisualizationType.LINE,
-        width: 16,
-        height: GRAPH_HEIGHT,
-      }),
-      new cloudwatch.LogQueryWidget({
-        title: `${EXAMPLE_COUNTER} in the time range (exact)`,
-        logGroupNames: [logGroup.logGroupName],
-        queryString: queryStringOf(exactCountQuery(EXAMPLE_COUNTER)).toString(),
-        view: cloudwatch.LogQueryVisualizationType.TABLE,
-        width: 8,
-        height: GRAPH_HEIGHT,
-      }),
+      recordsWidget(
+        logGroup,
+        `${EXAMPLE_COUNTER} per appliance (exact, from the logs)`,
+        counterPerApplianceQuery(EXAMPLE_COUNTER, binMinutes(period)),
+        16,
+      ),
+      recordsWidget(
+        logGroup,
+        `${EXAMPLE_COUNTER} in the time range (exact)`,
+        exactCountQuery(EXAMPLE_COUNTER),
+        8,
+        cloudwatch.LogQueryVisualizationType.TABLE,
+      ),
     );
   }
 
@@ -243,14 +246,35 @@ export class MonitoringDashboard extends Construct {
 
 /** Collection duration per appliance, from the sample records (CollectionDuration is not a billed metric). */
 function durationWidget(logGroup: logs.ILogGroup, period: Duration): cloudwatch.IWidget {
+  return recordsWidget(
+    logGroup,
+    'Fleet: collection duration (ms, from the sample records)',
+    durationPerApplianceQuery(binMinutes(period)),
+    GRAPH_WIDTH,
+  );
+}
+
+/** A Logs Insights widget on the collector's sample records. */
+function recordsWidget(
+  logGroup: logs.ILogGroup,
+  title: string,
+  query: SampleQuery,
+  width: number,
+  view: cloudwatch.LogQueryVisualizationType = cloudwatch.LogQueryVisualizationType.LINE,
+): cloudwatch.IWidget {
   return new cloudwatch.LogQueryWidget({
-    title: 'Fleet: collection duration (ms, from the sample records)',
+    title,
     logGroupNames: [logGroup.logGroupName],
-    queryString: queryStringOf(durationPerApplianceQuery(Math.max(1, period.toMinutes()))).toString(),
-    view: cloudwatch.LogQueryVisualizationType.LINE,
-    width: GRAPH_WIDTH,
+    queryString: queryStringOf(query).toString(),
+    view,
+    width,
     height: GRAPH_HEIGHT,
   });
+}
+
+/** A query's bins: the dashboard's period, at least a minute. */
+function binMinutes(period: Duration): number {
+  return Math.max(1, period.toMinutes());
 }
 
 function minutesText(period: Duration): string {

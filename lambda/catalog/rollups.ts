@@ -47,27 +47,16 @@ export const ROLLUP_METRICS = {
   joinsRejected: 'JoinsRejected',
 } as const;
 
+/** A rollup of `metrics`, described by what it sums. */
+function rollup(metricName: string, metrics: readonly string[]): RollupDefinition {
+  return { metricName, metrics, description: `Sum of the increases of ${metrics.join(', ')}.` };
+}
+
 export const ROLLUPS: readonly RollupDefinition[] = [
-  {
-    metricName: ROLLUP_METRICS.protocolErrors,
-    metrics: PROTOCOL_ERROR_PRIORITY,
-    description: `Sum of the increases of ${PROTOCOL_ERROR_PRIORITY.join(', ')}.`,
-  },
-  {
-    metricName: ROLLUP_METRICS.fallbacks,
-    metrics: FALLBACK_ALARM_METRICS,
-    description: `Sum of the increases of ${FALLBACK_ALARM_METRICS.join(', ')}.`,
-  },
-  {
-    metricName: ROLLUP_METRICS.allocationFailures,
-    metrics: ALLOCATION_FAILURE_METRICS,
-    description: `Sum of the increases of ${ALLOCATION_FAILURE_METRICS.join(', ')}.`,
-  },
-  {
-    metricName: ROLLUP_METRICS.joinsRejected,
-    metrics: JOIN_REJECTION_METRICS,
-    description: `Sum of the increases of ${JOIN_REJECTION_METRICS.join(', ')}.`,
-  },
+  rollup(ROLLUP_METRICS.protocolErrors, PROTOCOL_ERROR_PRIORITY),
+  rollup(ROLLUP_METRICS.fallbacks, FALLBACK_ALARM_METRICS),
+  rollup(ROLLUP_METRICS.allocationFailures, ALLOCATION_FAILURE_METRICS),
+  rollup(ROLLUP_METRICS.joinsRejected, JOIN_REJECTION_METRICS),
 ];
 
 export const ROLLUP_NAMES: ReadonlySet<string> = new Set(ROLLUPS.map((r) => r.metricName));
@@ -89,11 +78,8 @@ export function withRollups(deltas: ReadonlyMap<string, bigint>): Map<string, bi
   const result = new Map(deltas);
   for (const { metricName, nitroNames } of ROLLUP_COUNTERS) {
     const present = nitroNames.map((name) => deltas.get(name)).filter((delta): delta is bigint => delta !== undefined);
-    if (present.length > 0)
-      result.set(
-        metricName,
-        present.reduce((sum, delta) => sum + delta, 0n),
-      );
+    const total = present.reduce((sum, delta) => sum + delta, 0n);
+    if (present.length > 0) result.set(metricName, total);
   }
   return result;
 }

@@ -34,21 +34,21 @@ export function buildMetricDatums(input: MetricDatumsInput): { datums: Datum[]; 
   const datums: Datum[] = [];
   const unpublishable: FieldError[] = [];
   const { appliance, timestamp } = input;
+  const increase = increaseDatum(appliance, timestamp, unpublishable);
   for (const metric of input.selection) {
     if (metric.kind === 'counter') {
-      const value = exactOrReport(input.deltas?.get(metric.nitroName), metric, unpublishable);
-      if (value !== undefined && isPublishedIncrease(value))
-        datums.push({ metricName: metric.metricName, appliance, value, unit: metric.unit, timestamp, counter: metric.nitroName });
+      const datum = increase(metric.metricName, metric.unit, metric.nitroName, input.deltas?.get(metric.nitroName));
+      if (datum) datums.push(datum);
       continue;
     }
     const value =
       metric.kind === 'rate'
         ? input.sample.rates.get(metric.nitroName)
-        : exactOrReport(input.sample.integers.get(metric.nitroName), metric, unpublishable);
+        : exactOrReport(input.sample.integers.get(metric.nitroName), metric.nitroName, unpublishable);
     if (value === undefined || !Number.isFinite(value) || value < 0) continue;
     datums.push({ metricName: metric.metricName, appliance, value, unit: metric.unit, timestamp });
   }
-  if (input.deltas) datums.push(...rollupDatums(appliance, timestamp, input.deltas, unpublishable));
+  if (input.deltas) datums.push(...rollupDatums(input.deltas, increase));
   return { datums, unpublishable };
 }
 
@@ -58,48 +58,45 @@ export function buildCounterDatums(
   interval: CounterInterval,
   selection: readonly MetricDefinition[],
 ): { datums: Datum[]; unpublishable: FieldError[] } {
-  const datums: Datum[] = [];
   const unpublishable: FieldError[] = [];
-  for (const metric of selection) {
-    if (metric.kind !== 'counter') continue;
-    const value = exactOrReport(interval.deltas.get(metric.nitroName), metric, unpublishable);
-    if (value === undefined || !isPublishedIncrease(value)) continue;
-    datums.push({
-      metricName: metric.metricName,
-      appliance,
-      value,
-      unit: metric.unit,
-      timestamp: interval.takenAt,
-      counter: metric.nitroName,
-    });
-  }
-  datums.push(...rollupDatums(appliance, interval.takenAt, interval.deltas, unpublishable));
+  const increase = increaseDatum(appliance, interval.takenAt, unpublishable);
+  const datums = selection.flatMap((metric) => {
+    const datum =
+      metric.kind === 'counter'
+        ? increase(metric.metricName, metric.unit, metric.nitroName, interval.deltas.get(metric.nitroName))
+        : undefined;
+    return datum ? [datum] : [];
+  });
+  datums.push(...rollupDatums(interval.deltas, increase));
   return { datums, unpublishable };
 }
 
+type IncreaseDatum = (metricName: string, unit: Datum['unit'], counter: string, exact: bigint | undefined) => Datum | undefined;
+
 /**
- * The rollups of an interval above 0 (ProtocolErrors, Fallbacks, ...: catalog/rollups.ts), whatever the selection.
- * Each carries its own name as its counter key, so an unconfirmed one is carried like a counter increase.
+ * An increase as a datum carrying its counter key (so an unconfirmed one is carried to the next run), or undefined
+ * when it is absent, 0 (the zero policy) or beyond what CloudWatch stores exactly (reported in `unpublishable`).
  */
-function rollupDatums(appliance: string, timestamp: number, deltas: ReadonlyMap<string, bigint>, unpublishable: FieldError[]): Datum[] {
-  const datums: Datum[] = [];
-  for (const rollup of ROLLUPS) {
-    const exact = deltas.get(rollup.metricName);
-    if (exact === undefined) continue;
-    const value = toExactNumber(exact);
-    if (value === undefined)
-      unpublishable.push({ field: rollup.metricName, value: exact.toString(), reason: 'beyond 2^53: CloudWatch cannot store it exactly' });
-    else if (isPublishedIncrease(value))
-      datums.push({ metricName: rollup.metricName, appliance, value, unit: 'Count', timestamp, counter: rollup.metricName });
-  }
-  return datums;
+function increaseDatum(appliance: string, timestamp: number, unpublishable: FieldError[]): IncreaseDatum {
+  return (metricName, unit, counter, exact) => {
+    const value = exactOrReport(exact, counter, unpublishable);
+    return value !== undefined && isPublishedIncrease(value) ? { metricName, appliance, value, unit, timestamp, counter } : undefined;
+  };
 }
 
-function exactOrReport(exact: bigint | undefined, metric: MetricDefinition, unpublishable: FieldError[]): number | undefined {
+/** The rollups of an interval above 0 (ProtocolErrors, Fallbacks, ...: catalog/rollups.ts), whatever the selection; each its own counter key. */
+function rollupDatums(deltas: ReadonlyMap<string, bigint>, increase: IncreaseDatum): Datum[] {
+  return ROLLUPS.flatMap((rollup) => {
+    const datum = increase(rollup.metricName, 'Count', rollup.metricName, deltas.get(rollup.metricName));
+    return datum ? [datum] : [];
+  });
+}
+
+function exactOrReport(exact: bigint | undefined, field: string, unpublishable: FieldError[]): number | undefined {
   if (exact === undefined) return undefined;
   const value = toExactNumber(exact);
   if (value === undefined)
-    unpublishable.push({ field: metric.nitroName, value: exact.toString(), reason: 'beyond 2^53: CloudWatch cannot store it exactly' });
+    unpublishable.push({ field, value: exact.toString(), reason: 'beyond 2^53: CloudWatch cannot store it exactly' });
   return value;
 }
 

@@ -164,10 +164,12 @@ export async function collectAppliance(
       };
     }
     const sample = parseSample(reading.resource, { scrub: (text) => deps.memory.redactor.scrub(text) });
-    const claim = await claimState(job, reading.takenAt, countersOf(sample.integers), reading.node);
+    const counters = countersOf(sample.integers);
+    const claim = await claimState(job, reading.takenAt, counters, reading.node);
     const result = sampleResult({
       job,
       sample,
+      counters,
       takenAt: reading.takenAt,
       ...(reading.node && { node: reading.node }),
       durationMs,
@@ -395,6 +397,8 @@ async function claimState(
 function sampleResult(input: {
   job: ApplianceJob;
   sample: Sample;
+  /** The sample's counters (core/delta.ts countersOf), as the claim stored them. */
+  counters: ReadonlyMap<string, bigint>;
   takenAt: number;
   node?: NodeIdentity;
   durationMs: number;
@@ -402,15 +406,14 @@ function sampleResult(input: {
   /** The rejection store could not be read (this container's own record stood in). */
   rejectionsUnavailable?: CollectorError | undefined;
 }): ApplianceResult {
-  const { job, sample, takenAt, node, durationMs, claim } = input;
+  const { job, sample, counters, takenAt, node, durationMs, claim } = input;
   const { run, deps } = job;
   const appliance = job.appliance.name;
   const claimed = claim.outcome === 'claimed' ? claim : undefined;
   const stateError = claim.outcome === 'failed' ? claim.error : undefined;
   const unavailable = claim.outcome === 'failed' && claim.unavailable ? claim.error : input.rejectionsUnavailable;
   const previous = claimed?.previous;
-  const account =
-    claimed && accountInterval(previous, { takenAt, counters: countersOf(sample.integers), ...(node && { node }) }, run.maxSampleAgeMs);
+  const account = claimed && accountInterval(previous, { takenAt, counters, ...(node && { node }) }, run.maxSampleAgeMs);
   const nodeChange = account?.baseline === 'node-change' ? nodeChangeBetween(previous?.node, node) : undefined;
   const blocked = claim.outcome === 'superseded' || claim.outcome === 'busy';
   const baseline: CounterBaseline | undefined = blocked ? claim.outcome : account?.baseline;

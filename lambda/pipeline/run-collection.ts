@@ -369,6 +369,8 @@ function logSampleRecords(
   followUp: readonly Delivery[],
 ): void {
   const uncommitted = new Set(commits.filter((c) => c.outcome !== 'committed').map((c) => c.appliance));
+  const followUpOf = new Map<string, Delivery['datum'][]>();
+  for (const { datum } of followUp) followUpOf.set(datum.appliance, [...(followUpOf.get(datum.appliance) ?? []), datum]);
   for (const result of results) {
     const { reading } = result;
     const baseline = recordBaseline(result, uncommitted.has(result.appliance));
@@ -380,7 +382,7 @@ function logSampleRecords(
       ...(reading?.deltas && { deltas: reading.deltas }),
       ...(baseline && { baseline }),
       durationMs: result.durationMs,
-      datums: [...result.datums, ...followUp.filter((d) => d.datum.appliance === result.appliance).map((d) => d.datum)],
+      datums: [...result.datums, ...(followUpOf.get(result.appliance) ?? [])],
       staleCounters: result.staleCounters,
     });
     logger.info(SAMPLE_RECORD_MESSAGE, { ...record });
