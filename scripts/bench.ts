@@ -17,7 +17,8 @@
  * --cpu: only the CPU measure, at each --concurrency given (default: the function's).
  * --cpu-share: the measured processes get only that fraction of one CPU (`lambda`: the share of a vCPU Lambda
  *   gives the default memory size), through a CPU cgroup (root only): the starved case a real function is in.
- * --profile: only the CPU measure, under V8's sampling profiler: where the collector's CPU goes, by function.
+ * --profile: only the CPU measure, under V8's sampling profiler: where the collector's CPU goes, by function
+ *   (with --whole: the whole function's, its AWS calls against moto_server).
  */
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -47,7 +48,7 @@ The collector's size, cold start, CPU, wall time and memory beside a floor built
   --sweep             only the fleet, at several concurrencies (--concurrency 10,20,..; --count 1000), beside the bare client
   --cpu               only the CPU measure, at each --concurrency given (default: the function's)
   --whole             only the whole warm function (AWS calls against moto_server) beside the bare one-shot poller
-  --profile           only the CPU measure, under V8's sampling profiler
+  --profile           only the CPU measure, under V8's sampling profiler (with --whole: the whole function's)
   --cpu-share F       the measured processes get only that fraction of one CPU (lambda: Lambda's share at the default memory; root only)
   --concurrency LIST  comma list of concurrencies for --sweep and --cpu
   --count N           appliances in the --sweep fleet (default 1000)
@@ -215,6 +216,9 @@ interface FleetCount {
 
 interface ChildOutput {
   readonly collector: RunFigures[];
+  /** whole mode: the function with its state table in memory; with CloudWatch (a dry-run sink) too. */
+  readonly memoryState: RunFigures[];
+  readonly memoryStateNoCloudWatch: RunFigures[];
   /** cpu mode: the collector with its NITRO sessions answered from memory (its own work, no network). */
   readonly offline: RunFigures[];
   /** cpu mode: the same session through the collector's NITRO client alone, and nothing after it. */
@@ -267,18 +271,31 @@ function runChild(
  */
 async function profileCpu(childFile: string): Promise<void> {
   const dir = join(work, 'profile');
-  const fleet = await startFleet({ ...FLEET, count: CPU_APPLIANCES });
-  const runs = 2 * REPS.cpuPairs + 1;
-  try {
-    console.log(`\nprofile: the collector alone, ${CPU_APPLIANCES} appliances, ${runs} runs (the first cold), ${PAUSE_MS} ms apart`);
-    await runChild(
-      node24,
-      childFile,
-      { fleet: fleet.info, remainingMs: REMAINING_MS, pauseMs: PAUSE_MS, mode: 'collector-only', count: CPU_APPLIANCES, runs },
-      ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=50'],
+  const profilerArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=50'];
+  let runs: number;
+  let appliances: number;
+  if (wholeOnlyRun) {
+    runs = WHOLE_WARM_RUNS + 1;
+    appliances = WHOLE_APPLIANCES;
+    console.log(
+      `\nprofile: the whole function (AWS calls against moto_server), ${appliances} appliances, ${runs} runs (the first cold), ${PAUSE_MS} ms apart`,
     );
-  } finally {
-    fleet.stop();
+    if (!(await withWholeSetup('whole-only', async (job, env) => void (await runChild(node24, childFile, job, profilerArgs, env))))) return;
+  } else {
+    runs = 2 * REPS.cpuPairs + 1;
+    appliances = CPU_APPLIANCES;
+    const fleet = await startFleet({ ...FLEET, count: appliances });
+    try {
+      console.log(`\nprofile: the collector alone, ${appliances} appliances, ${runs} runs (the first cold), ${PAUSE_MS} ms apart`);
+      await runChild(
+        node24,
+        childFile,
+        { fleet: fleet.info, remainingMs: REMAINING_MS, pauseMs: PAUSE_MS, mode: 'collector-only', count: appliances, runs },
+        profilerArgs,
+      );
+    } finally {
+      fleet.stop();
+    }
   }
   const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'))!;
   const data = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
@@ -302,11 +319,15 @@ async function profileCpu(childFile: string): Promise<void> {
   const byFile = new Map<string, number>();
   const byFunction = new Map<string, number>();
   const inclusive = new Map<string, number>();
+  const byPackage = new Map<string, number>();
   let busy = 0;
   for (const id of data.samples) {
     const leaf = byId.get(id)!;
     if (leaf.callFrame.functionName === '(idle)') continue;
     busy++;
+    const leafFile = place(leaf).file;
+    const leafPackage = /^(@[^/]+\/[^/]+|[^/@][^/]*)\//.exec(leafFile)?.[1] ?? leafFile.replace(/^(node:[a-z_]+).*$/, '$1');
+    byPackage.set(leafPackage, (byPackage.get(leafPackage) ?? 0) + 1);
     let owner = `node: ${leaf.callFrame.functionName || '(anonymous)'} ${place(leaf).file}`;
     let file = 'node (no frame of ours)';
     const onStack = new Set<string>();
@@ -331,9 +352,10 @@ async function profileCpu(childFile: string): Promise<void> {
       .slice(0, n)
       .map(([name, count]) => `  ${((100 * count) / busy).toFixed(1).padStart(5)} %  ${name}`)
       .join('\n');
-  const perAppliance = (busy * 0.05) / (runs * CPU_APPLIANCES);
+  const perAppliance = (busy * 0.05) / (runs * appliances);
   console.log(`busy samples: ${int(busy)} of 50 us (about ${perAppliance.toFixed(2)} ms per appliance and run)`);
   console.log(`\nby our innermost source file:\n${top(byFile, 25)}`);
+  console.log(`\nby the package (or Node module) of the innermost frame:\n${top(byPackage, 25)}`);
   console.log(`\nby our innermost function (or Node's own, when none of ours is on the stack):\n${top(byFunction, 40)}`);
   console.log(`\nby our function, inclusive (its own time and all it calls):\n${top(inclusive, 40)}`);
 }
@@ -398,10 +420,50 @@ async function measureCpu(
  * and commit, PutMetricData), WHOLE_APPLIANCES appliances, WHOLE_WARM_RUNS warm runs after a cold one.
  */
 async function measureWhole(childFile: string): Promise<void> {
+  await withWholeSetup('whole', async (job, env) => {
+    const out = await runChild(node24, childFile, job, [], env);
+    const perAppliance = (runs: readonly RunFigures[]) => median(runs.slice(1).map((r) => r.cpuUs / WHOLE_APPLIANCES / 1000));
+    const failed = [out.collector, out.memoryState, out.memoryStateNoCloudWatch].flat().reduce((sum, r) => sum + r.healthyNotOk, 0);
+    console.log(
+      `
+whole function (${WHOLE_APPLIANCES} appliances, ${WHOLE_WARM_RUNS} warm runs interleaved with the bare poller's, AWS calls against moto_server; medians; ${failed} appliance runs not ok)`,
+    );
+    const floorMs = perAppliance(out.floor);
+    const arm = (measure: string, runs: readonly RunFigures[]) =>
+      row(measure, `${perAppliance(runs).toFixed(2)} ms`, `${floorMs.toFixed(2)} ms`, ratio(perAppliance(runs), floorMs));
+    arm(
+      'whole function CPU per appliance, warm (handler + AWS SDK calls) vs bare one-shot poller (fresh TLS, login, 2 reads, logout)',
+      out.collector,
+    );
+    arm('  the same, its state table in memory (no claim, commit or backoff read)', out.memoryState);
+    arm('  the same, CloudWatch in memory too (NITRO, core, handler, cached secrets)', out.memoryStateNoCloudWatch);
+    const systemPerAppliance = (runs: readonly RunFigures[]) => median(runs.slice(1).map((r) => r.systemUs / WHOLE_APPLIANCES / 1000));
+    row(
+      '  of the whole function, system (kernel) time',
+      `${systemPerAppliance(out.collector).toFixed(2)} ms`,
+      `${systemPerAppliance(out.floor).toFixed(2)} ms`,
+      ratio(systemPerAppliance(out.collector), systemPerAppliance(out.floor)),
+    );
+    const stateMs = perAppliance(out.collector) - perAppliance(out.memoryState);
+    const cloudWatchMs = perAppliance(out.memoryState) - perAppliance(out.memoryStateNoCloudWatch);
+    console.log(
+      `    where it goes, per appliance: the state table's calls ${stateMs.toFixed(2)} ms, PutMetricData's share ${cloudWatchMs.toFixed(2)} ms, the rest ${perAppliance(out.memoryStateNoCloudWatch).toFixed(2)} ms`,
+    );
+  });
+}
+
+/**
+ * The whole function's world: WHOLE_APPLIANCES simulators, moto_server with the state table and one secret per
+ * appliance; `use` gets the child's job (in `mode`) and the environment that points the SDK at moto_server.
+ */
+async function withWholeSetup(
+  mode: 'whole' | 'whole-only',
+  use: (job: ChildJob, env: Readonly<Record<string, string>>) => Promise<void>,
+): Promise<boolean> {
   if (!isMotoInstalled()) {
     console.log(`
 whole function: skipped (moto_server is not installed: ${MOTO_INSTALL_HINT})`);
-    return;
+    return false;
   }
   const fleet = await startFleet({ ...FLEET, count: WHOLE_APPLIANCES });
   const moto = await startMoto();
@@ -422,24 +484,13 @@ whole function: skipped (moto_server is not installed: ${MOTO_INSTALL_HINT})`);
       fleet: fleet.info,
       remainingMs: REMAINING_MS,
       pauseMs: PAUSE_MS,
-      mode: 'whole',
+      mode,
       count: WHOLE_APPLIANCES,
       runs: WHOLE_WARM_RUNS + 1,
       aws: { tableName, namespace: 'Bench/MPTCP', secretIds },
     };
-    const out = await runChild(node24, childFile, job, [], motoEnvironment(moto.endpoint));
-    const perAppliance = (runs: readonly RunFigures[]) => median(runs.slice(1).map((r) => r.cpuUs / WHOLE_APPLIANCES / 1000));
-    const failed = out.collector.reduce((sum, r) => sum + r.healthyNotOk, 0);
-    console.log(
-      `
-whole function (${WHOLE_APPLIANCES} appliances, ${WHOLE_WARM_RUNS} warm runs interleaved with the bare poller's, AWS calls against moto_server; medians; ${failed} appliance runs not ok)`,
-    );
-    row(
-      'whole function CPU per appliance, warm (handler + AWS SDK calls) vs bare one-shot poller (fresh TLS, login, 2 reads, logout)',
-      `${perAppliance(out.collector).toFixed(2)} ms`,
-      `${perAppliance(out.floor).toFixed(2)} ms`,
-      ratio(perAppliance(out.collector), perAppliance(out.floor)),
-    );
+    await use(job, motoEnvironment(moto.endpoint));
+    return true;
   } finally {
     restore();
     await moto.stop();

@@ -93,6 +93,14 @@ export interface NitroSession {
   getVirtualServerStat(server: VirtualServerRef): Promise<Record<string, unknown>>;
 }
 
+export interface SessionOptions {
+  /**
+   * Awaited before every login (none when a kept session serves the run), with the credentials about to be used: it
+   * may refuse (throw) or hand back other ones (the credential gate's lockout check, pipeline/credential-gate.ts).
+   */
+  readonly beforeLogin?: (credentials: ApplianceCredentials) => Promise<ApplianceCredentials>;
+}
+
 interface StatRequest {
   readonly path: string;
   readonly operation: string;
@@ -159,15 +167,24 @@ export class NitroClient {
    * one is kept), and keeps it for the next run instead of logging out; settings or a secret version other than the
    * kept session's log it out first. A session the appliance dropped (444/1027 under any status) is replaced once:
    * one logout, one login, the read again. A session is not kept when the runs come further apart than its timeout,
-   * nor after a rejected credential.
+   * nor after a rejected credential. `options.beforeLogin` is awaited before each login, and its credentials used.
    */
-  async withSession<T>(credentials: ApplianceCredentials, work: (session: NitroSession) => Promise<T>): Promise<T> {
+  async withSession<T>(
+    credentials: ApplianceCredentials,
+    work: (session: NitroSession) => Promise<T>,
+    options: SessionOptions = {},
+  ): Promise<T> {
     const previous = this.options.sessions?.take(this.target.name);
-    let token = await this.resume(previous, credentials);
+    let current = credentials;
+    let token = await this.resume(previous, current);
     let renewed = false;
     let failure: unknown;
+    const login = async () => {
+      if (options.beforeLogin) current = await options.beforeLogin(current);
+      return this.login(current);
+    };
     try {
-      token ??= await this.login(credentials);
+      token ??= await login();
       const read = async (request: StatRequest) => {
         try {
           return await this.getStat(request, token!);
@@ -184,7 +201,7 @@ export class NitroClient {
           const dropped = token!;
           token = undefined;
           await this.logout(dropped);
-          token = await this.login(credentials);
+          token = await login();
           return await this.getStat(request, token);
         }
       };
@@ -197,7 +214,7 @@ export class NitroClient {
       failure = error;
       throw error;
     } finally {
-      await this.release(token, credentials, previous, failure);
+      await this.release(token, current, previous, failure);
     }
   }
 

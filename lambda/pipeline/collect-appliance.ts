@@ -20,7 +20,7 @@ import { type FieldError, parseSample, type Sample, SampleShapeError, unwrapReso
 import { buildVirtualServerDatums, type VirtualServerReading } from '../core/virtual-server-datums.js';
 import { CollectorError, type ErrorClass, StateUnavailableError, toCollectorError } from '../errors.js';
 import type { Logger, Redactor } from '../logger.js';
-import { NitroClient, type NitroClientOptions, type NitroTarget } from '../nitro/client.js';
+import { NitroClient, type NitroClientOptions, type NitroTarget, type SessionOptions } from '../nitro/client.js';
 import { haNodeIdentity, readHaRole } from '../nitro/ha.js';
 import type { ContainerMemory } from './container-memory.js';
 import { credentialGateOf, readWithoutLockout } from './credential-gate.js';
@@ -246,11 +246,15 @@ async function readAppliance(job: ApplianceJob): Promise<GatedReading> {
     now: run.now,
     signal: run.signal,
   };
-  const reading = await readWithoutLockout(input, (credentials) => readWith(job, credentials));
+  const reading = await readWithoutLockout(input, (credentials, beforeLogin) => readWith(job, credentials, beforeLogin));
   return gate.unavailable === undefined ? reading : { ...reading, stateUnavailable: gate.unavailable };
 }
 
-async function readWith(job: ApplianceJob, credentials: ApplianceCredentials): Promise<Reading> {
+async function readWith(
+  job: ApplianceJob,
+  credentials: ApplianceCredentials,
+  beforeLogin: NonNullable<SessionOptions['beforeLogin']>,
+): Promise<Reading> {
   const { appliance, run, deps, logger } = job;
   const target: NitroTarget = { ...appliance, caCertificate: joinPem(appliance.caCertificate, credentials.caCertificate) };
   const open = deps.openNitro ?? ((t, o) => new NitroClient(t, o));
@@ -265,23 +269,27 @@ async function readWith(job: ApplianceJob, credentials: ApplianceCredentials): P
     ...(appliance.sessionTimeoutSeconds !== undefined && { sessionTimeoutSeconds: appliance.sessionTimeoutSeconds }),
   });
   try {
-    return await client.withSession(credentials, async (session): Promise<Reading> => {
-      // Read in both HA modes: which node answers is what tells a failback from activity (core/node-identity.ts).
-      const hanode = await session.getStat('hanode');
-      const role = readHaRole(hanode, appliance.name);
-      if ((appliance.haMode ?? 'primary-only') === 'primary-only' && role.role === 'not-primary') {
-        logger.info(`HA node is ${role.state}, not primary: its counters are not published (haMode primary-only)`);
-        return { kind: 'secondary', takenAt: run.now() };
-      }
-      const node = haNodeIdentity(hanode);
-      const answer = await session.getStat('protocolmptcp');
-      const resource = resourceOf(answer, appliance.name);
-      const takenAt = run.now();
-      const servers = virtualServerRefs(appliance.virtualServers);
-      if (servers.length === 0) return { kind: 'sample', resource, takenAt, ...(node && { node }) };
-      const virtualServers = await readVirtualServers(session, servers, logger, (text) => deps.memory.redactor.scrub(text));
-      return { kind: 'sample', resource, takenAt, ...(node && { node }), virtualServers };
-    });
+    return await client.withSession(
+      credentials,
+      async (session): Promise<Reading> => {
+        // Read in both HA modes: which node answers is what tells a failback from activity (core/node-identity.ts).
+        const hanode = await session.getStat('hanode');
+        const role = readHaRole(hanode, appliance.name);
+        if ((appliance.haMode ?? 'primary-only') === 'primary-only' && role.role === 'not-primary') {
+          logger.info(`HA node is ${role.state}, not primary: its counters are not published (haMode primary-only)`);
+          return { kind: 'secondary', takenAt: run.now() };
+        }
+        const node = haNodeIdentity(hanode);
+        const answer = await session.getStat('protocolmptcp');
+        const resource = resourceOf(answer, appliance.name);
+        const takenAt = run.now();
+        const servers = virtualServerRefs(appliance.virtualServers);
+        if (servers.length === 0) return { kind: 'sample', resource, takenAt, ...(node && { node }) };
+        const virtualServers = await readVirtualServers(session, servers, logger, (text) => deps.memory.redactor.scrub(text));
+        return { kind: 'sample', resource, takenAt, ...(node && { node }), virtualServers };
+      },
+      { beforeLogin },
+    );
   } finally {
     await client.close();
   }

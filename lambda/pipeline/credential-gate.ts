@@ -231,12 +231,20 @@ export interface GatedRead {
 }
 
 /**
- * Runs `read` with the secret's credentials, never with a secret version the appliance rejected inside its
- * backoff. The secret is read once more (bypassing the cache) when the cached version is held back (a version
- * updated since is used on this very run) and after a rejection (a password rotated since it was cached is tried
- * at once); the same version is never tried twice. A rejection is recorded; an acceptance forgets it.
+ * Runs `read` with the secret's credentials, never logging in with a secret version the appliance rejected inside
+ * its backoff. The gate is asked before a login only (`read` passes `beforeLogin` to the NITRO session): a run that
+ * a kept session serves sends no credentials, so it reads no rejection either. The secret is read once more
+ * (bypassing the cache) when the cached version is held back (a version updated since is used on this very run) and
+ * after a rejection (a password rotated since it was cached is tried at once); the same version is never tried
+ * twice. A rejection is recorded; an acceptance forgets it.
  */
-export async function readWithoutLockout<T>(input: GatedRead, read: (credentials: ApplianceCredentials) => Promise<T>): Promise<T> {
+export async function readWithoutLockout<T>(
+  input: GatedRead,
+  read: (
+    credentials: ApplianceCredentials,
+    beforeLogin: (credentials: ApplianceCredentials) => Promise<ApplianceCredentials>,
+  ) => Promise<T>,
+): Promise<T> {
   const { appliance, gate, signal, now } = input;
   const fetch = async (refresh: boolean) => {
     const credentials = await input.credentials.getCredentials(appliance.secretId, { signal, ...(refresh && { refresh }) });
@@ -244,20 +252,43 @@ export async function readWithoutLockout<T>(input: GatedRead, read: (credentials
     return credentials;
   };
   let credentials = await fetch(false);
-  let rejection = await gate.current(appliance.name, secretVersionOf(credentials), signal);
-  if (isBackingOff(rejection, secretVersionOf(credentials), now())) {
-    credentials = await fetch(true);
-    if (isBackingOff(rejection, secretVersionOf(credentials), now()))
-      throw backingOffError(appliance.name, appliance.secretId, rejection, now());
-  }
+  /** Whether the gate was asked this run; what it said. */
+  let asked = false;
+  let rejection: CredentialRejection | undefined;
+  let loggedIn = false;
+  /** The gate's own refusal (a CollectorError of class bad-credentials too): not a rejection by the appliance. */
+  let heldBack: CollectorError | undefined;
+  const ask = async (version: string) => {
+    if (asked) return;
+    rejection = await gate.current(appliance.name, version, signal);
+    asked = true;
+  };
+  /** Credentials read again after a rejection, and other than the rejected ones: tried at once, whatever their version. */
+  let rotated: ApplianceCredentials | undefined;
+  const beforeLogin = async (offered: ApplianceCredentials): Promise<ApplianceCredentials> => {
+    await ask(secretVersionOf(offered));
+    let using = offered;
+    if ((rotated === undefined || !sameCredentials(rotated, offered)) && isBackingOff(rejection, secretVersionOf(using), now())) {
+      using = await fetch(true);
+      if (isBackingOff(rejection, secretVersionOf(using), now())) {
+        heldBack = backingOffError(appliance.name, appliance.secretId, rejection!, now());
+        throw heldBack;
+      }
+    }
+    credentials = using;
+    loggedIn = true;
+    return using;
+  };
   for (let attempt = 1; ; attempt++) {
     try {
-      const result = await read(credentials);
-      gate.worked(appliance.name, secretVersionOf(credentials));
-      if (rejection) await gate.accepted(appliance.name, rejection, signal);
+      const result = await read(credentials, beforeLogin);
+      if (loggedIn) gate.worked(appliance.name, secretVersionOf(credentials));
+      if (loggedIn && rejection) await gate.accepted(appliance.name, rejection, signal);
       return result;
     } catch (error) {
-      if (!(error instanceof CollectorError) || error.errorClass !== 'bad-credentials') throw error;
+      if (error === heldBack || !(error instanceof CollectorError) || error.errorClass !== 'bad-credentials') throw error;
+      // A rejection always follows a login, so the gate was asked; `ask` is a no-op then (kept for a refusal without one).
+      await ask(secretVersionOf(credentials));
       rejection = await gate.reject(appliance.name, credentials, rejection, error, now(), signal);
       if (attempt > 1) throw backingOffError(appliance.name, appliance.secretId, rejection, now(), error);
       const fresh = await fetch(true);
@@ -266,6 +297,8 @@ export async function readWithoutLockout<T>(input: GatedRead, read: (credentials
         secretId: appliance.secretId,
       });
       credentials = fresh;
+      rotated = fresh;
+      loggedIn = false;
     }
   }
 }

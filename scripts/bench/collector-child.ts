@@ -10,7 +10,9 @@
  *   bare-fleet: the same appliances collected once by the floor client, wall time, peak RSS
  *   collector-only: `runs` collector runs, `pauseMs` apart (for --profile: every sample is the collector's)
  *   whole:      the whole function (its handler, the real AWS SDK calls against moto_server: secret, state, metrics)
- *               interleaved with the bare one-shot client over the same appliances; the first run of each is cold
+ *               interleaved with the same function with its state table in memory, with CloudWatch too, and with
+ *               the bare one-shot client over the same appliances; the first run of each is cold
+ *   whole-only: the whole function alone, `runs` runs (for --profile --whole)
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DryRunSink, InMemorySampleStore, StaticCredentialSource } from '../../cli/in-memory-edges.js';
@@ -22,12 +24,13 @@ import { createJsonLogger, Redactor } from '../../lambda/logger.js';
 import { NitroClient, type NitroSession, type StatResource } from '../../lambda/nitro/client.js';
 import type { CollectorDependencies } from '../../lambda/pipeline/collect-appliance.js';
 import { createContainerMemory } from '../../lambda/pipeline/container-memory.js';
+import { InMemoryCredentialRejections } from '../../lambda/pipeline/credential-gate.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
 import { type BareAppliance, bareCollect, bareRun, nitroClientCollect, transportCollect } from './bare-client.js';
 import { type FleetInfo, passwordOf } from './fleet-info.js';
 
 export interface ChildJob {
-  readonly mode: 'cpu' | 'fleet' | 'bare-fleet' | 'collector-only' | 'whole';
+  readonly mode: 'cpu' | 'fleet' | 'bare-fleet' | 'collector-only' | 'whole' | 'whole-only';
   /**
    * whole: the state table and namespace in moto_server (the endpoint comes in the environment) and the secret
    * ids of the appliances, in order.
@@ -152,9 +155,16 @@ async function floorRun(collect: (appliance: BareAppliance, index: number) => Pr
   };
 }
 
-/** The whole function as Lambda runs it: one handler (one container) for every run, its AWS calls against moto_server. */
-function wholeFunctionRun(): () => Promise<RunFigures> {
+/**
+ * The whole function as Lambda runs it: one handler (one container) for every run, its AWS calls against moto_server.
+ * `without` puts edges in memory instead, so that the difference between two arms is the CPU of those edges: the
+ * state table (sample state and credential backoff), and CloudWatch too (a dry-run sink); Secrets Manager stays.
+ */
+function wholeFunctionRun(without: 'nothing' | 'state table' | 'state table and CloudWatch' = 'nothing'): () => Promise<RunFigures> {
   const aws = job.aws!;
+  const store = new InMemorySampleStore();
+  const rejections = new InMemoryCredentialRejections();
+  const sink = new DryRunSink();
   const memory = createContainerMemory();
   const handler = createHandler({
     env: {
@@ -165,6 +175,13 @@ function wholeFunctionRun(): () => Promise<RunFigures> {
     },
     memory,
     logger: createJsonLogger({ level: 'INFO', write: () => undefined, redactor: memory.redactor }),
+    ...(without !== 'nothing' && { store: () => store, rejections: () => rejections }),
+    ...(without === 'state table and CloudWatch' && {
+      sink: () => {
+        sink.published.length = 0;
+        return sink;
+      },
+    }),
   });
   return async () => {
     const { value: summary, ...times } = await measured(() => handler({}, { getRemainingTimeInMillis: () => job.remainingMs }));
@@ -201,6 +218,9 @@ async function interleaved(
 async function main(): Promise<void> {
   const output: {
     collector: RunFigures[];
+    /** whole: the function with its state table in memory, and with CloudWatch too. */
+    memoryState: RunFigures[];
+    memoryStateNoCloudWatch: RunFigures[];
     offline: RunFigures[];
     nitroClient: RunFigures[];
     transport: RunFigures[];
@@ -209,6 +229,8 @@ async function main(): Promise<void> {
     concurrency: number;
   } = {
     collector: [],
+    memoryState: [],
+    memoryStateNoCloudWatch: [],
     offline: [],
     nitroClient: [],
     transport: [],
@@ -229,9 +251,13 @@ async function main(): Promise<void> {
   } else if (job.mode === 'whole') {
     const arms = [
       { run: wholeFunctionRun(), into: output.collector },
+      { run: wholeFunctionRun('state table'), into: output.memoryState },
+      { run: wholeFunctionRun('state table and CloudWatch'), into: output.memoryStateNoCloudWatch },
       { run: () => floorRun(), into: output.floor },
     ];
     await interleaved(arms, job.runs, job.pauseMs);
+  } else if (job.mode === 'whole-only') {
+    await interleaved([{ run: wholeFunctionRun(), into: output.collector }], job.runs, job.pauseMs);
   } else {
     for (let run = 0; run < job.runs; run++) {
       if (run > 0) await sleep(job.pauseMs);

@@ -233,15 +233,23 @@ describeWithMoto('rejected credentials: backoff by secret version, never a locko
       const warm = newContainer(new DynamoDbCredentialRejections({ tableName: table, client: client() }));
       expect((await runAfter(1, warm)).appliance.outcome).toBe('ok');
       refuseReads = true;
+      const readsBefore = proxy.operations.filter((o) => o === 'GetItem').length;
       const next = await runAfter(1, warm);
-      // It goes on with the session it kept from its last run: no login at all.
+      // It goes on with the session it kept from its last run: no login, so no backoff to read (nor a failure to report).
       expect(next.loggedIn).toBe(0);
       expect(next.appliance.outcome).toBe('ok');
-      // This container logged in with this version: it goes on, and the run's one WARN line says the table failed.
-      expect(next.datums.find((d) => d.metricName === 'StateUnavailable')?.value).toBe(1);
-      expect(next.logger.lines.filter((l) => l.includes('"level":"WARN"') && l.includes('the state table could not be read'))).toHaveLength(
-        1,
-      );
+      expect(proxy.operations.filter((o) => o === 'GetItem').length).toBe(readsBefore);
+      expect(next.datums.find((d) => d.metricName === 'StateUnavailable')).toBeUndefined();
+      // The session is killed: the login it needs reads the backoff, which fails. This container logged in with this
+      // version: it logs in all the same, and the run's one WARN line says the table failed.
+      sim.killSessions();
+      const relogin = await runAfter(1, warm);
+      expect(relogin.loggedIn).toBe(1);
+      expect(relogin.appliance.outcome).toBe('ok');
+      expect(relogin.datums.find((d) => d.metricName === 'StateUnavailable')?.value).toBe(1);
+      expect(
+        relogin.logger.lines.filter((l) => l.includes('"level":"WARN"') && l.includes('the state table could not be read')),
+      ).toHaveLength(1);
     } finally {
       await proxy.stop();
     }

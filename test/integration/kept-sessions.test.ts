@@ -4,6 +4,7 @@
  * within the run; a rotated secret or changed settings log the old session out first; runs further apart than the
  * session timeout keep none. The simulators run on the handler's clock, so idle timeouts are exact.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createAwsClients } from '../../lambda/aws/clients.js';
 import { SecretsManagerCredentialSource } from '../../lambda/aws/secrets.js';
@@ -11,6 +12,7 @@ import { type CollectorHandler, createHandler } from '../../lambda/handler.js';
 import { createMemoryLogger } from '../../lambda/logger.js';
 import { type ContainerMemory, createContainerMemory } from '../../lambda/pipeline/container-memory.js';
 import { type Simulator, startSimulator } from '../../simulator/index.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
 import { countdownContext } from '../support/lambda-context.js';
 import { describeWithMoto } from '../support/moto.js';
 import { applianceSecret, createSecret, createStateTable, readMetricSum, uniqueName, updateSecret } from '../support/moto-aws.js';
@@ -95,6 +97,36 @@ describeWithMoto('kept NITRO sessions (the handler, simulated appliances, moto_s
     for (const sim of sims) {
       expect(sim.openSessions()).toBe(0);
       expect(calls(sim).at(-1)).toBe('POST config/logout 200');
+    }
+  });
+
+  it('reads the credential backoff only before a login: a warm run sends the state table its claim and commit, nothing else', async () => {
+    const proxy = await startFaultProxy(process.env['AWS_ENDPOINT_URL']!, () => undefined);
+    try {
+      const clients = createAwsClients();
+      const counted = createHandler({
+        env: { STATE_TABLE_NAME: table, METRIC_NAMESPACE: namespace },
+        logger,
+        memory,
+        clients: () => ({ ...clients, dynamoDb: new DynamoDBClient({ endpoint: proxy.endpoint }) }),
+        now: () => clock,
+      });
+      const stateCalls = async () => {
+        const before = proxy.operations.length;
+        clock += MINUTE;
+        const summary = await counted({ appliances: appliances() }, countdownContext());
+        expect(summary.appliances.map((a) => a.outcome)).toEqual(['ok', 'ok']);
+        return proxy.operations.slice(before).sort();
+      };
+      // The cold start logs in: each appliance's backoff is read first.
+      expect(await stateCalls()).toEqual(['GetItem', 'GetItem', 'UpdateItem', 'UpdateItem', 'UpdateItem', 'UpdateItem']);
+      for (let run = 0; run < 3; run++) expect(await stateCalls()).toEqual(['UpdateItem', 'UpdateItem', 'UpdateItem', 'UpdateItem']);
+      // A session the appliance killed costs a login, and the backoff is read before it.
+      sims[0]!.killSessions();
+      expect(await stateCalls()).toEqual(['GetItem', 'UpdateItem', 'UpdateItem', 'UpdateItem', 'UpdateItem']);
+      expect(logins(sims[0]!)).toBe(2);
+    } finally {
+      await proxy.stop();
     }
   });
 
