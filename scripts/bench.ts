@@ -104,6 +104,9 @@ const median = (values: readonly number[]) => {
 };
 const ratio = (value: number, floor: number) => (floor > 0 ? `${(value / floor).toFixed(2)}x` : '');
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
+/** The median over the warm runs (all but the first) of `figure` per appliance, in ms. */
+const warmMs = (runs: readonly RunFigures[], appliances: number, figure: 'cpuUs' | 'systemUs' = 'cpuUs') =>
+  median(runs.slice(1).map((r) => r[figure] / appliances / 1000));
 const rows: string[][] = [];
 const row = (measure: string, figure: string, floor = '', times = '') => {
   rows.push([measure, figure, floor, times]);
@@ -378,7 +381,7 @@ async function measureCpu(
     runs: REPS.cpuPairs + 1,
     ...(concurrency && { concurrency }),
   });
-  const perAppliance = (runs: readonly RunFigures[]) => median(runs.slice(1).map((r) => r.cpuUs / CPU_APPLIANCES / 1000));
+  const perAppliance = (runs: readonly RunFigures[]) => warmMs(runs, CPU_APPLIANCES);
   const coldCpu = (runs: readonly RunFigures[]) => runs[0]!.cpuUs / CPU_APPLIANCES / 1000;
   // The collector, then what it is built on: where the collector's CPU over the floor goes.
   for (const [measure, runs] of [
@@ -399,19 +402,20 @@ async function measureCpu(
     '',
     `collector - NITRO client = ${(perAppliance(cpu.collector) - perAppliance(cpu.nitroClient)).toFixed(2)} ms`,
   );
-  const systemPerAppliance = (runs: readonly RunFigures[]) => median(runs.slice(1).map((r) => r.systemUs / CPU_APPLIANCES / 1000));
-  row(
-    "  the collector's system (kernel) time",
-    `${systemPerAppliance(cpu.collector).toFixed(2)} ms`,
-    `${systemPerAppliance(cpu.floor).toFixed(2)} ms`,
-    ratio(systemPerAppliance(cpu.collector), systemPerAppliance(cpu.floor)),
-  );
+  systemTimeRow("  the collector's system (kernel) time", cpu.collector, cpu.floor, CPU_APPLIANCES);
   row(
     `collector CPU per appliance, first run (cold)${at}`,
     `${coldCpu(cpu.collector).toFixed(2)} ms`,
     `${coldCpu(cpu.floor).toFixed(2)} ms`,
     ratio(coldCpu(cpu.collector), coldCpu(cpu.floor)),
   );
+}
+
+/** The kernel's share of the warm runs' CPU per appliance (on loopback, both ends' TCP and TLS record work), beside the floor's. */
+function systemTimeRow(measure: string, runs: readonly RunFigures[], floorRuns: readonly RunFigures[], appliances: number): void {
+  const figure = warmMs(runs, appliances, 'systemUs');
+  const floorFigure = warmMs(floorRuns, appliances, 'systemUs');
+  row(measure, `${figure.toFixed(2)} ms`, `${floorFigure.toFixed(2)} ms`, ratio(figure, floorFigure));
 }
 
 /**
@@ -422,7 +426,7 @@ async function measureCpu(
 async function measureWhole(childFile: string): Promise<void> {
   await withWholeSetup('whole', async (job, env) => {
     const out = await runChild(node24, childFile, job, [], env);
-    const perAppliance = (runs: readonly RunFigures[]) => median(runs.slice(1).map((r) => r.cpuUs / WHOLE_APPLIANCES / 1000));
+    const perAppliance = (runs: readonly RunFigures[]) => warmMs(runs, WHOLE_APPLIANCES);
     const failed = [out.collector, out.memoryState, out.memoryStateNoCloudWatch].flat().reduce((sum, r) => sum + r.healthyNotOk, 0);
     console.log(
       `
@@ -437,13 +441,7 @@ whole function (${WHOLE_APPLIANCES} appliances, ${WHOLE_WARM_RUNS} warm runs int
     );
     arm('  the same, its state table in memory (no claim, commit or backoff read)', out.memoryState);
     arm('  the same, CloudWatch in memory too (NITRO, core, handler, cached secrets)', out.memoryStateNoCloudWatch);
-    const systemPerAppliance = (runs: readonly RunFigures[]) => median(runs.slice(1).map((r) => r.systemUs / WHOLE_APPLIANCES / 1000));
-    row(
-      '  of the whole function, system (kernel) time',
-      `${systemPerAppliance(out.collector).toFixed(2)} ms`,
-      `${systemPerAppliance(out.floor).toFixed(2)} ms`,
-      ratio(systemPerAppliance(out.collector), systemPerAppliance(out.floor)),
-    );
+    systemTimeRow('  of the whole function, system (kernel) time', out.collector, out.floor, WHOLE_APPLIANCES);
     const stateMs = perAppliance(out.collector) - perAppliance(out.memoryState);
     const cloudWatchMs = perAppliance(out.memoryState) - perAppliance(out.memoryStateNoCloudWatch);
     console.log(

@@ -576,7 +576,6 @@ export const VOCABULARY: readonly string[] = [
   'attribute_exists(#rejection)',
   'bad-credentials',
   'baseline',
-  'beforeLogin',
   'beyond 2^53: CloudWatch cannot store it exactly',
   'beyond 2^64-1, not a 64-bit counter',
   'caCertificate',

@@ -93,12 +93,14 @@ export interface NitroSession {
   getVirtualServerStat(server: VirtualServerRef): Promise<Record<string, unknown>>;
 }
 
+/**
+ * Awaited before every login (none when a kept session serves the run), with the credentials about to be used: it
+ * may refuse (throw) or hand back other ones (the credential gate's lockout check, pipeline/credential-gate.ts).
+ */
+export type BeforeLogin = (credentials: ApplianceCredentials) => Promise<ApplianceCredentials>;
+
 export interface SessionOptions {
-  /**
-   * Awaited before every login (none when a kept session serves the run), with the credentials about to be used: it
-   * may refuse (throw) or hand back other ones (the credential gate's lockout check, pipeline/credential-gate.ts).
-   */
-  readonly beforeLogin?: (credentials: ApplianceCredentials) => Promise<ApplianceCredentials>;
+  readonly beforeLogin?: BeforeLogin;
 }
 
 interface StatRequest {

@@ -20,7 +20,7 @@ import { type FieldError, parseSample, type Sample, SampleShapeError, unwrapReso
 import { buildVirtualServerDatums, type VirtualServerReading } from '../core/virtual-server-datums.js';
 import { CollectorError, type ErrorClass, StateUnavailableError, toCollectorError } from '../errors.js';
 import type { Logger, Redactor } from '../logger.js';
-import { NitroClient, type NitroClientOptions, type NitroTarget, type SessionOptions } from '../nitro/client.js';
+import { type BeforeLogin, NitroClient, type NitroClientOptions, type NitroTarget } from '../nitro/client.js';
 import { haNodeIdentity, readHaRole } from '../nitro/ha.js';
 import type { ContainerMemory } from './container-memory.js';
 import { credentialGateOf, readWithoutLockout } from './credential-gate.js';
@@ -250,11 +250,7 @@ async function readAppliance(job: ApplianceJob): Promise<GatedReading> {
   return gate.unavailable === undefined ? reading : { ...reading, stateUnavailable: gate.unavailable };
 }
 
-async function readWith(
-  job: ApplianceJob,
-  credentials: ApplianceCredentials,
-  beforeLogin: NonNullable<SessionOptions['beforeLogin']>,
-): Promise<Reading> {
+async function readWith(job: ApplianceJob, credentials: ApplianceCredentials, beforeLogin: BeforeLogin): Promise<Reading> {
   const { appliance, run, deps, logger } = job;
   const target: NitroTarget = { ...appliance, caCertificate: joinPem(appliance.caCertificate, credentials.caCertificate) };
   const open = deps.openNitro ?? ((t, o) => new NitroClient(t, o));

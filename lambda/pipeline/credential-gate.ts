@@ -16,6 +16,7 @@ import {
 import { CollectorError, StateUnavailableError, toCollectorError } from '../errors.js';
 import type { Logger, Redactor } from '../logger.js';
 import { LOCKED_USER_REFUSAL } from '../nitro/classify.js';
+import type { BeforeLogin } from '../nitro/client.js';
 
 export function secretVersionOf(credentials: ApplianceCredentials): string {
   return credentials.versionId ?? UNVERSIONED_SECRET;
@@ -240,10 +241,7 @@ export interface GatedRead {
  */
 export async function readWithoutLockout<T>(
   input: GatedRead,
-  read: (
-    credentials: ApplianceCredentials,
-    beforeLogin: (credentials: ApplianceCredentials) => Promise<ApplianceCredentials>,
-  ) => Promise<T>,
+  read: (credentials: ApplianceCredentials, beforeLogin: BeforeLogin) => Promise<T>,
 ): Promise<T> {
   const { appliance, gate, signal, now } = input;
   const fetch = async (refresh: boolean) => {
@@ -252,7 +250,7 @@ export async function readWithoutLockout<T>(
     return credentials;
   };
   let credentials = await fetch(false);
-  /** Whether the gate was asked this run; what it said. */
+  /** Whether the gate was asked this run (`rejection` is what it said; undefined is an answer too). */
   let asked = false;
   let rejection: CredentialRejection | undefined;
   let loggedIn = false;
@@ -265,7 +263,7 @@ export async function readWithoutLockout<T>(
   };
   /** Credentials read again after a rejection, and other than the rejected ones: tried at once, whatever their version. */
   let rotated: ApplianceCredentials | undefined;
-  const beforeLogin = async (offered: ApplianceCredentials): Promise<ApplianceCredentials> => {
+  const beforeLogin: BeforeLogin = async (offered) => {
     await ask(secretVersionOf(offered));
     let using = offered;
     if ((rotated === undefined || !sameCredentials(rotated, offered)) && isBackingOff(rejection, secretVersionOf(using), now())) {
