@@ -88,6 +88,12 @@ export const ASSUMPTIONS = {
   logBytesPerInvocation: 1_200,
   /** Decimal digits of every stored counter value (10 digits take 5 bytes in the state item, 2^64 - 1 takes 10). */
   counterDigits: 10,
+  /**
+   * Logins per appliance a month, each read first by the credential backoff (one GetItem): a warm container keeps
+   * its NITRO session between runs, so an appliance logs in when a container starts or its session was dropped
+   * (failover, kill). Lambda does not say how long a container lives; one login an hour is a generous bound.
+   */
+  loginsPerMonth: 730,
   /** The deployment's one dashboard is shared by this many appliances in the per-appliance total (the issue's fleet of 10). */
   appliancesPerDashboard: 10,
 } as const;
@@ -194,7 +200,7 @@ export function estimate(
   // the item before and after: the held item, both times.
   const writesPerRun = 2;
   const stateWriteUnits = writeUnits(item.committed, item.held);
-  // The credential rejection is read before the claim, from the committed item (a projection costs the whole item).
+  // The credential backoff is read before each login, from the committed item (a projection costs the whole item).
   const stateReadUnits = readUnits(item.committed, { consistent: true });
   const requestsPerRun = Math.ceil((appliancesPerInvocation * metrics) / 1000) * shardShare;
   const gbSeconds = ASSUMPTIONS.memoryGb * invocationSeconds * shardShare * runs;
@@ -256,8 +262,8 @@ export function estimate(
     },
     {
       item: 'DynamoDB reads',
-      detail: `${formatCount(runs)} GetItem (the credential rejection, strongly consistent) x ${stateReadUnits} RRU (item ${kilobytes(item.committed)} KB)`,
-      monthlyUsd: runs * stateReadUnits * PRICES.dynamoDbReadUnit,
+      detail: `${formatCount(ASSUMPTIONS.loginsPerMonth)} GetItem (the credential backoff, read before each login, strongly consistent; a kept session reads nothing) x ${stateReadUnits} RRU (item ${kilobytes(item.committed)} KB)`,
+      monthlyUsd: ASSUMPTIONS.loginsPerMonth * stateReadUnits * PRICES.dynamoDbReadUnit,
     },
     { item: 'CloudWatch Logs', detail: `${Math.round(logGb * 1024)} MB ingested`, monthlyUsd: logGb * PRICES.logIngestionGb },
     {
