@@ -3,7 +3,7 @@ import { CloudWatchMetricSink } from './aws/cloudwatch-sink.js';
 import { DynamoDbCredentialRejections } from './aws/credential-rejections.js';
 import { SecretsManagerCredentialSource } from './aws/secrets.js';
 import { DynamoDbSampleStore } from './aws/state-store.js';
-import { resolveRunConfig } from './config/run-config.js';
+import { createRunConfigResolver } from './config/run-config.js';
 import type { CredentialRejectionStore, CredentialSource, MetricSink, SampleStore } from './core/ports.js';
 import { excerpt, MAX_FIELD_CHARS, MAX_RESULT_BYTES, utf8Bytes } from './core/text.js';
 import { toCollectorError } from './errors.js';
@@ -54,6 +54,7 @@ export function createHandler(overrides: Partial<HandlerDependencies> = {}): Col
   };
   if (deps.credentials) memory.secrets = deps.credentials;
   const now = deps.now ?? Date.now;
+  const resolveRunConfig = createRunConfigResolver();
 
   const handler = async function handler(event: CollectorEvent | null | undefined, context: InvocationContext): Promise<RunSummary> {
     const startedAt = now();

@@ -102,3 +102,46 @@ function appliancesFrom(
   const checked = spec.check(input, path, problems);
   return checked === INVALID ? undefined : checked;
 }
+
+/** Distinct configurations a container keeps resolved: one per schedule (shard) that invokes it, usually one. */
+export const RESOLVED_CONFIGS_KEPT = 8;
+
+/**
+ * resolveRunConfig for a warm container: a run whose event appliances and settings' variables are those of an
+ * earlier run gets that run's configuration without checking it again (the schema checks and the CA bundles'
+ * parsing are about 3% of a warm run's CPU). Only valid configurations are kept, so a bad one is reported on
+ * every run; an event that is not plain JSON is resolved every time.
+ */
+export function createRunConfigResolver(kept = RESOLVED_CONFIGS_KEPT): (event: unknown, env: NodeJS.ProcessEnv) => RunConfig {
+  const resolved = new Map<string, RunConfig>();
+  const variables = Object.values(SETTINGS).map((row) => row.env);
+  return (event, env) => {
+    const key = configKey(event, env, variables);
+    const known = key === undefined ? undefined : resolved.get(key);
+    if (known !== undefined) return known;
+    const config = resolveRunConfig(event, env);
+    if (key !== undefined) {
+      if (resolved.size >= kept) resolved.delete(resolved.keys().next().value!);
+      resolved.set(key, config);
+    }
+    return config;
+  };
+}
+
+function configKey(event: unknown, env: NodeJS.ProcessEnv, variables: readonly string[]): string | undefined {
+  const fromEvent = typeof event === 'object' && event !== null ? (event as { appliances?: unknown }).appliances : undefined;
+  try {
+    return JSON.stringify([fromEvent !== undefined, fromEvent ?? null, ...variables.map((name) => env[name] ?? null)], onlyJson);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Refuses what JSON would write as something else (undefined, NaN, a function): two such events could share a key. */
+function onlyJson(_key: string, value: unknown): unknown {
+  const kind = typeof value;
+  if (kind === 'undefined' || kind === 'function' || kind === 'symbol' || (kind === 'number' && !Number.isFinite(value))) {
+    throw new TypeError('not JSON');
+  }
+  return value;
+}

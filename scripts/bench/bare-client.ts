@@ -2,7 +2,8 @@
  * The floor the collector's NITRO work is measured against: a bare node:https client doing the same four
  * requests per appliance (login, stat/hanode, stat/protocolmptcp, logout) with one keep-alive agent per
  * appliance kept across runs (so it resumes TLS sessions exactly as a warm container can), parsing each answer
- * with JSON.parse and nothing else: no validation, no deltas, no datums, no logging, no deadlines.
+ * with JSON.parse and nothing else: no validation, no deltas, no datums, no logging, no deadlines. oneShotCollect
+ * is the same client without the kept agent: a poller started per run, a full TLS handshake each time.
  */
 import { Agent, request } from 'node:https';
 import { createJsonLogger, Redactor } from '../../lambda/logger.js';
@@ -33,13 +34,14 @@ function send(
   path: string,
   body?: string,
   token?: string,
+  agent: Agent = agentFor(appliance),
 ): Promise<{ status: number; json: unknown }> {
   const { hostname, port } = new URL(appliance.url);
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (token) headers.cookie = `NITRO_AUTH_TOKEN=${token}`;
-    const req = request({ hostname, port, method, path, headers, agent: agentFor(appliance), timeout: 10_000 }, (res) => {
+    const req = request({ hostname, port, method, path, headers, agent, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) }));
@@ -74,6 +76,19 @@ async function fourRequests(appliance: BareAppliance, exchange: Send): Promise<b
 /** The bare client's run of one appliance. */
 export function bareCollect(appliance: BareAppliance): Promise<boolean> {
   return fourRequests(appliance, (method, path, body, token) => send(appliance, method, path, body, token));
+}
+
+/**
+ * The bare client as a poller started once per run would be: a new agent for the run's four requests, so a new TLS
+ * session (a full handshake, the certificate checked) every run, and the connection closed at its end.
+ */
+export async function oneShotCollect(appliance: BareAppliance): Promise<boolean> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: appliance.caCertificate, servername: 'localhost' });
+  try {
+    return await fourRequests(appliance, (method, path, body, token) => send(appliance, method, path, body, token, agent));
+  } finally {
+    agent.destroy();
+  }
 }
 
 /** The bench process's connection pools, kept across its repetitions as a warm container keeps its own. */

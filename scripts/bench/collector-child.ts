@@ -26,7 +26,7 @@ import type { CollectorDependencies } from '../../lambda/pipeline/collect-applia
 import { createContainerMemory } from '../../lambda/pipeline/container-memory.js';
 import { InMemoryCredentialRejections } from '../../lambda/pipeline/credential-gate.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
-import { type BareAppliance, bareCollect, bareRun, nitroClientCollect, transportCollect } from './bare-client.js';
+import { type BareAppliance, bareCollect, bareRun, nitroClientCollect, oneShotCollect, transportCollect } from './bare-client.js';
 import { type FleetInfo, passwordOf } from './fleet-info.js';
 
 export interface ChildJob {
@@ -221,6 +221,8 @@ async function main(): Promise<void> {
     /** whole: the function with its state table in memory, and with CloudWatch too. */
     memoryState: RunFigures[];
     memoryStateNoCloudWatch: RunFigures[];
+    /** whole: the bare poller started per run (a full TLS handshake each run). */
+    oneShotFloor: RunFigures[];
     offline: RunFigures[];
     nitroClient: RunFigures[];
     transport: RunFigures[];
@@ -231,6 +233,7 @@ async function main(): Promise<void> {
     collector: [],
     memoryState: [],
     memoryStateNoCloudWatch: [],
+    oneShotFloor: [],
     offline: [],
     nitroClient: [],
     transport: [],
@@ -254,6 +257,7 @@ async function main(): Promise<void> {
       { run: wholeFunctionRun('state table'), into: output.memoryState },
       { run: wholeFunctionRun('state table and CloudWatch'), into: output.memoryStateNoCloudWatch },
       { run: () => floorRun(), into: output.floor },
+      { run: () => floorRun(oneShotCollect), into: output.oneShotFloor },
     ];
     await interleaved(arms, job.runs, job.pauseMs);
   } else if (job.mode === 'whole-only') {

@@ -2,7 +2,7 @@ import { generate } from 'selfsigned';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveSelection } from '../../lambda/catalog/selection.js';
 import { ConfigurationError, parseAppliances } from '../../lambda/config/appliance.js';
-import { resolveRunConfig } from '../../lambda/config/run-config.js';
+import { createRunConfigResolver, RESOLVED_CONFIGS_KEPT, resolveRunConfig } from '../../lambda/config/run-config.js';
 
 const appliance = { name: 'adc-1', url: 'https://adc-1.example.com', secretId: 'netscaler/adc-1' };
 const env = { STATE_TABLE_NAME: 'state' };
@@ -174,5 +174,52 @@ describe('appliance URL and CA certificate checks', () => {
       expect(message).toContain('(no -----BEGIN CERTIFICATE----- block)');
       expect(message).not.toContain(key.split('\n')[1]!.slice(0, 16));
     });
+  });
+});
+
+describe("a warm container's resolved configurations", () => {
+  const fromEnv = { ...env, APPLIANCES: JSON.stringify([appliance]) };
+
+  it('gives a run with the same event appliances and variables the configuration resolved before', () => {
+    const resolve = createRunConfigResolver();
+    const first = resolve({ appliances: [appliance], time: '2026-12-07T10:00:00Z' }, env);
+    expect(resolve({ appliances: [{ ...appliance }], time: '2026-12-07T10:01:00Z' }, { ...env })).toBe(first);
+    expect(resolve({}, fromEnv)).not.toBe(first);
+    expect(resolve(null, fromEnv)).toBe(resolve({}, fromEnv));
+  });
+
+  it('resolves again when a variable or an appliance changes', () => {
+    const resolve = createRunConfigResolver();
+    const first = resolve({ appliances: [appliance] }, env);
+    expect(resolve({ appliances: [appliance] }, { ...env, CONCURRENCY: '3' }).concurrency).toBe(3);
+    expect(resolve({ appliances: [{ ...appliance, name: 'adc-2' }] }, env).appliances[0]?.name).toBe('adc-2');
+    expect(resolve({ appliances: [appliance] }, env)).toBe(first);
+  });
+
+  it('keeps no invalid configuration: every run with one is refused, naming the problem', () => {
+    const resolve = createRunConfigResolver();
+    const bad = { ...env, CONCURRENCY: 'many' };
+    for (let run = 0; run < 2; run++) {
+      expect(() => resolve({ appliances: [appliance] }, bad)).toThrow(/CONCURRENCY/);
+    }
+    // "appliances": null is not a missing list, even after a run without one was resolved from APPLIANCES.
+    resolve({}, fromEnv);
+    expect(() => resolve({ appliances: null }, fromEnv)).toThrow(ConfigurationError);
+  });
+
+  it('resolves every time an event that is not plain JSON', () => {
+    const resolve = createRunConfigResolver();
+    const withUndefined = { appliances: [{ ...appliance, tlsServerName: undefined }] };
+    expect(resolve(withUndefined, env)).not.toBe(resolve(withUndefined, env));
+  });
+
+  it(`keeps at most ${RESOLVED_CONFIGS_KEPT}, dropping the oldest`, () => {
+    const resolve = createRunConfigResolver();
+    const eventOf = (i: number) => ({ appliances: [{ ...appliance, name: `adc-${i}` }] });
+    const first = resolve(eventOf(0), env);
+    expect(resolve(eventOf(0), env)).toBe(first);
+    for (let i = 1; i <= RESOLVED_CONFIGS_KEPT; i++) resolve(eventOf(i), env);
+    expect(resolve(eventOf(0), env)).not.toBe(first);
+    expect(resolve(eventOf(0), env)).toEqual(first);
   });
 });
