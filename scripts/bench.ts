@@ -47,7 +47,7 @@ The collector's size, cold start, CPU, wall time and memory beside a floor built
   --quick             fewer repetitions and no 1,000-appliance rows
   --sweep             only the fleet, at several concurrencies (--concurrency 10,20,..; --count 1000), beside the bare client
   --cpu               only the CPU measure, at each --concurrency given (default: the function's)
-  --whole             only the whole warm function (AWS calls against moto_server) beside the bare one-shot poller
+  --whole             only the whole warm function (AWS calls against moto_server) beside the bare poller, resumed and started per run
   --profile           only the CPU measure, under V8's sampling profiler (with --whole: the whole function's)
   --cpu-share F       the measured processes get only that fraction of one CPU (lambda: Lambda's share at the default memory; root only)
   --concurrency LIST  comma list of concurrencies for --sweep and --cpu
