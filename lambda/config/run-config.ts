@@ -66,6 +66,11 @@ function fromText(spec: Spec<unknown>, raw: string): unknown {
   return wantsNumber && /^[+-]?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
 }
 
+/** The event's `appliances`, undefined when the event has none. */
+function eventAppliances(event: unknown): unknown {
+  return typeof event === 'object' && event !== null ? (event as { appliances?: unknown }).appliances : undefined;
+}
+
 function appliancesFrom(
   event: unknown,
   env: NodeJS.ProcessEnv,
@@ -73,7 +78,7 @@ function appliancesFrom(
   shown: Record<string, unknown>,
 ): ApplianceConfig[] | undefined {
   const spec = SETTINGS.appliances.spec;
-  const fromEvent = typeof event === 'object' && event !== null ? (event as { appliances?: unknown }).appliances : undefined;
+  const fromEvent = eventAppliances(event);
   const name = SETTINGS.appliances.env;
   let input: unknown;
   let path: (string | number)[];
@@ -129,7 +134,7 @@ export function createRunConfigResolver(kept = RESOLVED_CONFIGS_KEPT): (event: u
 }
 
 function configKey(event: unknown, env: NodeJS.ProcessEnv, variables: readonly string[]): string | undefined {
-  const fromEvent = typeof event === 'object' && event !== null ? (event as { appliances?: unknown }).appliances : undefined;
+  const fromEvent = eventAppliances(event);
   try {
     return JSON.stringify([fromEvent !== undefined, fromEvent ?? null, ...variables.map((name) => env[name] ?? null)], onlyJson);
   } catch {

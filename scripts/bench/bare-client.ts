@@ -22,10 +22,14 @@ const agents = new Map<string, Agent>();
 function agentFor(appliance: BareAppliance): Agent {
   let agent = agents.get(appliance.url);
   if (!agent) {
-    agent = new Agent({ keepAlive: true, maxSockets: 1, ca: appliance.caCertificate, servername: 'localhost' });
+    agent = newAgent(appliance);
     agents.set(appliance.url, agent);
   }
   return agent;
+}
+
+function newAgent(appliance: BareAppliance): Agent {
+  return new Agent({ keepAlive: true, maxSockets: 1, ca: appliance.caCertificate, servername: 'localhost' });
 }
 
 function send(
@@ -83,7 +87,7 @@ export function bareCollect(appliance: BareAppliance): Promise<boolean> {
  * session (a full handshake, the certificate checked) every run, and the connection closed at its end.
  */
 export async function oneShotCollect(appliance: BareAppliance): Promise<boolean> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: appliance.caCertificate, servername: 'localhost' });
+  const agent = newAgent(appliance);
   try {
     return await fourRequests(appliance, (method, path, body, token) => send(appliance, method, path, body, token, agent));
   } finally {

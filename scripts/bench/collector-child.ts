@@ -11,7 +11,7 @@
  *   collector-only: `runs` collector runs, `pauseMs` apart (for --profile: every sample is the collector's)
  *   whole:      the whole function (its handler, the real AWS SDK calls against moto_server: secret, state, metrics)
  *               interleaved with the same function with its state table in memory, with CloudWatch too, and with
- *               the bare one-shot client over the same appliances; the first run of each is cold
+ *               the bare client over the same appliances (its agent kept, and new each run); the first run of each is cold
  *   whole-only: the whole function alone, `runs` runs (for --profile --whole)
  */
 import { setTimeout as sleep } from 'node:timers/promises';
