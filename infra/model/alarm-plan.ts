@@ -267,7 +267,7 @@ export function planApplianceAlarms(selection: readonly MetricDefinition[], opti
 
   add('collectionFailing', [HEALTH_METRICS.success], 'Maximum', '');
   // The counter alarms watch one rollup each (lambda/catalog/rollups.ts), published whatever the selection.
-  add('protocolErrors', protocolErrorMetrics(selection, options.protocolErrorMetrics), 'Sum', '');
+  add('protocolErrors', protocolErrorMetrics(options.protocolErrorMetrics), 'Sum', '');
   add('resourceExhaustion', [ROLLUP_METRICS.allocationFailures], 'Sum', '');
   add('joinsRejected', [ROLLUP_METRICS.joinsRejected], 'Sum', '');
   add(
@@ -323,7 +323,7 @@ function quoted(name: string): string {
  * The metrics the protocol-errors alarm watches: the explicit counters when given (validated elsewhere, summed
  * with metric math), else the ProtocolErrors rollup, one series whatever the selection.
  */
-export function protocolErrorMetrics(_selection: readonly MetricDefinition[], explicit?: readonly string[]): readonly string[] {
+export function protocolErrorMetrics(explicit?: readonly string[]): readonly string[] {
   return explicit && explicit.length > 0 ? explicit : [ROLLUP_METRICS.protocolErrors];
 }
 
