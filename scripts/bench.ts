@@ -47,7 +47,7 @@ The collector's size, cold start, CPU, wall time and memory beside a floor built
   --quick             fewer repetitions and no 1,000-appliance rows
   --sweep             only the fleet, at several concurrencies (--concurrency 10,20,..; --count 1000), beside the bare client
   --cpu               only the CPU measure, at each --concurrency given (default: the function's)
-  --whole             only the whole warm function (AWS calls against moto_server) beside the bare poller, resumed and started per run
+  --whole             only the whole warm function (AWS calls against moto_server) beside the bare poller: resumed, started per run, and doing its job by raw requests
   --profile           only the CPU measure, under V8's sampling profiler (with --whole: the whole function's)
   --cpu-share F       the measured processes get only that fraction of one CPU (lambda: Lambda's share at the default memory; root only)
   --concurrency LIST  comma list of concurrencies for --sweep and --cpu
@@ -224,6 +224,8 @@ interface ChildOutput {
   readonly memoryStateNoCloudWatch: RunFigures[];
   /** whole mode: the bare poller started per run (a full TLS handshake each run). */
   readonly oneShotFloor: RunFigures[];
+  /** whole mode: the bare poller (TLS resumed) doing the function's job: state claim and commit, PutMetricData, as raw signed requests. */
+  readonly jobFloor: RunFigures[];
   /** cpu mode: the collector with its NITRO sessions answered from memory (its own work, no network). */
   readonly offline: RunFigures[];
   /** cpu mode: the same session through the collector's NITRO client alone, and nothing after it. */
@@ -430,7 +432,9 @@ async function measureWhole(childFile: string): Promise<void> {
   await withWholeSetup('whole', async (job, env) => {
     const out = await runChild(node24, childFile, job, [], env);
     const perAppliance = (runs: readonly RunFigures[]) => warmMs(runs, WHOLE_APPLIANCES);
-    const failed = [out.collector, out.memoryState, out.memoryStateNoCloudWatch].flat().reduce((sum, r) => sum + r.healthyNotOk, 0);
+    const failed = [out.collector, out.memoryState, out.memoryStateNoCloudWatch, out.jobFloor]
+      .flat()
+      .reduce((sum, r) => sum + r.healthyNotOk, 0);
     console.log(
       `
 whole function (${WHOLE_APPLIANCES} appliances, ${WHOLE_WARM_RUNS} warm runs interleaved with the bare poller's, AWS calls against moto_server; medians; ${failed} appliance runs not ok)`,
@@ -447,8 +451,14 @@ whole function (${WHOLE_APPLIANCES} appliances, ${WHOLE_WARM_RUNS} warm runs int
       out.collector,
     );
     arm('  the same vs that poller started per run (a full TLS handshake each run)', out.collector, out.oneShotFloor);
+    arm(
+      "  the same vs that poller (TLS resumed) doing the function's job: state claim and commit, PutMetricData, as raw signed requests (no SDK)",
+      out.collector,
+      out.jobFloor,
+    );
     arm('  the same, its state table in memory (no claim, commit or backoff read)', out.memoryState);
     arm('  the same, CloudWatch in memory too (NITRO, core, handler, cached secrets)', out.memoryStateNoCloudWatch);
+    arm("  the poller doing the function's job vs the poller alone: what the state table and CloudWatch cost at least", out.jobFloor);
     systemTimeRow('  of the whole function, system (kernel) time', out.collector, out.floor, WHOLE_APPLIANCES);
     const stateMs = perAppliance(out.collector) - perAppliance(out.memoryState);
     const cloudWatchMs = perAppliance(out.memoryState) - perAppliance(out.memoryStateNoCloudWatch);

@@ -9,6 +9,7 @@ import { Agent, request } from 'node:https';
 import { createJsonLogger, Redactor } from '../../lambda/logger.js';
 import { NitroClient } from '../../lambda/nitro/client.js';
 import { NitroTransports } from '../../lambda/nitro/transport.js';
+import { claimAndCommit, countersOf } from './bare-aws.js';
 
 export interface BareAppliance {
   readonly url: string;
@@ -59,8 +60,8 @@ function send(
 
 type Send = (method: 'GET' | 'POST', path: string, body?: string, token?: string) => Promise<{ status: number; json: unknown }>;
 
-/** One appliance's run over `exchange`: login, two stat reads, logout. Resolves false when any step failed. */
-async function fourRequests(appliance: BareAppliance, exchange: Send): Promise<boolean> {
+/** One appliance's run over `exchange`: login, two stat reads, logout. Resolves the protocolmptcp answer, or undefined when any step failed. */
+async function fourRequests(appliance: BareAppliance, exchange: Send): Promise<unknown> {
   try {
     const login = await exchange(
       'POST',
@@ -69,17 +70,34 @@ async function fourRequests(appliance: BareAppliance, exchange: Send): Promise<b
     );
     const token = (login.json as { sessionid?: string }).sessionid;
     await exchange('GET', '/nitro/v1/stat/hanode', undefined, token);
-    await exchange('GET', '/nitro/v1/stat/protocolmptcp', undefined, token);
+    const stat = await exchange('GET', '/nitro/v1/stat/protocolmptcp', undefined, token);
     await exchange('POST', '/nitro/v1/config/logout', JSON.stringify({ logout: {} }), token);
-    return login.status === 201;
+    return login.status === 201 ? stat.json : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
 /** The bare client's run of one appliance. */
-export function bareCollect(appliance: BareAppliance): Promise<boolean> {
-  return fourRequests(appliance, (method, path, body, token) => send(appliance, method, path, body, token));
+export async function bareCollect(appliance: BareAppliance): Promise<boolean> {
+  return (await fourRequests(appliance, (method, path, body, token) => send(appliance, method, path, body, token))) !== undefined;
+}
+
+/**
+ * The bare client's run of one appliance, then its state item's claim and commit as raw signed requests
+ * (bare-aws.ts): the floor of a poller that keeps exact counts in DynamoDB, as the function does.
+ */
+export function bareCollectWithState(tableName: string): (appliance: BareAppliance, index: number) => Promise<boolean> {
+  return async (appliance, index) => {
+    const answer = await fourRequests(appliance, (method, path, body, token) => send(appliance, method, path, body, token));
+    if (answer === undefined) return false;
+    try {
+      await claimAndCommit(tableName, `floor-${index + 1}`, countersOf(answer));
+      return true;
+    } catch {
+      return false;
+    }
+  };
 }
 
 /**
@@ -89,7 +107,7 @@ export function bareCollect(appliance: BareAppliance): Promise<boolean> {
 export async function oneShotCollect(appliance: BareAppliance): Promise<boolean> {
   const agent = newAgent(appliance);
   try {
-    return await fourRequests(appliance, (method, path, body, token) => send(appliance, method, path, body, token, agent));
+    return (await fourRequests(appliance, (method, path, body, token) => send(appliance, method, path, body, token, agent))) !== undefined;
   } finally {
     agent.destroy();
   }
@@ -102,19 +120,20 @@ const benchTransports = new NitroTransports();
  * The same four requests through the collector's own transport (its pooled agents, timers and body cap), parsed
  * with JSON.parse: what the transport costs over the bare client, and what the rest of the collector costs over it.
  */
-export function transportCollect(appliance: BareAppliance, index: number): Promise<boolean> {
+export async function transportCollect(appliance: BareAppliance, index: number): Promise<boolean> {
   const transport = benchTransports.transportFor({
     name: `transport-${index}`,
     url: appliance.url,
     caCertificate: appliance.caCertificate,
   });
-  return fourRequests(appliance, async (method, path, body, token) => {
+  const stat = await fourRequests(appliance, async (method, path, body, token) => {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (token) headers.cookie = `NITRO_AUTH_TOKEN=${token}`;
     const answer = await transport.exchange({ method, path, headers, body, timeoutMs: 10_000, maxBodyBytes: 1 << 20 });
     return { status: answer.status, json: JSON.parse(answer.text) as unknown };
   });
+  return stat !== undefined;
 }
 
 const silent = createJsonLogger({ level: 'INFO', write: () => undefined, redactor: new Redactor() });

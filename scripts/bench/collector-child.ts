@@ -26,7 +26,16 @@ import type { CollectorDependencies } from '../../lambda/pipeline/collect-applia
 import { createContainerMemory } from '../../lambda/pipeline/container-memory.js';
 import { InMemoryCredentialRejections } from '../../lambda/pipeline/credential-gate.js';
 import { runCollection } from '../../lambda/pipeline/run-collection.js';
-import { type BareAppliance, bareCollect, bareRun, nitroClientCollect, oneShotCollect, transportCollect } from './bare-client.js';
+import { putMetricData } from './bare-aws.js';
+import {
+  type BareAppliance,
+  bareCollect,
+  bareCollectWithState,
+  bareRun,
+  nitroClientCollect,
+  oneShotCollect,
+  transportCollect,
+} from './bare-client.js';
 import { type FleetInfo, passwordOf } from './fleet-info.js';
 
 export interface ChildJob {
@@ -143,8 +152,16 @@ async function collectorRun(using: typeof deps = deps): Promise<RunFigures> {
   };
 }
 
-async function floorRun(collect: (appliance: BareAppliance, index: number) => Promise<boolean> = bareCollect): Promise<RunFigures> {
-  const { value: ok, ...times } = await measured(() => bareRun(bareAppliances, concurrency, collect));
+/** A run of the bare client (`collect`, default the plain one) over the healthy appliances, then `afterRun`'s work. */
+async function floorRun(
+  collect: (appliance: BareAppliance, index: number) => Promise<boolean> = bareCollect,
+  afterRun: () => Promise<void> = async () => undefined,
+): Promise<RunFigures> {
+  const { value: ok, ...times } = await measured(async () => {
+    const ok = await bareRun(bareAppliances, concurrency, collect);
+    await afterRun();
+    return ok;
+  });
   return {
     ...times,
     ok,
@@ -153,6 +170,25 @@ async function floorRun(collect: (appliance: BareAppliance, index: number) => Pr
     datums: 0,
     putMetricDataCalls: 0,
   };
+}
+
+/** The datums the whole function published in its latest run, for the floor that does the function's job. */
+let latestWholeDatums = 0;
+
+/**
+ * The bare client doing the function's job with raw signed requests (bare-aws.ts): its four NITRO requests and its
+ * state item's claim and commit per appliance, then one PutMetricData of as many datums as the function published.
+ */
+function jobFloorRun(): Promise<RunFigures> {
+  const aws = job.aws!;
+  return floorRun(bareCollectWithState(aws.tableName), async () => {
+    if (latestWholeDatums > 0)
+      await putMetricData(
+        aws.namespace,
+        appliances.map((a) => a.name),
+        latestWholeDatums,
+      );
+  });
 }
 
 /**
@@ -185,6 +221,7 @@ function wholeFunctionRun(without: 'nothing' | 'state table' | 'state table and 
   });
   return async () => {
     const { value: summary, ...times } = await measured(() => handler({}, { getRemainingTimeInMillis: () => job.remainingMs }));
+    if (without === 'nothing') latestWholeDatums = summary.datapointsPublished;
     return {
       ...times,
       ok: summary.appliances.filter((a) => a.outcome === 'ok').length,
@@ -223,6 +260,8 @@ async function main(): Promise<void> {
     memoryStateNoCloudWatch: RunFigures[];
     /** whole: the bare poller started per run (a full TLS handshake each run). */
     oneShotFloor: RunFigures[];
+    /** whole: the bare poller doing the function's job (state claim and commit, PutMetricData) by raw signed requests. */
+    jobFloor: RunFigures[];
     offline: RunFigures[];
     nitroClient: RunFigures[];
     transport: RunFigures[];
@@ -234,6 +273,7 @@ async function main(): Promise<void> {
     memoryState: [],
     memoryStateNoCloudWatch: [],
     oneShotFloor: [],
+    jobFloor: [],
     offline: [],
     nitroClient: [],
     transport: [],
@@ -258,6 +298,7 @@ async function main(): Promise<void> {
       { run: wholeFunctionRun('state table and CloudWatch'), into: output.memoryStateNoCloudWatch },
       { run: () => floorRun(), into: output.floor },
       { run: () => floorRun(oneShotCollect), into: output.oneShotFloor },
+      { run: jobFloorRun, into: output.jobFloor },
     ];
     await interleaved(arms, job.runs, job.pauseMs);
   } else if (job.mode === 'whole-only') {
