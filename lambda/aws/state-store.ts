@@ -76,7 +76,8 @@ const NAMES = {
 } as const;
 type Name = keyof typeof NAMES;
 
-function names(...used: Name[]): Record<string, string> {
+/** ExpressionAttributeNames for the given placeholders (also the bench's raw floor requests, scripts/bench/bare-aws.ts). */
+export function names(...used: Name[]): Record<string, string> {
   return Object.fromEntries(used.map((name) => [name, NAMES[name]]));
 }
 

@@ -12,6 +12,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { names } from '../../lambda/aws/state-store.js';
 import { STATE_TABLE_PARTITION_KEY } from '../../lambda/config/environment.js';
 import { encodeCounters } from '../../lambda/core/counter-codec.js';
 
@@ -49,13 +50,7 @@ export async function claimAndCommit(tableName: string, appliance: string, count
     UpdateExpression:
       'SET #leaseOwner = :owner, #leaseUntil = :leaseUntil, #pendingTakenAt = :takenAt, #pendingCounters = :counters, #expiresAt = :expiresAt',
     ConditionExpression: 'attribute_not_exists(#leaseOwner) OR #leaseOwner = :owner OR #leaseUntil < :now',
-    ExpressionAttributeNames: {
-      '#leaseOwner': 'leaseOwner',
-      '#leaseUntil': 'leaseUntil',
-      '#pendingTakenAt': 'pendingTakenAt',
-      '#pendingCounters': 'pendingCounters',
-      '#expiresAt': 'expiresAt',
-    },
+    ExpressionAttributeNames: names('#leaseOwner', '#leaseUntil', '#pendingTakenAt', '#pendingCounters', '#expiresAt'),
     ExpressionAttributeValues: {
       ':owner': owner,
       ':leaseUntil': { N: String(now + 60_000) },
@@ -73,20 +68,20 @@ export async function claimAndCommit(tableName: string, appliance: string, count
       'SET #takenAt = :takenAt, #counters = :counters, #heldSince = :heldSince, #unpublished = :unpublished, #updatedAt = :updatedAt, ' +
       '#committedBy = :owner, #schemaVersion = :schemaVersion, #expiresAt = :expiresAt REMOVE #leaseOwner, #leaseUntil, #pendingTakenAt, #pendingCounters',
     ConditionExpression: '#leaseOwner = :owner',
-    ExpressionAttributeNames: {
-      '#takenAt': 'takenAt',
-      '#counters': 'counters',
-      '#heldSince': 'heldSince',
-      '#unpublished': 'unpublished',
-      '#updatedAt': 'updatedAt',
-      '#committedBy': 'committedBy',
-      '#schemaVersion': 'schemaVersion',
-      '#expiresAt': 'expiresAt',
-      '#leaseOwner': 'leaseOwner',
-      '#leaseUntil': 'leaseUntil',
-      '#pendingTakenAt': 'pendingTakenAt',
-      '#pendingCounters': 'pendingCounters',
-    },
+    ExpressionAttributeNames: names(
+      '#takenAt',
+      '#counters',
+      '#heldSince',
+      '#unpublished',
+      '#updatedAt',
+      '#committedBy',
+      '#schemaVersion',
+      '#expiresAt',
+      '#leaseOwner',
+      '#leaseUntil',
+      '#pendingTakenAt',
+      '#pendingCounters',
+    ),
     ExpressionAttributeValues: {
       ':takenAt': { N: String(now) },
       ':counters': { B: encoded },
