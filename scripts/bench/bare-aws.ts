@@ -12,16 +12,17 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { names } from '../../lambda/aws/state-store.js';
+import { names, STATE_SCHEMA_VERSION } from '../../lambda/aws/state-store.js';
 import { STATE_TABLE_PARTITION_KEY } from '../../lambda/config/environment.js';
 import { encodeCounters } from '../../lambda/core/counter-codec.js';
+import { expiresAt as ttlOf } from '../../lambda/core/state-rules.js';
 
 const agent = new Agent({ keepAlive: true, maxSockets: 8 });
 const signingKeys = new Map<string, { readonly day: string; readonly key: Buffer }>();
 
 function environment(name: string): string {
   const value = process.env[name];
-  if (value === undefined || value === '') throw new Error(`bare state writes: ${name} is not set`);
+  if (value === undefined || value === '') throw new Error(`bare AWS requests: ${name} is not set`);
   return value;
 }
 
@@ -43,7 +44,7 @@ export async function claimAndCommit(tableName: string, appliance: string, count
   const encoded = Buffer.from(encodeCounters(counters)).toString('base64');
   const key = { [STATE_TABLE_PARTITION_KEY]: { S: appliance } };
   const owner = { S: `bench-${now}` };
-  const expiresAt = { N: String(Math.floor(now / 1000) + 7 * 86_400) };
+  const expiresAt = { N: String(ttlOf(now)) };
   await updateItem({
     TableName: tableName,
     Key: key,
@@ -89,7 +90,7 @@ export async function claimAndCommit(tableName: string, appliance: string, count
       ':unpublished': { L: [] },
       ':updatedAt': { S: new Date(now).toISOString() },
       ':owner': owner,
-      ':schemaVersion': { N: '3' },
+      ':schemaVersion': { N: String(STATE_SCHEMA_VERSION) },
       ':expiresAt': expiresAt,
     },
   });
@@ -117,8 +118,11 @@ export async function putMetricData(namespace: string, appliances: readonly stri
   await post('monitoring', 'application/x-www-form-urlencoded; charset=utf-8', form.toString());
 }
 
+let endpointUrl: URL | undefined;
+
 function post(service: string, contentType: string, body: string, target?: string): Promise<string> {
-  const endpoint = new URL(environment('AWS_ENDPOINT_URL'));
+  endpointUrl ??= new URL(environment('AWS_ENDPOINT_URL'));
+  const endpoint = endpointUrl;
   const headers = signedHeaders(service, endpoint.host, contentType, body, target);
   return new Promise((resolve, reject) => {
     const req = request(

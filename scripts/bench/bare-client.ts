@@ -60,6 +60,11 @@ function send(
 
 type Send = (method: 'GET' | 'POST', path: string, body?: string, token?: string) => Promise<{ status: number; json: unknown }>;
 
+/** The bare client's exchange with `appliance`, over its kept agent unless given another. */
+function bareExchange(appliance: BareAppliance, agent?: Agent): Send {
+  return (method, path, body, token) => send(appliance, method, path, body, token, agent);
+}
+
 /** One appliance's run over `exchange`: login, two stat reads, logout. Resolves the protocolmptcp answer, or undefined when any step failed. */
 async function fourRequests(appliance: BareAppliance, exchange: Send): Promise<unknown> {
   try {
@@ -80,7 +85,7 @@ async function fourRequests(appliance: BareAppliance, exchange: Send): Promise<u
 
 /** The bare client's run of one appliance. */
 export async function bareCollect(appliance: BareAppliance): Promise<boolean> {
-  return (await fourRequests(appliance, (method, path, body, token) => send(appliance, method, path, body, token))) !== undefined;
+  return (await fourRequests(appliance, bareExchange(appliance))) !== undefined;
 }
 
 /**
@@ -89,7 +94,7 @@ export async function bareCollect(appliance: BareAppliance): Promise<boolean> {
  */
 export function bareCollectWithState(tableName: string): (appliance: BareAppliance, index: number) => Promise<boolean> {
   return async (appliance, index) => {
-    const answer = await fourRequests(appliance, (method, path, body, token) => send(appliance, method, path, body, token));
+    const answer = await fourRequests(appliance, bareExchange(appliance));
     if (answer === undefined) return false;
     try {
       await claimAndCommit(tableName, `floor-${index + 1}`, countersOf(answer));
@@ -107,7 +112,7 @@ export function bareCollectWithState(tableName: string): (appliance: BareApplian
 export async function oneShotCollect(appliance: BareAppliance): Promise<boolean> {
   const agent = newAgent(appliance);
   try {
-    return (await fourRequests(appliance, (method, path, body, token) => send(appliance, method, path, body, token, agent))) !== undefined;
+    return (await fourRequests(appliance, bareExchange(appliance, agent))) !== undefined;
   } finally {
     agent.destroy();
   }
